@@ -1,0 +1,1 @@
+//! Writing pcapng files (pcap-file).

@@ -1,0 +1,196 @@
+//! L2–L4 bytes → an owned [`Packet`]: the layers that parsed, the IP and TCP facts the later
+//! stages need, and (on demand, for the UI) every header field with its byte range.
+//! This is the only module that uses etherparse.
+
+pub mod fields;
+mod layers;
+pub mod tcp_options;
+
+use std::net::IpAddr;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::capture::{Frame, LinkType};
+
+pub use fields::{details, FieldNode, LayerDetail};
+pub use tcp_options::TcpOptions;
+
+/// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
+#[derive(Clone, Debug)]
+pub struct Packet {
+    /// 1-based packet number.
+    pub number: u64,
+    /// Capture time, nanoseconds since the Unix epoch.
+    pub ts_ns: i64,
+    /// Original (on-the-wire) length.
+    pub len: u32,
+    /// Link type it was captured with.
+    pub link: LinkType,
+    /// Interface index (pcapng).
+    pub interface: u32,
+    /// The captured bytes.
+    pub data: Vec<u8>,
+    /// Headers in order, outermost first, each with its byte range in `data`.
+    pub layers: Vec<Layer>,
+    /// The innermost IP header's facts.
+    pub ip: Option<IpSummary>,
+    /// The TCP header's facts, if the packet is TCP.
+    pub tcp: Option<TcpSegment>,
+    /// What went wrong while decoding (truncation, bad lengths…). Parsed layers are kept.
+    pub issues: Vec<Issue>,
+}
+
+impl Packet {
+    /// Captured length.
+    pub fn caplen(&self) -> u32 {
+        self.data.len() as u32
+    }
+
+    /// The TCP payload bytes that were captured (may be fewer than `tcp.payload_len`).
+    pub fn tcp_payload(&self) -> &[u8] {
+        self.tcp
+            .as_ref()
+            .and_then(|t| self.data.get(t.payload.clone()))
+            .unwrap_or(&[])
+    }
+}
+
+/// Protocols `decode` knows, as they appear in `layers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Proto {
+    Null,
+    Sll,
+    Sll2,
+    Ethernet,
+    Vlan,
+    Arp,
+    Ipv4,
+    Ipv6,
+    /// An IPv6 extension header (hop-by-hop, routing, fragment, destination options…).
+    Ipv6Ext,
+    Tcp,
+    Udp,
+    Icmpv4,
+    Icmpv6,
+}
+
+impl Proto {
+    /// Short name, as in `layers` of the JSON output ("eth", "ipv4", "tcp"…).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Sll => "sll",
+            Self::Sll2 => "sll2",
+            Self::Ethernet => "eth",
+            Self::Vlan => "vlan",
+            Self::Arp => "arp",
+            Self::Ipv4 => "ipv4",
+            Self::Ipv6 => "ipv6",
+            Self::Ipv6Ext => "ipv6ext",
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Icmpv4 => "icmp",
+            Self::Icmpv6 => "icmpv6",
+        }
+    }
+
+    /// The OSI layer number (1–7) this protocol's header belongs to.
+    pub fn osi_layer(self) -> u8 {
+        match self {
+            Self::Null | Self::Sll | Self::Sll2 | Self::Ethernet | Self::Vlan | Self::Arp => 2,
+            Self::Ipv4 | Self::Ipv6 | Self::Ipv6Ext | Self::Icmpv4 | Self::Icmpv6 => 3,
+            Self::Tcp | Self::Udp => 4,
+        }
+    }
+}
+
+/// One header in the packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layer {
+    pub proto: Proto,
+    /// Byte range of the header in `Packet::data` (clamped to what was captured).
+    pub range: Range<usize>,
+}
+
+/// The facts of the (innermost) IP header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct IpSummary {
+    pub version: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+}
+
+/// TCP flag bits in the 12-bit flags field (RFC 9293 §3.1; AE is RFC 3540's NS bit).
+pub mod flags {
+    pub const FIN: u16 = 0x001;
+    pub const SYN: u16 = 0x002;
+    pub const RST: u16 = 0x004;
+    pub const PSH: u16 = 0x008;
+    pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
+    pub const ECE: u16 = 0x040;
+    pub const CWR: u16 = 0x080;
+    pub const AE: u16 = 0x100;
+
+    /// Names of the set flags, in the order Wireshark lists them ("SYN", "ACK"…).
+    pub fn names(flags: u16) -> Vec<&'static str> {
+        const ALL: [(u16, &str); 9] = [
+            (AE, "AE"),
+            (CWR, "CWR"),
+            (ECE, "ECE"),
+            (URG, "URG"),
+            (ACK, "ACK"),
+            (PSH, "PSH"),
+            (RST, "RST"),
+            (SYN, "SYN"),
+            (FIN, "FIN"),
+        ];
+        ALL.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, n)| *n).collect()
+    }
+}
+
+/// The facts of a TCP header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpSegment {
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Raw sequence number.
+    pub seq: u32,
+    /// Raw acknowledgement number (as on the wire, even when ACK is not set).
+    pub ack: u32,
+    /// The 12-bit flags field (see [`flags`]).
+    pub flags: u16,
+    /// The window as sent (unscaled).
+    pub window: u16,
+    pub checksum: u16,
+    pub urgent: u16,
+    /// Header length in bytes (data offset × 4).
+    pub header_len: u8,
+    pub options: TcpOptions,
+    /// TCP payload length as the IP header says (Wireshark's `tcp.len`), even where fewer
+    /// bytes were captured.
+    pub payload_len: u32,
+    /// Byte range of the captured payload in `Packet::data`.
+    pub payload: Range<usize>,
+}
+
+impl TcpSegment {
+    pub fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// Something wrong with a packet, at a layer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub layer: &'static str,
+    pub message: String,
+}
+
+/// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`].
+pub fn decode(frame: Frame) -> Packet {
+    layers::decode_frame(frame)
+}

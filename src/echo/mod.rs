@@ -1,0 +1,1 @@
+//! The bundled WebSocket echo server and the scripted demo client.

@@ -1,0 +1,112 @@
+//! TCP connections: canonical key and direction, serial-arithmetic sequence numbers, a passive
+//! RFC 9293 state machine per peer, Wireshark-compatible analysis flags, and per-direction
+//! reassembly with bounded memory that remembers which packet carried which bytes.
+
+pub mod analysis;
+pub mod conn;
+pub mod reassembly;
+pub mod seq;
+pub mod state;
+mod tracker;
+
+use serde::Serialize;
+
+pub use analysis::Analysis;
+pub use conn::{Completeness, Connection, PeerOptions};
+pub use seq::SeqNum;
+pub use state::TcpState;
+pub use tracker::{FlowLimits, FlowTracker};
+
+/// Which way a segment travels. The client is the sender of the first SYN (or, for a
+/// connection picked up mid-stream, the sender of the first packet seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+impl Direction {
+    pub fn reverse(self) -> Self {
+        match self {
+            Self::ClientToServer => Self::ServerToClient,
+            Self::ServerToClient => Self::ClientToServer,
+        }
+    }
+    /// Index 0 for client→server, 1 for server→client (for per-direction arrays).
+    pub fn index(self) -> usize {
+        match self {
+            Self::ClientToServer => 0,
+            Self::ServerToClient => 1,
+        }
+    }
+}
+
+/// Which end of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Peer {
+    Client,
+    Server,
+}
+
+/// A peer's state changed because of this packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StateChange {
+    pub peer: Peer,
+    pub from: TcpState,
+    pub to: TcpState,
+}
+
+/// In-order bytes of one direction of a stream, newly available after this packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamChunk {
+    pub direction: Direction,
+    /// Offset of `data[0]` in the direction's byte stream (0 = first byte after the SYN).
+    pub offset: u64,
+    pub data: Vec<u8>,
+    /// Which packet carried which bytes: `(stream offset of first byte, packet number)`,
+    /// sorted by offset; each entry runs until the next one (the last to the end of `data`).
+    pub carriers: Vec<(u64, u64)>,
+}
+
+impl StreamChunk {
+    /// The packet that carried the byte at stream offset `offset`.
+    pub fn carrier_of(&self, offset: u64) -> Option<u64> {
+        let i = self.carriers.partition_point(|&(start, _)| start <= offset);
+        i.checked_sub(1).and_then(|i| self.carriers.get(i)).map(|&(_, n)| n)
+    }
+}
+
+/// Bytes that will never arrive (a segment was not captured), so parsers must resync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    pub direction: Direction,
+    /// Stream offset where the missing bytes start.
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// What the flow tracker learned from one TCP packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentInfo {
+    /// 0-based connection index, in order of first appearance (Wireshark's `tcp.stream`).
+    pub stream: u32,
+    pub direction: Direction,
+    /// Sequence number relative to the sender's ISN (Wireshark's `tcp.seq`).
+    pub rel_seq: u32,
+    /// Acknowledgement number relative to the receiver's ISN (Wireshark's `tcp.ack`); 0 when
+    /// ACK is not set.
+    pub rel_ack: u32,
+    /// Relative sequence number after this segment (`tcp.nxtseq`), counting SYN and FIN.
+    pub next_rel_seq: u32,
+    /// The window in bytes, scaled by the negotiated shift when it is known.
+    pub window_scaled: u64,
+    /// The shift that was applied (`None` when window scaling was not negotiated or not seen).
+    pub window_shift: Option<u8>,
+    pub analysis: Vec<Analysis>,
+    pub state_changes: Vec<StateChange>,
+    /// New in-order bytes (this packet's, and buffered ones it released).
+    pub chunks: Vec<StreamChunk>,
+    pub gaps: Vec<Gap>,
+    /// Time since the connection's first packet, ns.
+    pub rel_time_ns: i64,
+}

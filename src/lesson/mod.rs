@@ -1,0 +1,1 @@
+//! Plain-language narration for each step kind and each OSI layer.

@@ -1,0 +1,15 @@
+//! osiscope: watch a real WebSocket connection travel through the OSI stack.
+//!
+//! Data flows one way (see `DESIGN.md` in the shared folder):
+//! `capture` → `decode` → `flow` → `app_proto` → `model` → `ui`, run by `pipeline`.
+
+pub mod app_proto;
+pub mod capture;
+pub mod decode;
+pub mod echo;
+pub mod flow;
+pub mod lesson;
+pub mod model;
+pub mod pipeline;
+#[cfg(feature = "gui")]
+pub mod ui;

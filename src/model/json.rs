@@ -1,0 +1,1 @@
+//! `decode --format json`: the JSON Lines contract of DESIGN.md.

@@ -1,0 +1,1 @@
+//! The classroom app (eframe/egui). Renders the model; never parses bytes.
