@@ -1,4 +1,5 @@
 //! Byte-literal fixtures per link type, a truncation loop, and arbitrary bytes that never panic.
+#![allow(clippy::expect_used)] // test helpers: a missing layer is a test failure
 
 use osiscope::capture::{Frame, LinkType};
 use osiscope::decode::{self, Packet, Proto, TcpOptions, flags};
@@ -14,7 +15,7 @@ const IPV4_SYN: &[u8] = &[
     0x02, 0x04, 0x05, 0xb4, // MSS 1460
 ];
 
-/// ::1:8765 → ::1:51234, SYN+ACK, 4 bytes of payload, behind an atomic fragment header.
+/// `[::1]:8765` → `[::1]:51234`, SYN+ACK, 4 bytes of payload, behind an atomic fragment header.
 const IPV6_FRAG_SYNACK: &[u8] = &[
     0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x2c, 0x40, // payload len 32, next = fragment (44)
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, // src ::1
@@ -271,5 +272,52 @@ proptest! {
             prop_assert!(tcp.payload.end <= p.data.len());
         }
         let _ = decode::details(&p);
+    }
+}
+
+#[test]
+fn details_show_every_header_with_its_arithmetic() {
+    let p = decode::decode(frame(
+        LinkType::Ethernet,
+        cat(&[ETH_HEAD, &[0x08, 0x00], IPV4_SYN]),
+    ));
+    let d = decode::details(&p);
+    let titles: Vec<&str> = d.iter().map(|l| l.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Ethernet II, Src: 66:77:88:99:aa:bb, Dst: 00:11:22:33:44:55",
+            "Internet Protocol Version 4, Src: 192.168.0.1, Dst: 192.168.0.2",
+            "Transmission Control Protocol, Src Port: 51234, Dst Port: 8765, Seq: 1, Len: 0",
+        ]
+    );
+    let field = |layer: usize, key: &str| {
+        d[layer]
+            .fields
+            .iter()
+            .find(|f| f.key == key)
+            .cloned()
+            .expect(key)
+    };
+    assert_eq!(
+        field(1, "ip.hdr_len").note.as_deref(),
+        Some("5 × 4 = 20 bytes")
+    );
+    assert_eq!(
+        field(2, "tcp.hdr_len").note.as_deref(),
+        Some("data offset 6 × 4 = 24 bytes")
+    );
+    let tcp_flags = field(2, "tcp.flags");
+    assert_eq!(
+        (
+            tcp_flags.value.as_str(),
+            tcp_flags.range.clone(),
+            tcp_flags.children.len()
+        ),
+        ("0x002 (SYN)", 46..48, 9)
+    );
+    assert_eq!(field(2, "tcp.options").children[0].value, "1460 bytes");
+    for f in d.iter().flat_map(|l| &l.fields) {
+        assert!(f.range.end <= p.data.len(), "{} {:?}", f.key, f.range);
     }
 }
