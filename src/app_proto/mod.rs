@@ -4,8 +4,9 @@
 //! violations become annotations, never a dropped connection.
 
 pub mod http;
-pub mod websocket;
+mod input;
 mod tracker;
+pub mod websocket;
 
 use serde::Serialize;
 
@@ -48,3 +49,6 @@ pub enum StreamKind {
     /// Not HTTP at all.
     Opaque,
 }
+
+#[cfg(test)]
+mod tests;
