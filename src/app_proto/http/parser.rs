@@ -53,6 +53,9 @@ enum State {
     Body(Box<HttpMessage>, Body),
     /// After a gap: skip to a line that starts a request or response.
     Resync,
+    /// A response without a length: everything until the connection closes is its body. The
+    /// response was already emitted when its head ended (we are not told about the close).
+    ToClose,
 }
 
 /// Parses one direction's HTTP messages.
@@ -79,7 +82,7 @@ impl HttpParser {
                 msg.body_len += len;
                 true
             }
-            State::Body(_, Body::ToClose) => true,
+            State::ToClose => true,
             _ => {
                 self.state = State::Resync;
                 false
@@ -92,6 +95,11 @@ impl HttpParser {
     pub fn step(&mut self, input: &mut DirInput, request_method: Option<&str>) -> HttpStep {
         loop {
             match &mut self.state {
+                State::ToClose => {
+                    input.consume(input.buf.len());
+                    input.prune(input.base);
+                    return HttpStep::NeedMore;
+                }
                 State::Resync => {
                     if !resync(input) {
                         return HttpStep::NeedMore;
@@ -99,6 +107,11 @@ impl HttpParser {
                     self.state = State::Head;
                 }
                 State::Head => match self.head(input, request_method) {
+                    Ok(Some((mut msg, Some(Body::ToClose)))) => {
+                        msg.packets = input.packets(msg.offset, input.base);
+                        self.state = State::ToClose;
+                        return HttpStep::Message(Box::new(msg));
+                    }
                     Ok(Some((msg, None))) => return HttpStep::Message(Box::new(msg)),
                     Ok(Some((msg, Some(body)))) => self.state = State::Body(Box::new(msg), body),
                     Ok(None) => return HttpStep::NeedMore,
@@ -264,11 +277,7 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
                 msg.body_len += take as u64;
                 return Ok(*left == 0);
             }
-            Body::ToClose => {
-                msg.body_len += input.buf.len() as u64;
-                input.consume(input.buf.len());
-                return Ok(false);
-            }
+            Body::ToClose => return Ok(false),
             Body::Chunked(chunk) => {
                 if let Chunk::Data(left) = chunk {
                     let take = usize::try_from(*left)

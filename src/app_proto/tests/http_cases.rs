@@ -189,3 +189,22 @@ fn hole_in_chunks_without_gap_call_is_a_gap() {
     assert_eq!(c.http().len(), 1);
     assert_eq!(c.http()[0].uri.as_deref(), Some("/two"));
 }
+
+#[test]
+fn response_without_length_reads_to_close() {
+    let mut c = Conv::new();
+    c.send(C2S, b"GET / HTTP/1.0\r\n\r\n");
+    c.send(
+        S2C,
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHTTP/1.1 200 but body",
+    );
+    c.lose(S2C, 50);
+    c.send(S2C, b"\x81\x01x more body");
+    let http = c.http();
+    assert_eq!(http.len(), 2);
+    assert_eq!(
+        (http[1].status, http[1].packets.clone()),
+        (Some(200), vec![2])
+    );
+    assert!(c.frames().is_empty() && c.notes().is_empty());
+}
