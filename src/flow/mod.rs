@@ -26,6 +26,7 @@ pub enum Direction {
 }
 
 impl Direction {
+    #[must_use]
     pub fn reverse(self) -> Self {
         match self {
             Self::ClientToServer => Self::ServerToClient,
@@ -72,7 +73,9 @@ impl StreamChunk {
     /// The packet that carried the byte at stream offset `offset`.
     pub fn carrier_of(&self, offset: u64) -> Option<u64> {
         let i = self.carriers.partition_point(|&(start, _)| start <= offset);
-        i.checked_sub(1).and_then(|i| self.carriers.get(i)).map(|&(_, n)| n)
+        i.checked_sub(1)
+            .and_then(|i| self.carriers.get(i))
+            .map(|&(_, n)| n)
     }
 }
 
