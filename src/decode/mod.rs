@@ -2,8 +2,10 @@
 //! stages need, and (on demand, for the UI) every header field with its byte range.
 //! This is the only module that uses etherparse.
 
+mod details;
 pub mod fields;
 mod layers;
+mod link;
 pub mod tcp_options;
 
 use std::net::IpAddr;
@@ -13,7 +15,7 @@ use serde::Serialize;
 
 use crate::capture::{Frame, LinkType};
 
-pub use fields::{details, FieldNode, LayerDetail};
+pub use fields::{FieldNode, LayerDetail, details};
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
@@ -148,7 +150,10 @@ pub mod flags {
             (SYN, "SYN"),
             (FIN, "FIN"),
         ];
-        ALL.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, n)| *n).collect()
+        ALL.iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect()
     }
 }
 
