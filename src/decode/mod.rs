@@ -137,18 +137,18 @@ pub mod flags {
     pub const CWR: u16 = 0x080;
     pub const AE: u16 = 0x100;
 
-    /// Names of the set flags, in the order Wireshark lists them ("SYN", "ACK"…).
+    /// Names of the set flags, lowest bit first as Wireshark lists them ("SYN", "ACK"…).
     pub fn names(flags: u16) -> Vec<&'static str> {
         const ALL: [(u16, &str); 9] = [
-            (AE, "AE"),
-            (CWR, "CWR"),
-            (ECE, "ECE"),
-            (URG, "URG"),
-            (ACK, "ACK"),
-            (PSH, "PSH"),
-            (RST, "RST"),
-            (SYN, "SYN"),
             (FIN, "FIN"),
+            (SYN, "SYN"),
+            (RST, "RST"),
+            (PSH, "PSH"),
+            (ACK, "ACK"),
+            (URG, "URG"),
+            (ECE, "ECE"),
+            (CWR, "CWR"),
+            (AE, "AE"),
         ];
         ALL.iter()
             .filter(|(bit, _)| flags & bit != 0)

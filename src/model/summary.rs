@@ -118,14 +118,13 @@ pub fn info(record: &PacketRecord) -> String {
             let _ = write!(s, "[{}] ", a.label());
         }
     }
-    if !record.ws.is_empty() {
-        let parts: Vec<String> = record.ws.iter().map(ws_frame_info).collect();
-        s.push_str("WebSocket ");
-        s.push_str(&parts.join(", "));
-        return s;
-    }
-    if !record.http.is_empty() {
-        let parts: Vec<String> = record.http.iter().map(http_info).collect();
+    if !record.http.is_empty() || !record.ws.is_empty() {
+        let parts: Vec<String> = record
+            .http
+            .iter()
+            .map(http_info)
+            .chain(record.ws.iter().map(ws_frame_info))
+            .collect();
         s.push_str(&parts.join(", "));
         return s;
     }
