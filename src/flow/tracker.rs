@@ -113,7 +113,7 @@ impl FlowTracker {
             .socks
             .on_payload(to_server, conn.server.port(), packet.tcp_payload())
         {
-            self.next_id += 1;
+            self.next_id = self.next_id.saturating_add(1);
         }
         Some(segment(conn, flow, dir, tcp, packet, self.limits))
     }
@@ -157,7 +157,7 @@ impl FlowTracker {
             }
         }
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         let syn_ack = tcp.flags & (SYN | ACK) == SYN | ACK;
         let (client, server) = if syn_ack { (dst, src) } else { (src, dst) };
         let (client_state, server_state) = if pure_syn {
@@ -465,5 +465,5 @@ fn update_connection(
 }
 
 #[cfg(test)]
-#[path = "trace_tests.rs"]
+#[path = "trace_tests/mod.rs"]
 mod trace_tests;
