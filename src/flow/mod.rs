@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod conn;
 pub mod reassembly;
 pub mod seq;
+mod socks;
 pub mod state;
 mod tracker;
 

@@ -8,6 +8,7 @@ use crate::decode::{Packet, TcpSegment};
 
 use super::analysis::{self, DirAnalysis, SegFacts};
 use super::reassembly::{Delivery, Reassembler};
+use super::socks::Socks;
 use super::state::{self, End, Observed};
 use super::{
     Completeness, Connection, Direction, Gap, Peer, PeerOptions, SegmentInfo, SeqNum, StateChange,
@@ -51,6 +52,7 @@ struct Flow {
     last_syn_ts_ns: Option<i64>,
     /// Closed by a RST or by FINs both ways: a new SYN on its key starts a new stream.
     closed: bool,
+    socks: Socks,
 }
 
 impl Flow {
@@ -74,10 +76,14 @@ fn key_of(a: SocketAddr, b: SocketAddr) -> Key {
 #[derive(Debug, Default)]
 pub struct FlowTracker {
     limits: FlowLimits,
+    /// In order of first appearance; ids increase but may skip one (see [`Socks`]).
     connections: Vec<Connection>,
+    /// Working state, at the same positions as `connections`.
     flows: Vec<Flow>,
-    /// The current connection on each address/port pair.
-    by_key: HashMap<Key, u32>,
+    /// The position of the current connection on each address/port pair.
+    by_key: HashMap<Key, usize>,
+    /// The next `tcp.stream` id.
+    next_id: u32,
 }
 
 impl FlowTracker {
@@ -94,8 +100,7 @@ impl FlowTracker {
         let ip = packet.ip?;
         let src = SocketAddr::new(ip.src, tcp.src_port);
         let dst = SocketAddr::new(ip.dst, tcp.dst_port);
-        let id = self.connection_for(src, dst, tcp, packet);
-        let idx = id as usize;
+        let idx = self.connection_for(src, dst, tcp, packet);
         let conn = self.connections.get_mut(idx)?;
         let flow = self.flows.get_mut(idx)?;
         let dir = if src == conn.client {
@@ -103,11 +108,19 @@ impl FlowTracker {
         } else {
             Direction::ServerToClient
         };
+        let to_server = dir == Direction::ClientToServer;
+        if flow
+            .socks
+            .on_payload(to_server, conn.server.port(), packet.tcp_payload())
+        {
+            self.next_id = self.next_id.saturating_add(1);
+        }
         Some(segment(conn, flow, dir, tcp, packet, self.limits))
     }
 
     pub fn connection(&self, id: u32) -> Option<&Connection> {
-        self.connections.get(id as usize)
+        let idx = self.connections.binary_search_by_key(&id, |c| c.id).ok()?;
+        self.connections.get(idx)
     }
 
     /// All connections, in order of first appearance.
@@ -124,15 +137,15 @@ impl FlowTracker {
         dst: SocketAddr,
         tcp: &TcpSegment,
         packet: &Packet,
-    ) -> u32 {
+    ) -> usize {
         let key = key_of(src, dst);
         let pure_syn = tcp.flags & (SYN | ACK) == SYN;
-        if let Some(&id) = self.by_key.get(&key) {
+        if let Some(&idx) = self.by_key.get(&key) {
             let reuse = pure_syn
                 && self
                     .connections
-                    .get(id as usize)
-                    .zip(self.flows.get(id as usize))
+                    .get(idx)
+                    .zip(self.flows.get(idx))
                     .is_some_and(|(conn, flow)| {
                         let dir = usize::from(src != conn.client);
                         flow.dirs[dir]
@@ -140,10 +153,11 @@ impl FlowTracker {
                             .is_some_and(|base| base != tcp.seq || flow.closed)
                     });
             if !reuse {
-                return id;
+                return idx;
             }
         }
-        let id = self.connections.len() as u32;
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
         let syn_ack = tcp.flags & (SYN | ACK) == SYN | ACK;
         let (client, server) = if syn_ack { (dst, src) } else { (src, dst) };
         let (client_state, server_state) = if pure_syn {
@@ -175,8 +189,9 @@ impl FlowTracker {
             missing_bytes: [0; 2],
         });
         self.flows.push(Flow::default());
-        self.by_key.insert(key, id);
-        id
+        let idx = self.connections.len() - 1;
+        self.by_key.insert(key, idx);
+        idx
     }
 }
 
@@ -450,5 +465,5 @@ fn update_connection(
 }
 
 #[cfg(test)]
-#[path = "trace_tests.rs"]
+#[path = "trace_tests/mod.rs"]
 mod trace_tests;
