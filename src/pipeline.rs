@@ -4,7 +4,7 @@
 use crate::app_proto::{AppEvent, AppTracker};
 use crate::capture::{CaptureError, Frame};
 use crate::decode::{self, Packet};
-use crate::flow::{Connection, FlowLimits, FlowTracker, SegmentInfo};
+use crate::flow::{Connection, FlowLimits, FlowTracker, Gap, SegmentInfo, StreamChunk};
 use crate::model::Model;
 
 /// Everything the engine learned from one frame.
@@ -37,11 +37,24 @@ impl Engine {
         let seg = self.flows.process(&packet);
         let mut events = Vec::new();
         if let Some(seg) = &seg {
-            for gap in &seg.gaps {
-                events.extend(self.apps.on_gap(seg.stream, gap, packet.number));
-            }
-            for chunk in &seg.chunks {
-                events.extend(self.apps.on_chunk(seg.stream, chunk, packet.number));
+            // Hand over bytes and holes in stream order, direction by direction: a truncated
+            // payload gives a chunk at offset 0 and then a gap after it.
+            let mut work: Vec<(usize, u64, Result<&StreamChunk, &Gap>)> = seg
+                .chunks
+                .iter()
+                .map(|c| (c.direction.index(), c.offset, Ok(c)))
+                .chain(
+                    seg.gaps
+                        .iter()
+                        .map(|g| (g.direction.index(), g.offset, Err(g))),
+                )
+                .collect();
+            work.sort_by_key(|&(dir, offset, _)| (dir, offset));
+            for (_, _, item) in work {
+                events.extend(match item {
+                    Ok(chunk) => self.apps.on_chunk(seg.stream, chunk, packet.number),
+                    Err(gap) => self.apps.on_gap(seg.stream, gap, packet.number),
+                });
             }
         }
         PacketOutput {

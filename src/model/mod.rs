@@ -115,6 +115,11 @@ impl Model {
         self.packets.push(record);
     }
 
+    /// The connection with `tcp.stream` index `id` (ids can skip a number: see `flow::socks`).
+    pub fn connection(&self, id: u32) -> Option<&Connection> {
+        self.connections.get(id as usize).filter(|c| c.id == id)
+    }
+
     /// The steps of one connection, in order.
     pub fn steps_of(&self, stream: u32) -> impl Iterator<Item = (usize, &Step)> {
         self.steps
