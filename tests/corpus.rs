@@ -1,6 +1,8 @@
 //! Every capture of the public corpus and of `captures/` decodes with every field of the JSON
 //! contract equal to tshark's reference (the checks of `shared/corpus/compare.py`).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;
