@@ -238,11 +238,40 @@ fn compare_http(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String,
     }
 }
 
+/// tshark writes control characters in text as escapes.
+fn escape(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn compare_ws(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String, String)) {
     let fins = split(col(r, "websocket.fin"));
     if fins.is_empty() && rec.ws.is_empty() {
         return;
     }
+    // The text column cannot be split (a text may hold commas): compare it whole.
+    let texts: Vec<String> = rec
+        .ws
+        .iter()
+        .filter_map(|f| f.text.as_deref().map(escape))
+        .collect();
+    check(
+        "websocket.payload.text",
+        col(r, "websocket.payload.text").to_string(),
+        texts.join(","),
+    );
     check("ws.count", fins.len().to_string(), rec.ws.len().to_string());
     let rsv = split(col(r, "websocket.rsv"));
     let op = split(col(r, "websocket.opcode"));
