@@ -1,4 +1,4 @@
-//! Runs capture → decode → flow → app_proto → model: synchronously (`process_all`, for tests and
+//! Runs capture → decode → flow → `app_proto` → model: synchronously (`process_all`, for tests and
 //! the CLI) or on named threads with bounded channels (live capture and large files in the app).
 
 use crate::app_proto::{AppEvent, AppTracker};
@@ -86,4 +86,138 @@ where
         }
     }
     model
+}
+
+/// What a background pipeline sends to the UI.
+#[derive(Debug)]
+pub enum Update {
+    /// Processed packets, in order, each with its connection as it stood after the packet.
+    Packets(Vec<(PacketOutput, Option<Connection>)>),
+    /// Progress through a file: bytes read so far and in all (0 when unknown).
+    Progress { done_bytes: u64, total_bytes: u64 },
+    /// Reading ended with an error; every packet before it was sent.
+    Error(CaptureError),
+    /// The source has no more frames.
+    Finished,
+}
+
+/// A pipeline running on its own named thread, sending [`Update`]s over a bounded channel.
+/// Dropping it asks the thread to stop.
+pub struct Background {
+    updates: std::sync::mpsc::Receiver<Update>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How many packets a batch holds at most, and how long a batch may wait before it is sent.
+const BATCH_PACKETS: usize = 2048;
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(30);
+
+impl Background {
+    /// Run `frames` through a new [`Engine`] on a thread named `name`. `progress` reports
+    /// (bytes done, bytes in all) for a progress bar.
+    pub fn spawn<I, P>(name: &str, frames: I, progress: P) -> std::io::Result<Self>
+    where
+        I: Iterator<Item = Result<Frame, CaptureError>> + Send + 'static,
+        P: Fn() -> (u64, u64) + Send + 'static,
+    {
+        use std::sync::atomic::Ordering;
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = cancel.clone();
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let mut engine = Engine::new();
+                let mut batch = Vec::with_capacity(BATCH_PACKETS);
+                let mut last_send = std::time::Instant::now();
+                let send = |tx: &std::sync::mpsc::SyncSender<Update>, u: Update| tx.send(u).is_ok();
+                for item in frames {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    match item {
+                        Ok(frame) => {
+                            let out = engine.process(frame);
+                            let conn = engine.connection(&out).cloned();
+                            batch.push((out, conn));
+                        }
+                        Err(e) => {
+                            let _ = send(&tx, Update::Packets(std::mem::take(&mut batch)));
+                            let _ = send(&tx, Update::Error(e));
+                            return;
+                        }
+                    }
+                    if batch.len() >= BATCH_PACKETS || last_send.elapsed() >= BATCH_WAIT {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_PACKETS));
+                        let (done_bytes, total_bytes) = progress();
+                        if !send(&tx, Update::Packets(full))
+                            || !send(
+                                &tx,
+                                Update::Progress {
+                                    done_bytes,
+                                    total_bytes,
+                                },
+                            )
+                        {
+                            return;
+                        }
+                        last_send = std::time::Instant::now();
+                    }
+                }
+                let _ = send(&tx, Update::Packets(batch));
+                let _ = send(&tx, Update::Finished);
+            })?;
+        Ok(Self {
+            updates: rx,
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
+    /// Updates that are ready now, without waiting.
+    pub fn try_iter(&self) -> std::sync::mpsc::TryIter<'_, Update> {
+        self.updates.try_iter()
+    }
+
+    /// Wait for the next update (for tests and the CLI).
+    pub fn recv(&self) -> Option<Update> {
+        self.updates.recv().ok()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // Unblock a sender waiting on a full channel, then let the thread end.
+        while self.updates.try_recv().is_ok() {}
+        if let Some(t) = self.thread.take() {
+            drop(std::mem::replace(
+                &mut self.updates,
+                std::sync::mpsc::sync_channel(1).1,
+            ));
+            let _ = t.join();
+        }
+    }
+}
+
+impl Model {
+    /// Apply one update from a [`Background`] pipeline. Returns `false` once the source ended.
+    pub fn apply(&mut self, update: Update) -> bool {
+        match update {
+            Update::Packets(batch) => {
+                for (out, conn) in batch {
+                    self.push(out, conn.as_ref());
+                }
+                true
+            }
+            Update::Progress { .. } => true,
+            Update::Error(e) => {
+                self.errors.push(e.to_string());
+                false
+            }
+            Update::Finished => false,
+        }
+    }
 }

@@ -12,3 +12,11 @@ impl Iterator for FileReader {
         todo!("file reader")
     }
 }
+
+impl FileReader {
+    /// Open a pcap or pcapng file.
+    pub fn open(path: &std::path::Path) -> Result<Self, CaptureError> {
+        let _ = path;
+        todo!()
+    }
+}

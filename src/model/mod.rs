@@ -9,6 +9,7 @@ use crate::app_proto::{AppEvent, HttpMessage, WsFrame, WsMessage};
 use crate::decode::Packet;
 use crate::flow::{Connection, SegmentInfo};
 use crate::pipeline::PacketOutput;
+use step::StreamStory;
 
 pub use step::{Phase, Step, StepKind};
 
@@ -44,34 +45,22 @@ pub struct Model {
     pub steps: Vec<Step>,
     /// Errors that ended reading (a truncated file…), shown to the user; packets before stay.
     pub errors: Vec<String>,
+    stories: Vec<StreamStory>,
 }
 
-impl Model {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Add one processed packet. `connection` is the flow tracker's view of its connection
-    /// after the packet.
-    pub fn push(&mut self, output: PacketOutput, connection: Option<&Connection>) {
+impl PacketRecord {
+    /// A record for one processed packet, with its Protocol and Info columns filled in.
+    /// Stream chunks are dropped: the application parsers have used them.
+    pub fn from_output(output: PacketOutput) -> Self {
         let PacketOutput {
             packet,
             mut seg,
             events,
         } = output;
-        if let Some(conn) = connection {
-            let id = conn.id as usize;
-            if id >= self.connections.len() {
-                self.connections.resize(id + 1, conn.clone());
-            }
-            if let Some(slot) = self.connections.get_mut(id) {
-                slot.clone_from(conn);
-            }
-        }
         if let Some(seg) = seg.as_mut() {
             seg.chunks = Vec::new();
         }
-        let mut record = PacketRecord {
+        let mut record = Self {
             packet,
             seg,
             http: Vec::new(),
@@ -92,10 +81,45 @@ impl Model {
         }
         record.protocol = summary::protocol(&record);
         record.info = summary::info(&record);
-        if let Some(step) = step::step_for(&record, connection, self.steps.len()) {
-            record.step = Some(self.steps.len());
-            self.steps.push(step);
+        record
+    }
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add one processed packet. `connection` is the flow tracker's view of its connection
+    /// after the packet.
+    pub fn push(&mut self, output: PacketOutput, connection: Option<&Connection>) {
+        let mut record = PacketRecord::from_output(output);
+        if let Some(conn) = connection {
+            let id = conn.id as usize;
+            if id >= self.connections.len() {
+                self.connections.resize(id + 1, conn.clone());
+                self.stories.resize(id + 1, StreamStory::default());
+            }
+            if let Some(slot) = self.connections.get_mut(id) {
+                slot.clone_from(conn);
+            }
+            if let Some(step) = self
+                .stories
+                .get_mut(id)
+                .and_then(|story| step::step_for(&record, conn, story, self.packets.len()))
+            {
+                record.step = Some(self.steps.len());
+                self.steps.push(step);
+            }
         }
         self.packets.push(record);
+    }
+
+    /// The steps of one connection, in order.
+    pub fn steps_of(&self, stream: u32) -> impl Iterator<Item = (usize, &Step)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.stream == stream)
     }
 }

@@ -1,12 +1,17 @@
 //! Teaching steps: what one packet means in the story of its connection.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::flow::{Connection, Direction, TcpState};
+use crate::app_proto::websocket::opcode;
+use crate::app_proto::{HttpKind, HttpMessage};
+use crate::decode::flags;
+use crate::flow::{Analysis, Connection, Direction, Peer, TcpState};
 
 use super::PacketRecord;
+use super::summary::ws_payload_text;
 
 /// The phase of a connection's life a step belongs to (the ladder groups steps by phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -40,7 +45,7 @@ pub enum StepKind {
     HandshakeAck,
     /// A pure acknowledgement.
     Ack,
-    /// Payload of no protocol osiscope understands (or the rest of an HTTP message).
+    /// Payload of no protocol osiscope understands (or part of a longer message).
     Data,
     HttpRequest,
     HttpResponse,
@@ -83,12 +88,228 @@ pub struct Step {
     pub top_layer: u8,
 }
 
-/// The step for a packet, if it belongs to a TCP connection.
+/// What the model remembers about a connection to tell its story.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamStory {
+    /// The client asked for `Upgrade: websocket` and no response came yet.
+    pub upgrade_pending: bool,
+    /// A 101 switched the connection to WebSocket.
+    pub websocket: bool,
+    /// A FIN or RST was seen.
+    pub closing: bool,
+}
+
+/// The step for a packet, if it belongs to a TCP connection. Updates `story`.
 pub fn step_for(
     record: &PacketRecord,
-    connection: Option<&Connection>,
-    _index: usize,
+    connection: &Connection,
+    story: &mut StreamStory,
+    packet_index: usize,
 ) -> Option<Step> {
-    let _ = (record, connection);
-    todo!("steps")
+    let seg = record.seg.as_ref()?;
+    let tcp = record.packet.tcp.as_ref()?;
+    let (kind, mut label) = classify(record, story)?;
+    let phase = match kind {
+        StepKind::Syn | StepKind::SynAck | StepKind::HandshakeAck => Phase::TcpHandshake,
+        StepKind::UpgradeRequest | StepKind::UpgradeResponse | StepKind::UpgradeRefused => {
+            Phase::HttpUpgrade
+        }
+        StepKind::Fin | StepKind::Rst => Phase::Teardown,
+        StepKind::WsFrame { .. } => Phase::WebSocket,
+        _ if story.closing => Phase::Teardown,
+        _ if story.websocket => Phase::WebSocket,
+        StepKind::Ack if story.upgrade_pending => Phase::HttpUpgrade,
+        _ => Phase::Data,
+    };
+    if matches!(kind, StepKind::Fin | StepKind::Rst) {
+        story.closing = true;
+    }
+    if tcp.has(flags::FIN) && kind != StepKind::Fin {
+        label.push_str(" + FIN");
+        story.closing = true;
+    }
+    if let Some(a) = seg.analysis.iter().find(|a| {
+        matches!(
+            a,
+            Analysis::Retransmission
+                | Analysis::SpuriousRetransmission
+                | Analysis::FastRetransmission
+                | Analysis::OutOfOrder
+        )
+    }) {
+        label = format!(
+            "{label} ({})",
+            a.label().trim_start_matches("TCP ").to_lowercase()
+        );
+    }
+    let (src, dst) = match seg.direction {
+        Direction::ClientToServer => (connection.client, connection.server),
+        Direction::ServerToClient => (connection.server, connection.client),
+    };
+    let top_layer = if tcp.payload_len > 0 { 7 } else { 4 };
+    Some(Step {
+        kind,
+        phase,
+        stream: seg.stream,
+        direction: seg.direction,
+        packet_index,
+        packet: record.packet.number,
+        ts_ns: record.packet.ts_ns,
+        src,
+        dst,
+        label,
+        client_state: connection.client_state,
+        server_state: connection.server_state,
+        top_layer,
+    })
+}
+
+fn classify(record: &PacketRecord, story: &mut StreamStory) -> Option<(StepKind, String)> {
+    let seg = record.seg.as_ref()?;
+    let tcp = record.packet.tcp.as_ref()?;
+    let has = |f| tcp.has(f);
+    if has(flags::RST) {
+        let label = if has(flags::ACK) {
+            format!("RST, ACK seq={} ack={}", seg.rel_seq, seg.rel_ack)
+        } else {
+            format!("RST seq={}", seg.rel_seq)
+        };
+        return Some((StepKind::Rst, label));
+    }
+    if has(flags::SYN) && has(flags::ACK) {
+        return Some((
+            StepKind::SynAck,
+            format!("SYN, ACK seq={} ack={}", seg.rel_seq, seg.rel_ack),
+        ));
+    }
+    if has(flags::SYN) {
+        return Some((StepKind::Syn, format!("SYN seq={}", seg.rel_seq)));
+    }
+    if let Some(first) = record.http.first() {
+        let kind = http_kind(first, story);
+        let labels: Vec<String> = record.http.iter().map(http_label).collect();
+        return Some((kind, labels.join(" + ")));
+    }
+    if let Some(first) = record.ws.first() {
+        let mut label = String::from("WS ");
+        for (i, f) in record.ws.iter().enumerate() {
+            if i > 0 {
+                label.push_str(", ");
+            }
+            if i == 3 {
+                let _ = write!(label, "+{} more", record.ws.len() - 3);
+                break;
+            }
+            label.push_str(&opcode::name(f.opcode));
+            if f.opcode == opcode::CLOSE {
+                if let Some(code) = f.close_code {
+                    let _ = write!(label, " {code}");
+                }
+            } else {
+                label.push(' ');
+                label.push_str(&ws_payload_text(f, 20));
+            }
+            if f.masked {
+                label.push_str(" (masked)");
+            }
+        }
+        return Some((
+            StepKind::WsFrame {
+                opcode: first.opcode,
+            },
+            label,
+        ));
+    }
+    if has(flags::FIN) {
+        return Some((
+            StepKind::Fin,
+            format!("FIN, ACK seq={} ack={}", seg.rel_seq, seg.rel_ack),
+        ));
+    }
+    if seg.analysis.contains(&Analysis::KeepAlive) {
+        return Some((StepKind::KeepAlive, "Keep-alive".to_string()));
+    }
+    if tcp.payload_len > 0 {
+        return Some((
+            StepKind::Data,
+            format!("Data seq={} len={}", seg.rel_seq, tcp.payload_len),
+        ));
+    }
+    let handshake_ack = seg.state_changes.iter().any(|c| {
+        (c.peer == Peer::Server && c.from == TcpState::SynReceived && c.to == TcpState::Established)
+            || (c.peer == Peer::Client
+                && c.from == TcpState::SynSent
+                && c.to == TcpState::Established)
+    }) && seg.direction == Direction::ClientToServer
+        && seg.rel_seq == 1
+        && seg.rel_ack == 1;
+    let label = format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack);
+    Some((
+        if handshake_ack {
+            StepKind::HandshakeAck
+        } else {
+            StepKind::Ack
+        },
+        label,
+    ))
+}
+
+fn http_kind(m: &HttpMessage, story: &mut StreamStory) -> StepKind {
+    match m.kind {
+        HttpKind::Request => {
+            if m.upgrade
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+            {
+                story.upgrade_pending = true;
+                StepKind::UpgradeRequest
+            } else {
+                StepKind::HttpRequest
+            }
+        }
+        HttpKind::Response => {
+            let pending = std::mem::take(&mut story.upgrade_pending);
+            match m.status {
+                Some(101)
+                    if m.upgrade
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case("websocket")) =>
+                {
+                    story.websocket = true;
+                    StepKind::UpgradeResponse
+                }
+                Some(s) if pending && s >= 200 => StepKind::UpgradeRefused,
+                _ => StepKind::HttpResponse,
+            }
+        }
+    }
+}
+
+fn http_label(m: &HttpMessage) -> String {
+    match m.kind {
+        HttpKind::Request => {
+            let mut s = format!(
+                "{} {}",
+                m.method.as_deref().unwrap_or("?"),
+                m.uri.as_deref().unwrap_or("?")
+            );
+            if let Some(up) = &m.upgrade {
+                let _ = write!(s, " Upgrade: {up}");
+            }
+            s
+        }
+        HttpKind::Response => {
+            let mut s = format!(
+                "{} {}",
+                m.status.unwrap_or(0),
+                m.reason.as_deref().unwrap_or("")
+            );
+            match m.accept_valid {
+                Some(true) => s.push_str(" (Accept ✓)"),
+                Some(false) => s.push_str(" (Accept ✗)"),
+                None => {}
+            }
+            s.trim_end().to_string()
+        }
+    }
 }

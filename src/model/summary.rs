@@ -1,13 +1,166 @@
 //! The packet list's Protocol and Info columns (Wireshark-like, WebSocket-aware).
 
+use std::fmt::Write as _;
+
+use crate::app_proto::websocket::opcode;
+use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
+use crate::decode::{Proto, flags};
+
 use super::PacketRecord;
 
+/// The highest protocol in the packet, as the Protocol column shows it.
 pub fn protocol(record: &PacketRecord) -> &'static str {
-    let _ = record;
-    todo!()
+    if !record.ws.is_empty() {
+        return "WebSocket";
+    }
+    if !record.http.is_empty() {
+        return "HTTP";
+    }
+    let top = record
+        .packet
+        .layers
+        .iter()
+        .rev()
+        .map(|l| l.proto)
+        .find(|p| *p != Proto::Ipv6Ext);
+    match top {
+        Some(Proto::Tcp) => "TCP",
+        Some(Proto::Udp) => "UDP",
+        Some(Proto::Icmpv4) => "ICMP",
+        Some(Proto::Icmpv6) => "ICMPv6",
+        Some(Proto::Arp) => "ARP",
+        Some(Proto::Ipv4) => "IPv4",
+        Some(Proto::Ipv6 | Proto::Ipv6Ext) => "IPv6",
+        Some(Proto::Vlan) => "802.1Q",
+        Some(Proto::Ethernet) => "Ethernet",
+        Some(Proto::Sll | Proto::Sll2) => "SLL",
+        Some(Proto::Null) => "Loopback",
+        None => "Unknown",
+    }
 }
 
+/// A short text for a WebSocket payload: quoted text (cut at `max` chars) or a byte count.
+pub fn ws_payload_text(frame: &WsFrame, max: usize) -> String {
+    match &frame.text {
+        Some(t) if frame.opcode != opcode::CLOSE => quote(t, max),
+        _ => format!("{} bytes", frame.payload_len),
+    }
+}
+
+/// `'text'`, cut to `max` characters with an ellipsis, control characters escaped.
+pub fn quote(text: &str, max: usize) -> String {
+    let mut out = String::from("'");
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// One WebSocket frame, as in the Info column: "Text [FIN] [MASKED] 'hello'".
+pub fn ws_frame_info(frame: &WsFrame) -> String {
+    let mut s = opcode::name(frame.opcode);
+    if frame.fin {
+        s.push_str(" [FIN]");
+    }
+    if frame.masked {
+        s.push_str(" [MASKED]");
+    }
+    if frame.compressed {
+        s.push_str(" [DEFLATE]");
+    }
+    match frame.opcode {
+        opcode::CLOSE => {
+            if let Some(code) = frame.close_code {
+                let _ = write!(s, " {code}");
+            }
+            if let Some(reason) = frame.close_reason.as_deref().filter(|r| !r.is_empty()) {
+                let _ = write!(s, " {}", quote(reason, 30));
+            }
+        }
+        _ => {
+            let _ = write!(s, " {}", ws_payload_text(frame, 30));
+        }
+    }
+    s
+}
+
+/// One HTTP message head, as in the Info column.
+pub fn http_info(m: &HttpMessage) -> String {
+    let mut s = m.start_line();
+    if m.kind == HttpKind::Request {
+        if let Some(up) = &m.upgrade {
+            let _ = write!(s, " (Upgrade: {up})");
+        }
+    } else if m.accept_valid == Some(false) {
+        s.push_str(" [Sec-WebSocket-Accept does not match]");
+    }
+    s
+}
+
+/// The Info column.
 pub fn info(record: &PacketRecord) -> String {
-    let _ = record;
-    todo!()
+    let mut s = String::new();
+    if let Some(seg) = &record.seg {
+        for a in &seg.analysis {
+            let _ = write!(s, "[{}] ", a.label());
+        }
+    }
+    if !record.ws.is_empty() {
+        let parts: Vec<String> = record.ws.iter().map(ws_frame_info).collect();
+        s.push_str("WebSocket ");
+        s.push_str(&parts.join(", "));
+        return s;
+    }
+    if !record.http.is_empty() {
+        let parts: Vec<String> = record.http.iter().map(http_info).collect();
+        s.push_str(&parts.join(", "));
+        return s;
+    }
+    let packet = &record.packet;
+    if let Some(tcp) = &packet.tcp {
+        let names = flags::names(tcp.flags).join(", ");
+        let _ = write!(s, "{} → {} [{}]", tcp.src_port, tcp.dst_port, names);
+        match &record.seg {
+            Some(seg) => {
+                let _ = write!(s, " Seq={}", seg.rel_seq);
+                if tcp.has(flags::ACK) {
+                    let _ = write!(s, " Ack={}", seg.rel_ack);
+                }
+            }
+            None => {
+                let _ = write!(s, " Seq={}", tcp.seq);
+            }
+        }
+        let _ = write!(s, " Win={} Len={}", tcp.window, tcp.payload_len);
+        if let Some(mss) = tcp.options.mss {
+            let _ = write!(s, " MSS={mss}");
+        }
+        if tcp.options.sack_permitted {
+            s.push_str(" SACK_PERM");
+        }
+        if let Some(ws) = tcp.options.window_scale {
+            let _ = write!(s, " WS={}", 1u32 << ws.min(14));
+        }
+        return s;
+    }
+    if let Some(ip) = &packet.ip {
+        let _ = write!(s, "{} → {}", ip.src, ip.dst);
+    }
+    if let Some(issue) = packet.issues.first() {
+        let _ = write!(s, " [{}: {}]", issue.layer, issue.message);
+    }
+    s
 }
