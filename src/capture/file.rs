@@ -329,11 +329,3 @@ impl Iterator for FileReader {
         }
     }
 }
-
-impl FileReader {
-    /// Open a pcap or pcapng file.
-    pub fn open(path: &std::path::Path) -> Result<Self, CaptureError> {
-        let _ = path;
-        todo!()
-    }
-}

@@ -144,6 +144,7 @@ impl Walk<'_, '_> {
             self.issue(name, message);
         }
         let Some(payload) = payload else { return };
+        self.check_ip_length(payload);
         if payload.fragmented {
             return;
         }
@@ -162,6 +163,28 @@ impl Walk<'_, '_> {
                 }
             }
             Some(TransportSlice::Igmp(_)) | None => {}
+        }
+    }
+
+    /// An IP header that declares more payload than the packet had on the wire is malformed
+    /// (Wireshark: "IPv4 total length exceeds packet length"); fewer captured bytes than on the
+    /// wire is only a short snap length and no issue.
+    fn check_ip_length(&mut self, payload: &LaxIpPayloadSlice<'_>) {
+        if !payload.incomplete {
+            return;
+        }
+        let (declared, proto) = declared_ip_payload_len(payload, self.data, &self.packet.layers);
+        let start = offset_in(self.data, payload.payload);
+        let on_wire = self.orig_len.saturating_sub(start);
+        if declared > on_wire {
+            let (layer, field) = match proto {
+                Proto::Ipv6 => ("ipv6", "IPv6 payload length"),
+                _ => ("ipv4", "IPv4 total length"),
+            };
+            self.issue(
+                layer,
+                format!("{field} says {declared} payload bytes, the packet has only {on_wire}"),
+            );
         }
     }
 
@@ -195,6 +218,7 @@ impl Walk<'_, '_> {
         // length leaves (Wireshark: "total length exceeds packet length" → reported length).
         let ip_start = offset_in(self.data, ip.payload);
         let declared = declared_ip_payload_len(ip, self.data, &self.packet.layers)
+            .0
             .min(self.orig_len.saturating_sub(ip_start));
         let payload_start = offset_in(self.data, tcp.payload());
         let payload_end = (payload_start + tcp.payload().len()).min(self.data.len());
@@ -220,35 +244,38 @@ impl Walk<'_, '_> {
     }
 }
 
-/// The IP payload length the IP header declares, when it says more than was captured:
-/// IPv4 total length − header length, or IPv6 payload length − extension headers.
-fn declared_ip_payload_len(ip: &LaxIpPayloadSlice<'_>, data: &[u8], layers: &[Layer]) -> usize {
+/// The IP payload length the IP header declares, when it says more than was captured
+/// (etherparse then falls back to the captured length): IPv4 total length − header length, or
+/// IPv6 payload length − extension headers. Also says which IP version it was.
+fn declared_ip_payload_len(
+    ip: &LaxIpPayloadSlice<'_>,
+    data: &[u8],
+    layers: &[Layer],
+) -> (usize, Proto) {
     let captured = ip.payload.len();
-    if !ip.incomplete {
-        return captured;
-    }
-    let Some(ip_layer) = layers
+    let Some(at) = layers
         .iter()
-        .rev()
-        .find(|l| matches!(l.proto, Proto::Ipv4 | Proto::Ipv6))
+        .rposition(|l| matches!(l.proto, Proto::Ipv4 | Proto::Ipv6))
     else {
-        return captured;
+        return (captured, Proto::Ipv4);
     };
-    let header = data.get(ip_layer.range.clone()).unwrap_or_default();
-    match (ip_layer.proto, ip.len_source) {
-        (Proto::Ipv4, LenSource::Ipv4HeaderTotalLen) => {
-            usize::from(link::be16(header, 2..4).unwrap_or_default()).saturating_sub(header.len())
-        }
-        (Proto::Ipv6, LenSource::Ipv6HeaderPayloadLen) => {
-            let exts: usize = layers
-                .iter()
-                .filter(|l| l.proto == Proto::Ipv6Ext)
-                .map(|l| l.range.len())
-                .sum();
-            usize::from(link::be16(header, 4..6).unwrap_or_default()).saturating_sub(exts)
-        }
-        _ => captured,
+    let ip_layer = &layers[at];
+    if !ip.incomplete {
+        return (captured, ip_layer.proto);
     }
+    let header = data.get(ip_layer.range.clone()).unwrap_or_default();
+    let declared = if ip_layer.proto == Proto::Ipv4 {
+        usize::from(link::be16(header, 2..4).unwrap_or_default()).saturating_sub(header.len())
+    } else {
+        let exts: usize = layers
+            .iter()
+            .skip(at + 1)
+            .filter(|l| l.proto == Proto::Ipv6Ext)
+            .map(|l| l.range.len())
+            .sum();
+        usize::from(link::be16(header, 4..6).unwrap_or_default()).saturating_sub(exts)
+    };
+    (declared.max(captured), ip_layer.proto)
 }
 
 /// "Ethernet header needs 14 bytes, 9 captured".
@@ -261,6 +288,10 @@ fn len_message(name: &str, e: &LenError) -> String {
         LenSource::TcpHeaderLen => "left by the TCP header length",
         _ => "available",
     };
+    if name.starts_with("IP") && e.len == 0 {
+        // etherparse asks for 1 byte (the version nibble); every IP header needs at least 20.
+        return format!("IP header needs 20 bytes, 0 {source}");
+    }
     format!(
         "{name} header needs {} bytes, {} {source}",
         e.required_len, e.len

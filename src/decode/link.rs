@@ -17,9 +17,7 @@ pub(super) mod null {
     /// `AF_INET6` on NetBSD/OpenBSD (24), FreeBSD/DragonFly (28), macOS (30).
     pub const AF_INET6: [u32; 3] = [24, 28, 30];
 }
-
 /// Linux cooked capture v1 (`LINKTYPE_LINUX_SLL`), 16 bytes.
-#[allow(dead_code)] // the ranges are read by the details view
 pub(super) mod sll {
     use std::ops::Range;
     pub const PACKET_TYPE: Range<usize> = 0..2;
@@ -29,9 +27,7 @@ pub(super) mod sll {
     pub const PROTOCOL: Range<usize> = 14..16;
     pub const LEN: usize = 16;
 }
-
 /// Linux cooked capture v2 (`LINKTYPE_LINUX_SLL2`), 20 bytes.
-#[allow(dead_code)] // the ranges are read by the details view
 pub(super) mod sll2 {
     use std::ops::Range;
     pub const PROTOCOL: Range<usize> = 0..2;

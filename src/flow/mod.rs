@@ -26,6 +26,7 @@ pub enum Direction {
 }
 
 impl Direction {
+    #[must_use]
     pub fn reverse(self) -> Self {
         match self {
             Self::ClientToServer => Self::ServerToClient,
