@@ -329,11 +329,16 @@ impl App {
             .default_size(250.0)
             .size_range(140.0..=420.0)
             .show(ui, |ui| {
-                ui.columns(3, |cols| {
-                    packet_list::packet_list_ui(&mut cols[0], self, &mut actions);
-                    details::details_ui(&mut cols[1], self, &mut actions);
-                    hex::hex_ui(&mut cols[2], self);
-                });
+                egui_extras::StripBuilder::new(ui)
+                    .size(egui_extras::Size::relative(0.36))
+                    .size(egui_extras::Size::relative(0.32))
+                    .size(egui_extras::Size::remainder())
+                    .clip(true)
+                    .horizontal(|mut strip| {
+                        strip.cell(|ui| packet_list::packet_list_ui(ui, self, &mut actions));
+                        strip.cell(|ui| details::details_ui(ui, self, &mut actions));
+                        strip.cell(|ui| hex::hex_ui(ui, self));
+                    });
             });
         Panel::bottom("narration")
             .resizable(true)

@@ -16,33 +16,45 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
     let n = app.narration();
     let record = app.selected.and_then(|i| app.model.packets.get(i));
     ui.add_space(4.0);
-    ui.columns(2, |cols| {
-        egui::ScrollArea::vertical()
-            .id_salt("narration")
-            .show(&mut cols[0], |ui| {
-                if n.headline.is_empty() {
-                    ui.label("Press ▶ Play or → to walk through the conversation.");
-                    return;
-                }
-                ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
-                ui.label(
-                    RichText::new(&n.body).size(ui.text_style_height(&egui::TextStyle::Body) * 1.1),
-                );
-                if let Some(analogy) = &n.analogy {
-                    ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
-                }
-                if let Some(next) = &n.next {
-                    ui.label(RichText::new(format!("Next: {next}")).color(palette.weak_text));
-                }
+    // A strip, not `columns`: columns justify wrapped text, which spreads letters apart.
+    egui_extras::StripBuilder::new(ui)
+        .size(egui_extras::Size::relative(0.5))
+        .size(egui_extras::Size::remainder())
+        .cell_layout(egui::Layout::top_down(egui::Align::Min))
+        .horizontal(|mut strip| {
+            strip.cell(|ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("narration")
+                    .show(ui, |ui| {
+                        if n.headline.is_empty() {
+                            ui.label("Press ▶ Play or → to walk through the conversation.");
+                            return;
+                        }
+                        ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
+                        ui.label(
+                            RichText::new(&n.body)
+                                .size(ui.text_style_height(&egui::TextStyle::Body) * 1.1),
+                        );
+                        if let Some(analogy) = &n.analogy {
+                            ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
+                        }
+                        if let Some(next) = &n.next {
+                            ui.label(
+                                RichText::new(format!("Next: {next}")).color(palette.weak_text),
+                            );
+                        }
+                    });
             });
-        egui::ScrollArea::vertical()
-            .id_salt("worked")
-            .show(&mut cols[1], |ui| {
-                if let Some(record) = record {
-                    worked_example_ui(ui, app, record, palette);
-                }
+            strip.cell(|ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("worked")
+                    .show(ui, |ui| {
+                        if let Some(record) = record {
+                            worked_example_ui(ui, app, record, palette);
+                        }
+                    });
             });
-    });
+        });
 }
 
 fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord, palette: Palette) {
