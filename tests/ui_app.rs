@@ -1,4 +1,4 @@
-//! The classroom app driven through egui_kittest on a real capture: open it, step through the
+//! The classroom app driven through `egui_kittest` on a real capture: open it, step through the
 //! handshake (narration, lit OSI layers, selected bytes), click a packet row and see the ladder
 //! follow. Animation time comes from a hand-set clock, so every frame is deterministic.
 #![cfg(feature = "gui")]
