@@ -1,5 +1,7 @@
 //! `osiscope decode` end to end: the real binary on real captures.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::process::Command;

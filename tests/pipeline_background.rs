@@ -1,5 +1,7 @@
 //! The background pipeline gives the same model as the synchronous one, and stops when dropped.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use osiscope::capture::FileReader;

@@ -1,5 +1,7 @@
 //! The teaching story (model steps) of real captures, step by step.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use osiscope::capture::FileReader;

@@ -8,7 +8,7 @@
 //! - pcap: pcap-file's `PcapParser` reads the file header (both byte orders, µs and ns magic) and
 //!   frames each record (`next_raw_packet`). We check `incl_len` first so a corrupt length is
 //!   reported as damage instead of making us buffer gigabytes, and we convert timestamps ourselves.
-//! - pcapng: we frame and parse blocks ourselves in [`pcapng`]. pcap-file's `PcapNgParser` falls
+//! - pcapng: we frame and parse blocks ourselves in the `pcapng` submodule. pcap-file's `PcapNgParser` falls
 //!   short of real files: it parses every SHB/IDB into typed blocks whose option parsing is strict
 //!   (invalid UTF-8 in a comment or `if_name`, an odd option length → error for the whole file),
 //!   its EPB timestamp ignores `if_tsresol`/`if_tsoffset` (it takes the raw count as ns), and its

@@ -69,7 +69,7 @@ pub fn quote(text: &str, max: usize) -> String {
     out
 }
 
-/// One WebSocket frame, as in the Info column: "Text [FIN] [MASKED] 'hello'".
+/// One WebSocket frame, as in the Info column: `Text [FIN] [MASKED] 'hello'`.
 pub fn ws_frame_info(frame: &WsFrame) -> String {
     let mut s = opcode::name(frame.opcode);
     if frame.fin {

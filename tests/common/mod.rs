@@ -1,7 +1,7 @@
 //! Shared test helpers: where the corpus lives, tshark reference TSVs, and field-by-field
 //! comparison of our decode with tshark's (the same checks as `shared/corpus/compare.py`).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -151,78 +151,44 @@ pub fn compare(name: &str, records: &[PacketRecord], rows: &[Row]) -> (usize, us
                 ip.map(|i| i.dst.to_string()).unwrap_or_default(),
             );
         }
-        if !col(r, "tcp.srcport").is_empty() {
-            let t = p.tcp.as_ref();
-            let seg = rec.seg.as_ref();
-            let g =
-                |f: &dyn Fn(&osiscope::decode::TcpSegment) -> String| t.map(f).unwrap_or_default();
-            check(
-                n,
-                "tcp.srcport",
-                col(r, "tcp.srcport").into(),
-                g(&|t| t.src_port.to_string()),
-            );
-            check(
-                n,
-                "tcp.dstport",
-                col(r, "tcp.dstport").into(),
-                g(&|t| t.dst_port.to_string()),
-            );
-            check(
-                n,
-                "tcp.seq_raw",
-                col(r, "tcp.seq_raw").into(),
-                g(&|t| t.seq.to_string()),
-            );
-            check(
-                n,
-                "tcp.ack_raw",
-                col(r, "tcp.ack_raw").into(),
-                g(&|t| t.ack.to_string()),
-            );
-            check(
-                n,
-                "tcp.flags",
-                col(r, "tcp.flags").into(),
-                g(&|t| format!("0x{:04x}", t.flags)),
-            );
-            check(
-                n,
-                "tcp.len",
-                col(r, "tcp.len").into(),
-                g(&|t| t.payload_len.to_string()),
-            );
-            check(
-                n,
-                "tcp.window_size_value",
-                col(r, "tcp.window_size_value").into(),
-                g(&|t| t.window.to_string()),
-            );
-            check(
-                n,
-                "tcp.stream",
-                col(r, "tcp.stream").into(),
-                seg.map(|s| s.stream.to_string()).unwrap_or_default(),
-            );
-            let flagged =
-                |k: &str| seg.is_some_and(|s| s.analysis.iter().any(|a| a.json_name() == k));
-            for (k, c) in [
-                ("retransmission", "tcp.analysis.retransmission"),
-                ("out_of_order", "tcp.analysis.out_of_order"),
-                ("duplicate_ack", "tcp.analysis.duplicate_ack"),
-            ] {
-                check(
-                    n,
-                    c,
-                    (!col(r, c).is_empty()).to_string(),
-                    flagged(k).to_string(),
-                );
-            }
-        }
+        compare_tcp(r, rec, &mut |f, w, g| check(n, f, w, g));
         compare_http(r, rec, &mut |f, w, g| check(n, f, w, g));
         compare_ws(r, rec, &mut |f, w, g| check(n, f, w, g));
     }
     (agree, total, diffs)
+}
+
+fn compare_tcp(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String, String)) {
+    if col(r, "tcp.srcport").is_empty() {
+        return;
+    }
+    let seg = rec.seg.as_ref();
+    let t = rec.packet.tcp.as_ref();
+    let ours: [(&str, Option<String>); 8] = [
+        ("tcp.srcport", t.map(|t| t.src_port.to_string())),
+        ("tcp.dstport", t.map(|t| t.dst_port.to_string())),
+        ("tcp.seq_raw", t.map(|t| t.seq.to_string())),
+        ("tcp.ack_raw", t.map(|t| t.ack.to_string())),
+        ("tcp.flags", t.map(|t| format!("0x{:04x}", t.flags))),
+        ("tcp.len", t.map(|t| t.payload_len.to_string())),
+        ("tcp.window_size_value", t.map(|t| t.window.to_string())),
+        ("tcp.stream", seg.map(|s| s.stream.to_string())),
+    ];
+    for (column, got) in ours {
+        check(column, col(r, column).into(), got.unwrap_or_default());
+    }
+    let flagged = |k: &str| seg.is_some_and(|s| s.analysis.iter().any(|a| a.json_name() == k));
+    for (k, c) in [
+        ("retransmission", "tcp.analysis.retransmission"),
+        ("out_of_order", "tcp.analysis.out_of_order"),
+        ("duplicate_ack", "tcp.analysis.duplicate_ack"),
+    ] {
+        check(
+            c,
+            (!col(r, c).is_empty()).to_string(),
+            flagged(k).to_string(),
+        );
+    }
 }
 
 fn compare_http(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String, String)) {
@@ -272,11 +238,40 @@ fn compare_http(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String,
     }
 }
 
+/// tshark writes control characters in text as escapes.
+fn escape(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn compare_ws(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String, String)) {
     let fins = split(col(r, "websocket.fin"));
     if fins.is_empty() && rec.ws.is_empty() {
         return;
     }
+    // The text column cannot be split (a text may hold commas): compare it whole.
+    let texts: Vec<String> = rec
+        .ws
+        .iter()
+        .filter_map(|f| f.text.as_deref().map(escape))
+        .collect();
+    check(
+        "websocket.payload.text",
+        col(r, "websocket.payload.text").to_string(),
+        texts.join(","),
+    );
     check("ws.count", fins.len().to_string(), rec.ws.len().to_string());
     let rsv = split(col(r, "websocket.rsv"));
     let op = split(col(r, "websocket.opcode"));
@@ -326,7 +321,7 @@ fn compare_ws(r: &Row, rec: &PacketRecord, check: &mut dyn FnMut(&str, String, S
             let want = keys.next().unwrap_or("").replace(':', "").to_lowercase();
             let got = get(&|f| {
                 f.masking_key
-                    .map(|k| k.iter().map(|b| format!("{b:02x}")).collect())
+                    .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]))
                     .unwrap_or_default()
             });
             check(&format!("ws[{i}].masking_key"), want, got);
