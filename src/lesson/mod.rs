@@ -1,1 +1,18 @@
-//! Plain-language narration for each step kind and each OSI layer.
+//! Plain-language narration for each step kind and each OSI layer, using the step's real
+//! numbers, plus the worked examples the app shows beside it (the Sec-WebSocket-Accept
+//! derivation, a WebSocket header's bits, the unmasking). Arithmetic for display, not parsing.
+
+pub mod accept;
+pub mod layers;
+pub mod steps;
+pub mod wsbits;
+
+pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};
+pub use layers::{
+    LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS, TcpIpLayer, is_loopback, layer_uses,
+};
+pub use steps::{Narration, close_code_meaning, narrate, narrate_packet};
+pub use wsbits::{BitField, UnmaskRow, frame_bits, unmask_rows};
+
+#[cfg(test)]
+pub(crate) mod fixture;

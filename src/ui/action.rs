@@ -1,0 +1,29 @@
+//! What the user asked for during a frame. Panels return actions; the app applies them after
+//! drawing, so no panel mutates another's state.
+
+use std::path::PathBuf;
+
+use super::live::LiveCommand;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Show a step and animate it.
+    GoToStep(usize),
+    /// Show a step finished, without animation (scrubber, Home/End).
+    JumpToStep(usize),
+    /// Select a packet (and its step, if it has one).
+    SelectPacket(usize),
+    TogglePlay,
+    StepForward,
+    StepBack,
+    NextPhase,
+    Home,
+    End,
+    /// Ask for a file with the dialog.
+    OpenDialog,
+    Open(PathBuf),
+    /// Select a field of the details tree: its byte range in the packet.
+    SelectBytes(std::ops::Range<usize>),
+    ToggleFullscreen,
+    Live(LiveCommand),
+}

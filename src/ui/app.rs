@@ -1,0 +1,391 @@
+//! The eframe app: holds the model and the view state, drains new data, advances playback,
+//! lays out the panels and applies what the user asked for.
+
+use std::path::PathBuf;
+
+use egui::{CentralPanel, Key, Panel};
+
+use crate::flow::Peer;
+use crate::lesson::{self, Narration};
+use crate::model::{Model, Step};
+
+use super::action::Action;
+use super::clock::Clock;
+use super::live::{Banner, LiveControls};
+use super::loader::Loader;
+use super::playback::{Playback, Stage};
+use super::settings::{STORAGE_KEY, Settings};
+use super::theme::{self, Palette};
+use super::view::{Tab, View};
+use super::{details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
+
+/// What the app opens with.
+pub enum Start {
+    /// A model already built (tests, the bundled capture).
+    Model {
+        model: Model,
+        title: String,
+    },
+    /// A capture file, read on a background thread.
+    File(PathBuf),
+    Empty,
+}
+
+/// How the app is started.
+pub struct AppOptions {
+    pub start: Start,
+    pub clock: Clock,
+    pub banner: Option<Banner>,
+    pub live: Option<Box<dyn LiveControls>>,
+}
+
+impl AppOptions {
+    pub fn new(start: Start) -> Self {
+        Self {
+            start,
+            clock: Clock::Egui,
+            banner: None,
+            live: None,
+        }
+    }
+}
+
+pub struct App {
+    pub(crate) model: Model,
+    pub(crate) title: String,
+    pub(crate) settings: Settings,
+    pub(crate) playback: Playback,
+    pub(crate) clock: Clock,
+    /// Index into `Model::packets`.
+    pub(crate) selected: Option<usize>,
+    pub(crate) view: View,
+    pub(crate) banner: Option<Banner>,
+    pub(crate) loader: Option<Loader>,
+    pub(crate) live: Option<Box<dyn LiveControls>>,
+    /// The step the view was last synced to.
+    synced_step: Option<usize>,
+    applied_settings: Option<Settings>,
+    fullscreen: bool,
+    pub(crate) egui_ctx: egui::Context,
+}
+
+impl App {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        theme::install_fonts(&cc.egui_ctx);
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let mut app = Self {
+            model: Model::new(),
+            title: String::new(),
+            playback: Playback::with_speed(settings.speed),
+            settings,
+            clock: options.clock,
+            selected: None,
+            view: View::default(),
+            banner: options.banner,
+            loader: None,
+            live: options.live,
+            synced_step: None,
+            applied_settings: None,
+            fullscreen: false,
+            egui_ctx: cc.egui_ctx.clone(),
+        };
+        match options.start {
+            Start::Model { model, title } => app.set_model(model, title),
+            Start::File(path) => app.open(path, &cc.egui_ctx),
+            Start::Empty => {}
+        }
+        app
+    }
+
+    fn set_model(&mut self, model: Model, title: String) {
+        self.model = model;
+        self.title = title;
+        self.playback = Playback::with_speed(self.settings.speed);
+        self.selected = None;
+        self.view = View::default();
+        self.synced_step = None;
+        if !self.model.steps.is_empty() {
+            self.playback.jump_to(0);
+        }
+        if let Some(e) = self.model.errors.first() {
+            self.banner = Some(Banner::error(e.clone(), None));
+        }
+    }
+
+    /// Start reading `path` on a background thread; what was loaded stays until it succeeds.
+    pub(crate) fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
+        self.settings.add_recent(&path);
+        let title = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.set_model(Model::new(), title);
+        self.banner = None;
+        self.loader = Some(Loader::spawn(path, ctx));
+    }
+
+    // ---- read access, for the panels and the tests ----
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn current_step(&self) -> Option<&Step> {
+        self.playback.current.and_then(|i| self.model.steps.get(i))
+    }
+
+    pub fn current_step_index(&self) -> Option<usize> {
+        self.playback.current
+    }
+
+    pub fn selected_packet(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Bytes of the selected field in the selected packet.
+    pub fn selected_bytes(&self) -> Option<std::ops::Range<usize>> {
+        self.view.selected_bytes.clone()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.playback.playing
+    }
+
+    /// The animation stage of the current step now.
+    pub fn stage(&self, ctx: &egui::Context) -> Stage {
+        let top = self.current_step().map_or(7, |s| s.top_layer);
+        self.playback.stage(self.clock.now_secs(ctx), top)
+    }
+
+    /// Which OSI layers (index 0 = layer 1) of `peer`'s stack are lit now.
+    pub fn lit_layers(&self, ctx: &egui::Context, peer: Peer) -> [bool; 7] {
+        let mut lit = [false; 7];
+        let Some(step) = self.current_step() else {
+            return lit;
+        };
+        let Some(record) = self.model.packets.get(step.packet_index) else {
+            return lit;
+        };
+        let uses = lesson::layer_uses(record);
+        let stage = self.stage(ctx);
+        let sending = osi::peer_sends(peer, step.direction);
+        for (i, u) in uses.iter().enumerate() {
+            let layer = i as u8 + 1;
+            let on = if sending {
+                stage.sender_lit(layer)
+            } else {
+                stage.receiver_lit(layer)
+            };
+            lit[i] = on && u.is_lit() && layer <= step.top_layer;
+        }
+        lit
+    }
+
+    /// What the narration panel says now.
+    pub fn narration(&self) -> Narration {
+        if let Some(step) = self.current_step()
+            && let Some(record) = self.model.packets.get(step.packet_index)
+        {
+            return lesson::narrate(
+                step,
+                record,
+                self.model.connections.get(step.stream as usize),
+            );
+        }
+        match self.selected.and_then(|i| self.model.packets.get(i)) {
+            Some(record) => lesson::narrate_packet(record),
+            None => Narration::default(),
+        }
+    }
+
+    pub fn palette(&self) -> Palette {
+        Palette::new(self.settings.dark, self.settings.presentation)
+    }
+
+    // ---- logic ----
+
+    /// Keep the selection, the list and the ladder in step with the current step.
+    fn sync_view(&mut self) {
+        if self.playback.current != self.synced_step {
+            self.synced_step = self.playback.current;
+            if let Some(step) = self.current_step() {
+                self.selected = Some(step.packet_index);
+                self.view.list.scroll_to_selected = true;
+                self.view.ladder.scroll_to_current = true;
+            }
+        }
+        let stream = self.current_step().map(|s| s.stream).or_else(|| {
+            self.selected
+                .and_then(|i| self.model.packets.get(i))
+                .and_then(|r| r.seg.as_ref())
+                .map(|s| s.stream)
+        });
+        self.view.ladder.update(&self.model, stream);
+        self.view.list.update(&self.model);
+        self.view.ensure_details(&self.model, self.selected);
+    }
+
+    fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        let now = self.clock.now_secs(ctx);
+        let n = self.model.steps.len();
+        match action {
+            Action::GoToStep(i) => self.playback.go_to(i, now),
+            Action::JumpToStep(i) => self.playback.jump_to(i),
+            Action::SelectPacket(i) => {
+                self.selected = Some(i);
+                match self.model.packets.get(i).and_then(|r| r.step) {
+                    Some(step) => self.playback.go_to(step, now),
+                    None => self.playback.current = None,
+                }
+                self.synced_step = self.playback.current;
+                self.view.ladder.scroll_to_current = true;
+            }
+            Action::TogglePlay => self.playback.toggle_play(now, n),
+            Action::StepForward => self.playback.step_forward(now, n),
+            Action::StepBack => self.playback.step_back(now),
+            Action::NextPhase => self.playback.next_phase(&self.model.steps, now),
+            Action::Home if n > 0 => self.playback.jump_to(0),
+            Action::End if n > 0 => self.playback.jump_to(n - 1),
+            Action::Home | Action::End => {}
+            Action::OpenDialog => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("Captures", &["pcap", "pcapng", "cap", "dmp"])
+                    .add_filter("All files", &["*"])
+                    .pick_file()
+                {
+                    self.open(path, ctx);
+                }
+            }
+            Action::Open(path) => self.open(path, ctx),
+            Action::SelectBytes(range) => self.view.selected_bytes = Some(range),
+            Action::ToggleFullscreen => {
+                self.fullscreen = !self.fullscreen;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
+            }
+            Action::Live(cmd) => {
+                if let Some(live) = self.live.as_mut()
+                    && let Err(e) = live.command(&cmd)
+                {
+                    self.banner = Some(Banner::error(e, None));
+                }
+            }
+        }
+        self.playback.speed = self.settings.speed;
+    }
+
+    fn shortcuts(ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        ctx.input(|i| {
+            let map = [
+                (Key::Space, Action::TogglePlay),
+                (Key::ArrowRight, Action::StepForward),
+                (Key::ArrowLeft, Action::StepBack),
+                (Key::Home, Action::Home),
+                (Key::End, Action::End),
+                (Key::PageDown, Action::NextPhase),
+                (Key::F11, Action::ToggleFullscreen),
+            ];
+            for (key, action) in map {
+                if i.key_pressed(key) {
+                    actions.push(action);
+                }
+            }
+            if let Some(path) = i.raw.dropped_files.first().map(|f| f.path().to_path_buf()) {
+                actions.push(Action::Open(path));
+            }
+        });
+    }
+
+    /// One frame of the whole window.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if self.applied_settings.as_ref() != Some(&self.settings) {
+            theme::apply(&ctx, &self.settings);
+            self.applied_settings = Some(self.settings.clone());
+        }
+        let mut actions = Vec::new();
+        Self::shortcuts(&ctx, &mut actions);
+        let loading = self.drain_loader();
+        let now = self.clock.now_secs(&ctx);
+        let moving = self.playback.tick(now, self.model.steps.len());
+        self.sync_view();
+
+        Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
+        Panel::bottom("bytes")
+            .resizable(true)
+            .default_size(250.0)
+            .size_range(140.0..=420.0)
+            .show(ui, |ui| {
+                egui_extras::StripBuilder::new(ui)
+                    .size(egui_extras::Size::relative(0.36))
+                    .size(egui_extras::Size::relative(0.32))
+                    .size(egui_extras::Size::remainder())
+                    .clip(true)
+                    .horizontal(|mut strip| {
+                        strip.cell(|ui| packet_list::packet_list_ui(ui, self, &mut actions));
+                        strip.cell(|ui| details::details_ui(ui, self, &mut actions));
+                        strip.cell(|ui| hex::hex_ui(ui, self));
+                    });
+            });
+        Panel::bottom("narration")
+            .resizable(true)
+            .default_size(175.0)
+            .size_range(110.0..=320.0)
+            .show(ui, |ui| {
+                narration::narration_ui(ui, self);
+            });
+        Panel::left("client_stack")
+            .resizable(false)
+            .exact_size(330.0)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Client);
+            });
+        Panel::right("server_stack")
+            .resizable(false)
+            .exact_size(330.0)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Server);
+            });
+        CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.view.tab, Tab::Ladder, "Ladder diagram");
+                ui.selectable_value(&mut self.view.tab, Tab::TimeSequence, "Time-sequence graph");
+            });
+            match self.view.tab {
+                Tab::Ladder => ladder::ladder_ui(ui, self, &mut actions),
+                Tab::TimeSequence => seqgraph::seqgraph_ui(ui, self, &mut actions),
+            }
+        });
+
+        for action in actions {
+            self.apply(action, &ctx);
+        }
+        let hover_changed = self.view.swap_hover();
+        if moving || loading || hover_changed || self.playback.current != self.synced_step {
+            ctx.request_repaint();
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,214 @@
+//! The packet details tree: every header with its fields (from `decode::details`, made once per
+//! selection), then the HTTP messages and WebSocket frames the packet completes. Hovering a
+//! field highlights its bytes in the hex view; clicking selects them.
+
+use std::ops::Range;
+
+use egui::{CollapsingHeader, RichText};
+
+use crate::app_proto::websocket::opcode;
+use crate::decode::FieldNode;
+use crate::model::PacketRecord;
+
+use super::action::Action;
+use super::app::App;
+use super::theme::Palette;
+
+/// An application-layer item of the packet and where its bytes are.
+pub struct AppSection {
+    pub title: String,
+    pub range: Range<usize>,
+    pub lines: Vec<String>,
+}
+
+/// The HTTP messages and WebSocket frames whose last byte is in `record`, with the part of
+/// them that lies in this packet (stream offsets turned into packet offsets).
+pub fn app_sections(record: &PacketRecord) -> Vec<AppSection> {
+    let Some(tcp) = &record.packet.tcp else {
+        return Vec::new();
+    };
+    let payload = tcp.payload.clone();
+    // Stream offset of the first payload byte: relative seq 1 is stream offset 0.
+    let first = record
+        .seg
+        .as_ref()
+        .map_or(0, |s| u64::from(s.rel_seq.saturating_sub(1)));
+    let to_packet = |offset: u64, len: u64| -> Range<usize> {
+        let start = offset.saturating_sub(first) as usize + payload.start;
+        let end = (offset + len).saturating_sub(first) as usize + payload.start;
+        start.clamp(payload.start, payload.end)..end.clamp(payload.start, payload.end)
+    };
+    let mut out = Vec::new();
+    for m in &record.http {
+        let mut lines: Vec<String> = m.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        if m.headers.is_empty() {
+            lines.extend(m.upgrade.as_ref().map(|u| format!("Upgrade: {u}")));
+            lines.extend(
+                m.sec_websocket_key
+                    .as_ref()
+                    .map(|k| format!("Sec-WebSocket-Key: {k}")),
+            );
+            lines.extend(
+                m.sec_websocket_accept
+                    .as_ref()
+                    .map(|a| format!("Sec-WebSocket-Accept: {a}")),
+            );
+        }
+        out.push(AppSection {
+            title: format!("Hypertext Transfer Protocol: {}", m.start_line()),
+            range: to_packet(m.offset, m.head_len + m.body_len),
+            lines,
+        });
+    }
+    for f in &record.ws {
+        let mut lines = vec![
+            format!("FIN: {}", f.fin),
+            format!("RSV: {:03b}", f.rsv),
+            format!("Opcode: {} ({})", f.opcode, opcode::name(f.opcode)),
+            format!("Mask: {}", f.masked),
+            format!("Payload length: {}", f.payload_len),
+        ];
+        if let Some(k) = f.masking_key {
+            lines.push(format!(
+                "Masking key: {:02x}{:02x}{:02x}{:02x}",
+                k[0], k[1], k[2], k[3]
+            ));
+        }
+        if let Some(t) = &f.text {
+            lines.push(format!("Text: {t:?}"));
+        }
+        if let Some(c) = f.close_code {
+            lines.push(format!(
+                "Close code: {c} ({})",
+                crate::lesson::close_code_meaning(c)
+            ));
+        }
+        lines.extend(f.issues.iter().map(|i| format!("⚠ {i}")));
+        out.push(AppSection {
+            title: format!("WebSocket {}", opcode::name(f.opcode)),
+            range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
+            lines,
+        });
+    }
+    out
+}
+
+pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    ui.heading("Packet details");
+    let palette = app.palette();
+    let Some(record) = app.selected.and_then(|i| app.model.packets.get(i)) else {
+        ui.label("Select a packet.");
+        return;
+    };
+    let hovered = app.view.hovered_bytes.clone();
+    let selected = app.view.selected_bytes.clone();
+    let mut hover_next = None;
+    let mut hl = Highlight {
+        hovered: hovered.as_ref(),
+        selected: selected.as_ref(),
+        palette,
+        hover_next: &mut hover_next,
+        actions,
+    };
+    egui::ScrollArea::vertical()
+        .id_salt("details")
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            ui.label(format!(
+                "Frame {}: {} bytes on the wire, {} captured",
+                record.packet.number,
+                record.packet.len,
+                record.packet.caplen()
+            ));
+            if let Some((_, layers)) = &app.view.details {
+                for layer in layers {
+                    let id = ui.make_persistent_id(("layer", layer.proto.name()));
+                    let header = CollapsingHeader::new(
+                        RichText::new(&layer.title).background_color(palette.layer_bg(layer.proto)),
+                    )
+                    .id_salt(id)
+                    .default_open(layer.proto.osi_layer() == 4)
+                    .show(ui, |ui| {
+                        for field in &layer.fields {
+                            hl.field_ui(ui, field);
+                        }
+                    });
+                    hl.track(&header.header_response, &layer.range);
+                }
+            }
+            for section in app_sections(record) {
+                let header = CollapsingHeader::new(
+                    RichText::new(&section.title).background_color(palette.osi_bg(7)),
+                )
+                .default_open(true)
+                .show(ui, |ui| {
+                    for line in &section.lines {
+                        ui.label(line);
+                    }
+                });
+                hl.track(&header.header_response, &section.range);
+            }
+            for issue in &record.packet.issues {
+                ui.colored_label(palette.bad, format!("⚠ {}: {}", issue.layer, issue.message));
+            }
+            for note in &record.notes {
+                ui.colored_label(palette.weak_text, note);
+            }
+        });
+    if hover_next.is_some() {
+        app.view.hover_next = hover_next;
+    }
+}
+
+struct Highlight<'a> {
+    hovered: Option<&'a Range<usize>>,
+    selected: Option<&'a Range<usize>>,
+    palette: Palette,
+    hover_next: &'a mut Option<Range<usize>>,
+    actions: &'a mut Vec<Action>,
+}
+
+impl Highlight<'_> {
+    fn track(&mut self, response: &egui::Response, range: &Range<usize>) {
+        if response.hovered() {
+            *self.hover_next = Some(range.clone());
+        }
+    }
+
+    fn field_ui(&mut self, ui: &mut egui::Ui, field: &FieldNode) {
+        let text = format!("{}: {}", field.name, field.value);
+        let is_selected = self.selected == Some(&field.range);
+        let mut rich = RichText::new(text);
+        if self.hovered == Some(&field.range) {
+            rich = rich.background_color(self.palette.hover);
+        }
+        let add = |ui: &mut egui::Ui| {
+            let r = ui.selectable_label(is_selected, rich);
+            if let Some(note) = &field.note {
+                ui.label(RichText::new(note).small().color(self.palette.weak_text));
+            }
+            r
+        };
+        let response = if field.children.is_empty() {
+            ui.horizontal_wrapped(add).inner
+        } else {
+            let id = ui.make_persistent_id(("field", field.key, field.range.start));
+            let inner = egui::collapsing_header::CollapsingState::load_with_default_open(
+                ui.ctx(),
+                id,
+                false,
+            )
+            .show_header(ui, add)
+            .body(|ui| {
+                for child in &field.children {
+                    self.field_ui(ui, child);
+                }
+            });
+            inner.1.inner
+        };
+        self.track(&response, &field.range);
+        if response.clicked() {
+            self.actions.push(Action::SelectBytes(field.range.clone()));
+        }
+    }
+}

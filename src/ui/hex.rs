@@ -1,0 +1,218 @@
+//! The hex/ASCII view of the selected packet: each layer's bytes in its own colour, the
+//! hovered and selected field's bytes highlighted, and hovering a byte finds its field.
+
+use std::ops::Range;
+
+use egui::text::{LayoutJob, TextFormat};
+use egui::{Color32, FontId, Sense};
+
+use crate::decode::{FieldNode, LayerDetail};
+use crate::model::PacketRecord;
+
+use super::app::App;
+use super::theme::Palette;
+
+const PER_ROW: usize = 16;
+/// Characters before the first hex byte ("0000  ").
+const HEX_COL: usize = 6;
+/// Characters before the first ASCII byte.
+const ASCII_COL: usize = HEX_COL + PER_ROW * 3 + 1;
+
+/// The byte under character `col` of a row, if any.
+pub fn byte_at_column(col: usize) -> Option<usize> {
+    if (HEX_COL..HEX_COL + PER_ROW * 3).contains(&col) {
+        Some((col - HEX_COL) / 3)
+    } else if (ASCII_COL..ASCII_COL + PER_ROW).contains(&col) {
+        Some(col - ASCII_COL)
+    } else {
+        None
+    }
+}
+
+/// The smallest field (or layer) whose bytes contain `byte`.
+pub fn innermost_range(layers: &[LayerDetail], byte: usize) -> Option<Range<usize>> {
+    fn walk(fields: &[FieldNode], byte: usize, best: &mut Option<Range<usize>>) {
+        for f in fields.iter().filter(|f| f.range.contains(&byte)) {
+            if best.as_ref().is_none_or(|b| f.range.len() <= b.len()) {
+                *best = Some(f.range.clone());
+            }
+            walk(&f.children, byte, best);
+        }
+    }
+    let mut best = None;
+    for layer in layers.iter().filter(|l| l.range.contains(&byte)) {
+        if best.is_none() {
+            best = Some(layer.range.clone());
+        }
+        walk(&layer.fields, byte, &mut best);
+    }
+    best
+}
+
+/// The OSI layer whose header holds `byte` (payload counts as the application, 7).
+fn layer_of(record: &PacketRecord, byte: usize) -> u8 {
+    record
+        .packet
+        .layers
+        .iter()
+        .rev()
+        .find(|l| l.range.contains(&byte))
+        .map_or(7, |l| l.proto.osi_layer())
+}
+
+fn row_job(
+    record: &PacketRecord,
+    row: usize,
+    font: &FontId,
+    palette: Palette,
+    hovered: Option<&Range<usize>>,
+    selected: Option<&Range<usize>>,
+) -> LayoutJob {
+    let data = &record.packet.data;
+    let start = row * PER_ROW;
+    let end = (start + PER_ROW).min(data.len());
+    let mut job = LayoutJob::default();
+    let plain = TextFormat::simple(font.clone(), palette.weak_text);
+    job.append(&format!("{start:04x}  "), 0.0, plain.clone());
+    let style = |i: usize| {
+        let bg = if selected.is_some_and(|r| r.contains(&i)) {
+            palette.selected
+        } else if hovered.is_some_and(|r| r.contains(&i)) {
+            palette.hover.to_opaque()
+        } else {
+            palette.osi_bg(layer_of(record, i))
+        };
+        let fg = if bg == palette.selected {
+            Color32::BLACK
+        } else {
+            palette.text
+        };
+        TextFormat {
+            background: bg,
+            ..TextFormat::simple(font.clone(), fg)
+        }
+    };
+    for i in start..start + PER_ROW {
+        match data.get(i) {
+            Some(b) if i < end => job.append(&format!("{b:02x} "), 0.0, style(i)),
+            _ => job.append("   ", 0.0, plain.clone()),
+        }
+    }
+    job.append(" ", 0.0, plain);
+    for (i, b) in data.iter().enumerate().take(end).skip(start) {
+        let c = if b.is_ascii_graphic() || *b == b' ' {
+            char::from(*b)
+        } else {
+            '.'
+        };
+        job.append(&c.to_string(), 0.0, style(i));
+    }
+    job
+}
+
+pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
+    let palette = app.palette();
+    ui.horizontal(|ui| {
+        ui.heading("Bytes");
+        legend_ui(ui, palette);
+    });
+    let Some(record) = app.selected.and_then(|i| app.model.packets.get(i)) else {
+        return;
+    };
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let rows = record.packet.data.len().div_ceil(PER_ROW);
+    let hovered = app.view.hovered_bytes.clone();
+    let selected = app.view.selected_bytes.clone();
+    let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
+    let mut hover_next = None;
+    let details = app
+        .view
+        .details
+        .as_ref()
+        .map(|(_, d)| d.as_slice())
+        .unwrap_or_default();
+    egui::ScrollArea::both()
+        .id_salt("hex")
+        .auto_shrink(false)
+        .show_rows(ui, row_h, rows, |ui, range| {
+            ui.spacing_mut().item_spacing.y = 0.0;
+            for row in range {
+                let job = row_job(
+                    record,
+                    row,
+                    &font,
+                    palette,
+                    hovered.as_ref(),
+                    selected.as_ref(),
+                );
+                let galley = ui.painter().layout_job(job);
+                let (rect, response) = ui.allocate_exact_size(galley.size(), Sense::hover());
+                if let Some(pos) = response.hover_pos() {
+                    let col = galley.cursor_from_pos(pos - rect.min).index.0;
+                    if let Some(byte) = byte_at_column(col).map(|b| row * PER_ROW + b) {
+                        hover_next = innermost_range(details, byte).or(Some(byte..byte + 1));
+                    }
+                }
+                ui.painter().galley(rect.min, galley, palette.text);
+            }
+        });
+    if hover_next.is_some() {
+        app.view.hover_next = hover_next;
+    }
+}
+
+fn legend_ui(ui: &mut egui::Ui, palette: Palette) {
+    for (layer, name) in [
+        (2, "link"),
+        (3, "network"),
+        (4, "transport"),
+        (7, "application"),
+    ] {
+        ui.label(
+            egui::RichText::new(format!(" {name} "))
+                .small()
+                .background_color(palette.osi_bg(layer)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Proto;
+
+    #[test]
+    fn columns_map_to_bytes() {
+        assert_eq!(byte_at_column(0), None);
+        assert_eq!(byte_at_column(HEX_COL), Some(0));
+        assert_eq!(byte_at_column(HEX_COL + 2), Some(0));
+        assert_eq!(byte_at_column(HEX_COL + 3), Some(1));
+        assert_eq!(byte_at_column(ASCII_COL + 15), Some(15));
+    }
+
+    #[test]
+    fn innermost_field_wins() {
+        let field = |range: Range<usize>, children| FieldNode {
+            key: "k",
+            name: "n",
+            value: String::new(),
+            note: None,
+            range,
+            bitmask: None,
+            children,
+        };
+        let layers = vec![LayerDetail {
+            proto: Proto::Tcp,
+            title: String::new(),
+            range: 0..20,
+            fields: vec![
+                field(12..14, vec![field(13..14, vec![])]),
+                field(0..2, vec![]),
+            ],
+        }];
+        assert_eq!(innermost_range(&layers, 13), Some(13..14));
+        assert_eq!(innermost_range(&layers, 12), Some(12..14));
+        assert_eq!(innermost_range(&layers, 5), Some(0..20));
+        assert_eq!(innermost_range(&layers, 25), None);
+    }
+}

@@ -1,0 +1,257 @@
+//! The narration panel: the current step in plain language (from `lesson`), and beside it the
+//! worked example the step calls for: the Sec-WebSocket-Accept derivation for a 101, the
+//! header bits and the unmasking for a WebSocket frame, the sequence arithmetic otherwise.
+
+use egui::{Grid, RichText};
+
+use crate::app_proto::HttpKind;
+use crate::lesson::{self, BitField};
+use crate::model::{PacketRecord, StepKind};
+
+use super::app::App;
+use super::theme::Palette;
+
+pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
+    let palette = app.palette();
+    let n = app.narration();
+    let record = app.selected.and_then(|i| app.model.packets.get(i));
+    ui.add_space(4.0);
+    // A strip, not `columns`: columns justify wrapped text, which spreads letters apart.
+    egui_extras::StripBuilder::new(ui)
+        .size(egui_extras::Size::relative(0.5))
+        .size(egui_extras::Size::remainder())
+        .cell_layout(egui::Layout::top_down(egui::Align::Min))
+        .horizontal(|mut strip| {
+            strip.cell(|ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("narration")
+                    .show(ui, |ui| {
+                        if n.headline.is_empty() {
+                            ui.label("Press ▶ Play or → to walk through the conversation.");
+                            return;
+                        }
+                        ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
+                        ui.label(
+                            RichText::new(&n.body)
+                                .size(ui.text_style_height(&egui::TextStyle::Body) * 1.1),
+                        );
+                        if let Some(analogy) = &n.analogy {
+                            ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
+                        }
+                        if let Some(next) = &n.next {
+                            ui.label(
+                                RichText::new(format!("Next: {next}")).color(palette.weak_text),
+                            );
+                        }
+                    });
+            });
+            strip.cell(|ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("worked")
+                    .show(ui, |ui| {
+                        if let Some(record) = record {
+                            worked_example_ui(ui, app, record, palette);
+                        }
+                    });
+            });
+        });
+}
+
+fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord, palette: Palette) {
+    let kind = record
+        .step
+        .and_then(|i| app.model.steps.get(i))
+        .map(|s| s.kind);
+    if let Some(frame) = record.ws.first() {
+        ws_frame_ui(ui, frame, palette);
+    } else if let Some(resp) = record
+        .http
+        .iter()
+        .find(|m| m.kind == HttpKind::Response && m.sec_websocket_accept.is_some())
+    {
+        let key = app
+            .model
+            .packets
+            .iter()
+            .flat_map(|r| r.http.iter())
+            .find(|m| {
+                m.kind == HttpKind::Request
+                    && m.sec_websocket_key.is_some()
+                    && m.packets.first() < resp.packets.first()
+            })
+            .and_then(|m| m.sec_websocket_key.clone());
+        match key {
+            Some(key) => accept_ui(ui, &key, resp.sec_websocket_accept.as_deref(), palette),
+            None => {
+                ui.label("The request with the key was not captured, so the Accept value cannot be worked out.");
+            }
+        }
+    } else if kind.is_some() {
+        seq_arithmetic_ui(ui, app, record);
+    }
+}
+
+fn accept_ui(ui: &mut egui::Ui, key: &str, received: Option<&str>, palette: Palette) {
+    let d = lesson::derive_accept(key, received);
+    ui.label(RichText::new("Sec-WebSocket-Accept, worked out").strong());
+    Grid::new("accept")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label("1. client's key");
+            ui.monospace(&d.key);
+            ui.end_row();
+            ui.label("2. + fixed GUID");
+            ui.monospace(&d.concatenated);
+            ui.end_row();
+            ui.label("3. SHA-1");
+            ui.monospace(d.sha1_hex());
+            ui.end_row();
+            ui.label("4. base64");
+            ui.monospace(&d.expected);
+            ui.end_row();
+            ui.label("server sent");
+            ui.monospace(d.received.as_deref().unwrap_or("—"));
+            ui.end_row();
+        });
+    match d.matches() {
+        Some(true) => ui.colored_label(
+            palette.good,
+            "✔ matches: the server understood the WebSocket handshake",
+        ),
+        Some(false) => ui.colored_label(
+            palette.bad,
+            "✘ does not match: a browser would refuse this connection",
+        ),
+        None => ui.label("no Accept header"),
+    };
+}
+
+fn bits_ui(ui: &mut egui::Ui, fields: &[BitField], palette: Palette) {
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        for f in fields {
+            let lit = f.value != 0;
+            let bg = if lit {
+                palette.lit_send
+            } else {
+                palette.layer_dark
+            };
+            let fg = if lit {
+                egui::Color32::WHITE
+            } else {
+                palette.text
+            };
+            egui::Frame::new()
+                .fill(bg)
+                .inner_margin(4.0)
+                .corner_radius(3.0)
+                .show(ui, |ui| {
+                    ui.vertical(|ui| {
+                        ui.label(RichText::new(f.name).small().color(fg));
+                        ui.label(RichText::new(f.digits()).monospace().color(fg));
+                    });
+                })
+                .response
+                .on_hover_text(format!(
+                    "{} ({} bits) = {}: {}",
+                    f.name, f.bits, f.value, f.meaning
+                ));
+        }
+    });
+}
+
+fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::app_proto::WsFrame, palette: Palette) {
+    ui.label(RichText::new("WebSocket header, bit by bit").strong());
+    let fields = lesson::frame_bits(frame);
+    bits_ui(ui, &fields, palette);
+    for f in &fields {
+        ui.label(
+            RichText::new(format!("{}: {}", f.name, f.meaning))
+                .small()
+                .color(palette.weak_text),
+        );
+    }
+    let rows = lesson::unmask_rows(frame, 12);
+    if rows.is_empty() {
+        return;
+    }
+    ui.add_space(4.0);
+    ui.label(RichText::new("Unmasking: byte i XOR key[i mod 4]").strong());
+    Grid::new("unmask")
+        .num_columns(5)
+        .striped(true)
+        .show(ui, |ui| {
+            for h in ["i", "on the wire", "key[i mod 4]", "= XOR", "char"] {
+                ui.label(RichText::new(h).small());
+            }
+            ui.end_row();
+            for r in rows {
+                ui.monospace(r.index.to_string());
+                ui.monospace(format!("{:02x} ({:08b})", r.masked, r.masked));
+                ui.monospace(format!("{:02x} ({:08b})", r.key, r.key));
+                ui.monospace(format!("{:02x} ({:08b})", r.plain, r.plain));
+                let c = if r.plain.is_ascii_graphic() || r.plain == b' ' {
+                    char::from(r.plain).to_string()
+                } else {
+                    "·".into()
+                };
+                ui.monospace(c);
+                ui.end_row();
+            }
+        });
+}
+
+fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord) {
+    let (Some(tcp), Some(seg)) = (&record.packet.tcp, &record.seg) else {
+        return;
+    };
+    let Some(conn) = app.model.connections.get(seg.stream as usize) else {
+        return;
+    };
+    let (own_isn, peer_isn) = match seg.direction {
+        crate::flow::Direction::ClientToServer => (conn.client_isn, conn.server_isn),
+        crate::flow::Direction::ServerToClient => (conn.server_isn, conn.client_isn),
+    };
+    ui.label(RichText::new("The numbers, worked out").strong());
+    Grid::new("seq")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            if let Some(isn) = own_isn {
+                ui.label("relative seq = raw − ISN");
+                ui.monospace(format!("{} − {isn} = {}", tcp.seq, seg.rel_seq));
+                ui.end_row();
+            }
+            if let (Some(isn), true) = (peer_isn, tcp.has(crate::decode::flags::ACK)) {
+                ui.label("relative ack = raw − peer's ISN");
+                ui.monospace(format!("{} − {isn} = {}", tcp.ack, seg.rel_ack));
+                ui.end_row();
+            }
+            ui.label("window");
+            match seg.window_shift {
+                Some(shift) => ui.monospace(format!(
+                    "{} × 2^{shift} = {} bytes",
+                    tcp.window, seg.window_scaled
+                )),
+                None => ui.monospace(format!("{} bytes (no scaling)", tcp.window)),
+            };
+            ui.end_row();
+            ui.label("payload");
+            ui.monospace(format!(
+                "{} bytes, next seq = {}",
+                tcp.payload_len, seg.next_rel_seq
+            ));
+            ui.end_row();
+        });
+    if record
+        .step
+        .and_then(|i| app.model.steps.get(i))
+        .is_some_and(|s| s.kind == StepKind::Syn)
+        && let Some(mss) = tcp.options.mss
+    {
+        ui.label(format!(
+            "MSS option: at most {mss} bytes of data per segment."
+        ));
+    }
+}

@@ -1,0 +1,234 @@
+//! The two OSI stacks (7 layers, the TCP/IP 4-layer model beside them): the sender's lights up
+//! top → bottom as each layer adds its header, the receiver's bottom → top as headers come off.
+//! Layers the packet does not use stay dark and say why.
+
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, pos2, vec2};
+
+use crate::flow::{Direction, Peer};
+use crate::lesson::{self, LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS};
+
+use super::app::App;
+use super::theme::Palette;
+
+/// Whether `peer` sends a packet going `direction`.
+pub fn peer_sends(peer: Peer, direction: Direction) -> bool {
+    matches!(
+        (peer, direction),
+        (Peer::Client, Direction::ClientToServer) | (Peer::Server, Direction::ServerToClient)
+    )
+}
+
+pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
+    let palette = app.palette();
+    let step = app.current_step();
+    let record = step.and_then(|s| app.model.packets.get(s.packet_index));
+    let sending = step.is_some_and(|s| peer_sends(peer, s.direction));
+    let lit = app.lit_layers(ui.ctx(), peer);
+    let uses: Option<[LayerUse; 7]> = record.map(lesson::layer_uses);
+    let conn = step.and_then(|s| app.model.connections.get(s.stream as usize));
+    let (name, colour) = match peer {
+        Peer::Client => ("Client", palette.client),
+        Peer::Server => ("Server", palette.server),
+    };
+    let addr = conn.map(|c| match peer {
+        Peer::Client => c.client.to_string(),
+        Peer::Server => c.server.to_string(),
+    });
+    ui.add_space(4.0);
+    ui.heading(egui::RichText::new(name).color(colour));
+    let role = match (step, sending) {
+        (None, _) => "",
+        (Some(_), true) => "sending: headers are added top → bottom",
+        (Some(_), false) => "receiving: headers come off bottom → top",
+    };
+    ui.label(egui::RichText::new(format!("{}  {role}", addr.unwrap_or_default())).small());
+    ui.add_space(4.0);
+
+    let caption_h = ui.text_style_height(&egui::TextStyle::Body) * 2.5;
+    let avail = ui.available_size();
+    let height = (avail.y - caption_h).max(7.0 * 40.0);
+    let (rect, _) = ui.allocate_exact_size(vec2(avail.x, height), Sense::hover());
+    let row_h = rect.height() / 7.0;
+    let osi_w = rect.width() * 0.74;
+    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
+    let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
+    let lit_colour = if sending {
+        palette.lit_send
+    } else {
+        palette.lit_recv
+    };
+    let style = CellStyle {
+        palette,
+        lit_colour,
+        body,
+        small: small.clone(),
+    };
+    for layer in &OSI_LAYERS {
+        let i = usize::from(layer.number - 1);
+        let top = rect.top() + f32::from(7 - layer.number) * row_h;
+        let cell = Rect::from_min_size(pos2(rect.left(), top), vec2(osi_w - 4.0, row_h - 4.0));
+        let usage = uses.as_ref().and_then(|u| u.get(i));
+        let on = lit.get(i).copied().unwrap_or(false);
+        style.layer_cell_ui(ui, cell, layer, usage, on);
+    }
+    // The TCP/IP model, beside.
+    for l in &TCPIP_LAYERS {
+        let top = rect.top() + f32::from(7 - l.highest) * row_h;
+        let bottom = rect.top() + f32::from(8 - l.lowest) * row_h - 4.0;
+        let cell = Rect::from_min_max(pos2(rect.left() + osi_w, top), pos2(rect.right(), bottom));
+        let any_lit =
+            (l.lowest..=l.highest).any(|n| lit.get(usize::from(n - 1)).copied().unwrap_or(false));
+        let fill = if any_lit {
+            lit_colour.gamma_multiply(0.6)
+        } else {
+            palette.layer_dark
+        };
+        let painter = ui.painter();
+        painter.rect(
+            cell,
+            5.0,
+            fill,
+            Stroke::new(1.0, palette.lane),
+            StrokeKind::Inside,
+        );
+        let galley = painter.layout(
+            l.name.to_string(),
+            small.clone(),
+            palette.text,
+            cell.width() - 6.0,
+        );
+        painter.galley(cell.center() - galley.size() / 2.0, galley, palette.text);
+    }
+    let caption = stack_caption(lit, sending, step.is_some());
+    ui.label(egui::RichText::new(caption).color(palette.weak_text));
+}
+
+struct CellStyle {
+    palette: Palette,
+    lit_colour: Color32,
+    body: FontId,
+    small: FontId,
+}
+
+impl CellStyle {
+    /// One OSI layer's box: lit, in use, or dark with the reason.
+    fn layer_cell_ui(
+        &self,
+        ui: &egui::Ui,
+        cell: Rect,
+        layer: &OsiLayer,
+        usage: Option<&LayerUse>,
+        on: bool,
+    ) {
+        let palette = self.palette;
+        let in_use = usage.is_some_and(LayerUse::is_lit);
+        let (fill, fg) = if on {
+            let fg = if self.lit_colour.intensity() > 0.55 {
+                Color32::BLACK
+            } else {
+                Color32::WHITE
+            };
+            (self.lit_colour, fg)
+        } else if in_use {
+            (palette.layer_idle, palette.text)
+        } else {
+            (palette.layer_dark, palette.weak_text)
+        };
+        let response = ui.interact(
+            cell,
+            ui.scope_id().with(("osi", layer.number)),
+            Sense::hover(),
+        );
+        let painter = ui.painter();
+        let stroke = if on {
+            Stroke::new(2.0, palette.accent)
+        } else {
+            Stroke::new(1.0, palette.lane)
+        };
+        painter.rect(cell, 5.0, fill, stroke, StrokeKind::Inside);
+        let title = painter.text(
+            cell.left_top() + vec2(6.0, 3.0),
+            Align2::LEFT_TOP,
+            format!("{} {}", layer.number, layer.name),
+            self.body.clone(),
+            fg,
+        );
+        let proto = usage.map_or("", LayerUse::proto);
+        let right = if proto.is_empty() {
+            layer.pdu.to_string()
+        } else {
+            format!("{proto} · {}", layer.pdu)
+        };
+        let right = painter.layout_no_wrap(right, self.small.clone(), fg);
+        // Only where it fits beside the name; the tooltip always has everything.
+        if title.right() + right.size().x + 10.0 < cell.right() {
+            painter.galley(
+                pos2(cell.right() - 6.0 - right.size().x, cell.top() + 5.0),
+                right,
+                fg,
+            );
+        }
+        if let Some(u) = usage {
+            let galley = painter.layout(
+                u.text().to_string(),
+                self.small.clone(),
+                fg,
+                cell.width() - 12.0,
+            );
+            let text_rect = Rect::from_min_max(
+                cell.left_top() + vec2(6.0, self.body.size + 6.0),
+                cell.right_bottom(),
+            );
+            painter
+                .with_clip_rect(text_rect)
+                .galley(text_rect.min, galley, fg);
+            response.on_hover_text(u.text());
+        }
+    }
+}
+
+/// One line under the stack: what is happening to the packet at its lowest/highest lit layer.
+fn stack_caption(lit: [bool; 7], sending: bool, has_step: bool) -> String {
+    if !has_step {
+        return "OSI model (left) and TCP/IP model (right).".into();
+    }
+    let lit_layers: Vec<usize> = (0..7).filter(|&i| lit[i]).collect();
+    match (sending, lit_layers.first(), lit_layers.last()) {
+        (true, Some(&low), _) => format!(
+            "Sent down to layer {}: the {} is ready.",
+            low + 1,
+            OSI_LAYERS[low].pdu
+        ),
+        (false, _, Some(&high)) => format!(
+            "Received up to layer {}: {} unwrapped.",
+            high + 1,
+            OSI_LAYERS[high].pdu
+        ),
+        _ => {
+            if sending {
+                "About to send.".into()
+            } else {
+                "Waiting for the packet…".into()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_sends() {
+        assert!(peer_sends(Peer::Client, Direction::ClientToServer));
+        assert!(!peer_sends(Peer::Server, Direction::ClientToServer));
+    }
+
+    #[test]
+    fn captions_name_the_pdu() {
+        let mut lit = [false; 7];
+        lit[3] = true;
+        assert!(stack_caption(lit, true, true).contains("segment"));
+        assert!(stack_caption([false; 7], false, true).contains("Waiting"));
+    }
+}

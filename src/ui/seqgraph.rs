@@ -1,0 +1,145 @@
+//! The time-sequence graph of the shown connection (Stevens style): each direction's sequence
+//! numbers against time, the other side's acknowledgements beside them, the current packet
+//! marked; clicking a point selects its packet.
+
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, Points};
+
+use crate::flow::Direction;
+use crate::model::Model;
+
+use super::action::Action;
+use super::app::App;
+
+/// Points of one connection, built incrementally (never per frame).
+#[derive(Debug, Default)]
+pub struct SeqCache {
+    stream: Option<u32>,
+    scanned: usize,
+    /// Per direction: (time s, next relative seq) of each segment.
+    pub seq: [Vec<PlotPoint>; 2],
+    /// Per direction: the acknowledgements *of* that direction's bytes (sent the other way).
+    pub acks: [Vec<PlotPoint>; 2],
+    /// Per direction: packet index of each `seq` point.
+    pub packets: [Vec<usize>; 2],
+}
+
+impl SeqCache {
+    pub fn update(&mut self, model: &Model, stream: Option<u32>) {
+        if stream != self.stream || self.scanned > model.packets.len() {
+            *self = Self {
+                stream,
+                ..Self::default()
+            };
+        }
+        let Some(stream) = stream else { return };
+        let first_ts = model
+            .connections
+            .get(stream as usize)
+            .map_or(0, |c| c.first_ts_ns);
+        for (i, record) in model.packets.iter().enumerate().skip(self.scanned) {
+            let Some(seg) = record.seg.as_ref().filter(|s| s.stream == stream) else {
+                continue;
+            };
+            let t = (record.packet.ts_ns - first_ts) as f64 / 1e9;
+            let d = seg.direction.index();
+            self.seq[d].push(PlotPoint::new(t, f64::from(seg.next_rel_seq)));
+            self.packets[d].push(i);
+            if record
+                .packet
+                .tcp
+                .as_ref()
+                .is_some_and(|t| t.has(crate::decode::flags::ACK))
+            {
+                self.acks[seg.direction.reverse().index()]
+                    .push(PlotPoint::new(t, f64::from(seg.rel_ack)));
+            }
+        }
+        self.scanned = model.packets.len();
+    }
+
+    /// The packet whose point is nearest to `at`, in screen distance given by `dist`.
+    pub fn nearest(&self, dist: impl Fn(&PlotPoint) -> f32) -> Option<(usize, f32)> {
+        self.seq
+            .iter()
+            .zip(&self.packets)
+            .flat_map(|(pts, idx)| pts.iter().zip(idx))
+            .map(|(p, &i)| (i, dist(p)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    let stream = app.view.ladder.stream;
+    app.view.seq.update(&app.model, stream);
+    let palette = app.palette();
+    let cache = &app.view.seq;
+    let current = app.selected.and_then(|i| {
+        let r = app.model.packets.get(i)?;
+        let seg = r.seg.as_ref().filter(|s| Some(s.stream) == stream)?;
+        let first_ts = app.model.connections.get(seg.stream as usize)?.first_ts_ns;
+        Some(PlotPoint::new(
+            (r.packet.ts_ns - first_ts) as f64 / 1e9,
+            f64::from(seg.next_rel_seq),
+        ))
+    });
+    let response = Plot::new(("seqgraph", stream))
+        .legend(Legend::default())
+        .x_axis_label("time since the first packet (s)")
+        .y_axis_label("relative sequence number")
+        .allow_boxed_zoom(true)
+        .show(ui, |plot| {
+            for (d, name, colour) in [
+                (Direction::ClientToServer, "client → server", palette.client),
+                (Direction::ServerToClient, "server → client", palette.server),
+            ] {
+                let i = d.index();
+                plot.points(
+                    Points::new(format!("{name} seq"), cache.seq[i].as_slice())
+                        .color(colour)
+                        .radius(3.0),
+                );
+                plot.line(
+                    Line::new(format!("{name} acked"), cache.acks[i].as_slice())
+                        .color(colour.gamma_multiply(0.5)),
+                );
+            }
+            if let Some(p) = current {
+                plot.points(
+                    Points::new("current packet", vec![[p.x, p.y]])
+                        .shape(MarkerShape::Diamond)
+                        .radius(9.0)
+                        .color(palette.accent),
+                );
+            }
+        });
+    let t = &response.transform;
+    if response.response.clicked()
+        && let Some(pos) = response.response.interact_pointer_pos()
+        && let Some((index, d)) = cache.nearest(|p| t.position_from_point(p).distance(pos))
+        && d < 20.0
+    {
+        actions.push(Action::SelectPacket(index));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::fixture;
+
+    #[test]
+    fn points_per_direction_and_acks() {
+        let m = fixture::conversation();
+        let mut c = SeqCache::default();
+        c.update(&m, Some(0));
+        assert_eq!(c.seq[0].len() + c.seq[1].len(), m.packets.len());
+        assert_eq!(c.packets[0][0], 0);
+        assert!(
+            c.acks[0].len() >= 4,
+            "the server acknowledges the client's bytes"
+        );
+        let again = c.seq[0].len();
+        c.update(&m, Some(0));
+        assert_eq!(c.seq[0].len(), again, "incremental: nothing added twice");
+    }
+}

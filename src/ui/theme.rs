@@ -1,0 +1,252 @@
+//! Every colour of the app, for the light and dark themes and the high-contrast presentation
+//! mode, and how they are applied to egui's style.
+
+use egui::{Color32, FontFamily, FontId, TextStyle};
+
+use crate::decode::Proto;
+
+use super::settings::Settings;
+
+/// The colours the app draws with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Palette {
+    pub dark: bool,
+    pub text: Color32,
+    pub weak_text: Color32,
+    pub client: Color32,
+    pub server: Color32,
+    pub accent: Color32,
+    pub envelope: Color32,
+    pub arrow: Color32,
+    pub phase_bg: Color32,
+    pub lane: Color32,
+    /// A lit layer of the sending stack (headers being added).
+    pub lit_send: Color32,
+    /// A lit layer of the receiving stack (headers coming off).
+    pub lit_recv: Color32,
+    /// A layer this packet uses, not lit right now.
+    pub layer_idle: Color32,
+    /// A layer this packet does not use.
+    pub layer_dark: Color32,
+    pub hover: Color32,
+    pub selected: Color32,
+    pub good: Color32,
+    pub bad: Color32,
+}
+
+impl Palette {
+    pub fn new(dark: bool, high_contrast: bool) -> Self {
+        let base = if dark {
+            Self {
+                dark,
+                text: Color32::from_gray(225),
+                weak_text: Color32::from_gray(150),
+                client: Color32::from_rgb(100, 170, 255),
+                server: Color32::from_rgb(255, 170, 80),
+                accent: Color32::from_rgb(255, 220, 90),
+                envelope: Color32::from_rgb(255, 235, 150),
+                arrow: Color32::from_gray(150),
+                phase_bg: Color32::from_rgba_unmultiplied(255, 255, 255, 10),
+                lane: Color32::from_gray(110),
+                lit_send: Color32::from_rgb(40, 110, 200),
+                lit_recv: Color32::from_rgb(200, 120, 30),
+                layer_idle: Color32::from_gray(60),
+                layer_dark: Color32::from_gray(32),
+                hover: Color32::from_rgba_unmultiplied(255, 255, 255, 60),
+                selected: Color32::from_rgb(255, 200, 0),
+                good: Color32::from_rgb(90, 200, 110),
+                bad: Color32::from_rgb(255, 90, 90),
+            }
+        } else {
+            Self {
+                dark,
+                text: Color32::from_gray(20),
+                weak_text: Color32::from_gray(95),
+                client: Color32::from_rgb(20, 90, 200),
+                server: Color32::from_rgb(190, 90, 0),
+                accent: Color32::from_rgb(200, 40, 40),
+                envelope: Color32::from_rgb(255, 215, 60),
+                arrow: Color32::from_gray(90),
+                phase_bg: Color32::from_rgba_unmultiplied(0, 0, 0, 10),
+                lane: Color32::from_gray(140),
+                lit_send: Color32::from_rgb(120, 175, 255),
+                lit_recv: Color32::from_rgb(255, 185, 110),
+                layer_idle: Color32::from_gray(215),
+                layer_dark: Color32::from_gray(245),
+                hover: Color32::from_rgba_unmultiplied(0, 0, 0, 40),
+                selected: Color32::from_rgb(255, 190, 0),
+                good: Color32::from_rgb(20, 140, 50),
+                bad: Color32::from_rgb(200, 20, 20),
+            }
+        };
+        if high_contrast {
+            Self {
+                text: if dark { Color32::WHITE } else { Color32::BLACK },
+                weak_text: if dark {
+                    Color32::from_gray(200)
+                } else {
+                    Color32::from_gray(40)
+                },
+                arrow: if dark {
+                    Color32::from_gray(210)
+                } else {
+                    Color32::from_gray(30)
+                },
+                lane: if dark {
+                    Color32::from_gray(180)
+                } else {
+                    Color32::from_gray(60)
+                },
+                ..base
+            }
+        } else {
+            base
+        }
+    }
+
+    /// Background tint of a header's bytes in the hex view, by protocol (one colour per layer).
+    pub fn layer_bg(&self, proto: Proto) -> Color32 {
+        self.osi_bg(proto.osi_layer())
+    }
+
+    /// Background tint by OSI layer (2 link, 3 network, 4 transport, 7 application).
+    pub fn osi_bg(&self, layer: u8) -> Color32 {
+        let (r, g, b) = match layer {
+            2 => (160, 160, 160),
+            3 => (110, 170, 255),
+            4 => (120, 210, 120),
+            _ => (240, 170, 80),
+        };
+        let alpha = if self.dark { 70 } else { 90 };
+        Color32::from_rgba_unmultiplied(r, g, b, alpha)
+    }
+
+    /// Row colours of the packet list, Wireshark's default colouring rules.
+    pub fn row_colors(&self, rule: RowRule) -> (Color32, Color32) {
+        let (bg, fg) = match rule {
+            RowRule::BadTcp => (
+                Color32::from_rgb(18, 39, 46),
+                Color32::from_rgb(247, 120, 120),
+            ),
+            RowRule::Rst => (
+                Color32::from_rgb(164, 0, 0),
+                Color32::from_rgb(255, 252, 156),
+            ),
+            RowRule::SynFin => (
+                Color32::from_rgb(160, 160, 160),
+                Color32::from_rgb(18, 39, 46),
+            ),
+            RowRule::Http => (
+                Color32::from_rgb(228, 255, 199),
+                Color32::from_rgb(18, 39, 46),
+            ),
+            RowRule::WebSocket => (
+                Color32::from_rgb(215, 235, 255),
+                Color32::from_rgb(18, 39, 46),
+            ),
+            RowRule::Tcp => (
+                Color32::from_rgb(231, 230, 255),
+                Color32::from_rgb(18, 39, 46),
+            ),
+            RowRule::Other => (
+                Color32::from_rgb(255, 255, 255),
+                Color32::from_rgb(18, 39, 46),
+            ),
+        };
+        if self.dark && !matches!(rule, RowRule::BadTcp | RowRule::Rst) {
+            // Same hue, dimmed, so the list does not glare in a dark room.
+            let dim = |c: u8| (f32::from(c) * 0.3) as u8;
+            (
+                Color32::from_rgb(dim(bg.r()), dim(bg.g()), dim(bg.b())),
+                Color32::from_gray(230),
+            )
+        } else {
+            (bg, fg)
+        }
+    }
+}
+
+/// Which Wireshark colouring rule a packet falls under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowRule {
+    BadTcp,
+    Rst,
+    SynFin,
+    Http,
+    WebSocket,
+    Tcp,
+    Other,
+}
+
+/// Apply theme, presentation mode and zoom to the context.
+pub fn apply(ctx: &egui::Context, settings: &Settings) {
+    let theme = if settings.dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    ctx.set_theme(theme);
+    let scale = if settings.presentation { 1.45 } else { 1.0 };
+    ctx.set_zoom_factor(settings.zoom.clamp(0.5, 3.0));
+    let palette = Palette::new(settings.dark, settings.presentation);
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (
+                TextStyle::Small,
+                FontId::new(11.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Body,
+                FontId::new(14.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Button,
+                FontId::new(14.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Heading,
+                FontId::new(20.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(13.0 * scale, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+        if settings.presentation {
+            style.visuals.override_text_color = Some(palette.text);
+        } else {
+            style.visuals.override_text_color = None;
+        }
+    });
+}
+
+/// `DejaVu` Sans and Sans Mono (`assets/fonts`, Bitstream Vera licence): sturdier on a projector
+/// than egui's light default, and they have the arrows and symbols the labels use (→, ✔, ⚠).
+pub fn install_fonts(ctx: &egui::Context) {
+    use std::sync::Arc;
+    let mut fonts = egui::FontDefinitions::default();
+    for (name, bytes, family) in [
+        (
+            "DejaVuSans",
+            &include_bytes!("../../assets/fonts/DejaVuSans.ttf")[..],
+            FontFamily::Proportional,
+        ),
+        (
+            "DejaVuSansMono",
+            &include_bytes!("../../assets/fonts/DejaVuSansMono.ttf")[..],
+            FontFamily::Monospace,
+        ),
+    ] {
+        fonts.font_data.insert(
+            name.to_owned(),
+            Arc::new(egui::FontData::from_static(bytes)),
+        );
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .insert(0, name.to_owned());
+    }
+    ctx.set_fonts(fonts);
+}

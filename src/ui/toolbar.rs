@@ -1,0 +1,207 @@
+//! The toolbar: open (dialog, recent files), playback (play/pause, step, next phase, speed),
+//! the timeline scrubber, view options (theme, presentation, zoom), live controls, and the
+//! banner and progress bar under it.
+
+use egui::{RichText, Slider};
+
+use super::action::Action;
+use super::app::App;
+use super::live::LiveCommand;
+
+pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        file_menu_ui(ui, app, actions);
+        ui.separator();
+        playback_ui(ui, app, actions);
+        ui.separator();
+        view_ui(ui, app);
+        if app.live.is_some() {
+            ui.separator();
+            live_ui(ui, app, actions);
+        }
+    });
+    scrubber_ui(ui, app, actions);
+    banner_ui(ui, app);
+    if let Some(loader) = &app.loader {
+        ui.horizontal(|ui| {
+            let text = format!(
+                "Reading {} … {} packets",
+                loader.path.display(),
+                app.model.packets.len()
+            );
+            match loader.fraction() {
+                Some(f) => ui.add(egui::ProgressBar::new(f).text(text).desired_width(480.0)),
+                None => ui.add(
+                    egui::ProgressBar::new(0.0)
+                        .animate(true)
+                        .text(text)
+                        .desired_width(480.0),
+                ),
+            };
+        });
+    }
+    ui.add_space(2.0);
+}
+
+fn file_menu_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
+    if ui
+        .button("Open…")
+        .on_hover_text("Open a pcap or pcapng file (or drop one on the window)")
+        .clicked()
+    {
+        actions.push(Action::OpenDialog);
+    }
+    ui.add_enabled_ui(!app.settings.recent_files.is_empty(), |ui| {
+        ui.menu_button("Recent", |ui| {
+            for path in &app.settings.recent_files {
+                if ui.button(path.display().to_string()).clicked() {
+                    actions.push(Action::Open(path.clone()));
+                }
+            }
+        });
+    });
+    if !app.title.is_empty() {
+        ui.label(RichText::new(&app.title).strong());
+    }
+}
+
+fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    let has_steps = !app.model.steps.is_empty();
+    ui.add_enabled_ui(has_steps, |ui| {
+        if ui.button("|◀").on_hover_text("First step (Home)").clicked() {
+            actions.push(Action::Home);
+        }
+        if ui
+            .button("◀ Back")
+            .on_hover_text("Previous step (←)")
+            .clicked()
+        {
+            actions.push(Action::StepBack);
+        }
+        let play = if app.playback.playing {
+            "❚❚ Pause"
+        } else {
+            "▶ Play"
+        };
+        if ui
+            .button(play)
+            .on_hover_text("Play / pause (Space)")
+            .clicked()
+        {
+            actions.push(Action::TogglePlay);
+        }
+        if ui.button("Step ▶").on_hover_text("Next step (→)").clicked() {
+            actions.push(Action::StepForward);
+        }
+        if ui
+            .button("Next phase ▶▶")
+            .on_hover_text("Jump to the next phase (Page Down)")
+            .clicked()
+        {
+            actions.push(Action::NextPhase);
+        }
+    });
+    ui.add(
+        Slider::new(&mut app.settings.speed, 0.25..=4.0)
+            .logarithmic(true)
+            .text("speed")
+            .suffix("×"),
+    );
+}
+
+fn view_ui(ui: &mut egui::Ui, app: &mut App) {
+    let theme = if app.settings.dark {
+        "☀ Light"
+    } else {
+        "☾ Dark"
+    };
+    if ui.button(theme).clicked() {
+        app.settings.dark = !app.settings.dark;
+    }
+    ui.toggle_value(&mut app.settings.presentation, "Presentation")
+        .on_hover_text("Large fonts and high contrast for the projector (F11: full screen)");
+    ui.add(
+        Slider::new(&mut app.settings.zoom, 0.6..=2.5)
+            .text("zoom")
+            .fixed_decimals(1),
+    );
+}
+
+fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    let Some(live) = &app.live else { return };
+    let status = live.status();
+    if ui.button("Connect").clicked() {
+        actions.push(Action::Live(LiveCommand::Connect));
+    }
+    ui.add_enabled_ui(status.connected, |ui| {
+        if ui.button("Send text").clicked() {
+            actions.push(Action::Live(LiveCommand::SendText("hello".into())));
+        }
+        if ui.button("Send binary").clicked() {
+            actions.push(Action::Live(LiveCommand::SendBinary));
+        }
+        if ui.button("Ping").clicked() {
+            actions.push(Action::Live(LiveCommand::Ping));
+        }
+        if ui.button("Close").clicked() {
+            actions.push(Action::Live(LiveCommand::Close));
+        }
+    });
+    ui.menu_button("Scenarios", |ui| {
+        for name in live.scenarios() {
+            if ui.button(&name).clicked() {
+                actions.push(Action::Live(LiveCommand::Scenario(name)));
+            }
+        }
+    });
+    ui.checkbox(&mut app.settings.step_mode, "step mode")
+        .on_hover_text("New packets wait until you press Step");
+    let kernel = status
+        .kernel_dropped
+        .map_or(String::new(), |k| format!(", kernel dropped {k}"));
+    ui.label(format!(
+        "{} · {} packets · dropped {}{kernel}",
+        status.state, status.packets, status.dropped
+    ));
+}
+
+fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
+    let n = app.model.steps.len();
+    if n == 0 {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let mut i = app.playback.current.unwrap_or(0);
+        ui.label(format!("step {} / {n}", i + 1));
+        ui.spacing_mut().slider_width = (ui.available_width() - 90.0).max(100.0);
+        let response = ui.add(
+            Slider::new(&mut i, 0..=n - 1)
+                .show_value(false)
+                .trailing_fill(true)
+                .text("timeline"),
+        );
+        if response.changed() {
+            actions.push(Action::JumpToStep(i));
+        }
+    });
+}
+
+fn banner_ui(ui: &mut egui::Ui, app: &App) {
+    let Some(banner) = &app.banner else { return };
+    let palette = app.palette();
+    let colour = if banner.error {
+        palette.bad
+    } else {
+        palette.weak_text
+    };
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.0, colour))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(&banner.text).color(colour));
+            if let Some(fix) = &banner.fix {
+                ui.label(RichText::new(fix).monospace());
+            }
+        });
+}
