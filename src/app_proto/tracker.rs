@@ -55,6 +55,11 @@ impl AppTracker {
         self.conns.remove(&stream);
     }
 
+    /// Whether parser state is held for connection `stream`.
+    pub fn holds(&self, stream: u32) -> bool {
+        self.conns.contains_key(&stream)
+    }
+
     /// What a direction of a connection carries, as far as we know.
     pub fn stream_kind(&self, stream: u32, direction: Direction) -> StreamKind {
         self.conns
@@ -116,7 +121,7 @@ impl Side {
     fn stop(&mut self, kind: StreamKind) {
         self.kind = kind;
         self.mode = Mode::Skip;
-        let end = self.input.base + self.input.buf.len() as u64;
+        let end = self.input.base + self.input.len() as u64;
         self.input.skip_to(end);
     }
 }
@@ -191,7 +196,7 @@ impl Conn {
                             .as_deref()
                             .filter(|_| dir == Direction::ServerToClient),
                     ),
-                    Mode::Hold(_) if side.input.buf.len() > MAX_HOLD => {
+                    Mode::Hold(_) if side.input.len() > MAX_HOLD => {
                         side.mode = Mode::Http(HttpParser::new(dir));
                         continue;
                     }
@@ -201,7 +206,7 @@ impl Conn {
                         break;
                     }
                     Mode::Skip => {
-                        let n = side.input.buf.len();
+                        let n = side.input.len();
                         side.input.consume(n);
                         side.input.prune(side.input.base);
                         break;
@@ -272,10 +277,8 @@ impl Conn {
         out.push(AppEvent::Http(msg));
         if websocket {
             for side in &mut self.dirs {
-                let rest = std::mem::take(&mut side.input.buf);
                 side.kind = StreamKind::WebSocket;
                 side.mode = Mode::Ws(Box::new(WsStream::new(side.direction, deflate)));
-                side.input.buf = rest;
             }
         } else if tunnel {
             let what = if status == 101 {

@@ -2,6 +2,8 @@
 //! frames before it (RFC 6455 §5.1–§5.5, §7.4), defragmentation, UTF-8, close codes, and
 //! permessage-deflate (RFC 7692).
 
+use std::borrow::Cow;
+
 use crate::flow::Direction;
 
 use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
@@ -176,9 +178,10 @@ impl Assembler {
         }
         // This fragment's own contribution, inflated when the message is compressed.
         let (own, own_complete) = if msg.compressed {
-            self.inflate(frame, payload, complete)
+            let (inflated, ok) = self.inflate(frame, payload, complete);
+            (Cow::Owned(inflated), ok)
         } else {
-            (payload.to_vec(), complete)
+            (Cow::Borrowed(payload), complete)
         };
         let msg = self.open.as_mut()?;
         if msg.opcode == opcode::TEXT && own_complete {
@@ -197,9 +200,14 @@ impl Assembler {
             return None;
         }
         let msg = self.open.take()?;
-        let text = (msg.opcode == opcode::TEXT && !msg.truncated)
-            .then(|| String::from_utf8(msg.data.clone()).ok())
-            .flatten();
+        let text = if msg.opcode != opcode::TEXT || msg.truncated {
+            None
+        } else if msg.fragments == 1 {
+            // The message is this frame's own text, already checked.
+            frame.text.clone()
+        } else {
+            String::from_utf8(msg.data.clone()).ok()
+        };
         let mut issues = msg.issues;
         if msg.opcode == opcode::TEXT && !msg.truncated && text.is_none() {
             let issue = "text message is not valid UTF-8 (RFC 6455 §8.1)".to_owned();

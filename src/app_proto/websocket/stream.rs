@@ -45,7 +45,7 @@ impl WsStream {
     pub fn drive(&mut self, input: &mut DirInput, out: &mut Vec<AppEvent>) {
         loop {
             if self.partial.is_none() {
-                let HeaderStatus::Parsed(header) = parse_header(&input.buf) else {
+                let HeaderStatus::Parsed(header) = parse_header(input.bytes()) else {
                     return;
                 };
                 self.partial = Some(Partial {
@@ -61,11 +61,9 @@ impl WsStream {
                 return;
             };
             let want = p.header.payload_len - p.seen;
-            let take = usize::try_from(want)
-                .unwrap_or(usize::MAX)
-                .min(input.buf.len());
+            let take = usize::try_from(want).unwrap_or(usize::MAX).min(input.len());
             if take > 0 {
-                let bytes = input.buf.get(..take).unwrap_or_default();
+                let bytes = input.bytes().get(..take).unwrap_or_default();
                 let raw_room = PAYLOAD_KEEP.saturating_sub(p.raw.len());
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
@@ -105,11 +103,7 @@ impl WsStream {
             header_len: h.header_len,
             offset: p.offset,
             raw_payload: p.raw,
-            payload: p
-                .data
-                .get(..p.data.len().min(PAYLOAD_KEEP))
-                .unwrap_or_default()
-                .to_vec(),
+            payload: Vec::new(),
             compressed: false,
             text: None,
             close_code: None,
@@ -122,7 +116,14 @@ impl WsStream {
                 "payload over {MAX_INFLATED} bytes: only the first ones are kept"
             ));
         }
+        // The assembler reads the whole kept payload; the frame keeps its first PAYLOAD_KEEP
+        // bytes, which (the usual case) is all of it: then it is moved, not copied.
         let message = self.assembler.on_frame(&mut frame, &p.data, complete);
+        let mut data = p.data;
+        if data.len() > PAYLOAD_KEEP {
+            data = data.get(..PAYLOAD_KEEP).unwrap_or_default().to_vec();
+        }
+        frame.payload = data;
         out.push(AppEvent::WsFrame(frame));
         if let Some(m) = message {
             out.push(AppEvent::WsMessage(m));
