@@ -11,6 +11,7 @@ use crate::decode::{IpSummary, Issue, flags};
 use crate::flow::{Direction, StateChange};
 use crate::model::PacketRecord;
 use crate::pipeline::Engine;
+use crate::pipeline::tests::corpus_captures;
 
 use super::{JsonHttp, http_json, write_packet};
 
@@ -148,23 +149,6 @@ fn both(record: &PacketRecord) -> (String, String) {
         String::from_utf8(ours).unwrap(),
         String::from_utf8(reference).unwrap(),
     )
-}
-
-fn corpus_captures() -> Vec<std::path::PathBuf> {
-    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = [
-        here.join("../shared/corpus/captures"),
-        here.join("captures"),
-    ]
-    .iter()
-    .filter_map(|d| std::fs::read_dir(d).ok())
-    .flatten()
-    .filter_map(Result::ok)
-    .map(|e| e.path())
-    .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
-    .collect();
-    files.sort();
-    files
 }
 
 #[test]
