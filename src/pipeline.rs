@@ -31,6 +31,15 @@ impl Engine {
         }
     }
 
+    /// An engine for output that shows no payload bytes (`osiscope decode`): see
+    /// [`AppTracker::without_payloads`]. Everything else it reports is the same.
+    pub fn without_payloads() -> Self {
+        Self {
+            flows: FlowTracker::new(FlowLimits::default()),
+            apps: AppTracker::without_payloads(),
+        }
+    }
+
     /// Decode one frame and run it through flow tracking and the application parsers.
     pub fn process(&mut self, frame: Frame) -> PacketOutput {
         let packet = decode::decode(frame);
@@ -293,5 +302,52 @@ pub(crate) mod tests {
             }
         }
         assert!(finished > 0, "no capture closes a connection");
+    }
+
+    #[test]
+    fn without_payloads_only_drops_raw_payloads_and_messages() {
+        use crate::app_proto::AppEvent;
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let (mut frames, mut messages) = (0, 0);
+        for path in files {
+            let mut full = Engine::new();
+            let mut lean = Engine::without_payloads();
+            let reader = FileReader::open(&path).unwrap().map_while(Result::ok);
+            for frame in reader {
+                let a = full.process(frame.clone());
+                let b = lean.process(frame);
+                let kept: Vec<AppEvent> = a
+                    .events
+                    .iter()
+                    .filter(|e| !matches!(e, AppEvent::WsMessage(_)))
+                    .cloned()
+                    .map(|e| match e {
+                        AppEvent::WsFrame(mut f) => {
+                            f.raw_payload.clear();
+                            frames += 1;
+                            AppEvent::WsFrame(f)
+                        }
+                        other => other,
+                    })
+                    .collect();
+                messages += a.events.len() - kept.len();
+                assert_eq!(
+                    kept,
+                    b.events,
+                    "{} packet {}",
+                    path.display(),
+                    a.packet.number
+                );
+                assert_eq!(a.seg, b.seg);
+            }
+        }
+        assert!(
+            frames > 100 && messages > 100,
+            "{frames} frames, {messages} messages"
+        );
     }
 }

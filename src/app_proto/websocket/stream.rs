@@ -30,14 +30,17 @@ pub(crate) struct WsStream {
     direction: Direction,
     assembler: Assembler,
     partial: Option<Partial>,
+    /// Keep no `raw_payload` (see `AppTracker::without_payloads`).
+    drop_payloads: bool,
 }
 
 impl WsStream {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
         Self {
             direction,
-            assembler: Assembler::new(direction, deflate),
+            assembler: Assembler::new(direction, deflate, drop_payloads),
             partial: None,
+            drop_payloads,
         }
     }
 
@@ -64,7 +67,11 @@ impl WsStream {
             let take = usize::try_from(want).unwrap_or(usize::MAX).min(input.len());
             if take > 0 {
                 let bytes = input.bytes().get(..take).unwrap_or_default();
-                let raw_room = PAYLOAD_KEEP.saturating_sub(p.raw.len());
+                let raw_room = if self.drop_payloads {
+                    0
+                } else {
+                    PAYLOAD_KEEP.saturating_sub(p.raw.len())
+                };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
                 let data_room = MAX_INFLATED.saturating_sub(p.data.len());
