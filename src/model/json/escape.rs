@@ -20,12 +20,24 @@ fn needs_escape(word: u64) -> bool {
 
 /// How many leading bytes of `bytes` need no escaping.
 fn clean_prefix(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
+    let word = |w: &[u8]| {
         let mut b = [0u8; 8];
         b.copy_from_slice(w);
-        if needs_escape(u64::from_le_bytes(b)) {
+        u64::from_le_bytes(b)
+    };
+    let mut i = 0;
+    // 32 bytes a turn while all are clean, then 8, then one.
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        let mut words = block.chunks_exact(8).map(word);
+        if words.any(needs_escape) {
+            break;
+        }
+        i += 32;
+    }
+    let mut words = bytes.get(i..).unwrap_or_default().chunks_exact(8);
+    for w in &mut words {
+        if needs_escape(word(w)) {
             break;
         }
         i += 8;
@@ -76,17 +88,29 @@ pub fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
-/// Write an unsigned integer in decimal.
+/// Write an unsigned integer in decimal, two digits a step (as `itoa` does).
 pub fn write_u64<W: Write + ?Sized>(out: &mut W, mut n: u64) -> io::Result<()> {
+    const PAIRS: &[u8; 200] = b"\
+        0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     out.write_all(&buf[i..])
 }
@@ -122,7 +146,15 @@ mod tests {
 
     #[test]
     fn integers_print_as_serde_json_does() {
-        for n in [0u64, 1, 9, 10, 99, 100, 4_294_967_295, u64::MAX] {
+        let mut all: Vec<u64> = (0..=10_000).collect();
+        all.extend([
+            4_294_967_295,
+            u64::MAX,
+            u64::MAX - 1,
+            10u64.pow(19),
+            10u64.pow(19) - 1,
+        ]);
+        for n in all {
             let mut v = Vec::new();
             write_u64(&mut v, n).unwrap();
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
