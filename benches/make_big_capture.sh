@@ -1,26 +1,70 @@
 #!/usr/bin/env bash
-# Makes the big benchmark capture: real loopback WebSocket echo traffic between osiscope's echo
-# server and a Python `websockets` load client, captured by tcpdump. ≥500k packets by default.
+# Makes the big benchmark capture: real loopback WebSocket echo traffic between an echo server and
+# a Python `websockets` load client, captured by tcpdump on `lo` (Ethernet link type). ≥500k
+# packets with the defaults. The server is `osiscope serve`; while that is not built (or fails to
+# listen), the script falls back to benches/ws_echo_server.py and says so.
 # Usage: benches/make_big_capture.sh OUT.pcap [CONNECTIONS] [MESSAGES_PER_CONNECTION]
+#   SERVER=python forces the Python echo server; PORT (default 18765) picks the port.
 # Needs: root (tcpdump), tcpdump, python3-websockets (apt-get install tcpdump python3-websockets).
 set -euo pipefail
-out=${1:?usage: make_big_capture.sh OUT.pcap [CONNECTIONS] [MESSAGES_PER_CONNECTION]}
+out=$(realpath -m "${1:?usage: make_big_capture.sh OUT.pcap [CONNECTIONS] [MESSAGES_PER_CONNECTION]}")
 conns=${2:-2000}
-msgs=${3:-60}
+msgs=${3:-130}
 port=${PORT:-18765}
 cd "$(dirname "$0")/.."
-cargo build --release --no-default-features -q
-bin=target/release/osiscope
-"$bin" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-server=$!
+
+# A python3 that has `websockets` (a pyenv shim may shadow the system one that has it).
+python=
+for p in "${PYTHON:-python3}" /usr/bin/python3; do
+  if "$p" -c 'import websockets' 2>/dev/null; then python=$p; break; fi
+done
+[ -n "$python" ] || { echo "no python3 with websockets: apt-get install python3-websockets" >&2; exit 1; }
+
+server=
+dump=
+trap 'kill $server $dump 2>/dev/null || true' EXIT
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+wait_listening() { # PID: waits until the port answers; fails if PID exits first or after 10 s
+  for _ in $(seq 100); do
+    listening && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+if listening; then echo "port $port is taken; set PORT" >&2; exit 1; fi
+if [ "${SERVER:-osiscope}" = osiscope ]; then
+  cargo build --release --no-default-features -q
+  target/release/osiscope serve --listen "127.0.0.1:$port" >/tmp/make_big_capture.server 2>&1 &
+  server=$!
+  if wait_listening $server; then
+    echo "echo server: osiscope serve" >&2
+  else
+    echo "echo server: osiscope serve did not listen ($(head -c 200 /tmp/make_big_capture.server));" \
+      "falling back to benches/ws_echo_server.py" >&2
+    kill $server 2>/dev/null || true
+    server=
+  fi
+fi
+if [ -z "$server" ]; then
+  "$python" benches/ws_echo_server.py 127.0.0.1 "$port" &
+  server=$!
+  wait_listening $server || { echo "the Python echo server did not start" >&2; exit 1; }
+  echo "echo server: benches/ws_echo_server.py" >&2
+fi
+
+# Start capturing only now, so the readiness probes above are not in the file.
 tcpdump -i lo -s 0 -B 65536 -w "$out" "tcp port $port" 2>/tmp/make_big_capture.tcpdump &
 dump=$!
-trap 'kill $server $dump 2>/dev/null || true' EXIT
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-python3 benches/ws_load.py "ws://127.0.0.1:$port/" "$conns" 50 "$msgs"
+for _ in $(seq 100); do grep -q listening /tmp/make_big_capture.tcpdump && break; sleep 0.1; done
+"$python" benches/ws_load.py "ws://127.0.0.1:$port/" "$conns" 50 "$msgs"
 sleep 1
 kill -INT $dump; wait $dump || true
 kill $server; wait $server 2>/dev/null || true
 trap - EXIT
 cat /tmp/make_big_capture.tcpdump >&2
+if grep -q ' [1-9][0-9]* packets dropped by kernel' /tmp/make_big_capture.tcpdump; then
+  echo "warning: tcpdump dropped packets; the capture has gaps" >&2
+fi
 ls -l "$out"

@@ -12,7 +12,7 @@ async def one(url, rng, messages):
         for _ in range(messages):
             n = rng.randint(5, 9000)
             if rng.random() < 0.5:
-                msg = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(n))
+                msg = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz ", k=n))
             else:
                 msg = rng.randbytes(n)
             await ws.send(msg)

@@ -31,6 +31,15 @@ impl Engine {
         }
     }
 
+    /// An engine for output that shows no payload bytes (`osiscope decode`): see
+    /// [`AppTracker::without_payloads`]. Everything else it reports is the same.
+    pub fn without_payloads() -> Self {
+        Self {
+            flows: FlowTracker::new(FlowLimits::default()),
+            apps: AppTracker::without_payloads(),
+        }
+    }
+
     /// Decode one frame and run it through flow tracking and the application parsers.
     pub fn process(&mut self, frame: Frame) -> PacketOutput {
         let packet = decode::decode(frame);
@@ -55,6 +64,11 @@ impl Engine {
                     Ok(chunk) => self.apps.on_chunk(seg.stream, chunk, packet.number),
                     Err(gap) => self.apps.on_gap(seg.stream, gap, packet.number),
                 });
+            }
+            // Free the parsers of a finished connection: with many connections in a file,
+            // memory follows the open ones, not all that were ever seen.
+            if self.flows.delivered_all(seg.stream) {
+                self.apps.on_close(seg.stream);
             }
         }
         PacketOutput {
@@ -232,5 +246,108 @@ impl Model {
             }
             Update::Finished => false,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::capture::FileReader;
+
+    /// The public corpus's captures and this repository's `captures/`, sorted; empty (the
+    /// caller says it skipped) when the corpus is not beside the repository.
+    pub(crate) fn corpus_captures() -> Vec<std::path::PathBuf> {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs = [
+            here.join("../shared/corpus/captures"),
+            std::path::PathBuf::from("/work/shared/corpus/captures"),
+        ];
+        let corpus = dirs.into_iter().find(|d| d.is_dir());
+        let mut files: Vec<_> = corpus
+            .into_iter()
+            .chain([here.join("captures")])
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn parsers_of_finished_connections_are_freed() {
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let mut finished = 0;
+        for path in files {
+            let mut engine = Engine::new();
+            for frame in FileReader::open(&path).unwrap().map_while(Result::ok) {
+                engine.process(frame);
+            }
+            for c in engine.connections() {
+                if engine.flows.delivered_all(c.id) {
+                    finished += 1;
+                    assert!(
+                        !engine.apps.holds(c.id),
+                        "{} stream {}",
+                        path.display(),
+                        c.id
+                    );
+                }
+            }
+        }
+        assert!(finished > 0, "no capture closes a connection");
+    }
+
+    #[test]
+    fn without_payloads_only_drops_raw_payloads_and_messages() {
+        use crate::app_proto::AppEvent;
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let (mut frames, mut messages) = (0, 0);
+        for path in files {
+            let mut full = Engine::new();
+            let mut lean = Engine::without_payloads();
+            let reader = FileReader::open(&path).unwrap().map_while(Result::ok);
+            for frame in reader {
+                let a = full.process(frame.clone());
+                let b = lean.process(frame);
+                let kept: Vec<AppEvent> = a
+                    .events
+                    .iter()
+                    .filter(|e| !matches!(e, AppEvent::WsMessage(_)))
+                    .cloned()
+                    .map(|e| match e {
+                        AppEvent::WsFrame(mut f) => {
+                            f.raw_payload.clear();
+                            frames += 1;
+                            AppEvent::WsFrame(f)
+                        }
+                        other => other,
+                    })
+                    .collect();
+                messages += a.events.len() - kept.len();
+                assert_eq!(
+                    kept,
+                    b.events,
+                    "{} packet {}",
+                    path.display(),
+                    a.packet.number
+                );
+                assert_eq!(a.seg, b.seg);
+            }
+        }
+        assert!(
+            frames > 100 && messages > 100,
+            "{frames} frames, {messages} messages"
+        );
     }
 }

@@ -2,11 +2,19 @@
 
 use crate::flow::StreamChunk;
 
+/// Consumed bytes are moved out of the buffer once there are this many (and they are at least
+/// half of it).
+const COMPACT_AT: usize = 64 * 1024;
+
 /// Bytes of one stream direction not yet consumed by a parser, with their carriers.
 #[derive(Debug, Default)]
 pub(crate) struct DirInput {
-    /// Unconsumed bytes; `buf[0]` is at stream offset `base`.
-    pub buf: Vec<u8>,
+    /// `buf[start..]` are the unconsumed bytes; consumed ones are dropped lazily (see
+    /// [`DirInput::consume`]) so that cutting a frame's header and then its payload off the
+    /// front does not move the bytes behind them each time.
+    buf: Vec<u8>,
+    start: usize,
+    /// Stream offset of the first unconsumed byte.
     pub base: u64,
     /// `(stream offset of first byte, packet)`, sorted; each runs until the next.
     carriers: Vec<(u64, u64)>,
@@ -40,7 +48,7 @@ impl DirInput {
         };
         if missing > 0 {
             // What we held can never be completed: start over at the chunk.
-            self.buf.clear();
+            self.clear();
             self.carriers.clear();
             self.base = from;
         }
@@ -66,11 +74,33 @@ impl DirInput {
         self.carriers.push((start, packet));
     }
 
-    /// Drop `n` bytes from the front (they were parsed).
+    /// The unconsumed bytes; the first is at stream offset `base`.
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
+    /// How many bytes are unconsumed.
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.start = 0;
+    }
+
+    /// Drop `n` bytes from the front (they were parsed). The buffer is emptied when all is
+    /// consumed, and compacted once the consumed part is the larger half of a big buffer.
     pub fn consume(&mut self, n: usize) {
-        let n = n.min(self.buf.len());
-        self.buf.drain(..n);
+        let n = n.min(self.len());
+        self.start += n;
         self.base += n as u64;
+        if self.start == self.buf.len() {
+            self.clear();
+        } else if self.start >= COMPACT_AT && self.start * 2 >= self.buf.len() {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
     }
 
     /// Forget carriers that end before `offset` (the start of the PDU in progress).
@@ -88,7 +118,7 @@ impl DirInput {
 
     /// Bytes up to `offset` will never arrive: drop what is held and continue from there.
     pub fn skip_to(&mut self, offset: u64) {
-        self.buf.clear();
+        self.clear();
         self.carriers.clear();
         self.base = offset;
         self.end = Some(offset);
@@ -139,9 +169,9 @@ mod tests {
         let mut input = DirInput::default();
         input.push(&chunk(0, b"abcd", &[(0, 1)]));
         assert_eq!(input.push(&chunk(2, b"cdef", &[(2, 2)])), 0);
-        assert_eq!(input.buf, b"abcdef");
+        assert_eq!(input.bytes(), b"abcdef");
         assert_eq!(input.push(&chunk(10, b"xy", &[(10, 3)])), 4);
-        assert_eq!(input.buf, b"xy");
+        assert_eq!(input.bytes(), b"xy");
         assert_eq!(input.base, 10);
     }
 }

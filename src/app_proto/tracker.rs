@@ -19,6 +19,8 @@ const MAX_HOLD: usize = 1024 * 1024;
 #[derive(Debug, Default)]
 pub struct AppTracker {
     conns: HashMap<u32, Conn>,
+    /// See [`AppTracker::without_payloads`].
+    drop_payloads: bool,
 }
 
 impl AppTracker {
@@ -26,10 +28,25 @@ impl AppTracker {
         Self::default()
     }
 
+    /// A tracker that keeps no payload copies nobody asked for: WebSocket frames keep their
+    /// text, close code and issues but not `raw_payload`, and no [`AppEvent::WsMessage`] is
+    /// reported (messages are still assembled for their checks, whose issues land on frames).
+    /// For `osiscope decode`, which shows neither.
+    pub fn without_payloads() -> Self {
+        Self {
+            drop_payloads: true,
+            ..Self::default()
+        }
+    }
+
     /// Feed new in-order bytes of connection `stream`. `packet` is the packet being processed.
     /// Returns what completed, in stream order.
     pub fn on_chunk(&mut self, stream: u32, chunk: &StreamChunk, packet: u64) -> Vec<AppEvent> {
-        let conn = self.conns.entry(stream).or_default();
+        let drop_payloads = self.drop_payloads;
+        let conn = self
+            .conns
+            .entry(stream)
+            .or_insert_with(|| Conn::new(drop_payloads));
         let mut out = Vec::new();
         let dir = chunk.direction;
         let hole = conn.side(dir).input.hole_before(chunk.offset);
@@ -44,7 +61,11 @@ impl AppTracker {
     /// Bytes that will never arrive: parsers resync or give up on the direction.
     pub fn on_gap(&mut self, stream: u32, gap: &Gap, packet: u64) -> Vec<AppEvent> {
         let mut out = Vec::new();
-        let conn = self.conns.entry(stream).or_default();
+        let drop_payloads = self.drop_payloads;
+        let conn = self
+            .conns
+            .entry(stream)
+            .or_insert_with(|| Conn::new(drop_payloads));
         conn.gap(gap.direction, gap.offset, gap.len, packet, &mut out);
         conn.drive(gap.direction, packet, &mut out);
         out
@@ -53,6 +74,11 @@ impl AppTracker {
     /// The connection ended (FIN both ways or RST): free its state.
     pub fn on_close(&mut self, stream: u32) {
         self.conns.remove(&stream);
+    }
+
+    /// Whether parser state is held for connection `stream`.
+    pub fn holds(&self, stream: u32) -> bool {
+        self.conns.contains_key(&stream)
     }
 
     /// What a direction of a connection carries, as far as we know.
@@ -116,7 +142,7 @@ impl Side {
     fn stop(&mut self, kind: StreamKind) {
         self.kind = kind;
         self.mode = Mode::Skip;
-        let end = self.input.base + self.input.buf.len() as u64;
+        let end = self.input.base + self.input.len() as u64;
         self.input.skip_to(end);
     }
 }
@@ -125,21 +151,21 @@ impl Side {
 struct Conn {
     dirs: [Side; 2],
     pending: VecDeque<Pending>,
+    drop_payloads: bool,
 }
 
-impl Default for Conn {
-    fn default() -> Self {
+impl Conn {
+    fn new(drop_payloads: bool) -> Self {
         Self {
             dirs: [
                 Side::new(Direction::ClientToServer),
                 Side::new(Direction::ServerToClient),
             ],
             pending: VecDeque::new(),
+            drop_payloads,
         }
     }
-}
 
-impl Conn {
     fn side(&mut self, dir: Direction) -> &mut Side {
         let [c2s, s2c] = &mut self.dirs;
         match dir {
@@ -191,7 +217,7 @@ impl Conn {
                             .as_deref()
                             .filter(|_| dir == Direction::ServerToClient),
                     ),
-                    Mode::Hold(_) if side.input.buf.len() > MAX_HOLD => {
+                    Mode::Hold(_) if side.input.len() > MAX_HOLD => {
                         side.mode = Mode::Http(HttpParser::new(dir));
                         continue;
                     }
@@ -201,7 +227,7 @@ impl Conn {
                         break;
                     }
                     Mode::Skip => {
-                        let n = side.input.buf.len();
+                        let n = side.input.len();
                         side.input.consume(n);
                         side.input.prune(side.input.base);
                         break;
@@ -271,11 +297,14 @@ impl Conn {
         let upgrade = msg.upgrade.clone().unwrap_or_default();
         out.push(AppEvent::Http(msg));
         if websocket {
+            let drop_payloads = self.drop_payloads;
             for side in &mut self.dirs {
-                let rest = std::mem::take(&mut side.input.buf);
                 side.kind = StreamKind::WebSocket;
-                side.mode = Mode::Ws(Box::new(WsStream::new(side.direction, deflate)));
-                side.input.buf = rest;
+                side.mode = Mode::Ws(Box::new(WsStream::new(
+                    side.direction,
+                    deflate,
+                    drop_payloads,
+                )));
             }
         } else if tunnel {
             let what = if status == 101 {

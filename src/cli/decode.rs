@@ -52,7 +52,8 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         FileReader::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut engine = Engine::new();
+    // Neither output shows payload bytes or whole messages: do not copy them.
+    let mut engine = Engine::without_payloads();
     let mut totals: BTreeMap<u32, ConnTotals> = BTreeMap::new();
     let mut failure = None;
     for item in reader {

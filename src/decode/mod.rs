@@ -139,6 +139,11 @@ pub mod flags {
 
     /// Names of the set flags, lowest bit first as Wireshark lists them ("SYN", "ACK"…).
     pub fn names(flags: u16) -> Vec<&'static str> {
+        names_iter(flags).collect()
+    }
+
+    /// [`names`] without the `Vec`.
+    pub fn names_iter(flags: u16) -> impl Iterator<Item = &'static str> {
         const ALL: [(u16, &str); 9] = [
             (FIN, "FIN"),
             (SYN, "SYN"),
@@ -150,10 +155,9 @@ pub mod flags {
             (CWR, "CWR"),
             (AE, "AE"),
         ];
-        ALL.iter()
-            .filter(|(bit, _)| flags & bit != 0)
-            .map(|(_, n)| *n)
-            .collect()
+        ALL.into_iter()
+            .filter(move |(bit, _)| flags & bit != 0)
+            .map(|(_, n)| n)
     }
 }
 

@@ -134,7 +134,14 @@ impl Reassembler {
         if data_end > data_start {
             let skip = (data_start - start) as usize;
             let bytes = captured.get(skip..cap).unwrap_or(&[]);
-            self.insert(data_start as u64, bytes, packet);
+            if data_start == next && self.pending.is_empty() {
+                // In order with nothing buffered (the usual case): deliver straight away
+                // instead of buffering and draining, which would copy the bytes twice.
+                out.push_data(self.next, bytes, packet);
+                self.next += bytes.len() as u64;
+            } else {
+                self.insert(data_start as u64, bytes, packet);
+            }
         }
         let missing_start = data_end.max(next);
         if end_declared > missing_start {

@@ -123,6 +123,17 @@ impl FlowTracker {
         self.connections.get(idx)
     }
 
+    /// Both directions of connection `id` are closed (FINs acknowledged, or a RST): no more
+    /// stream bytes or gaps will be delivered for it, so later stages may free their state.
+    pub fn delivered_all(&self, id: u32) -> bool {
+        let Ok(idx) = self.connections.binary_search_by_key(&id, |c| c.id) else {
+            return false;
+        };
+        self.flows
+            .get(idx)
+            .is_some_and(|f| f.dirs.iter().all(|d| d.stream.is_closed()))
+    }
+
     /// All connections, in order of first appearance.
     pub fn connections(&self) -> &[Connection] {
         &self.connections

@@ -1,57 +1,26 @@
 //! `decode --format json`: the JSON Lines contract of DESIGN.md, one object per packet.
 //! Add fields freely; never rename.
+//!
+//! The frequent parts (the packet, its TCP facts, WebSocket frames) are written by hand straight
+//! into the output, with no intermediate structs or `Vec`s per packet; the rare ones (HTTP
+//! messages, state changes, issues) go through serde. The bytes are exactly what serializing the
+//! structs in `tests.rs` with `serde_json` gives; the tests there compare the two on the corpus.
+
+mod escape;
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 use serde::Serialize;
 
 use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
-use crate::decode::{IpSummary, Issue, flags};
-use crate::flow::{Direction, StateChange};
+use crate::decode::{IpSummary, flags};
+use crate::flow::{Direction, SegmentInfo};
 
 use super::PacketRecord;
-
-#[derive(Serialize)]
-struct JsonPacket<'a> {
-    frame: u64,
-    ts_ns: i64,
-    len: u32,
-    caplen: u32,
-    link: &'static str,
-    interface: u32,
-    layers: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ip: Option<&'a IpSummary>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tcp: Option<JsonTcp<'a>>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    http: Vec<JsonHttp<'a>>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    ws: Vec<JsonWs<'a>>,
-    issues: &'a [Issue],
-    protocol: &'static str,
-    info: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonTcp<'a> {
-    src_port: u16,
-    dst_port: u16,
-    seq: u32,
-    ack: u32,
-    rel_seq: Option<u32>,
-    rel_ack: Option<u32>,
-    flags: u16,
-    flag_names: Vec<&'static str>,
-    window: u16,
-    window_scaled: Option<u64>,
-    payload_len: u32,
-    stream: Option<u32>,
-    direction: Option<Direction>,
-    analysis: Vec<&'static str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    state_changes: &'a [StateChange],
-}
+use escape::{write_i64, write_str, write_u64};
 
 #[derive(Serialize)]
 struct JsonHttp<'a> {
@@ -64,22 +33,6 @@ struct JsonHttp<'a> {
     sec_websocket_accept: Option<&'a str>,
     accept_valid: Option<bool>,
     expected_accept: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonWs<'a> {
-    fin: bool,
-    rsv: u8,
-    opcode: u8,
-    masked: bool,
-    payload_len: u64,
-    masking_key: Option<String>,
-    compressed: bool,
-    close_code: Option<u16>,
-    close_reason: Option<&'a str>,
-    text: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    issues: &'a [String],
 }
 
 fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
@@ -99,70 +52,218 @@ fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
     }
 }
 
-fn ws_json(f: &WsFrame) -> JsonWs<'_> {
-    JsonWs {
-        fin: f.fin,
-        rsv: f.rsv,
-        opcode: f.opcode,
-        masked: f.masked,
-        payload_len: f.payload_len,
-        masking_key: f
-            .masking_key
-            .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3])),
-        compressed: f.compressed,
-        close_code: f.close_code,
-        close_reason: f.close_reason.as_deref(),
-        text: f.text.as_deref(),
-        issues: &f.issues,
+/// `"key":` (keys are plain ASCII names).
+fn key<W: Write>(out: &mut W, name: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    out.write_all(name.as_bytes())?;
+    out.write_all(b"\":")
+}
+
+/// `key` (the bytes before a value, e.g. `,"seq":`), then a number.
+fn num<W: Write>(out: &mut W, key: &[u8], n: u64) -> io::Result<()> {
+    out.write_all(key)?;
+    write_u64(out, n)
+}
+
+fn opt_u64<W: Write>(out: &mut W, v: Option<u64>) -> io::Result<()> {
+    match v {
+        Some(n) => write_u64(out, n),
+        None => out.write_all(b"null"),
     }
+}
+
+fn opt_str<W: Write>(out: &mut W, v: Option<&str>) -> io::Result<()> {
+    match v {
+        Some(s) => write_str(out, s),
+        None => out.write_all(b"null"),
+    }
+}
+
+fn bool<W: Write>(out: &mut W, v: bool) -> io::Result<()> {
+    out.write_all(if v { b"true" } else { b"false" })
+}
+
+/// A JSON array of strings.
+fn str_array<'a, W: Write>(
+    out: &mut W,
+    items: impl IntoIterator<Item = &'a str>,
+) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, s) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_str(out, s)?;
+    }
+    out.write_all(b"]")
+}
+
+/// A JSON array of serde-serialized items.
+fn serde_array<W: Write, T: Serialize>(
+    out: &mut W,
+    items: impl IntoIterator<Item = T>,
+) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &item)?;
+    }
+    out.write_all(b"]")
+}
+
+fn ip_addr<W: Write>(out: &mut W, addr: IpAddr) -> io::Result<()> {
+    match addr {
+        IpAddr::V4(v4) => {
+            out.write_all(b"\"")?;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b".")?;
+                }
+                write_u64(out, u64::from(octet))?;
+            }
+            out.write_all(b"\"")
+        }
+        IpAddr::V6(v6) => write!(out, "\"{v6}\""),
+    }
+}
+
+fn ip<W: Write>(out: &mut W, ip: &IpSummary) -> io::Result<()> {
+    num(out, b"{\"version\":", u64::from(ip.version))?;
+    out.write_all(b",\"src\":")?;
+    ip_addr(out, ip.src)?;
+    out.write_all(b",\"dst\":")?;
+    ip_addr(out, ip.dst)?;
+    num(out, b",\"ttl\":", u64::from(ip.ttl))?;
+    out.write_all(b"}")
+}
+
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "ClientToServer",
+        Direction::ServerToClient => "ServerToClient",
+    }
+}
+
+fn tcp<W: Write>(
+    out: &mut W,
+    t: &crate::decode::TcpSegment,
+    seg: Option<&SegmentInfo>,
+) -> io::Result<()> {
+    num(out, b"{\"src_port\":", u64::from(t.src_port))?;
+    num(out, b",\"dst_port\":", u64::from(t.dst_port))?;
+    num(out, b",\"seq\":", u64::from(t.seq))?;
+    num(out, b",\"ack\":", u64::from(t.ack))?;
+    out.write_all(b",\"rel_seq\":")?;
+    opt_u64(out, seg.map(|s| u64::from(s.rel_seq)))?;
+    out.write_all(b",\"rel_ack\":")?;
+    opt_u64(out, seg.map(|s| u64::from(s.rel_ack)))?;
+    num(out, b",\"flags\":", u64::from(t.flags))?;
+    out.write_all(b",\"flag_names\":")?;
+    str_array(out, flags::names_iter(t.flags))?;
+    num(out, b",\"window\":", u64::from(t.window))?;
+    out.write_all(b",\"window_scaled\":")?;
+    opt_u64(out, seg.map(|s| s.window_scaled))?;
+    num(out, b",\"payload_len\":", u64::from(t.payload_len))?;
+    out.write_all(b",\"stream\":")?;
+    opt_u64(out, seg.map(|s| u64::from(s.stream)))?;
+    out.write_all(b",\"direction\":")?;
+    opt_str(out, seg.map(|s| direction_name(s.direction)))?;
+    out.write_all(b",\"analysis\":")?;
+    str_array(
+        out,
+        seg.into_iter()
+            .flat_map(|s| s.analysis.iter().map(|a| a.json_name())),
+    )?;
+    if let Some(s) = seg.filter(|s| !s.state_changes.is_empty()) {
+        out.write_all(b",\"state_changes\":")?;
+        serde_array(out, &s.state_changes)?;
+    }
+    out.write_all(b"}")
+}
+
+fn ws<W: Write>(out: &mut W, f: &WsFrame) -> io::Result<()> {
+    out.write_all(b"{\"fin\":")?;
+    bool(out, f.fin)?;
+    num(out, b",\"rsv\":", u64::from(f.rsv))?;
+    num(out, b",\"opcode\":", u64::from(f.opcode))?;
+    out.write_all(b",\"masked\":")?;
+    bool(out, f.masked)?;
+    num(out, b",\"payload_len\":", f.payload_len)?;
+    out.write_all(b",\"masking_key\":")?;
+    match f.masking_key {
+        Some(k) => write!(out, "\"{:02x}{:02x}{:02x}{:02x}\"", k[0], k[1], k[2], k[3])?,
+        None => out.write_all(b"null")?,
+    }
+    out.write_all(b",\"compressed\":")?;
+    bool(out, f.compressed)?;
+    out.write_all(b",\"close_code\":")?;
+    opt_u64(out, f.close_code.map(u64::from))?;
+    out.write_all(b",\"close_reason\":")?;
+    opt_str(out, f.close_reason.as_deref())?;
+    out.write_all(b",\"text\":")?;
+    opt_str(out, f.text.as_deref())?;
+    if !f.issues.is_empty() {
+        out.write_all(b",\"issues\":")?;
+        str_array(out, f.issues.iter().map(String::as_str))?;
+    }
+    out.write_all(b"}")
 }
 
 /// Write one packet as a line of JSON.
 pub fn write_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<()> {
     let p = &record.packet;
     let seg = record.seg.as_ref();
-    let mut layers: Vec<&'static str> = p.layers.iter().map(|l| l.proto.name()).collect();
+    num(out, b"{\"frame\":", p.number)?;
+    out.write_all(b",\"ts_ns\":")?;
+    write_i64(out, p.ts_ns)?;
+    num(out, b",\"len\":", u64::from(p.len))?;
+    num(out, b",\"caplen\":", u64::from(p.caplen()))?;
+    out.write_all(b",\"link\":")?;
+    write_str(out, p.link.json_name())?;
+    num(out, b",\"interface\":", u64::from(p.interface))?;
+    out.write_all(b",\"layers\":")?;
+    let http = (!record.http.is_empty()).then_some("http");
+    let websocket = (!record.ws.is_empty()).then_some("websocket");
+    str_array(
+        out,
+        p.layers
+            .iter()
+            .map(|l| l.proto.name())
+            .chain(http)
+            .chain(websocket),
+    )?;
+    if let Some(summary) = &p.ip {
+        out.write_all(b",")?;
+        key(out, "ip")?;
+        ip(out, summary)?;
+    }
+    if let Some(t) = &p.tcp {
+        out.write_all(b",")?;
+        key(out, "tcp")?;
+        tcp(out, t, seg)?;
+    }
     if !record.http.is_empty() {
-        layers.push("http");
+        out.write_all(b",")?;
+        key(out, "http")?;
+        serde_array(out, record.http.iter().map(http_json))?;
     }
     if !record.ws.is_empty() {
-        layers.push("websocket");
+        out.write_all(b",\"ws\":[")?;
+        for (i, f) in record.ws.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            ws(out, f)?;
+        }
+        out.write_all(b"]")?;
     }
-    let tcp = p.tcp.as_ref().map(|t| JsonTcp {
-        src_port: t.src_port,
-        dst_port: t.dst_port,
-        seq: t.seq,
-        ack: t.ack,
-        rel_seq: seg.map(|s| s.rel_seq),
-        rel_ack: seg.map(|s| s.rel_ack),
-        flags: t.flags,
-        flag_names: flags::names(t.flags),
-        window: t.window,
-        window_scaled: seg.map(|s| s.window_scaled),
-        payload_len: t.payload_len,
-        stream: seg.map(|s| s.stream),
-        direction: seg.map(|s| s.direction),
-        analysis: seg
-            .map(|s| s.analysis.iter().map(|a| a.json_name()).collect())
-            .unwrap_or_default(),
-        state_changes: seg.map_or(&[], |s| &s.state_changes),
-    });
-    let json = JsonPacket {
-        frame: p.number,
-        ts_ns: p.ts_ns,
-        len: p.len,
-        caplen: p.caplen(),
-        link: p.link.json_name(),
-        interface: p.interface,
-        layers,
-        ip: p.ip.as_ref(),
-        tcp,
-        http: record.http.iter().map(http_json).collect(),
-        ws: record.ws.iter().map(ws_json).collect(),
-        issues: &p.issues,
-        protocol: record.protocol,
-        info: &record.info,
-    };
-    serde_json::to_writer(&mut *out, &json)?;
-    out.write_all(b"\n")
+    out.write_all(b",\"issues\":")?;
+    serde_array(out, &p.issues)?;
+    out.write_all(b",\"protocol\":")?;
+    write_str(out, record.protocol)?;
+    out.write_all(b",\"info\":")?;
+    write_str(out, &record.info)?;
+    out.write_all(b"}\n")
 }

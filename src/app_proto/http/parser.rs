@@ -96,7 +96,7 @@ impl HttpParser {
         loop {
             match &mut self.state {
                 State::ToClose => {
-                    input.consume(input.buf.len());
+                    input.consume(input.len());
                     input.prune(input.base);
                     return HttpStep::NeedMore;
                 }
@@ -144,7 +144,7 @@ impl HttpParser {
         request_method: Option<&str>,
     ) -> Result<Option<(HttpMessage, Option<Body>)>, String> {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let buf = &input.buf;
+        let buf = input.bytes();
         if buf.len() < 5 && b"HTTP/".starts_with(buf) {
             return Ok(None);
         }
@@ -271,7 +271,7 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
             Body::Length(left) => {
                 let take = usize::try_from(*left)
                     .unwrap_or(usize::MAX)
-                    .min(input.buf.len());
+                    .min(input.len());
                 input.consume(take);
                 *left -= take as u64;
                 msg.body_len += take as u64;
@@ -282,7 +282,7 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
                 if let Chunk::Data(left) = chunk {
                     let take = usize::try_from(*left)
                         .unwrap_or(usize::MAX)
-                        .min(input.buf.len());
+                        .min(input.len());
                     input.consume(take);
                     *left -= take as u64;
                     msg.body_len += take as u64;
@@ -292,13 +292,13 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
                     *chunk = Chunk::DataEnd;
                     continue;
                 }
-                let Some(eol) = input.buf.iter().position(|&b| b == b'\n') else {
-                    if input.buf.len() > MAX_HEAD {
+                let Some(eol) = input.bytes().iter().position(|&b| b == b'\n') else {
+                    if input.len() > MAX_HEAD {
                         return Err("chunked body line too long".into());
                     }
                     return Ok(false);
                 };
-                let line = String::from_utf8_lossy(input.buf.get(..eol).unwrap_or_default())
+                let line = String::from_utf8_lossy(input.bytes().get(..eol).unwrap_or_default())
                     .trim()
                     .to_owned();
                 input.consume(eol + 1);
@@ -324,7 +324,7 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
 
 /// Skip to the first line that starts a request or a response; `true` when found.
 fn resync(input: &mut DirInput) -> bool {
-    let buf = &input.buf;
+    let buf = input.bytes();
     let starts = std::iter::once(0).chain(
         buf.iter()
             .enumerate()
@@ -350,7 +350,7 @@ fn resync(input: &mut DirInput) -> bool {
             return false;
         }
     }
-    let n = input.buf.len();
+    let n = input.len();
     input.consume(n);
     false
 }

@@ -2,6 +2,8 @@
 //! frames before it (RFC 6455 §5.1–§5.5, §7.4), defragmentation, UTF-8, close codes, and
 //! permessage-deflate (RFC 7692).
 
+use std::borrow::Cow;
+
 use crate::flow::Direction;
 
 use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
@@ -33,10 +35,13 @@ pub(crate) struct Assembler {
     deflate: Option<Inflater>,
     open: Option<OpenMessage>,
     close_seen: bool,
+    /// Report no messages and keep no message bodies beyond what the checks need (see
+    /// `AppTracker::without_payloads`).
+    drop_payloads: bool,
 }
 
 impl Assembler {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
         let inflater = deflate.map(|p| {
             Inflater::new(match direction {
                 Direction::ClientToServer => p.client_no_context_takeover,
@@ -48,6 +53,7 @@ impl Assembler {
             deflate: inflater,
             open: None,
             close_seen: false,
+            drop_payloads,
         }
     }
 
@@ -68,7 +74,8 @@ impl Assembler {
         }
         if opcode::is_control(frame.opcode) {
             self.control_frame(frame, payload);
-            return (frame.opcode <= opcode::PONG).then(|| single_message(frame, payload));
+            return (frame.opcode <= opcode::PONG && !self.drop_payloads)
+                .then(|| single_message(frame, payload));
         }
         match frame.opcode {
             opcode::CONTINUATION => self.continuation(frame, payload, complete),
@@ -176,9 +183,10 @@ impl Assembler {
         }
         // This fragment's own contribution, inflated when the message is compressed.
         let (own, own_complete) = if msg.compressed {
-            self.inflate(frame, payload, complete)
+            let (inflated, ok) = self.inflate(frame, payload, complete);
+            (Cow::Owned(inflated), ok)
         } else {
-            (payload.to_vec(), complete)
+            (Cow::Borrowed(payload), complete)
         };
         let msg = self.open.as_mut()?;
         if msg.opcode == opcode::TEXT && own_complete {
@@ -186,8 +194,11 @@ impl Assembler {
         }
         let room = MAX_INFLATED.saturating_sub(msg.data.len());
         msg.truncated |= !own_complete || own.len() > room;
-        msg.data
-            .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
+        // Without payloads, a one-frame message needs no body: its text check is the frame's.
+        if !(self.drop_payloads && frame.fin && msg.fragments == 1) {
+            msg.data
+                .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
+        }
         msg.len += if msg.compressed {
             own.len() as u64
         } else {
@@ -197,15 +208,30 @@ impl Assembler {
             return None;
         }
         let msg = self.open.take()?;
-        let text = (msg.opcode == opcode::TEXT && !msg.truncated)
-            .then(|| String::from_utf8(msg.data.clone()).ok())
-            .flatten();
+        let checked = msg.opcode == opcode::TEXT && !msg.truncated;
+        // A one-frame message is this frame's own text, already checked.
+        let valid = !checked
+            || if msg.fragments == 1 {
+                frame.text.is_some()
+            } else {
+                std::str::from_utf8(&msg.data).is_ok()
+            };
         let mut issues = msg.issues;
-        if msg.opcode == opcode::TEXT && !msg.truncated && text.is_none() {
+        if !valid {
             let issue = "text message is not valid UTF-8 (RFC 6455 §8.1)".to_owned();
             frame.issues.push(issue.clone());
             issues.push(issue);
         }
+        if self.drop_payloads {
+            return None;
+        }
+        let text = if !checked || !valid {
+            None
+        } else if msg.fragments == 1 {
+            frame.text.clone()
+        } else {
+            String::from_utf8(msg.data.clone()).ok()
+        };
         let mut data = msg.data;
         data.truncate(PAYLOAD_KEEP);
         Some(WsMessage {

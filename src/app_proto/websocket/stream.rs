@@ -30,14 +30,17 @@ pub(crate) struct WsStream {
     direction: Direction,
     assembler: Assembler,
     partial: Option<Partial>,
+    /// Keep no `raw_payload` (see `AppTracker::without_payloads`).
+    drop_payloads: bool,
 }
 
 impl WsStream {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
         Self {
             direction,
-            assembler: Assembler::new(direction, deflate),
+            assembler: Assembler::new(direction, deflate, drop_payloads),
             partial: None,
+            drop_payloads,
         }
     }
 
@@ -45,7 +48,7 @@ impl WsStream {
     pub fn drive(&mut self, input: &mut DirInput, out: &mut Vec<AppEvent>) {
         loop {
             if self.partial.is_none() {
-                let HeaderStatus::Parsed(header) = parse_header(&input.buf) else {
+                let HeaderStatus::Parsed(header) = parse_header(input.bytes()) else {
                     return;
                 };
                 self.partial = Some(Partial {
@@ -61,12 +64,14 @@ impl WsStream {
                 return;
             };
             let want = p.header.payload_len - p.seen;
-            let take = usize::try_from(want)
-                .unwrap_or(usize::MAX)
-                .min(input.buf.len());
+            let take = usize::try_from(want).unwrap_or(usize::MAX).min(input.len());
             if take > 0 {
-                let bytes = input.buf.get(..take).unwrap_or_default();
-                let raw_room = PAYLOAD_KEEP.saturating_sub(p.raw.len());
+                let bytes = input.bytes().get(..take).unwrap_or_default();
+                let raw_room = if self.drop_payloads {
+                    0
+                } else {
+                    PAYLOAD_KEEP.saturating_sub(p.raw.len())
+                };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
                 let data_room = MAX_INFLATED.saturating_sub(p.data.len());
@@ -105,11 +110,7 @@ impl WsStream {
             header_len: h.header_len,
             offset: p.offset,
             raw_payload: p.raw,
-            payload: p
-                .data
-                .get(..p.data.len().min(PAYLOAD_KEEP))
-                .unwrap_or_default()
-                .to_vec(),
+            payload: Vec::new(),
             compressed: false,
             text: None,
             close_code: None,
@@ -122,7 +123,14 @@ impl WsStream {
                 "payload over {MAX_INFLATED} bytes: only the first ones are kept"
             ));
         }
+        // The assembler reads the whole kept payload; the frame keeps its first PAYLOAD_KEEP
+        // bytes, which (the usual case) is all of it: then it is moved, not copied.
         let message = self.assembler.on_frame(&mut frame, &p.data, complete);
+        let mut data = p.data;
+        if data.len() > PAYLOAD_KEEP {
+            data = data.get(..PAYLOAD_KEEP).unwrap_or_default().to_vec();
+        }
+        frame.payload = data;
         out.push(AppEvent::WsFrame(frame));
         if let Some(m) = message {
             out.push(AppEvent::WsMessage(m));

@@ -1,0 +1,185 @@
+//! JSON strings and integers, written byte-for-byte as `serde_json` writes them (compact
+//! formatter): `"`, `\` and control characters below 0x20 are escaped, everything else
+//! (including non-ASCII UTF-8 and DEL) is copied as it is. Text runs are scanned eight bytes at
+//! a time, because WebSocket text payloads make up most of the output.
+
+use std::io::{self, Write};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any of the 8 bytes needs escaping: `< 0x20`, `"` or `\`. Exact (no false positive
+/// or negative for "any"): the borrow trick only over-reports bytes above a real hit.
+fn needs_escape(word: u64) -> bool {
+    let below_space = word.wrapping_sub(LO * 0x20) & !word;
+    let quote = (word ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'"')));
+    let backslash =
+        (word ^ (LO * u64::from(b'\\'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'\\')));
+    (below_space | quote | backslash) & HI != 0
+}
+
+/// How many leading bytes of `bytes` need no escaping.
+fn clean_prefix(bytes: &[u8]) -> usize {
+    let word = |w: &[u8]| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        u64::from_le_bytes(b)
+    };
+    let mut i = 0;
+    // 32 bytes a turn while all are clean, then 8, then one.
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        let mut words = block.chunks_exact(8).map(word);
+        if words.any(needs_escape) {
+            break;
+        }
+        i += 32;
+    }
+    let mut words = bytes.get(i..).unwrap_or_default().chunks_exact(8);
+    for w in &mut words {
+        if needs_escape(word(w)) {
+            break;
+        }
+        i += 8;
+    }
+    i + bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| !escaped(b))
+        .count()
+}
+
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Write `s` as a JSON string, quotes included.
+pub fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.write_all(b"\"")?;
+    let mut rest = s.as_bytes();
+    loop {
+        let n = clean_prefix(rest);
+        let (clean, tail) = rest.split_at(n);
+        out.write_all(clean)?;
+        let Some((&b, after)) = tail.split_first() else {
+            break;
+        };
+        match b {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            0x08 => out.write_all(b"\\b")?,
+            0x09 => out.write_all(b"\\t")?,
+            0x0A => out.write_all(b"\\n")?,
+            0x0C => out.write_all(b"\\f")?,
+            0x0D => out.write_all(b"\\r")?,
+            _ => out.write_all(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xF)],
+            ])?,
+        }
+        rest = after;
+    }
+    out.write_all(b"\"")
+}
+
+/// Write an unsigned integer in decimal, two digits a step (as `itoa` does).
+pub fn write_u64<W: Write + ?Sized>(out: &mut W, mut n: u64) -> io::Result<()> {
+    const PAIRS: &[u8; 200] = b"\
+        0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    out.write_all(&buf[i..])
+}
+
+/// Write a signed integer in decimal.
+pub fn write_i64<W: Write + ?Sized>(out: &mut W, n: i64) -> io::Result<()> {
+    if n < 0 {
+        out.write_all(b"-")?;
+    }
+    write_u64(out, n.unsigned_abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ours(s: &str) -> String {
+        let mut v = Vec::new();
+        write_str(&mut v, s).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn every_byte_value_escapes_as_serde_json_does() {
+        for b in 0u8..0x80 {
+            let s = format!("ab{}cdefghijklmnop{}", b as char, b as char);
+            assert_eq!(ours(&s), serde_json::to_string(&s).unwrap(), "byte {b:#x}");
+        }
+        let s = "héllo → 世界 \u{7f} \u{1F600}";
+        assert_eq!(ours(s), serde_json::to_string(s).unwrap());
+    }
+
+    #[test]
+    fn integers_print_as_serde_json_does() {
+        let mut all: Vec<u64> = (0..=10_000).collect();
+        all.extend([
+            4_294_967_295,
+            u64::MAX,
+            u64::MAX - 1,
+            10u64.pow(19),
+            10u64.pow(19) - 1,
+        ]);
+        for n in all {
+            let mut v = Vec::new();
+            write_u64(&mut v, n).unwrap();
+            assert_eq!(v, serde_json::to_vec(&n).unwrap());
+        }
+        for n in [0i64, -1, -10, i64::MIN, i64::MAX, 1_795_588_442_806_897_000] {
+            let mut v = Vec::new();
+            write_i64(&mut v, n).unwrap();
+            assert_eq!(v, serde_json::to_vec(&n).unwrap());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_escapes_as_serde_json_does(s in any::<String>()) {
+            prop_assert_eq!(ours(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn strings_of_json_specials_escape_as_serde_json_does(
+            s in proptest::collection::vec(
+                prop_oneof![Just('"'), Just('\\'), Just('a'), Just('\n'), Just('\u{1}'), Just('é')],
+                0..40,
+            ).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            prop_assert_eq!(ours(&s), serde_json::to_string(&s).unwrap());
+        }
+    }
+}

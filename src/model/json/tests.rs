@@ -1,0 +1,246 @@
+//! The JSON writer against the serde structs it replaced: the same bytes for every packet of the
+//! corpus and for records made up to reach the rare branches.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::app_proto::{HttpKind, WsFrame};
+use crate::capture::FileReader;
+use crate::decode::{IpSummary, Issue, flags};
+use crate::flow::{Direction, StateChange};
+use crate::model::PacketRecord;
+use crate::pipeline::Engine;
+use crate::pipeline::tests::corpus_captures;
+
+use super::{JsonHttp, http_json, write_packet};
+
+#[derive(Serialize)]
+struct JsonPacket<'a> {
+    frame: u64,
+    ts_ns: i64,
+    len: u32,
+    caplen: u32,
+    link: &'static str,
+    interface: u32,
+    layers: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip: Option<&'a IpSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp: Option<JsonTcp<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    http: Vec<JsonHttp<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    ws: Vec<JsonWs<'a>>,
+    issues: &'a [Issue],
+    protocol: &'static str,
+    info: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonTcp<'a> {
+    src_port: u16,
+    dst_port: u16,
+    seq: u32,
+    ack: u32,
+    rel_seq: Option<u32>,
+    rel_ack: Option<u32>,
+    flags: u16,
+    flag_names: Vec<&'static str>,
+    window: u16,
+    window_scaled: Option<u64>,
+    payload_len: u32,
+    stream: Option<u32>,
+    direction: Option<Direction>,
+    analysis: Vec<&'static str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    state_changes: &'a [StateChange],
+}
+
+#[derive(Serialize)]
+struct JsonWs<'a> {
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    masked: bool,
+    payload_len: u64,
+    masking_key: Option<String>,
+    compressed: bool,
+    close_code: Option<u16>,
+    close_reason: Option<&'a str>,
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    issues: &'a [String],
+}
+
+fn ws_json(f: &WsFrame) -> JsonWs<'_> {
+    JsonWs {
+        fin: f.fin,
+        rsv: f.rsv,
+        opcode: f.opcode,
+        masked: f.masked,
+        payload_len: f.payload_len,
+        masking_key: f
+            .masking_key
+            .map(|k| format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3])),
+        compressed: f.compressed,
+        close_code: f.close_code,
+        close_reason: f.close_reason.as_deref(),
+        text: f.text.as_deref(),
+        issues: &f.issues,
+    }
+}
+
+fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<()> {
+    let p = &record.packet;
+    let seg = record.seg.as_ref();
+    let mut layers: Vec<&'static str> = p.layers.iter().map(|l| l.proto.name()).collect();
+    if !record.http.is_empty() {
+        layers.push("http");
+    }
+    if !record.ws.is_empty() {
+        layers.push("websocket");
+    }
+    let tcp = p.tcp.as_ref().map(|t| JsonTcp {
+        src_port: t.src_port,
+        dst_port: t.dst_port,
+        seq: t.seq,
+        ack: t.ack,
+        rel_seq: seg.map(|s| s.rel_seq),
+        rel_ack: seg.map(|s| s.rel_ack),
+        flags: t.flags,
+        flag_names: flags::names(t.flags),
+        window: t.window,
+        window_scaled: seg.map(|s| s.window_scaled),
+        payload_len: t.payload_len,
+        stream: seg.map(|s| s.stream),
+        direction: seg.map(|s| s.direction),
+        analysis: seg
+            .map(|s| s.analysis.iter().map(|a| a.json_name()).collect())
+            .unwrap_or_default(),
+        state_changes: seg.map_or(&[], |s| &s.state_changes),
+    });
+    let json = JsonPacket {
+        frame: p.number,
+        ts_ns: p.ts_ns,
+        len: p.len,
+        caplen: p.caplen(),
+        link: p.link.json_name(),
+        interface: p.interface,
+        layers,
+        ip: p.ip.as_ref(),
+        tcp,
+        http: record.http.iter().map(http_json).collect(),
+        ws: record.ws.iter().map(ws_json).collect(),
+        issues: &p.issues,
+        protocol: record.protocol,
+        info: &record.info,
+    };
+    serde_json::to_writer(&mut *out, &json)?;
+    out.write_all(b"\n")
+}
+
+fn both(record: &PacketRecord) -> (String, String) {
+    let mut ours = Vec::new();
+    write_packet(&mut ours, record).unwrap();
+    let mut reference = Vec::new();
+    reference_packet(&mut reference, record).unwrap();
+    (
+        String::from_utf8(ours).unwrap(),
+        String::from_utf8(reference).unwrap(),
+    )
+}
+
+#[test]
+fn every_corpus_packet_writes_the_same_bytes_as_serde() {
+    let files = corpus_captures();
+    if files.is_empty() {
+        eprintln!("SKIPPED: no corpus captures beside the repository");
+        return;
+    }
+    let mut packets = 0;
+    for path in files {
+        let mut engine = Engine::new();
+        for frame in FileReader::open(&path).unwrap().map_while(Result::ok) {
+            let record = PacketRecord::from_output(engine.process(frame));
+            let (ours, reference) = both(&record);
+            assert_eq!(
+                ours,
+                reference,
+                "{} packet {}",
+                path.display(),
+                record.packet.number
+            );
+            packets += 1;
+        }
+    }
+    assert!(packets > 1000, "only {packets} packets");
+}
+
+#[test]
+fn rare_fields_write_the_same_bytes_as_serde() {
+    let path = corpus_captures()
+        .into_iter()
+        .find(|p| p.ends_with("ws_suricata_basic.pcap"));
+    let Some(path) = path else {
+        eprintln!("SKIPPED: no corpus captures beside the repository");
+        return;
+    };
+    let mut engine = Engine::new();
+    let mut records: Vec<PacketRecord> = FileReader::open(&path)
+        .unwrap()
+        .map_while(Result::ok)
+        .map(|f| PacketRecord::from_output(engine.process(f)))
+        .collect();
+    let ws = records.iter().find_map(|r| r.ws.first().cloned()).unwrap();
+    let http = records
+        .iter()
+        .find_map(|r| r.http.first().cloned())
+        .unwrap();
+    let r = records.iter_mut().find(|r| r.seg.is_some()).unwrap();
+    r.packet.issues.push(Issue {
+        layer: "tcp",
+        message: "odd \"quoted\" \\ \u{1} é".into(),
+    });
+    r.packet.ip = Some(IpSummary {
+        version: 6,
+        src: "2001:db8::1".parse().unwrap(),
+        dst: "::ffff:10.0.0.1".parse().unwrap(),
+        ttl: 0,
+    });
+    r.packet.ts_ns = -5;
+    r.info = "tab\there, \u{7f}, \"q\"".into();
+    let mut frame = WsFrame {
+        text: Some("line\nbreak \u{0}".into()),
+        close_code: Some(1000),
+        close_reason: Some("bye".into()),
+        issues: vec!["first".into(), "second \"x\"".into()],
+        masking_key: Some([0, 0xab, 0x10, 0xff]),
+        ..ws
+    };
+    r.ws = vec![frame.clone()];
+    frame.masking_key = None;
+    frame.text = None;
+    r.ws.push(frame);
+    let mut refused = http.clone();
+    refused.kind = HttpKind::Response;
+    refused.accept_valid = Some(false);
+    r.http = vec![http, refused];
+    if let Some(seg) = r.seg.as_mut() {
+        seg.analysis = vec![
+            crate::flow::Analysis::Retransmission,
+            crate::flow::Analysis::LostSegment,
+        ];
+    }
+    if let Some(t) = r.packet.tcp.as_mut() {
+        t.flags = 0x1ff;
+    }
+    let (ours, reference) = both(r);
+    assert_eq!(ours, reference);
+    r.seg = None;
+    r.packet.tcp = None;
+    r.packet.ip = None;
+    let (ours, reference) = both(r);
+    assert_eq!(ours, reference);
+    assert_eq!(flags::names(0x1ff).len(), 9);
+}
