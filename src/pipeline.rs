@@ -25,7 +25,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn new() -> Self {
-        Self { flows: FlowTracker::new(FlowLimits::default()), apps: AppTracker::new() }
+        Self {
+            flows: FlowTracker::new(FlowLimits::default()),
+            apps: AppTracker::new(),
+        }
     }
 
     /// Decode one frame and run it through flow tracking and the application parsers.
@@ -41,12 +44,19 @@ impl Engine {
                 events.extend(self.apps.on_chunk(seg.stream, chunk, packet.number));
             }
         }
-        PacketOutput { packet, seg, events }
+        PacketOutput {
+            packet,
+            seg,
+            events,
+        }
     }
 
     /// The connection a processed packet belongs to.
     pub fn connection(&self, output: &PacketOutput) -> Option<&Connection> {
-        output.seg.as_ref().and_then(|s| self.flows.connection(s.stream))
+        output
+            .seg
+            .as_ref()
+            .and_then(|s| self.flows.connection(s.stream))
     }
 
     pub fn connections(&self) -> &[Connection] {

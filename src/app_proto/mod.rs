@@ -4,8 +4,8 @@
 //! violations become annotations, never a dropped connection.
 
 pub mod http;
-pub mod websocket;
 mod tracker;
+pub mod websocket;
 
 use serde::Serialize;
 

@@ -13,10 +13,22 @@ pub enum CaptureError {
     },
     #[error("not a pcap or pcapng file (first bytes {magic:02x?})")]
     NotACapture { magic: Vec<u8> },
-    #[error("the file is cut short at byte {offset}: {detail} ({packets} packets before it were read)")]
-    Truncated { offset: u64, packets: u64, detail: String },
-    #[error("the file is damaged at byte {offset}: {detail} ({packets} packets before it were read)")]
-    Corrupt { offset: u64, packets: u64, detail: String },
+    #[error(
+        "the file is cut short at byte {offset}: {detail} ({packets} packets before it were read)"
+    )]
+    Truncated {
+        offset: u64,
+        packets: u64,
+        detail: String,
+    },
+    #[error(
+        "the file is damaged at byte {offset}: {detail} ({packets} packets before it were read)"
+    )]
+    Corrupt {
+        offset: u64,
+        packets: u64,
+        detail: String,
+    },
     #[error("read error at byte {offset}: {source}")]
     Read {
         offset: u64,
@@ -26,7 +38,10 @@ pub enum CaptureError {
     #[error("no permission to capture on {interface}")]
     PermissionDenied { interface: String, binary: PathBuf },
     #[error("no interface named {name}")]
-    NoSuchInterface { name: String, available: Vec<String> },
+    NoSuchInterface {
+        name: String,
+        available: Vec<String>,
+    },
     #[error("live capture failed: {message}")]
     Live { message: String },
     #[error("cannot write {path}: {source}")]
@@ -50,16 +65,20 @@ impl CaptureError {
             )),
             Self::NoSuchInterface { available, .. } => Some(format!(
                 "Interfaces on this machine: {}",
-                if available.is_empty() { "(none found)".to_string() } else { available.join(", ") }
+                if available.is_empty() {
+                    "(none found)".to_string()
+                } else {
+                    available.join(", ")
+                }
             )),
             Self::Truncated { .. } => Some(
                 "Every packet before the damage is shown. The file was probably copied while it \
                  was still being written; capture again to get the rest."
                     .to_string(),
             ),
-            Self::NotACapture { .. } => {
-                Some("osiscope reads pcap and pcapng files (Wireshark, tcpdump, dumpcap).".to_string())
-            }
+            Self::NotACapture { .. } => Some(
+                "osiscope reads pcap and pcapng files (Wireshark, tcpdump, dumpcap).".to_string(),
+            ),
             _ => None,
         }
     }

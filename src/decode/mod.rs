@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::capture::{Frame, LinkType};
 
-pub use fields::{details, FieldNode, LayerDetail};
+pub use fields::{FieldNode, LayerDetail, details};
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
@@ -148,7 +148,10 @@ pub mod flags {
             (SYN, "SYN"),
             (FIN, "FIN"),
         ];
-        ALL.iter().filter(|(bit, _)| flags & bit != 0).map(|(_, n)| *n).collect()
+        ALL.iter()
+            .filter(|(bit, _)| flags & bit != 0)
+            .map(|(_, n)| *n)
+            .collect()
     }
 }
 

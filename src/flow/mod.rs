@@ -72,7 +72,9 @@ impl StreamChunk {
     /// The packet that carried the byte at stream offset `offset`.
     pub fn carrier_of(&self, offset: u64) -> Option<u64> {
         let i = self.carriers.partition_point(|&(start, _)| start <= offset);
-        i.checked_sub(1).and_then(|i| self.carriers.get(i)).map(|&(_, n)| n)
+        i.checked_sub(1)
+            .and_then(|i| self.carriers.get(i))
+            .map(|&(_, n)| n)
     }
 }
 

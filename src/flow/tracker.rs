@@ -13,7 +13,9 @@ pub struct FlowLimits {
 
 impl Default for FlowLimits {
     fn default() -> Self {
-        Self { max_buffered_bytes: 4 * 1024 * 1024 }
+        Self {
+            max_buffered_bytes: 4 * 1024 * 1024,
+        }
     }
 }
 
@@ -26,7 +28,10 @@ pub struct FlowTracker {
 
 impl FlowTracker {
     pub fn new(limits: FlowLimits) -> Self {
-        Self { limits, connections: Vec::new() }
+        Self {
+            limits,
+            connections: Vec::new(),
+        }
     }
 
     /// Account for one packet. `None` when it is not TCP.

@@ -54,7 +54,11 @@ impl Model {
     /// Add one processed packet. `connection` is the flow tracker's view of its connection
     /// after the packet.
     pub fn push(&mut self, output: PacketOutput, connection: Option<&Connection>) {
-        let PacketOutput { packet, mut seg, events } = output;
+        let PacketOutput {
+            packet,
+            mut seg,
+            events,
+        } = output;
         if let Some(conn) = connection {
             let id = conn.id as usize;
             if id >= self.connections.len() {

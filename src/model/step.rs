@@ -51,7 +51,9 @@ pub enum StepKind {
     /// A response that refuses an upgrade (400, 404, 426…).
     UpgradeRefused,
     /// WebSocket frame(s); the opcode of the first frame in the packet.
-    WsFrame { opcode: u8 },
+    WsFrame {
+        opcode: u8,
+    },
     Fin,
     Rst,
     KeepAlive,
@@ -82,7 +84,11 @@ pub struct Step {
 }
 
 /// The step for a packet, if it belongs to a TCP connection.
-pub fn step_for(record: &PacketRecord, connection: Option<&Connection>, _index: usize) -> Option<Step> {
+pub fn step_for(
+    record: &PacketRecord,
+    connection: Option<&Connection>,
+    _index: usize,
+) -> Option<Step> {
     let _ = (record, connection);
     todo!("steps")
 }
