@@ -1,9 +1,28 @@
 //! HTTP/1.1 messages (httparse) and the WebSocket opening handshake (RFC 6455 §4).
 
+mod parser;
+
+use base64::Engine as _;
 use serde::Serialize;
+use sha1::{Digest, Sha1};
 
 use crate::flow::Direction;
 
+pub(crate) use parser::{HttpParser, HttpStep};
+
+/// The GUID a server appends to the client's key (RFC 6455 §1.3, §4.2.2).
+pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The `Sec-WebSocket-Accept` a server must answer to `key`: base64(SHA-1(key + GUID))
+/// (RFC 6455 §4.2.2).
+pub fn expected_accept(key: &str) -> String {
+    let mut sha = Sha1::new();
+    sha.update(key.trim().as_bytes());
+    sha.update(WEBSOCKET_GUID.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(sha.finalize())
+}
+
+/// Request or response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum HttpKind {
     Request,
@@ -45,6 +64,32 @@ pub struct HttpMessage {
 }
 
 impl HttpMessage {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a header holds `token` in its comma-separated list (case-insensitive), as
+    /// `Connection: keep-alive, Upgrade` holds `upgrade`.
+    pub fn header_has_token(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+
+    /// Whether this asks for or agrees to an upgrade to WebSocket.
+    pub fn upgrades_to_websocket(&self) -> bool {
+        self.upgrade.as_deref().is_some_and(|u| {
+            u.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
+        })
+    }
+
     /// The packet that carried its last byte.
     pub fn last_packet(&self) -> u64 {
         self.packets.last().copied().unwrap_or(0)
@@ -66,5 +111,18 @@ impl HttpMessage {
                 self.reason.as_deref().unwrap_or("")
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6455_accept_example() {
+        assert_eq!(
+            expected_accept("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! violations become annotations, never a dropped connection.
 
 pub mod http;
+mod input;
 mod tracker;
 pub mod websocket;
 
@@ -48,3 +49,6 @@ pub enum StreamKind {
     /// Not HTTP at all.
     Opaque,
 }
+
+#[cfg(test)]
+mod tests;

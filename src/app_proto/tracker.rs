@@ -1,15 +1,24 @@
-//! Per-connection application parsers, fed with in-order stream chunks.
+//! Per-connection application parsers, fed with in-order stream chunks: each direction starts
+//! as HTTP (or is found not to be), and switches to WebSocket only after a `101` that agrees to
+//! the WebSocket upgrade a request asked for (RFC 6455 §4.1–§4.2.2).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
-use crate::flow::{Gap, StreamChunk};
+use crate::flow::{Direction, Gap, StreamChunk};
 
-use super::AppEvent;
+use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep};
+use super::input::DirInput;
+use super::websocket::{DeflateParams, WsStream};
+use super::{AppEvent, AppNote, StreamKind};
+
+/// How much a client may send after an Upgrade request before the answer arrives; past it we
+/// stop waiting and read it as HTTP.
+const MAX_HOLD: usize = 1024 * 1024;
 
 /// Runs the application-layer parsers of every connection.
 #[derive(Debug, Default)]
 pub struct AppTracker {
-    conns: HashMap<u32, ()>,
+    conns: HashMap<u32, Conn>,
 }
 
 impl AppTracker {
@@ -20,18 +29,275 @@ impl AppTracker {
     /// Feed new in-order bytes of connection `stream`. `packet` is the packet being processed.
     /// Returns what completed, in stream order.
     pub fn on_chunk(&mut self, stream: u32, chunk: &StreamChunk, packet: u64) -> Vec<AppEvent> {
-        let _ = (&mut self.conns, stream, chunk, packet);
-        todo!("app tracker")
+        let conn = self.conns.entry(stream).or_default();
+        let mut out = Vec::new();
+        let dir = chunk.direction;
+        let hole = conn.side(dir).input.hole_before(chunk.offset);
+        if hole > 0 {
+            conn.gap(dir, chunk.offset - hole, hole, packet, &mut out);
+        }
+        conn.side(dir).input.push(chunk);
+        conn.drive(dir, packet, &mut out);
+        out
     }
 
     /// Bytes that will never arrive: parsers resync or give up on the direction.
     pub fn on_gap(&mut self, stream: u32, gap: &Gap, packet: u64) -> Vec<AppEvent> {
-        let _ = (stream, gap, packet);
-        todo!("app tracker gap")
+        let mut out = Vec::new();
+        let conn = self.conns.entry(stream).or_default();
+        conn.gap(gap.direction, gap.offset, gap.len, packet, &mut out);
+        conn.drive(gap.direction, packet, &mut out);
+        out
     }
 
     /// The connection ended (FIN both ways or RST): free its state.
     pub fn on_close(&mut self, stream: u32) {
         self.conns.remove(&stream);
+    }
+
+    /// What a direction of a connection carries, as far as we know.
+    pub fn stream_kind(&self, stream: u32, direction: Direction) -> StreamKind {
+        self.conns
+            .get(&stream)
+            .map_or(StreamKind::Unknown, |c| c.dirs[direction.index()].kind)
+    }
+}
+
+/// A request still waiting for its response.
+#[derive(Debug)]
+struct Pending {
+    method: Option<String>,
+    key: Option<String>,
+    websocket: bool,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Http(HttpParser),
+    /// An Upgrade or CONNECT request was sent: wait for the answer before reading further.
+    Hold(HttpParser),
+    Ws(Box<WsStream>),
+    /// Not parsed (opaque, or given up after a gap): bytes are dropped.
+    Skip,
+}
+
+#[derive(Debug)]
+struct Side {
+    direction: Direction,
+    input: DirInput,
+    kind: StreamKind,
+    mode: Mode,
+    /// A note already said why this direction is not parsed.
+    noted: bool,
+}
+
+impl Side {
+    fn new(direction: Direction) -> Self {
+        Self {
+            direction,
+            input: DirInput::default(),
+            kind: StreamKind::Unknown,
+            mode: Mode::Http(HttpParser::new(direction)),
+            noted: false,
+        }
+    }
+
+    fn note(&mut self, packet: u64, message: String, out: &mut Vec<AppEvent>) {
+        if !self.noted {
+            self.noted = true;
+            out.push(AppEvent::Note(AppNote {
+                direction: self.direction,
+                packet,
+                message,
+            }));
+        }
+    }
+
+    fn stop(&mut self, kind: StreamKind) {
+        self.kind = kind;
+        self.mode = Mode::Skip;
+        let end = self.input.base + self.input.buf.len() as u64;
+        self.input.skip_to(end);
+    }
+}
+
+#[derive(Debug)]
+struct Conn {
+    dirs: [Side; 2],
+    pending: VecDeque<Pending>,
+}
+
+impl Default for Conn {
+    fn default() -> Self {
+        Self {
+            dirs: [
+                Side::new(Direction::ClientToServer),
+                Side::new(Direction::ServerToClient),
+            ],
+            pending: VecDeque::new(),
+        }
+    }
+}
+
+impl Conn {
+    fn side(&mut self, dir: Direction) -> &mut Side {
+        let [c2s, s2c] = &mut self.dirs;
+        match dir {
+            Direction::ClientToServer => c2s,
+            Direction::ServerToClient => s2c,
+        }
+    }
+
+    fn gap(&mut self, dir: Direction, offset: u64, len: u64, packet: u64, out: &mut Vec<AppEvent>) {
+        let side = self.side(dir);
+        match &mut side.mode {
+            Mode::Http(p) | Mode::Hold(p) => {
+                if !p.on_gap(len) {
+                    side.noted = false;
+                    side.note(
+                        packet,
+                        format!(
+                            "{len} bytes missing: HTTP resumes at the next request or response"
+                        ),
+                        out,
+                    );
+                }
+            }
+            Mode::Ws(_) => {
+                side.noted = false;
+                side.note(
+                    packet,
+                    format!("{len} bytes missing: WebSocket frames can no longer be found"),
+                    out,
+                );
+                side.mode = Mode::Skip;
+            }
+            Mode::Skip => {}
+        }
+        side.input.skip_to(offset + len);
+    }
+
+    /// Parse what direction `dir` holds, and the other direction when an answer released it.
+    fn drive(&mut self, dir: Direction, packet: u64, out: &mut Vec<AppEvent>) {
+        let mut todo = vec![dir];
+        while let Some(dir) = todo.pop() {
+            loop {
+                let method = self.pending.front().and_then(|p| p.method.clone());
+                let side = self.side(dir);
+                let step = match &mut side.mode {
+                    Mode::Http(p) => p.step(
+                        &mut side.input,
+                        method
+                            .as_deref()
+                            .filter(|_| dir == Direction::ServerToClient),
+                    ),
+                    Mode::Hold(_) if side.input.buf.len() > MAX_HOLD => {
+                        side.mode = Mode::Http(HttpParser::new(dir));
+                        continue;
+                    }
+                    Mode::Hold(_) => break,
+                    Mode::Ws(ws) => {
+                        ws.drive(&mut side.input, out);
+                        break;
+                    }
+                    Mode::Skip => {
+                        let n = side.input.buf.len();
+                        side.input.consume(n);
+                        side.input.prune(side.input.base);
+                        break;
+                    }
+                };
+                match step {
+                    HttpStep::NeedMore => break,
+                    HttpStep::NotHttp(why) => {
+                        side.note(
+                            packet,
+                            format!("{why}: this direction is not decoded further"),
+                            out,
+                        );
+                        side.stop(StreamKind::Opaque);
+                        break;
+                    }
+                    HttpStep::Message(msg) => {
+                        side.kind = StreamKind::Http;
+                        if self.on_http(*msg, packet, out) {
+                            todo.push(dir.reverse());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A complete HTTP message; returns whether the other direction must be driven again.
+    fn on_http(&mut self, mut msg: HttpMessage, packet: u64, out: &mut Vec<AppEvent>) -> bool {
+        if msg.kind == HttpKind::Request {
+            let tunnel = msg.method.as_deref() == Some("CONNECT") || msg.upgrade.is_some();
+            self.pending.push_back(Pending {
+                method: msg.method.clone(),
+                key: msg.sec_websocket_key.clone(),
+                websocket: msg.upgrades_to_websocket(),
+            });
+            let side = self.side(msg.direction);
+            if tunnel && let Mode::Http(p) = std::mem::replace(&mut side.mode, Mode::Skip) {
+                side.mode = Mode::Hold(p);
+            }
+            out.push(AppEvent::Http(msg));
+            return false;
+        }
+        let status = msg.status.unwrap_or(0);
+        let interim = (100..200).contains(&status) && status != 101;
+        let request = if interim {
+            None
+        } else {
+            self.pending.pop_front()
+        };
+        if let Some(key) = request.as_ref().and_then(|r| r.key.as_deref()) {
+            let expected = http::expected_accept(key);
+            msg.accept_valid =
+                Some(msg.sec_websocket_accept.as_deref().map(str::trim) == Some(expected.as_str()));
+            msg.expected_accept = Some(expected);
+        }
+        let websocket = status == 101
+            && msg.upgrades_to_websocket()
+            && request.as_ref().is_some_and(|r| r.websocket);
+        let tunnel = (status == 101 && !websocket)
+            || (request.as_ref().and_then(|r| r.method.as_deref()) == Some("CONNECT")
+                && (200..300).contains(&status));
+        let deflate = msg
+            .sec_websocket_extensions
+            .as_deref()
+            .and_then(DeflateParams::from_extensions);
+        let upgrade = msg.upgrade.clone().unwrap_or_default();
+        out.push(AppEvent::Http(msg));
+        if websocket {
+            for side in &mut self.dirs {
+                let rest = std::mem::take(&mut side.input.buf);
+                side.kind = StreamKind::WebSocket;
+                side.mode = Mode::Ws(Box::new(WsStream::new(side.direction, deflate)));
+                side.input.buf = rest;
+            }
+        } else if tunnel {
+            let what = if status == 101 {
+                format!("upgraded to {upgrade:?}, not WebSocket")
+            } else {
+                "CONNECT tunnel".into()
+            };
+            let [c2s, s2c] = &mut self.dirs;
+            s2c.note(
+                packet,
+                format!("{what}: the bytes that follow are not decoded"),
+                out,
+            );
+            c2s.noted = true;
+            c2s.stop(StreamKind::OpaqueUpgrade);
+            s2c.stop(StreamKind::OpaqueUpgrade);
+        } else if let Mode::Hold(_) = self.dirs[0].mode {
+            // Refused upgrade (400, 404, 426…): the client side stays HTTP.
+            self.dirs[0].mode = Mode::Http(HttpParser::new(Direction::ClientToServer));
+        } else {
+            return false;
+        }
+        true
     }
 }

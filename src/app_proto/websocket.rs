@@ -1,8 +1,18 @@
 //! RFC 6455 frames and messages.
 
+mod assembler;
+pub mod deflate;
+pub mod frame;
+mod stream;
+
 use serde::Serialize;
 
 use crate::flow::Direction;
+
+pub use assembler::valid_close_code;
+pub use deflate::DeflateParams;
+pub use frame::{FrameHeader, HeaderStatus, parse_header};
+pub(crate) use stream::WsStream;
 
 /// Opcodes (RFC 6455 §5.2).
 pub mod opcode {
@@ -55,8 +65,9 @@ pub struct WsFrame {
     pub payload: Vec<u8>,
     /// This frame is (the first fragment of) a compressed message (RSV1 with permessage-deflate).
     pub compressed: bool,
-    /// The text, unmasked and (where compressed) inflated, when this frame completes a text
-    /// message or is a text frame on its own and is valid UTF-8.
+    /// The text this frame carries, unmasked and (where compressed) inflated, when it is part of
+    /// a text message and its own bytes are valid UTF-8 (for a fragment: that fragment's part;
+    /// the whole text is in [`WsMessage::text`]).
     pub text: Option<String>,
     pub close_code: Option<u16>,
     pub close_reason: Option<String>,

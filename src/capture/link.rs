@@ -1,32 +1,37 @@
-//! Link-layer header types (LINKTYPE_* values from tcpdump.org's registry).
+//! Link-layer header types (`LINKTYPE_*` values from tcpdump.org's registry).
 
 use serde::Serialize;
 
 /// The link-layer header type of a capture interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum LinkType {
-    /// LINKTYPE_ETHERNET (1).
+    /// `LINKTYPE_ETHERNET` (1).
     Ethernet,
-    /// LINKTYPE_NULL (0): BSD loopback, 4-byte address family in the capturing host's byte order.
+    /// `LINKTYPE_NULL` (0): BSD loopback, 4-byte address family in the capturing host's byte order.
     Null,
-    /// LINKTYPE_LOOP (108): OpenBSD loopback, address family in network byte order.
+    /// `LINKTYPE_LOOP` (108): OpenBSD loopback, address family in network byte order.
     Loop,
-    /// LINKTYPE_LINUX_SLL (113): Linux cooked capture v1.
+    /// `LINKTYPE_LINUX_SLL` (113): Linux cooked capture v1.
     LinuxSll,
-    /// LINKTYPE_LINUX_SLL2 (276): Linux cooked capture v2.
+    /// `LINKTYPE_LINUX_SLL2` (276): Linux cooked capture v2.
     LinuxSll2,
-    /// LINKTYPE_RAW (101): raw IPv4 or IPv6, version from the first nibble.
+    /// `LINKTYPE_RAW` (101): raw IPv4 or IPv6, version from the first nibble.
     Raw,
-    /// LINKTYPE_IPV4 (228).
+    /// `LINKTYPE_IPV4` (228).
     Ipv4,
-    /// LINKTYPE_IPV6 (229).
+    /// `LINKTYPE_IPV6` (229).
     Ipv6,
     /// Anything else, by its LINKTYPE number.
     Other(u32),
 }
 
 impl LinkType {
-    /// From a LINKTYPE_* number (also accepts the DLT_RAW aliases 12 and 14).
+    /// Not a LINKTYPE: a pcapng custom block shown as a frame (as Wireshark does), its bytes
+    /// the block's data after the Private Enterprise Number. The value is outside the LINKTYPE
+    /// range (the upper bits of a pcap link type field are reserved).
+    pub const PCAPNG_CUSTOM_BLOCK: LinkType = LinkType::Other(0x0BAD_0000);
+
+    /// From a `LINKTYPE_*` number (also accepts the `DLT_RAW` aliases 12 and 14).
     pub fn from_linktype(value: u32) -> Self {
         match value {
             0 => Self::Null,
@@ -41,7 +46,7 @@ impl LinkType {
         }
     }
 
-    /// The LINKTYPE_* number to write into a pcap/pcapng file.
+    /// The `LINKTYPE_*` number to write into a pcap/pcapng file.
     pub fn linktype(self) -> u32 {
         match self {
             Self::Null => 0,

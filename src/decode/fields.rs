@@ -34,5 +34,5 @@ pub struct FieldNode {
 
 /// Every header of `packet` with its fields.
 pub fn details(packet: &Packet) -> Vec<LayerDetail> {
-    super::layers::details(packet)
+    super::details::details(packet)
 }

@@ -1,15 +1,356 @@
 //! The layer walk: link header → IP → TCP/UDP/ICMP, with etherparse's lax slicing.
+//!
+//! Byte ranges of etherparse's slices are found from their position in the frame's bytes
+//! (`offset_in`), so every header keeps its place for the hex view without copying.
+
+use std::net::IpAddr;
+
+use etherparse::err::packet::SliceError;
+use etherparse::err::{Layer as EpLayer, LenError};
+use etherparse::{
+    EtherType, IpNumber, LaxIpPayloadSlice, LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket,
+    LenSource, LinkSlice, TransportSlice,
+};
 
 use crate::capture::Frame;
 
-use super::{LayerDetail, Packet};
+use super::link::{self, Next};
+use super::{IpSummary, Issue, Layer, Packet, Proto, TcpOptions, TcpSegment};
+
+/// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
+const MAX_IP_DEPTH: usize = 4;
 
 pub(super) fn decode_frame(frame: Frame) -> Packet {
-    let _ = frame;
-    todo!("decode")
+    let mut packet = Packet {
+        number: frame.number,
+        ts_ns: frame.ts_ns,
+        len: frame.orig_len,
+        link: frame.link,
+        interface: frame.interface,
+        data: Vec::new(),
+        layers: Vec::with_capacity(4),
+        ip: None,
+        tcp: None,
+        issues: Vec::new(),
+    };
+    let mut walk = Walk {
+        data: &frame.data,
+        orig_len: frame.orig_len as usize,
+        packet: &mut packet,
+    };
+    walk.link();
+    packet.data = frame.data;
+    packet
 }
 
-pub(super) fn details(packet: &Packet) -> Vec<LayerDetail> {
-    let _ = packet;
-    todo!("details")
+struct Walk<'p, 'd> {
+    data: &'d [u8],
+    orig_len: usize,
+    packet: &'p mut Packet,
+}
+
+/// Where `inner` starts within `outer` (both views of the same frame bytes).
+fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
+    (inner.as_ptr() as usize)
+        .saturating_sub(outer.as_ptr() as usize)
+        .min(outer.len())
+}
+
+impl Walk<'_, '_> {
+    fn issue(&mut self, layer: &'static str, message: String) {
+        self.packet.issues.push(Issue { layer, message });
+    }
+
+    fn push(&mut self, proto: Proto, bytes: &[u8]) {
+        let start = offset_in(self.data, bytes);
+        let end = (start + bytes.len()).min(self.data.len());
+        self.packet.layers.push(Layer {
+            proto,
+            range: start..end,
+        });
+    }
+
+    fn link(&mut self) {
+        let data = self.data;
+        let header = match link::parse(self.packet.link, data) {
+            Ok(h) => h,
+            Err(message) => {
+                self.issue("link", message);
+                return;
+            }
+        };
+        let mut rest = data;
+        if let Some((proto, range)) = header.header {
+            rest = data.get(range.end..).unwrap_or_default();
+            self.packet.layers.push(Layer { proto, range });
+        }
+        let sliced = match header.next {
+            Next::Ethernet => match LaxSlicedPacket::from_ethernet(rest) {
+                Ok(s) => s,
+                Err(e) => return self.issue("eth", len_message("Ethernet", &e)),
+            },
+            Next::EtherType(t) => LaxSlicedPacket::from_ether_type(EtherType(t), rest),
+            Next::Ip => match LaxSlicedPacket::from_ip(rest) {
+                Ok(s) => s,
+                Err(e) => return self.issue("ip", ip_start_message(&e)),
+            },
+        };
+        self.sliced(&sliced, 0);
+    }
+
+    fn sliced(&mut self, s: &LaxSlicedPacket<'_>, depth: usize) {
+        if let Some(LinkSlice::Ethernet2(eth)) = &s.link {
+            self.push(Proto::Ethernet, eth.header_slice());
+        }
+        for ext in &s.link_exts {
+            if let LaxLinkExtSlice::Vlan(v) = ext {
+                self.push(Proto::Vlan, v.header_slice());
+            }
+        }
+        let mut payload: Option<&LaxIpPayloadSlice<'_>> = None;
+        match &s.net {
+            Some(LaxNetSlice::Ipv4(ip)) => {
+                let h = ip.header();
+                self.push(Proto::Ipv4, h.slice());
+                let src = IpAddr::V4(h.source_addr());
+                let dst = IpAddr::V4(h.destination_addr());
+                self.packet.ip = Some(IpSummary {
+                    version: 4,
+                    src,
+                    dst,
+                    ttl: h.ttl(),
+                });
+                payload = Some(ip.payload());
+            }
+            Some(LaxNetSlice::Ipv6(ip)) => {
+                let h = ip.header();
+                self.push(Proto::Ipv6, h.slice());
+                let src = IpAddr::V6(h.source_addr());
+                let dst = IpAddr::V6(h.destination_addr());
+                self.packet.ip = Some(IpSummary {
+                    version: 6,
+                    src,
+                    dst,
+                    ttl: h.hop_limit(),
+                });
+                self.ipv6_exts(h.next_header(), ip.extensions().slice());
+                payload = Some(ip.payload());
+            }
+            Some(LaxNetSlice::Arp(arp)) => self.push(Proto::Arp, arp.slice()),
+            None => {}
+        }
+        if let Some((err, layer)) = &s.stop_err {
+            let (name, message) = stop_message(err, *layer);
+            self.issue(name, message);
+        }
+        let Some(payload) = payload else { return };
+        self.check_ip_length(payload);
+        if payload.fragmented {
+            return;
+        }
+        match &s.transport {
+            Some(TransportSlice::Tcp(tcp)) => self.tcp(tcp, payload),
+            Some(TransportSlice::Udp(udp)) => self.push(Proto::Udp, udp.header_slice()),
+            Some(TransportSlice::Icmpv4(icmp)) => self.push(Proto::Icmpv4, icmp.slice()),
+            Some(TransportSlice::Icmpv6(icmp)) => self.push(Proto::Icmpv6, icmp.slice()),
+            None if s.stop_err.is_none()
+                && depth < MAX_IP_DEPTH
+                && matches!(payload.ip_number, IpNumber::IPV4 | IpNumber::IPV6) =>
+            {
+                // IP in IP: decode the inner packet; `ip` ends up the innermost.
+                if let Ok(inner) = LaxSlicedPacket::from_ip(payload.payload) {
+                    self.sliced(&inner, depth + 1);
+                }
+            }
+            Some(TransportSlice::Igmp(_)) | None => {}
+        }
+    }
+
+    /// An IP header that declares more payload than the packet had on the wire is malformed
+    /// (Wireshark: "IPv4 total length exceeds packet length"); fewer captured bytes than on the
+    /// wire is only a short snap length and no issue.
+    fn check_ip_length(&mut self, payload: &LaxIpPayloadSlice<'_>) {
+        if !payload.incomplete {
+            return;
+        }
+        let (declared, proto) = declared_ip_payload_len(payload, self.data, &self.packet.layers);
+        let start = offset_in(self.data, payload.payload);
+        let on_wire = self.orig_len.saturating_sub(start);
+        if declared > on_wire {
+            let (layer, field) = match proto {
+                Proto::Ipv6 => ("ipv6", "IPv6 payload length"),
+                _ => ("ipv4", "IPv4 total length"),
+            };
+            self.issue(
+                layer,
+                format!("{field} says {declared} payload bytes, the packet has only {on_wire}"),
+            );
+        }
+    }
+
+    /// IPv6 extension headers, one layer each (RFC 8200 §4; AH is RFC 4302 §2.2).
+    fn ipv6_exts(&mut self, first: IpNumber, exts: &[u8]) {
+        let mut next = first;
+        let mut rest = exts;
+        while !rest.is_empty() {
+            let len = match next {
+                IpNumber::IPV6_FRAGMENTATION_HEADER => 8,
+                IpNumber::AUTHENTICATION_HEADER => {
+                    rest.get(1).map_or(0, |l| (usize::from(*l) + 2) * 4)
+                }
+                _ => rest.get(1).map_or(0, |l| (usize::from(*l) + 1) * 8),
+            };
+            let Some(header) = rest.get(..len) else { break };
+            if header.is_empty() {
+                break;
+            }
+            self.push(Proto::Ipv6Ext, header);
+            next = IpNumber(header.first().copied().unwrap_or_default());
+            rest = rest.get(len..).unwrap_or_default();
+        }
+    }
+
+    fn tcp(&mut self, tcp: &etherparse::TcpSlice<'_>, ip: &LaxIpPayloadSlice<'_>) {
+        let header = tcp.header_slice();
+        self.push(Proto::Tcp, header);
+        let header_len = header.len();
+        // The IP payload length as the IP header says, but no more than the packet's original
+        // length leaves (Wireshark: "total length exceeds packet length" → reported length).
+        let ip_start = offset_in(self.data, ip.payload);
+        let declared = declared_ip_payload_len(ip, self.data, &self.packet.layers)
+            .0
+            .min(self.orig_len.saturating_sub(ip_start));
+        let payload_start = offset_in(self.data, tcp.payload());
+        let payload_end = (payload_start + tcp.payload().len()).min(self.data.len());
+        let (options, problem) = TcpOptions::parse(tcp.options());
+        if let Some(problem) = problem {
+            self.issue("tcp", problem);
+        }
+        let h = header;
+        self.packet.tcp = Some(TcpSegment {
+            src_port: tcp.source_port(),
+            dst_port: tcp.destination_port(),
+            seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
+            flags: link::be16(h, 12..14).unwrap_or_default() & 0x0FFF,
+            window: tcp.window_size(),
+            checksum: tcp.checksum(),
+            urgent: tcp.urgent_pointer(),
+            header_len: header_len as u8,
+            options,
+            payload_len: declared.saturating_sub(header_len) as u32,
+            payload: payload_start..payload_end,
+        });
+    }
+}
+
+/// The IP payload length the IP header declares, when it says more than was captured
+/// (etherparse then falls back to the captured length): IPv4 total length − header length, or
+/// IPv6 payload length − extension headers. Also says which IP version it was.
+fn declared_ip_payload_len(
+    ip: &LaxIpPayloadSlice<'_>,
+    data: &[u8],
+    layers: &[Layer],
+) -> (usize, Proto) {
+    let captured = ip.payload.len();
+    let Some(at) = layers
+        .iter()
+        .rposition(|l| matches!(l.proto, Proto::Ipv4 | Proto::Ipv6))
+    else {
+        return (captured, Proto::Ipv4);
+    };
+    let ip_layer = &layers[at];
+    if !ip.incomplete {
+        return (captured, ip_layer.proto);
+    }
+    let header = data.get(ip_layer.range.clone()).unwrap_or_default();
+    let declared = if ip_layer.proto == Proto::Ipv4 {
+        usize::from(link::be16(header, 2..4).unwrap_or_default()).saturating_sub(header.len())
+    } else {
+        let exts: usize = layers
+            .iter()
+            .skip(at + 1)
+            .filter(|l| l.proto == Proto::Ipv6Ext)
+            .map(|l| l.range.len())
+            .sum();
+        usize::from(link::be16(header, 4..6).unwrap_or_default()).saturating_sub(exts)
+    };
+    (declared.max(captured), ip_layer.proto)
+}
+
+/// "Ethernet header needs 14 bytes, 9 captured".
+fn len_message(name: &str, e: &LenError) -> String {
+    let source = match e.len_source {
+        LenSource::Slice => "captured",
+        LenSource::Ipv4HeaderTotalLen => "left by the IPv4 total length",
+        LenSource::Ipv6HeaderPayloadLen => "left by the IPv6 payload length",
+        LenSource::UdpHeaderLen => "left by the UDP length",
+        LenSource::TcpHeaderLen => "left by the TCP header length",
+        _ => "available",
+    };
+    if name.starts_with("IP") && e.len == 0 {
+        // etherparse asks for 1 byte (the version nibble); every IP header needs at least 20.
+        return format!("IP header needs 20 bytes, 0 {source}");
+    }
+    format!(
+        "{name} header needs {} bytes, {} {source}",
+        e.required_len, e.len
+    )
+}
+
+fn ip_start_message(e: &etherparse::err::ip::LaxHeaderSliceError) -> String {
+    use etherparse::err::ip::LaxHeaderSliceError as E;
+    match e {
+        E::Len(l) => len_message("IP", l),
+        E::Content(c) => format!("IP header: {c}"),
+    }
+}
+
+/// The layer name and message for where etherparse stopped.
+fn stop_message(err: &SliceError, layer: EpLayer) -> (&'static str, String) {
+    let name = match layer {
+        EpLayer::LinuxSllHeader => "sll",
+        EpLayer::Ethernet2Header | EpLayer::EtherPayload => "eth",
+        EpLayer::VlanHeader => "vlan",
+        EpLayer::IpHeader | EpLayer::Ipv4Header | EpLayer::Ipv4Packet | EpLayer::IpAuthHeader => {
+            "ipv4"
+        }
+        EpLayer::Ipv6Header
+        | EpLayer::Ipv6Packet
+        | EpLayer::Ipv6ExtHeader
+        | EpLayer::Ipv6HopByHopHeader
+        | EpLayer::Ipv6DestOptionsHeader
+        | EpLayer::Ipv6RouteHeader
+        | EpLayer::Ipv6FragHeader => "ipv6",
+        EpLayer::UdpHeader | EpLayer::UdpPayload => "udp",
+        EpLayer::TcpHeader => "tcp",
+        EpLayer::Icmpv4 | EpLayer::Icmpv4Timestamp | EpLayer::Icmpv4TimestampReply => "icmp",
+        EpLayer::Icmpv6 => "icmpv6",
+        EpLayer::Arp => "arp",
+        _ => "link",
+    };
+    let message = match err {
+        SliceError::Len(l) => len_message(layer_title(layer), l),
+        other => other.to_string(),
+    };
+    (name, message)
+}
+
+fn layer_title(layer: EpLayer) -> &'static str {
+    match layer {
+        EpLayer::TcpHeader => "TCP",
+        EpLayer::UdpHeader | EpLayer::UdpPayload => "UDP",
+        EpLayer::Ipv4Header | EpLayer::IpHeader | EpLayer::Ipv4Packet => "IPv4",
+        EpLayer::Ipv6Header | EpLayer::Ipv6Packet => "IPv6",
+        EpLayer::Ipv6FragHeader => "IPv6 fragment",
+        EpLayer::Ipv6ExtHeader
+        | EpLayer::Ipv6HopByHopHeader
+        | EpLayer::Ipv6DestOptionsHeader
+        | EpLayer::Ipv6RouteHeader => "IPv6 extension",
+        EpLayer::VlanHeader => "VLAN",
+        EpLayer::Icmpv4 | EpLayer::Icmpv4Timestamp | EpLayer::Icmpv4TimestampReply => "ICMP",
+        EpLayer::Icmpv6 => "ICMPv6",
+        EpLayer::Arp => "ARP",
+        _ => "link",
+    }
 }

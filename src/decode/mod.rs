@@ -2,8 +2,10 @@
 //! stages need, and (on demand, for the UI) every header field with its byte range.
 //! This is the only module that uses etherparse.
 
+mod details;
 pub mod fields;
 mod layers;
+mod link;
 pub mod tcp_options;
 
 use std::net::IpAddr;

@@ -14,3 +14,135 @@ pub struct TcpOptions {
     /// Timestamps (kind 8): value and echo reply.
     pub timestamps: Option<(u32, u32)>,
 }
+
+/// Option kinds (IANA "TCP Option Kind Numbers").
+pub mod kind {
+    pub const END: u8 = 0;
+    pub const NOP: u8 = 1;
+    pub const MSS: u8 = 2;
+    pub const WINDOW_SCALE: u8 = 3;
+    pub const SACK_PERMITTED: u8 = 4;
+    pub const SACK: u8 = 5;
+    pub const TIMESTAMPS: u8 = 8;
+}
+
+/// One option as it sits in the header: its kind, its bytes (kind and length included) and
+/// where they start within the options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawOption<'a> {
+    pub kind: u8,
+    /// Offset of the option within the options bytes.
+    pub offset: usize,
+    /// The whole option, kind byte included.
+    pub bytes: &'a [u8],
+}
+
+impl RawOption<'_> {
+    /// The value after kind and length (empty for END and NOP).
+    pub fn value(&self) -> &[u8] {
+        if self.kind <= kind::NOP {
+            &[]
+        } else {
+            self.bytes.get(2..).unwrap_or_default()
+        }
+    }
+}
+
+/// Walks the options; `Err` says where the list stopped making sense. END ends the walk
+/// (the bytes after it are padding).
+pub fn iter(options: &[u8]) -> impl Iterator<Item = Result<RawOption<'_>, String>> + '_ {
+    let mut offset = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let kind = *options.get(offset)?;
+        let len = if kind <= kind::NOP {
+            1
+        } else {
+            match options.get(offset + 1) {
+                None => {
+                    done = true;
+                    return Some(Err(format!(
+                        "TCP option {kind} at byte {offset} has no length byte"
+                    )));
+                }
+                Some(&l) if l < 2 || offset + usize::from(l) > options.len() => {
+                    done = true;
+                    let left = options.len() - offset;
+                    return Some(Err(format!(
+                        "TCP option {kind} says {l} bytes, {left} left in the header"
+                    )));
+                }
+                Some(&l) => usize::from(l),
+            }
+        };
+        let option = RawOption {
+            kind,
+            offset,
+            bytes: options.get(offset..offset + len).unwrap_or_default(),
+        };
+        offset += len;
+        done = kind == kind::END;
+        Some(Ok(option))
+    })
+}
+
+fn be_u16(b: &[u8]) -> Option<u16> {
+    Some(u16::from_be_bytes(b.try_into().ok()?))
+}
+
+fn be_u32(b: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(b.try_into().ok()?))
+}
+
+impl TcpOptions {
+    /// Parses the options bytes of a TCP header; the second value is the first problem found.
+    pub fn parse(options: &[u8]) -> (TcpOptions, Option<String>) {
+        let mut out = TcpOptions::default();
+        let mut problem = None;
+        for option in iter(options) {
+            let option = match option {
+                Ok(o) => o,
+                Err(e) => {
+                    problem = Some(e);
+                    break;
+                }
+            };
+            let value = option.value();
+            let ok = match option.kind {
+                kind::MSS => be_u16(value).map(|v| out.mss = Some(v)).is_some(),
+                kind::WINDOW_SCALE => {
+                    value.first().map(|v| out.window_scale = Some(*v)).is_some() && value.len() == 1
+                }
+                kind::SACK_PERMITTED => {
+                    out.sack_permitted = true;
+                    value.is_empty()
+                }
+                kind::SACK => {
+                    out.sack = value
+                        .chunks_exact(8)
+                        .filter_map(|c| Some((be_u32(c.get(..4)?)?, be_u32(c.get(4..)?)?)))
+                        .collect();
+                    value.len() % 8 == 0
+                }
+                kind::TIMESTAMPS => value
+                    .get(..4)
+                    .and_then(be_u32)
+                    .zip(value.get(4..).and_then(be_u32))
+                    .map(|t| out.timestamps = Some(t))
+                    .is_some(),
+                _ => true,
+            };
+            if !ok && problem.is_none() {
+                problem = Some(format!(
+                    "TCP option {} has a bad length of {} bytes",
+                    option.kind,
+                    option.bytes.len()
+                ));
+            }
+        }
+        (out, problem)
+    }
+}

@@ -17,6 +17,10 @@ pub struct PeerOptions {
 
 /// Which parts of a connection's life were seen (like Wireshark's `tcp.completeness`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one flag per Wireshark completeness bit"
+)]
 pub struct Completeness {
     pub syn: bool,
     pub syn_ack: bool,

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod conn;
 pub mod reassembly;
 pub mod seq;
+mod socks;
 pub mod state;
 mod tracker;
 
@@ -26,6 +27,7 @@ pub enum Direction {
 }
 
 impl Direction {
+    #[must_use]
     pub fn reverse(self) -> Self {
         match self {
             Self::ClientToServer => Self::ServerToClient,

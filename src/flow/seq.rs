@@ -9,6 +9,10 @@ pub struct SeqNum(pub u32);
 impl SeqNum {
     /// `self + n`, wrapping.
     #[must_use]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "part of the shared API; wraps, unlike `+`"
+    )]
     pub fn add(self, n: u32) -> Self {
         Self(self.0.wrapping_add(n))
     }

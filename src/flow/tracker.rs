@@ -1,8 +1,19 @@
 //! The flow tracker: finds each packet's connection and runs state, analysis and reassembly.
 
-use crate::decode::Packet;
+use std::collections::HashMap;
+use std::net::SocketAddr;
 
-use super::{Connection, SegmentInfo};
+use crate::decode::flags::{ACK, FIN, RST, SYN};
+use crate::decode::{Packet, TcpSegment};
+
+use super::analysis::{self, DirAnalysis, SegFacts};
+use super::reassembly::{Delivery, Reassembler};
+use super::socks::Socks;
+use super::state::{self, End, Observed};
+use super::{
+    Completeness, Connection, Direction, Gap, Peer, PeerOptions, SegmentInfo, SeqNum, StateChange,
+    StreamChunk, TcpState,
+};
 
 /// Memory bounds for reassembly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,33 +30,440 @@ impl Default for FlowLimits {
     }
 }
 
+/// RFC 7323 §2.3: a window scale shift above 14 is treated as 14.
+const MAX_WINDOW_SHIFT: u8 = 14;
+
+/// One direction's working state.
+#[derive(Clone, Debug, Default)]
+struct DirFlow {
+    /// Wireshark's `base_seq`: relative sequence numbers count from here.
+    base_seq: Option<u32>,
+    analysis: DirAnalysis,
+    stream: Reassembler,
+    /// Sequence number of this direction's FIN, once sent.
+    fin_seq: Option<SeqNum>,
+}
+
+/// A connection's working state (what `Connection` does not show).
+#[derive(Clone, Debug, Default)]
+struct Flow {
+    dirs: [DirFlow; 2],
+    /// Time of the most recent SYN (Wireshark's `ts_mru_syn`).
+    last_syn_ts_ns: Option<i64>,
+    /// Closed by a RST or by FINs both ways: a new SYN on its key starts a new stream.
+    closed: bool,
+    socks: Socks,
+}
+
+impl Flow {
+    /// `(sender, receiver)` for a segment going `dir`.
+    fn ends(&mut self, dir: Direction) -> (&mut DirFlow, &mut DirFlow) {
+        let [c2s, s2c] = &mut self.dirs;
+        match dir {
+            Direction::ClientToServer => (c2s, s2c),
+            Direction::ServerToClient => (s2c, c2s),
+        }
+    }
+}
+
+type Key = (SocketAddr, SocketAddr);
+
+fn key_of(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
 /// Tracks every TCP connection in a capture.
 #[derive(Debug, Default)]
 pub struct FlowTracker {
     limits: FlowLimits,
+    /// In order of first appearance; ids increase but may skip one (see [`Socks`]).
     connections: Vec<Connection>,
+    /// Working state, at the same positions as `connections`.
+    flows: Vec<Flow>,
+    /// The position of the current connection on each address/port pair.
+    by_key: HashMap<Key, usize>,
+    /// The next `tcp.stream` id.
+    next_id: u32,
 }
 
 impl FlowTracker {
     pub fn new(limits: FlowLimits) -> Self {
         Self {
             limits,
-            connections: Vec::new(),
+            ..Self::default()
         }
     }
 
     /// Account for one packet. `None` when it is not TCP.
     pub fn process(&mut self, packet: &Packet) -> Option<SegmentInfo> {
-        let _ = (packet, self.limits);
-        todo!("flow tracker")
+        let tcp = packet.tcp.as_ref()?;
+        let ip = packet.ip?;
+        let src = SocketAddr::new(ip.src, tcp.src_port);
+        let dst = SocketAddr::new(ip.dst, tcp.dst_port);
+        let idx = self.connection_for(src, dst, tcp, packet);
+        let conn = self.connections.get_mut(idx)?;
+        let flow = self.flows.get_mut(idx)?;
+        let dir = if src == conn.client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let to_server = dir == Direction::ClientToServer;
+        if flow
+            .socks
+            .on_payload(to_server, conn.server.port(), packet.tcp_payload())
+        {
+            self.next_id = self.next_id.saturating_add(1);
+        }
+        Some(segment(conn, flow, dir, tcp, packet, self.limits))
     }
 
     pub fn connection(&self, id: u32) -> Option<&Connection> {
-        self.connections.get(id as usize)
+        let idx = self.connections.binary_search_by_key(&id, |c| c.id).ok()?;
+        self.connections.get(idx)
     }
 
     /// All connections, in order of first appearance.
     pub fn connections(&self) -> &[Connection] {
         &self.connections
     }
+
+    /// The connection this packet belongs to, starting a new one for a new key or for a SYN
+    /// that reuses the ports of an earlier connection (Wireshark: a SYN whose sequence number
+    /// differs from the sender's ISN; here also any SYN after the connection closed).
+    fn connection_for(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        tcp: &TcpSegment,
+        packet: &Packet,
+    ) -> usize {
+        let key = key_of(src, dst);
+        let pure_syn = tcp.flags & (SYN | ACK) == SYN;
+        if let Some(&idx) = self.by_key.get(&key) {
+            let reuse = pure_syn
+                && self
+                    .connections
+                    .get(idx)
+                    .zip(self.flows.get(idx))
+                    .is_some_and(|(conn, flow)| {
+                        let dir = usize::from(src != conn.client);
+                        flow.dirs[dir]
+                            .base_seq
+                            .is_some_and(|base| base != tcp.seq || flow.closed)
+                    });
+            if !reuse {
+                return idx;
+            }
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
+        let syn_ack = tcp.flags & (SYN | ACK) == SYN | ACK;
+        let (client, server) = if syn_ack { (dst, src) } else { (src, dst) };
+        let (client_state, server_state) = if pure_syn {
+            (TcpState::Closed, TcpState::Listen)
+        } else if syn_ack {
+            (TcpState::SynSent, TcpState::Listen)
+        } else {
+            (TcpState::Established, TcpState::Established)
+        };
+        self.connections.push(Connection {
+            id,
+            client,
+            server,
+            midstream: !pure_syn,
+            client_state,
+            server_state,
+            client_isn: None,
+            server_isn: None,
+            client_options: PeerOptions::default(),
+            server_options: PeerOptions::default(),
+            handshake_rtt_ns: None,
+            completeness: Completeness::default(),
+            first_packet: packet.number,
+            last_packet: packet.number,
+            first_ts_ns: packet.ts_ns,
+            last_ts_ns: packet.ts_ns,
+            packets: [0; 2],
+            payload_bytes: [0; 2],
+            missing_bytes: [0; 2],
+        });
+        self.flows.push(Flow::default());
+        let idx = self.connections.len() - 1;
+        self.by_key.insert(key, idx);
+        idx
+    }
 }
+
+/// Run one segment through sequence numbers, analysis, state and reassembly.
+fn segment(
+    conn: &mut Connection,
+    flow: &mut Flow,
+    dir: Direction,
+    tcp: &TcpSegment,
+    packet: &Packet,
+    limits: FlowLimits,
+) -> SegmentInfo {
+    let has = |f: u16| tcp.flags & f != 0;
+    let pure_syn = tcp.flags & (SYN | ACK) == SYN;
+    let first_rtt = conn.handshake_rtt_ns;
+    let last_syn_ts = flow.last_syn_ts_ns;
+    let (fwd, rev) = flow.ends(dir);
+
+    set_bases(fwd, rev, tcp);
+    let facts = SegFacts {
+        seq: tcp.seq,
+        ack: tcp.ack,
+        seglen: tcp.payload_len,
+        flags: tcp.flags,
+        window: tcp.window,
+        ts_ns: packet.ts_ns,
+    };
+    let analysis = analysis::analyze(&mut fwd.analysis, &mut rev.analysis, &facts, first_rtt);
+    let (rel_seq, rel_ack, next_rel_seq) = relative_numbers(fwd, rev, tcp);
+
+    let acks_peer_fin = has(ACK) && rev.fin_seq.is_some_and(|f| SeqNum(tcp.ack) > f);
+    if has(FIN) {
+        let fin = SeqNum(tcp.seq)
+            .add(tcp.payload_len)
+            .add(u32::from(has(SYN)));
+        fwd.fin_seq.get_or_insert(fin);
+    }
+
+    let (out, rev_out) = reassemble(fwd, rev, tcp, packet, limits, acks_peer_fin);
+    let both_fins = fwd.fin_seq.is_some() && rev.fin_seq.is_some();
+
+    // Timing, as Wireshark: handshake RTT from the most recent SYN to the first pure ACK.
+    if pure_syn {
+        flow.last_syn_ts_ns = Some(packet.ts_ns);
+    }
+    if tcp.flags & (SYN | ACK) == ACK
+        && matches!(conn.handshake_rtt_ns, None | Some(0))
+        && let Some(syn_ts) = last_syn_ts
+    {
+        conn.handshake_rtt_ns = Some(packet.ts_ns.wrapping_sub(syn_ts));
+    }
+    flow.closed |= has(RST) || both_fins;
+
+    let state_changes = update_connection(conn, dir, tcp, packet, acks_peer_fin);
+    let window_shift = window_shift(conn, dir, tcp);
+    let window_scaled = u64::from(tcp.window) << window_shift.unwrap_or(0);
+    let mut chunks = Vec::new();
+    let mut gaps = Vec::new();
+    for (d, delivery) in [(dir, out), (dir.reverse(), rev_out)] {
+        for (offset, data, carriers) in delivery.chunks {
+            chunks.push(StreamChunk {
+                direction: d,
+                offset,
+                data,
+                carriers,
+            });
+        }
+        for (offset, len) in delivery.gaps {
+            conn.missing_bytes[d.index()] += len;
+            gaps.push(Gap {
+                direction: d,
+                offset,
+                len,
+            });
+        }
+    }
+    SegmentInfo {
+        stream: conn.id,
+        direction: dir,
+        rel_seq,
+        rel_ack,
+        next_rel_seq,
+        window_scaled,
+        window_shift,
+        analysis,
+        state_changes,
+        chunks,
+        gaps,
+        rel_time_ns: packet.ts_ns.wrapping_sub(conn.first_ts_ns),
+    }
+}
+
+/// Wireshark's `base_seq` for both ends: the SYN's sequence number, or one before the first
+/// sequence number seen; the receiver's from the first ACK, until its own segments tell.
+fn set_bases(fwd: &mut DirFlow, rev: &mut DirFlow, tcp: &TcpSegment) {
+    let has = |f: u16| tcp.flags & f != 0;
+    let pure_syn = tcp.flags & (SYN | ACK) == SYN;
+    // Relative sequence numbers (Wireshark: the SYN is 0; without a SYN the first seq is 1).
+    match fwd.base_seq {
+        None => {
+            fwd.base_seq = Some(if has(SYN) {
+                tcp.seq
+            } else {
+                tcp.seq.wrapping_sub(1)
+            });
+        }
+        Some(base) if pure_syn && base == tcp.seq => {
+            fwd.analysis.restore_for_syn_retransmission();
+        }
+        Some(base) if has(SYN) && base != tcp.seq => fwd.base_seq = Some(tcp.seq),
+        Some(_) => {}
+    }
+    if rev.base_seq.is_none() && has(ACK) {
+        rev.base_seq = Some(tcp.ack.wrapping_sub(1));
+    }
+}
+
+/// `(rel_seq, rel_ack, next_rel_seq)` as Wireshark shows them.
+fn relative_numbers(fwd: &DirFlow, rev: &DirFlow, tcp: &TcpSegment) -> (u32, u32, u32) {
+    let has = |f: u16| tcp.flags & f != 0;
+    let rel_seq = tcp.seq.wrapping_sub(fwd.base_seq.unwrap_or(tcp.seq));
+    let rel_ack = if has(ACK) {
+        tcp.ack.wrapping_sub(rev.base_seq.unwrap_or(tcp.ack))
+    } else {
+        0
+    };
+    let next_rel_seq = rel_seq
+        .wrapping_add(tcp.payload_len)
+        .wrapping_add(u32::from(has(SYN)))
+        .wrapping_add(u32::from(has(FIN)));
+
+    (rel_seq, rel_ack, next_rel_seq)
+}
+
+/// Feed the payload to the sender's stream, and let ACKs, FINs and RSTs release or close
+/// buffers. Returns what became available `(forward, reverse)`.
+fn reassemble(
+    fwd: &mut DirFlow,
+    rev: &mut DirFlow,
+    tcp: &TcpSegment,
+    packet: &Packet,
+    limits: FlowLimits,
+    acks_peer_fin: bool,
+) -> (Delivery, Delivery) {
+    let has = |f: u16| tcp.flags & f != 0;
+    let mut out = Delivery::default();
+    if has(SYN) {
+        fwd.stream.set_base(SeqNum(tcp.seq).add(1));
+    } else if fwd.stream.base().is_none() {
+        fwd.stream.set_base(SeqNum(tcp.seq));
+    }
+    if !has(RST) {
+        let data_seq = SeqNum(tcp.seq).add(u32::from(has(SYN)));
+        let max = limits.max_buffered_bytes;
+        let payload = packet.tcp_payload();
+        fwd.stream.segment(
+            data_seq,
+            tcp.payload_len,
+            payload,
+            packet.number,
+            max,
+            &mut out,
+        );
+    }
+    if has(FIN) {
+        fwd.stream.set_fin(
+            SeqNum(tcp.seq)
+                .add(tcp.payload_len)
+                .add(u32::from(has(SYN))),
+        );
+    }
+    let mut rev_out = Delivery::default();
+    if has(ACK) {
+        rev.stream.acknowledged(SeqNum(tcp.ack), &mut rev_out);
+    }
+    if acks_peer_fin {
+        rev.stream.close(&mut rev_out);
+    }
+    if has(RST) {
+        fwd.stream.close(&mut out);
+        rev.stream.close(&mut rev_out);
+    }
+    (out, rev_out)
+}
+
+/// The shift applied to this segment's window: the sender's own, once both SYNs announced one.
+/// SYN and SYN-ACK windows are never scaled (RFC 7323 §2.2).
+fn window_shift(conn: &Connection, dir: Direction, tcp: &TcpSegment) -> Option<u8> {
+    if tcp.flags & SYN != 0 {
+        return None;
+    }
+    let client = conn.client_options.window_scale?;
+    let server = conn.server_options.window_scale?;
+    let own = match dir {
+        Direction::ClientToServer => client,
+        Direction::ServerToClient => server,
+    };
+    Some(own.min(MAX_WINDOW_SHIFT))
+}
+
+/// Options, ISNs, counters, completeness and the per-peer states.
+fn update_connection(
+    conn: &mut Connection,
+    dir: Direction,
+    tcp: &TcpSegment,
+    packet: &Packet,
+    acks_peer_fin: bool,
+) -> Vec<StateChange> {
+    let has = |f: u16| tcp.flags & f != 0;
+    let d = dir.index();
+    conn.packets[d] += 1;
+    conn.payload_bytes[d] += u64::from(tcp.payload_len);
+    conn.last_packet = packet.number;
+    conn.last_ts_ns = packet.ts_ns;
+    if has(SYN) {
+        let options = PeerOptions {
+            mss: tcp.options.mss,
+            window_scale: tcp.options.window_scale,
+            sack_permitted: tcp.options.sack_permitted,
+            timestamps: tcp.options.timestamps.is_some(),
+        };
+        match dir {
+            Direction::ClientToServer => {
+                conn.client_options = options;
+                conn.client_isn = Some(tcp.seq);
+            }
+            Direction::ServerToClient => {
+                conn.server_options = options;
+                conn.server_isn = Some(tcp.seq);
+            }
+        }
+    }
+    let c = &mut conn.completeness;
+    match (has(SYN), has(ACK)) {
+        (true, false) => c.syn = true,
+        (true, true) => c.syn_ack = true,
+        (false, true) if tcp.payload_len > 0 => c.data = true,
+        (false, true) => c.ack = true,
+        (false, false) => {}
+    }
+    c.fin |= has(FIN) && has(ACK);
+    c.rst |= has(RST);
+
+    let seen = Observed {
+        syn: has(SYN),
+        ack: has(ACK),
+        fin: has(FIN),
+        rst: has(RST),
+        acks_peer_fin,
+    };
+    let (sender_peer, sender, receiver) = match dir {
+        Direction::ClientToServer => (Peer::Client, &mut conn.client_state, &mut conn.server_state),
+        Direction::ServerToClient => (Peer::Server, &mut conn.server_state, &mut conn.client_state),
+    };
+    let receiver_peer = match sender_peer {
+        Peer::Client => Peer::Server,
+        Peer::Server => Peer::Client,
+    };
+    state::observe(sender, receiver, seen)
+        .into_iter()
+        .map(|(end, from, to)| StateChange {
+            peer: if end == End::Sender {
+                sender_peer
+            } else {
+                receiver_peer
+            },
+            from,
+            to,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "trace_tests/mod.rs"]
+mod trace_tests;

@@ -1,0 +1,293 @@
+//! Turns complete frames into messages: the checks that depend on who sent a frame and on the
+//! frames before it (RFC 6455 §5.1–§5.5, §7.4), defragmentation, UTF-8, close codes, and
+//! permessage-deflate (RFC 7692).
+
+use crate::flow::Direction;
+
+use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
+use super::{PAYLOAD_KEEP, WsFrame, WsMessage, opcode};
+
+/// Largest control-frame payload (RFC 6455 §5.5).
+const MAX_CONTROL_PAYLOAD: u64 = 125;
+/// RSV1: "compressed" under permessage-deflate (RFC 7692 §6).
+const RSV1: u8 = 0b100;
+
+/// A data message whose final fragment has not arrived yet.
+#[derive(Debug)]
+struct OpenMessage {
+    opcode: u8,
+    fragments: u32,
+    compressed: bool,
+    data: Vec<u8>,
+    len: u64,
+    /// Some of the payload was not kept (over the cap), so text and inflation are incomplete.
+    truncated: bool,
+    issues: Vec<String>,
+    packets: Vec<u64>,
+}
+
+/// One direction's message state.
+#[derive(Debug)]
+pub(crate) struct Assembler {
+    direction: Direction,
+    deflate: Option<Inflater>,
+    open: Option<OpenMessage>,
+    close_seen: bool,
+}
+
+impl Assembler {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>) -> Self {
+        let inflater = deflate.map(|p| {
+            Inflater::new(match direction {
+                Direction::ClientToServer => p.client_no_context_takeover,
+                Direction::ServerToClient => p.server_no_context_takeover,
+            })
+        });
+        Self {
+            direction,
+            deflate: inflater,
+            open: None,
+            close_seen: false,
+        }
+    }
+
+    /// Check a frame whose whole payload arrived (`payload`: unmasked, at most the cap;
+    /// `complete`: nothing was cut off), fill in its text, close code and issues, and return
+    /// the message it completes, if any.
+    pub fn on_frame(
+        &mut self,
+        frame: &mut WsFrame,
+        payload: &[u8],
+        complete: bool,
+    ) -> Option<WsMessage> {
+        self.sender_checks(frame);
+        if self.close_seen {
+            frame
+                .issues
+                .push("frame after Close (RFC 6455 §5.5.1)".into());
+        }
+        if opcode::is_control(frame.opcode) {
+            self.control_frame(frame, payload);
+            return (frame.opcode <= opcode::PONG).then(|| single_message(frame, payload));
+        }
+        match frame.opcode {
+            opcode::CONTINUATION => self.continuation(frame, payload, complete),
+            opcode::TEXT | opcode::BINARY => {
+                if let Some(old) = self.open.take() {
+                    frame.issues.push(format!(
+                        "new data frame while a fragmented message ({} fragments so far) is unfinished (RFC 6455 §5.4)",
+                        old.fragments
+                    ));
+                }
+                let compressed = frame.rsv & RSV1 != 0 && self.deflate.is_some();
+                frame.compressed = compressed;
+                self.open = Some(OpenMessage {
+                    opcode: frame.opcode,
+                    fragments: 0,
+                    compressed,
+                    data: Vec::new(),
+                    len: 0,
+                    truncated: false,
+                    issues: Vec::new(),
+                    packets: Vec::new(),
+                });
+                self.continuation(frame, payload, complete)
+            }
+            _ => {
+                frame.issues.push(format!(
+                    "reserved opcode 0x{:x} (RFC 6455 §5.2)",
+                    frame.opcode
+                ));
+                None
+            }
+        }
+    }
+
+    fn sender_checks(&self, frame: &mut WsFrame) {
+        match (self.direction, frame.masked) {
+            (Direction::ClientToServer, false) => {
+                frame
+                    .issues
+                    .push("client frame is not masked (RFC 6455 §5.1)".into());
+            }
+            (Direction::ServerToClient, true) => {
+                frame
+                    .issues
+                    .push("server frame is masked (RFC 6455 §5.1)".into());
+            }
+            _ => {}
+        }
+        let allowed = if self.deflate.is_some()
+            && frame.opcode != opcode::CONTINUATION
+            && !opcode::is_control(frame.opcode)
+        {
+            RSV1
+        } else {
+            0
+        };
+        if frame.rsv & !allowed != 0 {
+            frame.issues.push(format!(
+                "RSV bits 0x{:x} set without a negotiated extension that defines them (RFC 6455 §5.2)",
+                frame.rsv & !allowed
+            ));
+        }
+    }
+
+    fn control_frame(&mut self, frame: &mut WsFrame, payload: &[u8]) {
+        if !frame.fin {
+            frame
+                .issues
+                .push("fragmented control frame (RFC 6455 §5.5)".into());
+        }
+        if frame.payload_len > MAX_CONTROL_PAYLOAD {
+            frame.issues.push(format!(
+                "control frame payload of {} bytes (at most 125, RFC 6455 §5.5)",
+                frame.payload_len
+            ));
+        }
+        if frame.opcode == opcode::CLOSE {
+            self.close_seen = true;
+            close_payload(frame, payload);
+        } else if frame.opcode > opcode::PONG {
+            frame.issues.push(format!(
+                "reserved opcode 0x{:x} (RFC 6455 §5.2)",
+                frame.opcode
+            ));
+        }
+    }
+
+    fn continuation(
+        &mut self,
+        frame: &mut WsFrame,
+        payload: &[u8],
+        complete: bool,
+    ) -> Option<WsMessage> {
+        let Some(msg) = self.open.as_mut() else {
+            frame
+                .issues
+                .push("continuation frame without a message to continue (RFC 6455 §5.4)".into());
+            return None;
+        };
+        msg.fragments += 1;
+        for p in &frame.packets {
+            if !msg.packets.contains(p) {
+                msg.packets.push(*p);
+            }
+        }
+        // This fragment's own contribution, inflated when the message is compressed.
+        let (own, own_complete) = if msg.compressed {
+            self.inflate(frame, payload, complete)
+        } else {
+            (payload.to_vec(), complete)
+        };
+        let msg = self.open.as_mut()?;
+        if msg.opcode == opcode::TEXT && own_complete {
+            frame.text = std::str::from_utf8(&own).ok().map(str::to_owned);
+        }
+        let room = MAX_INFLATED.saturating_sub(msg.data.len());
+        msg.truncated |= !own_complete || own.len() > room;
+        msg.data
+            .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
+        msg.len += if msg.compressed {
+            own.len() as u64
+        } else {
+            frame.payload_len
+        };
+        if !frame.fin {
+            return None;
+        }
+        let msg = self.open.take()?;
+        let text = (msg.opcode == opcode::TEXT && !msg.truncated)
+            .then(|| String::from_utf8(msg.data.clone()).ok())
+            .flatten();
+        let mut issues = msg.issues;
+        if msg.opcode == opcode::TEXT && !msg.truncated && text.is_none() {
+            let issue = "text message is not valid UTF-8 (RFC 6455 §8.1)".to_owned();
+            frame.issues.push(issue.clone());
+            issues.push(issue);
+        }
+        let mut data = msg.data;
+        data.truncate(PAYLOAD_KEEP);
+        Some(WsMessage {
+            direction: self.direction,
+            opcode: msg.opcode,
+            fragments: msg.fragments,
+            payload_len: msg.len,
+            compressed: msg.compressed,
+            data,
+            text,
+            issues,
+            packets: msg.packets,
+        })
+    }
+
+    fn inflate(&mut self, frame: &mut WsFrame, payload: &[u8], complete: bool) -> (Vec<u8>, bool) {
+        let kept = self.open.as_ref().map_or(0, |m| m.data.len());
+        let Some(inflater) = self.deflate.as_mut() else {
+            return (Vec::new(), false);
+        };
+        if !complete {
+            frame.issues.push(format!(
+                "compressed payload over {MAX_INFLATED} bytes: not inflated"
+            ));
+            return (Vec::new(), false);
+        }
+        let out = inflater.inflate(payload, frame.fin, kept);
+        let ok = out.issue.is_none();
+        if let Some(issue) = out.issue {
+            frame.issues.push(issue.clone());
+            if let Some(m) = self.open.as_mut() {
+                m.issues.push(issue);
+            }
+        }
+        (out.data, ok)
+    }
+}
+
+/// A control frame is a message on its own.
+fn single_message(frame: &WsFrame, payload: &[u8]) -> WsMessage {
+    WsMessage {
+        direction: frame.direction,
+        opcode: frame.opcode,
+        fragments: 1,
+        payload_len: frame.payload_len,
+        compressed: false,
+        data: payload
+            .get(..payload.len().min(PAYLOAD_KEEP))
+            .unwrap_or_default()
+            .to_vec(),
+        text: None,
+        issues: frame.issues.clone(),
+        packets: frame.packets.clone(),
+    }
+}
+
+/// Close code and reason (RFC 6455 §5.5.1, §7.4).
+fn close_payload(frame: &mut WsFrame, payload: &[u8]) {
+    match payload {
+        [] => {}
+        [_] => frame
+            .issues
+            .push("Close payload of 1 byte: a status code needs 2 (RFC 6455 §5.5.1)".into()),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            frame.close_code = Some(code);
+            if !valid_close_code(code) {
+                frame.issues.push(format!(
+                    "close code {code} must not be sent (RFC 6455 §7.4)"
+                ));
+            }
+            match std::str::from_utf8(reason) {
+                Ok(r) => frame.close_reason = (!r.is_empty()).then(|| r.to_owned()),
+                Err(_) => frame
+                    .issues
+                    .push("close reason is not valid UTF-8 (RFC 6455 §5.5.1)".into()),
+            }
+        }
+    }
+}
+
+/// Codes an endpoint may send (RFC 6455 §7.4.1, IANA registry; 3000–4999 for libraries/apps).
+pub fn valid_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}

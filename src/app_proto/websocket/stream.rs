@@ -1,0 +1,131 @@
+//! One direction of a WebSocket connection: frames cut out of the byte stream as they arrive.
+//! A frame's header is parsed once it is complete; its payload is unmasked on the fly, kept up to
+//! a bound, and the frame is emitted (as Wireshark does) with the packet that carried its last byte.
+
+use crate::app_proto::AppEvent;
+use crate::app_proto::input::DirInput;
+use crate::flow::Direction;
+
+use super::assembler::Assembler;
+use super::deflate::{DeflateParams, MAX_INFLATED};
+use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
+use super::{PAYLOAD_KEEP, WsFrame};
+
+/// A frame whose header is parsed and whose payload is still arriving.
+#[derive(Debug)]
+struct Partial {
+    header: FrameHeader,
+    offset: u64,
+    /// Payload bytes seen so far.
+    seen: u64,
+    /// First payload bytes as sent, at most [`PAYLOAD_KEEP`].
+    raw: Vec<u8>,
+    /// Unmasked payload, at most [`MAX_INFLATED`].
+    data: Vec<u8>,
+}
+
+/// Parses one direction's frames.
+#[derive(Debug)]
+pub(crate) struct WsStream {
+    direction: Direction,
+    assembler: Assembler,
+    partial: Option<Partial>,
+}
+
+impl WsStream {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>) -> Self {
+        Self {
+            direction,
+            assembler: Assembler::new(direction, deflate),
+            partial: None,
+        }
+    }
+
+    /// Parse every frame that is complete in `input`, consuming its bytes.
+    pub fn drive(&mut self, input: &mut DirInput, out: &mut Vec<AppEvent>) {
+        loop {
+            if self.partial.is_none() {
+                let HeaderStatus::Parsed(header) = parse_header(&input.buf) else {
+                    return;
+                };
+                self.partial = Some(Partial {
+                    header,
+                    offset: input.base,
+                    seen: 0,
+                    raw: Vec::new(),
+                    data: Vec::new(),
+                });
+                input.consume(usize::from(header.header_len));
+            }
+            let Some(p) = self.partial.as_mut() else {
+                return;
+            };
+            let want = p.header.payload_len - p.seen;
+            let take = usize::try_from(want)
+                .unwrap_or(usize::MAX)
+                .min(input.buf.len());
+            if take > 0 {
+                let bytes = input.buf.get(..take).unwrap_or_default();
+                let raw_room = PAYLOAD_KEEP.saturating_sub(p.raw.len());
+                p.raw
+                    .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
+                let data_room = MAX_INFLATED.saturating_sub(p.data.len());
+                let start = p.data.len();
+                p.data
+                    .extend_from_slice(bytes.get(..take.min(data_room)).unwrap_or_default());
+                if let (Some(key), Some(kept)) = (p.header.masking_key, p.data.get_mut(start..)) {
+                    apply_mask(kept, key, p.seen);
+                }
+                p.seen += take as u64;
+                input.consume(take);
+            }
+            if p.seen < p.header.payload_len {
+                return;
+            }
+            if let Some(p) = self.partial.take() {
+                self.finish(p, input, out);
+            }
+            input.prune(input.base);
+        }
+    }
+
+    fn finish(&mut self, p: Partial, input: &DirInput, out: &mut Vec<AppEvent>) {
+        let h = p.header;
+        let end = p.offset + u64::from(h.header_len) + h.payload_len;
+        let complete = p.data.len() as u64 == h.payload_len;
+        let mut frame = WsFrame {
+            direction: self.direction,
+            fin: h.fin,
+            rsv: h.rsv,
+            opcode: h.opcode,
+            masked: h.masking_key.is_some(),
+            masking_key: h.masking_key,
+            payload_len: h.payload_len,
+            len_field: h.len_field,
+            header_len: h.header_len,
+            offset: p.offset,
+            raw_payload: p.raw,
+            payload: p
+                .data
+                .get(..p.data.len().min(PAYLOAD_KEEP))
+                .unwrap_or_default()
+                .to_vec(),
+            compressed: false,
+            text: None,
+            close_code: None,
+            close_reason: None,
+            issues: h.issues(),
+            packets: input.packets(p.offset, end),
+        };
+        if !complete {
+            frame.issues.push(format!(
+                "payload over {MAX_INFLATED} bytes: only the first ones are kept"
+            ));
+        }
+        let message = self.assembler.on_frame(&mut frame, &p.data, complete);
+        out.push(AppEvent::WsFrame(frame));
+        if let Some(m) = message {
+            out.push(AppEvent::WsMessage(m));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The TCP header's fields, flags and options for the details tree.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use super::super::link::{be16, be32};
+use super::super::tcp_options::{self, kind};
+use super::super::{FieldNode, Packet, flags};
+use super::{bits, node, set, with_note};
+
+pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNode>) {
+    let Some(t) = packet.tcp.as_ref() else {
+        return ("Transmission Control Protocol".into(), Vec::new());
+    };
+    let doff = t.header_len / 4;
+    let flag_kids = flag_nodes(t.flags, at);
+    let names = flags::names(t.flags).join(", ");
+    let mut fields = vec![
+        node(
+            "tcp.srcport",
+            "Source Port",
+            t.src_port.to_string(),
+            at..at + 2,
+        ),
+        node(
+            "tcp.dstport",
+            "Destination Port",
+            t.dst_port.to_string(),
+            at + 2..at + 4,
+        ),
+        node(
+            "tcp.seq_raw",
+            "Sequence Number (raw)",
+            t.seq.to_string(),
+            at + 4..at + 8,
+        ),
+        node(
+            "tcp.ack_raw",
+            "Acknowledgment Number (raw)",
+            t.ack.to_string(),
+            at + 8..at + 12,
+        ),
+        with_note(
+            bits(
+                "tcp.hdr_len",
+                "Header Length",
+                format!("{} bytes ({doff})", t.header_len),
+                at + 12..at + 13,
+                0xF0,
+            ),
+            format!("data offset {doff} × 4 = {} bytes", t.header_len),
+        ),
+        FieldNode {
+            children: flag_kids,
+            ..bits(
+                "tcp.flags",
+                "Flags",
+                format!("0x{:03x} ({names})", t.flags),
+                at + 12..at + 14,
+                0x0FFF,
+            )
+        },
+        with_note(
+            node(
+                "tcp.window_size_value",
+                "Window",
+                t.window.to_string(),
+                at + 14..at + 16,
+            ),
+            "as sent; the receiver multiplies it by 2^(window scale from the SYN)".into(),
+        ),
+        node(
+            "tcp.checksum",
+            "Checksum",
+            format!("0x{:04x}", t.checksum),
+            at + 16..at + 18,
+        ),
+        node(
+            "tcp.urgent_pointer",
+            "Urgent Pointer",
+            t.urgent.to_string(),
+            at + 18..at + 20,
+        ),
+    ];
+    fields.extend(options_node(b, usize::from(t.header_len), at));
+    fields.push(with_note(
+        node(
+            "tcp.len",
+            "TCP Segment Len",
+            t.payload_len.to_string(),
+            t.payload.clone(),
+        ),
+        "IP payload length − TCP header length".into(),
+    ));
+    let mut title = format!(
+        "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
+        t.src_port, t.dst_port, t.seq
+    );
+    if t.has(flags::ACK) {
+        let _ = write!(title, ", Ack: {}", t.ack);
+    }
+    let _ = write!(title, ", Len: {}", t.payload_len);
+    (title, fields)
+}
+
+fn option_node(o: &tcp_options::RawOption<'_>, at: usize) -> FieldNode {
+    let range = at + o.offset..at + o.offset + o.bytes.len();
+    let v = o.value();
+    let n32 = |r: Range<usize>| be32(v, r).unwrap_or_default();
+    match o.kind {
+        kind::END => node(
+            "tcp.option_kind",
+            "End of Option List (EOL)",
+            String::new(),
+            range,
+        ),
+        kind::NOP => node(
+            "tcp.options.nop",
+            "No-Operation (NOP)",
+            String::new(),
+            range,
+        ),
+        kind::MSS => node(
+            "tcp.options.mss_val",
+            "Maximum segment size",
+            format!("{} bytes", be16(v, 0..2).unwrap_or_default()),
+            range,
+        ),
+        kind::WINDOW_SCALE => {
+            let s = v.first().copied().unwrap_or_default();
+            let n = node(
+                "tcp.options.wscale.shift",
+                "Window scale",
+                format!("{s} (multiply by {})", 1u64 << s.min(63)),
+                range,
+            );
+            with_note(n, format!("window × 2^{s}"))
+        }
+        kind::SACK_PERMITTED => node(
+            "tcp.options.sack_perm",
+            "SACK permitted",
+            String::new(),
+            range,
+        ),
+        kind::SACK => {
+            let blocks: Vec<String> = v
+                .chunks_exact(8)
+                .map(|c| {
+                    format!(
+                        "{}-{}",
+                        be32(c, 0..4).unwrap_or_default(),
+                        be32(c, 4..8).unwrap_or_default()
+                    )
+                })
+                .collect();
+            node("tcp.options.sack", "SACK", blocks.join(", "), range)
+        }
+        kind::TIMESTAMPS => node(
+            "tcp.options.timestamp.tsval",
+            "Timestamps",
+            format!("TSval {}, TSecr {}", n32(0..4), n32(4..8)),
+            range,
+        ),
+        other => node(
+            "tcp.option_kind",
+            "Unknown option",
+            format!("kind {other}, {} bytes", o.bytes.len()),
+            range,
+        ),
+    }
+}
+
+/// One child per flag bit of the 12-bit flags field (RFC 9293 §3.1).
+fn flag_nodes(value: u16, at: usize) -> Vec<FieldNode> {
+    [
+        (flags::AE, "tcp.flags.ae", "Accurate ECN"),
+        (flags::CWR, "tcp.flags.cwr", "Congestion Window Reduced"),
+        (flags::ECE, "tcp.flags.ece", "ECN-Echo"),
+        (flags::URG, "tcp.flags.urg", "Urgent"),
+        (flags::ACK, "tcp.flags.ack", "Acknowledgment"),
+        (flags::PSH, "tcp.flags.push", "Push"),
+        (flags::RST, "tcp.flags.reset", "Reset"),
+        (flags::SYN, "tcp.flags.syn", "Syn"),
+        (flags::FIN, "tcp.flags.fin", "Fin"),
+    ]
+    .into_iter()
+    .map(|(bit, key, name)| {
+        bits(
+            key,
+            name,
+            set(value & bit),
+            at + 12..at + 14,
+            u32::from(bit),
+        )
+    })
+    .collect()
+}
+
+/// The options between byte 20 and the header's end, one child per option.
+fn options_node(b: &[u8], header_len: usize, at: usize) -> Option<FieldNode> {
+    let options = b.get(20..header_len).filter(|o| !o.is_empty())?;
+    let kids = tcp_options::iter(options)
+        .filter_map(Result::ok)
+        .map(|o| option_node(&o, at + 20))
+        .collect();
+    let value = format!("({} bytes)", options.len());
+    Some(FieldNode {
+        children: kids,
+        ..node("tcp.options", "Options", value, at + 20..at + header_len)
+    })
+}

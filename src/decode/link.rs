@@ -1,0 +1,137 @@
+//! Link-layer headers etherparse does not know (BSD NULL/LOOP, Linux SLL2) or that we read
+//! ourselves for their byte ranges (Linux SLL): what comes next and where.
+
+use std::ops::Range;
+
+use crate::capture::LinkType;
+
+use super::Proto;
+
+/// BSD loopback (`LINKTYPE_NULL` / `LINKTYPE_LOOP`): one 4-byte address family.
+pub(super) mod null {
+    use std::ops::Range;
+    pub const FAMILY: Range<usize> = 0..4;
+    pub const LEN: usize = 4;
+    /// `AF_INET` on every BSD.
+    pub const AF_INET: u32 = 2;
+    /// `AF_INET6` on NetBSD/OpenBSD (24), FreeBSD/DragonFly (28), macOS (30).
+    pub const AF_INET6: [u32; 3] = [24, 28, 30];
+}
+/// Linux cooked capture v1 (`LINKTYPE_LINUX_SLL`), 16 bytes.
+pub(super) mod sll {
+    use std::ops::Range;
+    pub const PACKET_TYPE: Range<usize> = 0..2;
+    pub const ARPHRD: Range<usize> = 2..4;
+    pub const ADDR_LEN: Range<usize> = 4..6;
+    pub const ADDR: Range<usize> = 6..14;
+    pub const PROTOCOL: Range<usize> = 14..16;
+    pub const LEN: usize = 16;
+}
+/// Linux cooked capture v2 (`LINKTYPE_LINUX_SLL2`), 20 bytes.
+pub(super) mod sll2 {
+    use std::ops::Range;
+    pub const PROTOCOL: Range<usize> = 0..2;
+    pub const RESERVED: Range<usize> = 2..4;
+    pub const IFINDEX: Range<usize> = 4..8;
+    pub const ARPHRD: Range<usize> = 8..10;
+    pub const PACKET_TYPE: Range<usize> = 10..11;
+    pub const ADDR_LEN: Range<usize> = 11..12;
+    pub const ADDR: Range<usize> = 12..20;
+    pub const LEN: usize = 20;
+}
+
+pub(super) const ETHERTYPE_IPV4: u16 = 0x0800;
+pub(super) const ETHERTYPE_IPV6: u16 = 0x86DD;
+
+/// What follows a link header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Next {
+    /// An Ethernet II frame at offset 0 (etherparse parses it, with its VLAN tags).
+    Ethernet,
+    /// A payload of this ether type.
+    EtherType(u16),
+    /// An IP packet; the version nibble says which.
+    Ip,
+}
+
+/// The header of a link type we parse ourselves, or what to do for the others.
+pub(super) struct LinkHeader {
+    /// The header's protocol and its byte range, if there is one.
+    pub header: Option<(Proto, Range<usize>)>,
+    pub next: Next,
+}
+
+pub(super) fn be16(data: &[u8], range: Range<usize>) -> Option<u16> {
+    let b: [u8; 2] = data.get(range)?.try_into().ok()?;
+    Some(u16::from_be_bytes(b))
+}
+
+pub(super) fn be32(data: &[u8], range: Range<usize>) -> Option<u32> {
+    let b: [u8; 4] = data.get(range)?.try_into().ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+/// The NULL header's address family: written in the capturing host's byte order, so a value
+/// that only makes sense byte-swapped is swapped (as Wireshark does). LOOP is always big-endian.
+pub(super) fn null_family(data: &[u8], link: LinkType) -> Option<u32> {
+    let be = be32(data, null::FAMILY)?;
+    if link == LinkType::Loop || be & 0xFFFF_0000 == 0 {
+        Some(be)
+    } else {
+        Some(be.swap_bytes())
+    }
+}
+
+/// Reads the link header of `data` for `link`; `Err` is the issue text.
+pub(super) fn parse(link: LinkType, data: &[u8]) -> Result<LinkHeader, String> {
+    let need = |name: &str, len: usize| {
+        format!("{name} header needs {len} bytes, {} captured", data.len())
+    };
+    match link {
+        LinkType::Ethernet => Ok(LinkHeader {
+            header: None,
+            next: Next::Ethernet,
+        }),
+        LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => Ok(LinkHeader {
+            header: None,
+            next: Next::Ip,
+        }),
+        LinkType::Null | LinkType::Loop => {
+            let family = null_family(data, link).ok_or_else(|| need("Null/Loopback", null::LEN))?;
+            let header = Some((Proto::Null, 0..null::LEN));
+            let ether_type = match family {
+                null::AF_INET => ETHERTYPE_IPV4,
+                f if null::AF_INET6.contains(&f) => ETHERTYPE_IPV6,
+                other => {
+                    return Err(format!(
+                        "Null/Loopback address family {other} is not IPv4 or IPv6"
+                    ));
+                }
+            };
+            Ok(LinkHeader {
+                header,
+                next: Next::EtherType(ether_type),
+            })
+        }
+        LinkType::LinuxSll => {
+            let protocol = be16(data, sll::PROTOCOL)
+                .ok_or_else(|| need("Linux cooked capture (SLL)", sll::LEN))?;
+            Ok(LinkHeader {
+                header: Some((Proto::Sll, 0..sll::LEN)),
+                next: Next::EtherType(protocol),
+            })
+        }
+        LinkType::LinuxSll2 => {
+            if data.len() < sll2::LEN {
+                return Err(need("Linux cooked capture v2 (SLL2)", sll2::LEN));
+            }
+            let protocol = be16(data, sll2::PROTOCOL).unwrap_or_default();
+            Ok(LinkHeader {
+                header: Some((Proto::Sll2, 0..sll2::LEN)),
+                next: Next::EtherType(protocol),
+            })
+        }
+        LinkType::PCAPNG_CUSTOM_BLOCK => Err("a pcapng custom block, not a packet".into()),
+        LinkType::Other(n) => Err(format!("link type {n} is not decoded")),
+    }
+}

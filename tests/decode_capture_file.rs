@@ -1,0 +1,224 @@
+//! The file reader: pcap in both byte orders and resolutions, pcapng sections and interfaces,
+//! and damaged files that give every good packet, then one error with its offset.
+
+use std::path::{Path, PathBuf};
+
+use osiscope::capture::{CaptureError, FileReader, Frame, LinkType};
+use osiscope::decode;
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
+    [beside, PathBuf::from("/work/shared/corpus/captures")]
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.exists())
+}
+
+fn read_all(reader: FileReader) -> (Vec<Frame>, Option<CaptureError>) {
+    let mut frames = Vec::new();
+    let mut error = None;
+    for item in reader {
+        match item {
+            Ok(f) => frames.push(f),
+            Err(e) => {
+                assert!(error.is_none(), "a second error after {error:?}");
+                error = Some(e);
+            }
+        }
+    }
+    (frames, error)
+}
+
+#[test]
+fn cut_file_gives_twenty_packets_then_truncated() {
+    let Some(path) = corpus("ws_suricata_basic_cut.pcap") else {
+        return;
+    };
+    let size = std::fs::metadata(&path)
+        .map(|m| m.len())
+        .unwrap_or_default();
+    let reader = FileReader::open(&path).expect("open");
+    assert_eq!(reader.total_bytes(), Some(size));
+    let (frames, error) = read_all(reader);
+    assert_eq!(frames.len(), 20);
+    assert_eq!(frames.last().map(|f| f.number), Some(20));
+    match error {
+        Some(CaptureError::Truncated {
+            offset,
+            packets: 20,
+            ..
+        }) => assert!(offset < size, "{offset} {size}"),
+        other => panic!("expected Truncated, got {other:?}"),
+    }
+}
+
+#[test]
+fn packet_shorter_than_its_ip_header_says() {
+    let Some(path) = corpus("ipv4_truncated_packet.pcap") else {
+        return;
+    };
+    let (frames, error) = read_all(FileReader::open(&path).expect("open"));
+    assert!(error.is_none());
+    let p = decode::decode(frames.into_iter().next().expect("one packet"));
+    assert_eq!(p.issues[0].layer, "ipv4");
+    assert_eq!(
+        p.issues[0].message,
+        "IPv4 total length says 65008 payload bytes, the packet has only 1496"
+    );
+}
+
+/// A big-endian nanosecond pcap with one 4-byte raw packet.
+fn pcap_be_ns() -> Vec<u8> {
+    let mut b = vec![
+        0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 101,
+    ];
+    b.extend_from_slice(&[0, 0, 0, 10, 0, 0, 0, 7, 0, 0, 0, 4, 0, 0, 0, 60]); // ts 10 s + 7 ns
+    b.extend_from_slice(&[0x45, 0, 0, 0]);
+    b
+}
+
+#[test]
+fn pcap_big_endian_nanoseconds() {
+    let (frames, error) = read_all(FileReader::from_bytes(pcap_be_ns()).expect("pcap"));
+    assert!(error.is_none());
+    assert_eq!(frames[0].ts_ns, 10_000_000_007);
+    assert_eq!(
+        (frames[0].orig_len, frames[0].link, frames[0].number),
+        (60, LinkType::Raw, 1)
+    );
+}
+
+#[test]
+fn damage_gives_one_error_with_the_offset() {
+    let mut b = pcap_be_ns();
+    b[24 + 8..24 + 12].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+    let (frames, error) = read_all(FileReader::from_bytes(b).expect("pcap"));
+    assert!(frames.is_empty());
+    assert!(
+        matches!(
+            error,
+            Some(CaptureError::Corrupt {
+                offset: 24,
+                packets: 0,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    let mut b = pcap_be_ns();
+    b.truncate(b.len() - 1);
+    let (_, error) = read_all(FileReader::from_bytes(b).expect("pcap"));
+    assert!(
+        matches!(error, Some(CaptureError::Truncated { offset: 24, .. })),
+        "{error:?}"
+    );
+    let error = FileReader::from_bytes(b"GIF89a..".to_vec()).err();
+    assert!(
+        matches!(error, Some(CaptureError::NotACapture { .. })),
+        "{error:?}"
+    );
+}
+
+/// One pcapng block in the given byte order.
+fn block(be: bool, kind: u32, body: &[u8]) -> Vec<u8> {
+    let len = (12 + body.len().div_ceil(4) * 4) as u32;
+    let word = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let mut b = [word(kind), word(len)].concat();
+    b.extend_from_slice(body);
+    b.resize(len as usize - 4, 0);
+    b.extend_from_slice(&word(len));
+    b
+}
+
+fn words(be: bool, values: &[u32]) -> Vec<u8> {
+    values
+        .iter()
+        .flat_map(|v| if be { v.to_be_bytes() } else { v.to_le_bytes() })
+        .collect()
+}
+
+#[test]
+fn pcapng_sections_interfaces_and_resolutions() {
+    let mut file = Vec::new();
+    // Section 1, big-endian: Ethernet at µs, raw IP at ns (if_tsresol = 9).
+    file.extend(block(
+        true,
+        0x0A0D_0D0A,
+        &[&[0x1a, 0x2b, 0x3c, 0x4d, 0, 1, 0, 0][..], &[0xff; 8]].concat(),
+    ));
+    file.extend(block(true, 1, &words(true, &[1 << 16, 0])));
+    file.extend(block(
+        true,
+        1,
+        &[
+            words(true, &[101 << 16, 0]),
+            vec![0, 9, 0, 1, 9, 0, 0, 0, 0, 0, 0, 0],
+        ]
+        .concat(),
+    ));
+    file.extend(block(true, 0x0000_0004, &[0, 0, 0, 0])); // name resolution: skipped
+    file.extend(block(
+        true,
+        6,
+        &[words(true, &[1, 0, 2_000_000_005, 2, 2]), vec![0x45, 0]].concat(),
+    ));
+    // Section 2, little-endian: interfaces reset; NULL at 2^-10 s; an SPB; an unknown block.
+    file.extend(block(
+        false,
+        0x0A0D_0D0A,
+        &[&[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0][..], &[0xff; 8]].concat(),
+    ));
+    file.extend(block(
+        false,
+        1,
+        &[words(false, &[0, 0]), vec![9, 0, 1, 0, 0x8a, 0, 0, 0]].concat(),
+    ));
+    file.extend(block(
+        false,
+        6,
+        &[words(false, &[0, 0, 2048, 4, 4]), vec![2, 0, 0, 0]].concat(),
+    ));
+    file.extend(block(false, 0x1234, &[1, 2, 3, 4]));
+    file.extend(block(
+        false,
+        3,
+        &[words(false, &[3]), vec![1, 2, 3]].concat(),
+    ));
+    let (frames, error) = read_all(FileReader::from_bytes(file).expect("pcapng"));
+    assert!(error.is_none(), "{error:?}");
+    let got: Vec<_> = frames
+        .iter()
+        .map(|f| (f.number, f.interface, f.link, f.ts_ns, f.data.len()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, 1, LinkType::Raw, 2_000_000_005, 2),
+            (2, 0, LinkType::Null, 2_000_000_000, 4),
+            (3, 0, LinkType::Null, 2_000_000_000, 3)
+        ]
+    );
+}
+
+#[test]
+fn pcapng_packet_for_a_missing_interface_is_damage() {
+    let mut file = block(
+        false,
+        0x0A0D_0D0A,
+        &[&[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0][..], &[0xff; 8]].concat(),
+    );
+    let at = file.len() as u64;
+    file.extend(block(false, 6, &words(false, &[3, 0, 0, 0, 0])));
+    let (frames, error) = read_all(FileReader::from_bytes(file).expect("pcapng"));
+    assert!(frames.is_empty());
+    match error {
+        Some(CaptureError::Corrupt { offset, detail, .. }) => {
+            assert_eq!(offset, at);
+            assert_eq!(
+                detail,
+                "a packet names interface 3, but the section describes 0"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
