@@ -26,7 +26,10 @@ fn read_reference(path: &Path) -> Vec<HashMap<String, String>> {
     lines
         .map(|line| {
             let cells = line.split('\t').chain(std::iter::repeat(""));
-            head.iter().zip(cells).map(|(h, c)| ((*h).to_string(), c.to_string())).collect()
+            head.iter()
+                .zip(cells)
+                .map(|(h, c)| ((*h).to_string(), c.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -73,7 +76,11 @@ fn corpus_streams_and_analysis_agree_with_tshark() {
     let (mut diffs, mut fields, mut agree) = (String::new(), 0usize, 0usize);
     let mut counts: HashMap<&str, [usize; 2]> = HashMap::new();
     for path in &names {
-        let file = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let file = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let stem = file.split(".pcap").next().unwrap_or_default().to_string();
         let reference = read_reference(&dir.join("reference").join(format!("{stem}.tsv")));
         let reader = FileReader::open(path).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -105,6 +112,9 @@ fn corpus_streams_and_analysis_agree_with_tshark() {
     for (column, [mine, want]) in columns {
         println!("{column}: {mine} packets with a value here, {want} in tshark");
     }
-    println!("agreement: {agree}/{fields} fields in {} captures", names.len());
+    println!(
+        "agreement: {agree}/{fields} fields in {} captures",
+        names.len()
+    );
     assert!(diffs.is_empty(), "differences from tshark:\n{diffs}");
 }

@@ -2,9 +2,11 @@
 //! kernel timestamps in nanoseconds, a large buffer, immediate delivery. libpcap already skips
 //! the outgoing copies on loopback.
 
+use std::os::fd::AsRawFd as _;
+
 use pcap::{Active, Capture, Device, Precision};
 
-use super::{KernelDrops, LOOPBACK_FRAME_MAX, LiveConfig, READ_TIMEOUT, RawPacket, Source};
+use super::{KernelDrops, LOOPBACK_FRAME_MAX, LiveConfig, READ_TIMEOUT, RawPacket, Source, sys};
 use crate::capture::{CaptureError, LinkType};
 
 pub(crate) struct PcapSource {
@@ -12,6 +14,8 @@ pub(crate) struct PcapSource {
     link: LinkType,
     /// The last counters libpcap gave (kept when a later `stats()` call fails).
     drops: KernelDrops,
+    /// poll(2) said readable and libpcap has not yet said "nothing more".
+    ready: bool,
 }
 
 fn classify(interface: &str, e: &pcap::Error) -> CaptureError {
@@ -54,6 +58,10 @@ impl PcapSource {
             .timeout(i32::try_from(READ_TIMEOUT.as_millis()).unwrap_or(50))
             .precision(Precision::Nano)
             .open()
+            .map_err(fail)?
+            // libpcap's own read timeout is not honoured in immediate mode on Linux: read
+            // without blocking and wait with poll(2) on its descriptor instead.
+            .setnonblock()
             .map_err(fail)?;
         if let Some(expr) = config.filter.expression() {
             cap.filter(&expr, true).map_err(|e| CaptureError::Live {
@@ -65,6 +73,7 @@ impl PcapSource {
             cap,
             link,
             drops: KernelDrops::default(),
+            ready: false,
         })
     }
 }
@@ -75,6 +84,18 @@ impl Source for PcapSource {
     }
 
     fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, CaptureError> {
+        let fd = self.cap.as_raw_fd();
+        if !self.ready {
+            match sys::wait_readable(fd, READ_TIMEOUT) {
+                Ok(true) => self.ready = true,
+                Ok(false) => return Ok(None),
+                Err(e) => {
+                    return Err(CaptureError::Live {
+                        message: format!("poll on the libpcap descriptor: {e}"),
+                    });
+                }
+            }
+        }
         match self.cap.next_packet() {
             Ok(p) => {
                 // With nanosecond precision libpcap puts nanoseconds in `tv_usec`.
@@ -90,7 +111,10 @@ impl Source for PcapSource {
                     data: p.data,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            Err(pcap::Error::TimeoutExpired) => {
+                self.ready = false;
+                Ok(None)
+            }
             Err(e) => Err(CaptureError::Live {
                 message: format!("libpcap read failed: {e}"),
             }),

@@ -134,3 +134,28 @@ pub fn last_packet_time_ns(fd: RawFd) -> io::Result<i64> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Wait until `fd` is readable or `timeout` passes; `true` when readable.
+#[cfg_attr(not(feature = "libpcap"), allow(dead_code))]
+pub fn wait_readable(fd: RawFd, timeout: std::time::Duration) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: one live, writable `pollfd` and a count of 1; the kernel writes only `revents`.
+    let rc = unsafe { libc::poll(&raw mut pfd, 1, ms) };
+    match rc {
+        0 => Ok(false),
+        n if n > 0 => Ok(true),
+        _ => {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Helpers shared by the live tests.
+pub mod live;
