@@ -2,6 +2,7 @@
 //! each packet exactly once, the same packets tcpdump saw, and the decoded story step by step
 //! (SYN, SYN-ACK, ACK, GET with Upgrade, 101 with a valid Accept, masked client frames, unmasked
 //! echoes, close codes, FIN or RST). Needs CAP_NET_RAW; without it every test says SKIPPED.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 mod support;
 

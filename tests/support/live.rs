@@ -1,5 +1,6 @@
 //! Shared by the live tests: capture one scenario with osiscope and, at the same time, with
 //! tcpdump, skipping with a clear message when this process may not capture.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
