@@ -92,10 +92,10 @@ for c in $cases; do
   echo "made captures/edge_$c.pcapng" >&2
 done
 
-# References: the exact tshark command is captures/reference.sh (a copy of the corpus's).
+# References: the exact tshark command is .ci/reference.sh (a copy of the corpus's).
 mkdir -p "$work/caps" "$work/ref"
 for c in $cases; do cp "$here/edge_$c.pcapng" "$work/caps/"; done
-"$here/reference.sh" "$work/caps" "$work/ref"
+"$here/../.ci/reference.sh" "$work/caps" "$work/ref"
 for c in $cases; do
   mv "$work/ref/edge_$c.tsv" "$here/edge_$c.tshark.tsv"
   rm -f "$here/edge_$c.tshark-stderr"

@@ -11,5 +11,6 @@ pub mod flow;
 pub mod lesson;
 pub mod model;
 pub mod pipeline;
+pub mod record;
 #[cfg(feature = "gui")]
 pub mod ui;

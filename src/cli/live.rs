@@ -1,25 +1,223 @@
 //! `osiscope live`, `serve`, `client` and `record`.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use osiscope::capture::CaptureError;
+use osiscope::capture::live::{Backend, CaptureFilter, LiveCapture, LiveConfig};
+use osiscope::echo::client::closed_port;
+use osiscope::echo::{DEFAULT_LISTEN, EchoConfig, EchoError, EchoServer, Scenario, run_scenario};
+use osiscope::record::{RecordError, RecordOptions, record};
 
 #[derive(Debug, clap::Args)]
-pub struct LiveArgs {}
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
-#[derive(Debug, clap::Args)]
-pub struct ClientArgs {}
-#[derive(Debug, clap::Args)]
-pub struct RecordArgs {}
+pub struct LiveArgs {
+    /// Interface to capture on.
+    #[arg(short, long, default_value = "lo")]
+    pub interface: String,
+    /// Keep TCP packets to or from this port (repeatable).
+    #[arg(short, long = "port", default_values_t = [8765])]
+    pub ports: Vec<u16>,
+    /// A libpcap filter expression instead of --port (libpcap backend only).
+    #[arg(long)]
+    pub filter: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub backend: Backend,
+    /// Stop after this many packets.
+    #[arg(short = 'c', long)]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Print nothing per packet, only the counters at the end (for benchmarks).
+    #[arg(long)]
+    pub quiet: bool,
+}
 
-pub fn run_live(_: &LiveArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on. A non-loopback address is used only when given here explicitly.
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Largest message in bytes (bigger ones are closed with 1009).
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_message_bytes: usize,
+    /// Runtime worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
 }
-pub fn run_serve(_: &ServeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// The echo server.
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    pub connect: SocketAddr,
+    #[arg(short, long, value_enum, default_value = "handshake")]
+    pub scenario: Scenario,
 }
-pub fn run_client(_: &ClientArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The pcapng file to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[arg(short, long, value_enum, default_value = "handshake")]
+    pub scenario: Scenario,
+    /// Where the echo server listens (port 0: any free port).
+    #[arg(long, default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    #[arg(short, long, default_value = "lo")]
+    pub interface: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub backend: Backend,
 }
-pub fn run_record(_: &RecordArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+
+/// Print a capture error with its fix; the exit code says it was a capture problem.
+fn capture_failed(e: &CaptureError) -> ExitCode {
+    eprintln!("osiscope: {e}");
+    if let Some(fix) = e.fix() {
+        eprintln!("{fix}");
+    }
+    ExitCode::from(2)
+}
+
+fn echo_failed(e: &EchoError) -> ExitCode {
+    eprintln!("osiscope: {e}");
+    if let Some(fix) = e.fix() {
+        eprintln!("{fix}");
+    }
+    ExitCode::FAILURE
+}
+
+pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    let filter = match &args.filter {
+        Some(expr) => CaptureFilter::Bpf(expr.clone()),
+        None => CaptureFilter::TcpPorts(args.ports.clone()),
+    };
+    let config = LiveConfig {
+        interface: args.interface.clone(),
+        filter,
+        backend: args.backend,
+        ..LiveConfig::loopback_port(0)
+    };
+    let mut capture = match LiveCapture::start(&config) {
+        Ok(c) => c,
+        Err(e) => return Ok(capture_failed(&e)),
+    };
+    let frames = capture
+        .take_frames()
+        .context("the capture has no frame channel")?;
+    eprintln!(
+        "capturing on {} ({:?}); stop with Ctrl-C",
+        args.interface, args.backend
+    );
+    let deadline = args
+        .seconds
+        .map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let mut first_ts = None;
+    let mut seen = 0u64;
+    while args.count.is_none_or(|c| seen < c) && deadline.is_none_or(|d| Instant::now() < d) {
+        let Ok(frame) = frames.recv_timeout(Duration::from_millis(100)) else {
+            if capture.is_running() {
+                continue;
+            }
+            break;
+        };
+        seen += 1;
+        if !args.quiet {
+            let t0 = *first_ts.get_or_insert(frame.ts_ns);
+            let secs = (frame.ts_ns - t0) as f64 / 1e9;
+            println!(
+                "{:>6} {secs:>12.6} {:>6} bytes",
+                frame.number, frame.orig_len
+            );
+        }
+    }
+    drop(frames);
+    match capture.stop() {
+        Ok(s) => {
+            eprintln!(
+                "{} packets received, {} delivered, dropped: {} by the kernel, {} by the interface, {} by osiscope",
+                s.received, s.delivered, s.kernel_dropped, s.interface_dropped, s.osiscope_dropped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(capture_failed(&e)),
+    }
+}
+
+pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = EchoConfig {
+        listen: args.listen,
+        allow_non_loopback: true, // given explicitly with --listen
+        max_connections: args.max_connections,
+        max_message_bytes: args.max_message_bytes,
+        worker_threads: args.workers,
+        ..EchoConfig::default()
+    };
+    let server = match EchoServer::start(config) {
+        Ok(s) => s,
+        Err(e) => return Ok(echo_failed(&e)),
+    };
+    println!(
+        "echo server listening on ws://{}/ (Ctrl-C stops it)",
+        server.local_addr()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(tokio::signal::ctrl_c())
+        .context("waiting for Ctrl-C")?;
+    eprintln!("shutting down");
+    server.shutdown();
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_client(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    let addr = if args.scenario == Scenario::Refused {
+        closed_port(args.connect.ip())?
+    } else {
+        args.connect
+    };
+    let report = run_scenario(addr, args.scenario)
+        .with_context(|| format!("scenario {}", args.scenario.name()))?;
+    for line in &report.log {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
+    let options = RecordOptions {
+        output: args.output.clone(),
+        scenario: args.scenario,
+        listen: args.listen,
+        interface: args.interface.clone(),
+        backend: args.backend,
+    };
+    match record(&options) {
+        Ok(r) => {
+            for line in &r.scenario.log {
+                println!("{line}");
+            }
+            eprintln!(
+                "wrote {} packets (port {}) to {}; dropped: {} by the kernel, {} by osiscope",
+                r.frames_written,
+                r.port,
+                args.output.display(),
+                r.stats.kernel_dropped + r.stats.interface_dropped,
+                r.stats.osiscope_dropped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RecordError::Capture(e)) => Ok(capture_failed(&e)),
+        Err(RecordError::Echo(e)) => Ok(echo_failed(&e)),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,1 +1,91 @@
-//! The bundled WebSocket echo server and the scripted demo client.
+//! The bundled WebSocket echo server and the scripted demo client (tokio + tokio-tungstenite, each
+//! on its own named thread with its own runtime, so the UI thread never waits on them).
+
+pub mod client;
+pub mod demo;
+mod http;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use client::{Scenario, ScenarioReport, run_scenario};
+pub use demo::{DemoClient, DemoEvent};
+pub use server::{EchoServer, EchoServerHandle, EchoStats};
+
+/// The address `osiscope serve` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
+
+/// How the echo server behaves. `Default` is what `osiscope serve` uses.
+#[derive(Clone, Debug)]
+pub struct EchoConfig {
+    /// Where to listen. Port 0 picks a free port (see `EchoServerHandle::local_addr`).
+    pub listen: SocketAddr,
+    /// Listening on a non-loopback address is refused unless this is set.
+    pub allow_non_loopback: bool,
+    /// Largest message (and frame) accepted; a bigger one is answered with close code 1009.
+    pub max_message_bytes: usize,
+    /// Connections served at once; more get `503 Service Unavailable`.
+    pub max_connections: usize,
+    /// Time a client has to send its whole HTTP request head.
+    pub handshake_timeout: Duration,
+    /// Tokio worker threads (named `osiscope-echo-worker`).
+    pub worker_threads: usize,
+}
+
+impl Default for EchoConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8765)),
+            allow_non_loopback: false,
+            max_message_bytes: 16 << 20,
+            max_connections: 1024,
+            handshake_timeout: Duration::from_secs(10),
+            worker_threads: 2,
+        }
+    }
+}
+
+impl EchoConfig {
+    /// The default configuration on an ephemeral loopback port (for tests and `record`).
+    pub fn ephemeral() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why the echo server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EchoError {
+    #[error("{addr} is already in use (is another `osiscope serve` running?)")]
+    AddrInUse { addr: SocketAddr },
+    #[error("{addr} is not a loopback address; pass it explicitly to listen beyond this machine")]
+    NotLoopback { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the echo server's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl EchoError {
+    /// What the user can do about it.
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            Self::AddrInUse { addr } => Some(format!(
+                "Stop the program using port {} or pick another port, e.g. --listen {}:0 for any free one.",
+                addr.port(),
+                addr.ip()
+            )),
+            Self::NotLoopback { .. } => {
+                Some("Use 127.0.0.1 or ::1, or pass --listen ADDRESS explicitly.".to_string())
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Live capture on an interface (pnet by default; libpcap behind the `libpcap` feature).

@@ -1,0 +1,219 @@
+//! The echo server's side of the HTTP/1.1 Upgrade (RFC 6455 §4.2): read one request head, decide
+//! between `101 Switching Protocols`, the explanation page, and the right HTTP error.
+
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+/// Largest request head the server reads before answering 431.
+pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+/// Paths that accept a WebSocket upgrade; any other path gets 404 (the `rejected` scenario).
+pub const WEBSOCKET_PATHS: [&str; 2] = ["/", "/echo"];
+const MAX_HEADERS: usize = 32;
+
+const PAGE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>osiscope echo server</title></head>\n\
+<body><h1>osiscope echo server</h1>\n<p>This is the WebSocket echo server bundled with osiscope, a tool that shows \
+a class how a WebSocket connection travels through the network stack. It sends back every text and binary \
+message it receives, answers pings, and closes with the code it was given.</p>\n\
+<p>Connect a WebSocket client to <code>ws://HOST:PORT/</code> (or <code>/echo</code>); a plain browser visit \
+only gets this page.</p></body></html>\n";
+
+/// What to do with a request head.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A valid upgrade: answer 101 with this `Sec-WebSocket-Accept`.
+    Upgrade { accept: String, path: String },
+    /// Answer with this complete HTTP response, then close.
+    Respond { status: u16, response: Vec<u8> },
+}
+
+/// The outcome of looking at the bytes read so far.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Head {
+    /// The head is not complete yet: read more.
+    Incomplete,
+    /// The head ends at byte `len`; what follows already belongs to the WebSocket stream.
+    Complete { verdict: Verdict, len: usize },
+}
+
+/// Classify the bytes read so far.
+pub fn parse_head(buf: &[u8]) -> Head {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Partial) if buf.len() >= MAX_HEAD_BYTES => Head::Complete {
+            verdict: error(431, "Request Header Fields Too Large", &[]),
+            len: buf.len(),
+        },
+        Ok(httparse::Status::Partial) => Head::Incomplete,
+        Ok(httparse::Status::Complete(len)) => Head::Complete {
+            verdict: classify(&req),
+            len,
+        },
+        Err(httparse::Error::TooManyHeaders) => Head::Complete {
+            verdict: error(431, "Request Header Fields Too Large", &[]),
+            len: buf.len(),
+        },
+        Err(_) => Head::Complete {
+            verdict: error(400, "Bad Request", &[]),
+            len: buf.len(),
+        },
+    }
+}
+
+fn header<'a>(req: &'a httparse::Request<'_, '_>, name: &str) -> Option<&'a str> {
+    req.headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .map(str::trim)
+}
+
+fn has_token(value: Option<&str>, token: &str) -> bool {
+    value.is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
+fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
+    let method = req.method.unwrap_or_default();
+    let path = req.path.unwrap_or_default();
+    if method != "GET" {
+        return error(405, "Method Not Allowed", &[("Allow", "GET")]);
+    }
+    let wants_websocket = has_token(header(req, "Upgrade"), "websocket");
+    if !wants_websocket {
+        return if matches!(path, "/" | "/index.html") {
+            respond(200, "OK", "text/html; charset=utf-8", &[], PAGE)
+        } else {
+            error(404, "Not Found", &[])
+        };
+    }
+    if req.version != Some(1) || !has_token(header(req, "Connection"), "upgrade") {
+        return error(400, "Bad Request", &[]);
+    }
+    if header(req, "Sec-WebSocket-Version") != Some("13") {
+        return error(426, "Upgrade Required", &[("Sec-WebSocket-Version", "13")]);
+    }
+    let Some(key) = header(req, "Sec-WebSocket-Key").filter(|k| valid_key(k)) else {
+        return error(400, "Bad Request", &[]);
+    };
+    if !WEBSOCKET_PATHS.contains(&path) {
+        return error(404, "Not Found", &[]);
+    }
+    Verdict::Upgrade {
+        accept: derive_accept_key(key.as_bytes()),
+        path: path.to_string(),
+    }
+}
+
+/// RFC 6455 §4.1: the key is 16 random bytes, base64-encoded (24 characters ending in `==`).
+fn valid_key(key: &str) -> bool {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(key)
+        .is_ok_and(|k| k.len() == 16)
+}
+
+fn error(status: u16, reason: &str, extra: &[(&str, &str)]) -> Verdict {
+    let body = format!("{status} {reason}\n");
+    respond(status, reason, "text/plain; charset=utf-8", extra, &body)
+}
+
+fn respond(
+    status: u16,
+    reason: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> Verdict {
+    use std::fmt::Write as _;
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nServer: osiscope-echo\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body.as_bytes());
+    Verdict::Respond { status, response }
+}
+
+/// The answer when every connection slot is taken.
+pub fn service_unavailable() -> Verdict {
+    error(503, "Service Unavailable", &[("Retry-After", "1")])
+}
+
+/// The `101 Switching Protocols` response for an accepted upgrade.
+pub fn switching_protocols(accept: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPGRADE: &str = "GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    #[allow(clippy::needless_pass_by_value)] // reads better at the call sites
+    fn status(head: Head) -> u16 {
+        match head {
+            Head::Complete {
+                verdict: Verdict::Respond { status, .. },
+                ..
+            } => status,
+            Head::Complete {
+                verdict: Verdict::Upgrade { .. },
+                ..
+            } => 101,
+            Head::Incomplete => 0,
+        }
+    }
+
+    #[test]
+    fn rfc6455_example_key_is_accepted() {
+        let Head::Complete {
+            verdict: Verdict::Upgrade { accept, path },
+            len,
+        } = parse_head(UPGRADE.as_bytes())
+        else {
+            panic!("not an upgrade")
+        };
+        assert_eq!(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(path, "/echo");
+        assert_eq!(len, UPGRADE.len());
+    }
+
+    #[test]
+    fn every_prefix_is_incomplete_never_a_panic() {
+        for n in 0..UPGRADE.len() {
+            assert_eq!(
+                status(parse_head(&UPGRADE.as_bytes()[..n])),
+                0,
+                "prefix {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_requests_get_the_right_status() {
+        let swap = |from: &str, to: &str| status(parse_head(UPGRADE.replace(from, to).as_bytes()));
+        assert_eq!(swap("GET /echo", "POST /echo"), 405);
+        assert_eq!(swap("GET /echo", "GET /private"), 404);
+        assert_eq!(swap("Version: 13", "Version: 8"), 426);
+        assert_eq!(swap("dGhlIHNhbXBsZSBub25jZQ==", "short"), 400);
+        assert_eq!(swap("Upgrade: websocket\r\n", ""), 404); // a plain GET of /echo
+        assert_eq!(
+            status(parse_head(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
+            200
+        );
+        assert_eq!(status(parse_head(b"\x16\x03\x01garbage\r\n\r\n")), 400);
+        assert_eq!(status(parse_head(&vec![b'a'; MAX_HEAD_BYTES])), 431);
+        let long = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(MAX_HEAD_BYTES));
+        assert_eq!(status(parse_head(long.as_bytes())), 431);
+    }
+}

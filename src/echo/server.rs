@@ -1,0 +1,323 @@
+//! The echo server: a tokio runtime on its own named thread, one task per connection, echoing
+//! text and binary, answering pings, completing the close handshake with the peer's code.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::http::{self, Head, Verdict};
+use super::{EchoConfig, EchoError};
+
+/// How long connections get to finish their close handshake on shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Counters the app can show; all monotonic except `active`.
+#[derive(Debug, Default)]
+pub struct EchoStats {
+    pub accepted: AtomicU64,
+    pub active: AtomicU64,
+    pub upgraded: AtomicU64,
+    pub messages_echoed: AtomicU64,
+    pub rejected_busy: AtomicU64,
+}
+
+/// Starts echo servers.
+pub struct EchoServer;
+
+/// A running echo server. Dropping it shuts the server down without waiting.
+#[derive(Debug)]
+pub struct EchoServerHandle {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+    stats: Arc<EchoStats>,
+}
+
+impl EchoServer {
+    /// Bind (synchronously, so a taken port is reported here) and serve on a new thread.
+    pub fn start(config: EchoConfig) -> Result<EchoServerHandle, EchoError> {
+        let addr = config.listen;
+        if !addr.ip().is_loopback() && !config.allow_non_loopback {
+            return Err(EchoError::NotLoopback { addr });
+        }
+        let std_listener =
+            std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => EchoError::AddrInUse { addr },
+                _ => EchoError::Bind { addr, source },
+            })?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|source| EchoError::Bind { addr, source })?;
+        let local_addr = std_listener
+            .local_addr()
+            .map_err(|source| EchoError::Bind { addr, source })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.worker_threads.max(1))
+            .thread_name("osiscope-echo-worker")
+            .enable_all()
+            .build()
+            .map_err(EchoError::Runtime)?;
+        let listener = {
+            let _guard = runtime.enter();
+            TcpListener::from_std(std_listener)
+                .map_err(|source| EchoError::Bind { addr, source })?
+        };
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let stats = Arc::new(EchoStats::default());
+        let thread_stats = Arc::clone(&stats);
+        let thread = std::thread::Builder::new()
+            .name("osiscope-echo".into())
+            .spawn(move || {
+                runtime.block_on(accept_loop(listener, config, shutdown_rx, thread_stats));
+                runtime.shutdown_timeout(Duration::from_millis(100));
+            })
+            .map_err(EchoError::Runtime)?;
+        tracing::info!(%local_addr, "echo server listening");
+        Ok(EchoServerHandle {
+            local_addr,
+            shutdown,
+            thread: Some(thread),
+            stats,
+        })
+    }
+}
+
+impl EchoServerHandle {
+    /// The address the server listens on (with the real port when port 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn stats(&self) -> &EchoStats {
+        &self.stats
+    }
+
+    /// Ask the server to stop without waiting for it (safe to call from the UI thread).
+    pub fn request_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Stop accepting, close every connection with 1001 (Going Away), and wait for the server
+    /// thread (at most about two seconds).
+    pub fn shutdown(mut self) {
+        self.request_shutdown();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("echo server thread panicked");
+        }
+    }
+}
+
+impl Drop for EchoServerHandle {
+    fn drop(&mut self) {
+        self.request_shutdown();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: EchoConfig,
+    mut shutdown: watch::Receiver<bool>,
+    stats: Arc<EchoStats>,
+) {
+    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let config = Arc::new(config);
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    stats.accepted.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(slot) = Arc::clone(&slots).try_acquire_owned() {
+                        let (config, shutdown, stats) = (Arc::clone(&config), shutdown.clone(), Arc::clone(&stats));
+                        tasks.spawn(async move {
+                            stats.active.fetch_add(1, Ordering::Relaxed);
+                            serve_connection(stream, peer, &config, shutdown, &stats).await;
+                            stats.active.fetch_sub(1, Ordering::Relaxed);
+                            drop(slot);
+                        });
+                    } else {
+                        stats.rejected_busy.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(%peer, "too many connections: 503");
+                        tasks.spawn(reject_busy(stream));
+                    }
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    tracing::info!(connections = tasks.len(), "echo server shutting down");
+    if tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tasks.abort_all();
+    }
+}
+
+async fn reject_busy(mut stream: TcpStream) {
+    let Verdict::Respond { response, .. } = http::service_unavailable() else {
+        return;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(&response).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
+
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    config: &EchoConfig,
+    shutdown: watch::Receiver<bool>,
+    stats: &EchoStats,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::with_capacity(1024);
+    let head =
+        tokio::time::timeout(config.handshake_timeout, read_head(&mut stream, &mut buf)).await;
+    let (verdict, len) = match head {
+        Err(_) => {
+            tracing::debug!(%peer, "handshake timeout");
+            return;
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, "connection ended before a request head: {e}");
+            return;
+        }
+        Ok(Ok(Head::Incomplete)) => return,
+        Ok(Ok(Head::Complete { verdict, len })) => (verdict, len),
+    };
+    match verdict {
+        Verdict::Respond { status, response } => {
+            tracing::info!(%peer, status, "HTTP response");
+            let _ = stream.write_all(&response).await;
+            let _ = stream.shutdown().await;
+        }
+        Verdict::Upgrade { accept, path } => {
+            tracing::info!(%peer, path, "WebSocket upgrade");
+            if stream
+                .write_all(&http::switching_protocols(&accept))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            stats.upgraded.fetch_add(1, Ordering::Relaxed);
+            let ws_config = WebSocketConfig::default()
+                .max_message_size(Some(config.max_message_bytes))
+                .max_frame_size(Some(config.max_message_bytes));
+            let rest = buf.get(len..).unwrap_or_default().to_vec();
+            let ws =
+                WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config))
+                    .await;
+            echo(ws, peer, shutdown, stats).await;
+        }
+    }
+}
+
+/// Read until a complete request head (or an answer to give) is in `buf`.
+async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Head> {
+    let mut chunk = [0u8; 2048];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        let head = http::parse_head(buf);
+        if head != Head::Incomplete {
+            return Ok(head);
+        }
+    }
+}
+
+async fn echo(
+    mut ws: WebSocketStream<TcpStream>,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+    stats: &EchoStats,
+) {
+    loop {
+        let next = tokio::select! {
+            next = ws.next() => next,
+            _ = shutdown.changed() => {
+                close_and_drain(&mut ws, CloseCode::Away, "server shutting down").await;
+                return;
+            }
+        };
+        let result = match next {
+            None => return,
+            Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
+                stats.messages_echoed.fetch_add(1, Ordering::Relaxed);
+                ws.send(msg).await
+            }
+            // tungstenite queued the pong (and the close reply); flushing sends it now.
+            Some(Ok(Message::Ping(_))) => ws.flush().await,
+            Some(Ok(Message::Close(frame))) => {
+                tracing::info!(%peer, code = frame.as_ref().map(|f| u16::from(f.code)), "close");
+                Ok(())
+            }
+            Some(Ok(Message::Pong(_) | Message::Frame(_))) => Ok(()),
+            Some(Err(WsError::Capacity(e))) => {
+                tracing::info!(%peer, "{e}: closing with 1009");
+                close_and_drain(&mut ws, CloseCode::Size, "message too big").await;
+                return;
+            }
+            Some(Err(WsError::Protocol(e))) => {
+                tracing::info!(%peer, "{e}: closing with 1002");
+                close_and_drain(&mut ws, CloseCode::Protocol, "protocol error").await;
+                return;
+            }
+            Some(Err(WsError::Utf8(_))) => {
+                close_and_drain(&mut ws, CloseCode::Invalid, "text is not UTF-8").await;
+                return;
+            }
+            Some(Err(e)) => Err(e),
+        };
+        match result {
+            Ok(()) | Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {}
+            Err(e) => {
+                tracing::debug!(%peer, "connection ended: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// Send a close frame and wait (briefly) for the peer's reply so the close handshake completes.
+async fn close_and_drain(ws: &mut WebSocketStream<TcpStream>, code: CloseCode, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        if ws.close(Some(frame)).await.is_ok() {
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    })
+    .await;
+}

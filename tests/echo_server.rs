@@ -1,0 +1,226 @@
+//! The echo server against real clients (tokio-tungstenite) and bad input: every scenario, the
+//! HTTP answers, a half-sent handshake, an oversized frame, 200 concurrent clients, shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use osiscope::echo::client::{Scenario, closed_port, run_scenario};
+use osiscope::echo::{DemoClient, DemoEvent, EchoConfig, EchoError, EchoServer};
+use tokio_tungstenite::tungstenite;
+
+fn server() -> osiscope::echo::EchoServerHandle {
+    EchoServer::start(EchoConfig::ephemeral()).unwrap()
+}
+
+/// Send raw bytes and read everything the server answers until it closes.
+fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn poll_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn every_scenario_runs_against_the_server() {
+    let srv = server();
+    for scenario in Scenario::ALL {
+        let addr = if scenario == Scenario::Refused {
+            closed_port(srv.local_addr().ip()).unwrap()
+        } else {
+            srv.local_addr()
+        };
+        let report = run_scenario(addr, scenario).unwrap_or_else(|e| panic!("{scenario:?}: {e}"));
+        assert_eq!(report.sent, report.received, "{scenario:?}: {report:?}");
+        match scenario {
+            Scenario::CloseCodes => assert_eq!(report.close_codes, [1000, 1001, 4000]),
+            Scenario::Rejected => assert_eq!(report.http_status, Some(404)),
+            Scenario::Refused => assert!(report.client_ports.is_empty()),
+            _ => assert_eq!(report.close_codes, [1000], "{scenario:?}"),
+        }
+    }
+    poll_until("every connection to end", || {
+        srv.stats().active.load(Ordering::Relaxed) == 0
+    });
+    srv.shutdown();
+}
+
+#[test]
+fn a_taken_port_is_one_clear_error() {
+    let srv = server();
+    let err = EchoServer::start(EchoConfig {
+        listen: srv.local_addr(),
+        ..EchoConfig::default()
+    })
+    .unwrap_err();
+    assert!(matches!(err, EchoError::AddrInUse { .. }), "{err:?}");
+    assert!(err.to_string().contains("already in use"));
+    assert!(err.fix().unwrap().contains("--listen"));
+    let err = EchoServer::start(EchoConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        ..EchoConfig::default()
+    })
+    .unwrap_err();
+    assert!(matches!(err, EchoError::NotLoopback { .. }));
+}
+
+#[test]
+fn plain_get_gets_the_page_and_bad_requests_get_http_errors() {
+    let srv = server();
+    let addr = srv.local_addr();
+    let page = raw_exchange(addr, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    assert!(page.contains("osiscope echo server"));
+    assert!(
+        raw_exchange(
+            addr,
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n"
+        )
+        .starts_with("HTTP/1.1 400")
+    );
+    assert!(raw_exchange(addr, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n").starts_with("HTTP/1.1 405"));
+    let old = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+    let answer = raw_exchange(addr, old);
+    assert!(
+        answer.starts_with("HTTP/1.1 426") && answer.contains("Sec-WebSocket-Version: 13"),
+        "{answer}"
+    );
+    // Garbage with no end of head: the server answers once it has read too much.
+    assert!(raw_exchange(addr, &[b'x'; 9000]).starts_with("HTTP/1.1 4"));
+    srv.shutdown();
+}
+
+#[test]
+fn a_half_sent_handshake_times_out_and_others_are_served() {
+    let srv = EchoServer::start(EchoConfig {
+        handshake_timeout: Duration::from_millis(300),
+        ..EchoConfig::ephemeral()
+    })
+    .unwrap();
+    let mut half = TcpStream::connect(srv.local_addr()).unwrap();
+    half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nUpgr")
+        .unwrap();
+    run_scenario(srv.local_addr(), Scenario::Chat).unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        half.read(&mut buf).unwrap(),
+        0,
+        "the server closes the half-open handshake"
+    );
+    srv.shutdown();
+}
+
+#[test]
+fn an_oversized_frame_is_closed_with_1009() {
+    use tungstenite::protocol::frame::coding::CloseCode;
+    let srv = EchoServer::start(EchoConfig {
+        max_message_bytes: 1024,
+        ..EchoConfig::ephemeral()
+    })
+    .unwrap();
+    let (mut ws, _) = tungstenite::connect(format!("ws://{}/", srv.local_addr())).unwrap();
+    ws.send(tungstenite::Message::binary(vec![7u8; 4096]))
+        .unwrap();
+    match ws.read() {
+        Ok(tungstenite::Message::Close(Some(f))) => assert_eq!(f.code, CloseCode::Size),
+        other => panic!("expected close 1009, got {other:?}"),
+    }
+    srv.shutdown();
+}
+
+#[test]
+fn two_hundred_concurrent_clients() {
+    let srv = server();
+    let addr = srv.local_addr();
+    let clients: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::Builder::new()
+                .name(format!("client-{i}"))
+                .spawn(move || {
+                    let (mut ws, _) = tungstenite::connect(format!("ws://{addr}/echo")).unwrap();
+                    for n in 0..5 {
+                        let text = format!("client {i} message {n}");
+                        ws.send(tungstenite::Message::text(text.clone())).unwrap();
+                        assert_eq!(ws.read().unwrap(), tungstenite::Message::text(text));
+                    }
+                    ws.close(None).unwrap();
+                    while ws.read().is_ok() {}
+                })
+                .unwrap()
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+    assert_eq!(srv.stats().messages_echoed.load(Ordering::Relaxed), 1000);
+    poll_until("every connection to end", || {
+        srv.stats().active.load(Ordering::Relaxed) == 0
+    });
+    srv.shutdown();
+}
+
+#[test]
+fn connections_beyond_the_limit_get_503() {
+    let srv = EchoServer::start(EchoConfig {
+        max_connections: 1,
+        ..EchoConfig::ephemeral()
+    })
+    .unwrap();
+    let (_ws, _) = tungstenite::connect(format!("ws://{}/", srv.local_addr())).unwrap();
+    poll_until("the first connection", || {
+        srv.stats().active.load(Ordering::Relaxed) == 1
+    });
+    let answer = raw_exchange(srv.local_addr(), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    srv.shutdown();
+}
+
+#[test]
+fn shutdown_closes_open_connections_with_1001() {
+    let srv = server();
+    let (mut ws, _) = tungstenite::connect(format!("ws://{}/", srv.local_addr())).unwrap();
+    poll_until("the connection", || {
+        srv.stats().active.load(Ordering::Relaxed) == 1
+    });
+    let stopper = std::thread::Builder::new()
+        .name("stopper".into())
+        .spawn(move || srv.shutdown())
+        .unwrap();
+    match ws.read() {
+        Ok(tungstenite::Message::Close(Some(f))) => assert_eq!(u16::from(f.code), 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    while ws.read().is_ok() {}
+    stopper.join().unwrap();
+}
+
+#[test]
+fn the_demo_client_is_driven_step_by_step() {
+    let srv = server();
+    let demo = DemoClient::connect(srv.local_addr()).unwrap();
+    let next = || demo.next_event(Duration::from_secs(5)).expect("an event");
+    assert!(matches!(next(), DemoEvent::Connected { .. }));
+    demo.send_text("hi").unwrap();
+    assert_eq!(next(), DemoEvent::Received("hi".into()));
+    demo.send_binary(vec![1, 2, 3]).unwrap();
+    assert_eq!(next(), DemoEvent::Received("3 bytes".into()));
+    demo.ping(b"p".to_vec()).unwrap();
+    assert_eq!(next(), DemoEvent::Pong(1));
+    demo.close(4001, "teacher pressed close").unwrap();
+    assert_eq!(next(), DemoEvent::Closed { code: Some(4001) });
+    srv.shutdown();
+}

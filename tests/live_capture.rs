@@ -1,0 +1,240 @@
+//! Live capture on loopback against the bundled echo server, every scenario, every backend:
+//! each packet exactly once, the same packets tcpdump saw, and the decoded story step by step
+//! (SYN, SYN-ACK, ACK, GET with Upgrade, 101 with a valid Accept, masked client frames, unmasked
+//! echoes, close codes, FIN or RST). Needs CAP_NET_RAW; without it every test says SKIPPED.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
+
+mod support;
+
+use osiscope::app_proto::AppEvent;
+use osiscope::capture::live::{Backend, LiveConfig};
+use osiscope::echo::{EchoConfig, EchoServer, Scenario, run_scenario};
+use osiscope::flow::Direction;
+use osiscope::pipeline::{Engine, PacketOutput};
+use support::live::{Recorded, backends, capture_scenario, start_or_skip};
+
+const SYN: u16 = 0x002;
+const RST: u16 = 0x004;
+const ACK: u16 = 0x010;
+const FIN: u16 = 0x001;
+
+fn decode(rec: &Recorded) -> Vec<PacketOutput> {
+    let mut engine = Engine::new();
+    rec.frames
+        .iter()
+        .cloned()
+        .map(|f| engine.process(f))
+        .collect()
+}
+
+fn flags(o: &PacketOutput) -> u16 {
+    o.packet.tcp.as_ref().map_or(0, |t| t.flags)
+}
+
+/// The application events of one kind, in packet order.
+fn events<T: Clone>(out: &[PacketOutput], pick: impl Fn(&AppEvent) -> Option<&T>) -> Vec<T> {
+    out.iter()
+        .flat_map(|o| &o.events)
+        .filter_map(|e| pick(e).cloned())
+        .collect()
+}
+
+fn ws_frames(out: &[PacketOutput]) -> Vec<osiscope::app_proto::WsFrame> {
+    events(out, |e| {
+        if let AppEvent::WsFrame(f) = e {
+            Some(f)
+        } else {
+            None
+        }
+    })
+}
+
+fn http(out: &[PacketOutput]) -> Vec<osiscope::app_proto::HttpMessage> {
+    events(out, |e| {
+        if let AppEvent::Http(m) = e {
+            Some(m)
+        } else {
+            None
+        }
+    })
+}
+
+/// The story every WebSocket scenario tells.
+fn assert_websocket_story(scenario: Scenario, rec: &Recorded, out: &[PacketOutput]) {
+    let ctx = format!("{scenario:?}");
+    assert_eq!(flags(&out[0]) & 0x0ff, SYN, "{ctx}: SYN first");
+    assert_eq!(
+        out[0].packet.tcp.as_ref().unwrap().dst_port,
+        rec.port,
+        "{ctx}: SYN to the server"
+    );
+    assert_eq!(flags(&out[1]) & 0x0ff, SYN | ACK, "{ctx}: then SYN-ACK");
+    assert_eq!(flags(&out[2]) & 0x0ff, ACK, "{ctx}: then ACK");
+    let messages = http(out);
+    let request = messages
+        .iter()
+        .find(|m| m.method.as_deref() == Some("GET"))
+        .expect("a GET");
+    assert_eq!(
+        request.upgrade.as_deref().map(str::to_lowercase).as_deref(),
+        Some("websocket"),
+        "{ctx}"
+    );
+    let response = messages
+        .iter()
+        .find(|m| m.status.is_some())
+        .expect("a response");
+    assert_eq!(response.status, Some(101), "{ctx}");
+    assert_eq!(
+        response.accept_valid,
+        Some(true),
+        "{ctx}: Sec-WebSocket-Accept"
+    );
+    let frames = ws_frames(out);
+    assert!(!frames.is_empty(), "{ctx}: WebSocket frames");
+    for f in &frames {
+        assert_eq!(
+            f.masked,
+            f.direction == Direction::ClientToServer,
+            "{ctx}: client frames masked, server's not"
+        );
+    }
+    let closes: Vec<_> = frames.iter().filter(|f| f.opcode == 8).collect();
+    assert_eq!(closes.len() % 2, 0, "{ctx}: each close is answered");
+    let server_codes: Vec<u16> = closes
+        .iter()
+        .filter(|f| f.direction == Direction::ServerToClient)
+        .filter_map(|f| f.close_code)
+        .collect();
+    assert_eq!(server_codes, rec.report.close_codes, "{ctx}: close codes");
+    let fins = out.iter().filter(|o| flags(o) & FIN != 0).count();
+    assert_eq!(
+        fins,
+        2 * rec.report.client_ports.len(),
+        "{ctx}: both sides send FIN"
+    );
+}
+
+fn check_scenario(backend: Backend, scenario: Scenario, rec: &Recorded) {
+    let ctx = format!("{backend:?} {scenario:?}");
+    assert_eq!(rec.stats.total_dropped(), 0, "{ctx}: {:?}", rec.stats);
+    assert_eq!(rec.stats.delivered, rec.frames.len() as u64, "{ctx}");
+    let numbers: Vec<u64> = rec.frames.iter().map(|f| f.number).collect();
+    assert_eq!(
+        numbers,
+        (1..=rec.frames.len() as u64).collect::<Vec<_>>(),
+        "{ctx}: numbered 1..n"
+    );
+    if let Some(reference) = &rec.tcpdump {
+        let ours: Vec<&[u8]> = rec.frames.iter().map(|f| f.data.as_slice()).collect();
+        let theirs: Vec<&[u8]> = reference.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{ctx}: as many packets as tcpdump"
+        );
+        assert!(
+            ours == theirs,
+            "{ctx}: the same packets as tcpdump, in the same order"
+        );
+    }
+    let out = decode(rec);
+    match scenario {
+        Scenario::Refused => {
+            assert_eq!(out.len(), 2, "{ctx}: SYN and RST only");
+            assert_eq!(flags(&out[0]) & 0x0ff, SYN);
+            assert_eq!(flags(&out[1]) & 0x0ff, RST | ACK);
+        }
+        Scenario::Rejected => {
+            let statuses: Vec<_> = http(&out).iter().filter_map(|m| m.status).collect();
+            assert_eq!(statuses, [404], "{ctx}");
+            assert!(ws_frames(&out).is_empty(), "{ctx}: no WebSocket frames");
+        }
+        _ => assert_websocket_story(scenario, rec, &out),
+    }
+    let frames = ws_frames(&out);
+    let client = |op: u8| {
+        frames
+            .iter()
+            .filter(|f| f.direction == Direction::ClientToServer && f.opcode == op)
+            .count()
+    };
+    match scenario {
+        Scenario::Fragmented => {
+            let c: Vec<_> = frames
+                .iter()
+                .filter(|f| f.direction == Direction::ClientToServer && f.opcode != 8)
+                .collect();
+            assert_eq!(
+                c.iter().map(|f| (f.opcode, f.fin)).collect::<Vec<_>>(),
+                [(1, false), (0, false), (0, true)]
+            );
+        }
+        Scenario::Ping => assert_eq!(
+            (client(9), frames.iter().filter(|f| f.opcode == 10).count()),
+            (2, 2),
+            "{ctx}"
+        ),
+        Scenario::Large => {
+            let big = frames
+                .iter()
+                .find(|f| f.direction == Direction::ClientToServer && f.opcode == 1)
+                .unwrap();
+            assert_eq!(big.payload_len, 100_000);
+            // Loopback hands TCP segments of several MSS at once (GSO), so the 100 kB travel in a
+            // handful of segments each way rather than 70.
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                let segments = out
+                    .iter()
+                    .filter(|o| o.seg.as_ref().is_some_and(|s| s.direction == dir))
+                    .filter(|o| o.packet.tcp.as_ref().is_some_and(|t| t.payload_len > 1000))
+                    .count();
+                assert!(
+                    segments >= 4,
+                    "{ctx}: 100 kB in several segments {dir:?}, got {segments}"
+                );
+            }
+        }
+        Scenario::Binary => assert_eq!(client(2), 3, "{ctx}"),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_scenario_on_every_backend_matches_tcpdump_and_tells_the_story() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends() {
+        for scenario in Scenario::ALL {
+            let Some(rec) = capture_scenario(backend, scenario, dir.path()) else {
+                return;
+            };
+            check_scenario(backend, scenario, &rec);
+        }
+    }
+}
+
+#[test]
+fn a_full_channel_is_counted_as_osiscope_drops() {
+    for backend in backends() {
+        let server = EchoServer::start(EchoConfig::ephemeral()).unwrap();
+        let config = LiveConfig {
+            backend,
+            channel_capacity: 2,
+            ..LiveConfig::loopback_port(server.local_addr().port())
+        };
+        let Some(capture) = start_or_skip(&config) else {
+            return;
+        };
+        run_scenario(server.local_addr(), Scenario::Chat).unwrap();
+        let stats = capture.stop().unwrap();
+        assert_eq!(stats.delivered, 2, "{backend:?}: {stats:?}");
+        assert!(stats.osiscope_dropped > 10, "{backend:?}: {stats:?}");
+        assert_eq!(
+            stats.received,
+            stats.delivered + stats.osiscope_dropped,
+            "{backend:?}"
+        );
+        assert_eq!(stats.kernel_dropped, 0);
+        server.shutdown();
+    }
+}
