@@ -1,4 +1,4 @@
-//! Capture problems are explained: without CAP_NET_RAW the exact `setcap` fix, an unknown
+//! Capture problems are explained: without `CAP_NET_RAW` the exact `setcap` fix, an unknown
 //! interface lists the real ones. Runs the binary; the permission test drops the capability with
 //! `setpriv` and so needs root (it says SKIPPED otherwise).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
