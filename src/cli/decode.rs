@@ -71,11 +71,7 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         if args.quiet {
             continue;
         }
-        let written = match args.format {
-            Format::Json => json::write_packet(&mut out, &record),
-            Format::Text => write_text(&mut out, &record),
-        };
-        if let Err(e) = written {
+        if let Err(e) = write_record(&mut out, &record, args.format) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(ExitCode::SUCCESS);
             }
@@ -107,6 +103,18 @@ fn count(totals: &mut BTreeMap<u32, ConnTotals>, record: &PacketRecord) {
     }
     for a in &seg.analysis {
         *t.analysis.entry(a.json_name()).or_default() += 1;
+    }
+}
+
+/// One packet in the chosen format.
+pub fn write_record<W: Write>(
+    out: &mut W,
+    record: &PacketRecord,
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::write_packet(out, record),
+        Format::Text => write_text(out, record),
     }
 }
 

@@ -34,6 +34,9 @@ pub struct LiveArgs {
     /// Print nothing per packet, only the counters at the end (for benchmarks).
     #[arg(long)]
     pub quiet: bool,
+    /// Per-packet output: decoded lines as `osiscope decode` prints them, or JSON Lines.
+    #[arg(long, value_enum, default_value_t = super::decode::Format::Text)]
+    pub format: super::decode::Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,8 +122,10 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let deadline = args
         .seconds
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
-    let mut first_ts = None;
     let mut seen = 0u64;
+    let mut engine = osiscope::pipeline::Engine::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     while args.count.is_none_or(|c| seen < c) && deadline.is_none_or(|d| Instant::now() < d) {
         let Ok(frame) = frames.recv_timeout(Duration::from_millis(100)) else {
             if capture.is_running() {
@@ -129,13 +134,11 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             break;
         };
         seen += 1;
+        // Decode every packet (connections and streams need all of them), print unless quiet.
+        let record = osiscope::model::PacketRecord::from_output(engine.process(frame));
         if !args.quiet {
-            let t0 = *first_ts.get_or_insert(frame.ts_ns);
-            let secs = (frame.ts_ns - t0) as f64 / 1e9;
-            println!(
-                "{:>6} {secs:>12.6} {:>6} bytes",
-                frame.number, frame.orig_len
-            );
+            super::decode::write_record(&mut out, &record, args.format)?;
+            std::io::Write::flush(&mut out)?;
         }
     }
     drop(frames);

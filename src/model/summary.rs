@@ -143,7 +143,9 @@ pub fn info(record: &PacketRecord) -> String {
                 let _ = write!(s, " Seq={}", tcp.seq);
             }
         }
-        let _ = write!(s, " Win={} Len={}", tcp.window, tcp.payload_len);
+        // Like Wireshark: the window in bytes, scaled by the negotiated shift where it is known.
+        let window = record.seg.as_ref().map_or(u64::from(tcp.window), |seg| seg.window_scaled);
+        let _ = write!(s, " Win={window} Len={}", tcp.payload_len);
         if let Some(mss) = tcp.options.mss {
             let _ = write!(s, " MSS={mss}");
         }

@@ -1,0 +1,90 @@
+//! `osiscope serve`, `osiscope live` and `osiscope client` together, as a user runs them in three
+//! terminals: the live capture prints the decoded story of the demo client's session. Needs
+//! `CAP_NET_RAW` (CI runs as root); without it the test says SKIPPED.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+fn osiscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_osiscope"))
+}
+
+#[test]
+fn live_capture_prints_the_decoded_session_of_the_demo_client() {
+    let port = osiscope::echo::client::closed_port([127, 0, 0, 1].into())
+        .expect("a free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = osiscope()
+        .args(["serve", "--listen", &listen])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut live = osiscope()
+        .args([
+            "live",
+            "-p",
+            &port.to_string(),
+            "--count",
+            "14",
+            "--seconds",
+            "20",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The capture announces itself on stderr once it is running (or says why it cannot).
+    let mut err = BufReader::new(live.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    if !first.starts_with("capturing on") {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        let _ = live.wait();
+        let _ = server.kill();
+        assert!(format!("{first}{rest}").contains("setcap"), "{first}{rest}");
+        eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does)");
+        return;
+    }
+    let client = osiscope()
+        .args(["client", "--connect", &listen, "--scenario", "handshake"])
+        .output()
+        .unwrap();
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let out = live.wait_with_output().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        14,
+        "the handshake scenario is 14 packets on loopback"
+    );
+    assert_eq!(lines[0]["tcp"]["flag_names"], serde_json::json!(["SYN"]));
+    assert_eq!(
+        lines[1]["tcp"]["flag_names"],
+        serde_json::json!(["SYN", "ACK"])
+    );
+    let http: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l["http"].get(0)).collect();
+    assert_eq!(http[0]["upgrade"], "websocket");
+    assert_eq!(http[1]["status"], 101);
+    assert_eq!(http[1]["accept_valid"], true);
+    let ws: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l["ws"].get(0)).collect();
+    assert_eq!(ws[0]["text"], "hello");
+    assert_eq!(ws[0]["masked"], true);
+    assert_eq!(ws[1]["masked"], false);
+    assert!(lines.iter().all(|l| l["tcp"]["stream"] == 0));
+}
