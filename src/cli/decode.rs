@@ -64,7 +64,13 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
                 break;
             }
         };
-        let record = PacketRecord::from_output(engine.process(frame));
+        let output = engine.process(frame);
+        // Only the text output shows the Info column.
+        let record = if args.format == Format::Text && !args.quiet {
+            PacketRecord::from_output(output)
+        } else {
+            PacketRecord::without_info(output)
+        };
         if args.summary {
             count(&mut totals, &record);
         }

@@ -1,5 +1,6 @@
 //! `decode --format json`: the JSON Lines contract of DESIGN.md, one object per packet.
-//! Add fields freely; never rename.
+//! Add fields freely; never rename. The Info column (`PacketRecord::info`) is not written: it
+//! is for people (the UI, the text output), and formatting it for every packet is costly.
 //!
 //! The frequent parts (the packet, its TCP facts, WebSocket frames) are written by hand straight
 //! into the output, with no intermediate structs or `Vec`s per packet; the rare ones (HTTP
@@ -263,7 +264,5 @@ pub fn write_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
     serde_array(out, &p.issues)?;
     out.write_all(b",\"protocol\":")?;
     write_str(out, record.protocol)?;
-    out.write_all(b",\"info\":")?;
-    write_str(out, &record.info)?;
     out.write_all(b"}\n")
 }

@@ -52,6 +52,14 @@ impl PacketRecord {
     /// A record for one processed packet, with its Protocol and Info columns filled in.
     /// Stream chunks are dropped: the application parsers have used them.
     pub fn from_output(output: PacketOutput) -> Self {
+        let mut record = Self::without_info(output);
+        record.info = summary::info(&record);
+        record
+    }
+
+    /// As [`PacketRecord::from_output`], but the Info column is left empty: for output that
+    /// does not show it (`decode --format json`), where formatting it for every packet costs.
+    pub fn without_info(output: PacketOutput) -> Self {
         let PacketOutput {
             packet,
             mut seg,
@@ -80,7 +88,6 @@ impl PacketRecord {
             }
         }
         record.protocol = summary::protocol(&record);
-        record.info = summary::info(&record);
         record
     }
 }

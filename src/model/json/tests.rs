@@ -34,7 +34,6 @@ struct JsonPacket<'a> {
     ws: Vec<JsonWs<'a>>,
     issues: &'a [Issue],
     protocol: &'static str,
-    info: &'a str,
 }
 
 #[derive(Serialize)]
@@ -134,7 +133,6 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         ws: record.ws.iter().map(ws_json).collect(),
         issues: &p.issues,
         protocol: record.protocol,
-        info: &record.info,
     };
     serde_json::to_writer(&mut *out, &json)?;
     out.write_all(b"\n")
@@ -209,7 +207,6 @@ fn rare_fields_write_the_same_bytes_as_serde() {
         ttl: 0,
     });
     r.packet.ts_ns = -5;
-    r.info = "tab\there, \u{7f}, \"q\"".into();
     let mut frame = WsFrame {
         text: Some("line\nbreak \u{0}".into()),
         close_code: Some(1000),
