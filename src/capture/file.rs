@@ -18,7 +18,7 @@
 mod pcapng;
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use pcap_file::PcapError;
@@ -26,8 +26,8 @@ use pcap_file::pcap::PcapParser;
 
 use super::{CaptureError, Frame, LinkType};
 
-/// How many bytes one read asks for.
-const READ_CHUNK: usize = 64 * 1024;
+/// How many bytes one read asks for (at least).
+const READ_CHUNK: usize = 256 * 1024;
 /// A record or block longer than this is taken as damage (Wireshark's own limit for packets is
 /// 256 KiB; pcapng blocks may carry a little more, so we allow generous room).
 const MAX_RECORD: usize = 64 * 1024 * 1024;
@@ -52,7 +52,10 @@ enum Format {
 /// Reads a capture file frame by frame. After an error it yields nothing more.
 pub struct FileReader {
     source: Box<dyn Read + Send>,
+    /// `buf[..filled]` are the bytes read; the rest is room for the next read (kept, so that
+    /// a refill does not zero it again).
     buf: Vec<u8>,
+    filled: usize,
     /// Parse position in `buf`.
     pos: usize,
     /// File offset of `buf[0]`.
@@ -82,7 +85,7 @@ impl FileReader {
         };
         let file = File::open(path).map_err(open_err)?;
         let total = file.metadata().map_err(open_err)?.len();
-        let mut reader = Self::from_reader(BufReader::with_capacity(READ_CHUNK, file))?;
+        let mut reader = Self::from_reader(file)?;
         reader.total_bytes = Some(total);
         Ok(reader)
     }
@@ -99,7 +102,8 @@ impl FileReader {
     pub fn from_reader(source: impl Read + Send + 'static) -> Result<FileReader, CaptureError> {
         let mut reader = FileReader {
             source: Box::new(source),
-            buf: Vec::with_capacity(READ_CHUNK),
+            buf: Vec::new(),
+            filled: 0,
             pos: 0,
             buf_offset: 0,
             eof: false,
@@ -108,22 +112,22 @@ impl FileReader {
             packets: 0,
             total_bytes: None,
         };
-        while reader.buf.len() < 24 && !reader.eof {
+        while reader.filled < 24 && !reader.eof {
             reader.refill()?;
         }
         let first = reader
-            .buf
+            .data()
             .get(..4)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
         let Some(first) = first else {
             return Err(CaptureError::NotACapture {
-                magic: reader.buf.clone(),
+                magic: reader.data().to_vec(),
             });
         };
         if magic::PCAP_US.contains(&first) || magic::PCAP_NS.contains(&first) {
-            let (rest, parser) = PcapParser::new(&reader.buf).map_err(|e| match e {
+            let (rest, parser) = PcapParser::new(reader.data()).map_err(|e| match e {
                 PcapError::IncompleteBuffer => CaptureError::Truncated {
-                    offset: reader.buf.len() as u64,
+                    offset: reader.filled as u64,
                     packets: 0,
                     detail: "the pcap file header needs 24 bytes".into(),
                 },
@@ -134,7 +138,7 @@ impl FileReader {
                 },
             })?;
             let header = parser.header();
-            reader.pos = reader.buf.len() - rest.len();
+            reader.pos = reader.filled - rest.len();
             // The upper bits of the link type field may carry FCS information (pcap spec §8).
             let link = LinkType::from_linktype(u32::from(header.datalink) & 0x0FFF_FFFF);
             reader.format = Format::Pcap {
@@ -145,7 +149,7 @@ impl FileReader {
             };
         } else if first != magic::PCAPNG_SHB {
             return Err(CaptureError::NotACapture {
-                magic: reader.buf.iter().take(8).copied().collect(),
+                magic: reader.data().iter().take(8).copied().collect(),
             });
         }
         Ok(reader)
@@ -166,21 +170,31 @@ impl FileReader {
         self.packets
     }
 
+    /// The bytes read and not yet dropped.
+    fn data(&self) -> &[u8] {
+        self.buf.get(..self.filled).unwrap_or_default()
+    }
+
     /// Moves unparsed bytes to the front and reads one more chunk.
     fn refill(&mut self) -> Result<(), CaptureError> {
         if self.pos > 0 {
-            self.buf.drain(..self.pos);
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
             self.buf_offset += self.pos as u64;
             self.pos = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
+        let old = self.filled;
+        if self.buf.len() < old + READ_CHUNK {
+            self.buf.resize(old + READ_CHUNK, 0);
+        }
         let n = loop {
-            match self.source.read(&mut self.buf[old..]) {
+            match self
+                .source
+                .read(self.buf.get_mut(old..).unwrap_or_default())
+            {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(source) => {
-                    self.buf.truncate(old);
                     return Err(CaptureError::Read {
                         offset: self.buf_offset + old as u64,
                         source,
@@ -188,7 +202,7 @@ impl FileReader {
                 }
             }
         };
-        self.buf.truncate(old + n);
+        self.filled = old + n;
         if n == 0 {
             self.eof = true;
         }
@@ -210,7 +224,7 @@ impl FileReader {
     /// The next frame, `Ok(None)` at a clean end of file.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
         loop {
-            if self.pos == self.buf.len() {
+            if self.pos == self.filled {
                 if self.eof {
                     return Ok(None);
                 }
@@ -223,13 +237,19 @@ impl FileReader {
                     link,
                     big_endian,
                     nanos,
-                } => pcap_step(parser, *link, *big_endian, *nanos, &self.buf[self.pos..]),
-                Format::PcapNg(section) => section.step(&self.buf[self.pos..]),
+                } => pcap_step(
+                    parser,
+                    *link,
+                    *big_endian,
+                    *nanos,
+                    &self.buf[self.pos..self.filled],
+                ),
+                Format::PcapNg(section) => section.step(&self.buf[self.pos..self.filled]),
             };
             match step {
                 Step::NeedMore(what) => {
                     if self.eof {
-                        let have = self.buf.len() - self.pos;
+                        let have = self.filled - self.pos;
                         return Err(CaptureError::Truncated {
                             offset: self.offset(),
                             packets: self.packets,

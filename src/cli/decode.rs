@@ -51,7 +51,7 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let reader =
         FileReader::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
     // Neither output shows payload bytes or whole messages: do not copy them.
     let mut engine = Engine::without_payloads();
     let mut totals: BTreeMap<u32, ConnTotals> = BTreeMap::new();
