@@ -305,7 +305,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn without_payloads_only_drops_raw_payloads_and_messages() {
+    fn without_payloads_only_drops_payloads_and_messages() {
         use crate::app_proto::AppEvent;
         let files = corpus_captures();
         if files.is_empty() {
@@ -328,6 +328,7 @@ pub(crate) mod tests {
                     .map(|e| match e {
                         AppEvent::WsFrame(mut f) => {
                             f.raw_payload.clear();
+                            f.payload.clear();
                             frames += 1;
                             AppEvent::WsFrame(f)
                         }

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use crate::flow::Direction;
 
 use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
+use super::frame::FrameHeader;
 use super::{PAYLOAD_KEEP, WsFrame, WsMessage, opcode};
 
 /// Largest control-frame payload (RFC 6455 §5.5).
@@ -60,10 +61,13 @@ impl Assembler {
     /// Check a frame whose whole payload arrived (`payload`: unmasked, at most the cap;
     /// `complete`: nothing was cut off), fill in its text, close code and issues, and return
     /// the message it completes, if any.
+    ///
+    /// Without payloads (see `AppTracker::without_payloads`), a text frame's valid payload is
+    /// moved into its `text` (not copied): `payload` is then left empty.
     pub fn on_frame(
         &mut self,
         frame: &mut WsFrame,
-        payload: &[u8],
+        payload: &mut Vec<u8>,
         complete: bool,
     ) -> Option<WsMessage> {
         self.sender_checks(frame);
@@ -108,6 +112,23 @@ impl Assembler {
                 None
             }
         }
+    }
+
+    /// Whether the payload of the frame with header `h` (the next frame) is needed at all:
+    /// without payloads, an uncompressed binary message's bytes are never looked at.
+    pub fn needs_payload(&self, h: &FrameHeader) -> bool {
+        if !self.drop_payloads {
+            return true;
+        }
+        let plain_binary = match h.opcode {
+            opcode::BINARY => h.rsv & RSV1 == 0 || self.deflate.is_none(),
+            opcode::CONTINUATION => self
+                .open
+                .as_ref()
+                .is_some_and(|m| m.opcode == opcode::BINARY && !m.compressed),
+            _ => false,
+        };
+        !plain_binary
     }
 
     fn sender_checks(&self, frame: &mut WsFrame) {
@@ -166,7 +187,7 @@ impl Assembler {
     fn continuation(
         &mut self,
         frame: &mut WsFrame,
-        payload: &[u8],
+        payload: &mut Vec<u8>,
         complete: bool,
     ) -> Option<WsMessage> {
         let Some(msg) = self.open.as_mut() else {
@@ -181,17 +202,27 @@ impl Assembler {
                 msg.packets.push(*p);
             }
         }
+        // Without payloads, valid text moves from the payload into the frame's text.
+        let moved_text =
+            self.drop_payloads && !msg.compressed && msg.opcode == opcode::TEXT && complete;
+        if moved_text {
+            match String::from_utf8(std::mem::take(payload)) {
+                Ok(text) => frame.text = Some(text),
+                Err(e) => *payload = e.into_bytes(),
+            }
+        }
         // This fragment's own contribution, inflated when the message is compressed.
         let (own, own_complete) = if msg.compressed {
             let (inflated, ok) = self.inflate(frame, payload, complete);
             (Cow::Owned(inflated), ok)
+        } else if let Some(text) = frame.text.as_ref().filter(|_| moved_text) {
+            (Cow::Borrowed(text.as_bytes()), complete)
         } else {
-            (Cow::Borrowed(payload), complete)
+            (Cow::Borrowed(payload.as_slice()), complete)
         };
         let msg = self.open.as_mut()?;
-        if msg.opcode == opcode::TEXT && own_complete {
-            frame.text = std::str::from_utf8(&own).ok().map(str::to_owned);
-        }
+        let own_text = (!moved_text && msg.opcode == opcode::TEXT && own_complete)
+            .then(|| std::str::from_utf8(&own).ok().map(str::to_owned));
         let room = MAX_INFLATED.saturating_sub(msg.data.len());
         msg.truncated |= !own_complete || own.len() > room;
         // Without payloads, a one-frame message needs no body: its text check is the frame's.
@@ -204,6 +235,9 @@ impl Assembler {
         } else {
             frame.payload_len
         };
+        if let Some(text) = own_text {
+            frame.text = text;
+        }
         if !frame.fin {
             return None;
         }

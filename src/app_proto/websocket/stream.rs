@@ -18,6 +18,8 @@ struct Partial {
     offset: u64,
     /// Payload bytes seen so far.
     seen: u64,
+    /// Whether the payload is kept at all (see [`Assembler::needs_payload`]).
+    keep: bool,
     /// First payload bytes as sent, at most [`PAYLOAD_KEEP`].
     raw: Vec<u8>,
     /// Unmasked payload, at most [`MAX_INFLATED`].
@@ -30,7 +32,7 @@ pub(crate) struct WsStream {
     direction: Direction,
     assembler: Assembler,
     partial: Option<Partial>,
-    /// Keep no `raw_payload` (see `AppTracker::without_payloads`).
+    /// Keep no `raw_payload` and no `payload` (see `AppTracker::without_payloads`).
     drop_payloads: bool,
 }
 
@@ -55,6 +57,7 @@ impl WsStream {
                     header,
                     offset: input.base,
                     seen: 0,
+                    keep: self.assembler.needs_payload(&header),
                     raw: Vec::new(),
                     data: Vec::new(),
                 });
@@ -74,7 +77,11 @@ impl WsStream {
                 };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
-                let data_room = MAX_INFLATED.saturating_sub(p.data.len());
+                let data_room = if p.keep {
+                    MAX_INFLATED.saturating_sub(p.data.len())
+                } else {
+                    0
+                };
                 let start = p.data.len();
                 p.data
                     .extend_from_slice(bytes.get(..take.min(data_room)).unwrap_or_default());
@@ -97,7 +104,11 @@ impl WsStream {
     fn finish(&mut self, p: Partial, input: &DirInput, out: &mut Vec<AppEvent>) {
         let h = p.header;
         let end = p.offset + u64::from(h.header_len) + h.payload_len;
-        let complete = p.data.len() as u64 == h.payload_len;
+        let complete = if p.keep {
+            p.data.len() as u64 == h.payload_len
+        } else {
+            h.payload_len <= MAX_INFLATED as u64
+        };
         let mut frame = WsFrame {
             direction: self.direction,
             fin: h.fin,
@@ -125,9 +136,11 @@ impl WsStream {
         }
         // The assembler reads the whole kept payload; the frame keeps its first PAYLOAD_KEEP
         // bytes, which (the usual case) is all of it: then it is moved, not copied.
-        let message = self.assembler.on_frame(&mut frame, &p.data, complete);
         let mut data = p.data;
-        if data.len() > PAYLOAD_KEEP {
+        let message = self.assembler.on_frame(&mut frame, &mut data, complete);
+        if self.drop_payloads {
+            data = Vec::new();
+        } else if data.len() > PAYLOAD_KEEP {
             data = data.get(..PAYLOAD_KEEP).unwrap_or_default().to_vec();
         }
         frame.payload = data;
