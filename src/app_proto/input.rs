@@ -1,5 +1,7 @@
 //! One direction's unconsumed stream bytes and which packet carried each of them.
 
+use std::borrow::Cow;
+
 use crate::flow::StreamChunk;
 
 /// Consumed bytes are moved out of the buffer once there are this many (and they are at least
@@ -26,7 +28,19 @@ impl DirInput {
     /// Append a chunk. Bytes already seen (an overlap) are skipped. Returns the number of bytes
     /// missing between what we had and this chunk (0 when contiguous).
     pub fn push(&mut self, chunk: &StreamChunk) -> u64 {
-        let chunk_end = chunk.offset + chunk.data.len() as u64;
+        self.push_parts(chunk, Cow::Borrowed(&chunk.data))
+    }
+
+    /// As [`DirInput::push`], but when nothing is held the chunk's bytes become the buffer
+    /// (moved, not copied); `chunk.data` is left empty.
+    pub fn push_taking(&mut self, chunk: &mut StreamChunk) -> u64 {
+        let data = std::mem::take(&mut chunk.data);
+        self.push_parts(chunk, Cow::Owned(data))
+    }
+
+    /// `push` with the chunk's bytes given apart (`chunk.data` is not read).
+    fn push_parts(&mut self, chunk: &StreamChunk, data: Cow<'_, [u8]>) -> u64 {
+        let chunk_end = chunk.offset + data.len() as u64;
         let mut missing = 0;
         let from = match self.end {
             None => {
@@ -43,16 +57,21 @@ impl DirInput {
             return missing;
         }
         let skip = usize::try_from(from - chunk.offset).unwrap_or(usize::MAX);
-        let Some(new) = chunk.data.get(skip..) else {
+        if skip > data.len() {
             return missing;
-        };
+        }
         if missing > 0 {
             // What we held can never be completed: start over at the chunk.
             self.clear();
             self.carriers.clear();
             self.base = from;
         }
-        self.buf.extend_from_slice(new);
+        match data {
+            Cow::Owned(owned) if skip == 0 && self.buf.is_empty() => self.buf = owned,
+            data => self
+                .buf
+                .extend_from_slice(data.get(skip..).unwrap_or_default()),
+        }
         for (i, &(start, packet)) in chunk.carriers.iter().enumerate() {
             let next = chunk.carriers.get(i + 1).map_or(chunk_end, |c| c.0);
             if next <= from {

@@ -59,6 +59,29 @@ impl AppTracker {
         out
     }
 
+    /// As [`AppTracker::on_chunk`], but the chunk's bytes may be taken (its `data` is then
+    /// left empty) instead of copied, and the events are appended to `out`.
+    pub fn on_chunk_taking(
+        &mut self,
+        stream: u32,
+        chunk: &mut StreamChunk,
+        packet: u64,
+        out: &mut Vec<AppEvent>,
+    ) {
+        let drop_payloads = self.drop_payloads;
+        let conn = self
+            .conns
+            .entry(stream)
+            .or_insert_with(|| Conn::new(drop_payloads));
+        let dir = chunk.direction;
+        let hole = conn.side(dir).input.hole_before(chunk.offset);
+        if hole > 0 {
+            conn.gap(dir, chunk.offset - hole, hole, packet, out);
+        }
+        conn.side(dir).input.push_taking(chunk);
+        conn.drive(dir, packet, out);
+    }
+
     /// Bytes that will never arrive: parsers resync or give up on the direction.
     pub fn on_gap(&mut self, stream: u32, gap: &Gap, packet: u64) -> Vec<AppEvent> {
         let mut out = Vec::new();
@@ -206,8 +229,10 @@ impl Conn {
 
     /// Parse what direction `dir` holds, and the other direction when an answer released it.
     fn drive(&mut self, dir: Direction, packet: u64, out: &mut Vec<AppEvent>) {
-        let mut todo = vec![dir];
-        while let Some(dir) = todo.pop() {
+        // A stack of directions to drive (no allocation unless an answer releases the other).
+        let mut todo: Vec<Direction> = Vec::new();
+        let mut first = Some(dir);
+        while let Some(dir) = first.take().or_else(|| todo.pop()) {
             loop {
                 let method = self.pending.front().and_then(|p| p.method.clone());
                 let side = self.side(dir);
