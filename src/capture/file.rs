@@ -65,6 +65,8 @@ pub struct FileReader {
     format: Format,
     packets: u64,
     total_bytes: Option<u64>,
+    /// A buffer given back with [`FileReader::recycle`], for the next frame's bytes.
+    spare: Vec<u8>,
 }
 
 impl std::fmt::Debug for FileReader {
@@ -111,6 +113,7 @@ impl FileReader {
             format: Format::PcapNg(pcapng::Section::default()),
             packets: 0,
             total_bytes: None,
+            spare: Vec::new(),
         };
         while reader.filled < 24 && !reader.eof {
             reader.refill()?;
@@ -173,6 +176,15 @@ impl FileReader {
     /// The bytes read and not yet dropped.
     fn data(&self) -> &[u8] {
         self.buf.get(..self.filled).unwrap_or_default()
+    }
+
+    /// Give back a frame's `data` once it is no longer needed: the next frame's bytes are copied
+    /// into it instead of a new allocation.
+    pub fn recycle(&mut self, mut data: Vec<u8>) {
+        if data.capacity() > self.spare.capacity() {
+            data.clear();
+            self.spare = data;
+        }
     }
 
     /// Moves unparsed bytes to the front and reads one more chunk.
@@ -259,7 +271,11 @@ impl FileReader {
                     self.refill()?;
                 }
                 Step::Skip(n) => self.pos += n,
-                Step::Frame(n, mut frame) => {
+                Step::Frame(n, mut frame, bytes) => {
+                    let mut data = std::mem::take(&mut self.spare);
+                    data.clear();
+                    data.extend_from_slice(bytes);
+                    frame.data = data;
                     self.pos += n;
                     self.packets += 1;
                     frame.number = self.packets;
@@ -272,13 +288,14 @@ impl FileReader {
 }
 
 /// What one parse step at the current position found.
-enum Step {
+enum Step<'a> {
     /// Not enough bytes buffered; the text says what was being read.
     NeedMore(String),
     /// A block that carries no packet, this many bytes long.
     Skip(usize),
-    /// A packet record this many bytes long (its `number` is filled in by the reader).
-    Frame(usize, Frame),
+    /// A packet record this many bytes long (its `number` is filled in by the reader), and its
+    /// captured bytes (the reader copies them into `Frame::data`).
+    Frame(usize, Frame, &'a [u8]),
     /// The bytes here cannot be a valid record.
     Damaged(String),
 }
@@ -292,13 +309,13 @@ fn read_u32(bytes: &[u8], at: usize, big_endian: bool) -> Option<u32> {
     })
 }
 
-fn pcap_step(
+fn pcap_step<'a>(
     parser: &PcapParser,
     link: LinkType,
     big_endian: bool,
     nanos: bool,
-    src: &[u8],
-) -> Step {
+    src: &'a [u8],
+) -> Step<'a> {
     // pcap record header: ts_sec, ts_frac, incl_len, orig_len (pcap spec §5).
     let Some(incl_len) = read_u32(src, 8, big_endian) else {
         return Step::NeedMore("a pcap record header needs 16 bytes".into());
@@ -319,9 +336,11 @@ fn pcap_step(
                 orig_len: raw.orig_len,
                 link,
                 interface: 0,
-                data: raw.data.into_owned(),
+                data: Vec::new(),
             };
-            Step::Frame(src.len() - rest.len(), frame)
+            // The record's bytes follow its 16-byte header (what `raw.data` borrows).
+            let data = src.get(16..16 + raw.data.len()).unwrap_or_default();
+            Step::Frame(src.len() - rest.len(), frame, data)
         }
         Err(PcapError::IncompleteBuffer) => {
             Step::NeedMore(format!("a packet record needs {} bytes", 16 + incl_len))

@@ -48,7 +48,7 @@ struct ConnTotals {
 }
 
 pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
-    let reader =
+    let mut reader =
         FileReader::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
@@ -56,7 +56,7 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut engine = Engine::without_payloads();
     let mut totals: BTreeMap<u32, ConnTotals> = BTreeMap::new();
     let mut failure = None;
-    for item in reader {
+    while let Some(item) = reader.next() {
         let frame = match item {
             Ok(f) => f,
             Err(e) => {
@@ -74,15 +74,16 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         if args.summary {
             count(&mut totals, &record);
         }
-        if args.quiet {
-            continue;
-        }
-        if let Err(e) = write_record(&mut out, &record, args.format) {
+        if !args.quiet
+            && let Err(e) = write_record(&mut out, &record, args.format)
+        {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(ExitCode::SUCCESS);
             }
             return Err(e.into());
         }
+        // The frame's buffer holds the next frame's bytes.
+        reader.recycle(record.packet.data);
     }
     if args.summary {
         write_summary(&mut out, engine.connections(), &totals)?;

@@ -94,7 +94,7 @@ impl Body<'_> {
 
 impl Section {
     /// Parses the block at the start of `src`.
-    pub(super) fn step(&mut self, src: &[u8]) -> Step {
+    pub(super) fn step<'a>(&mut self, src: &'a [u8]) -> Step<'a> {
         let Some(kind) = read_u32(src, 0, self.big_endian) else {
             return Step::NeedMore("a pcapng block header needs 12 bytes".into());
         };
@@ -157,22 +157,25 @@ impl Section {
             // Private Enterprise Number as the bytes; we do too, so frame numbers agree.
             block::CUSTOM | block::CUSTOM_NO_COPY => {
                 let data = body.bytes.get(4..).unwrap_or_default();
-                Ok(Frame {
-                    number: 0,
-                    ts_ns: self.last_ts_ns,
-                    orig_len: data.len() as u32,
-                    link: LinkType::PCAPNG_CUSTOM_BLOCK,
-                    interface: 0,
-                    data: data.to_vec(),
-                })
+                Ok((
+                    Frame {
+                        number: 0,
+                        ts_ns: self.last_ts_ns,
+                        orig_len: data.len() as u32,
+                        link: LinkType::PCAPNG_CUSTOM_BLOCK,
+                        interface: 0,
+                        data: Vec::new(),
+                    },
+                    data,
+                ))
             }
             // Name resolution, statistics, journal, custom and unknown blocks carry no packet.
             _ => return Step::Skip(len_usize),
         };
         match frame {
-            Ok(frame) => {
+            Ok((frame, data)) => {
                 self.last_ts_ns = frame.ts_ns;
-                Step::Frame(len_usize, frame)
+                Step::Frame(len_usize, frame, data)
             }
             Err(detail) => Step::Damaged(detail),
         }
@@ -188,13 +191,13 @@ impl Section {
     }
 
     /// A packet with explicit interface, timestamp and lengths at `at` (EPB layout).
-    fn packet_at(
+    fn packet_at<'a>(
         &self,
-        body: &Body,
+        body: &Body<'a>,
         interface: u32,
         at: usize,
         kind: &str,
-    ) -> Result<Frame, String> {
+    ) -> Result<(Frame, &'a [u8]), String> {
         let short = || format!("{kind} is too short for its header");
         let ts = body.u64_hi_lo(at).ok_or_else(short)?;
         let caplen = body.u32(at + 8).ok_or_else(short)?;
@@ -210,29 +213,32 @@ impl Section {
                 )
             })?;
         let iface = self.interface(interface)?;
-        Ok(Frame {
-            number: 0,
-            ts_ns: iface.ts_ns(ts),
-            orig_len,
-            link: iface.link,
-            interface,
-            data: data.to_vec(),
-        })
+        Ok((
+            Frame {
+                number: 0,
+                ts_ns: iface.ts_ns(ts),
+                orig_len,
+                link: iface.link,
+                interface,
+                data: Vec::new(),
+            },
+            data,
+        ))
     }
 
-    fn epb(&self, body: &Body) -> Result<Frame, String> {
+    fn epb<'a>(&self, body: &Body<'a>) -> Result<(Frame, &'a [u8]), String> {
         let interface = body.u32(0).ok_or("an enhanced packet block is too short")?;
         self.packet_at(body, interface, 4, "an enhanced packet block")
     }
 
-    fn obsolete_pb(&self, body: &Body) -> Result<Frame, String> {
+    fn obsolete_pb<'a>(&self, body: &Body<'a>) -> Result<(Frame, &'a [u8]), String> {
         let interface = body.u16(0).ok_or("a packet block is too short")?;
         self.packet_at(body, u32::from(interface), 4, "a packet block")
     }
 
     /// Simple packet block: interface 0, no timestamp (we repeat the previous packet's); captured length is the smaller of the
     /// original length and the interface's snap length (pcapng §4.4).
-    fn spb(&self, body: &Body) -> Result<Frame, String> {
+    fn spb<'a>(&self, body: &Body<'a>) -> Result<(Frame, &'a [u8]), String> {
         let orig_len = body.u32(0).ok_or("a simple packet block is too short")?;
         let iface = self.interface(0)?;
         let mut caplen = orig_len as usize;
@@ -241,14 +247,17 @@ impl Section {
         }
         let avail = body.bytes.get(4..).unwrap_or_default();
         let data = avail.get(..caplen.min(avail.len())).unwrap_or_default();
-        Ok(Frame {
-            number: 0,
-            ts_ns: self.last_ts_ns,
-            orig_len,
-            link: iface.link,
-            interface: 0,
-            data: data.to_vec(),
-        })
+        Ok((
+            Frame {
+                number: 0,
+                ts_ns: self.last_ts_ns,
+                orig_len,
+                link: iface.link,
+                interface: 0,
+                data: Vec::new(),
+            },
+            data,
+        ))
     }
 }
 
