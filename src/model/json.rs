@@ -114,17 +114,51 @@ fn serde_array<W: Write, T: Serialize>(
     out.write_all(b"]")
 }
 
+/// The `flag_names` array of a flags value, made once for each of the 512 combinations of
+/// the named bits (the bits above have no name).
+fn flag_names_json(flags: u16) -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..512u16)
+            .map(|f| {
+                let mut v = Vec::new();
+                let _ = str_array(&mut v, flags::names_iter(f));
+                v
+            })
+            .collect()
+    });
+    table
+        .get(usize::from(flags & 0x1FF))
+        .map_or(b"[]", Vec::as_slice)
+}
+
 fn ip_addr<W: Write>(out: &mut W, addr: IpAddr) -> io::Result<()> {
     match addr {
         IpAddr::V4(v4) => {
-            out.write_all(b"\"")?;
+            // `"255.255.255.255"` at most: built here, written at once.
+            let mut buf = [0u8; 17];
+            let mut len = 0;
+            let mut put = |b: u8| {
+                if let Some(slot) = buf.get_mut(len) {
+                    *slot = b;
+                }
+                len += 1;
+            };
+            put(b'"');
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.write_all(b".")?;
+                    put(b'.');
                 }
-                write_u64(out, u64::from(octet))?;
+                if octet >= 100 {
+                    put(b'0' + octet / 100);
+                }
+                if octet >= 10 {
+                    put(b'0' + octet / 10 % 10);
+                }
+                put(b'0' + octet % 10);
             }
-            out.write_all(b"\"")
+            put(b'"');
+            out.write_all(buf.get(..len).unwrap_or_default())
         }
         IpAddr::V6(v6) => write!(out, "\"{v6}\""),
     }
@@ -138,13 +172,6 @@ fn ip<W: Write>(out: &mut W, ip: &IpSummary) -> io::Result<()> {
     ip_addr(out, ip.dst)?;
     num(out, b",\"ttl\":", u64::from(ip.ttl))?;
     out.write_all(b"}")
-}
-
-fn direction_name(d: Direction) -> &'static str {
-    match d {
-        Direction::ClientToServer => "ClientToServer",
-        Direction::ServerToClient => "ServerToClient",
-    }
 }
 
 fn tcp<W: Write>(
@@ -162,7 +189,7 @@ fn tcp<W: Write>(
     opt_u64(out, seg.map(|s| u64::from(s.rel_ack)))?;
     num(out, b",\"flags\":", u64::from(t.flags))?;
     out.write_all(b",\"flag_names\":")?;
-    str_array(out, flags::names_iter(t.flags))?;
+    out.write_all(flag_names_json(t.flags))?;
     num(out, b",\"window\":", u64::from(t.window))?;
     out.write_all(b",\"window_scaled\":")?;
     opt_u64(out, seg.map(|s| s.window_scaled))?;
@@ -170,7 +197,11 @@ fn tcp<W: Write>(
     out.write_all(b",\"stream\":")?;
     opt_u64(out, seg.map(|s| u64::from(s.stream)))?;
     out.write_all(b",\"direction\":")?;
-    opt_str(out, seg.map(|s| direction_name(s.direction)))?;
+    out.write_all(match seg.map(|s| s.direction) {
+        Some(Direction::ClientToServer) => b"\"ClientToServer\"",
+        Some(Direction::ServerToClient) => b"\"ServerToClient\"",
+        None => b"null",
+    })?;
     out.write_all(b",\"analysis\":")?;
     str_array(
         out,

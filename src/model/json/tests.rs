@@ -241,3 +241,17 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     assert_eq!(ours, reference);
     assert_eq!(flags::names(0x1ff).len(), 9);
 }
+
+#[test]
+fn ipv4_addresses_and_flag_names_write_as_serde_does() {
+    for a in [0u8, 1, 9, 10, 99, 100, 199, 200, 255] {
+        let addr = std::net::IpAddr::from([a, 255 - a, a / 2, 7]);
+        let mut ours = Vec::new();
+        super::ip_addr(&mut ours, addr).unwrap();
+        assert_eq!(ours, serde_json::to_vec(&addr).unwrap(), "{addr}");
+    }
+    for f in 0..=0xFFFu16 {
+        let reference = serde_json::to_vec(&flags::names(f)).unwrap();
+        assert_eq!(super::flag_names_json(f), reference.as_slice(), "{f:#x}");
+    }
+}
