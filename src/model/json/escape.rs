@@ -130,7 +130,7 @@ pub fn write_u64<W: Write + ?Sized>(out: &mut W, mut n: u64) -> io::Result<()> {
 }
 
 /// The last `N` bytes of `buf`.
-#[inline(always)]
+#[inline]
 fn tail<W: Write + ?Sized, const N: usize>(out: &mut W, buf: &[u8; 20]) -> io::Result<()> {
     out.write_all(&buf[20 - N..])
 }
