@@ -202,6 +202,58 @@ impl Background {
         })
     }
 
+    /// Run live frames from `frames` through a new [`Engine`] on a thread named `name`. A batch
+    /// goes out as soon as the capture goes quiet for a moment, so the last ACK of a handshake
+    /// does not wait for the next packet. Ends when the capture's sender is dropped.
+    pub fn spawn_live(
+        name: &str,
+        frames: std::sync::mpsc::Receiver<Frame>,
+    ) -> std::io::Result<Self> {
+        use std::sync::atomic::Ordering;
+        use std::sync::mpsc::RecvTimeoutError;
+        const QUIET: std::time::Duration = std::time::Duration::from_millis(15);
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = cancel.clone();
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let mut engine = Engine::new();
+                let mut batch = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let ended = match frames.recv_timeout(QUIET) {
+                        Ok(frame) => {
+                            let out = engine.process(frame);
+                            let conn = engine.connection(&out).cloned();
+                            batch.push((out, conn));
+                            if batch.len() < BATCH_PACKETS {
+                                continue;
+                            }
+                            false
+                        }
+                        Err(RecvTimeoutError::Timeout) => false,
+                        Err(RecvTimeoutError::Disconnected) => true,
+                    };
+                    if !batch.is_empty()
+                        && tx
+                            .send(Update::Packets(std::mem::take(&mut batch)))
+                            .is_err()
+                    {
+                        return;
+                    }
+                    if ended {
+                        let _ = tx.send(Update::Finished);
+                        return;
+                    }
+                }
+            })?;
+        Ok(Self {
+            updates: rx,
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
     /// Updates that are ready now, without waiting.
     pub fn try_iter(&self) -> std::sync::mpsc::TryIter<'_, Update> {
         self.updates.try_iter()

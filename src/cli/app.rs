@@ -10,35 +10,79 @@ pub struct OpenArgs {
     pub file: CapturePath,
 }
 
-/// The capture shown when live capture is not possible (see `assets/captures/README.md`).
+/// The capture shown when live capture is not possible: a chat session recorded on loopback by
+/// `osiscope record --scenario chat` (see `captures/README.md`), embedded so it works from any
+/// directory.
 #[cfg(feature = "gui")]
-const BUNDLED: &[u8] = include_bytes!("../../assets/captures/ws_echo.pcap");
+const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
+
+#[derive(Debug, clap::Args)]
+pub struct DefaultArgs {
+    /// Where the bundled echo server listens in live mode (a taken port falls back to a free one).
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub listen: std::net::SocketAddr,
+    /// Open the bundled capture instead of starting live capture.
+    #[arg(long)]
+    pub no_live: bool,
+}
 
 #[cfg(feature = "gui")]
-pub fn run_default() -> anyhow::Result<ExitCode> {
+pub fn run_default(args: &DefaultArgs) -> anyhow::Result<ExitCode> {
     use osiscope::capture::FileReader;
+    use osiscope::ui::live_session::LiveSession;
     use osiscope::ui::{AppOptions, Banner, Start};
 
-    // Live mode (echo server + loopback capture) starts here once the live session API exists;
-    // until then the app opens the bundled capture and says so calmly.
-    let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
-    let model = osiscope::pipeline::process_all(reader);
-    let binary = std::env::current_exe()
-        .map_or_else(|_| "osiscope".to_string(), |p| p.display().to_string());
-    let banner = Banner::notice(
-        "Showing a bundled capture: a browser opening a WebSocket to an echo server. Open your own \
-         file with Open… or drop it on the window. Live capture on loopback needs permission to \
-         capture packets; grant it once with:",
-        Some(format!(
-            "sudo setcap cap_net_raw,cap_net_admin=eip {binary}"
-        )),
-    );
-    let options = AppOptions {
-        banner: Some(banner),
-        ..AppOptions::new(Start::Model {
-            model,
-            title: "bundled: WebSocket echo".into(),
-        })
+    let live = if args.no_live {
+        None
+    } else {
+        Some(LiveSession::start(args.listen))
+    };
+    let options = match live {
+        Some(Ok(session)) => {
+            let addr = session
+                .server_addr()
+                .map_or_else(String::new, |a| a.to_string());
+            AppOptions {
+                banner: Some(Banner::notice(
+                    format!(
+                        "Live: osiscope's echo server listens on ws://{addr}/ and every packet to or \
+                         from it on loopback is captured. Press Connect, then Send text, Ping, \
+                         Close, or pick a scenario; tick \"step mode\" to walk through it packet \
+                         by packet."
+                    ),
+                    None,
+                )),
+                live: Some(Box::new(session)),
+                ..AppOptions::new(Start::Model {
+                    model: osiscope::model::Model::new(),
+                    title: format!("live: {addr}"),
+                })
+            }
+        }
+        failed => {
+            let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
+            let model = osiscope::pipeline::process_all(reader);
+            let (why, fix) = match failed {
+                Some(Err(e)) => (format!("Live capture could not start: {e}."), e.fix()),
+                _ => (String::new(), None),
+            };
+            let banner = Banner::notice(
+                format!(
+                    "{why} Showing a bundled capture instead: a chat with osiscope's echo server, \
+                     recorded on loopback. Open your own file with Open… or drop it on the window."
+                )
+                .trim_start()
+                .to_string(),
+                fix,
+            );
+            AppOptions {
+                banner: Some(banner),
+                ..AppOptions::new(Start::Model {
+                    model,
+                    title: "bundled: chat.pcapng".into(),
+                })
+            }
+        }
     };
     osiscope::ui::run(options)?;
     Ok(ExitCode::SUCCESS)
@@ -53,7 +97,7 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[cfg(not(feature = "gui"))]
-pub fn run_default() -> anyhow::Result<ExitCode> {
+pub fn run_default(_: &DefaultArgs) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this osiscope was built without the app (cargo feature `gui`); try `osiscope decode FILE`"
     )

@@ -62,6 +62,8 @@ pub struct App {
     pub(crate) banner: Option<Banner>,
     pub(crate) loader: Option<Loader>,
     pub(crate) live: Option<Box<dyn LiveControls>>,
+    /// What "Send text" sends in live mode.
+    pub(crate) live_text: String,
     /// The step the view was last synced to.
     synced_step: Option<usize>,
     applied_settings: Option<Settings>,
@@ -87,6 +89,7 @@ impl App {
             banner: options.banner,
             loader: None,
             live: options.live,
+            live_text: "hello, class!".into(),
             synced_step: None,
             applied_settings: None,
             fullscreen: false,
@@ -309,6 +312,24 @@ impl App {
         });
     }
 
+    /// Take in what the live capture brought. In live mode the app polls a few times a second
+    /// (the capture thread cannot wake the UI); without live mode nothing happens here.
+    fn drain_live(&mut self, ctx: &egui::Context) -> bool {
+        let Some(live) = self.live.as_mut() else {
+            return false;
+        };
+        let arrived = live.drain(&mut self.model);
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        if self.settings.step_mode {
+            // Step mode: new packets queue; the presenter advances with Step.
+            self.playback.playing = false;
+        } else if arrived > 0 && !self.playback.playing {
+            // Follow the capture: animate each new step as it arrives.
+            self.playback.playing = true;
+        }
+        arrived > 0
+    }
+
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -319,6 +340,7 @@ impl App {
         let mut actions = Vec::new();
         Self::shortcuts(&ctx, &mut actions);
         let loading = self.drain_loader();
+        let live = self.drain_live(&ctx);
         let now = self.clock.now_secs(&ctx);
         let moving = self.playback.tick(now, self.model.steps.len());
         self.sync_view();
@@ -374,7 +396,7 @@ impl App {
             self.apply(action, &ctx);
         }
         let hover_changed = self.view.swap_hover();
-        if moving || loading || hover_changed || self.playback.current != self.synced_step {
+        if moving || loading || live || hover_changed || self.playback.current != self.synced_step {
             ctx.request_repaint();
         }
     }

@@ -34,11 +34,8 @@ pub trait LiveControls {
     fn status(&self) -> LiveStatus;
     /// The scenario names the demo client offers, in display order.
     fn scenarios(&self) -> Vec<String>;
-    /// New packets since the last call (the live pipeline's output), in capture order.
-    fn drain(&mut self, max: usize) -> Vec<crate::model::PacketRecord> {
-        let _ = max;
-        Vec::new()
-    }
+    /// Take the packets captured since the last call into `model`. Returns how many arrived.
+    fn drain(&mut self, model: &mut crate::model::Model) -> usize;
 }
 
 /// A calm message across the top (e.g. how to enable live capture), with an optional fix.

@@ -11,6 +11,7 @@ pub mod details;
 pub mod hex;
 pub mod ladder;
 pub mod live;
+pub mod live_session;
 pub mod loader;
 pub mod narration;
 pub mod osi;

@@ -135,8 +135,11 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         actions.push(Action::Live(LiveCommand::Connect));
     }
     ui.add_enabled_ui(status.connected, |ui| {
+        let label = ui.label("text:");
+        ui.add(egui::TextEdit::singleline(&mut app.live_text).desired_width(110.0))
+            .labelled_by(label.id);
         if ui.button("Send text").clicked() {
-            actions.push(Action::Live(LiveCommand::SendText("hello".into())));
+            actions.push(Action::Live(LiveCommand::SendText(app.live_text.clone())));
         }
         if ui.button("Send binary").clicked() {
             actions.push(Action::Live(LiveCommand::SendBinary));
@@ -157,6 +160,14 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     });
     ui.checkbox(&mut app.settings.step_mode, "step mode")
         .on_hover_text("New packets wait until you press Step");
+    let waiting = app
+        .model
+        .steps
+        .len()
+        .saturating_sub(app.playback.current.map_or(0, |i| i + 1));
+    if app.settings.step_mode && waiting > 0 {
+        ui.label(RichText::new(format!("{waiting} new packet(s) waiting: press Step")).strong());
+    }
     let kernel = status
         .kernel_dropped
         .map_or(String::new(), |k| format!(", kernel dropped {k}"));
