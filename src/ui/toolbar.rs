@@ -16,11 +16,10 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         playback_ui(ui, app, actions);
         ui.separator();
         view_ui(ui, app);
-        if app.live.is_some() {
-            ui.separator();
-            live_ui(ui, app, actions);
-        }
     });
+    if app.live.is_some() {
+        ui.horizontal_wrapped(|ui| live_ui(ui, app, actions));
+    }
     scrubber_ui(ui, app, actions);
     banner_ui(ui, app);
     if let Some(loader) = &app.loader {
@@ -135,21 +134,23 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         actions.push(Action::Live(LiveCommand::Connect));
     }
     ui.add_enabled_ui(status.connected, |ui| {
-        let label = ui.label("text:");
-        ui.add(egui::TextEdit::singleline(&mut app.live_text).desired_width(110.0))
-            .labelled_by(label.id);
-        if ui.button("Send text").clicked() {
-            actions.push(Action::Live(LiveCommand::SendText(app.live_text.clone())));
-        }
-        if ui.button("Send binary").clicked() {
-            actions.push(Action::Live(LiveCommand::SendBinary));
-        }
-        if ui.button("Ping").clicked() {
-            actions.push(Action::Live(LiveCommand::Ping));
-        }
-        if ui.button("Close").clicked() {
-            actions.push(Action::Live(LiveCommand::Close));
-        }
+        ui.horizontal(|ui| {
+            let label = ui.label("text:");
+            ui.add(egui::TextEdit::singleline(&mut app.live_text).desired_width(110.0))
+                .labelled_by(label.id);
+            if ui.button("Send text").clicked() {
+                actions.push(Action::Live(LiveCommand::SendText(app.live_text.clone())));
+            }
+            if ui.button("Send binary").clicked() {
+                actions.push(Action::Live(LiveCommand::SendBinary));
+            }
+            if ui.button("Ping").clicked() {
+                actions.push(Action::Live(LiveCommand::Ping));
+            }
+            if ui.button("Close").clicked() {
+                actions.push(Action::Live(LiveCommand::Close));
+            }
+        });
     });
     ui.menu_button("Scenarios", |ui| {
         for name in live.scenarios() {
