@@ -132,6 +132,11 @@ impl App {
 
     // ---- read access, for the panels and the tests ----
 
+    /// A file is still being read.
+    pub fn is_loading(&self) -> bool {
+        self.loader.is_some()
+    }
+
     pub fn model(&self) -> &Model {
         &self.model
     }
@@ -239,7 +244,8 @@ impl App {
         self.view.ensure_details(&self.model, self.selected);
     }
 
-    fn apply(&mut self, action: Action, ctx: &egui::Context) {
+    /// Carry out one user action (panels return them; tests and benchmarks push them too).
+    pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let now = self.clock.now_secs(ctx);
         let n = self.model.steps.len();
         match action {
