@@ -1,7 +1,7 @@
-//! The app's frame time on a big capture, headless (egui_kittest): how soon the first packets
+//! The app's frame time on a big capture, headless (`egui_kittest`): how soon the first packets
 //! are on screen after opening the file, then the wall time of each frame while the packet list
 //! scrolls and the current packet animates, loading frames included.
-//! Usage: cargo bench --bench ui_frames -- FILE [FRAMES]
+//! Usage: `cargo bench --bench ui_frames -- FILE [FRAMES]`
 //! (wall time per frame is an upper bound of its CPU time; no GPU painting is included).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
