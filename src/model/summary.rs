@@ -144,7 +144,10 @@ pub fn info(record: &PacketRecord) -> String {
             }
         }
         // Like Wireshark: the window in bytes, scaled by the negotiated shift where it is known.
-        let window = record.seg.as_ref().map_or(u64::from(tcp.window), |seg| seg.window_scaled);
+        let window = record
+            .seg
+            .as_ref()
+            .map_or(u64::from(tcp.window), |seg| seg.window_scaled);
         let _ = write!(s, " Win={window} Len={}", tcp.payload_len);
         if let Some(mss) = tcp.options.mss {
             let _ = write!(s, " MSS={mss}");

@@ -11,7 +11,7 @@ use crate::model::{Model, Step};
 
 use super::action::Action;
 use super::clock::Clock;
-use super::live::{Banner, LiveControls};
+use super::live::{Banner, LiveControls, LiveForm};
 use super::loader::Loader;
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
@@ -62,6 +62,12 @@ pub struct App {
     pub(crate) banner: Option<Banner>,
     pub(crate) loader: Option<Loader>,
     pub(crate) live: Option<Box<dyn LiveControls>>,
+    /// Live packets not yet in the model (step mode).
+    pub(crate) live_pending: std::collections::VecDeque<(
+        crate::pipeline::PacketOutput,
+        Option<crate::flow::Connection>,
+    )>,
+    pub(crate) live_form: LiveForm,
     /// The step the view was last synced to.
     synced_step: Option<usize>,
     applied_settings: Option<Settings>,
@@ -87,6 +93,8 @@ impl App {
             banner: options.banner,
             loader: None,
             live: options.live,
+            live_pending: std::collections::VecDeque::new(),
+            live_form: LiveForm::default(),
             synced_step: None,
             applied_settings: None,
             fullscreen: false,
@@ -252,7 +260,12 @@ impl App {
                 self.view.ladder.scroll_to_current = true;
             }
             Action::TogglePlay => self.playback.toggle_play(now, n),
-            Action::StepForward => self.playback.step_forward(now, n),
+            Action::StepForward => {
+                let at_end = self.playback.current.is_none_or(|i| i + 1 >= n);
+                if !(at_end && self.release_one(now)) {
+                    self.playback.step_forward(now, n);
+                }
+            }
             Action::StepBack => self.playback.step_back(now),
             Action::NextPhase => self.playback.next_phase(&self.model.steps, now),
             Action::Home if n > 0 => self.playback.jump_to(0),
@@ -318,7 +331,7 @@ impl App {
         }
         let mut actions = Vec::new();
         Self::shortcuts(&ctx, &mut actions);
-        let loading = self.drain_loader();
+        let loading = self.drain_loader() | self.drain_live();
         let now = self.clock.now_secs(&ctx);
         let moving = self.playback.tick(now, self.model.steps.len());
         self.sync_view();
