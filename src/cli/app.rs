@@ -8,6 +8,11 @@ use super::CapturePath;
 pub struct OpenArgs {
     /// A pcap or pcapng file.
     pub file: CapturePath,
+    /// Benchmark (no window): open the file, run frames until it has loaded, then N frames of
+    /// scrolling the packet list while the animation plays; print frame-time percentiles, the
+    /// time to the first packets and the memory used (see `benches/UI_RESULTS.md`).
+    #[arg(long, hide = true, value_name = "N")]
+    pub bench_frames: Option<usize>,
 }
 
 /// The capture shown when live capture is not possible: `osiscope record --scenario chat`
@@ -79,6 +84,11 @@ fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui:
 pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     use osiscope::ui::{AppOptions, Start};
     anyhow::ensure!(args.file.exists(), "no such file: {}", args.file.display());
+    if let Some(frames) = args.bench_frames {
+        let report = osiscope::ui::bench::run(args.file.clone(), frames);
+        print!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
     osiscope::ui::run(AppOptions::new(Start::File(args.file.clone())))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -77,11 +77,16 @@ pub struct App {
 
 impl App {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
-        theme::install_fonts(&cc.egui_ctx);
         let settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        Self::with_settings(&cc.egui_ctx, settings, options)
+    }
+
+    /// The app on a bare egui context (the headless benchmark), with `settings`.
+    pub fn with_settings(ctx: &egui::Context, settings: Settings, options: AppOptions) -> Self {
+        theme::install_fonts(ctx);
         let mut app = Self {
             model: Model::new(),
             title: String::new(),
@@ -98,11 +103,11 @@ impl App {
             synced_step: None,
             applied_settings: None,
             fullscreen: false,
-            egui_ctx: cc.egui_ctx.clone(),
+            egui_ctx: ctx.clone(),
         };
         match options.start {
             Start::Model { model, title } => app.set_model(model, title),
-            Start::File(path) => app.open(path, &cc.egui_ctx),
+            Start::File(path) => app.open(path, ctx),
             Start::Empty => {}
         }
         app
@@ -215,6 +220,18 @@ impl App {
             Some(record) => lesson::narrate_packet(record),
             None => Narration::default(),
         }
+    }
+
+    /// What is wrong with the packet on show ("This frame breaks RFC 6455: …"), errors first.
+    pub fn problems(&self) -> Vec<lesson::Problem> {
+        let index = self
+            .current_step()
+            .map(|s| s.packet_index)
+            .or(self.selected);
+        index
+            .and_then(|i| self.model.packets.get(i))
+            .map(lesson::problems)
+            .unwrap_or_default()
     }
 
     pub fn palette(&self) -> Palette {
@@ -360,15 +377,19 @@ impl App {
             .show(ui, |ui| {
                 narration::narration_ui(ui, self);
             });
+        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
+        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
+            .min(ui.available_width() * 0.25)
+            .max(240.0);
         Panel::left("client_stack")
             .resizable(false)
-            .exact_size(330.0)
+            .exact_size(side)
             .show(ui, |ui| {
                 osi::osi_stack_ui(ui, self, Peer::Client);
             });
         Panel::right("server_stack")
             .resizable(false)
-            .exact_size(330.0)
+            .exact_size(side)
             .show(ui, |ui| {
                 osi::osi_stack_ui(ui, self, Peer::Server);
             });

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod details;
 pub mod hex;

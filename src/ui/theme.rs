@@ -135,6 +135,26 @@ impl Palette {
     /// Row colours of the packet list, Wireshark's default colouring rules.
     pub fn row_colors(&self, rule: RowRule) -> (Color32, Color32) {
         let (bg, fg) = match rule {
+            RowRule::Error => {
+                return (
+                    self.bad_bg,
+                    if self.dark {
+                        Color32::WHITE
+                    } else {
+                        Color32::BLACK
+                    },
+                );
+            }
+            RowRule::Warning => {
+                return (
+                    self.warn_bg,
+                    if self.dark {
+                        Color32::WHITE
+                    } else {
+                        Color32::BLACK
+                    },
+                );
+            }
             RowRule::BadTcp => (
                 Color32::from_rgb(18, 39, 46),
                 Color32::from_rgb(247, 120, 120),
@@ -180,6 +200,10 @@ impl Palette {
 /// Which Wireshark colouring rule a packet falls under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowRule {
+    /// A decode issue or an RFC 6455 violation (red).
+    Error,
+    /// TCP analysis or a parser note (amber).
+    Warning,
     BadTcp,
     Rst,
     SynFin,
