@@ -139,33 +139,34 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     {
         actions.push(Action::Live(LiveCommand::Connect));
     }
-    ui.add_enabled_ui(status.connected, |ui| {
-        let label = ui.label("message");
-        ui.add(egui::TextEdit::singleline(&mut app.live_form.text).desired_width(90.0))
-            .labelled_by(label.id);
-        if ui.button("Send text").clicked() {
-            actions.push(Action::Live(LiveCommand::SendText(
-                app.live_form.text.clone(),
-            )));
+    let on = status.connected;
+    let label = ui.label("message");
+    ui.add_enabled(
+        on,
+        egui::TextEdit::singleline(&mut app.live_form.text).desired_width(90.0),
+    )
+    .labelled_by(label.id);
+    let buttons = [
+        (
+            "Send text",
+            LiveCommand::SendText(app.live_form.text.clone()),
+        ),
+        ("Send binary", LiveCommand::SendBinary),
+        ("Ping", LiveCommand::Ping),
+        ("Close", LiveCommand::Close(app.live_form.close_code)),
+    ];
+    for (text, command) in buttons {
+        if ui.add_enabled(on, egui::Button::new(text)).clicked() {
+            actions.push(Action::Live(command));
         }
-        if ui.button("Send binary").clicked() {
-            actions.push(Action::Live(LiveCommand::SendBinary));
-        }
-        if ui.button("Ping").clicked() {
-            actions.push(Action::Live(LiveCommand::Ping));
-        }
-        if ui
-            .button("Close")
-            .on_hover_text("Close with this code")
-            .clicked()
-        {
-            actions.push(Action::Live(LiveCommand::Close(app.live_form.close_code)));
-        }
-        let label = ui.label("code");
-        ui.add(egui::DragValue::new(&mut app.live_form.close_code).range(1000..=4999))
-            .labelled_by(label.id)
-            .on_hover_text("1000 normal, 1001 going away, 4000–4999 the application's own");
-    });
+    }
+    let label = ui.label("code");
+    ui.add_enabled(
+        on,
+        egui::DragValue::new(&mut app.live_form.close_code).range(1000..=4999),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("1000 normal, 1001 going away, 4000–4999 the application's own");
     ui.menu_button("Scenarios", |ui| {
         for name in scenarios {
             if ui.button(&name).clicked() {
