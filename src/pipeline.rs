@@ -202,53 +202,22 @@ impl Background {
         })
     }
 
-    /// Run live frames from `frames` through a new [`Engine`] on a thread named `name`. A batch
-    /// goes out as soon as the capture goes quiet for a moment, so the last ACK of a handshake
-    /// does not wait for the next packet. Ends when the capture's sender is dropped.
+    /// Run frames from a live capture's channel through a new [`Engine`] on a thread named
+    /// `name`. Unlike [`Background::spawn`], a batch is sent as soon as the channel is empty, so a
+    /// lone packet (the 101 at the end of a handshake) is never held back waiting for the next.
+    /// Ends when the capture drops its sender or this handle is dropped.
     pub fn spawn_live(
         name: &str,
         frames: std::sync::mpsc::Receiver<Frame>,
     ) -> std::io::Result<Self> {
-        use std::sync::atomic::Ordering;
-        use std::sync::mpsc::RecvTimeoutError;
-        const QUIET: std::time::Duration = std::time::Duration::from_millis(15);
-        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        let (tx, updates) = std::sync::mpsc::sync_channel(64);
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = cancel.clone();
+        let stop = std::sync::Arc::clone(&cancel);
         let thread = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || {
-                let mut engine = Engine::new();
-                let mut batch = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let ended = match frames.recv_timeout(QUIET) {
-                        Ok(frame) => {
-                            let out = engine.process(frame);
-                            let conn = engine.connection(&out).cloned();
-                            batch.push((out, conn));
-                            if batch.len() < BATCH_PACKETS {
-                                continue;
-                            }
-                            false
-                        }
-                        Err(RecvTimeoutError::Timeout) => false,
-                        Err(RecvTimeoutError::Disconnected) => true,
-                    };
-                    if !batch.is_empty()
-                        && tx
-                            .send(Update::Packets(std::mem::take(&mut batch)))
-                            .is_err()
-                    {
-                        return;
-                    }
-                    if ended {
-                        let _ = tx.send(Update::Finished);
-                        return;
-                    }
-                }
-            })?;
+            .name(name.into())
+            .spawn(move || live_loop(&frames, &tx, &stop))?;
         Ok(Self {
-            updates: rx,
+            updates,
             cancel,
             thread: Some(thread),
         })
@@ -263,6 +232,37 @@ impl Background {
     pub fn recv(&self) -> Option<Update> {
         self.updates.recv().ok()
     }
+}
+
+/// The thread of [`Background::spawn_live`]: wait for a frame, take every frame already
+/// waiting behind it, send them as one batch.
+fn live_loop(
+    frames: &std::sync::mpsc::Receiver<Frame>,
+    tx: &std::sync::mpsc::SyncSender<Update>,
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut engine = Engine::new();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let first = match frames.recv_timeout(BATCH_WAIT) {
+            Ok(frame) => frame,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut batch = Vec::new();
+        for frame in std::iter::once(first).chain(frames.try_iter()) {
+            let out = engine.process(frame);
+            let conn = engine.connection(&out).cloned();
+            batch.push((out, conn));
+            if batch.len() >= BATCH_PACKETS {
+                break;
+            }
+        }
+        if tx.send(Update::Packets(batch)).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Update::Finished);
 }
 
 impl Drop for Background {

@@ -64,6 +64,7 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
     let out = live.wait_with_output().unwrap();
     let _ = server.kill();
     let _ = server.wait();
+    let _ = server.wait();
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

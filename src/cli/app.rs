@@ -8,96 +8,93 @@ use super::CapturePath;
 pub struct OpenArgs {
     /// A pcap or pcapng file.
     pub file: CapturePath,
+    /// Benchmark (no window): open the file, run frames until it has loaded, then N frames of
+    /// scrolling the packet list while the animation plays; print frame-time percentiles, the
+    /// time to the first packets and the memory used (see `benches/UI_RESULTS.md`).
+    #[arg(long, hide = true, value_name = "N")]
+    pub bench_frames: Option<usize>,
 }
 
-/// The capture shown when live capture is not possible: a chat session recorded on loopback by
-/// `osiscope record --scenario chat` (see `captures/README.md`), embedded so it works from any
-/// directory.
+/// The capture shown when live capture is not possible: `osiscope record --scenario chat`
+/// (see `assets/captures/README.md`).
 #[cfg(feature = "gui")]
-const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
-
-#[derive(Debug, clap::Args)]
-pub struct DefaultArgs {
-    /// Where the bundled echo server listens in live mode (a taken port falls back to a free one).
-    #[arg(long, default_value = "127.0.0.1:8765")]
-    pub listen: std::net::SocketAddr,
-    /// Open the bundled capture instead of starting live capture.
-    #[arg(long)]
-    pub no_live: bool,
-}
+const BUNDLED: &[u8] = include_bytes!("../../assets/captures/chat.pcapng");
 
 #[cfg(feature = "gui")]
-pub fn run_default(args: &DefaultArgs) -> anyhow::Result<ExitCode> {
-    use osiscope::capture::FileReader;
-    use osiscope::ui::live_session::LiveSession;
-    use osiscope::ui::{AppOptions, Banner, Start};
+pub fn run_default() -> anyhow::Result<ExitCode> {
+    use osiscope::ui::{AppOptions, Banner, LiveSession, LiveStartError, Start};
 
-    let live = if args.no_live {
-        None
-    } else {
-        Some(LiveSession::start(args.listen))
-    };
-    let options = match live {
-        Some(Ok(session)) => {
-            let addr = session
-                .server_addr()
-                .map_or_else(String::new, |a| a.to_string());
+    let preferred: std::net::SocketAddr = osiscope::echo::DEFAULT_LISTEN.parse()?;
+    let options = match LiveSession::start(preferred) {
+        Ok(session) => {
+            let addr = session.server_addr();
+            let mut text = format!(
+                "Live: the bundled echo server listens on ws://{addr}/ and osiscope captures its \
+                 traffic on loopback. Press Connect, then Send text, Ping or Close — or pick a \
+                 scenario. Tick \"step mode\" to walk through new packets one at a time."
+            );
+            if let Some(note) = &session.port_note {
+                text = format!("{note} {text}");
+            }
+            eprintln!("osiscope: live mode, echo server on {addr}");
             AppOptions {
-                banner: Some(Banner::notice(
-                    format!(
-                        "Live: osiscope's echo server listens on ws://{addr}/ and every packet to or \
-                         from it on loopback is captured. Press Connect, then Send text, Ping, \
-                         Close, or pick a scenario; tick \"step mode\" to walk through it packet \
-                         by packet."
-                    ),
-                    None,
-                )),
+                banner: Some(Banner::notice(text, None)),
                 live: Some(Box::new(session)),
                 ..AppOptions::new(Start::Model {
                     model: osiscope::model::Model::new(),
-                    title: format!("live: {addr}"),
+                    title: format!("live: ws://{addr}/"),
                 })
             }
         }
-        failed => {
-            let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
-            let model = osiscope::pipeline::process_all(reader);
-            let (why, fix) = match failed {
-                Some(Err(e)) => (format!("Live capture could not start: {e}."), e.fix()),
-                _ => (String::new(), None),
+        Err(e) => {
+            let intro = match &e {
+                LiveStartError::NotPermitted { .. } => {
+                    "Showing a bundled capture (osiscope connecting to its own echo server). \
+                     Live capture on loopback is not permitted for this program yet."
+                        .to_string()
+                }
+                LiveStartError::Failed { message, .. } => {
+                    format!("Showing a bundled capture: live mode could not start ({message}).")
+                }
             };
-            let banner = Banner::notice(
-                format!(
-                    "{why} Showing a bundled capture instead: a chat with osiscope's echo server, \
-                     recorded on loopback. Open your own file with Open… or drop it on the window."
-                )
-                .trim_start()
-                .to_string(),
-                fix,
-            );
-            AppOptions {
-                banner: Some(banner),
-                ..AppOptions::new(Start::Model {
-                    model,
-                    title: "bundled: chat.pcapng".into(),
-                })
-            }
+            bundled_options(Banner::notice(intro, e.fix().map(str::to_string)))?
         }
     };
     osiscope::ui::run(options)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// The app on the bundled capture, with `banner`.
+#[cfg(feature = "gui")]
+fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui::AppOptions> {
+    use osiscope::capture::FileReader;
+    use osiscope::ui::{AppOptions, Start};
+    let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
+    let model = osiscope::pipeline::process_all(reader);
+    Ok(AppOptions {
+        banner: Some(banner),
+        ..AppOptions::new(Start::Model {
+            model,
+            title: "bundled: WebSocket chat with the echo server".into(),
+        })
+    })
+}
+
 #[cfg(feature = "gui")]
 pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     use osiscope::ui::{AppOptions, Start};
     anyhow::ensure!(args.file.exists(), "no such file: {}", args.file.display());
+    if let Some(frames) = args.bench_frames {
+        let report = osiscope::ui::bench::run(args.file.clone(), frames);
+        print!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
     osiscope::ui::run(AppOptions::new(Start::File(args.file.clone())))?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(not(feature = "gui"))]
-pub fn run_default(_: &DefaultArgs) -> anyhow::Result<ExitCode> {
+pub fn run_default() -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this osiscope was built without the app (cargo feature `gui`); try `osiscope decode FILE`"
     )

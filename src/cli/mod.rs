@@ -21,9 +21,6 @@ pub struct Cli {
     pub verbose: u8,
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Options of the app when no subcommand is given.
-    #[command(flatten)]
-    pub app: app::DefaultArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,7 +55,7 @@ pub fn init_tracing(verbose: u8) {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => app::run_default(&cli.app),
+        None => app::run_default(),
         Some(Command::Open(a)) => app::run_open(&a),
         Some(Command::Decode(a)) => decode::run(&a),
         Some(Command::Live(a)) => live::run_live(&a),

@@ -1,146 +1,207 @@
-//! The live session behind the app's live mode: the bundled echo server, a capture of its port
-//! on loopback, the decode pipeline on a background thread, and the demo client the toolbar
-//! drives. Nothing here blocks the UI thread: commands are queued, results are polled.
+//! The real live session behind the toolbar: the bundled echo server, a loopback capture
+//! filtered to its port, the capture's frames run through a `pipeline::Background`, the demo
+//! client, and scenarios on worker threads. Nothing here blocks the UI thread.
 
-use std::net::SocketAddr;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::capture::CaptureError;
 use crate::capture::live::{CaptureFilter, LiveCapture, LiveConfig};
-use crate::echo::client::closed_port;
-use crate::echo::demo::{DemoClient, DemoEvent};
-use crate::echo::{EchoConfig, EchoError, EchoServer, EchoServerHandle, Scenario, run_scenario};
-use crate::model::Model;
-use crate::pipeline::Background;
+use crate::echo::{
+    DemoClient, DemoEvent, EchoConfig, EchoServer, EchoServerHandle, Scenario, run_scenario,
+};
+use crate::pipeline::{Background, Update};
 
 use super::live::{LiveCommand, LiveControls, LiveStatus};
 
-/// Why live mode could not start; each says what to do.
-#[derive(Debug, thiserror::Error)]
+/// How many lines of the client's log are kept.
+const LOG_LINES: usize = 8;
+
+/// Why live mode could not start.
+#[derive(Debug)]
 pub enum LiveStartError {
-    #[error(transparent)]
-    Capture(#[from] CaptureError),
-    #[error(transparent)]
-    Echo(#[from] EchoError),
-    #[error("cannot start a thread: {0}")]
-    Thread(#[from] std::io::Error),
+    /// The capture is not permitted (no `CAP_NET_RAW`): `fix` is the `setcap` command.
+    NotPermitted {
+        message: String,
+        fix: Option<String>,
+    },
+    /// Anything else (port, thread, interface).
+    Failed {
+        message: String,
+        fix: Option<String>,
+    },
 }
 
 impl LiveStartError {
-    /// The fix to show (the `setcap` command, a free port…).
-    pub fn fix(&self) -> Option<String> {
+    pub fn message(&self) -> &str {
         match self {
-            Self::Capture(e) => e.fix(),
-            Self::Echo(e) => e.fix(),
-            Self::Thread(_) => None,
+            Self::NotPermitted { message, .. } | Self::Failed { message, .. } => message,
+        }
+    }
+
+    pub fn fix(&self) -> Option<&str> {
+        match self {
+            Self::NotPermitted { fix, .. } | Self::Failed { fix, .. } => fix.as_deref(),
         }
     }
 }
 
-/// Echo server + capture + pipeline + demo client.
+/// A running live session. Field order is drop order: the capture stops first, so the
+/// pipeline thread sees its channel close and ends.
 pub struct LiveSession {
-    server: Option<EchoServerHandle>,
-    /// A port nobody listens on, for the "refused" scenario (captured too).
+    capture: LiveCapture,
+    pipeline: Background,
+    server: EchoServerHandle,
+    /// A loopback port nobody listens on, captured too (the "refused" scenario).
     refused: SocketAddr,
-    capture: Option<LiveCapture>,
-    background: Option<Background>,
     client: Option<DemoClient>,
-    scenario_results: Vec<Receiver<String>>,
     connected: bool,
-    state: String,
-    packets: u64,
+    /// Results of scenarios running on worker threads.
+    results_tx: Sender<String>,
+    results: Receiver<String>,
+    running_scenarios: usize,
+    log: VecDeque<String>,
+    /// Said once when the default port was taken.
+    pub port_note: Option<String>,
+    stopped: Option<String>,
 }
 
 impl LiveSession {
-    /// Start the echo server on `listen` (port 0: any free port; a taken port falls back to a
-    /// free one) and capture its traffic on loopback.
-    pub fn start(listen: SocketAddr) -> Result<Self, LiveStartError> {
+    /// Start the echo server on `preferred` (or any free loopback port if it is taken) and a
+    /// loopback capture of its traffic.
+    pub fn start(preferred: SocketAddr) -> Result<Self, LiveStartError> {
+        let mut port_note = None;
         let server = match EchoServer::start(EchoConfig {
-            listen,
+            listen: preferred,
             ..EchoConfig::default()
         }) {
             Ok(s) => s,
-            Err(EchoError::AddrInUse { .. }) => EchoServer::start(EchoConfig {
-                listen: SocketAddr::new(listen.ip(), 0),
-                ..EchoConfig::default()
-            })?,
-            Err(e) => return Err(e.into()),
+            Err(crate::echo::EchoError::AddrInUse { .. }) => {
+                let s = EchoServer::start(EchoConfig {
+                    listen: SocketAddr::new(preferred.ip(), 0),
+                    ..EchoConfig::default()
+                })
+                .map_err(|e| failed(&e.to_string(), e.fix()))?;
+                port_note = Some(format!(
+                    "Port {} was taken, so the echo server listens on {}.",
+                    preferred.port(),
+                    s.local_addr()
+                ));
+                s
+            }
+            Err(e) => return Err(failed(&e.to_string(), e.fix())),
         };
         let addr = server.local_addr();
-        let refused = closed_port(addr.ip())?;
-        let config = LiveConfig {
-            filter: CaptureFilter::TcpPorts(vec![addr.port(), refused.port()]),
-            ..LiveConfig::loopback_port(addr.port())
+        let refused = crate::echo::client::closed_port(IpAddr::V4(Ipv4Addr::LOCALHOST))
+            .map_err(|e| failed(&format!("cannot find a free loopback port: {e}"), None))?;
+        let mut config = LiveConfig::loopback_port(addr.port());
+        config.filter = CaptureFilter::TcpPorts(vec![addr.port(), refused.port()]);
+        let mut capture = match LiveCapture::start(&config) {
+            Ok(c) => c,
+            Err(e @ CaptureError::PermissionDenied { .. }) => {
+                server.request_shutdown();
+                return Err(LiveStartError::NotPermitted {
+                    message: e.to_string(),
+                    fix: e.fix(),
+                });
+            }
+            Err(e) => {
+                server.request_shutdown();
+                return Err(failed(&e.to_string(), e.fix()));
+            }
         };
-        let mut capture = LiveCapture::start(&config)?;
-        let frames = capture.take_frames().ok_or_else(|| CaptureError::Live {
-            message: "the capture gave no frames".into(),
-        })?;
-        let background = Background::spawn_live("osiscope-live-pipeline", frames)?;
+        let frames = capture
+            .take_frames()
+            .ok_or_else(|| failed("the capture's frames were already taken", None))?;
+        let pipeline = Background::spawn_live("osiscope-live-pipeline", frames)
+            .map_err(|e| failed(&format!("cannot start the live pipeline: {e}"), None))?;
+        let (results_tx, results) = channel();
         Ok(Self {
-            server: Some(server),
+            capture,
+            pipeline,
+            server,
             refused,
-            capture: Some(capture),
-            background: Some(background),
             client: None,
-            scenario_results: Vec::new(),
             connected: false,
-            state: format!("capturing on lo · echo server ws://{addr}/"),
-            packets: 0,
+            results_tx,
+            results,
+            running_scenarios: 0,
+            log: VecDeque::new(),
+            port_note,
+            stopped: None,
         })
     }
 
-    /// The echo server's address.
-    pub fn server_addr(&self) -> Option<SocketAddr> {
-        self.server.as_ref().map(EchoServerHandle::local_addr)
+    /// Where the echo server listens.
+    pub fn server_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    fn say(&mut self, line: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
     }
 
     fn client(&self) -> Result<&DemoClient, String> {
-        self.client
-            .as_ref()
-            .filter(|_| self.connected)
-            .ok_or_else(|| "Press Connect first.".to_string())
+        match &self.client {
+            Some(c) if self.connected => Ok(c),
+            _ => Err("Press Connect first: the demo client is not connected.".into()),
+        }
     }
 
-    fn poll_client(&mut self) {
-        let Some(client) = &self.client else { return };
-        for event in client.drain_events() {
-            match event {
-                DemoEvent::Connected { local_port } => {
-                    self.connected = true;
-                    self.state = format!("demo client connected from port {local_port}");
-                }
-                DemoEvent::Received(text) => self.state = format!("echo received: {text}"),
-                DemoEvent::Pong(n) => self.state = format!("pong received ({n} bytes)"),
-                DemoEvent::Closed { code } => {
-                    self.connected = false;
-                    self.state =
-                        code.map_or("connection closed".into(), |c| format!("closed with {c}"));
-                }
-                DemoEvent::Error(e) => {
-                    self.connected = false;
-                    self.state = format!("demo client: {e}");
-                }
-            }
-        }
-        self.scenario_results.retain(|rx| match rx.try_recv() {
-            Ok(result) => {
-                self.state = result;
-                false
-            }
-            Err(TryRecvError::Empty) => true,
-            Err(TryRecvError::Disconnected) => false,
-        });
+    fn run_scenario(&mut self, name: &str) -> Result<(), String> {
+        let scenario = Scenario::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| format!("no scenario named {name}"))?;
+        let addr = if scenario == Scenario::Refused {
+            self.refused
+        } else {
+            self.server.local_addr()
+        };
+        let tx = self.results_tx.clone();
+        let label = scenario.name();
+        std::thread::Builder::new()
+            .name("osiscope-scenario".into())
+            .spawn(move || {
+                let line = match run_scenario(addr, scenario) {
+                    Ok(report) => format!(
+                        "scenario {label}: done ({} sent, {} received)",
+                        report.sent, report.received
+                    ),
+                    Err(e) => format!("scenario {label}: {e}"),
+                };
+                let _ = tx.send(line);
+            })
+            .map_err(|e| format!("cannot start the scenario thread: {e}"))?;
+        self.running_scenarios += 1;
+        self.say(format!("scenario {label}: running…"));
+        Ok(())
+    }
+}
+
+fn failed(message: &str, fix: Option<String>) -> LiveStartError {
+    LiveStartError::Failed {
+        message: message.to_string(),
+        fix,
     }
 }
 
 impl LiveControls for LiveSession {
     fn command(&mut self, command: &LiveCommand) -> Result<(), String> {
-        let addr = self.server_addr().ok_or("the echo server has stopped")?;
         match command {
             LiveCommand::Connect => {
-                self.client = Some(DemoClient::connect(addr).map_err(|e| e.to_string())?);
-                self.state = format!("connecting to ws://{addr}/ …");
+                let client =
+                    DemoClient::connect(self.server.local_addr()).map_err(|e| e.to_string())?;
+                self.client = Some(client);
+                self.connected = false;
+                self.say(format!(
+                    "connecting to ws://{}/ …",
+                    self.server.local_addr()
+                ));
                 Ok(())
             }
             LiveCommand::SendText(text) => self
@@ -149,53 +210,34 @@ impl LiveControls for LiveSession {
                 .map_err(|e| e.to_string()),
             LiveCommand::SendBinary => self
                 .client()?
-                .send_binary(vec![0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3])
+                .send_binary(vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03])
                 .map_err(|e| e.to_string()),
             LiveCommand::Ping => self
                 .client()?
-                .ping(b"are you there?".to_vec())
+                .ping(b"osiscope".to_vec())
                 .map_err(|e| e.to_string()),
-            LiveCommand::Close => self.client()?.close(1000, "bye").map_err(|e| e.to_string()),
-            LiveCommand::Scenario(name) => {
-                let scenario = Scenario::ALL
-                    .into_iter()
-                    .find(|s| s.name() == name)
-                    .ok_or_else(|| format!("no scenario named {name}"))?;
-                let target = if scenario == Scenario::Refused {
-                    self.refused
-                } else {
-                    addr
-                };
-                let (tx, rx) = std::sync::mpsc::channel();
-                std::thread::Builder::new()
-                    .name("osiscope-scenario".into())
-                    .spawn(move || {
-                        let result = match run_scenario(target, scenario) {
-                            Ok(_) => format!("scenario {} done", scenario.name()),
-                            Err(e) => format!("scenario {}: {e}", scenario.name()),
-                        };
-                        let _ = tx.send(result);
-                    })
-                    .map_err(|e| e.to_string())?;
-                self.scenario_results.push(rx);
-                self.state = format!("running scenario {name} …");
-                Ok(())
-            }
+            LiveCommand::Close(code) => self
+                .client()?
+                .close(*code, "bye")
+                .map_err(|e| e.to_string()),
+            LiveCommand::Scenario(name) => self.run_scenario(name),
         }
     }
 
     fn status(&self) -> LiveStatus {
-        let stats = self
-            .capture
-            .as_ref()
-            .map(LiveCapture::stats)
-            .unwrap_or_default();
+        let counts = self.capture.stats();
+        let state = match &self.stopped {
+            Some(why) => format!("capture stopped: {why}"),
+            None => format!("capturing on lo, port {}", self.server.local_addr().port()),
+        };
         LiveStatus {
-            state: self.state.clone(),
-            packets: self.packets,
-            dropped: stats.osiscope_dropped,
-            kernel_dropped: Some(stats.kernel_dropped + stats.interface_dropped),
+            state,
+            packets: counts.received,
+            dropped: counts.osiscope_dropped,
+            kernel_dropped: Some(counts.kernel_dropped + counts.interface_dropped),
             connected: self.connected,
+            log: self.log.iter().cloned().collect(),
+            busy: self.running_scenarios > 0,
         }
     }
 
@@ -203,32 +245,43 @@ impl LiveControls for LiveSession {
         Scenario::ALL.iter().map(|s| s.name().to_string()).collect()
     }
 
-    fn drain(&mut self, model: &mut Model) -> usize {
-        self.poll_client();
-        let Some(bg) = &self.background else { return 0 };
-        let before = model.packets.len();
-        for update in bg.try_iter() {
-            if !model.apply(update) {
-                self.state = "capture stopped".into();
-                break;
-            }
+    fn poll(&mut self) -> Vec<Update> {
+        let events = self
+            .client
+            .as_ref()
+            .map(DemoClient::drain_events)
+            .unwrap_or_default();
+        for event in events {
+            let line = match event {
+                DemoEvent::Connected { local_port } => {
+                    self.connected = true;
+                    format!("connected from port {local_port}")
+                }
+                DemoEvent::Received(text) => format!("echo: {text}"),
+                DemoEvent::Pong(n) => format!("pong ({n} bytes)"),
+                DemoEvent::Closed { code } => {
+                    self.connected = false;
+                    match code {
+                        Some(c) => format!("closed by the server with code {c}"),
+                        None => "connection ended".to_string(),
+                    }
+                }
+                DemoEvent::Error(e) => {
+                    self.connected = false;
+                    format!("client error: {e}")
+                }
+            };
+            self.say(line);
         }
-        let arrived = model.packets.len() - before;
-        self.packets += arrived as u64;
-        arrived
-    }
-}
-
-impl Drop for LiveSession {
-    fn drop(&mut self) {
-        self.client = None;
-        // Stopping the capture closes its frame channel, which ends the pipeline thread.
-        if let Some(capture) = self.capture.take() {
-            let _ = capture.stop();
+        while let Ok(line) = self.results.try_recv() {
+            self.running_scenarios = self.running_scenarios.saturating_sub(1);
+            self.say(line);
         }
-        self.background = None;
-        if let Some(server) = self.server.take() {
-            server.request_shutdown();
+        if self.stopped.is_none()
+            && let Some(e) = self.capture.take_error()
+        {
+            self.stopped = Some(e.to_string());
         }
+        self.pipeline.try_iter().collect()
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod details;
 pub mod hex;
@@ -25,7 +26,8 @@ pub mod view;
 
 pub use app::{App, AppOptions, Start};
 pub use clock::Clock;
-pub use live::{Banner, LiveCommand, LiveControls, LiveStatus};
+pub use live::{Banner, LiveCommand, LiveControls, LiveForm, LiveStatus};
+pub use live_session::{LiveSession, LiveStartError};
 
 /// The window's title.
 pub const TITLE: &str = "osiscope — a WebSocket through the OSI stack";
