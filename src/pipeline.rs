@@ -222,6 +222,27 @@ impl Background {
         })
     }
 
+    /// Run frames from a live capture's channel through a new [`Engine`] on a thread named
+    /// `name`. Unlike [`Background::spawn`], a batch is sent as soon as the channel is empty, so a
+    /// lone packet (the 101 at the end of a handshake) is never held back waiting for the next.
+    /// Ends when the capture drops its sender or this handle is dropped.
+    pub fn spawn_live(
+        name: &str,
+        frames: std::sync::mpsc::Receiver<Frame>,
+    ) -> std::io::Result<Self> {
+        let (tx, updates) = std::sync::mpsc::sync_channel(64);
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = std::sync::Arc::clone(&cancel);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || live_loop(&frames, &tx, &stop))?;
+        Ok(Self {
+            updates,
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
     /// Updates that are ready now, without waiting.
     pub fn try_iter(&self) -> std::sync::mpsc::TryIter<'_, Update> {
         self.updates.try_iter()
@@ -231,6 +252,37 @@ impl Background {
     pub fn recv(&self) -> Option<Update> {
         self.updates.recv().ok()
     }
+}
+
+/// The thread of [`Background::spawn_live`]: wait for a frame, take every frame already
+/// waiting behind it, send them as one batch.
+fn live_loop(
+    frames: &std::sync::mpsc::Receiver<Frame>,
+    tx: &std::sync::mpsc::SyncSender<Update>,
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut engine = Engine::new();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let first = match frames.recv_timeout(BATCH_WAIT) {
+            Ok(frame) => frame,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut batch = Vec::new();
+        for frame in std::iter::once(first).chain(frames.try_iter()) {
+            let out = engine.process(frame);
+            let conn = engine.connection(&out).cloned();
+            batch.push((out, conn));
+            if batch.len() >= BATCH_PACKETS {
+                break;
+            }
+        }
+        if tx.send(Update::Packets(batch)).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Update::Finished);
 }
 
 impl Drop for Background {

@@ -47,6 +47,7 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
         let _ = std::io::Read::read_to_string(&mut err, &mut rest);
         let _ = live.wait();
         let _ = server.kill();
+        let _ = server.wait();
         assert!(format!("{first}{rest}").contains("setcap"), "{first}{rest}");
         eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does)");
         return;
@@ -62,6 +63,7 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
     );
     let out = live.wait_with_output().unwrap();
     let _ = server.kill();
+    let _ = server.wait();
     let _ = server.wait();
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()

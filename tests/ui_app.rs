@@ -4,6 +4,8 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ui_support;
+
 use std::path::PathBuf;
 
 use egui_kittest::Harness;
@@ -30,23 +32,13 @@ fn app_on(name: &str) -> Harness<'static, App> {
     let path = corpus(name);
     let reader = FileReader::open(&path).expect("open the capture");
     let model = osiscope::pipeline::process_all(reader);
-    let clock = Clock::manual();
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |cc| {
-            App::new(
-                cc,
-                AppOptions {
-                    clock,
-                    ..AppOptions::new(Start::Model {
-                        model,
-                        title: name.into(),
-                    })
-                },
-            )
-        });
-    harness.run_steps(2);
-    harness
+    ui_support::harness(AppOptions {
+        clock: Clock::manual(),
+        ..AppOptions::new(Start::Model {
+            model,
+            title: name.into(),
+        })
+    })
 }
 
 /// Let the current step's animation finish (the clock is manual).

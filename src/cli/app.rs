@@ -8,46 +8,87 @@ use super::CapturePath;
 pub struct OpenArgs {
     /// A pcap or pcapng file.
     pub file: CapturePath,
+    /// Benchmark (no window): open the file, run frames until it has loaded, then N frames of
+    /// scrolling the packet list while the animation plays; print frame-time percentiles, the
+    /// time to the first packets and the memory used (see `benches/UI_RESULTS.md`).
+    #[arg(long, hide = true, value_name = "N")]
+    pub bench_frames: Option<usize>,
 }
 
-/// The capture shown when live capture is not possible (see `assets/captures/README.md`).
+/// The capture shown when live capture is not possible: `osiscope record --scenario chat`
+/// (see `assets/captures/README.md`).
 #[cfg(feature = "gui")]
-const BUNDLED: &[u8] = include_bytes!("../../assets/captures/ws_echo.pcap");
+const BUNDLED: &[u8] = include_bytes!("../../assets/captures/chat.pcapng");
 
 #[cfg(feature = "gui")]
 pub fn run_default() -> anyhow::Result<ExitCode> {
-    use osiscope::capture::FileReader;
-    use osiscope::ui::{AppOptions, Banner, Start};
+    use osiscope::ui::{AppOptions, Banner, LiveSession, LiveStartError, Start};
 
-    // Live mode (echo server + loopback capture) starts here once the live session API exists;
-    // until then the app opens the bundled capture and says so calmly.
-    let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
-    let model = osiscope::pipeline::process_all(reader);
-    let binary = std::env::current_exe()
-        .map_or_else(|_| "osiscope".to_string(), |p| p.display().to_string());
-    let banner = Banner::notice(
-        "Showing a bundled capture: a browser opening a WebSocket to an echo server. Open your own \
-         file with Open… or drop it on the window. Live capture on loopback needs permission to \
-         capture packets; grant it once with:",
-        Some(format!(
-            "sudo setcap cap_net_raw,cap_net_admin=eip {binary}"
-        )),
-    );
-    let options = AppOptions {
-        banner: Some(banner),
-        ..AppOptions::new(Start::Model {
-            model,
-            title: "bundled: WebSocket echo".into(),
-        })
+    let preferred: std::net::SocketAddr = osiscope::echo::DEFAULT_LISTEN.parse()?;
+    let options = match LiveSession::start(preferred) {
+        Ok(session) => {
+            let addr = session.server_addr();
+            let mut text = format!(
+                "Live: the bundled echo server listens on ws://{addr}/ and osiscope captures its \
+                 traffic on loopback. Press Connect, then Send text, Ping or Close — or pick a \
+                 scenario. Tick \"step mode\" to walk through new packets one at a time."
+            );
+            if let Some(note) = &session.port_note {
+                text = format!("{note} {text}");
+            }
+            eprintln!("osiscope: live mode, echo server on {addr}");
+            AppOptions {
+                banner: Some(Banner::notice(text, None)),
+                live: Some(Box::new(session)),
+                ..AppOptions::new(Start::Model {
+                    model: osiscope::model::Model::new(),
+                    title: format!("live: ws://{addr}/"),
+                })
+            }
+        }
+        Err(e) => {
+            let intro = match &e {
+                LiveStartError::NotPermitted { .. } => {
+                    "Showing a bundled capture (osiscope connecting to its own echo server). \
+                     Live capture on loopback is not permitted for this program yet."
+                        .to_string()
+                }
+                LiveStartError::Failed { message, .. } => {
+                    format!("Showing a bundled capture: live mode could not start ({message}).")
+                }
+            };
+            bundled_options(Banner::notice(intro, e.fix().map(str::to_string)))?
+        }
     };
     osiscope::ui::run(options)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The app on the bundled capture, with `banner`.
+#[cfg(feature = "gui")]
+fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui::AppOptions> {
+    use osiscope::capture::FileReader;
+    use osiscope::ui::{AppOptions, Start};
+    let reader = FileReader::from_bytes(BUNDLED.to_vec())?;
+    let model = osiscope::pipeline::process_all(reader);
+    Ok(AppOptions {
+        banner: Some(banner),
+        ..AppOptions::new(Start::Model {
+            model,
+            title: "bundled: WebSocket chat with the echo server".into(),
+        })
+    })
 }
 
 #[cfg(feature = "gui")]
 pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     use osiscope::ui::{AppOptions, Start};
     anyhow::ensure!(args.file.exists(), "no such file: {}", args.file.display());
+    if let Some(frames) = args.bench_frames {
+        let report = osiscope::ui::bench::run(args.file.clone(), frames);
+        print!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
     osiscope::ui::run(AppOptions::new(Start::File(args.file.clone())))?;
     Ok(ExitCode::SUCCESS)
 }

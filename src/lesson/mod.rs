@@ -4,6 +4,7 @@
 
 pub mod accept;
 pub mod layers;
+pub mod problems;
 pub mod steps;
 pub mod wsbits;
 
@@ -11,6 +12,7 @@ pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};
 pub use layers::{
     LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS, TcpIpLayer, is_loopback, layer_uses,
 };
+pub use problems::{Problem, Severity, problems};
 pub use steps::{Narration, close_code_meaning, narrate, narrate_packet};
 pub use wsbits::{BitField, UnmaskRow, frame_bits, unmask_rows};
 

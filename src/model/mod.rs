@@ -35,6 +35,9 @@ pub struct PacketRecord {
     pub step: Option<usize>,
 }
 
+/// Payload bytes of a WebSocket frame or message the model keeps (the text is kept whole).
+pub const MODEL_PAYLOAD_KEEP: usize = 256;
+
 /// Everything the UI renders.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -101,6 +104,18 @@ impl Model {
     /// after the packet.
     pub fn push(&mut self, output: PacketOutput, connection: Option<&Connection>) {
         let mut record = PacketRecord::from_output(output);
+        // The app shows at most the first bytes of a payload (the unmasking table, the hex view
+        // has the packet's own bytes): keep the model small for captures of millions of packets.
+        for f in &mut record.ws {
+            f.raw_payload.truncate(MODEL_PAYLOAD_KEEP);
+            f.raw_payload.shrink_to_fit();
+            f.payload.truncate(MODEL_PAYLOAD_KEEP);
+            f.payload.shrink_to_fit();
+        }
+        for m in &mut record.messages {
+            m.data.truncate(MODEL_PAYLOAD_KEEP);
+            m.data.shrink_to_fit();
+        }
         if let Some(conn) = connection {
             let id = conn.id as usize;
             if id >= self.connections.len() {

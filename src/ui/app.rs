@@ -11,7 +11,7 @@ use crate::model::{Model, Step};
 
 use super::action::Action;
 use super::clock::Clock;
-use super::live::{Banner, LiveControls};
+use super::live::{Banner, LiveControls, LiveForm};
 use super::loader::Loader;
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
@@ -62,6 +62,12 @@ pub struct App {
     pub(crate) banner: Option<Banner>,
     pub(crate) loader: Option<Loader>,
     pub(crate) live: Option<Box<dyn LiveControls>>,
+    /// Live packets not yet in the model (step mode).
+    pub(crate) live_pending: std::collections::VecDeque<(
+        crate::pipeline::PacketOutput,
+        Option<crate::flow::Connection>,
+    )>,
+    pub(crate) live_form: LiveForm,
     /// The step the view was last synced to.
     synced_step: Option<usize>,
     applied_settings: Option<Settings>,
@@ -71,11 +77,16 @@ pub struct App {
 
 impl App {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
-        theme::install_fonts(&cc.egui_ctx);
         let settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        Self::with_settings(&cc.egui_ctx, settings, options)
+    }
+
+    /// The app on a bare egui context (the headless benchmark), with `settings`.
+    pub fn with_settings(ctx: &egui::Context, settings: Settings, options: AppOptions) -> Self {
+        theme::install_fonts(ctx);
         let mut app = Self {
             model: Model::new(),
             title: String::new(),
@@ -87,14 +98,16 @@ impl App {
             banner: options.banner,
             loader: None,
             live: options.live,
+            live_pending: std::collections::VecDeque::new(),
+            live_form: LiveForm::default(),
             synced_step: None,
             applied_settings: None,
             fullscreen: false,
-            egui_ctx: cc.egui_ctx.clone(),
+            egui_ctx: ctx.clone(),
         };
         match options.start {
             Start::Model { model, title } => app.set_model(model, title),
-            Start::File(path) => app.open(path, &cc.egui_ctx),
+            Start::File(path) => app.open(path, ctx),
             Start::Empty => {}
         }
         app
@@ -209,6 +222,18 @@ impl App {
         }
     }
 
+    /// What is wrong with the packet on show ("This frame breaks RFC 6455: …"), errors first.
+    pub fn problems(&self) -> Vec<lesson::Problem> {
+        let index = self
+            .current_step()
+            .map(|s| s.packet_index)
+            .or(self.selected);
+        index
+            .and_then(|i| self.model.packets.get(i))
+            .map(lesson::problems)
+            .unwrap_or_default()
+    }
+
     pub fn palette(&self) -> Palette {
         Palette::new(self.settings.dark, self.settings.presentation)
     }
@@ -252,7 +277,12 @@ impl App {
                 self.view.ladder.scroll_to_current = true;
             }
             Action::TogglePlay => self.playback.toggle_play(now, n),
-            Action::StepForward => self.playback.step_forward(now, n),
+            Action::StepForward => {
+                let at_end = self.playback.current.is_none_or(|i| i + 1 >= n);
+                if !(at_end && self.release_one(now)) {
+                    self.playback.step_forward(now, n);
+                }
+            }
             Action::StepBack => self.playback.step_back(now),
             Action::NextPhase => self.playback.next_phase(&self.model.steps, now),
             Action::Home if n > 0 => self.playback.jump_to(0),
@@ -318,7 +348,7 @@ impl App {
         }
         let mut actions = Vec::new();
         Self::shortcuts(&ctx, &mut actions);
-        let loading = self.drain_loader();
+        let loading = self.drain_loader() | self.drain_live();
         let now = self.clock.now_secs(&ctx);
         let moving = self.playback.tick(now, self.model.steps.len());
         self.sync_view();
@@ -347,15 +377,19 @@ impl App {
             .show(ui, |ui| {
                 narration::narration_ui(ui, self);
             });
+        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
+        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
+            .min(ui.available_width() * 0.25)
+            .max(240.0);
         Panel::left("client_stack")
             .resizable(false)
-            .exact_size(330.0)
+            .exact_size(side)
             .show(ui, |ui| {
                 osi::osi_stack_ui(ui, self, Peer::Client);
             });
         Panel::right("server_stack")
             .resizable(false)
-            .exact_size(330.0)
+            .exact_size(side)
             .show(ui, |ui| {
                 osi::osi_stack_ui(ui, self, Peer::Server);
             });

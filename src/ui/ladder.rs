@@ -32,6 +32,9 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ui.centered_and_justified(|ui| {
             ui.label(if app.loader.is_some() {
                 "Reading…"
+            } else if app.live.is_some() {
+                "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
+                 arrive here one by one."
             } else {
                 "Open a capture (Open… or drop a file on the window) to see its connections."
             });

@@ -6,11 +6,13 @@
 
 pub mod action;
 pub mod app;
+pub mod bench;
 pub mod clock;
 pub mod details;
 pub mod hex;
 pub mod ladder;
 pub mod live;
+pub mod live_session;
 pub mod loader;
 pub mod narration;
 pub mod osi;
@@ -24,7 +26,8 @@ pub mod view;
 
 pub use app::{App, AppOptions, Start};
 pub use clock::Clock;
-pub use live::{Banner, LiveCommand, LiveControls, LiveStatus};
+pub use live::{Banner, LiveCommand, LiveControls, LiveForm, LiveStatus};
+pub use live_session::{LiveSession, LiveStartError};
 
 /// The window's title.
 pub const TITLE: &str = "osiscope — a WebSocket through the OSI stack";

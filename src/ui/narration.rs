@@ -26,6 +26,17 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
                 egui::ScrollArea::vertical()
                     .id_salt("narration")
                     .show(ui, |ui| {
+                        for p in app.problems() {
+                            let colour = match p.severity {
+                                crate::lesson::Severity::Error => palette.bad,
+                                crate::lesson::Severity::Warning => palette.warn,
+                            };
+                            ui.label(
+                                RichText::new(format!("⚠ {}", p.sentence))
+                                    .color(colour)
+                                    .strong(),
+                            );
+                        }
                         if n.headline.is_empty() {
                             ui.label("Press ▶ Play or → to walk through the conversation.");
                             return;

@@ -46,12 +46,60 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
 
     let caption_h = ui.text_style_height(&egui::TextStyle::Body) * 2.5;
     let avail = ui.available_size();
-    let height = (avail.y - caption_h).max(7.0 * 40.0);
-    let (rect, _) = ui.allocate_exact_size(vec2(avail.x, height), Sense::hover());
-    let row_h = rect.height() / 7.0;
-    let osi_w = rect.width() * 0.74;
+    let osi_w = avail.x * 0.74;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
     let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
+    // Every layer's explanation wraps in full: rows grow to the longest one, and the stack
+    // scrolls when that is taller than the panel.
+    let text_w = (osi_w - 16.0).max(40.0);
+    let needed = uses.as_ref().map_or(0.0, |uses| {
+        uses.iter()
+            .map(|u| {
+                ui.painter()
+                    .layout(u.text().to_string(), small.clone(), palette.text, text_w)
+                    .size()
+                    .y
+            })
+            .fold(0.0, f32::max)
+    }) + body.size
+        + 14.0;
+    let row_h = ((avail.y - caption_h).max(7.0 * 40.0) / 7.0).max(needed);
+    egui::ScrollArea::vertical()
+        .id_salt(("osi_stack", name))
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            stack_ui(
+                ui,
+                &Stack {
+                    palette,
+                    sending,
+                    lit,
+                    uses,
+                    row_h,
+                    osi_w,
+                    small,
+                    body,
+                },
+            );
+        });
+}
+
+struct Stack {
+    palette: Palette,
+    sending: bool,
+    lit: [bool; 7],
+    uses: Option<[LayerUse; 7]>,
+    row_h: f32,
+    osi_w: f32,
+    small: FontId,
+    body: FontId,
+}
+
+fn stack_ui(ui: &mut egui::Ui, stack: &Stack) {
+    let (palette, sending, lit) = (stack.palette, stack.sending, stack.lit);
+    let (uses, row_h, osi_w) = (&stack.uses, stack.row_h, stack.osi_w);
+    let (small, body) = (stack.small.clone(), stack.body.clone());
+    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), row_h * 7.0), Sense::hover());
     let lit_colour = if sending {
         palette.lit_send
     } else {
@@ -99,7 +147,7 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
         );
         painter.galley(cell.center() - galley.size() / 2.0, galley, palette.text);
     }
-    let caption = stack_caption(lit, sending, step.is_some());
+    let caption = stack_caption(lit, sending, uses.is_some());
     ui.label(egui::RichText::new(caption).color(palette.weak_text));
 }
 

@@ -15,6 +15,11 @@ use super::view::ProtoFilter;
 
 /// Which colouring rule a packet falls under (Wireshark's defaults, first match wins).
 pub fn row_rule(record: &PacketRecord) -> RowRule {
+    match crate::lesson::problems::worst(record) {
+        Some(crate::lesson::Severity::Error) => return RowRule::Error,
+        Some(crate::lesson::Severity::Warning) => return RowRule::Warning,
+        None => {}
+    }
     let Some(tcp) = &record.packet.tcp else {
         return RowRule::Other;
     };
@@ -59,6 +64,8 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
     filter_ui(ui, app);
     let palette = app.palette();
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    // Column widths follow the font size (presentation mode), in units of one character.
+    let em = ui.text_style_height(&egui::TextStyle::Body) * 0.6;
     let list = &app.view.list;
     let first_ts = app.model.packets.first().map_or(0, |r| r.packet.ts_ns);
     let mut table = TableBuilder::new(ui)
@@ -67,11 +74,11 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::auto().at_least(36.0))
-        .column(Column::auto().at_least(70.0))
-        .column(Column::initial(230.0).clip(true))
-        .column(Column::auto().at_least(70.0))
-        .column(Column::remainder().clip(true));
+        .column(Column::initial(em * 4.5).at_least(em * 2.5).clip(true))
+        .column(Column::initial(em * 6.5).at_least(em * 3.0).clip(true))
+        .column(Column::initial(em * 19.0).at_least(em * 6.0).clip(true))
+        .column(Column::initial(em * 6.5).at_least(em * 3.0).clip(true))
+        .column(Column::remainder().at_least(em * 6.0).clip(true));
     if app.view.list.scroll_to_selected
         && let Some(row) = app.selected.and_then(|i| list.row_of(i))
     {

@@ -32,6 +32,11 @@ pub struct Palette {
     pub selected: Color32,
     pub good: Color32,
     pub bad: Color32,
+    /// Warnings (amber): TCP analysis notes, app notes, packets waiting.
+    pub warn: Color32,
+    /// Row backgrounds of packets with errors (red) and warnings (amber), like Wireshark.
+    pub bad_bg: Color32,
+    pub warn_bg: Color32,
 }
 
 impl Palette {
@@ -56,6 +61,9 @@ impl Palette {
                 selected: Color32::from_rgb(255, 200, 0),
                 good: Color32::from_rgb(90, 200, 110),
                 bad: Color32::from_rgb(255, 90, 90),
+                warn: Color32::from_rgb(255, 190, 60),
+                bad_bg: Color32::from_rgb(110, 25, 25),
+                warn_bg: Color32::from_rgb(95, 75, 10),
             }
         } else {
             Self {
@@ -77,6 +85,9 @@ impl Palette {
                 selected: Color32::from_rgb(255, 190, 0),
                 good: Color32::from_rgb(20, 140, 50),
                 bad: Color32::from_rgb(200, 20, 20),
+                warn: Color32::from_rgb(170, 100, 0),
+                bad_bg: Color32::from_rgb(255, 150, 150),
+                warn_bg: Color32::from_rgb(255, 225, 130),
             }
         };
         if high_contrast {
@@ -124,6 +135,26 @@ impl Palette {
     /// Row colours of the packet list, Wireshark's default colouring rules.
     pub fn row_colors(&self, rule: RowRule) -> (Color32, Color32) {
         let (bg, fg) = match rule {
+            RowRule::Error => {
+                return (
+                    self.bad_bg,
+                    if self.dark {
+                        Color32::WHITE
+                    } else {
+                        Color32::BLACK
+                    },
+                );
+            }
+            RowRule::Warning => {
+                return (
+                    self.warn_bg,
+                    if self.dark {
+                        Color32::WHITE
+                    } else {
+                        Color32::BLACK
+                    },
+                );
+            }
             RowRule::BadTcp => (
                 Color32::from_rgb(18, 39, 46),
                 Color32::from_rgb(247, 120, 120),
@@ -169,6 +200,10 @@ impl Palette {
 /// Which Wireshark colouring rule a packet falls under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowRule {
+    /// A decode issue or an RFC 6455 violation (red).
+    Error,
+    /// TCP analysis or a parser note (amber).
+    Warning,
     BadTcp,
     Rst,
     SynFin,

@@ -67,7 +67,7 @@ fn file_menu_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
 }
 
 fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
-    let has_steps = !app.model.steps.is_empty();
+    let has_steps = !app.model.steps.is_empty() || !app.live_pending.is_empty();
     ui.add_enabled_ui(has_steps, |ui| {
         if ui.button("|◀").on_hover_text("First step (Home)").clicked() {
             actions.push(Action::Home);
@@ -131,39 +131,79 @@ fn view_ui(ui: &mut egui::Ui, app: &mut App) {
 fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let Some(live) = &app.live else { return };
     let status = live.status();
-    if ui.button("Connect").clicked() {
+    let scenarios = live.scenarios();
+    if ui
+        .button("Connect")
+        .on_hover_text("Open a WebSocket from the demo client to the bundled echo server")
+        .clicked()
+    {
         actions.push(Action::Live(LiveCommand::Connect));
     }
-    ui.add_enabled_ui(status.connected, |ui| {
-        if ui.button("Send text").clicked() {
-            actions.push(Action::Live(LiveCommand::SendText("hello".into())));
+    let on = status.connected;
+    let label = ui.label("message");
+    ui.add_enabled(
+        on,
+        egui::TextEdit::singleline(&mut app.live_form.text).desired_width(90.0),
+    )
+    .labelled_by(label.id);
+    let buttons = [
+        (
+            "Send text",
+            LiveCommand::SendText(app.live_form.text.clone()),
+        ),
+        ("Send binary", LiveCommand::SendBinary),
+        ("Ping", LiveCommand::Ping),
+        ("Close", LiveCommand::Close(app.live_form.close_code)),
+    ];
+    for (text, command) in buttons {
+        if ui.add_enabled(on, egui::Button::new(text)).clicked() {
+            actions.push(Action::Live(command));
         }
-        if ui.button("Send binary").clicked() {
-            actions.push(Action::Live(LiveCommand::SendBinary));
-        }
-        if ui.button("Ping").clicked() {
-            actions.push(Action::Live(LiveCommand::Ping));
-        }
-        if ui.button("Close").clicked() {
-            actions.push(Action::Live(LiveCommand::Close));
-        }
-    });
+    }
+    let label = ui.label("code");
+    ui.add_enabled(
+        on,
+        egui::DragValue::new(&mut app.live_form.close_code).range(1000..=4999),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("1000 normal, 1001 going away, 4000–4999 the application's own");
     ui.menu_button("Scenarios", |ui| {
-        for name in live.scenarios() {
+        for name in scenarios {
             if ui.button(&name).clicked() {
                 actions.push(Action::Live(LiveCommand::Scenario(name)));
             }
         }
     });
     ui.checkbox(&mut app.settings.step_mode, "step mode")
-        .on_hover_text("New packets wait until you press Step");
-    let kernel = status
-        .kernel_dropped
-        .map_or(String::new(), |k| format!(", kernel dropped {k}"));
-    ui.label(format!(
-        "{} · {} packets · dropped {}{kernel}",
+        .on_hover_text("New packets wait until you press Step ▶");
+    let waiting = app.live_pending.len();
+    if app.settings.step_mode && waiting > 0 {
+        let palette = app.palette();
+        ui.label(
+            RichText::new(format!(
+                "{waiting} new packet{} waiting — press Step ▶",
+                if waiting == 1 { "" } else { "s" }
+            ))
+            .color(palette.warn)
+            .strong(),
+        );
+    }
+    ui.end_row();
+    let kernel = status.kernel_dropped.unwrap_or(0);
+    let text = format!(
+        "● {} · {} packets · dropped: kernel {kernel}, osiscope {}",
         status.state, status.packets, status.dropped
-    ));
+    );
+    let colour = if status.dropped + kernel > 0 {
+        app.palette().bad
+    } else {
+        app.palette().weak_text
+    };
+    ui.label(RichText::new(text).color(colour));
+    if let Some(last) = status.log.last() {
+        ui.label(RichText::new(format!("client: {last}")).italics())
+            .on_hover_text(status.log.join("\n"));
+    }
 }
 
 fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {

@@ -1,0 +1,186 @@
+//! The frame benchmark (`osiscope open FILE --bench-frames N`, hidden): the real app on a bare
+//! egui context, no window. It opens the file, runs frames back to back while it loads, then N
+//! frames of scrolling the packet list with the animation playing, and reports the time of each
+//! frame on the UI thread (layout + drawing + tessellation), the time until the first packets
+//! are on screen, and the memory held with the file loaded.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::app::{App, AppOptions, Start};
+use super::clock::Clock;
+use super::settings::Settings;
+
+/// Frames that may run before the file must have finished loading.
+const MAX_LOAD_FRAMES: usize = 2_000_000;
+
+/// What the benchmark measured.
+#[derive(Debug)]
+pub struct BenchReport {
+    pub packets: usize,
+    pub first_packets: Option<Duration>,
+    pub load: Duration,
+    pub loading: Timings,
+    pub loaded: Timings,
+    /// Resident memory at the end (Linux `VmRSS`), in bytes.
+    pub rss_bytes: Option<u64>,
+}
+
+/// Frame times of one phase.
+#[derive(Debug, Default)]
+pub struct Timings {
+    pub frames: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Timings {
+    fn of(mut times: Vec<Duration>) -> Self {
+        times.sort_unstable();
+        let at = |q: f64| {
+            let i = ((times.len() as f64 - 1.0) * q).round() as usize;
+            times.get(i).copied().unwrap_or_default()
+        };
+        Self {
+            frames: times.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: times.last().copied().unwrap_or_default(),
+        }
+    }
+}
+
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            self.frames,
+            ms(self.p50),
+            ms(self.p99),
+            ms(self.max)
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "packets loaded:        {}", self.packets)?;
+        match self.first_packets {
+            Some(t) => writeln!(f, "first packets shown:   {:.0} ms after open", ms(t))?,
+            None => writeln!(f, "first packets shown:   never")?,
+        }
+        writeln!(f, "load finished:         {:.1} s", self.load.as_secs_f64())?;
+        writeln!(f, "frames while loading:  {}", self.loading)?;
+        writeln!(f, "frames scrolling+anim: {}", self.loaded)?;
+        if let Some(rss) = self.rss_bytes {
+            writeln!(f, "RSS with file loaded:  {} MiB", rss >> 20)?;
+        }
+        Ok(())
+    }
+}
+
+/// One frame of 1600 × 1000 input, with `events`.
+fn input(time: f64, events: Vec<egui::Event>) -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1600.0, 1000.0),
+        )),
+        time: Some(time),
+        events,
+        ..egui::RawInput::default()
+    }
+}
+
+/// Run one frame of the app and tessellate it, as eframe would; returns its duration.
+fn frame(ctx: &egui::Context, app: &mut App, time: f64, events: Vec<egui::Event>) -> Duration {
+    let start = Instant::now();
+    let mut out = ctx.run_ui(input(time, events), |ui| app.frame_ui(ui));
+    out.textures_delta.clear();
+    let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
+    std::hint::black_box(prims);
+    start.elapsed()
+}
+
+/// Open `path` and run the benchmark with `frames` frames once it has loaded.
+pub fn run(path: PathBuf, frames: usize) -> BenchReport {
+    let ctx = egui::Context::default();
+    let opened = Instant::now();
+    let mut app = App::with_settings(
+        &ctx,
+        Settings::default(),
+        AppOptions {
+            clock: Clock::Egui,
+            ..AppOptions::new(Start::File(path))
+        },
+    );
+    let mut first_packets = None;
+    let mut loading = Vec::new();
+    let mut time = 0.0;
+    while app.loader.is_some() && loading.len() < MAX_LOAD_FRAMES {
+        time += 1.0 / 60.0;
+        loading.push(frame(&ctx, &mut app, time, Vec::new()));
+        if first_packets.is_none() && !app.model().packets.is_empty() {
+            first_packets = Some(opened.elapsed());
+        }
+    }
+    let load = opened.elapsed();
+    // Scroll the packet list with the wheel while the animation plays.
+    let list = egui::pos2(250.0, 900.0);
+    let mut times = Vec::with_capacity(frames);
+    frame(
+        &ctx,
+        &mut app,
+        time,
+        vec![
+            egui::Event::PointerMoved(list),
+            egui::Event::Key {
+                key: egui::Key::Space,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers: egui::Modifiers::NONE,
+            },
+        ],
+    );
+    for i in 0..frames {
+        time += 1.0 / 60.0;
+        // Down for 200 frames, up for 100: the list keeps laying out fresh rows.
+        let dy = if i % 300 < 200 { -120.0 } else { 240.0 };
+        let wheel = egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, dy),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        };
+        times.push(frame(
+            &ctx,
+            &mut app,
+            time,
+            vec![egui::Event::PointerMoved(list), wheel],
+        ));
+    }
+    BenchReport {
+        packets: app.model().packets.len(),
+        first_packets,
+        load,
+        loading: Timings::of(loading),
+        loaded: Timings::of(times),
+        rss_bytes: rss_bytes(),
+    }
+}
+
+/// Resident memory of this process (Linux), in bytes.
+fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
