@@ -37,11 +37,11 @@ impl Engine {
 
     /// An engine for output that shows no payload bytes (`osiscope decode`): see
     /// [`AppTracker::without_payloads`]. Everything else it reports is the same, except that
-    /// the stream chunks in [`PacketOutput::seg`] have empty `data`: their bytes were moved into
-    /// the application parsers.
+    /// the stream chunks in [`PacketOutput::seg`] have empty `data`: their bytes were moved or
+    /// lent to the application parsers (see [`FlowTracker::lending`]).
     pub fn without_payloads() -> Self {
         Self {
-            flows: FlowTracker::new(FlowLimits::default()),
+            flows: FlowTracker::lending(FlowLimits::default()),
             apps: AppTracker::without_payloads(),
             take_chunks: true,
         }
@@ -51,6 +51,40 @@ impl Engine {
     pub fn process(&mut self, frame: Frame) -> PacketOutput {
         let packet = decode::decode(frame);
         let mut seg = self.flows.process(&packet);
+        if let Some(range) = self.flows.take_lent()
+            && let Some(chunk) = seg.as_mut().and_then(|s| s.chunks.first_mut())
+        {
+            chunk.data = packet.tcp_payload().get(range).unwrap_or_default().to_vec();
+        }
+        self.apps_process(packet, seg, None)
+    }
+
+    /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
+    /// e.g. [`crate::capture::FileReader::next_borrowed`]): the packet's `data` is empty (its
+    /// `caplen` is set), and stream bytes are parsed where they are when they can be.
+    pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
+        let packet = decode::decode_borrowed(frame, bytes);
+        let payload = packet
+            .tcp
+            .as_ref()
+            .and_then(|t| bytes.get(t.payload.clone()))
+            .unwrap_or_default();
+        let seg = self.flows.process_payload(&packet, payload);
+        let lent = self
+            .flows
+            .take_lent()
+            .map(|range| payload.get(range).unwrap_or_default());
+        self.apps_process(packet, seg, lent)
+    }
+
+    /// The application parsers' part of [`Engine::process`]. `lent`: the bytes of the first
+    /// chunk of `seg`, when they were lent (its `data` is empty).
+    fn apps_process(
+        &mut self,
+        packet: Packet,
+        mut seg: Option<SegmentInfo>,
+        lent: Option<&[u8]>,
+    ) -> PacketOutput {
         let mut events = Vec::new();
         if self.take_chunks
             && let Some(seg) = seg.as_mut()
@@ -59,13 +93,29 @@ impl Engine {
         {
             // The usual case (one in-order chunk or none), without the ordering work below.
             if let Some(chunk) = seg.chunks.first_mut() {
-                self.apps
-                    .on_chunk_taking(seg.stream, chunk, packet.number, &mut events);
+                match lent {
+                    Some(bytes) => {
+                        self.apps.on_chunk_lent(
+                            seg.stream,
+                            chunk,
+                            bytes,
+                            packet.number,
+                            &mut events,
+                        );
+                    }
+                    None => {
+                        self.apps
+                            .on_chunk_taking(seg.stream, chunk, packet.number, &mut events);
+                    }
+                }
             }
             if self.flows.delivered_all(seg.stream) {
                 self.apps.on_close(seg.stream);
             }
-        } else if let Some(seg) = &seg {
+        } else if let Some(seg) = &mut seg {
+            if let (Some(bytes), Some(chunk)) = (lent, seg.chunks.first_mut()) {
+                chunk.data = bytes.to_vec();
+            }
             // Hand over bytes and holes in stream order, direction by direction: a truncated
             // payload gives a chunk at offset 0 and then a gap after it.
             let mut work: Vec<(usize, u64, Result<&StreamChunk, &Gap>)> = seg
@@ -84,6 +134,12 @@ impl Engine {
                     Ok(chunk) => self.apps.on_chunk(seg.stream, chunk, packet.number),
                     Err(gap) => self.apps.on_gap(seg.stream, gap, packet.number),
                 });
+            }
+            if lent.is_some()
+                && let Some(chunk) = seg.chunks.first_mut()
+            {
+                // As in the usual case: the lent bytes are not part of the output.
+                chunk.data = Vec::new();
             }
             // Free the parsers of a finished connection: with many connections in a file,
             // memory follows the open ones, not all that were ever seen.
@@ -374,6 +430,41 @@ pub(crate) mod tests {
             }
         }
         assert!(finished > 0, "no capture closes a connection");
+    }
+
+    #[test]
+    fn borrowed_frames_give_what_owned_frames_give() {
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let mut lent = 0;
+        for path in files {
+            // The full engine copies stream bytes, the lean one lends them.
+            for (lean, mut owned, mut borrowed) in [
+                (false, Engine::new(), Engine::new()),
+                (true, Engine::without_payloads(), Engine::without_payloads()),
+            ] {
+                let mut reader = FileReader::open(&path).unwrap();
+                while let Some(Ok((frame, bytes))) = reader.next_borrowed() {
+                    let mut whole = frame.clone();
+                    whole.data = bytes.to_vec();
+                    let a = owned.process(whole);
+                    let b = borrowed.process_borrowed(&frame, bytes);
+                    let at = format!("{} packet {}", path.display(), a.packet.number);
+                    assert!(b.packet.data.is_empty(), "{at}");
+                    assert_eq!(a.packet.caplen, b.packet.caplen, "{at}");
+                    assert_eq!(a.packet.layers, b.packet.layers, "{at}");
+                    assert_eq!(a.packet.tcp, b.packet.tcp, "{at}");
+                    assert_eq!(a.packet.issues, b.packet.issues, "{at}");
+                    assert_eq!(a.seg, b.seg, "{at}");
+                    assert_eq!(a.events, b.events, "{at}");
+                    lent += usize::from(lean && b.seg.is_some_and(|s| !s.chunks.is_empty()));
+                }
+            }
+        }
+        assert!(lent > 100, "{lent} segments through a lending tracker");
     }
 
     #[test]

@@ -222,3 +222,84 @@ fn pcapng_packet_for_a_missing_interface_is_damage() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A little-endian microsecond pcap of `sizes.len()` raw-IP records, record `i` holding
+/// `sizes[i]` bytes that tell which record they belong to.
+fn pcap_of_sizes(sizes: &[usize]) -> Vec<u8> {
+    let mut b = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 101, 0, 0, 0,
+    ];
+    for (i, &n) in sizes.iter().enumerate() {
+        let len = n as u32;
+        b.extend_from_slice(&(i as u32).to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend((0..n).map(|j| (i + j) as u8));
+    }
+    b
+}
+
+/// Frames as a mapped file, as a stream, and lent by `next_borrowed`: the same frames and the
+/// same error.
+fn read_three_ways(
+    bytes: &[u8],
+) -> Result<(Vec<Frame>, Option<CaptureError>), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("t.pcap");
+    std::fs::write(&path, bytes)?;
+    let (mapped, mapped_err) = read_all(FileReader::open(&path)?);
+    let stream = FileReader::from_reader(std::io::Cursor::new(bytes.to_vec()))?;
+    let (streamed, streamed_err) = read_all(stream);
+    assert_eq!(mapped.len(), streamed.len());
+    assert!(mapped == streamed, "mapped and streamed frames differ");
+    assert_eq!(format!("{mapped_err:?}"), format!("{streamed_err:?}"));
+    let mut reader = FileReader::open(&path)?;
+    let mut lent = 0;
+    while let Some(item) = reader.next_borrowed() {
+        let Ok((frame, data)) = item else { break };
+        let whole = &mapped[lent];
+        assert!(frame.data.is_empty());
+        assert_eq!((frame.number, frame.ts_ns), (whole.number, whole.ts_ns));
+        assert!(data == whole.data.as_slice(), "frame {}", frame.number);
+        lent += 1;
+    }
+    assert_eq!(lent, mapped.len());
+    Ok((mapped, mapped_err))
+}
+
+#[test]
+fn mapped_file_of_many_windows_reads_as_a_stream() {
+    // 24 MB in records of every size up to 64 KiB, and one of 3 MiB (longer than the overlap of
+    // two windows mapped ahead), so that records straddle window ends.
+    let mut sizes: Vec<usize> = (0..700).map(|i| (i * 7919) % 65_536 + 1).collect();
+    sizes.insert(350, 3 << 20);
+    let bytes = pcap_of_sizes(&sizes);
+    assert!(bytes.len() > 24 << 20);
+    let (frames, error) = read_three_ways(&bytes).expect("read");
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(frames.len(), sizes.len());
+    for (i, f) in frames.iter().enumerate() {
+        assert_eq!(f.data.len(), sizes[i]);
+        assert_eq!(f.data.first().copied(), Some(i as u8));
+    }
+}
+
+#[test]
+fn mapped_file_cut_short_gives_every_packet_before_then_one_error() {
+    let sizes: Vec<usize> = (0..400).map(|i| (i * 104_729) % 60_000 + 1).collect();
+    let bytes = pcap_of_sizes(&sizes);
+    for cut in [bytes.len() - 5, bytes.len() / 2 + 3, 9 << 20] {
+        let (frames, error) = read_three_ways(&bytes[..cut]).expect("read");
+        let Some(CaptureError::Truncated {
+            offset, packets, ..
+        }) = error
+        else {
+            panic!("cut at {cut}: expected Truncated, got {error:?}");
+        };
+        assert_eq!(packets, frames.len() as u64);
+        // The error names the offset of the record that was cut.
+        let whole: usize = 24 + sizes[..frames.len()].iter().map(|n| 16 + n).sum::<usize>();
+        assert_eq!(offset, whole as u64, "cut at {cut}");
+    }
+}

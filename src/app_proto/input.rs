@@ -39,8 +39,40 @@ impl DirInput {
     }
 
     /// `push` with the chunk's bytes given apart (`chunk.data` is not read).
-    fn push_parts(&mut self, chunk: &StreamChunk, data: Cow<'_, [u8]>) -> u64 {
-        let chunk_end = chunk.offset + data.len() as u64;
+    pub fn push_parts(&mut self, chunk: &StreamChunk, data: Cow<'_, [u8]>) -> u64 {
+        let (missing, skip) = self.push_meta(chunk, data.len());
+        if let Some(skip) = skip {
+            match data {
+                Cow::Owned(owned) if skip == 0 && self.buf.is_empty() => self.buf = owned,
+                data => self
+                    .buf
+                    .extend_from_slice(data.get(skip..).unwrap_or_default()),
+            }
+        }
+        missing
+    }
+
+    /// Lend a chunk's bytes (`bytes`; `chunk.data` is not read) to a parser while nothing is
+    /// held: they are read where they are, and only what the parser leaves is copied in, by
+    /// [`LentInput::keep_rest`]. `None` when something is held (then use
+    /// [`DirInput::push_parts`]) or when the chunk brings nothing new.
+    pub fn lend<'a>(&'a mut self, chunk: &StreamChunk, bytes: &'a [u8]) -> Option<LentInput<'a>> {
+        if self.len() > 0 {
+            return None;
+        }
+        let (_, skip) = self.push_meta(chunk, bytes.len());
+        // With nothing held, `base` is where the new bytes start (`push_meta`).
+        Some(LentInput {
+            bytes: bytes.get(skip?..).unwrap_or_default(),
+            held: self,
+        })
+    }
+
+    /// The bookkeeping of a push of `len` bytes (holes, carriers, end): returns how many bytes
+    /// are missing before the chunk, and how many of its first bytes were seen already when any
+    /// of them are new (the caller appends the rest).
+    fn push_meta(&mut self, chunk: &StreamChunk, len: usize) -> (u64, Option<usize>) {
+        let chunk_end = chunk.offset + len as u64;
         let mut missing = 0;
         let from = match self.end {
             None => {
@@ -54,23 +86,17 @@ impl DirInput {
             Some(end) => end,
         };
         if chunk_end <= from {
-            return missing;
+            return (missing, None);
         }
         let skip = usize::try_from(from - chunk.offset).unwrap_or(usize::MAX);
-        if skip > data.len() {
-            return missing;
+        if skip > len {
+            return (missing, None);
         }
         if missing > 0 {
             // What we held can never be completed: start over at the chunk.
             self.clear();
             self.carriers.clear();
             self.base = from;
-        }
-        match data {
-            Cow::Owned(owned) if skip == 0 && self.buf.is_empty() => self.buf = owned,
-            data => self
-                .buf
-                .extend_from_slice(data.get(skip..).unwrap_or_default()),
         }
         for (i, &(start, packet)) in chunk.carriers.iter().enumerate() {
             let next = chunk.carriers.get(i + 1).map_or(chunk_end, |c| c.0);
@@ -83,7 +109,7 @@ impl DirInput {
             self.add_carrier(from, 0);
         }
         self.end = Some(chunk_end);
-        missing
+        (missing, Some(skip))
     }
 
     fn add_carrier(&mut self, start: u64, packet: u64) {
@@ -153,6 +179,81 @@ impl DirInput {
             }
         }
         out
+    }
+}
+
+/// What a parser reads stream bytes from: a direction's [`DirInput`], or bytes lent to it
+/// ([`LentInput`]).
+pub(crate) trait StreamInput {
+    /// The unconsumed bytes; the first is at stream offset [`StreamInput::base`].
+    fn bytes(&self) -> &[u8];
+    /// Stream offset of the first unconsumed byte.
+    fn base(&self) -> u64;
+    /// Drop `n` bytes from the front (they were parsed).
+    fn consume(&mut self, n: usize);
+    /// Forget carriers that end before `offset` (the start of the PDU in progress).
+    fn prune(&mut self, offset: u64);
+    /// The packets that carried stream bytes `start..end`, in order.
+    fn packets(&self, start: u64, end: u64) -> Vec<u64>;
+    /// How many bytes are unconsumed.
+    fn len(&self) -> usize {
+        self.bytes().len()
+    }
+}
+
+impl StreamInput for DirInput {
+    fn bytes(&self) -> &[u8] {
+        DirInput::bytes(self)
+    }
+    fn base(&self) -> u64 {
+        self.base
+    }
+    fn consume(&mut self, n: usize) {
+        DirInput::consume(self, n);
+    }
+    fn prune(&mut self, offset: u64) {
+        DirInput::prune(self, offset);
+    }
+    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
+        DirInput::packets(self, start, end)
+    }
+    fn len(&self) -> usize {
+        DirInput::len(self)
+    }
+}
+
+/// A chunk's bytes lent to a parser by [`DirInput::lend`]: consumed in place; the direction's
+/// offsets and carriers are kept up to date as if they had been pushed.
+pub(crate) struct LentInput<'a> {
+    held: &'a mut DirInput,
+    bytes: &'a [u8],
+}
+
+impl LentInput<'_> {
+    /// Copy what the parser left (a frame cut by the packet's end) into the direction's input,
+    /// where the next chunk will follow it.
+    pub fn keep_rest(self) {
+        self.held.buf.extend_from_slice(self.bytes);
+    }
+}
+
+impl StreamInput for LentInput<'_> {
+    fn bytes(&self) -> &[u8] {
+        self.bytes
+    }
+    fn base(&self) -> u64 {
+        self.held.base
+    }
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.bytes.len());
+        self.bytes = self.bytes.get(n..).unwrap_or_default();
+        self.held.base += n as u64;
+    }
+    fn prune(&mut self, offset: u64) {
+        self.held.prune(offset);
+    }
+    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
+        self.held.packets(start, end)
     }
 }
 

@@ -82,6 +82,41 @@ impl AppTracker {
         conn.drive(dir, packet, out);
     }
 
+    /// As [`AppTracker::on_chunk_taking`], for a chunk whose bytes are `bytes` (`chunk.data` is
+    /// not read). A WebSocket direction that holds nothing parses them where they are: only a
+    /// frame cut off at the end is copied.
+    pub fn on_chunk_lent(
+        &mut self,
+        stream: u32,
+        chunk: &StreamChunk,
+        bytes: &[u8],
+        packet: u64,
+        out: &mut Vec<AppEvent>,
+    ) {
+        let drop_payloads = self.drop_payloads;
+        let conn = self
+            .conns
+            .entry(stream)
+            .or_insert_with(|| Conn::new(drop_payloads));
+        let dir = chunk.direction;
+        let hole = conn.side(dir).input.hole_before(chunk.offset);
+        if hole > 0 {
+            conn.gap(dir, chunk.offset - hole, hole, packet, out);
+        }
+        let side = conn.side(dir);
+        if let Mode::Ws(ws) = &mut side.mode
+            && let Some(mut lent) = side.input.lend(chunk, bytes)
+        {
+            // A WebSocket direction never releases the other one (see `Conn::drive`).
+            ws.drive(&mut lent, out);
+            lent.keep_rest();
+            return;
+        }
+        side.input
+            .push_parts(chunk, std::borrow::Cow::Borrowed(bytes));
+        conn.drive(dir, packet, out);
+    }
+
     /// Bytes that will never arrive: parsers resync or give up on the direction.
     pub fn on_gap(&mut self, stream: u32, gap: &Gap, packet: u64) -> Vec<AppEvent> {
         let mut out = Vec::new();

@@ -1,8 +1,9 @@
 //! Reading pcap and pcapng files (pcap-file), frame by frame, stopping with one clear error at
 //! the first damage.
 //!
-//! The file is streamed through a refilling buffer that holds at most one record or block plus
-//! one read chunk, so a 1 GB capture is never loaded whole. The format is told by magic number.
+//! A regular file is memory-mapped a window at a time (the `map` module); other sources are
+//! streamed through a refilling buffer that holds at most one record or block plus one read
+//! chunk. Either way a 1 GB capture is never loaded whole. The format is told by magic number.
 //!
 //! What pcap-file does here and what we do ourselves:
 //! - pcap: pcap-file's `PcapParser` reads the file header (both byte orders, µs and ns magic) and
@@ -15,6 +16,7 @@
 //!   `RawBlock::from_slice` needs a byte-order type from `byteorder_slice`, which it does not
 //!   re-export. Block framing is 12 bytes of header and trailer, so doing it here is simpler.
 
+mod map;
 mod pcapng;
 
 use std::fs::File;
@@ -49,16 +51,35 @@ enum Format {
     PcapNg(pcapng::Section),
 }
 
+/// Where the bytes come from.
+enum Source {
+    /// Any reader, through a refilling buffer: `buf[..filled]` are the bytes read; the rest is
+    /// room for the next read (kept, so that a refill does not zero it again).
+    Stream {
+        reader: Box<dyn Read + Send>,
+        buf: Vec<u8>,
+        filled: usize,
+    },
+    /// A regular file, mapped a window at a time (no copy into a buffer).
+    Mapped(map::MappedFile),
+}
+
+impl Source {
+    /// The bytes at hand: the buffer's or the window's.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Stream { buf, filled, .. } => buf.get(..*filled).unwrap_or_default(),
+            Self::Mapped(m) => m.bytes(),
+        }
+    }
+}
+
 /// Reads a capture file frame by frame. After an error it yields nothing more.
 pub struct FileReader {
-    source: Box<dyn Read + Send>,
-    /// `buf[..filled]` are the bytes read; the rest is room for the next read (kept, so that
-    /// a refill does not zero it again).
-    buf: Vec<u8>,
-    filled: usize,
-    /// Parse position in `buf`.
+    source: Source,
+    /// Parse position in `source.bytes()`.
     pos: usize,
-    /// File offset of `buf[0]`.
+    /// File offset of `source.bytes()[0]`.
     buf_offset: u64,
     eof: bool,
     done: bool,
@@ -79,15 +100,26 @@ impl std::fmt::Debug for FileReader {
 }
 
 impl FileReader {
-    /// Opens a pcap or pcapng file.
+    /// Opens a pcap or pcapng file. A regular file is memory-mapped a window at a time (see
+    /// the `map` module); anything else (a pipe, a device) is read.
     pub fn open(path: &Path) -> Result<FileReader, CaptureError> {
         let open_err = |source| CaptureError::Open {
             path: path.to_path_buf(),
             source,
         };
         let file = File::open(path).map_err(open_err)?;
-        let total = file.metadata().map_err(open_err)?.len();
-        let mut reader = Self::from_reader(file)?;
+        let meta = file.metadata().map_err(open_err)?;
+        let total = meta.len();
+        let source = if meta.is_file() {
+            match map::MappedFile::open(file, total) {
+                Ok(mapped) => Source::Mapped(mapped),
+                // A file system that cannot map files: read it instead.
+                Err((file, _)) => Self::stream(file),
+            }
+        } else {
+            Self::stream(file)
+        };
+        let mut reader = Self::from_source(source)?;
         reader.total_bytes = Some(total);
         Ok(reader)
     }
@@ -102,10 +134,20 @@ impl FileReader {
 
     /// Reads a capture from any reader; the format is told by its magic number.
     pub fn from_reader(source: impl Read + Send + 'static) -> Result<FileReader, CaptureError> {
-        let mut reader = FileReader {
-            source: Box::new(source),
+        Self::from_source(Self::stream(source))
+    }
+
+    fn stream(reader: impl Read + Send + 'static) -> Source {
+        Source::Stream {
+            reader: Box::new(reader),
             buf: Vec::new(),
             filled: 0,
+        }
+    }
+
+    fn from_source(source: Source) -> Result<FileReader, CaptureError> {
+        let mut reader = FileReader {
+            source,
             pos: 0,
             buf_offset: 0,
             eof: false,
@@ -115,7 +157,7 @@ impl FileReader {
             total_bytes: None,
             spare: Vec::new(),
         };
-        while reader.filled < 24 && !reader.eof {
+        while reader.data().len() < 24 && !reader.eof {
             reader.refill()?;
         }
         let first = reader
@@ -128,9 +170,10 @@ impl FileReader {
             });
         };
         if magic::PCAP_US.contains(&first) || magic::PCAP_NS.contains(&first) {
+            let have = reader.data().len();
             let (rest, parser) = PcapParser::new(reader.data()).map_err(|e| match e {
                 PcapError::IncompleteBuffer => CaptureError::Truncated {
-                    offset: reader.filled as u64,
+                    offset: have as u64,
                     packets: 0,
                     detail: "the pcap file header needs 24 bytes".into(),
                 },
@@ -141,7 +184,7 @@ impl FileReader {
                 },
             })?;
             let header = parser.header();
-            reader.pos = reader.filled - rest.len();
+            reader.pos = have - rest.len();
             // The upper bits of the link type field may carry FCS information (pcap spec §8).
             let link = LinkType::from_linktype(u32::from(header.datalink) & 0x0FFF_FFFF);
             reader.format = Format::Pcap {
@@ -173,9 +216,9 @@ impl FileReader {
         self.packets
     }
 
-    /// The bytes read and not yet dropped.
+    /// The bytes at hand (read or mapped) and not yet dropped.
     fn data(&self) -> &[u8] {
-        self.buf.get(..self.filled).unwrap_or_default()
+        self.source.bytes()
     }
 
     /// Give back a frame's `data` once it is no longer needed: the next frame's bytes are copied
@@ -187,36 +230,55 @@ impl FileReader {
         }
     }
 
-    /// Moves unparsed bytes to the front and reads one more chunk.
+    /// Makes more bytes available after the unparsed ones: reads one more chunk, or maps the
+    /// next window. Sets `eof` when there are none.
     fn refill(&mut self) -> Result<(), CaptureError> {
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.filled, 0);
-            self.filled -= self.pos;
-            self.buf_offset += self.pos as u64;
-            self.pos = 0;
-        }
-        let old = self.filled;
-        if self.buf.len() < old + READ_CHUNK {
-            self.buf.resize(old + READ_CHUNK, 0);
-        }
-        let n = loop {
-            match self
-                .source
-                .read(self.buf.get_mut(old..).unwrap_or_default())
-            {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(source) => {
-                    return Err(CaptureError::Read {
-                        offset: self.buf_offset + old as u64,
-                        source,
-                    });
+        let offset = self.bytes_read();
+        match &mut self.source {
+            Source::Stream {
+                reader,
+                buf,
+                filled,
+            } => {
+                // Move the unparsed bytes to the front.
+                if self.pos > 0 {
+                    buf.copy_within(self.pos..*filled, 0);
+                    *filled -= self.pos;
+                    self.buf_offset += self.pos as u64;
+                    self.pos = 0;
+                }
+                let old = *filled;
+                if buf.len() < old + READ_CHUNK {
+                    buf.resize(old + READ_CHUNK, 0);
+                }
+                let n = loop {
+                    match reader.read(buf.get_mut(old..).unwrap_or_default()) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(source) => {
+                            return Err(CaptureError::Read {
+                                offset: self.buf_offset + old as u64,
+                                source,
+                            });
+                        }
+                    }
+                };
+                *filled = old + n;
+                if n == 0 {
+                    self.eof = true;
                 }
             }
-        };
-        self.filled = old + n;
-        if n == 0 {
-            self.eof = true;
+            Source::Mapped(m) => {
+                let unparsed = m.bytes().len().saturating_sub(self.pos);
+                let grew = m
+                    .slide(offset, unparsed)
+                    .map_err(|source| CaptureError::Read { offset, source })?;
+                self.buf_offset = m.start();
+                self.pos = (offset - m.start()) as usize;
+                if !grew {
+                    self.eof = true;
+                }
+            }
         }
         Ok(())
     }
@@ -233,35 +295,53 @@ impl FileReader {
         }
     }
 
-    /// The next frame, `Ok(None)` at a clean end of file.
-    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
+    /// As [`Iterator::next`], but the frame's bytes are lent instead of copied into its `data`
+    /// (which is left empty): they stay valid until the next call. For a reader that only
+    /// needs to look at them (`Engine::process_borrowed`).
+    pub fn next_borrowed(&mut self) -> Option<Result<(Frame, &[u8]), CaptureError>> {
+        if self.done {
+            return None;
+        }
+        match self.next_frame() {
+            Ok(Some((frame, range))) => {
+                Some(Ok((frame, self.data().get(range).unwrap_or_default())))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// The next frame (its `data` empty) and where its bytes are in `self.data()`, `Ok(None)`
+    /// at a clean end of file.
+    fn next_frame(&mut self) -> Result<Option<(Frame, std::ops::Range<usize>)>, CaptureError> {
         loop {
-            if self.pos == self.filled {
+            let data = self.source.bytes();
+            let Some(src) = data.get(self.pos..).filter(|s| !s.is_empty()) else {
                 if self.eof {
                     return Ok(None);
                 }
                 self.refill()?;
                 continue;
-            }
+            };
             let step = match &mut self.format {
                 Format::Pcap {
                     parser,
                     link,
                     big_endian,
                     nanos,
-                } => pcap_step(
-                    parser,
-                    *link,
-                    *big_endian,
-                    *nanos,
-                    &self.buf[self.pos..self.filled],
-                ),
-                Format::PcapNg(section) => section.step(&self.buf[self.pos..self.filled]),
+                } => pcap_step(parser, *link, *big_endian, *nanos, src),
+                Format::PcapNg(section) => section.step(src),
             };
             match step {
                 Step::NeedMore(what) => {
                     if self.eof {
-                        let have = self.filled - self.pos;
+                        let have = src.len();
                         return Err(CaptureError::Truncated {
                             offset: self.offset(),
                             packets: self.packets,
@@ -272,14 +352,13 @@ impl FileReader {
                 }
                 Step::Skip(n) => self.pos += n,
                 Step::Frame(n, mut frame, bytes) => {
-                    let mut data = std::mem::take(&mut self.spare);
-                    data.clear();
-                    data.extend_from_slice(bytes);
-                    frame.data = data;
+                    // `bytes` lies within `src`, which starts at `pos`.
+                    let start = self.pos + (bytes.as_ptr() as usize - src.as_ptr() as usize);
+                    let range = start..start + bytes.len();
                     self.pos += n;
                     self.packets += 1;
                     frame.number = self.packets;
-                    return Ok(Some(frame));
+                    return Ok(Some((frame, range)));
                 }
                 Step::Damaged(detail) => return Err(self.corrupt(detail)),
             }
@@ -352,19 +431,13 @@ fn pcap_step<'a>(
 impl Iterator for FileReader {
     type Item = Result<Frame, CaptureError>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.next_frame() {
-            Ok(Some(frame)) => Some(Ok(frame)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        let spare = std::mem::take(&mut self.spare);
+        Some(self.next_borrowed()?.map(|(mut frame, bytes)| {
+            let mut data = spare;
+            data.clear();
+            data.extend_from_slice(bytes);
+            frame.data = data;
+            frame
+        }))
     }
 }

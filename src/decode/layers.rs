@@ -20,7 +20,16 @@ use super::{IpSummary, Issue, Layer, Packet, Proto, TcpOptions, TcpSegment};
 /// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
 const MAX_IP_DEPTH: usize = 4;
 
-pub(super) fn decode_frame(frame: Frame) -> Packet {
+pub(super) fn decode_frame(mut frame: Frame) -> Packet {
+    let data = std::mem::take(&mut frame.data);
+    let mut packet = decode_bytes(&frame, &data);
+    packet.data = data;
+    packet
+}
+
+/// The packet of a frame whose bytes are `bytes` (`frame.data` is not read); its `data` is
+/// left empty.
+pub(super) fn decode_bytes(frame: &Frame, bytes: &[u8]) -> Packet {
     let mut packet = Packet {
         number: frame.number,
         ts_ns: frame.ts_ns,
@@ -28,18 +37,18 @@ pub(super) fn decode_frame(frame: Frame) -> Packet {
         link: frame.link,
         interface: frame.interface,
         data: Vec::new(),
+        caplen: bytes.len() as u32,
         layers: Vec::with_capacity(4),
         ip: None,
         tcp: None,
         issues: Vec::new(),
     };
     let mut walk = Walk {
-        data: &frame.data,
+        data: bytes,
         orig_len: frame.orig_len as usize,
         packet: &mut packet,
     };
     walk.link();
-    packet.data = frame.data;
     packet
 }
 

@@ -31,8 +31,11 @@ pub struct Packet {
     pub link: LinkType,
     /// Interface index (pcapng).
     pub interface: u32,
-    /// The captured bytes.
+    /// The captured bytes. A consumer that only needs the decoded facts may take them (to
+    /// reuse the buffer): `caplen` still tells how many there were.
     pub data: Vec<u8>,
+    /// Captured length: how many bytes `data` held when the frame was decoded.
+    pub caplen: u32,
     /// Headers in order, outermost first, each with its byte range in `data`.
     pub layers: Vec<Layer>,
     /// The innermost IP header's facts.
@@ -44,9 +47,9 @@ pub struct Packet {
 }
 
 impl Packet {
-    /// Captured length.
+    /// Captured length (the field: `data` itself may have been taken).
     pub fn caplen(&self) -> u32 {
-        self.data.len() as u32
+        self.caplen
     }
 
     /// The TCP payload bytes that were captured (may be fewer than `tcp.payload_len`).
@@ -202,4 +205,10 @@ pub struct Issue {
 /// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`].
 pub fn decode(frame: Frame) -> Packet {
     layers::decode_frame(frame)
+}
+
+/// As [`decode`], for a frame whose bytes are `bytes` (`frame.data` is not read): the packet's
+/// `data` is empty, its byte ranges point into `bytes`.
+pub fn decode_borrowed(frame: &Frame, bytes: &[u8]) -> Packet {
+    layers::decode_bytes(frame, bytes)
 }

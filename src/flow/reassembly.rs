@@ -41,6 +41,12 @@ pub struct Delivery {
     pub chunks: Vec<Run>,
     /// Holes that will never be filled: `(offset, len)`.
     pub gaps: Vec<(u64, u64)>,
+    /// Lend the segment's bytes instead of copying them when they are delivered straight away
+    /// as the first chunk: its data is then left empty, and `lent` tells where they are.
+    pub lend: bool,
+    /// The first chunk's bytes, as a range of the `captured` bytes given to
+    /// [`Reassembler::segment`] (see `lend`).
+    pub lent: Option<std::ops::Range<usize>>,
 }
 
 impl Delivery {
@@ -48,7 +54,8 @@ impl Delivery {
         if data.is_empty() {
             return;
         }
-        if let Some((start, bytes, carriers)) = self.chunks.last_mut()
+        if let Some((start, bytes, carriers)) =
+            self.chunks.last_mut().filter(|_| self.lent.is_none())
             && *start + bytes.len() as u64 == offset
         {
             bytes.extend_from_slice(data);
@@ -137,7 +144,13 @@ impl Reassembler {
             if data_start == next && self.pending.is_empty() {
                 // In order with nothing buffered (the usual case): deliver straight away
                 // instead of buffering and draining, which would copy the bytes twice.
-                out.push_data(self.next, bytes, packet);
+                if out.lend && out.chunks.is_empty() && !bytes.is_empty() {
+                    out.chunks
+                        .push((self.next, Vec::new(), vec![(self.next, packet)]));
+                    out.lent = Some(skip..cap);
+                } else {
+                    out.push_data(self.next, bytes, packet);
+                }
                 self.next += bytes.len() as u64;
             } else {
                 self.insert(data_start as u64, bytes, packet);

@@ -84,6 +84,10 @@ pub struct FlowTracker {
     by_key: HashMap<Key, usize>,
     /// The next `tcp.stream` id.
     next_id: u32,
+    /// See [`FlowTracker::lending`].
+    lend: bool,
+    /// Where the bytes of the last segment's lent chunk are in its payload.
+    lent: Option<std::ops::Range<usize>>,
 }
 
 impl FlowTracker {
@@ -94,8 +98,31 @@ impl FlowTracker {
         }
     }
 
+    /// A tracker that lends payload bytes instead of copying them when it can: when a
+    /// segment's bytes are delivered at once (in order, nothing buffered), the first chunk of
+    /// its [`SegmentInfo`] has empty `data`, and [`FlowTracker::take_lent`] tells where its
+    /// bytes are in the payload. For a consumer that reads them right away.
+    pub fn lending(limits: FlowLimits) -> Self {
+        Self {
+            lend: true,
+            ..Self::new(limits)
+        }
+    }
+
+    /// Where the bytes of the first chunk of the last [`SegmentInfo`] are in the payload it
+    /// was given, when they were lent (see [`FlowTracker::lending`]).
+    pub fn take_lent(&mut self) -> Option<std::ops::Range<usize>> {
+        self.lent.take()
+    }
+
     /// Account for one packet. `None` when it is not TCP.
     pub fn process(&mut self, packet: &Packet) -> Option<SegmentInfo> {
+        self.process_payload(packet, packet.tcp_payload())
+    }
+
+    /// As [`FlowTracker::process`], with the captured TCP payload given apart (for a packet
+    /// whose `data` is elsewhere: see `Engine::process_borrowed`).
+    pub fn process_payload(&mut self, packet: &Packet, payload: &[u8]) -> Option<SegmentInfo> {
         let tcp = packet.tcp.as_ref()?;
         let ip = packet.ip?;
         let src = SocketAddr::new(ip.src, tcp.src_port);
@@ -111,11 +138,22 @@ impl FlowTracker {
         let to_server = dir == Direction::ClientToServer;
         if flow
             .socks
-            .on_payload(to_server, conn.server.port(), packet.tcp_payload())
+            .on_payload(to_server, conn.server.port(), payload)
         {
             self.next_id = self.next_id.saturating_add(1);
         }
-        Some(segment(conn, flow, dir, tcp, packet, self.limits))
+        let (info, lent) = segment(
+            conn,
+            flow,
+            dir,
+            tcp,
+            packet,
+            payload,
+            self.limits,
+            self.lend,
+        );
+        self.lent = lent;
+        Some(info)
     }
 
     pub fn connection(&self, id: u32) -> Option<&Connection> {
@@ -207,14 +245,17 @@ impl FlowTracker {
 }
 
 /// Run one segment through sequence numbers, analysis, state and reassembly.
+#[allow(clippy::too_many_arguments)]
 fn segment(
     conn: &mut Connection,
     flow: &mut Flow,
     dir: Direction,
     tcp: &TcpSegment,
     packet: &Packet,
+    payload: &[u8],
     limits: FlowLimits,
-) -> SegmentInfo {
+    lend: bool,
+) -> (SegmentInfo, Option<std::ops::Range<usize>>) {
     let has = |f: u16| tcp.flags & f != 0;
     let pure_syn = tcp.flags & (SYN | ACK) == SYN;
     let first_rtt = conn.handshake_rtt_ns;
@@ -241,7 +282,9 @@ fn segment(
         fwd.fin_seq.get_or_insert(fin);
     }
 
-    let (out, rev_out) = reassemble(fwd, rev, tcp, packet, limits, acks_peer_fin);
+    let (mut out, rev_out) =
+        reassemble(fwd, rev, tcp, packet, payload, limits, acks_peer_fin, lend);
+    let lent_range = out.lent.take();
     let both_fins = fwd.fin_seq.is_some() && rev.fin_seq.is_some();
 
     // Timing, as Wireshark: handshake RTT from the most recent SYN to the first pure ACK.
@@ -279,7 +322,7 @@ fn segment(
             });
         }
     }
-    SegmentInfo {
+    let info = SegmentInfo {
         stream: conn.id,
         direction: dir,
         rel_seq,
@@ -292,7 +335,8 @@ fn segment(
         chunks,
         gaps,
         rel_time_ns: packet.ts_ns.wrapping_sub(conn.first_ts_ns),
-    }
+    };
+    (info, lent_range)
 }
 
 /// Wireshark's `base_seq` for both ends: the SYN's sequence number, or one before the first
@@ -339,16 +383,22 @@ fn relative_numbers(fwd: &DirFlow, rev: &DirFlow, tcp: &TcpSegment) -> (u32, u32
 
 /// Feed the payload to the sender's stream, and let ACKs, FINs and RSTs release or close
 /// buffers. Returns what became available `(forward, reverse)`.
+#[allow(clippy::too_many_arguments)]
 fn reassemble(
     fwd: &mut DirFlow,
     rev: &mut DirFlow,
     tcp: &TcpSegment,
     packet: &Packet,
+    payload: &[u8],
     limits: FlowLimits,
     acks_peer_fin: bool,
+    lend: bool,
 ) -> (Delivery, Delivery) {
     let has = |f: u16| tcp.flags & f != 0;
-    let mut out = Delivery::default();
+    let mut out = Delivery {
+        lend,
+        ..Delivery::default()
+    };
     if has(SYN) {
         fwd.stream.set_base(SeqNum(tcp.seq).add(1));
     } else if fwd.stream.base().is_none() {
@@ -357,7 +407,6 @@ fn reassemble(
     if !has(RST) {
         let data_seq = SeqNum(tcp.seq).add(u32::from(has(SYN)));
         let max = limits.max_buffered_bytes;
-        let payload = packet.tcp_payload();
         fwd.stream.segment(
             data_seq,
             tcp.payload_len,

@@ -277,6 +277,7 @@ pub(crate) fn conversation() -> Model {
                 payload_len: plen,
                 payload: payload_range,
             }),
+            caplen: data.len() as u32,
             data,
             issues: Vec::new(),
         };

@@ -3,7 +3,7 @@
 //! a bound, and the frame is emitted (as Wireshark does) with the packet that carried its last byte.
 
 use crate::app_proto::AppEvent;
-use crate::app_proto::input::DirInput;
+use crate::app_proto::input::StreamInput;
 use crate::flow::Direction;
 
 use super::assembler::Assembler;
@@ -47,7 +47,7 @@ impl WsStream {
     }
 
     /// Parse every frame that is complete in `input`, consuming its bytes.
-    pub fn drive(&mut self, input: &mut DirInput, out: &mut Vec<AppEvent>) {
+    pub fn drive(&mut self, input: &mut impl StreamInput, out: &mut Vec<AppEvent>) {
         loop {
             if self.partial.is_none() {
                 let HeaderStatus::Parsed(header) = parse_header(input.bytes()) else {
@@ -55,7 +55,7 @@ impl WsStream {
                 };
                 self.partial = Some(Partial {
                     header,
-                    offset: input.base,
+                    offset: input.base(),
                     seen: 0,
                     keep: self.assembler.needs_payload(&header),
                     raw: Vec::new(),
@@ -97,11 +97,11 @@ impl WsStream {
             if let Some(p) = self.partial.take() {
                 self.finish(p, input, out);
             }
-            input.prune(input.base);
+            input.prune(input.base());
         }
     }
 
-    fn finish(&mut self, p: Partial, input: &DirInput, out: &mut Vec<AppEvent>) {
+    fn finish(&mut self, p: Partial, input: &impl StreamInput, out: &mut Vec<AppEvent>) {
         let h = p.header;
         let end = p.offset + u64::from(h.header_len) + h.payload_len;
         let complete = if p.keep {

@@ -127,6 +127,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
         link: LinkType::Raw,
         interface: 0,
         data: seg.payload.to_vec(),
+        caplen: seg.payload.len() as u32,
         layers: Vec::new(),
         ip: Some(IpSummary {
             version: 4,
