@@ -6,13 +6,15 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use anyhow::Context as _;
+use osiscope::app_proto::AppEvent;
 use osiscope::app_proto::websocket::opcode;
 use osiscope::capture::FileReader;
 use osiscope::flow::Connection;
 use osiscope::model::{PacketRecord, json};
-use osiscope::pipeline::Engine;
+use osiscope::pipeline::{Engine, PacketOutput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -47,49 +49,108 @@ struct ConnTotals {
     analysis: BTreeMap<&'static str, u64>,
 }
 
+/// Records a batch for the writer holds at most.
+const BATCH_PACKETS: usize = 256;
+/// Bytes of WebSocket text a batch for the writer holds at most, past one packet.
+const BATCH_BYTES: usize = 512 << 10;
+/// Batches waiting for the writer, at most: with `BATCH_BYTES`, this bounds memory.
+const QUEUE_BATCHES: usize = 4;
+/// Output bytes gathered before one write to stdout.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Decodes on two threads: this one reads the file and runs the engine, `decode-write` makes
+/// the records, formats and writes them; they are joined by a bounded queue of batches. The
+/// output is what one thread would make, in the same order. (A third, `osiscope-map`, maps the
+/// file ahead: see `FileReader::open`.)
+///
+/// Frames are decoded where the reader's mapping holds them (no copy per packet), and the
+/// outputs hold no packet bytes: the only bytes that go to the writer are WebSocket texts.
+/// Emptied batches come back to be filled again. Memory stays flat: a few batches of bounded
+/// size are in flight.
 pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut reader =
         FileReader::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 18, stdout.lock());
-    // Neither output shows payload bytes or whole messages: do not copy them.
-    let mut engine = Engine::without_payloads();
+    let (output_tx, output_rx) = mpsc::sync_channel::<Vec<PacketOutput>>(QUEUE_BATCHES);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<PacketOutput>>();
     let mut totals: BTreeMap<u32, ConnTotals> = BTreeMap::new();
     let mut failure = None;
-    while let Some(item) = reader.next() {
-        let frame = match item {
-            Ok(f) => f,
-            Err(e) => {
-                failure = Some(e);
+    // Neither output shows payload bytes or whole messages: do not copy them.
+    let mut engine = Engine::without_payloads();
+    let written = std::thread::scope(|s| -> io::Result<io::Result<()>> {
+        let writer = if args.quiet {
+            None
+        } else {
+            let format = args.format;
+            Some(
+                std::thread::Builder::new()
+                    .name("decode-write".into())
+                    .spawn_scoped(s, move || write_records(&output_rx, &empty_tx, format))?,
+            )
+        };
+        let mut outputs = Vec::with_capacity(BATCH_PACKETS);
+        let mut text_bytes = 0;
+        loop {
+            let (output, end) = match reader.next_borrowed() {
+                Some(Ok((frame, bytes))) => (Some(engine.process_borrowed(&frame, bytes)), false),
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    (None, true)
+                }
+                None => (None, true),
+            };
+            if let Some(output) = output {
+                if args.summary {
+                    count(&mut totals, &output);
+                }
+                if writer.is_some() {
+                    text_bytes += output
+                        .events
+                        .iter()
+                        .map(|e| match e {
+                            AppEvent::WsFrame(f) => f.text.as_ref().map_or(0, String::len),
+                            _ => 0,
+                        })
+                        .sum::<usize>();
+                    outputs.push(output);
+                }
+            }
+            if writer.is_some()
+                && (end || outputs.len() >= BATCH_PACKETS || text_bytes >= BATCH_BYTES)
+            {
+                // An emptied batch back from the writer, or a new one.
+                let next = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH_PACKETS));
+                text_bytes = 0;
+                // The writer stopped (stdout closed): stop reading too.
+                if output_tx
+                    .send(std::mem::replace(&mut outputs, next))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            if end {
                 break;
             }
-        };
-        let output = engine.process(frame);
-        // Only the text output shows the Info column.
-        let record = if args.format == Format::Text && !args.quiet {
-            PacketRecord::from_output(output)
-        } else {
-            PacketRecord::without_info(output)
-        };
-        if args.summary {
-            count(&mut totals, &record);
         }
-        if !args.quiet
-            && let Err(e) = write_record(&mut out, &record, args.format)
-        {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                return Ok(ExitCode::SUCCESS);
-            }
-            return Err(e.into());
+        drop(output_tx);
+        Ok(writer.map_or(Ok(()), |w| {
+            w.join()
+                .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
+        }))
+    })?;
+    if let Err(e) = written {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return Ok(ExitCode::SUCCESS);
         }
-        // The frame's buffer holds the next frame's bytes.
-        reader.recycle(record.packet.data);
+        return Err(e.into());
     }
     if args.summary {
+        let mut out = BufWriter::new(io::stdout().lock());
         write_summary(&mut out, engine.connections(), &totals)?;
+        out.flush()?;
     }
-    out.flush()?;
-    drop(out);
     if let Some(e) = failure {
         eprintln!("osiscope: {}: {e}", args.file.display());
         if let Some(fix) = e.fix() {
@@ -100,13 +161,49 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn count(totals: &mut BTreeMap<u32, ConnTotals>, record: &PacketRecord) {
-    let Some(seg) = &record.seg else { return };
+/// The `decode-write` thread: every packet's record in the chosen format (the text output
+/// shows the Info column), written to stdout in large writes; emptied batches go back on `empty`
+/// to be filled again.
+fn write_records(
+    outputs: &mpsc::Receiver<Vec<PacketOutput>>,
+    empty: &mpsc::Sender<Vec<PacketOutput>>,
+    format: Format,
+) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut stdout = stdout.lock();
+    let mut buf = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
+    for mut batch in outputs {
+        for output in batch.drain(..) {
+            let record = match format {
+                Format::Text => PacketRecord::from_output(output),
+                Format::Json => PacketRecord::without_info(output),
+            };
+            write_record(&mut buf, &record, format)?;
+            if buf.len() >= WRITE_CHUNK {
+                stdout.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        let _ = empty.send(batch);
+    }
+    stdout.write_all(&buf)?;
+    stdout.flush()
+}
+
+/// Totals for `--summary` of one processed packet: its connection's HTTP messages, WebSocket
+/// frames by opcode and their issues, TCP analysis flags.
+fn count(totals: &mut BTreeMap<u32, ConnTotals>, output: &PacketOutput) {
+    let Some(seg) = &output.seg else { return };
     let t = totals.entry(seg.stream).or_default();
-    t.http += record.http.len() as u64;
-    for f in &record.ws {
-        *t.ws_by_opcode.entry(f.opcode).or_default() += 1;
-        t.ws_issues += f.issues.len() as u64;
+    for event in &output.events {
+        match event {
+            AppEvent::Http(_) => t.http += 1,
+            AppEvent::WsFrame(f) => {
+                *t.ws_by_opcode.entry(f.opcode).or_default() += 1;
+                t.ws_issues += f.issues.len() as u64;
+            }
+            AppEvent::WsMessage(_) | AppEvent::Note(_) => {}
+        }
     }
     for a in &seg.analysis {
         *t.analysis.entry(a.json_name()).or_default() += 1;
