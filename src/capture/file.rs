@@ -62,6 +62,8 @@ pub struct FileReader {
     format: Format,
     packets: u64,
     total_bytes: Option<u64>,
+    /// File offset of the last frame's captured bytes.
+    frame_offset: u64,
 }
 
 impl std::fmt::Debug for FileReader {
@@ -107,6 +109,7 @@ impl FileReader {
             format: Format::PcapNg(pcapng::Section::default()),
             packets: 0,
             total_bytes: None,
+            frame_offset: 0,
         };
         while reader.buf.len() < 24 && !reader.eof {
             reader.refill()?;
@@ -164,6 +167,12 @@ impl FileReader {
     /// Packets yielded so far.
     pub fn packets_read(&self) -> u64 {
         self.packets
+    }
+
+    /// Where the last frame's captured bytes are in the file (or in the bytes given to
+    /// [`FileReader::from_bytes`]): the app reads them back from there instead of keeping them.
+    pub fn last_frame_offset(&self) -> u64 {
+        self.frame_offset
     }
 
     /// Moves unparsed bytes to the front and reads one more chunk.
@@ -240,6 +249,8 @@ impl FileReader {
                 }
                 Step::Skip(n) => self.pos += n,
                 Step::Frame(n, mut frame) => {
+                    let start = self.pos + self.format.data_start(&self.buf[self.pos..]);
+                    self.frame_offset = self.buf_offset + start as u64;
                     self.pos += n;
                     self.packets += 1;
                     frame.number = self.packets;
@@ -247,6 +258,17 @@ impl FileReader {
                 }
                 Step::Damaged(detail) => return Err(self.corrupt(detail)),
             }
+        }
+    }
+}
+
+impl Format {
+    /// Where a packet record's captured bytes start, counted from the record's first byte.
+    fn data_start(&self, record: &[u8]) -> usize {
+        match self {
+            // ts_sec, ts_frac, incl_len, orig_len (pcap spec §5).
+            Format::Pcap { .. } => 16,
+            Format::PcapNg(section) => section.data_start(record),
         }
     }
 }

@@ -41,7 +41,7 @@ pub fn run_default() -> anyhow::Result<ExitCode> {
                 banner: Some(Banner::notice(text, None)),
                 live: Some(Box::new(session)),
                 ..AppOptions::new(Start::Model {
-                    model: osiscope::model::Model::new(),
+                    model: Box::default(),
                     title: format!("live: ws://{addr}/"),
                 })
             }
@@ -74,7 +74,7 @@ fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui:
     Ok(AppOptions {
         banner: Some(banner),
         ..AppOptions::new(Start::Model {
-            model,
+            model: Box::new(model),
             title: "bundled: WebSocket chat with the echo server".into(),
         })
     })

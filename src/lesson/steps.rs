@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpKind, WsFrame};
 use crate::flow::{Connection, Direction};
-use crate::model::{PacketRecord, Step, StepKind};
+use crate::model::{PacketRow, Step, StepKind, WsFrameRow};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ fn preview(text: &str) -> String {
 
 struct Facts<'a> {
     step: &'a Step,
-    record: &'a PacketRecord,
+    record: &'a PacketRow,
     conn: Option<&'a Connection>,
     rel_seq: u32,
     rel_ack: u32,
@@ -67,7 +67,7 @@ struct Facts<'a> {
 }
 
 /// Narrate `step`; `record` is its packet and `conn` its connection.
-pub fn narrate(step: &Step, record: &PacketRecord, conn: Option<&Connection>) -> Narration {
+pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Narration {
     let seg = record.seg.as_ref();
     let tcp = record.packet.tcp.as_ref();
     let f = Facts {
@@ -141,7 +141,7 @@ pub fn narrate(step: &Step, record: &PacketRecord, conn: Option<&Connection>) ->
 }
 
 /// Narrate a packet that has no step (not TCP, or not understood).
-pub fn narrate_packet(record: &PacketRecord) -> Narration {
+pub fn narrate_packet(record: &PacketRow) -> Narration {
     Narration {
         headline: format!("{} packet", record.protocol),
         body: format!(
@@ -303,7 +303,7 @@ fn upgrade_response(f: &Facts) -> Narration {
     }
 }
 
-fn ws_body(frame: &WsFrame, sender: &str) -> String {
+fn ws_body(frame: &WsFrameRow, sender: &str) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {

@@ -8,7 +8,7 @@ use egui::{CollapsingHeader, RichText};
 
 use crate::app_proto::websocket::opcode;
 use crate::decode::FieldNode;
-use crate::model::PacketRecord;
+use crate::model::PacketRow;
 
 use super::action::Action;
 use super::app::App;
@@ -23,7 +23,7 @@ pub struct AppSection {
 
 /// The HTTP messages and WebSocket frames whose last byte is in `record`, with the part of
 /// them that lies in this packet (stream offsets turned into packet offsets).
-pub fn app_sections(record: &PacketRecord) -> Vec<AppSection> {
+pub fn app_sections(record: &PacketRow) -> Vec<AppSection> {
     let Some(tcp) = &record.packet.tcp else {
         return Vec::new();
     };
@@ -75,7 +75,10 @@ pub fn app_sections(record: &PacketRecord) -> Vec<AppSection> {
             ));
         }
         if let Some(t) = &f.text {
-            lines.push(format!("Text: {t:?}"));
+            match f.text_cut() {
+                0 => lines.push(format!("Text: {t:?}")),
+                more => lines.push(format!("Text: {t:?} … {more} more bytes")),
+            }
         }
         if let Some(c) = f.close_code {
             lines.push(format!(
@@ -116,12 +119,16 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         .show(ui, |ui| {
             ui.label(format!(
                 "Frame {}: {} bytes on the wire, {} captured",
-                record.packet.number,
-                record.packet.len,
-                record.packet.caplen()
+                record.packet.number, record.packet.len, record.packet.caplen
             ));
-            if let Some((_, layers)) = &app.view.details {
-                for layer in layers {
+            if let Some(Err(e)) = app.view.details.as_ref().map(|s| &s.decoded) {
+                ui.colored_label(
+                    palette.bad,
+                    format!("⚠ This packet's bytes cannot be shown: {e}"),
+                );
+            }
+            if let Some(selected) = &app.view.details {
+                for layer in selected.layers() {
                     let id = ui.make_persistent_id(("layer", layer.proto.name()));
                     let header = CollapsingHeader::new(
                         RichText::new(&layer.title).background_color(palette.layer_bg(layer.proto)),

@@ -28,6 +28,7 @@ pub use app::{App, AppOptions, Start};
 pub use clock::Clock;
 pub use live::{Banner, LiveCommand, LiveControls, LiveForm, LiveStatus};
 pub use live_session::{LiveSession, LiveStartError};
+pub use loader::LoadBudget;
 
 /// The window's title.
 pub const TITLE: &str = "osiscope — a WebSocket through the OSI stack";

@@ -14,6 +14,7 @@ use super::app::App;
 #[derive(Debug, Default)]
 pub struct SeqCache {
     stream: Option<u32>,
+    /// Packets of the connection taken in.
     scanned: usize,
     /// Per direction: (time s, next relative seq) of each segment.
     pub seq: [Vec<PlotPoint>; 2],
@@ -25,7 +26,8 @@ pub struct SeqCache {
 
 impl SeqCache {
     pub fn update(&mut self, model: &Model, stream: Option<u32>) {
-        if stream != self.stream || self.scanned > model.packets.len() {
+        let packets = stream.map_or(&[][..], |s| model.stream_packets(s));
+        if stream != self.stream || self.scanned > packets.len() {
             *self = Self {
                 stream,
                 ..Self::default()
@@ -36,7 +38,11 @@ impl SeqCache {
             .connections
             .get(stream as usize)
             .map_or(0, |c| c.first_ts_ns);
-        for (i, record) in model.packets.iter().enumerate().skip(self.scanned) {
+        for &i in packets.iter().skip(self.scanned) {
+            let i = i as usize;
+            let Some(record) = model.packets.get(i) else {
+                continue;
+            };
             let Some(seg) = record.seg.as_ref().filter(|s| s.stream == stream) else {
                 continue;
             };
@@ -54,7 +60,7 @@ impl SeqCache {
                     .push(PlotPoint::new(t, f64::from(seg.rel_ack)));
             }
         }
-        self.scanned = model.packets.len();
+        self.scanned = packets.len();
     }
 
     /// The packet whose point is nearest to `at`, in screen distance given by `dist`.
