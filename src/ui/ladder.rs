@@ -59,6 +59,17 @@ const LANE_GAP: f32 = 6.0;
 /// Where a row's "#N +time" label starts.
 const LABEL_X: f32 = 6.0;
 
+/// The row label with the most digits: the last step's (packet numbers and times only grow).
+fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
+    rows.iter()
+        .rev()
+        .find_map(|r| match r {
+            LadderRow::Step(i) => steps.get(*i),
+            LadderRow::Phase(_) => None,
+        })
+        .map_or_else(|| "#0 +0.000s".to_owned(), |s| row_label(s, first_ts))
+}
+
 fn row_label(step: &Step, first_ts: i64) -> String {
     let secs = (step.ts_ns - first_ts) as f64 / 1e9;
     format!("#{} +{secs:.3}s", step.packet)
@@ -67,16 +78,7 @@ fn row_label(step: &Step, first_ts: i64) -> String {
 pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let palette = app.palette();
     let Some(stream) = app.view.ladder.stream else {
-        ui.centered_and_justified(|ui| {
-            ui.label(if app.loader.is_some() {
-                "Reading…"
-            } else if app.live.is_some() {
-                "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
-                 arrive here one by one."
-            } else {
-                "Open a capture (Open… or drop a file on the window) to see its connections."
-            });
-        });
+        no_connection_ui(ui, app);
         return;
     };
     let Some(conn) = app.model.connections.get(stream as usize) else {
@@ -94,15 +96,7 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let rows = &app.view.ladder.rows;
     let first_ts = conn.first_ts_ns;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-    let widest_label = rows
-        .iter()
-        .rev()
-        .find_map(|r| match r {
-            LadderRow::Step(i) => app.model.steps.get(*i),
-            LadderRow::Phase(_) => None,
-        })
-        .map_or_else(|| "#0 +0.000s".to_owned(), |s| row_label(s, first_ts));
-    let margins = Margins::measure(ui, &small, &widest_label);
+    let margins = Margins::measure(ui, &small, &widest_label(rows, &app.model.steps, first_ts));
     let body = lane_headers_ui(
         ui,
         conn,
@@ -180,6 +174,20 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                 None => {}
             }
         }
+    });
+}
+
+/// What the ladder says before there is a connection to draw.
+fn no_connection_ui(ui: &mut egui::Ui, app: &App) {
+    ui.centered_and_justified(|ui| {
+        ui.label(if app.loader.is_some() {
+            "Reading…"
+        } else if app.live.is_some() {
+            "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
+             arrive here one by one."
+        } else {
+            "Open a capture (Open… or drop a file on the window) to see its connections."
+        });
     });
 }
 

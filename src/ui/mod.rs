@@ -56,13 +56,14 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
 /// takes: down one, across, up the other), embedded in the binary.
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
-/// The app icon, decoded for the window.
-///
-/// # Panics
-/// Never with the embedded PNG (a test decodes it).
+/// The app icon, decoded for the window (a test checks that the embedded PNG decodes; if it
+/// ever did not, the window would open with the system's default icon).
 #[must_use]
 pub fn icon() -> egui::IconData {
-    eframe::icon_data::from_png_bytes(ICON_PNG).expect("assets/icon.png is a valid PNG")
+    eframe::icon_data::from_png_bytes(ICON_PNG).unwrap_or_else(|e| {
+        tracing::warn!("the app icon could not be decoded: {e}");
+        egui::IconData::default()
+    })
 }
 
 #[cfg(test)]
