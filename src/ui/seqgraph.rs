@@ -30,6 +30,8 @@ pub struct SeqCache {
 }
 
 impl SeqCache {
+    // The values compared are whole sequence numbers and times of the same packets, exact in f64.
+    #[allow(clippy::float_cmp)]
     pub fn update(&mut self, model: &Model, stream: Option<u32>) {
         if stream != self.stream || self.scanned > model.packets.len() {
             *self = Self {
@@ -161,6 +163,7 @@ mod tests {
     use crate::lesson::fixture;
 
     #[test]
+    #[allow(clippy::float_cmp)] // whole sequence numbers and the same times, exact in f64
     fn points_per_direction_and_acks() {
         let m = fixture::conversation();
         let mut c = SeqCache::default();
