@@ -23,13 +23,19 @@ use osiscope::ui::{App, AppOptions, Clock, Start};
 const SIZE: [f32; 2] = [1600.0, 1000.0];
 
 fn app_on_chat(settings: Settings) -> Harness<'static, App> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures/chat.pcapng");
+    app_on("chat.pcapng", settings)
+}
+
+fn app_on(capture: &str, settings: Settings) -> Harness<'static, App> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(capture);
     let model = osiscope::pipeline::process_all(FileReader::open(&path).expect("open chat"));
     let options = AppOptions {
         clock: Clock::manual(),
         ..AppOptions::new(Start::Model {
             model,
-            title: "chat.pcapng".into(),
+            title: capture.into(),
         })
     };
     let mut harness = Harness::builder()
@@ -117,4 +123,21 @@ fn snapshot_presentation_light_synack() {
     let mut harness = app_on_chat(settings);
     go_to(&mut harness, StepKind::SynAck);
     harness.snapshot_options("presentation_light_synack", &options());
+}
+
+/// The 100 kB message of `large.pcapng` on the time-sequence graph: each segment an arrow, the
+/// ACKs a staircase, the current packet marked.
+#[test]
+fn snapshot_time_sequence_graph() {
+    let mut harness = app_on("large.pcapng", Settings::default());
+    harness.get_by_label("Time-sequence graph").click();
+    harness.run_steps(2);
+    for _ in 0..10 {
+        harness.key_press(egui::Key::ArrowRight);
+        harness.run_steps(1);
+    }
+    harness.state().clock().advance(STEP_SECS + 0.1);
+    harness.run_steps(3);
+    assert_eq!(harness.state().current_step_index(), Some(10));
+    harness.snapshot_options("time_sequence_graph", &options());
 }

@@ -193,6 +193,10 @@ mod tests {
                 );
             }
         }
+        // A click lands on the segment nearest to it.
+        let target = c.seq[1][1];
+        let nearest = c.nearest(|p| ((p.x - target.x).abs() + (p.y - target.y).abs()) as f32);
+        assert_eq!(nearest.map(|n| n.0), Some(c.packets[1][1]));
         let again = c.seq[0].len();
         c.update(&m, Some(0));
         assert_eq!(c.seq[0].len(), again, "incremental: nothing added twice");
