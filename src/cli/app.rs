@@ -15,10 +15,11 @@ pub struct OpenArgs {
     pub bench_frames: Option<usize>,
 }
 
-/// The capture shown when live capture is not possible: `osiscope record --scenario chat`
-/// (see `assets/captures/README.md`).
+/// The capture shown when live capture is not possible, embedded so that it works from any
+/// directory: `captures/chat.pcapng`, made by `osiscope record --scenario chat` (see
+/// `captures/README.md`).
 #[cfg(feature = "gui")]
-const BUNDLED: &[u8] = include_bytes!("../../assets/captures/chat.pcapng");
+const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
 
 #[cfg(feature = "gui")]
 pub fn run_default() -> anyhow::Result<ExitCode> {

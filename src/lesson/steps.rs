@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
 use crate::flow::{Connection, Direction};
-use crate::model::{PacketRow, Step, StepKind, WsFrameRow};
+use crate::model::{PacketRow, Phase, Step, StepKind, WsFrameRow};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -107,6 +107,7 @@ pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Na
             )),
             analogy: None,
         },
+        StepKind::Data if step.phase == Phase::WebSocket => ws_frame_part(&f, sender, receiver),
         StepKind::Data => Narration {
             headline: format!("{} bytes of data", f.payload),
             body: format!(
@@ -150,6 +151,30 @@ pub fn narrate_packet(record: &PacketRow) -> Narration {
         ),
         next: None,
         analogy: None,
+    }
+}
+
+/// A segment in the middle of a WebSocket frame too big for one segment.
+fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
+    Narration {
+        headline: format!("{} more bytes of a WebSocket frame", f.payload),
+        body: format!(
+            "{sender} sends bytes {} to {} of its stream. They belong to a WebSocket frame too big \
+             for one segment: TCP cut it into segments, and {receiver} puts them back in order \
+             by their sequence numbers. The frame's header went in an earlier segment; osiscope \
+             shows the whole frame on the packet that carries its last byte.",
+            f.rel_seq,
+            (f.rel_seq + f.payload).saturating_sub(1),
+        ),
+        next: Some(format!(
+            "{receiver} acknowledges with ack={}; the rest of the frame follows.",
+            f.rel_seq + f.payload
+        )),
+        analogy: Some(
+            "Like a long letter sent as numbered postcards: each card is useless alone, and the \
+             reader lays them out by number before reading."
+                .into(),
+        ),
     }
 }
 

@@ -229,9 +229,15 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
         return Some((StepKind::KeepAlive, "Keep-alive".to_string()));
     }
     if tcp.payload_len > 0 {
+        // After a 101, bytes that complete no frame are part of a frame bigger than a segment.
+        let what = if story.websocket {
+            "WS frame, part"
+        } else {
+            "Data"
+        };
         return Some((
             StepKind::Data,
-            format!("Data seq={} len={}", seg.rel_seq, tcp.payload_len),
+            format!("{what} seq={} len={}", seg.rel_seq, tcp.payload_len),
         ));
     }
     let handshake_ack = seg.state_changes.iter().any(|c| {

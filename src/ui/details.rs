@@ -127,14 +127,26 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     format!("⚠ This packet's bytes cannot be shown: {e}"),
                 );
             }
+            // Open the layer a beginner looks at first: the application data when there is
+            // some, otherwise the highest header (TCP for a SYN).
+            let sections = app_sections(record);
             if let Some(selected) = &app.view.details {
-                for layer in selected.layers() {
-                    let id = ui.make_persistent_id(("layer", layer.proto.name()));
+                let layers = selected.layers();
+                let top = if sections.is_empty() {
+                    layers.last().map(|l| l.proto)
+                } else {
+                    None
+                };
+                for layer in layers {
+                    // Open/closed is remembered per layer, separately for packets with and
+                    // without application data, so that stepping from the handshake into the
+                    // WebSocket frames shows the frames, not TCP's fields.
+                    let id = ui.make_persistent_id(("layer", layer.proto.name(), top.is_some()));
                     let header = CollapsingHeader::new(
                         RichText::new(&layer.title).background_color(palette.layer_bg(layer.proto)),
                     )
                     .id_salt(id)
-                    .default_open(layer.proto.osi_layer() == 4)
+                    .default_open(Some(layer.proto) == top)
                     .show(ui, |ui| {
                         for field in &layer.fields {
                             hl.field_ui(ui, field);
@@ -143,7 +155,7 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     hl.track(&header.header_response, &layer.range);
                 }
             }
-            for section in app_sections(record) {
+            for section in sections {
                 let header = CollapsingHeader::new(
                     RichText::new(&section.title).background_color(palette.osi_bg(7)),
                 )

@@ -176,22 +176,32 @@ fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::model::WsFrameRow, palette: Pal
     ui.label(RichText::new("WebSocket header, bit by bit").strong());
     let fields = lesson::frame_bits(frame);
     bits_ui(ui, &fields, palette);
-    for f in &fields {
-        ui.label(
-            RichText::new(format!("{}: {}", f.name, f.meaning))
-                .small()
-                .color(palette.weak_text),
-        );
-    }
-    let rows = lesson::unmask_rows(frame, UNMASK_ROWS);
-    if rows.is_empty() {
-        return;
-    }
-    ui.add_space(4.0);
+    // What each field means beside the unmasking, so both fit in the panel without scrolling.
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            for f in &fields {
+                ui.label(
+                    RichText::new(format!("{}: {}", f.name, f.meaning))
+                        .small()
+                        .color(palette.weak_text),
+                );
+            }
+        });
+        let rows = lesson::unmask_rows(frame, UNMASK_ROWS);
+        if rows.is_empty() {
+            return;
+        }
+        ui.add_space(8.0);
+        ui.vertical(|ui| unmask_ui(ui, &rows));
+    });
+}
+
+fn unmask_ui(ui: &mut egui::Ui, rows: &[lesson::UnmaskRow]) {
     ui.label(RichText::new("Unmasking: byte i XOR key[i mod 4]").strong());
     Grid::new("unmask")
         .num_columns(5)
         .striped(true)
+        .spacing([8.0, 0.0])
         .show(ui, |ui| {
             for h in ["i", "on the wire", "key[i mod 4]", "= XOR", "char"] {
                 ui.label(RichText::new(h).small());
