@@ -120,9 +120,10 @@ impl ByteStore {
         self.locations.is_empty()
     }
 
-    /// Bytes held in memory (for the memory report of the benchmark).
+    /// Bytes in use in memory: kept packets and where every packet is (for the benchmark's
+    /// memory report; spare capacity is not counted, it is never touched).
     pub fn memory_bytes(&self) -> usize {
-        self.memory.capacity() + self.locations.capacity() * std::mem::size_of::<Location>()
+        self.memory.len() + self.locations.len() * std::mem::size_of::<Location>()
     }
 
     /// The `caplen` bytes of packet `index` (number `number`, for messages).

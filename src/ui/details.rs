@@ -231,3 +231,34 @@ impl Highlight<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::fixture;
+    use crate::model::WsFrameRow;
+
+    #[test]
+    fn a_cut_text_says_how_many_bytes_were_not_kept() {
+        let model = fixture::conversation();
+        let mut record = model
+            .packets
+            .iter()
+            .find(|r| !r.ws.is_empty())
+            .expect("a WebSocket packet")
+            .clone();
+        let text_line = |record: &PacketRow| {
+            app_sections(record)
+                .into_iter()
+                .flat_map(|s| s.lines)
+                .find(|l| l.starts_with("Text: "))
+                .expect("a text line")
+        };
+        assert_eq!(text_line(&record), "Text: \"Hello\"");
+        let mut frame = crate::lesson::wsbits::tests::masked_hello();
+        frame.text = Some("x".repeat(crate::model::MODEL_TEXT_KEEP + 1000));
+        record.ws = vec![WsFrameRow::from(frame)].into();
+        let line = text_line(&record);
+        assert!(line.ends_with("\" … 1000 more bytes"), "{line}");
+    }
+}
