@@ -355,6 +355,7 @@ impl App {
             theme::apply(&ctx, &self.settings);
             self.applied_settings = Some(self.settings.clone());
         }
+        theme::fit_zoom(&ctx, self.settings.zoom);
         let mut actions = Vec::new();
         Self::shortcuts(&ctx, &mut actions);
         // New data comes in once per frame: not again in a second pass egui may ask for.
@@ -368,10 +369,12 @@ impl App {
         self.sync_view();
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
+        let height = ui.available_height();
         Panel::bottom("bytes")
             .resizable(true)
             .default_size(250.0)
-            .size_range(140.0..=420.0)
+            // Never more than a share of the window, so the ladder keeps room when zoomed.
+            .size_range(120.0..=(height * 0.28).clamp(120.0, 420.0))
             .show(ui, |ui| {
                 egui_extras::StripBuilder::new(ui)
                     .size(egui_extras::Size::relative(0.36))
@@ -387,7 +390,7 @@ impl App {
         Panel::bottom("narration")
             .resizable(true)
             .default_size(175.0)
-            .size_range(110.0..=320.0)
+            .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
             .show(ui, |ui| {
                 narration::narration_ui(ui, self);
             });

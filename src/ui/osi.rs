@@ -51,9 +51,9 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
     let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
     // All seven layers stay on screen, so the class sees a header go all the way down to the
     // bits: rows share the panel's height, each explanation gets the lines that fit (ending in
-    // "…" when cut; the tooltip has all of it). Only a panel too short for a title and one line
-    // per layer scrolls.
-    let min_row = row_height_for_lines(ui, &body, 1);
+    // "…" when cut; the tooltip has all of it). Only a panel too short for the seven titles
+    // scrolls.
+    let min_row = body.size + 12.0;
     let row_h = ((avail.y - caption_h) / 7.0).max(min_row);
     egui::ScrollArea::vertical()
         .id_salt(("osi_stack", name))
@@ -73,13 +73,6 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
                 },
             );
         });
-}
-
-/// The height of a layer box with its title and `lines` lines of explanation.
-fn row_height_for_lines(ui: &egui::Ui, body: &FontId, lines: usize) -> f32 {
-    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-    let line_h = ui.fonts_mut(|f| f.row_height(&small));
-    body.size + 6.0 + line_h * lines as f32 + 6.0
 }
 
 struct Stack {
@@ -231,11 +224,13 @@ impl CellStyle {
                 fg,
                 text_rect.width(),
             );
-            job.wrap.max_rows = ((text_rect.height() / line_h).floor() as usize).max(1);
-            let galley = painter.layout_job(job);
-            painter
-                .with_clip_rect(text_rect)
-                .galley(text_rect.min, galley, fg);
+            job.wrap.max_rows = (text_rect.height() / line_h).floor() as usize;
+            if job.wrap.max_rows > 0 {
+                let galley = painter.layout_job(job);
+                painter
+                    .with_clip_rect(text_rect)
+                    .galley(text_rect.min, galley, fg);
+            }
             response.on_hover_text(u.text());
         }
     }
