@@ -5,7 +5,7 @@ use crate::app_proto::{AppEvent, AppTracker};
 use crate::capture::{CaptureError, Frame};
 use crate::decode::{self, Packet};
 use crate::flow::{Connection, FlowLimits, FlowTracker, Gap, SegmentInfo, StreamChunk};
-use crate::model::Model;
+use crate::model::{Incoming, Model};
 
 /// Everything the engine learned from one frame.
 #[derive(Clone, Debug)]
@@ -180,7 +180,7 @@ where
             Ok(frame) => {
                 let out = engine.process(frame);
                 let conn = engine.connection(&out).cloned();
-                model.push(out, conn.as_ref());
+                model.push_incoming(Incoming::new(out, conn, None));
             }
             Err(e) => {
                 model.errors.push(e.to_string());
@@ -194,8 +194,9 @@ where
 /// What a background pipeline sends to the UI.
 #[derive(Debug)]
 pub enum Update {
-    /// Processed packets, in order, each with its connection as it stood after the packet.
-    Packets(Vec<(PacketOutput, Option<Connection>)>),
+    /// Processed packets, in order, ready for the model (each with its connection as it stood
+    /// after the packet).
+    Packets(Vec<Incoming>),
     /// Progress through a file: bytes read so far and in all (0 when unknown).
     Progress { done_bytes: u64, total_bytes: u64 },
     /// Reading ended with an error; every packet before it was sent.
@@ -217,11 +218,22 @@ const BATCH_PACKETS: usize = 2048;
 const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(30);
 
 impl Background {
-    /// Run `frames` through a new [`Engine`] on a thread named `name`. `progress` reports
-    /// (bytes done, bytes in all) for a progress bar.
+    /// Run `frames` through a new [`Engine`] on a thread named `name`, keeping every packet's
+    /// bytes for the model. `progress` reports (bytes done, bytes in all) for a progress bar.
     pub fn spawn<I, P>(name: &str, frames: I, progress: P) -> std::io::Result<Self>
     where
         I: Iterator<Item = Result<Frame, CaptureError>> + Send + 'static,
+        P: Fn() -> (u64, u64) + Send + 'static,
+    {
+        Self::spawn_located(name, frames.map(|r| r.map(|f| (f, None))), progress)
+    }
+
+    /// As [`Background::spawn`], for frames that come with the file offset of their bytes:
+    /// those the model does not keep but reads back from its file (see [`Model::reading_from`]).
+    /// Rows are built on the thread, so the UI only adds them.
+    pub fn spawn_located<I, P>(name: &str, frames: I, progress: P) -> std::io::Result<Self>
+    where
+        I: Iterator<Item = Result<(Frame, Option<u64>), CaptureError>> + Send + 'static,
         P: Fn() -> (u64, u64) + Send + 'static,
     {
         use std::sync::atomic::Ordering;
@@ -240,10 +252,10 @@ impl Background {
                         return;
                     }
                     match item {
-                        Ok(frame) => {
+                        Ok((frame, offset)) => {
                             let out = engine.process(frame);
                             let conn = engine.connection(&out).cloned();
-                            batch.push((out, conn));
+                            batch.push(Incoming::new(out, conn, offset));
                         }
                         Err(e) => {
                             let _ = send(&tx, Update::Packets(std::mem::take(&mut batch)));
@@ -329,7 +341,7 @@ fn live_loop(
         for frame in std::iter::once(first).chain(frames.try_iter()) {
             let out = engine.process(frame);
             let conn = engine.connection(&out).cloned();
-            batch.push((out, conn));
+            batch.push(Incoming::new(out, conn, None));
             if batch.len() >= BATCH_PACKETS {
                 break;
             }
@@ -362,8 +374,8 @@ impl Model {
     pub fn apply(&mut self, update: Update) -> bool {
         match update {
             Update::Packets(batch) => {
-                for (out, conn) in batch {
-                    self.push(out, conn.as_ref());
+                for incoming in batch {
+                    self.push_incoming(incoming);
                 }
                 true
             }

@@ -303,3 +303,94 @@ fn mapped_file_cut_short_gives_every_packet_before_then_one_error() {
         assert_eq!(offset, whole as u64, "cut at {cut}");
     }
 }
+
+/// Every frame's `last_frame_offset` points at its captured bytes in `file` (up to a damaged
+/// record, if any). Returns the number of frames.
+fn assert_offsets(name: &str, file: &[u8], mut reader: FileReader) -> usize {
+    let mut n = 0;
+    while let Some(Ok(frame)) = reader.next() {
+        let at = reader.last_frame_offset() as usize;
+        assert_eq!(
+            file.get(at..at + frame.data.len()),
+            Some(frame.data.as_slice()),
+            "{name}: frame {} at offset {at}",
+            frame.number
+        );
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn frame_offsets_point_at_the_captured_bytes() {
+    // pcap, big-endian.
+    let pcap = pcap_be_ns();
+    assert_eq!(
+        assert_offsets("pcap", &pcap, FileReader::from_bytes(pcap.clone()).unwrap()),
+        1
+    );
+    // pcapng in both byte orders: an EPB, an obsolete PB, an SPB and a custom block.
+    let mut ng = Vec::new();
+    for be in [true, false] {
+        let magic = if be {
+            [0x1a, 0x2b, 0x3c, 0x4d]
+        } else {
+            [0x4d, 0x3c, 0x2b, 0x1a]
+        };
+        let version: [u8; 4] = if be { [0, 1, 0, 0] } else { [1, 0, 0, 0] };
+        ng.extend(block(
+            be,
+            0x0A0D_0D0A,
+            &[&magic[..], &version, &[0xff; 8]].concat(),
+        ));
+        ng.extend(block(
+            be,
+            1,
+            &words(be, &[if be { 101 << 16 } else { 101 }, 0]),
+        ));
+        ng.extend(block(
+            be,
+            6,
+            &[words(be, &[0, 0, 7, 3, 3]), vec![0x45, 1, 2]].concat(),
+        ));
+        ng.extend(block(
+            be,
+            2,
+            &[words(be, &[0, 0, 8, 2, 2]), vec![0x60, 9]].concat(),
+        ));
+        ng.extend(block(
+            be,
+            3,
+            &[words(be, &[4]), vec![0x45, 3, 4, 5]].concat(),
+        ));
+        ng.extend(block(
+            be,
+            0x0000_0BAD,
+            &[words(be, &[32473]), vec![7, 7]].concat(),
+        ));
+    }
+    assert_eq!(
+        assert_offsets("pcapng", &ng, FileReader::from_bytes(ng.clone()).unwrap()),
+        8
+    );
+    // The corpus, read from disk.
+    let Some(dir) = corpus("ws_suricata_basic.pcap").and_then(|p| Some(p.parent()?.to_owned()))
+    else {
+        return;
+    };
+    let mut frames = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if !path
+            .extension()
+            .is_some_and(|x| x == "pcap" || x == "pcapng")
+        {
+            continue;
+        }
+        let file = std::fs::read(&path).unwrap();
+        if let Ok(reader) = FileReader::open(&path) {
+            frames += assert_offsets(&path.display().to_string(), &file, reader);
+        }
+    }
+    assert!(frames > 1000, "{frames} frames in the corpus");
+}

@@ -83,3 +83,46 @@ fn every_tcp_packet_of_the_corpus_has_a_step() {
         }
     }
 }
+
+/// A 100 kB message spans many segments: the segments before the frame's last byte are told as
+/// parts of that frame (not as unknown data), and the frame itself lands on the last one.
+#[test]
+fn a_frame_across_many_segments_is_told_part_by_part() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/large.pcapng");
+    let m = process_all(FileReader::open(&path).unwrap());
+    let parts: Vec<_> = m
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Data && s.phase == Phase::WebSocket)
+        .collect();
+    assert!(parts.len() >= 4, "{} parts", parts.len());
+    for step in &parts {
+        assert!(
+            step.label.starts_with("WS frame, part seq="),
+            "{}",
+            step.label
+        );
+        let record = &m.packets[step.packet_index];
+        let conn = m.connections.get(step.stream as usize);
+        let n = osiscope::lesson::narrate(step, record, conn);
+        assert!(
+            n.headline.ends_with("more bytes of a WebSocket frame"),
+            "{}",
+            n.headline
+        );
+        assert!(n.body.contains("too big for one segment"), "{}", n.body);
+    }
+    // The big frame is on a later packet of the same direction, after every part before it.
+    let first = parts[0];
+    let frame = m
+        .steps
+        .iter()
+        .find(|s| {
+            matches!(s.kind, StepKind::WsFrame { .. })
+                && s.direction == first.direction
+                && s.packet > first.packet
+        })
+        .expect("the frame completes later");
+    let record = &m.packets[frame.packet_index];
+    assert!(record.ws.iter().any(|f| f.payload_len >= 100_000));
+}

@@ -7,6 +7,7 @@
 mod ui_support;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
@@ -14,7 +15,7 @@ use osiscope::capture::FileReader;
 use osiscope::flow::Peer;
 use osiscope::model::StepKind;
 use osiscope::ui::playback::STEP_SECS;
-use osiscope::ui::{App, AppOptions, Clock, Start};
+use osiscope::ui::{App, AppOptions, Clock, LoadBudget, Start};
 
 /// `$CARGO_MANIFEST_DIR/../shared/corpus`, or `/work/shared/corpus`.
 fn corpus(name: &str) -> PathBuf {
@@ -35,7 +36,7 @@ fn app_on(name: &str) -> Harness<'static, App> {
     ui_support::harness(AppOptions {
         clock: Clock::manual(),
         ..AppOptions::new(Start::Model {
-            model,
+            model: Box::new(model),
             title: name.into(),
         })
     })
@@ -122,7 +123,12 @@ fn clicking_a_field_selects_its_bytes() {
         .state()
         .selected_packet()
         .expect("the SYN is selected");
-    let packet = harness.state().model().packets[index].packet.clone();
+    // The details tree is made from the packet read back from its bytes.
+    let packet = harness
+        .state()
+        .model()
+        .packet(index)
+        .expect("the SYN's bytes");
     let flags = osiscope::decode::details(&packet)
         .into_iter()
         .flat_map(|l| l.fields)
@@ -176,4 +182,99 @@ fn idle_app_stops_repainting() {
     harness.key_press(egui::Key::Space);
     harness.run_steps(1);
     assert!(harness.state().is_playing());
+}
+
+/// The app opening `path` as a file (read on the loader thread), taking in at most `packets`
+/// packets per frame.
+fn app_loading(path: PathBuf, packets: usize) -> Harness<'static, App> {
+    ui_support::harness(AppOptions {
+        clock: Clock::manual(),
+        load_budget: LoadBudget {
+            time: Duration::from_hours(1),
+            packets,
+        },
+        ..AppOptions::new(Start::File(path))
+    })
+}
+
+/// Run frames until the file has loaded, checking that no frame takes in more than `budget`
+/// packets. Returns how many frames took packets in and how many packets the harness's first
+/// frames took.
+fn load_within_budget(harness: &mut Harness<'_, App>, budget: usize) -> (usize, usize) {
+    let first = harness.state().model().packets.len();
+    let mut before = first;
+    let mut frames = 0;
+    let mut idle = 0u64;
+    while harness.state().is_loading() {
+        harness.step();
+        let now = harness.state().model().packets.len();
+        assert!(
+            now - before <= budget,
+            "one frame took {} packets",
+            now - before
+        );
+        if now == before {
+            // The loader thread has nothing ready yet.
+            idle += 1;
+            assert!(idle < 1 << 24, "the file never finished loading");
+            std::thread::yield_now();
+        } else {
+            frames += 1;
+        }
+        before = now;
+    }
+    (frames, first)
+}
+
+#[test]
+fn a_loading_file_takes_at_most_the_budget_per_frame() {
+    const BUDGET: usize = 3;
+    let path = corpus("ws_zeek_wstunnel_https.pcap");
+    let expected = osiscope::pipeline::process_all(FileReader::open(&path).unwrap());
+    let mut harness = app_loading(path, BUDGET);
+    let (frames, first) = load_within_budget(&mut harness, BUDGET);
+    let model = harness.state().model();
+    assert_eq!(model.packets.len(), expected.packets.len());
+    assert_eq!(model.steps, expected.steps);
+    assert!(frames >= (expected.packets.len() - first) / BUDGET);
+    assert!(frames > 20, "{frames} frames");
+    // The details tree and the hex view of a packet come from its bytes, read back from the file.
+    harness.key_press(egui::Key::End);
+    harness.run_steps(2);
+    let index = harness
+        .state()
+        .selected_packet()
+        .expect("the last step's packet");
+    let packet = harness.state().model().packet(index).expect("its bytes");
+    assert_eq!(
+        packet.data,
+        expected.packet(index).expect("the kept bytes").data
+    );
+    harness.get_by_label_contains("Transmission Control Protocol");
+    assert!(harness.query_by_label_contains("cannot be shown").is_none());
+}
+
+#[test]
+fn a_file_cut_short_after_loading_says_so_instead_of_showing_bytes() {
+    let dir = std::env::temp_dir().join(format!("osiscope-ui-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("capture.pcap");
+    std::fs::copy(corpus("ws_suricata_basic.pcap"), &path).unwrap();
+    let mut harness = app_loading(path.clone(), 4);
+    load_within_budget(&mut harness, 4);
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    // The last packet is past the new end of the file.
+    harness.key_press(egui::Key::End);
+    harness.run_steps(2);
+    harness.get_by_label_contains("shorter than when it was loaded");
+    harness.get_by_label_contains("The bytes cannot be shown");
+    // The rest of the app goes on: the narration and the packet's row are still there.
+    assert!(harness.state().current_step().is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -88,6 +88,8 @@ pub struct FileReader {
     total_bytes: Option<u64>,
     /// A buffer given back with [`FileReader::recycle`], for the next frame's bytes.
     spare: Vec<u8>,
+    /// File offset of the last frame's captured bytes.
+    frame_offset: u64,
 }
 
 impl std::fmt::Debug for FileReader {
@@ -156,6 +158,7 @@ impl FileReader {
             packets: 0,
             total_bytes: None,
             spare: Vec::new(),
+            frame_offset: 0,
         };
         while reader.data().len() < 24 && !reader.eof {
             reader.refill()?;
@@ -214,6 +217,12 @@ impl FileReader {
     /// Packets yielded so far.
     pub fn packets_read(&self) -> u64 {
         self.packets
+    }
+
+    /// Where the last frame's captured bytes are in the file (or in the bytes given to
+    /// [`FileReader::from_bytes`]): the app reads them back from there instead of keeping them.
+    pub fn last_frame_offset(&self) -> u64 {
+        self.frame_offset
     }
 
     /// The bytes at hand (read or mapped) and not yet dropped.
@@ -352,9 +361,9 @@ impl FileReader {
                 }
                 Step::Skip(n) => self.pos += n,
                 Step::Frame(n, mut frame, bytes) => {
-                    // `bytes` lies within `src`, which starts at `pos`.
-                    let start = self.pos + (bytes.as_ptr() as usize - src.as_ptr() as usize);
+                    let start = self.pos + self.format.data_start(src);
                     let range = start..start + bytes.len();
+                    self.frame_offset = self.buf_offset + start as u64;
                     self.pos += n;
                     self.packets += 1;
                     frame.number = self.packets;
@@ -362,6 +371,17 @@ impl FileReader {
                 }
                 Step::Damaged(detail) => return Err(self.corrupt(detail)),
             }
+        }
+    }
+}
+
+impl Format {
+    /// Where a packet record's captured bytes start, counted from the record's first byte.
+    fn data_start(&self, record: &[u8]) -> usize {
+        match self {
+            // ts_sec, ts_frac, incl_len, orig_len (pcap spec §5).
+            Format::Pcap { .. } => 16,
+            Format::PcapNg(section) => section.data_start(record),
         }
     }
 }

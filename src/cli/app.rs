@@ -15,10 +15,11 @@ pub struct OpenArgs {
     pub bench_frames: Option<usize>,
 }
 
-/// The capture shown when live capture is not possible: `osiscope record --scenario chat`
-/// (see `assets/captures/README.md`).
+/// The capture shown when live capture is not possible, embedded so that it works from any
+/// directory: `captures/chat.pcapng`, made by `osiscope record --scenario chat` (see
+/// `captures/README.md`).
 #[cfg(feature = "gui")]
-const BUNDLED: &[u8] = include_bytes!("../../assets/captures/chat.pcapng");
+const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
 
 #[cfg(feature = "gui")]
 pub fn run_default() -> anyhow::Result<ExitCode> {
@@ -41,7 +42,7 @@ pub fn run_default() -> anyhow::Result<ExitCode> {
                 banner: Some(Banner::notice(text, None)),
                 live: Some(Box::new(session)),
                 ..AppOptions::new(Start::Model {
-                    model: osiscope::model::Model::new(),
+                    model: Box::default(),
                     title: format!("live: ws://{addr}/"),
                 })
             }
@@ -74,7 +75,7 @@ fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui:
     Ok(AppOptions {
         banner: Some(banner),
         ..AppOptions::new(Start::Model {
-            model,
+            model: Box::new(model),
             title: "bundled: WebSocket chat with the echo server".into(),
         })
     })

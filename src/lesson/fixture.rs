@@ -7,7 +7,7 @@ use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Layer, Packet, Proto, TcpOptions, TcpSegment, flags};
 use crate::flow::{Completeness, Connection, Direction, PeerOptions, SegmentInfo, TcpState};
-use crate::model::{Model, PacketRecord, Phase, Step, StepKind};
+use crate::model::{FrameBytes, Model, PacketHead, PacketRow, Phase, Step, StepKind, WsFrameRow};
 
 pub(crate) const CLIENT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 51234);
 pub(crate) const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8765);
@@ -310,17 +310,18 @@ pub(crate) fn conversation() -> Model {
             server_state: spec.states.1,
             top_layer: if plen > 0 { 7 } else { 4 },
         };
-        model.packets.push(PacketRecord {
-            packet,
-            seg: Some(seg),
-            http,
-            ws,
-            messages: Vec::new(),
-            notes: Vec::new(),
+        let (head, data) = PacketHead::split(packet);
+        let row = PacketRow {
+            packet: head,
+            seg: Some(seg.into()),
+            http: http.into_boxed_slice(),
+            ws: ws.into_iter().map(WsFrameRow::from).collect(),
+            notes: Box::default(),
             protocol,
             info: spec.label.into(),
             step: Some(model.steps.len()),
-        });
+        };
+        model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);
     }
     model.connections.push(Connection {

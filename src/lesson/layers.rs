@@ -4,7 +4,7 @@
 use crate::capture::LinkType;
 use crate::decode::Proto;
 use crate::decode::flags::{ACK, FIN, RST, SYN};
-use crate::model::PacketRecord;
+use crate::model::PacketRow;
 
 /// One of the seven OSI layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +120,7 @@ impl LayerUse {
 }
 
 /// Whether the packet went over loopback (a loopback link type, or loopback addresses).
-pub fn is_loopback(record: &PacketRecord) -> bool {
+pub fn is_loopback(record: &PacketRow) -> bool {
     matches!(record.packet.link, LinkType::Null | LinkType::Loop)
         || record
             .packet
@@ -128,7 +128,7 @@ pub fn is_loopback(record: &PacketRecord) -> bool {
             .is_some_and(|ip| ip.src.is_loopback() && ip.dst.is_loopback())
 }
 
-fn no_app_data_reason(record: &PacketRecord) -> String {
+fn no_app_data_reason(record: &PacketRow) -> String {
     let Some(tcp) = &record.packet.tcp else {
         return "No TCP payload: nothing for the application.".into();
     };
@@ -150,7 +150,7 @@ fn no_app_data_reason(record: &PacketRecord) -> String {
 }
 
 /// For each OSI layer (index 0 = layer 1): what this packet does there.
-pub fn layer_uses(record: &PacketRecord) -> [LayerUse; 7] {
+pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
     let packet = &record.packet;
     let has = |p: Proto| packet.layers.iter().any(|l| l.proto == p);
     let loopback = is_loopback(record);
@@ -218,7 +218,7 @@ pub fn layer_uses(record: &PacketRecord) -> [LayerUse; 7] {
     [l1, l2, l3, l4, l5, l6, l7]
 }
 
-fn app_layers(record: &PacketRecord) -> (LayerUse, LayerUse, LayerUse) {
+fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     let folded = "TCP/IP has no separate session or presentation header: it folds layers 5–7 into \"Application\".";
     if let Some(frame) = record.ws.first() {
         let l5 = LayerUse::Implicit {
@@ -247,7 +247,7 @@ fn app_layers(record: &PacketRecord) -> (LayerUse, LayerUse, LayerUse) {
         };
         let l7 = LayerUse::Used {
             proto: "WebSocket".into(),
-            what: record.info.clone(),
+            what: record.info.to_string(),
         };
         return (l5, l6, l7);
     }

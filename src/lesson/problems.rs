@@ -3,7 +3,7 @@
 //! Wireshark's expert info.
 
 use crate::flow::Analysis;
-use crate::model::PacketRecord;
+use crate::model::PacketRow;
 
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,7 +46,7 @@ fn analysis_sentence(a: Analysis) -> Option<&'static str> {
 }
 
 /// The worst problem of `record`, without building sentences (for row colours).
-pub fn worst(record: &PacketRecord) -> Option<Severity> {
+pub fn worst(record: &PacketRow) -> Option<Severity> {
     if !record.packet.issues.is_empty() || record.ws.iter().any(|f| !f.issues.is_empty()) {
         return Some(Severity::Error);
     }
@@ -59,7 +59,7 @@ pub fn worst(record: &PacketRecord) -> Option<Severity> {
 }
 
 /// Every problem of `record`, errors first.
-pub fn problems(record: &PacketRecord) -> Vec<Problem> {
+pub fn problems(record: &PacketRow) -> Vec<Problem> {
     let error = |sentence: String| Problem {
         severity: Severity::Error,
         sentence,

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpKind, WsFrame};
 use crate::flow::{Connection, Direction};
-use crate::model::{PacketRecord, Step, StepKind};
+use crate::model::{PacketRow, Phase, Step, StepKind, WsFrameRow};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ fn preview(text: &str) -> String {
 
 struct Facts<'a> {
     step: &'a Step,
-    record: &'a PacketRecord,
+    record: &'a PacketRow,
     conn: Option<&'a Connection>,
     rel_seq: u32,
     rel_ack: u32,
@@ -67,7 +67,7 @@ struct Facts<'a> {
 }
 
 /// Narrate `step`; `record` is its packet and `conn` its connection.
-pub fn narrate(step: &Step, record: &PacketRecord, conn: Option<&Connection>) -> Narration {
+pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Narration {
     let seg = record.seg.as_ref();
     let tcp = record.packet.tcp.as_ref();
     let f = Facts {
@@ -107,6 +107,7 @@ pub fn narrate(step: &Step, record: &PacketRecord, conn: Option<&Connection>) ->
             )),
             analogy: None,
         },
+        StepKind::Data if step.phase == Phase::WebSocket => ws_frame_part(&f, sender, receiver),
         StepKind::Data => Narration {
             headline: format!("{} bytes of data", f.payload),
             body: format!(
@@ -141,7 +142,7 @@ pub fn narrate(step: &Step, record: &PacketRecord, conn: Option<&Connection>) ->
 }
 
 /// Narrate a packet that has no step (not TCP, or not understood).
-pub fn narrate_packet(record: &PacketRecord) -> Narration {
+pub fn narrate_packet(record: &PacketRow) -> Narration {
     Narration {
         headline: format!("{} packet", record.protocol),
         body: format!(
@@ -150,6 +151,30 @@ pub fn narrate_packet(record: &PacketRecord) -> Narration {
         ),
         next: None,
         analogy: None,
+    }
+}
+
+/// A segment in the middle of a WebSocket frame too big for one segment.
+fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
+    Narration {
+        headline: format!("{} more bytes of a WebSocket frame", f.payload),
+        body: format!(
+            "{sender} sends bytes {} to {} of its stream. They belong to a WebSocket frame too big \
+             for one segment: TCP cut it into segments, and {receiver} puts them back in order \
+             by their sequence numbers. The frame's header went in an earlier segment; osiscope \
+             shows the whole frame on the packet that carries its last byte.",
+            f.rel_seq,
+            (f.rel_seq + f.payload).saturating_sub(1),
+        ),
+        next: Some(format!(
+            "{receiver} acknowledges with ack={}; the rest of the frame follows.",
+            f.rel_seq + f.payload
+        )),
+        analogy: Some(
+            "Like a long letter sent as numbered postcards: each card is useless alone, and the \
+             reader lays them out by number before reading."
+                .into(),
+        ),
     }
 }
 
@@ -303,7 +328,7 @@ fn upgrade_response(f: &Facts) -> Narration {
     }
 }
 
-fn ws_body(frame: &WsFrame, sender: &str) -> String {
+fn ws_body(frame: &WsFrameRow, sender: &str) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {

@@ -1,8 +1,8 @@
 //! A WebSocket frame header as a bit diagram (RFC 6455 §5.2) and the unmasking worked through
 //! (payload byte i XOR key\[i mod 4\]), from the frame the app layer already parsed.
 
-use crate::app_proto::WsFrame;
 use crate::app_proto::websocket::opcode;
+use crate::model::WsFrameRow;
 
 /// One field of the header: its width in bits, its value and what that value means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl BitField {
 }
 
 /// The header's fields in wire order.
-pub fn frame_bits(frame: &WsFrame) -> Vec<BitField> {
+pub fn frame_bits(frame: &WsFrameRow) -> Vec<BitField> {
     let flag = |b: bool| u64::from(b);
     let mut fields = vec![
         BitField {
@@ -132,7 +132,7 @@ pub struct UnmaskRow {
 
 /// The first `max` payload bytes of a masked frame, unmasked one by one. Empty when the frame
 /// is not masked.
-pub fn unmask_rows(frame: &WsFrame, max: usize) -> Vec<UnmaskRow> {
+pub fn unmask_rows(frame: &WsFrameRow, max: usize) -> Vec<UnmaskRow> {
     let Some(key) = frame.masking_key else {
         return Vec::new();
     };
@@ -156,6 +156,7 @@ pub fn unmask_rows(frame: &WsFrame, max: usize) -> Vec<UnmaskRow> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::app_proto::WsFrame;
     use crate::flow::Direction;
 
     /// RFC 6455 §5.7's masked "Hello": 0x81 0x85 0x37 0xfa 0x21 0x3d 0x7f 0x9f 0x4d 0x51 0x58.
@@ -184,7 +185,7 @@ pub(crate) mod tests {
 
     #[test]
     fn unmasking_gives_hello() {
-        let rows = unmask_rows(&masked_hello(), 16);
+        let rows = unmask_rows(&masked_hello().into(), 16);
         let plain: Vec<u8> = rows.iter().map(|r| r.plain).collect();
         assert_eq!(plain, b"Hello");
         assert_eq!(rows[4].key, 0x37, "byte 4 uses key[0] again");
@@ -192,7 +193,7 @@ pub(crate) mod tests {
 
     #[test]
     fn header_bits_match_the_rfc_example() {
-        let f = frame_bits(&masked_hello());
+        let f = frame_bits(&masked_hello().into());
         let names: Vec<_> = f.iter().map(|b| b.name).collect();
         assert_eq!(
             names,
@@ -218,7 +219,7 @@ pub(crate) mod tests {
         let mut frame = masked_hello();
         frame.len_field = 126;
         frame.payload_len = 300;
-        let f = frame_bits(&frame);
+        let f = frame_bits(&frame.into());
         assert_eq!(f[7].name, "ext. length");
         assert_eq!(f[7].value, 300);
     }

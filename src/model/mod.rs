@@ -1,19 +1,25 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
+pub mod bytes;
 pub mod json;
+pub mod row;
 pub mod step;
 pub mod summary;
 
-use crate::app_proto::{AppEvent, HttpMessage, WsFrame, WsMessage};
-use crate::decode::Packet;
+use crate::app_proto::{AppEvent, HttpKind, HttpMessage, WsFrame, WsMessage};
+use crate::capture::Frame;
+use crate::decode::{self, Packet};
 use crate::flow::{Connection, SegmentInfo};
 use crate::pipeline::PacketOutput;
 use step::StreamStory;
 
+pub use bytes::{ByteError, ByteStore, FrameBytes};
+pub use row::{FlowFacts, MODEL_RAW_KEEP, MODEL_TEXT_KEEP, PacketHead, PacketRow, WsFrameRow};
 pub use step::{Phase, Step, StepKind};
 
-/// One packet as the UI shows it.
+/// One decoded packet with everything the engine found in it (what `osiscope decode` prints);
+/// the app's model keeps a compact [`PacketRow`] instead.
 #[derive(Clone, Debug)]
 pub struct PacketRecord {
     pub packet: Packet,
@@ -35,13 +41,12 @@ pub struct PacketRecord {
     pub step: Option<usize>,
 }
 
-/// Payload bytes of a WebSocket frame or message the model keeps (the text is kept whole).
-pub const MODEL_PAYLOAD_KEEP: usize = 256;
-
 /// Everything the UI renders.
 #[derive(Debug, Default)]
 pub struct Model {
-    pub packets: Vec<PacketRecord>,
+    /// One compact row per packet. Add packets with [`Model::push`] or [`Model::push_incoming`]
+    /// (or [`Model::push_row`]), which keep the byte store in step.
+    pub packets: Vec<PacketRow>,
     /// Connections, by `tcp.stream` index, kept up to date as packets arrive.
     pub connections: Vec<Connection>,
     /// The teaching timeline, in packet order.
@@ -49,6 +54,45 @@ pub struct Model {
     /// Errors that ended reading (a truncated file…), shown to the user; packets before stay.
     pub errors: Vec<String>,
     stories: Vec<StreamStory>,
+    /// Per connection: the index of the packet that completed its WebSocket upgrade request.
+    upgrade_requests: Vec<Option<usize>>,
+    /// Per connection: its packets and its steps (indices), so that showing one connection
+    /// never scans the others.
+    stream_packets: Vec<Vec<u32>>,
+    stream_steps: Vec<Vec<u32>>,
+    /// The packets' bytes, in memory or in the capture file.
+    bytes: ByteStore,
+}
+
+/// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
+/// connection as the flow tracker saw it after the packet. Built where the pipeline runs (off
+/// the UI thread when a file loads), so that adding it to the model is cheap.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub row: PacketRow,
+    pub bytes: FrameBytes,
+    pub connection: Option<Connection>,
+}
+
+impl Incoming {
+    /// The row of `output`. With `file_offset` (where the frame's bytes are in the capture
+    /// file the model reads from), the bytes are left in the file; without, they are kept.
+    pub fn new(
+        output: PacketOutput,
+        connection: Option<Connection>,
+        file_offset: Option<u64>,
+    ) -> Self {
+        let (row, data) = PacketRow::from_record(PacketRecord::from_output(output));
+        let bytes = match file_offset {
+            Some(offset) => FrameBytes::in_file(offset, &data),
+            None => FrameBytes::Kept(data),
+        };
+        Self {
+            row,
+            bytes,
+            connection,
+        }
+    }
 }
 
 impl PacketRecord {
@@ -100,41 +144,121 @@ impl Model {
         Self::default()
     }
 
-    /// Add one processed packet. `connection` is the flow tracker's view of its connection
-    /// after the packet.
+    /// An empty model whose packets' bytes are read back from the capture file at `path`
+    /// (packets added with [`FrameBytes::InFile`]).
+    pub fn reading_from(path: &std::path::Path) -> std::io::Result<Self> {
+        Ok(Self {
+            bytes: ByteStore::with_file(path)?,
+            ..Self::default()
+        })
+    }
+
+    /// Add one processed packet, keeping its bytes in memory. `connection` is the flow
+    /// tracker's view of its connection after the packet.
     pub fn push(&mut self, output: PacketOutput, connection: Option<&Connection>) {
-        let mut record = PacketRecord::from_output(output);
-        // The app shows at most the first bytes of a payload (the unmasking table, the hex view
-        // has the packet's own bytes): keep the model small for captures of millions of packets.
-        for f in &mut record.ws {
-            f.raw_payload.truncate(MODEL_PAYLOAD_KEEP);
-            f.raw_payload.shrink_to_fit();
-            f.payload.truncate(MODEL_PAYLOAD_KEEP);
-            f.payload.shrink_to_fit();
-        }
-        for m in &mut record.messages {
-            m.data.truncate(MODEL_PAYLOAD_KEEP);
-            m.data.shrink_to_fit();
-        }
+        self.push_incoming(Incoming::new(output, connection.cloned(), None));
+    }
+
+    /// Add one packet: its step, its connection, its row and its bytes. Constant work per
+    /// packet (no scan of earlier packets).
+    pub fn push_incoming(&mut self, incoming: Incoming) {
+        let Incoming {
+            mut row,
+            bytes,
+            connection,
+        } = incoming;
+        let index = self.packets.len();
         if let Some(conn) = connection {
             let id = conn.id as usize;
             if id >= self.connections.len() {
                 self.connections.resize(id + 1, conn.clone());
                 self.stories.resize(id + 1, StreamStory::default());
-            }
-            if let Some(slot) = self.connections.get_mut(id) {
-                slot.clone_from(conn);
+                self.upgrade_requests.resize(id + 1, None);
             }
             if let Some(step) = self
                 .stories
                 .get_mut(id)
-                .and_then(|story| step::step_for(&record, conn, story, self.packets.len()))
+                .and_then(|story| step::step_for(&row, &conn, story, index))
             {
-                record.step = Some(self.steps.len());
+                row.step = Some(self.steps.len());
                 self.steps.push(step);
             }
+            if let Some(slot) = self.upgrade_requests.get_mut(id)
+                && slot.is_none()
+                && row.http.iter().any(is_upgrade_request)
+            {
+                *slot = Some(index);
+            }
+            if let Some(slot) = self.connections.get_mut(id) {
+                *slot = conn;
+            }
         }
-        self.packets.push(record);
+        self.push_row(row, bytes);
+    }
+
+    /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.
+    pub fn push_row(&mut self, row: PacketRow, bytes: FrameBytes) {
+        if let Some(seg) = &row.seg {
+            let id = seg.stream as usize;
+            if id >= self.stream_packets.len() {
+                self.stream_packets.resize_with(id + 1, Vec::new);
+                self.stream_steps.resize_with(id + 1, Vec::new);
+            }
+            if let Some(packets) = self.stream_packets.get_mut(id) {
+                packets.push(self.packets.len() as u32);
+            }
+            if let (Some(steps), Some(step)) = (self.stream_steps.get_mut(id), row.step) {
+                steps.push(step as u32);
+            }
+        }
+        self.packets.push(row);
+        self.bytes.push(bytes);
+    }
+
+    /// Packet `index` decoded again from its bytes (read back from the capture file, or from
+    /// memory), for the details tree and the hex view.
+    pub fn packet(&self, index: usize) -> Result<Packet, ByteError> {
+        let head = &self
+            .packets
+            .get(index)
+            .ok_or(ByteError::NoPacket { index })?
+            .packet;
+        let data = self.bytes.read(index, head.number, head.caplen)?;
+        let packet = decode::decode(Frame {
+            number: head.number,
+            ts_ns: head.ts_ns,
+            orig_len: head.len,
+            link: head.link,
+            interface: head.interface,
+            data,
+        });
+        if head.describes(&packet) {
+            Ok(packet)
+        } else {
+            Err(ByteError::Changed {
+                path: self
+                    .bytes
+                    .file_path()
+                    .map_or_else(|| "memory".into(), std::path::Path::to_path_buf),
+                number: head.number,
+            })
+        }
+    }
+
+    /// Memory the byte store holds (bytes kept, plus where each packet is).
+    pub fn byte_store_bytes(&self) -> usize {
+        self.bytes.memory_bytes()
+    }
+
+    /// The WebSocket upgrade request of connection `stream` (the first one, if it was
+    /// captured), for working out the Sec-WebSocket-Accept of its 101.
+    pub fn upgrade_request(&self, stream: u32) -> Option<&HttpMessage> {
+        let index = (*self.upgrade_requests.get(stream as usize)?)?;
+        self.packets
+            .get(index)?
+            .http
+            .iter()
+            .find(|m| is_upgrade_request(m))
     }
 
     /// The connection with `tcp.stream` index `id` (ids can skip a number: see `flow::socks`).
@@ -144,9 +268,71 @@ impl Model {
 
     /// The steps of one connection, in order.
     pub fn steps_of(&self, stream: u32) -> impl Iterator<Item = (usize, &Step)> {
-        self.steps
+        self.stream_steps(stream)
             .iter()
-            .enumerate()
-            .filter(move |(_, s)| s.stream == stream)
+            .filter_map(|&i| Some((i as usize, self.steps.get(i as usize)?)))
+    }
+
+    /// Indices into `steps` of connection `stream`'s steps, in order.
+    pub fn stream_steps(&self, stream: u32) -> &[u32] {
+        self.stream_steps
+            .get(stream as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Indices into `packets` of connection `stream`'s packets, in order.
+    pub fn stream_packets(&self, stream: u32) -> &[u32] {
+        self.stream_packets
+            .get(stream as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A request that carries a Sec-WebSocket-Key.
+fn is_upgrade_request(m: &HttpMessage) -> bool {
+    m.kind == HttpKind::Request && m.sec_websocket_key.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::capture::FileReader;
+    use crate::pipeline::process_all;
+    use crate::pipeline::tests::corpus_captures;
+
+    #[test]
+    fn each_connection_knows_its_packets_steps_and_upgrade_request() {
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let mut upgrades = 0;
+        for path in files {
+            let m = process_all(FileReader::open(&path).unwrap());
+            for c in &m.connections {
+                let packets: Vec<u32> = (0..m.packets.len() as u32)
+                    .filter(|&i| {
+                        m.packets[i as usize]
+                            .seg
+                            .as_ref()
+                            .is_some_and(|s| s.stream == c.id)
+                    })
+                    .collect();
+                let steps: Vec<u32> = (0..m.steps.len() as u32)
+                    .filter(|&i| m.steps[i as usize].stream == c.id)
+                    .collect();
+                assert_eq!(m.stream_packets(c.id), packets, "{}", path.display());
+                assert_eq!(m.stream_steps(c.id), steps, "{}", path.display());
+                let first_request = packets.iter().find_map(|&i| {
+                    m.packets[i as usize]
+                        .http
+                        .iter()
+                        .find(|h| super::is_upgrade_request(h))
+                });
+                assert_eq!(m.upgrade_request(c.id), first_request);
+                upgrades += usize::from(first_request.is_some());
+            }
+        }
+        assert!(upgrades > 10, "{upgrades} upgrade requests");
     }
 }

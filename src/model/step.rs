@@ -10,8 +10,7 @@ use crate::app_proto::{HttpKind, HttpMessage};
 use crate::decode::flags;
 use crate::flow::{Analysis, Connection, Direction, Peer, TcpState};
 
-use super::PacketRecord;
-use super::summary::ws_payload_text;
+use super::PacketRow;
 
 /// The phase of a connection's life a step belongs to (the ladder groups steps by phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -101,7 +100,7 @@ pub struct StreamStory {
 
 /// The step for a packet, if it belongs to a TCP connection. Updates `story`.
 pub fn step_for(
-    record: &PacketRecord,
+    record: &PacketRow,
     connection: &Connection,
     story: &mut StreamStory,
     packet_index: usize,
@@ -164,7 +163,7 @@ pub fn step_for(
     })
 }
 
-fn classify(record: &PacketRecord, story: &mut StreamStory) -> Option<(StepKind, String)> {
+fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, String)> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
     let has = |f| tcp.has(f);
@@ -207,7 +206,7 @@ fn classify(record: &PacketRecord, story: &mut StreamStory) -> Option<(StepKind,
                 }
             } else {
                 label.push(' ');
-                label.push_str(&ws_payload_text(f, 20));
+                label.push_str(&f.payload_text(20));
             }
             if f.masked {
                 label.push_str(" (masked)");
@@ -230,9 +229,15 @@ fn classify(record: &PacketRecord, story: &mut StreamStory) -> Option<(StepKind,
         return Some((StepKind::KeepAlive, "Keep-alive".to_string()));
     }
     if tcp.payload_len > 0 {
+        // After a 101, bytes that complete no frame are part of a frame bigger than a segment.
+        let what = if story.websocket {
+            "WS frame, part"
+        } else {
+            "Data"
+        };
         return Some((
             StepKind::Data,
-            format!("Data seq={} len={}", seg.rel_seq, tcp.payload_len),
+            format!("{what} seq={} len={}", seg.rel_seq, tcp.payload_len),
         ));
     }
     let handshake_ack = seg.state_changes.iter().any(|c| {

@@ -12,7 +12,7 @@ use crate::model::{Model, Step};
 use super::action::Action;
 use super::clock::Clock;
 use super::live::{Banner, LiveControls, LiveForm};
-use super::loader::Loader;
+use super::loader::{LoadBudget, Loader};
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
 use super::theme::{self, Palette};
@@ -23,7 +23,7 @@ use super::{details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar
 pub enum Start {
     /// A model already built (tests, the bundled capture).
     Model {
-        model: Model,
+        model: Box<Model>,
         title: String,
     },
     /// A capture file, read on a background thread.
@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub clock: Clock,
     pub banner: Option<Banner>,
     pub live: Option<Box<dyn LiveControls>>,
+    /// What one frame may take in while a file loads.
+    pub load_budget: LoadBudget,
 }
 
 impl AppOptions {
@@ -46,6 +48,7 @@ impl AppOptions {
             clock: Clock::Egui,
             banner: None,
             live: None,
+            load_budget: LoadBudget::default(),
         }
     }
 }
@@ -61,12 +64,10 @@ pub struct App {
     pub(crate) view: View,
     pub(crate) banner: Option<Banner>,
     pub(crate) loader: Option<Loader>,
+    load_budget: LoadBudget,
     pub(crate) live: Option<Box<dyn LiveControls>>,
     /// Live packets not yet in the model (step mode).
-    pub(crate) live_pending: std::collections::VecDeque<(
-        crate::pipeline::PacketOutput,
-        Option<crate::flow::Connection>,
-    )>,
+    pub(crate) live_pending: std::collections::VecDeque<crate::model::Incoming>,
     pub(crate) live_form: LiveForm,
     /// The step the view was last synced to.
     synced_step: Option<usize>,
@@ -97,6 +98,7 @@ impl App {
             view: View::default(),
             banner: options.banner,
             loader: None,
+            load_budget: options.load_budget,
             live: options.live,
             live_pending: std::collections::VecDeque::new(),
             live_form: LiveForm::default(),
@@ -106,7 +108,7 @@ impl App {
             egui_ctx: ctx.clone(),
         };
         match options.start {
-            Start::Model { model, title } => app.set_model(model, title),
+            Start::Model { model, title } => app.set_model(*model, title),
             Start::File(path) => app.open(path, ctx),
             Start::Empty => {}
         }
@@ -135,9 +137,11 @@ impl App {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        self.set_model(Model::new(), title);
+        // Packets' bytes stay in the file. If it cannot be opened, the loader cannot open it
+        // either and says why.
+        self.set_model(Model::reading_from(&path).unwrap_or_default(), title);
         self.banner = None;
-        self.loader = Some(Loader::spawn(path, ctx));
+        self.loader = Some(Loader::spawn(path, ctx, self.load_budget));
     }
 
     // ---- read access, for the panels and the tests ----
@@ -173,6 +177,11 @@ impl App {
 
     pub fn is_playing(&self) -> bool {
         self.playback.playing
+    }
+
+    /// Whether a file is still being read.
+    pub fn is_loading(&self) -> bool {
+        self.loader.is_some()
     }
 
     /// The animation stage of the current step now.
@@ -346,18 +355,26 @@ impl App {
             theme::apply(&ctx, &self.settings);
             self.applied_settings = Some(self.settings.clone());
         }
+        theme::fit_zoom(&ctx, self.settings.zoom);
         let mut actions = Vec::new();
         Self::shortcuts(&ctx, &mut actions);
-        let loading = self.drain_loader() | self.drain_live();
+        // New data comes in once per frame: not again in a second pass egui may ask for.
+        let loading = if ctx.current_pass_index() == 0 {
+            self.drain_loader() | self.drain_live()
+        } else {
+            self.loader.is_some()
+        };
         let now = self.clock.now_secs(&ctx);
         let moving = self.playback.tick(now, self.model.steps.len());
         self.sync_view();
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
+        let height = ui.available_height();
         Panel::bottom("bytes")
             .resizable(true)
             .default_size(250.0)
-            .size_range(140.0..=420.0)
+            // Never more than a share of the window, so the ladder keeps room when zoomed.
+            .size_range(120.0..=(height * 0.28).clamp(120.0, 420.0))
             .show(ui, |ui| {
                 egui_extras::StripBuilder::new(ui)
                     .size(egui_extras::Size::relative(0.36))
@@ -373,7 +390,7 @@ impl App {
         Panel::bottom("narration")
             .resizable(true)
             .default_size(175.0)
-            .size_range(110.0..=320.0)
+            .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
             .show(ui, |ui| {
                 narration::narration_ui(ui, self);
             });

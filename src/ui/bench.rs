@@ -24,6 +24,64 @@ pub struct BenchReport {
     pub loaded: Timings,
     /// Resident memory at the end (Linux `VmRSS`), in bytes.
     pub rss_bytes: Option<u64>,
+    pub model: ModelMemory,
+}
+
+/// Where the model's memory goes, in bytes: structs at their size, heap blocks at their
+/// length (the allocator adds up to 16 bytes or so to each block).
+#[derive(Debug, Default)]
+pub struct ModelMemory {
+    /// The rows themselves (the `Vec`'s spare capacity is not counted: it is never touched).
+    pub rows: usize,
+    /// Heap blocks of the rows: layers, Info text, flow analysis, HTTP messages, notes, issues.
+    pub row_heap: usize,
+    /// WebSocket frames: the frame structs and their first payload bytes.
+    pub ws_frames: usize,
+    /// WebSocket texts (cut at `MODEL_TEXT_KEEP`).
+    pub ws_texts: usize,
+    /// Teaching steps and their labels.
+    pub steps: usize,
+    /// The byte store: packets' places in the file (or their bytes, when kept).
+    pub byte_store: usize,
+}
+
+impl ModelMemory {
+    fn of(model: &crate::model::Model) -> Self {
+        use std::mem::size_of;
+        let mut m = Self {
+            rows: model.packets.len() * size_of::<crate::model::PacketRow>(),
+            steps: model.steps.len() * size_of::<crate::model::Step>(),
+            byte_store: model.byte_store_bytes(),
+            ..Self::default()
+        };
+        for r in &model.packets {
+            m.row_heap += r.packet.layers.len() * size_of::<crate::decode::Layer>()
+                + r.info.len()
+                + r.http.len() * size_of::<crate::app_proto::HttpMessage>()
+                + r.notes.iter().map(String::len).sum::<usize>()
+                + r.packet.issues.len() * size_of::<crate::decode::Issue>()
+                + r.seg.as_ref().map_or(0, |s| {
+                    s.analysis.len() * size_of::<crate::flow::Analysis>()
+                        + s.state_changes.len() * size_of::<crate::flow::StateChange>()
+                });
+            m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrameRow>();
+            for f in &r.ws {
+                m.ws_frames +=
+                    f.raw_payload.len() + f.issues.iter().map(String::len).sum::<usize>();
+                m.ws_texts += f.text.as_deref().map_or(0, str::len);
+            }
+        }
+        m.steps += model
+            .steps
+            .iter()
+            .map(|s| s.label.capacity())
+            .sum::<usize>();
+        m
+    }
+
+    fn total(&self) -> usize {
+        self.rows + self.row_heap + self.ws_frames + self.ws_texts + self.steps + self.byte_store
+    }
 }
 
 /// Frame times of one phase.
@@ -33,20 +91,52 @@ pub struct Timings {
     pub p50: Duration,
     pub p99: Duration,
     pub max: Duration,
+    /// Frames during which the scheduler took the CPU away from the UI thread (an involuntary
+    /// context switch: another thread or process ran), and the times of the other frames. On a
+    /// loaded machine the wall time of a preempted frame says more about the machine than about
+    /// the app.
+    pub preempted: usize,
+    pub p99_unpreempted: Duration,
+    pub max_unpreempted: Duration,
+}
+
+/// The time of one frame and whether the UI thread was preempted during it.
+#[derive(Clone, Copy, Debug)]
+struct FrameTime {
+    wall: Duration,
+    preempted: bool,
 }
 
 impl Timings {
-    fn of(mut times: Vec<Duration>) -> Self {
-        times.sort_unstable();
-        let at = |q: f64| {
-            let i = ((times.len() as f64 - 1.0) * q).round() as usize;
-            times.get(i).copied().unwrap_or_default()
+    fn of(frames: &[FrameTime]) -> Self {
+        let percentiles = |mut times: Vec<Duration>| {
+            times.sort_unstable();
+            let at = |q: f64| {
+                let i = ((times.len() as f64 - 1.0) * q).round() as usize;
+                times.get(i).copied().unwrap_or_default()
+            };
+            (
+                at(0.50),
+                at(0.99),
+                times.last().copied().unwrap_or_default(),
+            )
         };
+        let (p50, p99, max) = percentiles(frames.iter().map(|f| f.wall).collect());
+        let calm: Vec<Duration> = frames
+            .iter()
+            .filter(|f| !f.preempted)
+            .map(|f| f.wall)
+            .collect();
+        let preempted = frames.len() - calm.len();
+        let (_, p99_unpreempted, max_unpreempted) = percentiles(calm);
         Self {
-            frames: times.len(),
-            p50: at(0.50),
-            p99: at(0.99),
-            max: times.last().copied().unwrap_or_default(),
+            frames: frames.len(),
+            p50,
+            p99,
+            max,
+            preempted,
+            p99_unpreempted,
+            max_unpreempted,
         }
     }
 }
@@ -55,11 +145,15 @@ impl std::fmt::Display for Timings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            "{} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} preempted, the others p99 \
+             {:.2} ms, max {:.2} ms",
             self.frames,
             ms(self.p50),
             ms(self.p99),
-            ms(self.max)
+            ms(self.max),
+            self.preempted,
+            ms(self.p99_unpreempted),
+            ms(self.max_unpreempted),
         )
     }
 }
@@ -81,6 +175,29 @@ impl std::fmt::Display for BenchReport {
         if let Some(rss) = self.rss_bytes {
             writeln!(f, "RSS with file loaded:  {} MiB", rss >> 20)?;
         }
+        let m = &self.model;
+        let per = |b: usize| b as f64 / self.packets.max(1) as f64;
+        writeln!(
+            f,
+            "model (without allocator overhead): {} MiB, {:.0} bytes/packet",
+            m.total() >> 20,
+            per(m.total())
+        )?;
+        for (name, b) in [
+            ("rows", m.rows),
+            ("row heap (layers, Info, analysis, HTTP)", m.row_heap),
+            ("WebSocket frames", m.ws_frames),
+            ("WebSocket texts", m.ws_texts),
+            ("steps + labels", m.steps),
+            ("byte store", m.byte_store),
+        ] {
+            writeln!(
+                f,
+                "  {name:<40} {:>5} MiB {:>6.0} B/packet",
+                b >> 20,
+                per(b)
+            )?;
+        }
         Ok(())
     }
 }
@@ -99,13 +216,27 @@ fn input(time: f64, events: Vec<egui::Event>) -> egui::RawInput {
 }
 
 /// Run one frame of the app and tessellate it, as eframe would; returns its duration.
-fn frame(ctx: &egui::Context, app: &mut App, time: f64, events: Vec<egui::Event>) -> Duration {
+fn frame(ctx: &egui::Context, app: &mut App, time: f64, events: Vec<egui::Event>) -> FrameTime {
+    let switches = involuntary_switches();
     let start = Instant::now();
     let mut out = ctx.run_ui(input(time, events), |ui| app.frame_ui(ui));
     out.textures_delta.clear();
     let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
     std::hint::black_box(prims);
-    start.elapsed()
+    let wall = start.elapsed();
+    FrameTime {
+        wall,
+        preempted: involuntary_switches() != switches,
+    }
+}
+
+/// Involuntary context switches of this thread so far (Linux), read between frames.
+fn involuntary_switches() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("nonvoluntary_ctxt_switches:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Open `path` and run the benchmark with `frames` frames once it has loaded.
@@ -171,9 +302,10 @@ pub fn run(path: PathBuf, frames: usize) -> BenchReport {
         packets: app.model().packets.len(),
         first_packets,
         load,
-        loading: Timings::of(loading),
-        loaded: Timings::of(times),
+        loading: Timings::of(&loading),
+        loaded: Timings::of(&times),
         rss_bytes: rss_bytes(),
+        model: ModelMemory::of(app.model()),
     }
 }
 

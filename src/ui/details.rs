@@ -8,7 +8,7 @@ use egui::{CollapsingHeader, RichText};
 
 use crate::app_proto::websocket::opcode;
 use crate::decode::FieldNode;
-use crate::model::PacketRecord;
+use crate::model::PacketRow;
 
 use super::action::Action;
 use super::app::App;
@@ -23,7 +23,7 @@ pub struct AppSection {
 
 /// The HTTP messages and WebSocket frames whose last byte is in `record`, with the part of
 /// them that lies in this packet (stream offsets turned into packet offsets).
-pub fn app_sections(record: &PacketRecord) -> Vec<AppSection> {
+pub fn app_sections(record: &PacketRow) -> Vec<AppSection> {
     let Some(tcp) = &record.packet.tcp else {
         return Vec::new();
     };
@@ -75,7 +75,10 @@ pub fn app_sections(record: &PacketRecord) -> Vec<AppSection> {
             ));
         }
         if let Some(t) = &f.text {
-            lines.push(format!("Text: {t:?}"));
+            match f.text_cut() {
+                0 => lines.push(format!("Text: {t:?}")),
+                more => lines.push(format!("Text: {t:?} … {more} more bytes")),
+            }
         }
         if let Some(c) = f.close_code {
             lines.push(format!(
@@ -116,18 +119,34 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         .show(ui, |ui| {
             ui.label(format!(
                 "Frame {}: {} bytes on the wire, {} captured",
-                record.packet.number,
-                record.packet.len,
-                record.packet.caplen()
+                record.packet.number, record.packet.len, record.packet.caplen
             ));
-            if let Some((_, layers)) = &app.view.details {
+            if let Some(Err(e)) = app.view.details.as_ref().map(|s| &s.decoded) {
+                ui.colored_label(
+                    palette.bad,
+                    format!("⚠ This packet's bytes cannot be shown: {e}"),
+                );
+            }
+            // Open the layer a beginner looks at first: the application data when there is
+            // some, otherwise the highest header (TCP for a SYN).
+            let sections = app_sections(record);
+            if let Some(selected) = &app.view.details {
+                let layers = selected.layers();
+                let top = if sections.is_empty() {
+                    layers.last().map(|l| l.proto)
+                } else {
+                    None
+                };
                 for layer in layers {
-                    let id = ui.make_persistent_id(("layer", layer.proto.name()));
+                    // Open/closed is remembered per layer, separately for packets with and
+                    // without application data, so that stepping from the handshake into the
+                    // WebSocket frames shows the frames, not TCP's fields.
+                    let id = ui.make_persistent_id(("layer", layer.proto.name(), top.is_some()));
                     let header = CollapsingHeader::new(
                         RichText::new(&layer.title).background_color(palette.layer_bg(layer.proto)),
                     )
                     .id_salt(id)
-                    .default_open(layer.proto.osi_layer() == 4)
+                    .default_open(Some(layer.proto) == top)
                     .show(ui, |ui| {
                         for field in &layer.fields {
                             hl.field_ui(ui, field);
@@ -136,7 +155,7 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     hl.track(&header.header_response, &layer.range);
                 }
             }
-            for section in app_sections(record) {
+            for section in sections {
                 let header = CollapsingHeader::new(
                     RichText::new(&section.title).background_color(palette.osi_bg(7)),
                 )
@@ -210,5 +229,36 @@ impl Highlight<'_> {
         if response.clicked() {
             self.actions.push(Action::SelectBytes(field.range.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::fixture;
+    use crate::model::WsFrameRow;
+
+    #[test]
+    fn a_cut_text_says_how_many_bytes_were_not_kept() {
+        let model = fixture::conversation();
+        let mut record = model
+            .packets
+            .iter()
+            .find(|r| !r.ws.is_empty())
+            .expect("a WebSocket packet")
+            .clone();
+        let text_line = |record: &PacketRow| {
+            app_sections(record)
+                .into_iter()
+                .flat_map(|s| s.lines)
+                .find(|l| l.starts_with("Text: "))
+                .expect("a text line")
+        };
+        assert_eq!(text_line(&record), "Text: \"Hello\"");
+        let mut frame = crate::lesson::wsbits::tests::masked_hello();
+        frame.text = Some("x".repeat(crate::model::MODEL_TEXT_KEEP + 1000));
+        record.ws = vec![WsFrameRow::from(frame)].into();
+        let line = text_line(&record);
+        assert!(line.ends_with("\" … 1000 more bytes"), "{line}");
     }
 }

@@ -6,8 +6,7 @@ use std::ops::Range;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Sense};
 
-use crate::decode::{FieldNode, LayerDetail};
-use crate::model::PacketRecord;
+use crate::decode::{FieldNode, LayerDetail, Packet};
 
 use super::app::App;
 use super::theme::Palette;
@@ -50,9 +49,8 @@ pub fn innermost_range(layers: &[LayerDetail], byte: usize) -> Option<Range<usiz
 }
 
 /// The OSI layer whose header holds `byte` (payload counts as the application, 7).
-fn layer_of(record: &PacketRecord, byte: usize) -> u8 {
-    record
-        .packet
+fn layer_of(packet: &Packet, byte: usize) -> u8 {
+    packet
         .layers
         .iter()
         .rev()
@@ -61,14 +59,14 @@ fn layer_of(record: &PacketRecord, byte: usize) -> u8 {
 }
 
 fn row_job(
-    record: &PacketRecord,
+    packet: &Packet,
     row: usize,
     font: &FontId,
     palette: Palette,
     hovered: Option<&Range<usize>>,
     selected: Option<&Range<usize>>,
 ) -> LayoutJob {
-    let data = &record.packet.data;
+    let data = &packet.data;
     let start = row * PER_ROW;
     let end = (start + PER_ROW).min(data.len());
     let mut job = LayoutJob::default();
@@ -80,7 +78,7 @@ fn row_job(
         } else if hovered.is_some_and(|r| r.contains(&i)) {
             palette.hover.to_opaque()
         } else {
-            palette.osi_bg(layer_of(record, i))
+            palette.osi_bg(layer_of(packet, i))
         };
         let fg = if bg == palette.selected {
             Color32::BLACK
@@ -116,21 +114,23 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
         ui.heading("Bytes");
         legend_ui(ui, palette);
     });
-    let Some(record) = app.selected.and_then(|i| app.model.packets.get(i)) else {
+    let Some(shown) = app.view.details.as_ref() else {
         return;
     };
+    let Ok((packet, details)) = &shown.decoded else {
+        ui.colored_label(
+            palette.bad,
+            "⚠ The bytes cannot be shown (see the details).",
+        );
+        return;
+    };
+    let details = details.as_slice();
     let font = egui::TextStyle::Monospace.resolve(ui.style());
-    let rows = record.packet.data.len().div_ceil(PER_ROW);
+    let rows = packet.data.len().div_ceil(PER_ROW);
     let hovered = app.view.hovered_bytes.clone();
     let selected = app.view.selected_bytes.clone();
     let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
     let mut hover_next = None;
-    let details = app
-        .view
-        .details
-        .as_ref()
-        .map(|(_, d)| d.as_slice())
-        .unwrap_or_default();
     egui::ScrollArea::both()
         .id_salt("hex")
         .auto_shrink(false)
@@ -138,7 +138,7 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
             ui.spacing_mut().item_spacing.y = 0.0;
             for row in range {
                 let job = row_job(
-                    record,
+                    packet,
                     row,
                     &font,
                     palette,

@@ -12,33 +12,73 @@ use super::app::App;
 use super::theme::Palette;
 use super::view::LadderRow;
 
-const LANE_INSET: f32 = 0.2;
+/// The smallest share of the width left outside each lane.
+const LANE_INSET: f32 = 0.12;
+/// The widest RFC state name a pill shows.
+const WIDEST_STATE: &str = "SYN-RECEIVED";
 
 fn row_height(ui: &egui::Ui) -> f32 {
     ui.text_style_height(&egui::TextStyle::Body) * 2.6
 }
 
-/// The x positions of the client and server lanes in `rect`.
-fn lanes(rect: Rect) -> (f32, f32) {
-    (
-        rect.left() + rect.width() * LANE_INSET,
-        rect.right() - rect.width() * LANE_INSET,
-    )
+/// Room left of the client lane and right of the server lane, so that a row's "#N +time" label
+/// and a state pill beside the lane never overlap.
+#[derive(Clone, Copy, Debug)]
+struct Margins {
+    left: f32,
+    right: f32,
+}
+
+impl Margins {
+    fn measure(ui: &egui::Ui, small: &FontId, widest_label: &str) -> Self {
+        let width = |text: &str| {
+            ui.painter()
+                .layout_no_wrap(text.to_owned(), small.clone(), Color32::WHITE)
+                .size()
+                .x
+        };
+        let pill = width(WIDEST_STATE) + PILL_PAD.x + LANE_GAP;
+        Self {
+            left: LABEL_X + width(widest_label) + LANE_GAP + pill,
+            right: pill + LANE_GAP,
+        }
+    }
+
+    /// The x positions of the client and server lanes in `rect`.
+    fn lanes(self, rect: Rect) -> (f32, f32) {
+        let min = rect.width() * LANE_INSET;
+        let cx = rect.left() + self.left.max(min);
+        let sx = (rect.right() - self.right.max(min)).max(cx + rect.width() * 0.2);
+        (cx, sx)
+    }
+}
+
+/// Padding inside a state pill, and the gap between a pill and its lane.
+const PILL_PAD: Vec2 = vec2(10.0, 4.0);
+const LANE_GAP: f32 = 6.0;
+/// Where a row's "#N +time" label starts.
+const LABEL_X: f32 = 6.0;
+
+/// The row label with the most digits: the last step's (packet numbers and times only grow).
+fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
+    rows.iter()
+        .rev()
+        .find_map(|r| match r {
+            LadderRow::Step(i) => steps.get(*i),
+            LadderRow::Phase(_) => None,
+        })
+        .map_or_else(|| "#0 +0.000s".to_owned(), |s| row_label(s, first_ts))
+}
+
+fn row_label(step: &Step, first_ts: i64) -> String {
+    let secs = (step.ts_ns - first_ts) as f64 / 1e9;
+    format!("#{} +{secs:.3}s", step.packet)
 }
 
 pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let palette = app.palette();
     let Some(stream) = app.view.ladder.stream else {
-        ui.centered_and_justified(|ui| {
-            ui.label(if app.loader.is_some() {
-                "Reading…"
-            } else if app.live.is_some() {
-                "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
-                 arrive here one by one."
-            } else {
-                "Open a capture (Open… or drop a file on the window) to see its connections."
-            });
-        });
+        no_connection_ui(ui, app);
         return;
     };
     let Some(conn) = app.model.connections.get(stream as usize) else {
@@ -53,8 +93,18 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             (s.client_state, s.server_state)
         });
 
-    let (body, small) = lane_headers_ui(ui, conn, (client_state, server_state), palette);
     let rows = &app.view.ladder.rows;
+    let first_ts = conn.first_ts_ns;
+    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
+    let margins = Margins::measure(ui, &small, &widest_label(rows, &app.model.steps, first_ts));
+    let body = lane_headers_ui(
+        ui,
+        conn,
+        (client_state, server_state),
+        palette,
+        margins,
+        &small,
+    );
     let row_h = row_height(ui);
     let mut scroll = egui::ScrollArea::vertical()
         .auto_shrink(false)
@@ -66,13 +116,12 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         }
         app.view.ladder.scroll_to_current = false;
     }
-    let first_ts = conn.first_ts_ns;
     scroll.show_rows(ui, row_h, rows.len(), |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
         for r in range {
             let (rect, response) =
                 ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
-            let (cx, sx) = lanes(rect);
+            let (cx, sx) = margins.lanes(rect);
             let painter = ui.painter();
             painter.vline(cx, rect.y_range(), Stroke::new(2.0, palette.lane));
             painter.vline(sx, rect.y_range(), Stroke::new(2.0, palette.lane));
@@ -128,19 +177,34 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     });
 }
 
-/// The lane titles (ip:port) and each lane's current TCP state. Returns the body and small fonts.
+/// What the ladder says before there is a connection to draw.
+fn no_connection_ui(ui: &mut egui::Ui, app: &App) {
+    ui.centered_and_justified(|ui| {
+        ui.label(if app.loader.is_some() {
+            "Reading…"
+        } else if app.live.is_some() {
+            "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
+             arrive here one by one."
+        } else {
+            "Open a capture (Open… or drop a file on the window) to see its connections."
+        });
+    });
+}
+
+/// The lane titles (ip:port) and each lane's current TCP state. Returns the body font.
 fn lane_headers_ui(
     ui: &mut egui::Ui,
     conn: &crate::flow::Connection,
     (client_state, server_state): (TcpState, TcpState),
     palette: Palette,
-) -> (FontId, FontId) {
+    margins: Margins,
+    small: &FontId,
+) -> FontId {
     let header_h = ui.text_style_height(&egui::TextStyle::Body) * 3.2;
     let (header, _) = ui.allocate_exact_size(vec2(ui.available_width(), header_h), Sense::hover());
-    let (cx, sx) = lanes(header);
+    let (cx, sx) = margins.lanes(header);
     let painter = ui.painter();
     let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
-    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
     for (x, name, addr, state, colour) in [
         (cx, "Client", conn.client, client_state, palette.client),
         (sx, "Server", conn.server, server_state, palette.server),
@@ -157,7 +221,7 @@ fn lane_headers_ui(
             pos2(x, header.bottom() - 4.0),
             state,
             colour,
-            &small,
+            small,
             palette,
             Align2::CENTER_BOTTOM,
         );
@@ -172,7 +236,7 @@ fn lane_headers_ui(
         );
     }
 
-    (body, small)
+    body
 }
 
 /// The step shown in the row before `row` (skipping phase titles).
@@ -193,7 +257,7 @@ fn state_pill(
     align: Align2,
 ) {
     let galley = painter.layout_no_wrap(state.rfc_name().to_string(), font.clone(), colour);
-    let rect = align.anchor_size(at, galley.size() + vec2(10.0, 4.0));
+    let rect = align.anchor_size(at, galley.size() + PILL_PAD);
     let fill = if palette.dark {
         Color32::from_black_alpha(200)
     } else {
@@ -206,7 +270,7 @@ fn state_pill(
         Stroke::new(1.0, colour),
         StrokeKind::Inside,
     );
-    painter.galley(rect.min + vec2(5.0, 2.0), galley, colour);
+    painter.galley(rect.min + PILL_PAD / 2.0, galley, colour);
 }
 
 struct ArrowRow<'a> {
@@ -253,11 +317,10 @@ impl ArrowRow<'_> {
                 colour
             },
         );
-        let secs = (step.ts_ns - self.first_ts) as f64 / 1e9;
         painter.text(
-            rect.left_center() + vec2(6.0, 0.0),
+            rect.left_center() + vec2(LABEL_X, 0.0),
             Align2::LEFT_CENTER,
-            format!("#{} +{secs:.3}s", step.packet),
+            row_label(step, self.first_ts),
             small.clone(),
             palette.weak_text,
         );
@@ -280,9 +343,9 @@ impl ArrowRow<'_> {
                 };
                 let at = pos2(
                     if align == Align2::RIGHT_CENTER {
-                        x - 6.0
+                        x - LANE_GAP
                     } else {
-                        x + 6.0
+                        x + LANE_GAP
                     },
                     y,
                 );
@@ -332,5 +395,46 @@ mod tests {
         ];
         assert_eq!(previous_step(&rows, 3), Some(0));
         assert_eq!(previous_step(&rows, 1), None);
+    }
+
+    /// A row's "#N +time" label and the widest state pill beside the client lane never meet, at
+    /// the normal font size and at presentation size; the server lane keeps room for its pill.
+    #[test]
+    fn lanes_leave_room_for_the_row_label_and_a_state_pill() {
+        for scale in [1.0_f32, 2.0] {
+            let ctx = egui::Context::default();
+            ctx.all_styles_mut(|style| {
+                for font in style.text_styles.values_mut() {
+                    font.size *= scale;
+                }
+            });
+            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
+                let label = "#545670 +1234.567s";
+                let margins = Margins::measure(ui, &small, label);
+                let width = |t: &str| {
+                    ui.painter()
+                        .layout_no_wrap(t.to_owned(), small.clone(), Color32::WHITE)
+                        .size()
+                        .x
+                };
+                let rect = Rect::from_min_size(pos2(100.0, 0.0), vec2(900.0, 40.0));
+                let (cx, sx) = margins.lanes(rect);
+                let label_end = rect.left() + LABEL_X + width(label);
+                let pill_start = cx - LANE_GAP - width(WIDEST_STATE) - PILL_PAD.x;
+                assert!(
+                    label_end < pill_start,
+                    "{label_end} >= {pill_start} at {scale}x"
+                );
+                let pill_end = sx + LANE_GAP + width(WIDEST_STATE) + PILL_PAD.x;
+                assert!(
+                    pill_end <= rect.right(),
+                    "{pill_end} > {} at {scale}x",
+                    rect.right()
+                );
+                assert!(sx - cx >= rect.width() * 0.2);
+            });
+            output.textures_delta.clear();
+        }
     }
 }

@@ -116,8 +116,8 @@ impl super::app::App {
         }
         let start = std::time::Instant::now();
         let mut added = false;
-        while let Some((out, conn)) = self.live_pending.pop_front() {
-            self.model.push(out, conn.as_ref());
+        while let Some(incoming) = self.live_pending.pop_front() {
+            self.model.push_incoming(incoming);
             added = true;
             if start.elapsed() >= LIVE_BUDGET {
                 break;
@@ -132,10 +132,10 @@ impl super::app::App {
     /// Step mode: put the next waiting packet into the model and show it. Returns whether
     /// there was one.
     pub(crate) fn release_one(&mut self, now_secs: f64) -> bool {
-        let Some((out, conn)) = self.live_pending.pop_front() else {
+        let Some(incoming) = self.live_pending.pop_front() else {
             return false;
         };
-        self.model.push(out, conn.as_ref());
+        self.model.push_incoming(incoming);
         let index = self.model.packets.len() - 1;
         if let Some(step) = self.model.packets.get(index).and_then(|r| r.step) {
             self.playback.go_to(step, now_secs);

@@ -1,6 +1,8 @@
 //! Reading a capture file without freezing the window: the pipeline runs on a named thread
-//! (`pipeline::Background`), and the app takes its batches at the start of each frame within a
-//! small time budget, showing progress while it reads.
+//! (`pipeline::Background`) and builds the model's rows there; the app adds them at the start
+//! of each frame, packet by packet, until the frame's [`LoadBudget`] is spent (the rest of a
+//! batch waits for the next frame), showing progress while it reads. Packets' bytes stay in
+//! the file: the model reads a packet back when it is selected.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,18 +10,40 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, FileReader, Frame};
-use crate::model::Model;
+use crate::model::{Incoming, Model};
 use crate::pipeline::{Background, Update};
 
-/// How long one frame may spend taking in packets.
-const FRAME_BUDGET: Duration = Duration::from_millis(6);
 /// How often the window looks for more while reading.
 const POLL: Duration = Duration::from_millis(30);
+
+/// How much one frame may take in while a file loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadBudget {
+    /// Time spent adding packets to the model.
+    pub time: Duration,
+    /// Packets added at most (tests set a count, so that what a frame takes is deterministic).
+    pub packets: usize,
+}
+
+impl Default for LoadBudget {
+    /// 5 ms: with layout and drawing (about 1 ms while loading) a frame stays within 8 ms.
+    fn default() -> Self {
+        Self {
+            time: Duration::from_millis(5),
+            packets: usize::MAX,
+        }
+    }
+}
 
 /// A file being read.
 pub struct Loader {
     pub path: PathBuf,
     background: Option<Background>,
+    /// The rest of the batch a frame could not take in.
+    pending: std::vec::IntoIter<Incoming>,
+    budget: LoadBudget,
+    /// Packets the last frame took in.
+    pub last_taken: usize,
     pub done_bytes: u64,
     pub total_bytes: u64,
     /// An error that stopped it before any packet was read (the file could not be opened).
@@ -33,56 +57,53 @@ struct Counted {
 }
 
 impl Iterator for Counted {
-    type Item = Result<Frame, CaptureError>;
+    /// A frame and the file offset of its bytes.
+    type Item = Result<(Frame, Option<u64>), CaptureError>;
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.reader.next();
         self.done.store(self.reader.bytes_read(), Ordering::Relaxed);
-        item
+        Some(item?.map(|frame| (frame, Some(self.reader.last_frame_offset()))))
     }
 }
 
 impl Loader {
-    /// Open `path` and start reading it on the thread "osiscope-loader".
-    pub fn spawn(path: PathBuf, ctx: &egui::Context) -> Self {
+    /// Open `path` and start reading it on the thread "osiscope-loader", into a model made with
+    /// [`Model::reading_from`] the same path.
+    pub fn spawn(path: PathBuf, ctx: &egui::Context, budget: LoadBudget) -> Self {
         ctx.request_repaint();
-        match FileReader::open(&path) {
-            Ok(reader) => Self::from_reader(path, reader),
-            Err(e) => Self {
-                path,
-                background: None,
-                done_bytes: 0,
-                total_bytes: 0,
-                failed: Some(e),
-            },
-        }
-    }
-
-    /// Read frames from an already opened reader (the bundled capture).
-    pub fn from_reader(path: PathBuf, reader: FileReader) -> Self {
+        let mut loader = Self {
+            path,
+            background: None,
+            pending: Vec::new().into_iter(),
+            budget,
+            last_taken: 0,
+            done_bytes: 0,
+            total_bytes: 0,
+            failed: None,
+        };
+        let reader = match FileReader::open(&loader.path) {
+            Ok(reader) => reader,
+            Err(e) => {
+                loader.failed = Some(e);
+                return loader;
+            }
+        };
         let total = reader.total_bytes().unwrap_or(0);
+        loader.total_bytes = total;
         let done = Arc::new(AtomicU64::new(0));
         let progress = {
             let done = done.clone();
             move || (done.load(Ordering::Relaxed), total)
         };
-        match Background::spawn("osiscope-loader", Counted { reader, done }, progress) {
-            Ok(bg) => Self {
-                path,
-                background: Some(bg),
-                done_bytes: 0,
-                total_bytes: total,
-                failed: None,
-            },
-            Err(e) => Self {
-                path,
-                background: None,
-                done_bytes: 0,
-                total_bytes: total,
-                failed: Some(CaptureError::Live {
+        match Background::spawn_located("osiscope-loader", Counted { reader, done }, progress) {
+            Ok(bg) => loader.background = Some(bg),
+            Err(e) => {
+                loader.failed = Some(CaptureError::Live {
                     message: format!("cannot start the reader thread: {e}"),
-                }),
-            },
+                });
+            }
         }
+        loader
     }
 
     /// Fraction read, when the size is known.
@@ -90,28 +111,41 @@ impl Loader {
         (self.total_bytes > 0).then(|| (self.done_bytes as f64 / self.total_bytes as f64) as f32)
     }
 
-    /// Take what is ready into `model`, for at most the frame budget. Returns whether reading
-    /// goes on.
+    /// Take what is ready into `model`, packet by packet, until the budget is spent. Returns
+    /// whether reading goes on.
     pub fn drain(&mut self, model: &mut Model, ctx: &egui::Context) -> bool {
         let Some(bg) = &self.background else {
             return false;
         };
         let start = Instant::now();
+        let mut taken = 0;
         let mut going = true;
-        for update in bg.try_iter() {
-            if let Update::Progress {
-                done_bytes,
-                total_bytes,
-            } = &update
-            {
-                self.done_bytes = *done_bytes;
-                self.total_bytes = *total_bytes;
+        'frame: loop {
+            for incoming in self.pending.by_ref() {
+                model.push_incoming(incoming);
+                taken += 1;
+                if taken >= self.budget.packets || start.elapsed() >= self.budget.time {
+                    break 'frame;
+                }
             }
-            going = model.apply(update);
-            if !going || start.elapsed() >= FRAME_BUDGET {
-                break;
+            // The batch is done: the next update, if one is ready.
+            match bg.try_iter().next() {
+                Some(Update::Packets(batch)) => self.pending = batch.into_iter(),
+                Some(Update::Progress {
+                    done_bytes,
+                    total_bytes,
+                }) => {
+                    self.done_bytes = done_bytes;
+                    self.total_bytes = total_bytes;
+                }
+                Some(end) => {
+                    going = model.apply(end);
+                    break;
+                }
+                None => break,
             }
         }
+        self.last_taken = taken;
         if going {
             ctx.request_repaint_after(POLL);
         } else {
@@ -145,5 +179,71 @@ impl super::app::App {
             self.playback.jump_to(0);
         }
         going
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode;
+    use crate::pipeline::process_all;
+    use crate::pipeline::tests::corpus_captures;
+
+    /// A file loaded a few packets per frame gives the model `process_all` gives, and every
+    /// packet read back from the file decodes to the same bytes, layers and fields as the packet
+    /// the in-memory model kept.
+    #[test]
+    fn budgeted_loading_matches_the_synchronous_model_and_reads_bytes_back() {
+        const BUDGET: usize = 7;
+        let files = corpus_captures();
+        if files.is_empty() {
+            eprintln!("SKIPPED: no corpus captures beside the repository");
+            return;
+        }
+        let ctx = egui::Context::default();
+        let mut checked = 0;
+        for path in files {
+            let sync = process_all(FileReader::open(&path).unwrap());
+            let mut model = Model::reading_from(&path).unwrap();
+            let budget = LoadBudget {
+                time: Duration::from_hours(1),
+                packets: BUDGET,
+            };
+            let mut loader = Loader::spawn(path.clone(), &ctx, budget);
+            let mut frames = 0;
+            let mut spins = 0u64;
+            while loader.drain(&mut model, &ctx) {
+                assert!(loader.last_taken <= BUDGET, "{}", path.display());
+                if loader.last_taken == 0 {
+                    spins += 1;
+                    assert!(spins < 1 << 32, "the loader never finished");
+                    std::thread::yield_now();
+                } else {
+                    frames += 1;
+                }
+            }
+            assert!(loader.last_taken <= BUDGET);
+            let name = path.display();
+            assert_eq!(model.packets.len(), sync.packets.len(), "{name}");
+            assert!(frames >= sync.packets.len() / BUDGET, "{name}");
+            assert_eq!(model.steps, sync.steps, "{name}");
+            assert_eq!(model.connections, sync.connections, "{name}");
+            assert_eq!(model.errors, sync.errors, "{name}");
+            for (i, (a, b)) in model.packets.iter().zip(&sync.packets).enumerate() {
+                assert_eq!(a.info, b.info, "{name} packet {i}");
+                assert_eq!(a.ws, b.ws, "{name} packet {i}");
+                let from_file = model.packet(i).unwrap();
+                let kept = sync.packet(i).unwrap();
+                assert_eq!(from_file.data, kept.data, "{name} packet {i}");
+                assert_eq!(from_file.layers, kept.layers, "{name} packet {i}");
+                assert_eq!(
+                    decode::details(&from_file),
+                    decode::details(&kept),
+                    "{name} packet {i}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked} packets checked");
     }
 }

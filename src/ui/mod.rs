@@ -28,6 +28,7 @@ pub use app::{App, AppOptions, Start};
 pub use clock::Clock;
 pub use live::{Banner, LiveCommand, LiveControls, LiveForm, LiveStatus};
 pub use live_session::{LiveSession, LiveStartError};
+pub use loader::LoadBudget;
 
 /// The window's title.
 pub const TITLE: &str = "osiscope — a WebSocket through the OSI stack";
@@ -52,28 +53,28 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
 }
 
-/// The app icon: drawn in code (a stack of seven bars with an envelope), so it needs no image
-/// decoder; `assets/icon.png` is the same picture for desktop files.
+/// The app icon, `assets/icon.png` (two OSI stacks, seven layers each, and the way a packet
+/// takes: down one, across, up the other), embedded in the binary.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// The app icon, decoded for the window (a test checks that the embedded PNG decodes; if it
+/// ever did not, the window would open with the system's default icon).
+#[must_use]
 pub fn icon() -> egui::IconData {
-    const SIZE: usize = 64;
-    let mut rgba = vec![0u8; SIZE * SIZE * 4];
-    for y in 0..SIZE {
-        for x in 0..SIZE {
-            let i = (y * SIZE + x) * 4;
-            let bar = y.saturating_sub(4) / 8;
-            let in_bar = (6..58).contains(&x) && (4..60).contains(&y) && (y - 4) % 8 < 6;
-            let colour: [u8; 4] = if in_bar {
-                let t = bar as u8 * 30;
-                [40 + t, 110 + t / 2, 220 - t, 255]
-            } else {
-                [0, 0, 0, 0]
-            };
-            rgba[i..i + 4].copy_from_slice(&colour);
-        }
-    }
-    egui::IconData {
-        rgba,
-        width: SIZE as u32,
-        height: SIZE as u32,
+    eframe::icon_data::from_png_bytes(ICON_PNG).unwrap_or_else(|e| {
+        tracing::warn!("the app icon could not be decoded: {e}");
+        egui::IconData::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_icon_decodes_with_visible_pixels() {
+        let icon = super::icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        let opaque = icon.rgba.chunks(4).filter(|p| p[3] == 255).count();
+        assert!(opaque > 256 * 256 / 2, "{opaque} opaque pixels");
     }
 }

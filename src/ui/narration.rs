@@ -6,10 +6,14 @@ use egui::{Grid, RichText};
 
 use crate::app_proto::HttpKind;
 use crate::lesson::{self, BitField};
-use crate::model::{PacketRecord, StepKind};
+use crate::model::{PacketRow, StepKind};
 
 use super::app::App;
 use super::theme::Palette;
+
+/// Payload bytes the unmasking table works through (the model keeps enough of them).
+const UNMASK_ROWS: usize = 12;
+const _: () = assert!(UNMASK_ROWS <= crate::model::MODEL_RAW_KEEP);
 
 pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
     let palette = app.palette();
@@ -68,7 +72,7 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
         });
 }
 
-fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord, palette: Palette) {
+fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: Palette) {
     let kind = record
         .step
         .and_then(|i| app.model.steps.get(i))
@@ -80,16 +84,12 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord, palett
         .iter()
         .find(|m| m.kind == HttpKind::Response && m.sec_websocket_accept.is_some())
     {
-        let key = app
-            .model
-            .packets
-            .iter()
-            .flat_map(|r| r.http.iter())
-            .find(|m| {
-                m.kind == HttpKind::Request
-                    && m.sec_websocket_key.is_some()
-                    && m.packets.first() < resp.packets.first()
-            })
+        // The request of the same connection, sent before this response.
+        let key = record
+            .seg
+            .as_ref()
+            .and_then(|seg| app.model.upgrade_request(seg.stream))
+            .filter(|m| m.packets.first() < resp.packets.first())
             .and_then(|m| m.sec_websocket_key.clone());
         match key {
             Some(key) => accept_ui(ui, &key, resp.sec_websocket_accept.as_deref(), palette),
@@ -172,26 +172,36 @@ fn bits_ui(ui: &mut egui::Ui, fields: &[BitField], palette: Palette) {
     });
 }
 
-fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::app_proto::WsFrame, palette: Palette) {
+fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::model::WsFrameRow, palette: Palette) {
     ui.label(RichText::new("WebSocket header, bit by bit").strong());
     let fields = lesson::frame_bits(frame);
     bits_ui(ui, &fields, palette);
-    for f in &fields {
-        ui.label(
-            RichText::new(format!("{}: {}", f.name, f.meaning))
-                .small()
-                .color(palette.weak_text),
-        );
-    }
-    let rows = lesson::unmask_rows(frame, 12);
-    if rows.is_empty() {
-        return;
-    }
-    ui.add_space(4.0);
+    // What each field means beside the unmasking, so both fit in the panel without scrolling.
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            for f in &fields {
+                ui.label(
+                    RichText::new(format!("{}: {}", f.name, f.meaning))
+                        .small()
+                        .color(palette.weak_text),
+                );
+            }
+        });
+        let rows = lesson::unmask_rows(frame, UNMASK_ROWS);
+        if rows.is_empty() {
+            return;
+        }
+        ui.add_space(8.0);
+        ui.vertical(|ui| unmask_ui(ui, &rows));
+    });
+}
+
+fn unmask_ui(ui: &mut egui::Ui, rows: &[lesson::UnmaskRow]) {
     ui.label(RichText::new("Unmasking: byte i XOR key[i mod 4]").strong());
     Grid::new("unmask")
         .num_columns(5)
         .striped(true)
+        .spacing([8.0, 0.0])
         .show(ui, |ui| {
             for h in ["i", "on the wire", "key[i mod 4]", "= XOR", "char"] {
                 ui.label(RichText::new(h).small());
@@ -213,7 +223,7 @@ fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::app_proto::WsFrame, palette: Pa
         });
 }
 
-fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRecord) {
+fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
     let (Some(tcp), Some(seg)) = (&record.packet.tcp, &record.seg) else {
         return;
     };

@@ -46,24 +46,15 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
 
     let caption_h = ui.text_style_height(&egui::TextStyle::Body) * 2.5;
     let avail = ui.available_size();
-    let osi_w = avail.x * 0.74;
+    let osi_w = avail.x * 0.76;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
     let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
-    // Every layer's explanation wraps in full: rows grow to the longest one, and the stack
-    // scrolls when that is taller than the panel.
-    let text_w = (osi_w - 16.0).max(40.0);
-    let needed = uses.as_ref().map_or(0.0, |uses| {
-        uses.iter()
-            .map(|u| {
-                ui.painter()
-                    .layout(u.text().to_string(), small.clone(), palette.text, text_w)
-                    .size()
-                    .y
-            })
-            .fold(0.0, f32::max)
-    }) + body.size
-        + 14.0;
-    let row_h = ((avail.y - caption_h).max(7.0 * 40.0) / 7.0).max(needed);
+    // All seven layers stay on screen, so the class sees a header go all the way down to the
+    // bits: rows share the panel's height, each explanation gets the lines that fit (ending in
+    // "…" when cut; the tooltip has all of it). Only a panel too short for the seven titles
+    // scrolls.
+    let min_row = body.size + 12.0;
+    let row_h = ((avail.y - caption_h) / 7.0).max(min_row);
     egui::ScrollArea::vertical()
         .id_salt(("osi_stack", name))
         .auto_shrink([false, true])
@@ -139,12 +130,17 @@ fn stack_ui(ui: &mut egui::Ui, stack: &Stack) {
             Stroke::new(1.0, palette.lane),
             StrokeKind::Inside,
         );
-        let galley = painter.layout(
-            l.name.to_string(),
-            small.clone(),
-            palette.text,
-            cell.width() - 6.0,
-        );
+        // One word per box ("Application"): shrink the font rather than break the word.
+        let mut galley = painter.layout_no_wrap(l.name.to_string(), small.clone(), palette.text);
+        let room = cell.width() - 8.0;
+        if galley.size().x > room && room > 0.0 {
+            let size = (small.size * room / galley.size().x).max(6.0);
+            galley = painter.layout_no_wrap(
+                l.name.to_string(),
+                FontId::proportional(size),
+                palette.text,
+            );
+        }
         painter.galley(cell.center() - galley.size() / 2.0, galley, palette.text);
     }
     let caption = stack_caption(lit, sending, uses.is_some());
@@ -217,19 +213,24 @@ impl CellStyle {
             );
         }
         if let Some(u) = usage {
-            let galley = painter.layout(
+            let text_rect = Rect::from_min_max(
+                cell.left_top() + vec2(6.0, self.body.size + 6.0),
+                cell.right_bottom() - vec2(6.0, 2.0),
+            );
+            let line_h = ui.fonts_mut(|f| f.row_height(&self.small));
+            let mut job = egui::text::LayoutJob::simple(
                 u.text().to_string(),
                 self.small.clone(),
                 fg,
-                cell.width() - 12.0,
+                text_rect.width(),
             );
-            let text_rect = Rect::from_min_max(
-                cell.left_top() + vec2(6.0, self.body.size + 6.0),
-                cell.right_bottom(),
-            );
-            painter
-                .with_clip_rect(text_rect)
-                .galley(text_rect.min, galley, fg);
+            job.wrap.max_rows = (text_rect.height() / line_h).floor() as usize;
+            if job.wrap.max_rows > 0 {
+                let galley = painter.layout_job(job);
+                painter
+                    .with_clip_rect(text_rect)
+                    .galley(text_rect.min, galley, fg);
+            }
             response.on_hover_text(u.text());
         }
     }

@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::decode::flags;
 use crate::flow::Analysis;
-use crate::model::PacketRecord;
+use crate::model::PacketRow;
 
 use super::action::Action;
 use super::app::App;
@@ -14,7 +14,7 @@ use super::theme::RowRule;
 use super::view::ProtoFilter;
 
 /// Which colouring rule a packet falls under (Wireshark's defaults, first match wins).
-pub fn row_rule(record: &PacketRecord) -> RowRule {
+pub fn row_rule(record: &PacketRow) -> RowRule {
     match crate::lesson::problems::worst(record) {
         Some(crate::lesson::Severity::Error) => return RowRule::Error,
         Some(crate::lesson::Severity::Warning) => return RowRule::Warning,
@@ -51,7 +51,7 @@ pub fn row_rule(record: &PacketRecord) -> RowRule {
     }
 }
 
-fn endpoint(record: &PacketRecord, src: bool) -> String {
+fn endpoint(record: &PacketRow, src: bool) -> String {
     match (&record.packet.ip, &record.packet.tcp) {
         (Some(ip), Some(tcp)) if src => format!("{}:{}", ip.src, tcp.src_port),
         (Some(ip), Some(tcp)) => format!("{}:{}", ip.dst, tcp.dst_port),
@@ -110,7 +110,7 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                     format!("{secs:.6}"),
                     format!("{} → {}", endpoint(record, true), endpoint(record, false)),
                     record.protocol.to_string(),
-                    record.info.clone(),
+                    record.info.to_string(),
                 ];
                 for text in cells {
                     row.col(|ui| {

@@ -1,8 +1,9 @@
-//! The time-sequence graph of the shown connection (Stevens style): each direction's sequence
-//! numbers against time, the other side's acknowledgements beside them, the current packet
-//! marked; clicking a point selects its packet.
+//! The time-sequence graph of the shown connection (Stevens / tcptrace style): each segment a
+//! vertical arrow from its first to its last sequence number at the time it was sent, the other
+//! side's acknowledgements as a staircase beside them (an ACK holds until the next one), the
+//! current packet marked; clicking a segment selects its packet.
 
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, Points};
+use egui_plot::{Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotPoint, Points};
 
 use crate::flow::Direction;
 use crate::model::Model;
@@ -14,18 +15,27 @@ use super::app::App;
 #[derive(Debug, Default)]
 pub struct SeqCache {
     stream: Option<u32>,
+    /// Packets of the connection taken in.
     scanned: usize,
     /// Per direction: (time s, next relative seq) of each segment.
     pub seq: [Vec<PlotPoint>; 2],
-    /// Per direction: the acknowledgements *of* that direction's bytes (sent the other way).
+    /// Per direction: (time s, relative seq) where each segment that carries sequence space
+    /// (data, SYN or FIN) starts; `seq_tips` holds where it ends.
+    pub seq_bases: [Vec<PlotPoint>; 2],
+    pub seq_tips: [Vec<PlotPoint>; 2],
+    /// Per direction: the acknowledgements *of* that direction's bytes (sent the other way), as
+    /// a staircase: each ACK is a step up from the previous value at its time.
     pub acks: [Vec<PlotPoint>; 2],
     /// Per direction: packet index of each `seq` point.
     pub packets: [Vec<usize>; 2],
 }
 
 impl SeqCache {
+    // The values compared are whole sequence numbers and times of the same packets, exact in f64.
+    #[allow(clippy::float_cmp)]
     pub fn update(&mut self, model: &Model, stream: Option<u32>) {
-        if stream != self.stream || self.scanned > model.packets.len() {
+        let packets = stream.map_or(&[][..], |s| model.stream_packets(s));
+        if stream != self.stream || self.scanned > packets.len() {
             *self = Self {
                 stream,
                 ..Self::default()
@@ -36,7 +46,11 @@ impl SeqCache {
             .connections
             .get(stream as usize)
             .map_or(0, |c| c.first_ts_ns);
-        for (i, record) in model.packets.iter().enumerate().skip(self.scanned) {
+        for &i in packets.iter().skip(self.scanned) {
+            let i = i as usize;
+            let Some(record) = model.packets.get(i) else {
+                continue;
+            };
             let Some(seg) = record.seg.as_ref().filter(|s| s.stream == stream) else {
                 continue;
             };
@@ -44,17 +58,32 @@ impl SeqCache {
             let d = seg.direction.index();
             self.seq[d].push(PlotPoint::new(t, f64::from(seg.next_rel_seq)));
             self.packets[d].push(i);
+            if seg.next_rel_seq != seg.rel_seq {
+                self.seq_bases[d].push(PlotPoint::new(t, f64::from(seg.rel_seq)));
+                self.seq_tips[d].push(PlotPoint::new(t, f64::from(seg.next_rel_seq)));
+            }
             if record
                 .packet
                 .tcp
                 .as_ref()
                 .is_some_and(|t| t.has(crate::decode::flags::ACK))
             {
-                self.acks[seg.direction.reverse().index()]
-                    .push(PlotPoint::new(t, f64::from(seg.rel_ack)));
+                let acks = &mut self.acks[seg.direction.reverse().index()];
+                let ack = f64::from(seg.rel_ack);
+                // Only corners: repeated points make the line's outline fold over itself.
+                match acks.last().copied() {
+                    Some(last) if last.y == ack => {}
+                    Some(last) => {
+                        if last.x != t {
+                            acks.push(PlotPoint::new(t, last.y));
+                        }
+                        acks.push(PlotPoint::new(t, ack));
+                    }
+                    None => acks.push(PlotPoint::new(t, ack)),
+                }
             }
         }
-        self.scanned = model.packets.len();
+        self.scanned = packets.len();
     }
 
     /// The packet whose point is nearest to `at`, in screen distance given by `dist`.
@@ -83,7 +112,7 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
         ))
     });
     let response = Plot::new(("seqgraph", stream))
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::LeftTop))
         .x_axis_label("time since the first packet (s)")
         .y_axis_label("relative sequence number")
         .allow_boxed_zoom(true)
@@ -93,14 +122,26 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
                 (Direction::ServerToClient, "server → client", palette.server),
             ] {
                 let i = d.index();
+                plot.arrows(
+                    Arrows::new(
+                        format!("{name} segments"),
+                        cache.seq_bases[i].as_slice(),
+                        cache.seq_tips[i].as_slice(),
+                    )
+                    .color(colour)
+                    .tip_length(6.0),
+                );
                 plot.points(
-                    Points::new(format!("{name} seq"), cache.seq[i].as_slice())
+                    Points::new(format!("{name} segments"), cache.seq[i].as_slice())
                         .color(colour)
-                        .radius(3.0),
+                        .radius(2.5),
                 );
                 plot.line(
                     Line::new(format!("{name} acked"), cache.acks[i].as_slice())
-                        .color(colour.gamma_multiply(0.5)),
+                        .color(colour.gamma_multiply(0.5))
+                        // A staircase has vertical rises; egui_plot's band shortcut for dense
+                        // lines would fill between them.
+                        .allow_band(false),
                 );
             }
             if let Some(p) = current {
@@ -128,6 +169,7 @@ mod tests {
     use crate::lesson::fixture;
 
     #[test]
+    #[allow(clippy::float_cmp)] // whole sequence numbers and the same times, exact in f64
     fn points_per_direction_and_acks() {
         let m = fixture::conversation();
         let mut c = SeqCache::default();
@@ -138,6 +180,29 @@ mod tests {
             c.acks[0].len() >= 4,
             "the server acknowledges the client's bytes"
         );
+        // Every segment that uses sequence space has an arrow from its first to its next seq.
+        for d in 0..2 {
+            assert_eq!(c.seq_bases[d].len(), c.seq_tips[d].len());
+            assert!(!c.seq_bases[d].is_empty(), "SYN and data in direction {d}");
+            for (b, t) in c.seq_bases[d].iter().zip(&c.seq_tips[d]) {
+                assert!(b.x == t.x && b.y < t.y, "{b:?} → {t:?}");
+            }
+            // The ACK line is a staircase: x never goes back, and each rise is vertical.
+            for w in c.acks[d].windows(2) {
+                assert!(w[0].x <= w[1].x);
+                assert_ne!(w[0], w[1], "no repeated points");
+                assert!(
+                    w[0].y == w[1].y || w[0].x == w[1].x,
+                    "{:?} → {:?}",
+                    w[0],
+                    w[1]
+                );
+            }
+        }
+        // A click lands on the segment nearest to it.
+        let target = c.seq[1][1];
+        let nearest = c.nearest(|p| ((p.x - target.x).abs() + (p.y - target.y).abs()) as f32);
+        assert_eq!(nearest.map(|n| n.0), Some(c.packets[1][1]));
         let again = c.seq[0].len();
         c.update(&m, Some(0));
         assert_eq!(c.seq[0].len(), again, "incremental: nothing added twice");

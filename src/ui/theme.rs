@@ -213,6 +213,35 @@ pub enum RowRule {
     Other,
 }
 
+/// The smallest window, in points, the layout is made for.
+pub const MIN_LAYOUT: egui::Vec2 = egui::vec2(1000.0, 700.0);
+
+/// The largest zoom at which the window still holds `MIN_LAYOUT` points: more would make the
+/// panels overlap.
+pub fn max_zoom(ctx: &egui::Context) -> f32 {
+    // Points shrink as the zoom grows: the window's size at zoom 1 is its size now × the zoom.
+    max_zoom_for(ctx.viewport_rect().size() * ctx.zoom_factor())
+}
+
+/// The largest zoom for a window of `unzoomed` points (its size at zoom 1).
+fn max_zoom_for(unzoomed: egui::Vec2) -> f32 {
+    let fit = (unzoomed / MIN_LAYOUT).min_elem();
+    if fit.is_finite() && fit > 0.0 {
+        fit.max(0.5)
+    } else {
+        1.0
+    }
+}
+
+/// Zoom to `wanted`, or as far as the window allows; called every frame, so that a smaller
+/// window lowers the zoom and a larger one gives it back.
+pub fn fit_zoom(ctx: &egui::Context, wanted: f32) {
+    let zoom = wanted.clamp(0.5, 3.0).min(max_zoom(ctx));
+    if (ctx.zoom_factor() - zoom).abs() > 0.005 {
+        ctx.set_zoom_factor(zoom);
+    }
+}
+
 /// Apply theme, presentation mode and zoom to the context.
 pub fn apply(ctx: &egui::Context, settings: &Settings) {
     let theme = if settings.dark {
@@ -222,7 +251,7 @@ pub fn apply(ctx: &egui::Context, settings: &Settings) {
     };
     ctx.set_theme(theme);
     let scale = if settings.presentation { 1.45 } else { 1.0 };
-    ctx.set_zoom_factor(settings.zoom.clamp(0.5, 3.0));
+    fit_zoom(ctx, settings.zoom);
     let palette = Palette::new(settings.dark, settings.presentation);
     ctx.all_styles_mut(|style| {
         style.text_styles = [
@@ -284,4 +313,21 @@ pub fn install_fonts(ctx: &egui::Context) {
             .insert(0, name.to_owned());
     }
     ctx.set_fonts(fonts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_is_limited_to_what_the_window_holds() {
+        // 1000 × 700 points must fit: a 1600 × 1000 window holds at most ×1.43.
+        assert!((max_zoom_for(egui::vec2(1600.0, 1000.0)) - 1000.0 / 700.0).abs() < 1e-4);
+        // A 4K projector holds more than the slider's 2.5.
+        assert!(max_zoom_for(egui::vec2(3840.0, 2160.0)) > 2.5);
+        // A window at its minimum size stays at ×1; nothing goes below ×0.5.
+        assert!((max_zoom_for(MIN_LAYOUT) - 1.0).abs() < 1e-6);
+        assert!((max_zoom_for(egui::vec2(100.0, 100.0)) - 0.5).abs() < 1e-6);
+        assert!((max_zoom_for(egui::Vec2::ZERO) - 1.0).abs() < 1e-6);
+    }
 }

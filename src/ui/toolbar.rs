@@ -126,6 +126,11 @@ fn view_ui(ui: &mut egui::Ui, app: &mut App) {
             .text("zoom")
             .fixed_decimals(1),
     );
+    let fit = super::theme::max_zoom(ui.ctx());
+    if app.settings.zoom > fit + 0.05 {
+        ui.label(format!("(×{fit:.1}: the window is too small for more)"))
+            .on_hover_text("Make the window bigger, or go full screen (F11), to zoom further.");
+    }
 }
 
 fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use crate::decode::{self, LayerDetail};
-use crate::model::{Model, PacketRecord, Phase};
+use crate::decode::{self, LayerDetail, Packet};
+use crate::model::{ByteError, Model, PacketRow, Phase};
 
 /// What the centre of the window shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl ProtoFilter {
         }
     }
 
-    fn accepts(self, record: &PacketRecord) -> bool {
+    fn accepts(self, record: &PacketRow) -> bool {
         match self {
             Self::All => true,
             Self::Tcp => {
@@ -100,37 +100,58 @@ pub enum LadderRow {
 pub struct Ladder {
     pub stream: Option<u32>,
     pub rows: Vec<LadderRow>,
+    /// Steps of the connection taken in.
     scanned: usize,
     last_phase: Option<Phase>,
     pub scroll_to_current: bool,
 }
 
 impl Ladder {
-    /// Show connection `stream` and take in new steps.
+    /// Show connection `stream` and take in its new steps (only its own: the model keeps each
+    /// connection's steps apart).
     pub fn update(&mut self, model: &Model, stream: Option<u32>) {
-        if stream != self.stream || self.scanned > model.steps.len() {
+        let steps = stream.map_or(&[][..], |s| model.stream_steps(s));
+        if stream != self.stream || self.scanned > steps.len() {
             *self = Self {
                 stream,
                 scroll_to_current: true,
                 ..Self::default()
             };
         }
-        let Some(stream) = stream else { return };
-        for (i, step) in model.steps.iter().enumerate().skip(self.scanned) {
-            if step.stream != stream {
+        for &i in steps.iter().skip(self.scanned) {
+            let i = i as usize;
+            let Some(step) = model.steps.get(i) else {
                 continue;
-            }
+            };
             if self.last_phase != Some(step.phase) {
                 self.rows.push(LadderRow::Phase(step.phase));
                 self.last_phase = Some(step.phase);
             }
             self.rows.push(LadderRow::Step(i));
         }
-        self.scanned = model.steps.len();
+        self.scanned = steps.len();
     }
 
     pub fn row_of_step(&self, step: usize) -> Option<usize> {
         self.rows.iter().position(|r| *r == LadderRow::Step(step))
+    }
+}
+
+/// The selected packet as the details tree and the hex view show it: decoded again from its
+/// bytes (read back from the capture file, or from memory), with its field tree.
+#[derive(Debug)]
+pub struct Selected {
+    /// Index into `Model::packets`.
+    pub index: usize,
+    /// The packet and its layers' fields, or why its bytes cannot be shown (the file changed
+    /// or was cut short since it was loaded…).
+    pub decoded: Result<(Packet, Vec<LayerDetail>), ByteError>,
+}
+
+impl Selected {
+    /// The layers' fields, when the bytes could be read.
+    pub fn layers(&self) -> &[LayerDetail] {
+        self.decoded.as_ref().map_or(&[], |(_, l)| l.as_slice())
     }
 }
 
@@ -140,8 +161,8 @@ pub struct View {
     pub tab: Tab,
     pub list: PacketList,
     pub ladder: Ladder,
-    /// Field tree of the selected packet: `(packet index, layers)`.
-    pub details: Option<(usize, Vec<LayerDetail>)>,
+    /// The selected packet, decoded again, with its field tree.
+    pub details: Option<Selected>,
     /// Bytes under the pointer in the tree or the hex view (last frame's, drawn this frame).
     pub hovered_bytes: Option<Range<usize>>,
     /// Bytes hovered during this frame, to show next frame.
@@ -152,20 +173,24 @@ pub struct View {
 }
 
 impl View {
-    /// Make the details of packet `index` (once per selection, never inside drawing).
+    /// Read back and decode packet `index` and make its field tree: once per selection, never
+    /// inside drawing (one positioned read of a file, at most one record long).
     pub fn ensure_details(&mut self, model: &Model, index: Option<usize>) {
-        let Some(index) = index else {
+        let Some(index) = index.filter(|&i| i < model.packets.len()) else {
             self.details = None;
             return;
         };
-        if self.details.as_ref().is_some_and(|(i, _)| *i == index) {
+        if self.details.as_ref().is_some_and(|s| s.index == index) {
             return;
         }
         self.selected_bytes = None;
-        self.details = model
-            .packets
-            .get(index)
-            .map(|r| (index, decode::details(&r.packet)));
+        self.details = Some(Selected {
+            index,
+            decoded: model.packet(index).map(|packet| {
+                let layers = decode::details(&packet);
+                (packet, layers)
+            }),
+        });
     }
 
     /// The hover of this frame becomes the one drawn next frame. Returns whether it changed.

@@ -295,3 +295,15 @@ fn parse_idb(body: &Body) -> Option<Interface> {
     }
     Some(interface)
 }
+
+impl Section {
+    /// Where a packet block's captured bytes start, counted from the block's first byte: after
+    /// type, length and the fields before the data (pcapng §4.3 EPB, §4.4 SPB, appendix A
+    /// obsolete PB; a custom block's data follows its Private Enterprise Number, §4.8).
+    pub(super) fn data_start(&self, block: &[u8]) -> usize {
+        match read_u32(block, 0, self.big_endian) {
+            Some(block::SIMPLE_PACKET | block::CUSTOM | block::CUSTOM_NO_COPY) => 12,
+            _ => 28,
+        }
+    }
+}
