@@ -13,10 +13,14 @@ tshark=(tshark -r "$big" -T fields -e frame.number -e tcp.flags -e websocket.opc
 
 echo "file: $big, $(capinfos -M -c "$big" | awk -F': *' '/Number of packets/ {print $2}') packets," \
   "$(stat -c %s "$big") bytes; $(nproc) cores; $(tshark --version | head -1)"
+# Wall-clock times on a shared machine mean little without the load they were taken under.
+load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg), CPU pressure $(awk '/some/ {print $2}' /proc/pressure/cpu 2>/dev/null)"; }
+load
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown /tmp/decode_bench.md \
   -n "osiscope decode --format json" "${osiscope[*]} >/dev/null" \
   -n "tshark -T fields" "${tshark[*]} >/dev/null 2>&1" \
   -n "cat" "cat $big >/dev/null"
+load
 cat /tmp/decode_bench.md
 echo
 for name in osiscope tshark; do

@@ -1,5 +1,6 @@
 //! The system calls live capture needs on a Linux `AF_PACKET` socket that neither pnet nor std
-//! offer: the only unsafe code in osiscope, each block with its justification.
+//! offer, each unsafe block with its justification. (The only other unsafe call in osiscope maps
+//! capture files: `capture/file/map.rs`.)
 #![allow(unsafe_code)]
 
 use std::io;
