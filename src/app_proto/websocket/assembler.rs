@@ -197,9 +197,12 @@ impl Assembler {
             return None;
         };
         msg.fragments += 1;
-        for p in &frame.packets {
-            if !msg.packets.contains(p) {
-                msg.packets.push(*p);
+        // The message's packets are only reported with the message.
+        if !self.drop_payloads {
+            for p in &frame.packets {
+                if !msg.packets.contains(p) {
+                    msg.packets.push(*p);
+                }
             }
         }
         // Without payloads, valid text moves from the payload into the frame's text.
