@@ -26,14 +26,20 @@ fn clean_prefix(bytes: &[u8]) -> usize {
         u64::from_le_bytes(b)
     };
     let mut i = 0;
-    // 32 bytes a turn while all are clean (a branch-free test the compiler turns into SIMD
-    // compares), then 8, then one.
-    for block in bytes.chunks_exact(32) {
-        let dirty = block.iter().fold(0u8, |acc, &b| acc | u8::from(escaped(b)));
-        if dirty != 0 {
+    // 64 bytes a turn while all are clean, then 8, then one. A byte needs escaping exactly when
+    // `clean_distance` is 0, so a block is clean when the minimum over it is not: a minimum of
+    // byte-wise XORs and saturating subtractions, which the compiler turns into a few vector
+    // instructions per 16 bytes (the text payloads are most of the output).
+    for block in bytes.chunks_exact(64) {
+        if block
+            .iter()
+            .map(|&b| clean_distance(b))
+            .fold(u8::MAX, u8::min)
+            == 0
+        {
             break;
         }
-        i += 32;
+        i += 64;
     }
     let mut words = bytes.get(i..).unwrap_or_default().chunks_exact(8);
     for w in &mut words {
@@ -48,6 +54,11 @@ fn clean_prefix(bytes: &[u8]) -> usize {
         .iter()
         .take_while(|&&b| !escaped(b))
         .count()
+}
+
+/// 0 when `b` needs escaping (below 0x20, `"` or `\\`), more than 0 otherwise.
+fn clean_distance(b: u8) -> u8 {
+    (b ^ b'"').min(b ^ b'\\').min(b.saturating_sub(0x1F))
 }
 
 fn escaped(b: u8) -> bool {
