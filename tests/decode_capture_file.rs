@@ -394,3 +394,34 @@ fn frame_offsets_point_at_the_captured_bytes() {
     }
     assert!(frames > 1000, "{frames} frames in the corpus");
 }
+
+/// The app's reader (`open_streamed`): a file another program cuts short while it is being
+/// read gives every packet it still could read and then one `Truncated` error, not SIGBUS.
+#[test]
+fn streamed_file_cut_short_while_reading_is_an_error() {
+    let sizes: Vec<usize> = (0..600).map(|i| (i * 104_729) % 60_000 + 1).collect();
+    let bytes = pcap_of_sizes(&sizes);
+    assert!(bytes.len() > 16 << 20);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("growing.pcap");
+    std::fs::write(&path, &bytes).expect("write");
+    let mut reader = FileReader::open_streamed(&path).expect("open");
+    let first: Vec<Frame> = reader.by_ref().take(10).map(Result::unwrap).collect();
+    assert_eq!(first.len(), 10);
+    // Another program cuts the file to a third while we hold it open.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_len(bytes.len() as u64 / 3))
+        .expect("truncate");
+    let (rest, error) = read_all(reader);
+    assert!(10 + rest.len() < sizes.len(), "{} frames", 10 + rest.len());
+    assert!(
+        matches!(error, Some(CaptureError::Truncated { .. })),
+        "{error:?}"
+    );
+    for (i, f) in first.iter().chain(&rest).enumerate() {
+        assert_eq!(f.data.len(), sizes[i]);
+        assert_eq!(f.data.first().copied(), Some(i as u8));
+    }
+}

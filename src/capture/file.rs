@@ -104,7 +104,21 @@ impl std::fmt::Debug for FileReader {
 impl FileReader {
     /// Opens a pcap or pcapng file. A regular file is memory-mapped a window at a time (see
     /// the `map` module); anything else (a pipe, a device) is read.
+    ///
+    /// A mapped file that another program cuts short *while* it is being read ends the process
+    /// with SIGBUS; damage present when the file is opened is reported as usual. The app, which
+    /// holds a file open for long, uses [`FileReader::open_streamed`] instead.
     pub fn open(path: &Path) -> Result<FileReader, CaptureError> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens a pcap or pcapng file and reads it with `read()` (never mapped): slower than
+    /// [`FileReader::open`], but a file cut short while it is read is only an error.
+    pub fn open_streamed(path: &Path) -> Result<FileReader, CaptureError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, map: bool) -> Result<FileReader, CaptureError> {
         let open_err = |source| CaptureError::Open {
             path: path.to_path_buf(),
             source,
@@ -112,7 +126,7 @@ impl FileReader {
         let file = File::open(path).map_err(open_err)?;
         let meta = file.metadata().map_err(open_err)?;
         let total = meta.len();
-        let source = if meta.is_file() {
+        let source = if map && meta.is_file() {
             match map::MappedFile::open(file, total) {
                 Ok(mapped) => Source::Mapped(mapped),
                 // A file system that cannot map files: read it instead.

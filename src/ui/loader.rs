@@ -81,7 +81,8 @@ impl Loader {
             total_bytes: 0,
             failed: None,
         };
-        let reader = match FileReader::open(&loader.path) {
+        // Streamed, not mapped: a file cut short while the app reads it is an error, not SIGBUS.
+        let reader = match FileReader::open_streamed(&loader.path) {
             Ok(reader) => reader,
             Err(e) => {
                 loader.failed = Some(e);
