@@ -59,15 +59,15 @@ impl AppTracker {
         out
     }
 
-    /// As [`AppTracker::on_chunk`], but the chunk's bytes may be taken (its `data` is then
-    /// left empty) instead of copied, and the events are appended to `out`.
-    pub fn on_chunk_taking(
+    /// The connection a chunk belongs to (made on its first chunk), with any bytes missing
+    /// before the chunk reported as a gap.
+    fn conn_for_chunk(
         &mut self,
         stream: u32,
-        chunk: &mut StreamChunk,
+        chunk: &StreamChunk,
         packet: u64,
         out: &mut Vec<AppEvent>,
-    ) {
+    ) -> &mut Conn {
         let drop_payloads = self.drop_payloads;
         let conn = self
             .conns
@@ -78,6 +78,20 @@ impl AppTracker {
         if hole > 0 {
             conn.gap(dir, chunk.offset - hole, hole, packet, out);
         }
+        conn
+    }
+
+    /// As [`AppTracker::on_chunk`], but the chunk's bytes may be taken (its `data` is then
+    /// left empty) instead of copied, and the events are appended to `out`.
+    pub fn on_chunk_taking(
+        &mut self,
+        stream: u32,
+        chunk: &mut StreamChunk,
+        packet: u64,
+        out: &mut Vec<AppEvent>,
+    ) {
+        let dir = chunk.direction;
+        let conn = self.conn_for_chunk(stream, chunk, packet, out);
         conn.side(dir).input.push_taking(chunk);
         conn.drive(dir, packet, out);
     }
@@ -93,16 +107,8 @@ impl AppTracker {
         packet: u64,
         out: &mut Vec<AppEvent>,
     ) {
-        let drop_payloads = self.drop_payloads;
-        let conn = self
-            .conns
-            .entry(stream)
-            .or_insert_with(|| Conn::new(drop_payloads));
         let dir = chunk.direction;
-        let hole = conn.side(dir).input.hole_before(chunk.offset);
-        if hole > 0 {
-            conn.gap(dir, chunk.offset - hole, hole, packet, out);
-        }
+        let conn = self.conn_for_chunk(stream, chunk, packet, out);
         let side = conn.side(dir);
         if let Mode::Ws(ws) = &mut side.mode
             && let Some(mut lent) = side.input.lend(chunk, bytes)
