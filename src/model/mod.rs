@@ -2,21 +2,29 @@
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
 pub mod bytes;
+pub mod details;
 pub mod json;
 pub mod row;
 pub mod step;
 pub mod summary;
 
-use crate::app_proto::{AppEvent, HttpKind, HttpMessage, NoteKind, WsFrame, WsMessage};
+use crate::app_proto::{AppEvent, WsFrame, WsMessage};
 use crate::capture::{CaptureError, Frame};
-use crate::decode::{self, Packet};
-use crate::flow::{Connection, SegmentInfo};
+use crate::decode;
+use crate::flow::SegmentInfo;
 use crate::pipeline::PacketOutput;
 use step::StreamStory;
 
 pub use bytes::{ByteError, ByteStore, FrameBytes};
+pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use row::{FlowFacts, MODEL_RAW_KEEP, MODEL_TEXT_KEEP, PacketHead, PacketRow, WsFrameRow};
 pub use step::{Phase, Step, StepKind};
+
+// The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::websocket::opcode;
+pub use crate::app_proto::{HttpKind, HttpMessage, NoteKind, WsAnomaly};
+pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
+pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
 
 /// One decoded packet with everything the engine found in it (what `osiscope decode` prints);
 /// the app's model keeps a compact [`PacketRow`] instead.

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use egui::{CentralPanel, Key, Panel};
 
-use crate::flow::Peer;
 use crate::lesson::{self, Narration};
-use crate::model::{Model, Step};
+use crate::model::{Model, Peer, Step};
 
 use super::action::Action;
 use super::clock::Clock;

@@ -55,19 +55,19 @@ impl ModelMemory {
             ..Self::default()
         };
         for r in &model.packets {
-            m.row_heap += r.packet.layers.len() * size_of::<crate::decode::Layer>()
+            m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>()
                 + r.info.len()
-                + r.http.len() * size_of::<crate::app_proto::HttpMessage>()
-                + r.notes.len() * size_of::<crate::app_proto::NoteKind>()
-                + r.packet.issues.len() * size_of::<crate::decode::Issue>()
+                + r.http.len() * size_of::<crate::model::HttpMessage>()
+                + r.notes.len() * size_of::<crate::model::NoteKind>()
+                + r.packet.issues.len() * size_of::<crate::model::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
-                    s.analysis.len() * size_of::<crate::flow::Analysis>()
-                        + s.state_changes.len() * size_of::<crate::flow::StateChange>()
+                    s.analysis.len() * size_of::<crate::model::Analysis>()
+                        + s.state_changes.len() * size_of::<crate::model::StateChange>()
                 });
             m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrameRow>();
             for f in &r.ws {
                 m.ws_frames +=
-                    f.raw_payload.len() + f.issues.len() * size_of::<crate::app_proto::WsAnomaly>();
+                    f.raw_payload.len() + f.issues.len() * size_of::<crate::model::WsAnomaly>();
                 m.ws_texts += f.text.as_deref().map_or(0, str::len);
             }
         }

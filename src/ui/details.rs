@@ -1,4 +1,4 @@
-//! The packet details tree: every header with its fields (from `decode::details`, made once per
+//! The packet details tree: every header with its fields (`Model::packet_details`, made once per
 //! selection), then the HTTP messages and WebSocket frames the packet completes. Hovering a
 //! field highlights its bytes in the hex view; clicking selects them.
 
@@ -6,98 +6,70 @@ use std::ops::Range;
 
 use egui::{CollapsingHeader, RichText};
 
-use crate::app_proto::websocket::opcode;
-use crate::decode::FieldNode;
-use crate::model::PacketRow;
+use crate::model::{AppItem, FieldNode, app_sections, opcode};
 
 use super::action::Action;
 use super::app::App;
 use super::theme::Palette;
 
-/// An application-layer item of the packet and where its bytes are.
-pub struct AppSection {
-    pub title: String,
-    pub range: Range<usize>,
-    pub lines: Vec<String>,
-}
-
-/// The HTTP messages and WebSocket frames whose last byte is in `record`, with the part of
-/// them that lies in this packet (stream offsets turned into packet offsets).
-pub fn app_sections(record: &PacketRow) -> Vec<AppSection> {
-    let Some(tcp) = &record.packet.tcp else {
-        return Vec::new();
-    };
-    let payload = tcp.payload.clone();
-    // Stream offset of the first payload byte: relative seq 1 is stream offset 0.
-    let first = record
-        .seg
-        .as_ref()
-        .map_or(0, |s| u64::from(s.rel_seq.saturating_sub(1)));
-    let to_packet = |offset: u64, len: u64| -> Range<usize> {
-        let start = offset.saturating_sub(first) as usize + payload.start;
-        let end = (offset + len).saturating_sub(first) as usize + payload.start;
-        start.clamp(payload.start, payload.end)..end.clamp(payload.start, payload.end)
-    };
-    let mut out = Vec::new();
-    for m in &record.http {
-        let mut lines: Vec<String> = m.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        if m.headers.is_empty() {
-            lines.extend(m.upgrade.as_ref().map(|u| format!("Upgrade: {u}")));
-            lines.extend(
-                m.sec_websocket_key
-                    .as_ref()
-                    .map(|k| format!("Sec-WebSocket-Key: {k}")),
-            );
-            lines.extend(
-                m.sec_websocket_accept
-                    .as_ref()
-                    .map(|a| format!("Sec-WebSocket-Accept: {a}")),
-            );
-        }
-        out.push(AppSection {
-            title: format!("Hypertext Transfer Protocol: {}", m.start_line()),
-            range: to_packet(m.offset, m.head_len + m.body_len),
-            lines,
-        });
-    }
-    for f in &record.ws {
-        let mut lines = vec![
-            format!("FIN: {}", f.fin),
-            format!("RSV: {:03b}", f.rsv),
-            format!("Opcode: {} ({})", f.opcode, opcode::name(f.opcode)),
-            format!("Mask: {}", f.masked),
-            format!("Payload length: {}", f.payload_len),
-        ];
-        if let Some(k) = f.masking_key {
-            lines.push(format!(
-                "Masking key: {:02x}{:02x}{:02x}{:02x}",
-                k[0], k[1], k[2], k[3]
-            ));
-        }
-        if let Some(t) = &f.text {
-            match f.text_cut() {
-                0 => lines.push(format!("Text: {t:?}")),
-                more => lines.push(format!("Text: {t:?} … {more} more bytes")),
+/// The title and the lines the tree shows for an application-layer item.
+pub fn app_item_text(item: AppItem<'_>) -> (String, Vec<String>) {
+    match item {
+        AppItem::Http(m) => {
+            let mut lines: Vec<String> =
+                m.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            if m.headers.is_empty() {
+                lines.extend(m.upgrade.as_ref().map(|u| format!("Upgrade: {u}")));
+                lines.extend(
+                    m.sec_websocket_key
+                        .as_ref()
+                        .map(|k| format!("Sec-WebSocket-Key: {k}")),
+                );
+                lines.extend(
+                    m.sec_websocket_accept
+                        .as_ref()
+                        .map(|a| format!("Sec-WebSocket-Accept: {a}")),
+                );
             }
+            (
+                format!("Hypertext Transfer Protocol: {}", m.start_line()),
+                lines,
+            )
         }
-        if let Some(c) = f.close_code {
-            lines.push(format!(
-                "Close code: {c} ({})",
-                crate::lesson::close_code_meaning(c)
-            ));
+        AppItem::WebSocket(f) => {
+            let mut lines = vec![
+                format!("FIN: {}", f.fin),
+                format!("RSV: {:03b}", f.rsv),
+                format!("Opcode: {} ({})", f.opcode, opcode::name(f.opcode)),
+                format!("Mask: {}", f.masked),
+                format!("Payload length: {}", f.payload_len),
+            ];
+            if let Some(k) = f.masking_key {
+                lines.push(format!(
+                    "Masking key: {:02x}{:02x}{:02x}{:02x}",
+                    k[0], k[1], k[2], k[3]
+                ));
+            }
+            if let Some(t) = &f.text {
+                match f.text_cut() {
+                    0 => lines.push(format!("Text: {t:?}")),
+                    more => lines.push(format!("Text: {t:?} … {more} more bytes")),
+                }
+            }
+            if let Some(c) = f.close_code {
+                lines.push(format!(
+                    "Close code: {c} ({})",
+                    crate::lesson::close_code_meaning(c)
+                ));
+            }
+            lines.extend(
+                f.issues
+                    .iter()
+                    .map(|i| format!("⚠ {}", crate::lesson::annotations::ws_anomaly(i))),
+            );
+            (format!("WebSocket {}", opcode::name(f.opcode)), lines)
         }
-        lines.extend(
-            f.issues
-                .iter()
-                .map(|i| format!("⚠ {}", crate::lesson::annotations::ws_anomaly(i))),
-        );
-        out.push(AppSection {
-            title: format!("WebSocket {}", opcode::name(f.opcode)),
-            range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
-            lines,
-        });
     }
-    out
 }
 
 pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
@@ -160,15 +132,15 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                 }
             }
             for section in sections {
-                let header = CollapsingHeader::new(
-                    RichText::new(&section.title).background_color(palette.osi_bg(7)),
-                )
-                .default_open(true)
-                .show(ui, |ui| {
-                    for line in &section.lines {
-                        ui.label(line);
-                    }
-                });
+                let (title, lines) = app_item_text(section.item);
+                let header =
+                    CollapsingHeader::new(RichText::new(title).background_color(palette.osi_bg(7)))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            for line in &lines {
+                                ui.label(line);
+                            }
+                        });
                 hl.track(&header.header_response, &section.range);
             }
             for issue in &record.packet.issues {
@@ -240,7 +212,7 @@ impl Highlight<'_> {
 mod tests {
     use super::*;
     use crate::lesson::fixture;
-    use crate::model::WsFrameRow;
+    use crate::model::{PacketRow, WsFrameRow};
 
     #[test]
     fn a_cut_text_says_how_many_bytes_were_not_kept() {
@@ -254,7 +226,7 @@ mod tests {
         let text_line = |record: &PacketRow| {
             app_sections(record)
                 .into_iter()
-                .flat_map(|s| s.lines)
+                .flat_map(|s| app_item_text(s.item).1)
                 .find(|l| l.starts_with("Text: "))
                 .expect("a text line")
         };

@@ -6,7 +6,7 @@ use std::ops::Range;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Sense};
 
-use crate::decode::{FieldNode, LayerDetail, Packet};
+use crate::model::PacketDetails;
 
 use super::app::App;
 use super::theme::Palette;
@@ -28,45 +28,15 @@ pub fn byte_at_column(col: usize) -> Option<usize> {
     }
 }
 
-/// The smallest field (or layer) whose bytes contain `byte`.
-pub fn innermost_range(layers: &[LayerDetail], byte: usize) -> Option<Range<usize>> {
-    fn walk(fields: &[FieldNode], byte: usize, best: &mut Option<Range<usize>>) {
-        for f in fields.iter().filter(|f| f.range.contains(&byte)) {
-            if best.as_ref().is_none_or(|b| f.range.len() <= b.len()) {
-                *best = Some(f.range.clone());
-            }
-            walk(&f.children, byte, best);
-        }
-    }
-    let mut best = None;
-    for layer in layers.iter().filter(|l| l.range.contains(&byte)) {
-        if best.is_none() {
-            best = Some(layer.range.clone());
-        }
-        walk(&layer.fields, byte, &mut best);
-    }
-    best
-}
-
-/// The OSI layer whose header holds `byte` (payload counts as the application, 7).
-fn layer_of(packet: &Packet, byte: usize) -> u8 {
-    packet
-        .layers
-        .iter()
-        .rev()
-        .find(|l| l.range.contains(&byte))
-        .map_or(7, |l| l.proto.osi_layer())
-}
-
 fn row_job(
-    packet: &Packet,
+    details: &PacketDetails,
     row: usize,
     font: &FontId,
     palette: Palette,
     hovered: Option<&Range<usize>>,
     selected: Option<&Range<usize>>,
 ) -> LayoutJob {
-    let data = &packet.data;
+    let data = &details.packet.data;
     let start = row * PER_ROW;
     let end = (start + PER_ROW).min(data.len());
     let mut job = LayoutJob::default();
@@ -78,7 +48,7 @@ fn row_job(
         } else if hovered.is_some_and(|r| r.contains(&i)) {
             palette.hover.to_opaque()
         } else {
-            palette.osi_bg(layer_of(packet, i))
+            palette.osi_bg(details.osi_layer_of(i))
         };
         let fg = if bg == palette.selected {
             Color32::BLACK
@@ -117,16 +87,15 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
     let Some(shown) = app.view.details.as_ref() else {
         return;
     };
-    let Ok((packet, details)) = &shown.decoded else {
+    let Ok(details) = &shown.decoded else {
         ui.colored_label(
             palette.bad,
             "⚠ The bytes cannot be shown (see the details).",
         );
         return;
     };
-    let details = details.as_slice();
     let font = egui::TextStyle::Monospace.resolve(ui.style());
-    let rows = packet.data.len().div_ceil(PER_ROW);
+    let rows = details.packet.data.len().div_ceil(PER_ROW);
     let hovered = app.view.hovered_bytes.clone();
     let selected = app.view.selected_bytes.clone();
     let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
@@ -138,7 +107,7 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
             ui.spacing_mut().item_spacing.y = 0.0;
             for row in range {
                 let job = row_job(
-                    packet,
+                    details,
                     row,
                     &font,
                     palette,
@@ -150,7 +119,7 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
                 if let Some(pos) = response.hover_pos() {
                     let col = galley.cursor_from_pos(pos - rect.min).index.0;
                     if let Some(byte) = byte_at_column(col).map(|b| row * PER_ROW + b) {
-                        hover_next = innermost_range(details, byte).or(Some(byte..byte + 1));
+                        hover_next = details.innermost_range(byte).or(Some(byte..byte + 1));
                     }
                 }
                 ui.painter().galley(rect.min, galley, palette.text);
@@ -179,7 +148,6 @@ fn legend_ui(ui: &mut egui::Ui, palette: Palette) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Proto;
 
     #[test]
     fn columns_map_to_bytes() {
@@ -188,31 +156,5 @@ mod tests {
         assert_eq!(byte_at_column(HEX_COL + 2), Some(0));
         assert_eq!(byte_at_column(HEX_COL + 3), Some(1));
         assert_eq!(byte_at_column(ASCII_COL + 15), Some(15));
-    }
-
-    #[test]
-    fn innermost_field_wins() {
-        let field = |range: Range<usize>, children| FieldNode {
-            key: "k",
-            name: "n",
-            value: String::new(),
-            note: None,
-            range,
-            bitmask: None,
-            children,
-        };
-        let layers = vec![LayerDetail {
-            proto: Proto::Tcp,
-            title: String::new(),
-            range: 0..20,
-            fields: vec![
-                field(12..14, vec![field(13..14, vec![])]),
-                field(0..2, vec![]),
-            ],
-        }];
-        assert_eq!(innermost_range(&layers, 13), Some(13..14));
-        assert_eq!(innermost_range(&layers, 12), Some(12..14));
-        assert_eq!(innermost_range(&layers, 5), Some(0..20));
-        assert_eq!(innermost_range(&layers, 25), None);
     }
 }

@@ -4,8 +4,7 @@
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
-use crate::flow::{Direction, TcpState};
-use crate::model::Step;
+use crate::model::{Connection, Direction, Step, TcpState};
 
 use super::action::Action;
 use super::app::App;
@@ -194,7 +193,7 @@ fn no_connection_ui(ui: &mut egui::Ui, app: &App) {
 /// The lane titles (ip:port) and each lane's current TCP state. Returns the body font.
 fn lane_headers_ui(
     ui: &mut egui::Ui,
-    conn: &crate::flow::Connection,
+    conn: &Connection,
     (client_state, server_state): (TcpState, TcpState),
     palette: Palette,
     margins: Margins,

@@ -4,9 +4,8 @@
 
 use egui::{Grid, RichText};
 
-use crate::app_proto::HttpKind;
 use crate::lesson::{self, BitField};
-use crate::model::{PacketRow, StepKind};
+use crate::model::{HttpKind, PacketRow, StepKind};
 
 use super::app::App;
 use super::theme::Palette;
@@ -231,8 +230,8 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
         return;
     };
     let (own_isn, peer_isn) = match seg.direction {
-        crate::flow::Direction::ClientToServer => (conn.client_isn, conn.server_isn),
-        crate::flow::Direction::ServerToClient => (conn.server_isn, conn.client_isn),
+        crate::model::Direction::ClientToServer => (conn.client_isn, conn.server_isn),
+        crate::model::Direction::ServerToClient => (conn.server_isn, conn.client_isn),
     };
     ui.label(RichText::new("The numbers, worked out").strong());
     Grid::new("seq")
@@ -244,7 +243,7 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
                 ui.monospace(format!("{} − {isn} = {}", tcp.seq, seg.rel_seq));
                 ui.end_row();
             }
-            if let (Some(isn), true) = (peer_isn, tcp.has(crate::decode::flags::ACK)) {
+            if let (Some(isn), true) = (peer_isn, tcp.has(crate::model::flags::ACK)) {
                 ui.label("relative ack = raw − peer's ISN");
                 ui.monospace(format!("{} − {isn} = {}", tcp.ack, seg.rel_ack));
                 ui.end_row();

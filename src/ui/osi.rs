@@ -4,8 +4,8 @@
 
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, pos2, vec2};
 
-use crate::flow::{Direction, Peer};
 use crate::lesson::{self, LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS};
+use crate::model::{Direction, Peer};
 
 use super::app::App;
 use super::theme::Palette;

@@ -4,9 +4,7 @@
 
 use egui_extras::{Column, TableBuilder};
 
-use crate::decode::flags;
-use crate::flow::Analysis;
-use crate::model::PacketRow;
+use crate::model::{Analysis, PacketRow, flags};
 
 use super::action::Action;
 use super::app::App;

@@ -5,8 +5,7 @@
 
 use egui_plot::{Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotPoint, Points};
 
-use crate::flow::Direction;
-use crate::model::Model;
+use crate::model::{Direction, Model};
 
 use super::action::Action;
 use super::app::App;
@@ -66,7 +65,7 @@ impl SeqCache {
                 .packet
                 .tcp
                 .as_ref()
-                .is_some_and(|t| t.has(crate::decode::flags::ACK))
+                .is_some_and(|t| t.has(crate::model::flags::ACK))
             {
                 let acks = &mut self.acks[seg.direction.reverse().index()];
                 let ack = f64::from(seg.rel_ack);

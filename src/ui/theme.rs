@@ -3,7 +3,7 @@
 
 use egui::{Color32, FontFamily, FontId, TextStyle};
 
-use crate::decode::Proto;
+use crate::model::Proto;
 
 use super::settings::Settings;
 

@@ -4,8 +4,7 @@
 
 use std::ops::Range;
 
-use crate::decode::{self, LayerDetail, Packet};
-use crate::model::{ByteError, Model, PacketRow, Phase};
+use crate::model::{ByteError, LayerDetail, Model, PacketDetails, PacketRow, Phase};
 
 /// What the centre of the window shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,13 +144,13 @@ pub struct Selected {
     pub index: usize,
     /// The packet and its layers' fields, or why its bytes cannot be shown (the file changed
     /// or was cut short since it was loaded…).
-    pub decoded: Result<(Packet, Vec<LayerDetail>), ByteError>,
+    pub decoded: Result<PacketDetails, ByteError>,
 }
 
 impl Selected {
     /// The layers' fields, when the bytes could be read.
     pub fn layers(&self) -> &[LayerDetail] {
-        self.decoded.as_ref().map_or(&[], |(_, l)| l.as_slice())
+        self.decoded.as_ref().map_or(&[], |d| d.layers.as_slice())
     }
 }
 
@@ -186,10 +185,7 @@ impl View {
         self.selected_bytes = None;
         self.details = Some(Selected {
             index,
-            decoded: model.packet(index).map(|packet| {
-                let layers = decode::details(&packet);
-                (packet, layers)
-            }),
+            decoded: model.packet_details(index),
         });
     }
 

@@ -1,0 +1,190 @@
+//! What the details tree and the hex view show for one selected packet: its bytes decoded
+//! again, the field tree of every header with the bytes of each field, which field and which
+//! OSI layer a byte belongs to, and the HTTP messages and WebSocket frames the packet completes
+//! with the part of them that lies in this packet (stream offsets turned into packet offsets).
+
+use std::ops::Range;
+
+use crate::app_proto::HttpMessage;
+use crate::decode::{self, FieldNode, LayerDetail, Packet};
+
+use super::{ByteError, Model, PacketRow, WsFrameRow};
+
+/// A packet decoded again from its bytes, with its field tree.
+#[derive(Clone, Debug)]
+pub struct PacketDetails {
+    /// The packet, with its bytes in `data`.
+    pub packet: Packet,
+    /// Every header, in order, with its fields and their byte ranges.
+    pub layers: Vec<LayerDetail>,
+}
+
+impl Model {
+    /// Packet `index` read back (from the capture file, or from memory), decoded again, with
+    /// its field tree: for the details tree and the hex view, once per selection.
+    pub fn packet_details(&self, index: usize) -> Result<PacketDetails, ByteError> {
+        let packet = self.packet(index)?;
+        let layers = decode::details(&packet);
+        Ok(PacketDetails { packet, layers })
+    }
+}
+
+impl PacketDetails {
+    /// The smallest field (or layer) whose bytes contain `byte`.
+    pub fn innermost_range(&self, byte: usize) -> Option<Range<usize>> {
+        fn walk(fields: &[FieldNode], byte: usize, best: &mut Option<Range<usize>>) {
+            for f in fields.iter().filter(|f| f.range.contains(&byte)) {
+                if best.as_ref().is_none_or(|b| f.range.len() <= b.len()) {
+                    *best = Some(f.range.clone());
+                }
+                walk(&f.children, byte, best);
+            }
+        }
+        let mut best = None;
+        for layer in self.layers.iter().filter(|l| l.range.contains(&byte)) {
+            if best.is_none() {
+                best = Some(layer.range.clone());
+            }
+            walk(&layer.fields, byte, &mut best);
+        }
+        best
+    }
+
+    /// The OSI layer whose header holds `byte` (payload counts as the application, 7).
+    pub fn osi_layer_of(&self, byte: usize) -> u8 {
+        self.packet
+            .layers
+            .iter()
+            .rev()
+            .find(|l| l.range.contains(&byte))
+            .map_or(7, |l| l.proto.osi_layer())
+    }
+}
+
+/// An application-layer item whose last byte is in a packet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AppItem<'a> {
+    Http(&'a HttpMessage),
+    WebSocket(&'a WsFrameRow),
+}
+
+/// An application-layer item and the part of it that lies in this packet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppSection<'a> {
+    pub item: AppItem<'a>,
+    /// Packet offsets (clamped to the TCP payload).
+    pub range: Range<usize>,
+}
+
+/// The HTTP messages and WebSocket frames whose last byte is in `row`, HTTP first, each with
+/// its bytes in this packet.
+pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
+    let Some(tcp) = &row.packet.tcp else {
+        return Vec::new();
+    };
+    let payload = tcp.payload.clone();
+    // Stream offset of the first payload byte: relative seq 1 is stream offset 0.
+    let first = row
+        .seg
+        .as_ref()
+        .map_or(0, |s| u64::from(s.rel_seq.saturating_sub(1)));
+    let to_packet = |offset: u64, len: u64| -> Range<usize> {
+        let start = offset.saturating_sub(first) as usize + payload.start;
+        let end = (offset + len).saturating_sub(first) as usize + payload.start;
+        start.clamp(payload.start, payload.end)..end.clamp(payload.start, payload.end)
+    };
+    let http = row.http.iter().map(|m| AppSection {
+        item: AppItem::Http(m),
+        range: to_packet(m.offset, m.head_len + m.body_len),
+    });
+    let ws = row.ws.iter().map(|f| AppSection {
+        item: AppItem::WebSocket(f),
+        range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
+    });
+    http.chain(ws).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Proto;
+    use crate::lesson::fixture;
+
+    fn field(range: Range<usize>, children: Vec<FieldNode>) -> FieldNode {
+        FieldNode {
+            key: "k",
+            name: "n",
+            value: String::new(),
+            note: None,
+            range,
+            bitmask: None,
+            children,
+        }
+    }
+
+    #[test]
+    fn the_innermost_field_wins() {
+        let model = fixture::conversation();
+        let mut details = model.packet_details(0).unwrap();
+        details.layers = vec![LayerDetail {
+            proto: Proto::Tcp,
+            title: String::new(),
+            range: 0..20,
+            fields: vec![
+                field(12..14, vec![field(13..14, vec![])]),
+                field(0..2, vec![]),
+            ],
+        }];
+        assert_eq!(details.innermost_range(13), Some(13..14));
+        assert_eq!(details.innermost_range(12), Some(12..14));
+        assert_eq!(details.innermost_range(5), Some(0..20));
+        assert_eq!(details.innermost_range(25), None);
+    }
+
+    #[test]
+    fn details_cover_every_byte_with_a_layer() {
+        let model = fixture::conversation();
+        for i in 0..model.packets.len() {
+            let details = model.packet_details(i).unwrap();
+            assert_eq!(details.packet.data.len(), details.packet.caplen as usize);
+            assert_eq!(details.osi_layer_of(0), 2, "Ethernet first");
+            let tcp = details.packet.tcp.as_ref().unwrap();
+            assert_eq!(details.osi_layer_of(tcp.payload.start - 1), 4);
+            assert_eq!(
+                details.layers.first().map(|l| l.proto),
+                Some(Proto::Ethernet)
+            );
+        }
+        assert!(matches!(
+            model.packet_details(9999),
+            Err(ByteError::NoPacket { index: 9999 })
+        ));
+    }
+
+    #[test]
+    fn app_sections_are_the_items_bytes_in_this_packet() {
+        let model = fixture::conversation();
+        let mut seen = (0, 0);
+        for row in &model.packets {
+            let payload = row.packet.tcp.as_ref().unwrap().payload.clone();
+            let sections = app_sections(row);
+            assert_eq!(sections.len(), row.http.len() + row.ws.len());
+            for s in &sections {
+                assert!(payload.start <= s.range.start && s.range.end <= payload.end);
+                assert!(!s.range.is_empty());
+                match s.item {
+                    AppItem::Http(_) => seen.0 += 1,
+                    AppItem::WebSocket(f) => {
+                        seen.1 += 1;
+                        // A whole frame in one packet: the range is exactly the frame.
+                        assert_eq!(
+                            s.range.len() as u64,
+                            u64::from(f.header_len) + f.payload_len
+                        );
+                    }
+                }
+            }
+        }
+        assert!(seen.0 >= 2 && seen.1 >= 2, "{seen:?}");
+    }
+}
