@@ -183,6 +183,22 @@ impl LiveSession {
     }
 }
 
+/// The client log's line for the end of the demo connection: who started the close.
+fn closed_line(code: Option<u16>, client_started: bool) -> String {
+    let meaning = |c: u16| crate::lesson::close_code_meaning(c);
+    match (code, client_started) {
+        (Some(c), true) => format!(
+            "the server answered the client's Close with code {c} ({})",
+            meaning(c)
+        ),
+        (Some(c), false) => format!("closed by the server with code {c} ({})", meaning(c)),
+        (None, true) => {
+            "the client sent Close; the connection ended without the server's Close".into()
+        }
+        (None, false) => "the connection ended without a Close frame".into(),
+    }
+}
+
 fn failed(message: &str, fix: Option<String>) -> LiveStartError {
     LiveStartError::Failed {
         message: message.to_string(),
@@ -259,12 +275,12 @@ impl LiveControls for LiveSession {
                 }
                 DemoEvent::Received(text) => format!("echo: {text}"),
                 DemoEvent::Pong(n) => format!("pong ({n} bytes)"),
-                DemoEvent::Closed { code } => {
+                DemoEvent::Closed {
+                    code,
+                    client_started,
+                } => {
                     self.connected = false;
-                    match code {
-                        Some(c) => format!("closed by the server with code {c}"),
-                        None => "connection ended".to_string(),
-                    }
+                    closed_line(code, client_started)
                 }
                 DemoEvent::Error(e) => {
                     self.connected = false;
@@ -283,5 +299,22 @@ impl LiveControls for LiveSession {
             self.stopped = Some(e.to_string());
         }
         self.pipeline.try_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closed_line;
+
+    #[test]
+    fn the_log_says_who_started_the_close() {
+        assert_eq!(
+            closed_line(Some(1000), true),
+            "the server answered the client's Close with code 1000 (normal closure)"
+        );
+        assert_eq!(
+            closed_line(Some(1012), false),
+            "closed by the server with code 1012 (service restart)"
+        );
     }
 }
