@@ -179,9 +179,9 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ui.label(RichText::new(why).color(app.palette().warn));
     }
     ui.menu_button("Scenarios", |ui| {
-        for name in scenarios {
-            if ui.button(&name).clicked() {
-                actions.push(Action::Live(LiveCommand::Scenario(name)));
+        for scenario in scenarios {
+            if ui.button(scenario.name()).clicked() {
+                actions.push(Action::Live(LiveCommand::Scenario(scenario)));
             }
         }
     });
