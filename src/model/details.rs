@@ -107,8 +107,14 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::FileReader;
     use crate::decode::Proto;
-    use crate::lesson::fixture;
+
+    /// The bundled chat capture (handshake, Upgrade, text frames and echoes, close).
+    fn chat() -> Model {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/chat.pcapng");
+        crate::pipeline::process_all(FileReader::open(std::path::Path::new(path)).unwrap())
+    }
 
     fn field(range: Range<usize>, children: Vec<FieldNode>) -> FieldNode {
         FieldNode {
@@ -124,7 +130,7 @@ mod tests {
 
     #[test]
     fn the_innermost_field_wins() {
-        let model = fixture::conversation();
+        let model = chat();
         let mut details = model.packet_details(0).unwrap();
         details.layers = vec![LayerDetail {
             proto: Proto::Tcp,
@@ -143,7 +149,7 @@ mod tests {
 
     #[test]
     fn details_cover_every_byte_with_a_layer() {
-        let model = fixture::conversation();
+        let model = chat();
         for i in 0..model.packets.len() {
             let details = model.packet_details(i).unwrap();
             assert_eq!(details.packet.data.len(), details.packet.caplen as usize);
@@ -163,7 +169,7 @@ mod tests {
 
     #[test]
     fn app_sections_are_the_items_bytes_in_this_packet() {
-        let model = fixture::conversation();
+        let model = chat();
         let mut seen = (0, 0);
         for row in &model.packets {
             let payload = row.packet.tcp.as_ref().unwrap().payload.clone();
@@ -171,7 +177,7 @@ mod tests {
             assert_eq!(sections.len(), row.http.len() + row.ws.len());
             for s in &sections {
                 assert!(payload.start <= s.range.start && s.range.end <= payload.end);
-                assert!(!s.range.is_empty());
+                assert!(!s.range.is_empty(), "{s:?}");
                 match s.item {
                     AppItem::Http(_) => seen.0 += 1,
                     AppItem::WebSocket(f) => {
