@@ -107,7 +107,7 @@ impl super::app::App {
                 crate::pipeline::Update::Error(e) => {
                     self.banner = Some(Banner::error(e.to_string(), e.fix()));
                 }
-                crate::pipeline::Update::Progress { .. } | crate::pipeline::Update::Finished => {}
+                crate::pipeline::Update::Finished => {}
             }
         }
         self.egui_ctx.request_repaint_after(LIVE_POLL);
