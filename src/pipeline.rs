@@ -201,7 +201,7 @@ where
         &mut Frames(frames.into_iter()),
         &mut model,
     ) {
-        model.errors.push(e.to_string());
+        model.errors.push(e);
     }
     model
 }
@@ -229,7 +229,7 @@ impl Update {
                 true
             }
             Update::Error(e) => {
-                model.errors.push(e.to_string());
+                model.errors.push(e);
                 false
             }
             Update::Finished => false,
@@ -385,25 +385,6 @@ impl FrameSource for Located {
     }
 }
 
-/// Why a file could not start loading.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Capture(#[from] CaptureError),
-    #[error("cannot start the reader thread: {0}")]
-    Thread(#[source] std::io::Error),
-}
-
-impl LoadError {
-    /// What the user can do about it.
-    pub fn fix(&self) -> Option<String> {
-        match self {
-            LoadError::Capture(e) => e.fix(),
-            LoadError::Thread(_) => None,
-        }
-    }
-}
-
 /// A capture file being read on the thread "osiscope-loader" into rows for a model made with
 /// [`Model::reading_from`] the same path: packets' bytes stay in the file. The file is read,
 /// not mapped: a file cut short while it is read is an error, not SIGBUS.
@@ -414,7 +395,8 @@ pub struct FileLoad {
 }
 
 impl FileLoad {
-    pub fn start(path: &Path) -> Result<Self, LoadError> {
+    pub fn start(path: &Path) -> Result<Self, CaptureError> {
+        const THREAD: &str = "osiscope-loader";
         let reader = FileReader::open_streamed(path)?;
         let total_bytes = reader.total_bytes().unwrap_or(0);
         let done_bytes = Arc::new(AtomicU64::new(0));
@@ -422,7 +404,11 @@ impl FileLoad {
             reader,
             done_bytes: Arc::clone(&done_bytes),
         };
-        let background = Background::spawn("osiscope-loader", frames).map_err(LoadError::Thread)?;
+        let background =
+            Background::spawn(THREAD, frames).map_err(|source| CaptureError::Thread {
+                thread: THREAD,
+                source,
+            })?;
         Ok(Self {
             background,
             done_bytes,
@@ -570,7 +556,7 @@ pub(crate) mod tests {
         assert_eq!(model.packets.len(), 20);
         let error = error.unwrap();
         assert!(matches!(error, CaptureError::Truncated { .. }), "{error}");
-        assert!(LoadError::from(error).fix().is_some());
+        assert!(error.fix().is_some());
         let (done, total) = load.progress();
         assert!(done > 0 && total > 0 && done <= total, "{done}/{total}");
     }
@@ -580,9 +566,6 @@ pub(crate) mod tests {
         let Err(e) = FileLoad::start(Path::new("/nonexistent/osiscope.pcap")) else {
             panic!("opened a file that does not exist");
         };
-        assert!(
-            matches!(e, LoadError::Capture(CaptureError::Open { .. })),
-            "{e}"
-        );
+        assert!(matches!(e, CaptureError::Open { .. }), "{e}");
     }
 }

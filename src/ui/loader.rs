@@ -7,8 +7,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::capture::CaptureError;
 use crate::model::{Incoming, Model};
-use crate::pipeline::{FileLoad, LoadError, Update};
+use crate::pipeline::{FileLoad, Update};
 
 /// How often the window looks for more while reading.
 const POLL: Duration = Duration::from_millis(30);
@@ -41,9 +42,9 @@ pub struct Loader {
     budget: LoadBudget,
     /// Packets the last frame took in.
     pub last_taken: usize,
-    /// Where reading stopped: before any packet (the file could not be opened) or after the
-    /// packets already taken (a file cut short). Shown with its fix.
-    pub failed: Option<LoadError>,
+    /// An error that stopped it before any packet was read (the file could not be opened); one
+    /// after some packets (a file cut short) goes to `Model::errors`.
+    pub failed: Option<CaptureError>,
 }
 
 impl Loader {
@@ -94,14 +95,8 @@ impl Loader {
             // The batch is done: the next update, if one is ready.
             match load.try_iter().next() {
                 Some(Update::Packets(batch)) => self.pending = batch.into_iter(),
-                Some(Update::Error(e)) => {
-                    model.errors.push(e.to_string());
-                    self.failed = Some(e.into());
-                    going = false;
-                    break;
-                }
-                Some(Update::Finished) => {
-                    going = false;
+                Some(end) => {
+                    going = end.apply_to(model);
                     break;
                 }
                 None => break,
@@ -131,7 +126,7 @@ impl super::app::App {
         let ctx = self.egui_ctx.clone();
         let going = loader.drain(&mut self.model, &ctx);
         if !going {
-            if let Some(e) = loader.failed.take() {
+            if let Some(e) = self.model.errors.first() {
                 self.banner = Some(super::live::Banner::error(e.to_string(), e.fix()));
             }
             self.loader = None;
@@ -186,7 +181,8 @@ mod tests {
             assert!(frames >= sync.packets.len() / BUDGET, "{name}");
             assert_eq!(model.steps, sync.steps, "{name}");
             assert_eq!(model.connections, sync.connections, "{name}");
-            assert_eq!(model.errors, sync.errors, "{name}");
+            let errors = |m: &Model| m.errors.iter().map(ToString::to_string).collect::<Vec<_>>();
+            assert_eq!(errors(&model), errors(&sync), "{name}");
             for (i, (a, b)) in model.packets.iter().zip(&sync.packets).enumerate() {
                 assert_eq!(a.info, b.info, "{name} packet {i}");
                 assert_eq!(a.ws, b.ws, "{name} packet {i}");
