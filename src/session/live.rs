@@ -1,7 +1,7 @@
 //! A live session: the bundled echo server, a loopback capture of its traffic (through the
-//! shared [`starter`](super::starter)), the frames run through the pipeline on a named thread,
-//! the demo client and scenarios on worker threads, and a copy of what was captured for saving
-//! as pcapng. Every method returns at once: the app calls them from its UI thread.
+//! shared [`starter`](super::starter)), the frames run through the pipeline's run loop on a
+//! named thread (each kept on its way, for saving as pcapng), the demo client and scenarios on
+//! worker threads. Every method returns at once: the app calls them from its UI thread.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::capture::Frame;
 use crate::capture::live::{Backend, CaptureFilter, LiveCapture, LiveStats};
 use crate::echo::{DemoClient, DemoEvent, Scenario, ScenarioReport, run_scenario};
-use crate::pipeline::{Background, Update};
+use crate::pipeline::{Background, FrameSource, LiveFrames, Next, Update};
 
 use super::error::{PortMoved, SessionError};
 use super::record::write_pcapng;
@@ -20,8 +20,6 @@ use super::starter::{self, CaptureOptions, Capturing, Served, ServerOptions};
 
 /// How many lines of the client's log are kept.
 const LOG_LINES: usize = 8;
-/// Frames that may wait between the recorder and the pipeline thread.
-const PIPELINE_QUEUE: usize = 4096;
 /// Scenario results that may wait for [`LiveSession::poll`].
 const RESULT_QUEUE: usize = 16;
 /// The most frame bytes a session keeps for saving; later frames are only counted.
@@ -96,7 +94,7 @@ impl Recording {
 }
 
 /// A running live session. Field order is drop order: the capture stops first, so the
-/// recorder and then the pipeline thread see their channels close and end.
+/// pipeline thread sees its channel close and ends.
 pub struct LiveSession {
     capture: LiveCapture,
     pipeline: Background,
@@ -142,21 +140,16 @@ impl LiveSession {
             },
         )?;
         let recording = Arc::new(Mutex::new(Recording::default()));
-        let (to_pipeline, pipeline_frames) = sync_channel(PIPELINE_QUEUE);
-        let kept = Arc::clone(&recording);
-        std::thread::Builder::new()
-            .name("osiscope-live-recorder".into())
-            .spawn(move || record_and_forward(&frames, &kept, &to_pipeline))
-            .map_err(|source| SessionError::Thread {
-                thread: "osiscope-live-recorder",
-                source,
-            })?;
-        let pipeline = Background::spawn_live("osiscope-live-pipeline", pipeline_frames).map_err(
-            |source| SessionError::Thread {
+        let source = RecordedFrames {
+            live: LiveFrames::new(frames),
+            recording: Arc::clone(&recording),
+        };
+        let pipeline = Background::spawn("osiscope-live-pipeline", source).map_err(|source| {
+            SessionError::Thread {
                 thread: "osiscope-live-pipeline",
                 source,
-            },
-        )?;
+            }
+        })?;
         let (results_tx, results) = sync_channel(RESULT_QUEUE);
         Ok(Self {
             capture,
@@ -350,8 +343,25 @@ impl LiveSession {
     }
 }
 
-/// The recorder thread: keep a copy of each frame for saving, then hand it to the pipeline.
-/// Ends when the capture stops or the pipeline is gone.
+/// The capture's frames for the pipeline, each kept in the recording on its way.
+struct RecordedFrames {
+    live: LiveFrames,
+    recording: Arc<Mutex<Recording>>,
+}
+
+impl FrameSource for RecordedFrames {
+    fn next_frame(&mut self) -> Next<'_> {
+        let next = self.live.next_frame();
+        if let Next::Frame { frame, .. } = &next {
+            self.recording
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .keep(frame);
+        }
+        next
+    }
+}
+
 /// The client log's line for the end of the demo connection: who started the close.
 fn closed_line(code: Option<u16>, client_started: bool) -> String {
     match (code, client_started) {
@@ -361,22 +371,6 @@ fn closed_line(code: Option<u16>, client_started: bool) -> String {
             "the client sent Close; the connection ended without the server's Close".into()
         }
         (None, false) => "the connection ended without a Close frame".into(),
-    }
-}
-
-fn record_and_forward(
-    frames: &Receiver<Frame>,
-    recording: &Mutex<Recording>,
-    pipeline: &SyncSender<Frame>,
-) {
-    for frame in frames {
-        recording
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keep(&frame);
-        if pipeline.send(frame).is_err() {
-            return;
-        }
     }
 }
 
