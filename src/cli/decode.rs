@@ -13,6 +13,7 @@ use osiscope::app_proto::AppEvent;
 use osiscope::app_proto::websocket::opcode;
 use osiscope::capture::FileReader;
 use osiscope::flow::Connection;
+use osiscope::lesson::annotations;
 use osiscope::model::{PacketRecord, json};
 use osiscope::pipeline::{Engine, PacketOutput};
 
@@ -217,7 +218,7 @@ pub fn write_record<W: Write>(
     format: Format,
 ) -> io::Result<()> {
     match format {
-        Format::Json => json::write_packet(out, record),
+        Format::Json => json::write_packet(out, record, annotations::SENTENCES),
         Format::Text => write_text(out, record),
     }
 }
@@ -247,11 +248,11 @@ fn write_text<W: Write>(out: &mut W, r: &PacketRecord) -> io::Result<()> {
     }
     for f in &r.ws {
         for issue in &f.issues {
-            let _ = write!(line, " [websocket: {issue}]");
+            let _ = write!(line, " [websocket: {}]", annotations::ws_anomaly(issue));
         }
     }
     for note in &r.notes {
-        let _ = write!(line, " [{note}]");
+        let _ = write!(line, " [{}]", annotations::note(note));
     }
     writeln!(out, "{line}")
 }

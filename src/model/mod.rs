@@ -7,7 +7,7 @@ pub mod row;
 pub mod step;
 pub mod summary;
 
-use crate::app_proto::{AppEvent, HttpKind, HttpMessage, WsFrame, WsMessage};
+use crate::app_proto::{AppEvent, HttpKind, HttpMessage, NoteKind, WsFrame, WsMessage};
 use crate::capture::Frame;
 use crate::decode::{self, Packet};
 use crate::flow::{Connection, SegmentInfo};
@@ -32,7 +32,7 @@ pub struct PacketRecord {
     /// WebSocket messages completed by this packet.
     pub messages: Vec<WsMessage>,
     /// Other remarks of the application parsers.
-    pub notes: Vec<String>,
+    pub notes: Vec<NoteKind>,
     /// Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
     pub protocol: &'static str,
     /// Info column, like Wireshark's but WebSocket-aware.
@@ -131,7 +131,7 @@ impl PacketRecord {
                 AppEvent::Http(m) => record.http.push(m),
                 AppEvent::WsFrame(f) => record.ws.push(f),
                 AppEvent::WsMessage(m) => record.messages.push(m),
-                AppEvent::Note(n) => record.notes.push(n.message),
+                AppEvent::Note(n) => record.notes.push(n.kind),
             }
         }
         record.protocol = summary::protocol(&record);
