@@ -183,7 +183,7 @@ where
                 model.push_incoming(Incoming::new(out, conn, None));
             }
             Err(e) => {
-                model.errors.push(e.to_string());
+                model.errors.push(e);
                 break;
             }
         }
@@ -381,7 +381,7 @@ impl Model {
             }
             Update::Progress { .. } => true,
             Update::Error(e) => {
-                self.errors.push(e.to_string());
+                self.errors.push(e);
                 false
             }
             Update::Finished => false,

@@ -241,10 +241,17 @@ fn write_text<W: Write>(out: &mut W, r: &PacketRecord) -> io::Result<()> {
         .map_or(String::new(), |s| format!(" #{}", s.stream));
     let mut line = format!(
         "{:>6} {secs}.{nanos:09} {src} → {dst}{stream} {} {}",
-        p.number, r.protocol, r.info
+        p.number,
+        r.protocol,
+        annotations::info_column(&r.info, p.tcp.is_some(), &p.issues)
     );
     for issue in &p.issues {
-        let _ = write!(line, " [{}: {}]", issue.layer, issue.message);
+        let _ = write!(
+            line,
+            " [{}: {}]",
+            issue.layer,
+            annotations::decode_issue(&issue.kind)
+        );
     }
     for f in &r.ws {
         for issue in &f.issues {

@@ -4,6 +4,7 @@
 
 mod details;
 pub mod fields;
+mod issue;
 mod layers;
 mod link;
 pub mod tcp_options;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::capture::{Frame, LinkType};
 
 pub use fields::{FieldNode, LayerDetail, details};
+pub use issue::{Issue, IssueKind, LengthLimit};
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
@@ -193,13 +195,6 @@ impl TcpSegment {
     pub fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
     }
-}
-
-/// Something wrong with a packet, at a layer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Issue {
-    pub layer: &'static str,
-    pub message: String,
 }
 
 /// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`].

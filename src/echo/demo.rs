@@ -17,7 +17,7 @@ use super::client::{ClientError, ScenarioReport, connect};
 const QUEUE: usize = 64;
 
 /// Something that happened on the demo connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum DemoEvent {
     Connected {
         local_port: u16,
@@ -27,8 +27,11 @@ pub enum DemoEvent {
     /// The server's close code (`None` when the connection ended without one).
     Closed {
         code: Option<u16>,
+        /// The client sent its Close first: the server's Close answers it.
+        client_started: bool,
     },
-    Error(String),
+    /// The connection failed or ended with an error; the client does nothing more.
+    Failed(ClientError),
 }
 
 /// What the UI asked for.
@@ -41,14 +44,14 @@ enum Command {
 }
 
 /// Why a command was not queued.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("the demo connection has ended")]
     Ended,
     #[error("too many commands waiting; try again in a moment")]
     Busy,
     #[error("cannot start the demo client thread: {0}")]
-    Thread(String),
+    Thread(#[source] std::io::Error),
 }
 
 /// A WebSocket connection to the echo server that the app drives step by step.
@@ -73,10 +76,10 @@ impl DemoClient {
                     .build()
                 {
                     Ok(rt) => rt.block_on(drive(addr, rx, &emit)),
-                    Err(e) => emit.send(DemoEvent::Error(ClientError::Runtime(e).to_string())),
+                    Err(e) => emit.send(DemoEvent::Failed(ClientError::Runtime(e))),
                 }
             })
-            .map_err(|e| DemoError::Thread(e.to_string()))?;
+            .map_err(DemoError::Thread)?;
         Ok(Self {
             commands,
             events,
@@ -144,7 +147,7 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
     let mut report = ScenarioReport::default();
     let mut ws = match connect(addr, "/", &mut report).await {
         Ok(ws) => ws,
-        Err(e) => return emit.send(DemoEvent::Error(e.to_string())),
+        Err(e) => return emit.send(DemoEvent::Failed(e)),
     };
     emit.send(DemoEvent::Connected {
         local_port: report.client_ports.first().copied().unwrap_or_default(),
@@ -167,18 +170,18 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
                     open = false;
                 }
                 if let Err(e) = ws.send(message).await {
-                    emit.send(DemoEvent::Error(e.to_string()));
+                    emit.send(DemoEvent::Failed(e.into()));
                     return;
                 }
             }
             incoming = ws.next() => match incoming {
                 None if close_seen => return,
-                None => return emit.send(DemoEvent::Closed { code: None }),
+                None => return emit.send(DemoEvent::Closed { code: None, client_started: !open }),
                 Some(Ok(Message::Text(t))) => emit.send(DemoEvent::Received(t.to_string())),
                 Some(Ok(Message::Binary(b))) => emit.send(DemoEvent::Received(format!("{} bytes", b.len()))),
                 Some(Ok(Message::Pong(p))) => emit.send(DemoEvent::Pong(p.len())),
                 Some(Ok(Message::Close(f))) => {
-                    emit.send(DemoEvent::Closed { code: f.map(|f| u16::from(f.code)) });
+                    emit.send(DemoEvent::Closed { code: f.map(|f| u16::from(f.code)), client_started: !open });
                     // Keep reading until the server ends the TCP connection.
                     open = false;
                     close_seen = true;
@@ -186,7 +189,7 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     if !matches!(e, tokio_tungstenite::tungstenite::Error::ConnectionClosed) {
-                        emit.send(DemoEvent::Error(e.to_string()));
+                        emit.send(DemoEvent::Failed(e.into()));
                     }
                     return;
                 }

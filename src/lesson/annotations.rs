@@ -2,11 +2,79 @@
 //! anomalies and notes, decode issues): what `osiscope decode` prints and the app shows. The
 //! kinds are facts; the words are here, in one place.
 
+use std::fmt::Write as _;
+
 use crate::app_proto::{HttpAnomaly, NoteKind, WsAnomaly};
+use crate::decode::{Issue, IssueKind, LengthLimit};
 use crate::model::json::Sentences;
 
 /// The sentences the JSON writer of `osiscope decode` uses.
-pub const SENTENCES: Sentences = Sentences { ws_anomaly };
+pub const SENTENCES: Sentences = Sentences {
+    decode_issue,
+    ws_anomaly,
+};
+
+/// The sentence of a decode issue, e.g. "TCP header needs 20 bytes, 9 captured".
+pub fn decode_issue(kind: &IssueKind) -> String {
+    match kind {
+        IssueKind::TooShort {
+            header,
+            needs,
+            got,
+            limit,
+        } => {
+            let limit = match limit {
+                LengthLimit::Captured => "captured",
+                LengthLimit::Ipv4TotalLength => "left by the IPv4 total length",
+                LengthLimit::Ipv6PayloadLength => "left by the IPv6 payload length",
+                LengthLimit::UdpLength => "left by the UDP length",
+                LengthLimit::TcpHeaderLength => "left by the TCP header length",
+                LengthLimit::Other => "available",
+            };
+            format!("{header} header needs {needs} bytes, {got} {limit}")
+        }
+        IssueKind::BadIpHeader { error } => format!("IP header: {error}"),
+        IssueKind::Malformed { error } => error.clone(),
+        IssueKind::IpLengthExceedsPacket {
+            version,
+            declared,
+            on_wire,
+        } => {
+            let field = if *version == 6 {
+                "IPv6 payload length"
+            } else {
+                "IPv4 total length"
+            };
+            format!("{field} says {declared} payload bytes, the packet has only {on_wire}")
+        }
+        IssueKind::UnknownAddressFamily { family } => {
+            format!("Null/Loopback address family {family} is not IPv4 or IPv6")
+        }
+        IssueKind::CustomBlock => "a pcapng custom block, not a packet".into(),
+        IssueKind::UnsupportedLinkType { link_type } => {
+            format!("link type {link_type} is not decoded")
+        }
+        IssueKind::TcpOptionWithoutLength { kind, offset } => {
+            format!("TCP option {kind} at byte {offset} has no length byte")
+        }
+        IssueKind::TcpOptionOverrun { kind, len, left } => {
+            format!("TCP option {kind} says {len} bytes, {left} left in the header")
+        }
+        IssueKind::TcpOptionBadLength { kind, len } => {
+            format!("TCP option {kind} has a bad length of {len} bytes")
+        }
+    }
+}
+
+/// The Info column as shown: the model's `info`, then, for a packet that is not TCP, its
+/// first issue as " [layer: sentence]" (the model keeps the kind, the words are added here).
+pub fn info_column(info: &str, is_tcp: bool, issues: &[Issue]) -> String {
+    let mut s = info.to_owned();
+    if let Some(issue) = issues.first().filter(|_| !is_tcp) {
+        let _ = write!(s, " [{}: {}]", issue.layer, decode_issue(&issue.kind));
+    }
+    s
+}
 
 /// The sentence of a WebSocket anomaly, e.g. "client frame is not masked (RFC 6455 §5.1)".
 pub fn ws_anomaly(a: &WsAnomaly) -> String {
@@ -162,6 +230,41 @@ mod tests {
             http_anomaly(&HttpAnomaly::HeadTooLong { max: 10 }),
             "no end of an HTTP head in 10 bytes"
         );
+    }
+
+    #[test]
+    fn decode_sentences_say_what_was_short_and_what_limited_it() {
+        let short = |limit| IssueKind::TooShort {
+            header: "TCP",
+            needs: 20,
+            got: 9,
+            limit,
+        };
+        assert_eq!(
+            decode_issue(&short(LengthLimit::Captured)),
+            "TCP header needs 20 bytes, 9 captured"
+        );
+        assert_eq!(
+            decode_issue(&short(LengthLimit::Ipv4TotalLength)),
+            "TCP header needs 20 bytes, 9 left by the IPv4 total length"
+        );
+        assert_eq!(
+            decode_issue(&IssueKind::IpLengthExceedsPacket {
+                version: 6,
+                declared: 100,
+                on_wire: 40
+            }),
+            "IPv6 payload length says 100 payload bytes, the packet has only 40"
+        );
+        let issues = [Issue {
+            layer: "link",
+            kind: IssueKind::CustomBlock,
+        }];
+        assert_eq!(
+            info_column("a → b", false, &issues),
+            "a → b [link: a pcapng custom block, not a packet]"
+        );
+        assert_eq!(info_column("a → b", true, &issues), "a → b");
     }
 
     #[test]

@@ -76,7 +76,8 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
         .map(|i| {
             error(format!(
                 "This packet is damaged ({}): {}.",
-                i.layer, i.message
+                i.layer,
+                annotations::decode_issue(&i.kind)
             ))
         })
         .collect();

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::app_proto::{HttpKind, HttpMessage, WsAnomaly, WsFrame};
-use crate::decode::{IpSummary, flags};
+use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, SegmentInfo};
 
 use super::PacketRecord;
@@ -28,6 +28,7 @@ use escape::{write_i64, write_str, write_u64};
 /// the caller passes them: `osiscope decode` gives `lesson::annotations::SENTENCES`.
 #[derive(Clone, Copy, Debug)]
 pub struct Sentences {
+    pub decode_issue: fn(&IssueKind) -> String,
     pub ws_anomaly: fn(&WsAnomaly) -> String,
 }
 
@@ -261,6 +262,22 @@ fn ws<W: Write>(out: &mut W, f: &WsFrame, sentences: Sentences) -> io::Result<()
     out.write_all(b"}")
 }
 
+/// `[{"layer":…,"message":…}]`.
+fn issues<W: Write>(out: &mut W, issues: &[Issue], sentences: Sentences) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, issue) in issues.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"layer\":")?;
+        write_str(out, issue.layer)?;
+        out.write_all(b",\"message\":")?;
+        write_str(out, &(sentences.decode_issue)(&issue.kind))?;
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]")
+}
+
 /// Write one packet as a line of JSON, its annotations in `sentences`' words.
 pub fn write_packet<W: Write>(
     out: &mut W,
@@ -314,7 +331,7 @@ pub fn write_packet<W: Write>(
         out.write_all(b"]")?;
     }
     out.write_all(b",\"issues\":")?;
-    serde_array(out, &p.issues)?;
+    issues(out, &p.issues, sentences)?;
     out.write_all(b",\"protocol\":")?;
     write_str(out, record.protocol)?;
     out.write_all(b"}\n")

@@ -8,7 +8,7 @@ pub mod step;
 pub mod summary;
 
 use crate::app_proto::{AppEvent, HttpKind, HttpMessage, NoteKind, WsFrame, WsMessage};
-use crate::capture::Frame;
+use crate::capture::{CaptureError, Frame};
 use crate::decode::{self, Packet};
 use crate::flow::{Connection, SegmentInfo};
 use crate::pipeline::PacketOutput;
@@ -51,8 +51,9 @@ pub struct Model {
     pub connections: Vec<Connection>,
     /// The teaching timeline, in packet order.
     pub steps: Vec<Step>,
-    /// Errors that ended reading (a truncated file…), shown to the user; packets before stay.
-    pub errors: Vec<String>,
+    /// Errors that ended reading (a truncated file…), shown to the user with their fix;
+    /// packets before stay.
+    pub errors: Vec<CaptureError>,
     stories: Vec<StreamStory>,
     /// Per connection: the index of the packet that completed its WebSocket upgrade request.
     upgrade_requests: Vec<Option<usize>>,

@@ -172,7 +172,14 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                 hl.track(&header.header_response, &section.range);
             }
             for issue in &record.packet.issues {
-                ui.colored_label(palette.bad, format!("⚠ {}: {}", issue.layer, issue.message));
+                ui.colored_label(
+                    palette.bad,
+                    format!(
+                        "⚠ {}: {}",
+                        issue.layer,
+                        crate::lesson::annotations::decode_issue(&issue.kind)
+                    ),
+                );
             }
             for note in &record.notes {
                 ui.colored_label(palette.weak_text, crate::lesson::annotations::note(note));

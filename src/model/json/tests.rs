@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::app_proto::{HttpKind, WsAnomaly, WsFrame};
 use crate::capture::FileReader;
-use crate::decode::{IpSummary, Issue, flags};
+use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, StateChange};
 use crate::model::PacketRecord;
 use crate::pipeline::Engine;
@@ -32,8 +32,14 @@ struct JsonPacket<'a> {
     http: Vec<JsonHttp<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     ws: Vec<JsonWs<'a>>,
-    issues: &'a [Issue],
+    issues: Vec<JsonIssue>,
     protocol: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonIssue {
+    layer: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -96,6 +102,7 @@ fn debug_sentence<T: std::fmt::Debug>(kind: &T) -> String {
 }
 
 const SENTENCES: Sentences = Sentences {
+    decode_issue: debug_sentence,
     ws_anomaly: debug_sentence,
 };
 
@@ -140,7 +147,14 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         tcp,
         http: record.http.iter().map(http_json).collect(),
         ws: record.ws.iter().map(ws_json).collect(),
-        issues: &p.issues,
+        issues: p
+            .issues
+            .iter()
+            .map(|i| JsonIssue {
+                layer: i.layer,
+                message: debug_sentence(&i.kind),
+            })
+            .collect(),
         protocol: record.protocol,
     };
     serde_json::to_writer(&mut *out, &json)?;
@@ -207,7 +221,9 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     let r = records.iter_mut().find(|r| r.seg.is_some()).unwrap();
     r.packet.issues.push(Issue {
         layer: "tcp",
-        message: "odd \"quoted\" \\ \u{1} é".into(),
+        kind: IssueKind::Malformed {
+            error: "odd \"quoted\" \\ \u{1} é".into(),
+        },
     });
     r.packet.ip = Some(IpSummary {
         version: 6,
