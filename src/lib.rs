@@ -1,7 +1,8 @@
 //! osiscope: watch a real WebSocket connection travel through the OSI stack.
 //!
 //! Data flows one way (see `DESIGN.md` in the shared folder):
-//! `capture` → `decode` → `flow` → `app_proto` → `model` → `ui`, run by `pipeline`.
+//! `capture` → `decode` → `flow` → `app_proto` → `model` → `ui`, run by `pipeline`;
+//! `session` starts live capture, the bundled server and recordings.
 
 pub mod app_proto;
 pub mod capture;
@@ -11,6 +12,6 @@ pub mod flow;
 pub mod lesson;
 pub mod model;
 pub mod pipeline;
-pub mod record;
+pub mod session;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -195,7 +195,7 @@ where
                 model.push_incoming(Incoming::new(out, conn, None));
             }
             Err(e) => {
-                model.errors.push(e.to_string());
+                model.errors.push(e);
                 break;
             }
         }
@@ -393,7 +393,7 @@ impl Model {
             }
             Update::Progress { .. } => true,
             Update::Error(e) => {
-                self.errors.push(e.to_string());
+                self.errors.push(e);
                 false
             }
             Update::Finished => false,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use osiscope::capture::{CaptureError, FileReader, Frame, LinkType};
-use osiscope::decode;
+use osiscope::decode::{self, IssueKind};
 
 fn corpus(name: &str) -> Option<PathBuf> {
     let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
@@ -62,8 +62,12 @@ fn packet_shorter_than_its_ip_header_says() {
     let p = decode::decode(frames.into_iter().next().expect("one packet"));
     assert_eq!(p.issues[0].layer, "ipv4");
     assert_eq!(
-        p.issues[0].message,
-        "IPv4 total length says 65008 payload bytes, the packet has only 1496"
+        p.issues[0].kind,
+        IssueKind::IpLengthExceedsPacket {
+            version: 4,
+            declared: 65008,
+            on_wire: 1496
+        }
     );
 }
 

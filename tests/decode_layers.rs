@@ -2,7 +2,7 @@
 #![allow(clippy::expect_used)] // test helpers: a missing layer is a test failure
 
 use osiscope::capture::{Frame, LinkType};
-use osiscope::decode::{self, Packet, Proto, TcpOptions, flags};
+use osiscope::decode::{self, IssueKind, LengthLimit, Packet, Proto, TcpOptions, flags};
 use proptest::prelude::*;
 
 /// 192.168.0.1:51234 → 192.168.0.2:8765, SYN, seq 1, window 65535, MSS 1460.
@@ -125,8 +125,8 @@ fn null_either_byte_order_and_loop() {
     assert_syn(&p);
     let p = decode::decode(frame(LinkType::Null, cat(&[&[7, 0, 0, 0], IPV4_SYN])));
     assert_eq!(
-        p.issues[0].message,
-        "Null/Loopback address family 7 is not IPv4 or IPv6"
+        p.issues[0].kind,
+        IssueKind::UnknownAddressFamily { family: 7 }
     );
 }
 
@@ -180,8 +180,12 @@ fn ip_length_beyond_the_packet_is_an_issue() {
     bytes[2..4].copy_from_slice(&1000u16.to_be_bytes());
     let p = decode::decode(frame(LinkType::Raw, bytes));
     assert_eq!(
-        p.issues[0].message,
-        "IPv4 total length says 980 payload bytes, the packet has only 24"
+        p.issues[0].kind,
+        IssueKind::IpLengthExceedsPacket {
+            version: 4,
+            declared: 980,
+            on_wire: 24
+        }
     );
     assert_eq!(p.tcp.as_ref().map(|t| t.payload_len), Some(0));
 }
@@ -198,26 +202,19 @@ fn every_prefix_decodes_with_a_precise_issue() {
             .issues
             .first()
             .unwrap_or_else(|| panic!("prefix {n}: no issue"));
-        let expected = match n {
-            0..14 => (
-                "eth",
-                format!("Ethernet header needs 14 bytes, {n} captured"),
-            ),
-            14 => ("ipv4", "IP header needs 20 bytes, 0 captured".to_string()),
-            15..34 => (
-                "ipv4",
-                format!("IPv4 header needs 20 bytes, {} captured", n - 14),
-            ),
-            _ => (
-                "tcp",
-                format!(
-                    "TCP header needs {} bytes, {} captured",
-                    if n < 54 { 20 } else { 24 },
-                    n - 34
-                ),
-            ),
+        let short = |header, needs, got| IssueKind::TooShort {
+            header,
+            needs,
+            got,
+            limit: LengthLimit::Captured,
         };
-        assert_eq!((issue.layer, issue.message.clone()), expected, "prefix {n}");
+        let expected = match n {
+            0..14 => ("eth", short("Ethernet", 14, n)),
+            14 => ("ipv4", short("IP", 20, 0)),
+            15..34 => ("ipv4", short("IPv4", 20, n - 14)),
+            _ => ("tcp", short("TCP", if n < 54 { 20 } else { 24 }, n - 34)),
+        };
+        assert_eq!((issue.layer, issue.kind.clone()), expected, "prefix {n}");
     }
 }
 
@@ -237,8 +234,12 @@ fn tcp_options_all_kinds() {
     let (o, problem) = TcpOptions::parse(&[2, 4, 0x05, 0xb4, 8, 10, 0, 0]);
     assert_eq!(o.mss, Some(1460));
     assert_eq!(
-        problem.as_deref(),
-        Some("TCP option 8 says 10 bytes, 4 left in the header")
+        problem,
+        Some(IssueKind::TcpOptionOverrun {
+            kind: 8,
+            len: 10,
+            left: 4
+        })
     );
 }
 

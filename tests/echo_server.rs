@@ -215,12 +215,12 @@ fn the_demo_client_is_driven_step_by_step() {
     let next = || demo.next_event(Duration::from_secs(5)).expect("an event");
     assert!(matches!(next(), DemoEvent::Connected { .. }));
     demo.send_text("hi").unwrap();
-    assert_eq!(next(), DemoEvent::Received("hi".into()));
+    assert!(matches!(next(), DemoEvent::Received(t) if t == "hi"));
     demo.send_binary(vec![1, 2, 3]).unwrap();
-    assert_eq!(next(), DemoEvent::Received("3 bytes".into()));
+    assert!(matches!(next(), DemoEvent::Received(t) if t == "3 bytes"));
     demo.ping(b"p".to_vec()).unwrap();
-    assert_eq!(next(), DemoEvent::Pong(1));
+    assert!(matches!(next(), DemoEvent::Pong(1)));
     demo.close(4001, "teacher pressed close").unwrap();
-    assert_eq!(next(), DemoEvent::Closed { code: Some(4001) });
+    assert!(matches!(next(), DemoEvent::Closed { code: Some(4001) }));
     srv.shutdown();
 }

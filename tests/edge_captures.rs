@@ -7,7 +7,7 @@
 
 mod common;
 
-use osiscope::app_proto::{HttpKind, HttpMessage, WsFrame, WsMessage};
+use osiscope::app_proto::{HttpKind, HttpMessage, WsAnomaly, WsFrame, WsMessage};
 use osiscope::decode::flags;
 use osiscope::flow::{Analysis, Direction};
 use osiscope::model::PacketRecord;
@@ -49,7 +49,7 @@ fn texts(msgs: &[&WsMessage], dir: Direction) -> Vec<String> {
         .collect()
 }
 
-fn all_issues(records: &[PacketRecord]) -> Vec<String> {
+fn all_issues(records: &[PacketRecord]) -> Vec<WsAnomaly> {
     frames(records)
         .iter()
         .flat_map(|f| f.issues.iter().cloned())
@@ -441,32 +441,37 @@ fn lost_segments_show_as_retransmissions_and_duplicate_acks() {
 fn rfc_violations_are_listed_in_the_frames_issues() {
     let r = decode("edge_rfc_violations");
     let fr = frames(&r);
-    let has = |pred: &dyn Fn(&WsFrame) -> bool, needle: &str| {
+    let has = |pred: &dyn Fn(&WsFrame) -> bool, want: WsAnomaly| {
         let f = fr
             .iter()
             .find(|f| pred(f))
-            .unwrap_or_else(|| panic!("no frame for {needle}"));
-        assert!(
-            f.issues.iter().any(|i| i.contains(needle)),
-            "{needle}: {:?}",
-            f.issues
-        );
+            .unwrap_or_else(|| panic!("no frame for {want:?}"));
+        assert!(f.issues.contains(&want), "{want:?}: {:?}", f.issues);
     };
     has(
         &|f| f.direction == Direction::ClientToServer && !f.masked && f.opcode == TEXT,
-        "client frame is not masked",
+        WsAnomaly::UnmaskedClientFrame,
     );
-    has(&|f| f.opcode == 0x3, "reserved opcode 0x3");
-    has(&|f| f.opcode == 0xB, "reserved opcode 0xb");
+    has(
+        &|f| f.opcode == 0x3,
+        WsAnomaly::ReservedOpcode { opcode: 3 },
+    );
+    has(
+        &|f| f.opcode == 0xB,
+        WsAnomaly::ReservedOpcode { opcode: 0xB },
+    );
     has(
         &|f| f.opcode == PING && f.payload_len == 126,
-        "control frame payload of 126 bytes",
+        WsAnomaly::ControlPayloadTooLong { payload_len: 126 },
     );
-    has(&|f| f.opcode == PING && !f.fin, "fragmented control frame");
-    has(&|f| f.rsv == 2, "RSV bits 0x2");
+    has(
+        &|f| f.opcode == PING && !f.fin,
+        WsAnomaly::FragmentedControlFrame,
+    );
+    has(&|f| f.rsv == 2, WsAnomaly::ReservedBits { bits: 2 });
     has(
         &|f| f.direction == Direction::ServerToClient && f.masked,
-        "server frame is masked",
+        WsAnomaly::MaskedServerFrame,
     );
     // The 126-byte ping uses the 16-bit length.
     let big_ping = fr

@@ -11,7 +11,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use osiscope::decode::Proto;
+use osiscope::decode::{FragmentIssue, IssueKind, Proto};
 use osiscope::model::PacketRecord;
 
 const CAPTURES: [&str; 4] = ["tcp_ipv4", "tcp_ipv4_vlan", "ipv6", "crafted"];
@@ -27,14 +27,17 @@ fn has(r: &PacketRecord, proto: Proto) -> bool {
     r.packet.layers.iter().any(|l| l.proto == proto)
 }
 
-/// The issues of the packets `frames` that contain `needle`.
-fn issue_in(records: &[PacketRecord], frames: &[u64], needle: &str) -> bool {
+/// Which fragment issues a tshark flag stands for.
+type IssueTest = fn(&FragmentIssue) -> bool;
+
+/// Whether one of the packets `frames` has a fragment issue that `is` accepts.
+fn issue_in(records: &[PacketRecord], frames: &[u64], is: IssueTest) -> bool {
     frames.iter().any(|&n| {
         records[n as usize - 1]
             .packet
             .issues
             .iter()
-            .any(|i| i.message.contains(needle))
+            .any(|i| matches!(&i.kind, IssueKind::Fragment { issue, .. } if is(issue)))
     })
 }
 
@@ -91,18 +94,24 @@ fn fragment_captures_reassemble_where_tshark_does() {
                     assert_eq!(u64::from(done.data[0]), *t, "{at}: {col}");
                 }
             }
-            for (flag, needle) in [
-                ("fragment.overlap", "overlap those of"),
-                ("fragment.overlap.conflict", "with different data"),
-                ("fragment.multipletails", "a last fragment ends at"),
-            ] {
+            let flags: [(&str, IssueTest); 3] = [
+                ("fragment.overlap", |i| {
+                    matches!(
+                        i,
+                        FragmentIssue::Overlap { .. } | FragmentIssue::OverlapConflict { .. }
+                    )
+                }),
+                ("fragment.overlap.conflict", |i| {
+                    matches!(i, FragmentIssue::OverlapConflict { .. })
+                }),
+                ("fragment.multipletails", |i| {
+                    matches!(i, FragmentIssue::MultipleTails { .. })
+                }),
+            ];
+            for (flag, is) in flags {
                 let tshark = !row[&format!("ip.{flag}")].is_empty()
                     || !row[&format!("ipv6.{flag}")].is_empty();
-                assert_eq!(
-                    issue_in(&records, &done.frames, needle),
-                    tshark,
-                    "{at}: {flag}"
-                );
+                assert_eq!(issue_in(&records, &done.frames, is), tshark, "{at}: {flag}");
             }
         }
         // A fragment before the packet that completes its datagram shows as a fragment only.

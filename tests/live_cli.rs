@@ -90,3 +90,101 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
     assert_eq!(ws[1]["masked"], false);
     assert!(lines.iter().all(|l| l["tcp"]["stream"] == 0));
 }
+
+/// `osiscope live --serve`: the bundled server and the capture of its traffic in one command,
+/// started as the app starts them.
+#[test]
+fn live_serve_captures_its_own_server() {
+    let mut live = osiscope()
+        .args([
+            "live",
+            "--serve",
+            "127.0.0.1:0",
+            "--count",
+            "14",
+            "--seconds",
+            "20",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(live.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    if !first.starts_with("capturing on") {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        let _ = live.wait();
+        assert!(format!("{first}{rest}").contains("setcap"), "{first}{rest}");
+        eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does)");
+        return;
+    }
+    // "capturing on lo (Pnet), echo server on ws://127.0.0.1:PORT/; stop with Ctrl-C"
+    let addr = first
+        .split("ws://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no server address in {first:?}"))
+        .to_string();
+    let client = osiscope()
+        .args(["client", "--connect", &addr, "--scenario", "handshake"])
+        .output()
+        .unwrap();
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let out = live.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 14);
+    assert_eq!(lines[0]["tcp"]["flag_names"], serde_json::json!(["SYN"]));
+    let http: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l["http"].get(0)).collect();
+    assert_eq!(http[1]["status"], 101);
+    assert_eq!(http[1]["accept_valid"], true);
+}
+
+/// Built with `--no-default-features` (as `.ci/run` runs these tests too): `live`, `record`
+/// and `serve` are there, the app is not.
+#[cfg(not(feature = "gui"))]
+#[test]
+fn without_the_gui_feature_the_cli_works_and_the_app_is_absent() {
+    let out = osiscope().output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("built without the app"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("handshake.pcapng");
+    let out = osiscope()
+        .args([
+            "record",
+            "--scenario",
+            "handshake",
+            "--listen",
+            "127.0.0.1:0",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("no permission") {
+        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does)");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let decoded = osiscope().arg("decode").arg(&file).output().unwrap();
+    assert!(decoded.status.success());
+    assert!(String::from_utf8_lossy(&decoded.stdout).contains("101"));
+}

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use osiscope::model::StepKind;
-use osiscope::ui::{App, AppOptions, Clock, LiveSession, LiveStartError, Start};
+use osiscope::session::LiveSession;
+use osiscope::ui::{App, AppOptions, Clock, Start};
 
 const HANDSHAKE: [StepKind; 5] = [
     StepKind::Syn,
@@ -25,18 +26,15 @@ const HANDSHAKE: [StepKind; 5] = [
 fn live_app(step_mode: bool) -> Option<Harness<'static, App>> {
     let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
         Ok(s) => s,
-        Err(e @ LiveStartError::NotPermitted { .. }) => {
-            eprintln!(
-                "SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {}",
-                e.message()
-            );
+        Err(e) if e.is_permission_denied() => {
+            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
             return None;
         }
         Err(e) => panic!("live mode did not start: {e:?}"),
     };
     let mut harness = ui_support::harness(AppOptions {
         clock: Clock::manual(),
-        live: Some(Box::new(session)),
+        live: Some(session),
         ..AppOptions::new(Start::Empty)
     });
     harness.state_mut().set_step_mode(step_mode);

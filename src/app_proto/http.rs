@@ -1,5 +1,6 @@
 //! HTTP/1.1 messages (httparse) and the WebSocket opening handshake (RFC 6455 §4).
 
+mod anomaly;
 mod parser;
 
 use base64::Engine as _;
@@ -8,6 +9,7 @@ use sha1::{Digest, Sha1};
 
 use crate::flow::Direction;
 
+pub use anomaly::HttpAnomaly;
 pub(crate) use parser::{HttpParser, HttpStep};
 
 /// The GUID a server appends to the client's key (RFC 6455 §1.3, §4.2.2).

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::flow::Direction;
 
-pub use http::{HttpKind, HttpMessage};
+pub use http::{HttpAnomaly, HttpKind, HttpMessage};
 pub use tracker::AppTracker;
-pub use websocket::{WsFrame, WsMessage};
+pub use websocket::{WsAnomaly, WsFrame, WsMessage};
 
 /// What the application-protocol parsers found, attributed (as Wireshark does) to the packet
 /// that carried the last byte.
@@ -34,7 +34,25 @@ pub struct AppNote {
     pub direction: Direction,
     /// Packet whose bytes made this note.
     pub packet: u64,
-    pub message: String,
+    pub kind: NoteKind,
+}
+
+/// Why a stream direction stopped being understood (its sentence is in `lesson::annotations`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum NoteKind {
+    /// `len` bytes were never captured in an HTTP direction: parsing resumes at the next
+    /// request or response.
+    HttpGap { len: u64 },
+    /// `len` bytes were never captured after the upgrade: frame boundaries are lost.
+    WebSocketGap { len: u64 },
+    /// The bytes are not HTTP (or stopped being): the direction is not decoded further.
+    NotDecoded(HttpAnomaly),
+    /// A `101` switched to a protocol that is not WebSocket (e.g. `Upgrade: tcp`, RFC 9110
+    /// §7.8): the bytes that follow are not decoded.
+    OpaqueUpgrade { protocol: String },
+    /// A `CONNECT` tunnel was established (RFC 9110 §9.3.6): the bytes that follow are not
+    /// decoded.
+    ConnectTunnel,
 }
 
 /// What the application-layer parser thinks a stream direction is carrying.

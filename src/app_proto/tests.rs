@@ -4,7 +4,7 @@ mod http_cases;
 mod props;
 mod ws_cases;
 
-use super::{AppEvent, AppTracker, HttpMessage, WsFrame, WsMessage};
+use super::{AppEvent, AppTracker, HttpMessage, NoteKind, WsFrame, WsMessage};
 use crate::flow::{Direction, StreamChunk};
 
 pub const C2S: Direction = Direction::ClientToServer;
@@ -100,12 +100,12 @@ impl Conv {
             .collect()
     }
 
-    pub fn notes(&self) -> Vec<String> {
+    pub fn notes(&self) -> Vec<NoteKind> {
         self.events
             .iter()
             .filter_map(|(_, e)| {
                 if let AppEvent::Note(n) = e {
-                    Some(n.message.clone())
+                    Some(n.kind.clone())
                 } else {
                     None
                 }

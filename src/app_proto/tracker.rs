@@ -9,7 +9,7 @@ use crate::flow::{Direction, Gap, StreamChunk};
 use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep};
 use super::input::DirInput;
 use super::websocket::{DeflateParams, WsStream};
-use super::{AppEvent, AppNote, StreamKind};
+use super::{AppEvent, AppNote, NoteKind, StreamKind};
 
 /// How much a client may send after an Upgrade request before the answer arrives; past it we
 /// stop waiting and read it as HTTP.
@@ -193,13 +193,13 @@ impl Side {
         }
     }
 
-    fn note(&mut self, packet: u64, message: String, out: &mut Vec<AppEvent>) {
+    fn note(&mut self, packet: u64, kind: NoteKind, out: &mut Vec<AppEvent>) {
         if !self.noted {
             self.noted = true;
             out.push(AppEvent::Note(AppNote {
                 direction: self.direction,
                 packet,
-                message,
+                kind,
             }));
         }
     }
@@ -245,22 +245,12 @@ impl Conn {
             Mode::Http(p) | Mode::Hold(p) => {
                 if !p.on_gap(len) {
                     side.noted = false;
-                    side.note(
-                        packet,
-                        format!(
-                            "{len} bytes missing: HTTP resumes at the next request or response"
-                        ),
-                        out,
-                    );
+                    side.note(packet, NoteKind::HttpGap { len }, out);
                 }
             }
             Mode::Ws(_) => {
                 side.noted = false;
-                side.note(
-                    packet,
-                    format!("{len} bytes missing: WebSocket frames can no longer be found"),
-                    out,
-                );
+                side.note(packet, NoteKind::WebSocketGap { len }, out);
                 side.mode = Mode::Skip;
             }
             Mode::Skip => {}
@@ -303,11 +293,7 @@ impl Conn {
                 match step {
                     HttpStep::NeedMore => break,
                     HttpStep::NotHttp(why) => {
-                        side.note(
-                            packet,
-                            format!("{why}: this direction is not decoded further"),
-                            out,
-                        );
+                        side.note(packet, NoteKind::NotDecoded(why), out);
                         side.stop(StreamKind::Opaque);
                         break;
                     }
@@ -375,16 +361,12 @@ impl Conn {
             }
         } else if tunnel {
             let what = if status == 101 {
-                format!("upgraded to {upgrade:?}, not WebSocket")
+                NoteKind::OpaqueUpgrade { protocol: upgrade }
             } else {
-                "CONNECT tunnel".into()
+                NoteKind::ConnectTunnel
             };
             let [c2s, s2c] = &mut self.dirs;
-            s2c.note(
-                packet,
-                format!("{what}: the bytes that follow are not decoded"),
-                out,
-            );
+            s2c.note(packet, what, out);
             c2s.noted = true;
             c2s.stop(StreamKind::OpaqueUpgrade);
             s2c.stop(StreamKind::OpaqueUpgrade);

@@ -1,5 +1,6 @@
 //! RFC 6455 frames and messages.
 
+mod anomaly;
 mod assembler;
 pub mod deflate;
 pub mod frame;
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::flow::Direction;
 
+pub use anomaly::WsAnomaly;
 pub use assembler::valid_close_code;
 pub use deflate::DeflateParams;
 pub use frame::{FrameHeader, HeaderStatus, parse_header};
@@ -71,8 +73,8 @@ pub struct WsFrame {
     pub text: Option<String>,
     pub close_code: Option<u16>,
     pub close_reason: Option<String>,
-    /// RFC 6455 violations and other remarks.
-    pub issues: Vec<String>,
+    /// RFC 6455 violations and the limits of what was kept.
+    pub issues: Vec<WsAnomaly>,
     /// Packets that carried it; the last one carried its last byte.
     pub packets: Vec<u64>,
 }
@@ -99,7 +101,7 @@ pub struct WsMessage {
     /// The first bytes of the (decompressed) payload, at most [`PAYLOAD_KEEP`].
     pub data: Vec<u8>,
     pub text: Option<String>,
-    pub issues: Vec<String>,
+    pub issues: Vec<WsAnomaly>,
     /// Packets that carried it.
     pub packets: Vec<u64>,
 }

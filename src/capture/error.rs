@@ -42,14 +42,65 @@ pub enum CaptureError {
         name: String,
         available: Vec<String>,
     },
-    #[error("live capture failed: {message}")]
-    Live { message: String },
+    #[error("this osiscope was built without the {backend} backend")]
+    BackendNotBuilt {
+        backend: &'static str,
+        /// The cargo feature that builds it.
+        feature: &'static str,
+    },
+    #[error("the pnet backend cannot use the filter expression {expression:?}")]
+    ExpressionNeedsLibpcap { expression: String },
+    #[error("libpcap does not understand the filter {expression:?}: {detail}")]
+    BadFilter { expression: String, detail: String },
+    #[error("live capture on {interface}: cannot {step}: {source}")]
+    Socket {
+        interface: String,
+        step: SocketStep,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("live capture on {interface}: pnet gave a channel that is not Ethernet")]
+    NotEthernet { interface: String },
+    #[error("libpcap on {interface}: {detail}")]
+    Libpcap { interface: String, detail: String },
+    #[error("cannot start the {thread} thread: {source}")]
+    Thread {
+        thread: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the {thread} thread panicked")]
+    ThreadPanicked { thread: &'static str },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What a live capture was doing with its socket when the system said no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketStep {
+    OpenSocket,
+    IgnoreOutgoing,
+    AttachFilter,
+    OpenChannel,
+    Read,
+    Poll,
+}
+
+impl std::fmt::Display for SocketStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::OpenSocket => "open a packet socket",
+            Self::IgnoreOutgoing => "ignore outgoing copies (PACKET_IGNORE_OUTGOING)",
+            Self::AttachFilter => "attach the port filter",
+            Self::OpenChannel => "open the capture channel",
+            Self::Read => "read a packet",
+            Self::Poll => "wait for packets",
+        })
+    }
 }
 
 impl CaptureError {
@@ -79,7 +130,31 @@ impl CaptureError {
             Self::NotACapture { .. } => Some(
                 "osiscope reads pcap and pcapng files (Wireshark, tcpdump, dumpcap).".to_string(),
             ),
-            _ => None,
+            Self::BackendNotBuilt { feature, .. } => Some(format!(
+                "Use --backend pnet, or build osiscope with the `{feature}` feature: \
+                 cargo build --release --features {feature}"
+            )),
+            Self::ExpressionNeedsLibpcap { .. } => Some(
+                "Filter by port with --port, or use --backend libpcap for filter expressions."
+                    .to_string(),
+            ),
+            Self::BadFilter { .. } => Some(
+                "The filter uses the tcpdump syntax (man pcap-filter), e.g. \"tcp port 8765\"."
+                    .to_string(),
+            ),
+            Self::Socket {
+                step: SocketStep::IgnoreOutgoing,
+                ..
+            } => Some("Live capture needs Linux 4.20 or later.".to_string()),
+            Self::Open { .. }
+            | Self::Corrupt { .. }
+            | Self::Read { .. }
+            | Self::Socket { .. }
+            | Self::NotEthernet { .. }
+            | Self::Libpcap { .. }
+            | Self::Thread { .. }
+            | Self::ThreadPanicked { .. }
+            | Self::Write { .. } => None,
         }
     }
 }

@@ -23,7 +23,8 @@ const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
 
 #[cfg(feature = "gui")]
 pub fn run_default() -> anyhow::Result<ExitCode> {
-    use osiscope::ui::{AppOptions, Banner, LiveSession, LiveStartError, Start};
+    use osiscope::session::LiveSession;
+    use osiscope::ui::{AppOptions, Banner, Start};
 
     let preferred: std::net::SocketAddr = osiscope::echo::DEFAULT_LISTEN.parse()?;
     let options = match LiveSession::start(preferred) {
@@ -34,13 +35,13 @@ pub fn run_default() -> anyhow::Result<ExitCode> {
                  traffic on loopback. Press Connect, then Send text, Ping or Close — or pick a \
                  scenario. Tick \"step mode\" to walk through new packets one at a time."
             );
-            if let Some(note) = &session.port_note {
-                text = format!("{note} {text}");
+            if let Some(moved) = session.port_moved() {
+                text = format!("{moved} {text}");
             }
             eprintln!("osiscope: live mode, echo server on {addr}");
             AppOptions {
                 banner: Some(Banner::notice(text, None)),
-                live: Some(Box::new(session)),
+                live: Some(session),
                 ..AppOptions::new(Start::Model {
                     model: Box::default(),
                     title: format!("live: ws://{addr}/"),
@@ -48,17 +49,14 @@ pub fn run_default() -> anyhow::Result<ExitCode> {
             }
         }
         Err(e) => {
-            let intro = match &e {
-                LiveStartError::NotPermitted { .. } => {
-                    "Showing a bundled capture (osiscope connecting to its own echo server). \
-                     Live capture on loopback is not permitted for this program yet."
-                        .to_string()
-                }
-                LiveStartError::Failed { message, .. } => {
-                    format!("Showing a bundled capture: live mode could not start ({message}).")
-                }
+            let intro = if e.is_permission_denied() {
+                "Showing a bundled capture (osiscope connecting to its own echo server). \
+                 Live capture on loopback is not permitted for this program yet."
+                    .to_string()
+            } else {
+                format!("Showing a bundled capture: live mode could not start ({e}).")
             };
-            bundled_options(Banner::notice(intro, e.fix().map(str::to_string)))?
+            bundled_options(Banner::notice(intro, e.fix()))?
         }
     };
     osiscope::ui::run(options)?;

@@ -13,6 +13,7 @@ use osiscope::app_proto::AppEvent;
 use osiscope::app_proto::websocket::opcode;
 use osiscope::capture::FileReader;
 use osiscope::flow::Connection;
+use osiscope::lesson::annotations;
 use osiscope::model::{PacketRecord, json};
 use osiscope::pipeline::{Engine, PacketOutput};
 
@@ -217,7 +218,7 @@ pub fn write_record<W: Write>(
     format: Format,
 ) -> io::Result<()> {
     match format {
-        Format::Json => json::write_packet(out, record),
+        Format::Json => json::write_packet(out, record, annotations::SENTENCES),
         Format::Text => write_text(out, record),
     }
 }
@@ -240,18 +241,25 @@ fn write_text<W: Write>(out: &mut W, r: &PacketRecord) -> io::Result<()> {
         .map_or(String::new(), |s| format!(" #{}", s.stream));
     let mut line = format!(
         "{:>6} {secs}.{nanos:09} {src} → {dst}{stream} {} {}",
-        p.number, r.protocol, r.info
+        p.number,
+        r.protocol,
+        annotations::info_column(&r.info, p.tcp.is_some(), &p.issues)
     );
     for issue in &p.issues {
-        let _ = write!(line, " [{}: {}]", issue.layer, issue.message);
+        let _ = write!(
+            line,
+            " [{}: {}]",
+            issue.layer,
+            annotations::decode_issue(&issue.kind)
+        );
     }
     for f in &r.ws {
         for issue in &f.issues {
-            let _ = write!(line, " [websocket: {issue}]");
+            let _ = write!(line, " [websocket: {}]", annotations::ws_anomaly(issue));
         }
     }
     for note in &r.notes {
-        let _ = write!(line, " [{note}]");
+        let _ = write!(line, " [{}]", annotations::note(note));
     }
     writeln!(out, "{line}")
 }

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use osiscope::capture::CaptureError;
-use osiscope::capture::live::{Backend, CaptureFilter, LiveCapture, LiveConfig};
+use osiscope::capture::live::{Backend, CaptureFilter};
 use osiscope::echo::client::closed_port;
 use osiscope::echo::{DEFAULT_LISTEN, EchoConfig, EchoError, EchoServer, Scenario, run_scenario};
-use osiscope::record::{RecordError, RecordOptions, record};
+use osiscope::session::starter::{self, CaptureOptions, Capturing, ServerOptions};
+use osiscope::session::{RecordOptions, SessionError, record};
 
 #[derive(Debug, clap::Args)]
 pub struct LiveArgs {
@@ -23,6 +23,10 @@ pub struct LiveArgs {
     /// A libpcap filter expression instead of --port (libpcap backend only).
     #[arg(long)]
     pub filter: Option<String>,
+    /// Also start the bundled echo server on ADDR (default 127.0.0.1:8765; port 0: any free
+    /// port) and capture its traffic instead of --port/--filter, as the app's live mode does.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
+    pub serve: Option<SocketAddr>,
     #[arg(long, value_enum, default_value_t)]
     pub backend: Backend,
     /// Stop after this many packets.
@@ -80,13 +84,17 @@ pub struct RecordArgs {
     pub backend: Backend,
 }
 
-/// Print a capture error with its fix; the exit code says it was a capture problem.
-fn capture_failed(e: &CaptureError) -> ExitCode {
+/// Print a session error with its fix; exit code 2 says it was a capture problem.
+fn session_failed(e: &SessionError) -> ExitCode {
     eprintln!("osiscope: {e}");
     if let Some(fix) = e.fix() {
         eprintln!("{fix}");
     }
-    ExitCode::from(2)
+    if matches!(e, SessionError::Capture(_)) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn echo_failed(e: &EchoError) -> ExitCode {
@@ -102,23 +110,38 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         Some(expr) => CaptureFilter::Bpf(expr.clone()),
         None => CaptureFilter::TcpPorts(args.ports.clone()),
     };
-    let config = LiveConfig {
+    let options = CaptureOptions {
         interface: args.interface.clone(),
-        filter,
         backend: args.backend,
-        ..LiveConfig::loopback_port(0)
+        filter,
     };
-    let mut capture = match LiveCapture::start(&config) {
-        Ok(c) => c,
-        Err(e) => return Ok(capture_failed(&e)),
+    let started = match args.serve {
+        Some(listen) => starter::start_with_server(
+            ServerOptions {
+                listen,
+                any_port_if_taken: false,
+            },
+            &options,
+        )
+        .map(|(served, capturing)| (Some(served), capturing)),
+        None => starter::start_capture(&options).map(|capturing| (None, capturing)),
     };
-    let frames = capture
-        .take_frames()
-        .context("the capture has no frame channel")?;
-    eprintln!(
-        "capturing on {} ({:?}); stop with Ctrl-C",
-        args.interface, args.backend
-    );
+    let (served, Capturing { capture, frames }) = match started {
+        Ok(s) => s,
+        Err(e) => return Ok(session_failed(&e)),
+    };
+    match &served {
+        Some(s) => eprintln!(
+            "capturing on {} ({:?}), echo server on ws://{}/; stop with Ctrl-C",
+            args.interface,
+            args.backend,
+            s.server.local_addr()
+        ),
+        None => eprintln!(
+            "capturing on {} ({:?}); stop with Ctrl-C",
+            args.interface, args.backend
+        ),
+    }
     let deadline = args
         .seconds
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
@@ -142,6 +165,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
     }
     drop(frames);
+    drop(served);
     match capture.stop() {
         Ok(s) => {
             eprintln!(
@@ -150,7 +174,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => Ok(capture_failed(&e)),
+        Err(e) => Ok(session_failed(&e.into())),
     }
 }
 
@@ -196,7 +220,7 @@ pub fn run_client(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn run_record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
+pub fn run_record(args: &RecordArgs) -> ExitCode {
     let options = RecordOptions {
         output: args.output.clone(),
         scenario: args.scenario,
@@ -217,10 +241,8 @@ pub fn run_record(args: &RecordArgs) -> anyhow::Result<ExitCode> {
                 r.stats.kernel_dropped + r.stats.interface_dropped,
                 r.stats.osiscope_dropped
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
-        Err(RecordError::Capture(e)) => Ok(capture_failed(&e)),
-        Err(RecordError::Echo(e)) => Ok(echo_failed(&e)),
-        Err(e) => Err(e.into()),
+        Err(e) => session_failed(&e),
     }
 }

@@ -61,7 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Live(a)) => live::run_live(&a),
         Some(Command::Serve(a)) => live::run_serve(&a),
         Some(Command::Client(a)) => live::run_client(&a),
-        Some(Command::Record(a)) => live::run_record(&a),
+        Some(Command::Record(a)) => Ok(live::run_record(&a)),
     }
 }
 

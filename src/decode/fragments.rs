@@ -8,8 +8,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
-use thiserror::Error;
-
 /// The largest IP datagram: IPv4's total length and IPv6's payload length are 16-bit (RFC 791
 /// §3.1, RFC 8200 §3; jumbograms, RFC 2675, are not fragmented).
 pub const MAX_DATAGRAM: usize = 65_535;
@@ -75,44 +73,29 @@ pub struct Datagram {
 }
 
 /// Something wrong with a fragment; it is still used, as Wireshark uses it.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+/// The sentences are in `lesson::annotations`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FragmentIssue {
     /// The same bytes arrived twice (a duplicate or an overlapping fragment). RFC 8200 §4.5
     /// (RFC 5722) tells an IPv6 receiver to drop such a datagram.
-    #[error(
-        "fragment bytes {start}..{end} overlap those of frame {earlier_frame} (RFC 8200 §4.5, RFC 5722)"
-    )]
     Overlap {
         start: usize,
         end: usize,
         earlier_frame: u64,
     },
     /// Overlapping bytes that differ: the earlier fragment's are used.
-    #[error(
-        "fragment bytes {start}..{end} overlap those of frame {earlier_frame} with different data; the earlier ones are used (RFC 8200 §4.5, RFC 5722)"
-    )]
     OverlapConflict {
         start: usize,
         end: usize,
         earlier_frame: u64,
     },
     /// A second last fragment (More Fragments clear) that ends elsewhere.
-    #[error(
-        "a last fragment ends at {end}, another one at {earlier_end}: the first one counts (RFC 791 §3.2)"
-    )]
     MultipleTails { end: usize, earlier_end: usize },
     /// Bytes past the end a last fragment gave.
-    #[error(
-        "fragment ends at {end}, past the datagram's end at {datagram_end}: the bytes past it are dropped (RFC 791 §3.2)"
-    )]
     PastEnd { end: usize, datagram_end: usize },
     /// A datagram longer than an IP header can say.
-    #[error("fragment ends at {end}, past the largest IP datagram (65,535 bytes): not reassembled")]
     TooLong { end: usize },
     /// All fragments but the last carry a multiple of 8 bytes (RFC 791 §3.2, RFC 8200 §4.5).
-    #[error(
-        "a fragment that is not the last carries {len} bytes, not a multiple of 8 (RFC 8200 §4.5)"
-    )]
     NotMultipleOf8 { len: usize },
 }
 

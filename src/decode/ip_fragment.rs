@@ -8,8 +8,8 @@ use std::ops::Range;
 use etherparse::{IpNumber, Ipv4HeaderSlice, LaxIpPayloadSlice, LenSource};
 
 use super::fragments::{Datagram, Fragment, FragmentKey};
-use super::layers::{Walk, len_message, offset_in};
-use super::{Proto, Reassembled};
+use super::layers::{Walk, offset_in, too_short};
+use super::{IssueKind, Proto, Reassembled};
 
 /// IPv6 fragment header fields (RFC 8200 §4.5).
 mod field {
@@ -87,13 +87,13 @@ impl Walk<'_, '_> {
             frame: self.packet.number,
             ts_ns: self.packet.ts_ns,
         });
-        let layer = if source.protocol.is_some() {
-            "ipv4"
+        let (layer, version) = if source.protocol.is_some() {
+            ("ipv4", 4)
         } else {
-            "ipv6"
+            ("ipv6", 6)
         };
         for issue in added.issues {
-            self.issue(layer, issue.to_string());
+            self.issue(layer, IssueKind::Fragment { version, issue });
         }
         if let Some(datagram) = added.datagram {
             self.datagram(datagram);
@@ -140,15 +140,20 @@ impl Walk<'_, '_> {
                     self.tcp(&tcp, &ip);
                 }
                 Err(etherparse::err::tcp::HeaderSliceError::Len(e)) => {
-                    self.issue("tcp", len_message("TCP", &e));
+                    self.issue("tcp", too_short("TCP", &e));
                 }
                 Err(etherparse::err::tcp::HeaderSliceError::Content(e)) => {
-                    self.issue("tcp", e.to_string());
+                    self.issue(
+                        "tcp",
+                        IssueKind::Malformed {
+                            error: e.to_string(),
+                        },
+                    );
                 }
             },
             IpNumber::UDP => match etherparse::UdpHeaderSlice::from_slice(data) {
                 Ok(udp) => self.push(Proto::Udp, udp.slice()),
-                Err(e) => self.issue("udp", len_message("UDP", &e)),
+                Err(e) => self.issue("udp", too_short("UDP", &e)),
             },
             IpNumber::ICMP => self.push_whole(Proto::Icmpv4, whole),
             IpNumber::IPV6_ICMP => self.push_whole(Proto::Icmpv6, whole),

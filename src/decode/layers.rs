@@ -17,7 +17,10 @@ use crate::capture::Frame;
 use super::fragments::Reassembler;
 use super::ip_fragment::FragmentSource;
 use super::link::{self, Next};
-use super::{IpSummary, Issue, Layer, Packet, Proto, Reassembled, TcpOptions, TcpSegment};
+use super::{
+    IpSummary, Issue, IssueKind, Layer, LengthLimit, Packet, Proto, Reassembled, TcpOptions,
+    TcpSegment,
+};
 
 /// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
 const MAX_IP_DEPTH: usize = 4;
@@ -91,8 +94,8 @@ pub(super) fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
 }
 
 impl Walk<'_, '_> {
-    pub(super) fn issue(&mut self, layer: &'static str, message: String) {
-        self.packet.issues.push(Issue { layer, message });
+    pub(super) fn issue(&mut self, layer: &'static str, kind: IssueKind) {
+        self.packet.issues.push(Issue { layer, kind });
     }
 
     pub(super) fn push(&mut self, proto: Proto, bytes: &[u8]) {
@@ -108,8 +111,8 @@ impl Walk<'_, '_> {
         let data = self.data;
         let header = match link::parse(self.packet.link, data) {
             Ok(h) => h,
-            Err(message) => {
-                self.issue("link", message);
+            Err(kind) => {
+                self.issue("link", kind);
                 return;
             }
         };
@@ -121,12 +124,12 @@ impl Walk<'_, '_> {
         let sliced = match header.next {
             Next::Ethernet => match LaxSlicedPacket::from_ethernet(rest) {
                 Ok(s) => s,
-                Err(e) => return self.issue("eth", len_message("Ethernet", &e)),
+                Err(e) => return self.issue("eth", too_short("Ethernet", &e)),
             },
             Next::EtherType(t) => LaxSlicedPacket::from_ether_type(EtherType(t), rest),
             Next::Ip => match LaxSlicedPacket::from_ip(rest) {
                 Ok(s) => s,
-                Err(e) => return self.issue("ip", ip_start_message(&e)),
+                Err(e) => return self.issue("ip", ip_start_issue(&e)),
             },
         };
         self.sliced(&sliced, 0);
@@ -176,8 +179,8 @@ impl Walk<'_, '_> {
             None => {}
         }
         if let Some((err, layer)) = &s.stop_err {
-            let (name, message) = stop_message(err, *layer);
-            self.issue(name, message);
+            let (name, kind) = stop_issue(err, *layer);
+            self.issue(name, kind);
         }
         let Some(payload) = payload else { return };
         self.check_ip_length(payload);
@@ -216,13 +219,17 @@ impl Walk<'_, '_> {
         let start = offset_in(self.data, payload.payload);
         let on_wire = self.orig_len.saturating_sub(start);
         if declared > on_wire {
-            let (layer, field) = match proto {
-                Proto::Ipv6 => ("ipv6", "IPv6 payload length"),
-                _ => ("ipv4", "IPv4 total length"),
+            let (layer, version) = match proto {
+                Proto::Ipv6 => ("ipv6", 6),
+                _ => ("ipv4", 4),
             };
             self.issue(
                 layer,
-                format!("{field} says {declared} payload bytes, the packet has only {on_wire}"),
+                IssueKind::IpLengthExceedsPacket {
+                    version,
+                    declared,
+                    on_wire,
+                },
             );
         }
     }
@@ -323,36 +330,45 @@ fn declared_ip_payload_len(
     (declared.max(captured), ip_layer.proto)
 }
 
-/// "Ethernet header needs 14 bytes, 9 captured".
-pub(super) fn len_message(name: &str, e: &LenError) -> String {
-    let source = match e.len_source {
-        LenSource::Slice => "captured",
-        LenSource::Ipv4HeaderTotalLen => "left by the IPv4 total length",
-        LenSource::Ipv6HeaderPayloadLen => "left by the IPv6 payload length",
-        LenSource::UdpHeaderLen => "left by the UDP length",
-        LenSource::TcpHeaderLen => "left by the TCP header length",
-        _ => "available",
+/// A header of `header` cut short, e.g. "Ethernet header needs 14 bytes, 9 captured".
+pub(super) fn too_short(header: &'static str, e: &LenError) -> IssueKind {
+    let limit = match e.len_source {
+        LenSource::Slice => LengthLimit::Captured,
+        LenSource::Ipv4HeaderTotalLen => LengthLimit::Ipv4TotalLength,
+        LenSource::Ipv6HeaderPayloadLen => LengthLimit::Ipv6PayloadLength,
+        LenSource::UdpHeaderLen => LengthLimit::UdpLength,
+        LenSource::TcpHeaderLen => LengthLimit::TcpHeaderLength,
+        _ => LengthLimit::Other,
     };
-    if name.starts_with("IP") && e.len == 0 {
+    if header.starts_with("IP") && e.len == 0 {
         // etherparse asks for 1 byte (the version nibble); every IP header needs at least 20.
-        return format!("IP header needs 20 bytes, 0 {source}");
+        return IssueKind::TooShort {
+            header: "IP",
+            needs: 20,
+            got: 0,
+            limit,
+        };
     }
-    format!(
-        "{name} header needs {} bytes, {} {source}",
-        e.required_len, e.len
-    )
+    IssueKind::TooShort {
+        header,
+        needs: e.required_len,
+        got: e.len,
+        limit,
+    }
 }
 
-fn ip_start_message(e: &etherparse::err::ip::LaxHeaderSliceError) -> String {
+fn ip_start_issue(e: &etherparse::err::ip::LaxHeaderSliceError) -> IssueKind {
     use etherparse::err::ip::LaxHeaderSliceError as E;
     match e {
-        E::Len(l) => len_message("IP", l),
-        E::Content(c) => format!("IP header: {c}"),
+        E::Len(l) => too_short("IP", l),
+        E::Content(c) => IssueKind::BadIpHeader {
+            error: c.to_string(),
+        },
     }
 }
 
-/// The layer name and message for where etherparse stopped.
-fn stop_message(err: &SliceError, layer: EpLayer) -> (&'static str, String) {
+/// The layer name and issue for where etherparse stopped.
+fn stop_issue(err: &SliceError, layer: EpLayer) -> (&'static str, IssueKind) {
     let name = match layer {
         EpLayer::LinuxSllHeader => "sll",
         EpLayer::Ethernet2Header | EpLayer::EtherPayload => "eth",
@@ -374,11 +390,13 @@ fn stop_message(err: &SliceError, layer: EpLayer) -> (&'static str, String) {
         EpLayer::Arp => "arp",
         _ => "link",
     };
-    let message = match err {
-        SliceError::Len(l) => len_message(layer_title(layer), l),
-        other => other.to_string(),
+    let kind = match err {
+        SliceError::Len(l) => too_short(layer_title(layer), l),
+        other => IssueKind::Malformed {
+            error: other.to_string(),
+        },
     };
-    (name, message)
+    (name, kind)
 }
 
 fn layer_title(layer: EpLayer) -> &'static str {

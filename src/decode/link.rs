@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use crate::capture::LinkType;
 
-use super::Proto;
+use super::{IssueKind, LengthLimit, Proto};
 
 /// BSD loopback (`LINKTYPE_NULL` / `LINKTYPE_LOOP`): one 4-byte address family.
 pub(super) mod null {
@@ -82,10 +82,13 @@ pub(super) fn null_family(data: &[u8], link: LinkType) -> Option<u32> {
     }
 }
 
-/// Reads the link header of `data` for `link`; `Err` is the issue text.
-pub(super) fn parse(link: LinkType, data: &[u8]) -> Result<LinkHeader, String> {
-    let need = |name: &str, len: usize| {
-        format!("{name} header needs {len} bytes, {} captured", data.len())
+/// Reads the link header of `data` for `link`; `Err` is the issue.
+pub(super) fn parse(link: LinkType, data: &[u8]) -> Result<LinkHeader, IssueKind> {
+    let need = |header: &'static str, needs: usize| IssueKind::TooShort {
+        header,
+        needs,
+        got: data.len(),
+        limit: LengthLimit::Captured,
     };
     match link {
         LinkType::Ethernet => Ok(LinkHeader {
@@ -102,11 +105,7 @@ pub(super) fn parse(link: LinkType, data: &[u8]) -> Result<LinkHeader, String> {
             let ether_type = match family {
                 null::AF_INET => ETHERTYPE_IPV4,
                 f if null::AF_INET6.contains(&f) => ETHERTYPE_IPV6,
-                other => {
-                    return Err(format!(
-                        "Null/Loopback address family {other} is not IPv4 or IPv6"
-                    ));
-                }
+                family => return Err(IssueKind::UnknownAddressFamily { family }),
             };
             Ok(LinkHeader {
                 header,
@@ -131,7 +130,7 @@ pub(super) fn parse(link: LinkType, data: &[u8]) -> Result<LinkHeader, String> {
                 next: Next::EtherType(protocol),
             })
         }
-        LinkType::PCAPNG_CUSTOM_BLOCK => Err("a pcapng custom block, not a packet".into()),
-        LinkType::Other(n) => Err(format!("link type {n} is not decoded")),
+        LinkType::PCAPNG_CUSTOM_BLOCK => Err(IssueKind::CustomBlock),
+        LinkType::Other(link_type) => Err(IssueKind::UnsupportedLinkType { link_type }),
     }
 }

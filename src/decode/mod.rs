@@ -6,6 +6,7 @@ mod details;
 pub mod fields;
 pub mod fragments;
 mod ip_fragment;
+mod issue;
 mod layers;
 mod link;
 pub mod tcp_options;
@@ -18,7 +19,8 @@ use serde::Serialize;
 use crate::capture::{Frame, LinkType};
 
 pub use fields::{FieldNode, LayerDetail, details};
-pub use fragments::{FragmentLimits, Reassembler};
+pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
+pub use issue::{Issue, IssueKind, LengthLimit};
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
@@ -241,13 +243,6 @@ impl TcpSegment {
     pub fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
     }
-}
-
-/// Something wrong with a packet, at a layer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Issue {
-    pub layer: &'static str,
-    pub message: String,
 }
 
 /// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`]. An IP

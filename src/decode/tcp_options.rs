@@ -1,5 +1,7 @@
 //! TCP options (RFC 9293 §3.2, RFC 7323 window scale and timestamps, RFC 2018 SACK).
 
+use super::IssueKind;
+
 /// The TCP options Wireshark and a teacher care about.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TcpOptions {
@@ -50,7 +52,7 @@ impl RawOption<'_> {
 
 /// Walks the options; `Err` says where the list stopped making sense. END ends the walk
 /// (the bytes after it are padding).
-pub fn iter(options: &[u8]) -> impl Iterator<Item = Result<RawOption<'_>, String>> + '_ {
+pub fn iter(options: &[u8]) -> impl Iterator<Item = Result<RawOption<'_>, IssueKind>> + '_ {
     let mut offset = 0;
     let mut done = false;
     std::iter::from_fn(move || {
@@ -64,16 +66,12 @@ pub fn iter(options: &[u8]) -> impl Iterator<Item = Result<RawOption<'_>, String
             match options.get(offset + 1) {
                 None => {
                     done = true;
-                    return Some(Err(format!(
-                        "TCP option {kind} at byte {offset} has no length byte"
-                    )));
+                    return Some(Err(IssueKind::TcpOptionWithoutLength { kind, offset }));
                 }
                 Some(&l) if l < 2 || offset + usize::from(l) > options.len() => {
                     done = true;
                     let left = options.len() - offset;
-                    return Some(Err(format!(
-                        "TCP option {kind} says {l} bytes, {left} left in the header"
-                    )));
+                    return Some(Err(IssueKind::TcpOptionOverrun { kind, len: l, left }));
                 }
                 Some(&l) => usize::from(l),
             }
@@ -99,7 +97,7 @@ fn be_u32(b: &[u8]) -> Option<u32> {
 
 impl TcpOptions {
     /// Parses the options bytes of a TCP header; the second value is the first problem found.
-    pub fn parse(options: &[u8]) -> (TcpOptions, Option<String>) {
+    pub fn parse(options: &[u8]) -> (TcpOptions, Option<IssueKind>) {
         let mut out = TcpOptions::default();
         let mut problem = None;
         for option in iter(options) {
@@ -136,11 +134,10 @@ impl TcpOptions {
                 _ => true,
             };
             if !ok && problem.is_none() {
-                problem = Some(format!(
-                    "TCP option {} has a bad length of {} bytes",
-                    option.kind,
-                    option.bytes.len()
-                ));
+                problem = Some(IssueKind::TcpOptionBadLength {
+                    kind: option.kind,
+                    len: option.bytes.len(),
+                });
             }
         }
         (out, problem)

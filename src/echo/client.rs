@@ -105,6 +105,21 @@ pub enum ClientError {
     Runtime(#[source] std::io::Error),
 }
 
+impl ClientError {
+    /// What the user can do about it.
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            Self::Connect { addr, .. } => Some(format!(
+                "Is the echo server running on {addr}? Start it with `osiscope serve --listen {addr}`."
+            )),
+            Self::WebSocket(_)
+            | Self::Timeout { .. }
+            | Self::Unexpected { .. }
+            | Self::Runtime(_) => None,
+        }
+    }
+}
+
 type Ws = WebSocketStream<TcpStream>;
 
 /// Run one scenario against the echo server at `addr` (blocking; runs its own small runtime).

@@ -17,7 +17,7 @@ use super::client::{ClientError, ScenarioReport, connect};
 const QUEUE: usize = 64;
 
 /// Something that happened on the demo connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum DemoEvent {
     Connected {
         local_port: u16,
@@ -28,7 +28,8 @@ pub enum DemoEvent {
     Closed {
         code: Option<u16>,
     },
-    Error(String),
+    /// The connection failed or ended with an error; the client does nothing more.
+    Failed(ClientError),
 }
 
 /// What the UI asked for.
@@ -41,14 +42,14 @@ enum Command {
 }
 
 /// Why a command was not queued.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("the demo connection has ended")]
     Ended,
     #[error("too many commands waiting; try again in a moment")]
     Busy,
     #[error("cannot start the demo client thread: {0}")]
-    Thread(String),
+    Thread(#[source] std::io::Error),
 }
 
 /// A WebSocket connection to the echo server that the app drives step by step.
@@ -73,10 +74,10 @@ impl DemoClient {
                     .build()
                 {
                     Ok(rt) => rt.block_on(drive(addr, rx, &emit)),
-                    Err(e) => emit.send(DemoEvent::Error(ClientError::Runtime(e).to_string())),
+                    Err(e) => emit.send(DemoEvent::Failed(ClientError::Runtime(e))),
                 }
             })
-            .map_err(|e| DemoError::Thread(e.to_string()))?;
+            .map_err(DemoError::Thread)?;
         Ok(Self {
             commands,
             events,
@@ -144,7 +145,7 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
     let mut report = ScenarioReport::default();
     let mut ws = match connect(addr, "/", &mut report).await {
         Ok(ws) => ws,
-        Err(e) => return emit.send(DemoEvent::Error(e.to_string())),
+        Err(e) => return emit.send(DemoEvent::Failed(e)),
     };
     emit.send(DemoEvent::Connected {
         local_port: report.client_ports.first().copied().unwrap_or_default(),
@@ -167,7 +168,7 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
                     open = false;
                 }
                 if let Err(e) = ws.send(message).await {
-                    emit.send(DemoEvent::Error(e.to_string()));
+                    emit.send(DemoEvent::Failed(e.into()));
                     return;
                 }
             }
@@ -186,7 +187,7 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     if !matches!(e, tokio_tungstenite::tungstenite::Error::ConnectionClosed) {
-                        emit.send(DemoEvent::Error(e.to_string()));
+                        emit.send(DemoEvent::Failed(e.into()));
                     }
                     return;
                 }

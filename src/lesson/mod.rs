@@ -3,6 +3,7 @@
 //! derivation, a WebSocket header's bits, the unmasking). Arithmetic for display, not parsing.
 
 pub mod accept;
+pub mod annotations;
 pub mod layers;
 pub mod problems;
 pub mod steps;

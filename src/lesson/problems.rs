@@ -2,6 +2,7 @@
 //! violations (errors, red) and TCP analysis and parser notes (warnings, amber), like
 //! Wireshark's expert info.
 
+use super::annotations;
 use crate::flow::Analysis;
 use crate::model::PacketRow;
 
@@ -75,17 +76,18 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
         .map(|i| {
             error(format!(
                 "This packet is damaged ({}): {}.",
-                i.layer, i.message
+                i.layer,
+                annotations::decode_issue(&i.kind)
             ))
         })
         .collect();
     for frame in &record.ws {
-        out.extend(
-            frame
-                .issues
-                .iter()
-                .map(|i| error(format!("This frame breaks RFC 6455: {i}."))),
-        );
+        out.extend(frame.issues.iter().map(|i| {
+            error(format!(
+                "This frame breaks RFC 6455: {}.",
+                annotations::ws_anomaly(i)
+            ))
+        }));
     }
     if let Some(seg) = &record.seg {
         out.extend(
@@ -95,7 +97,12 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
                 .map(|s| warning(s.to_string())),
         );
     }
-    out.extend(record.notes.iter().map(|n| warning(format!("Note: {n}."))));
+    out.extend(
+        record
+            .notes
+            .iter()
+            .map(|n| warning(format!("Note: {}.", annotations::note(n)))),
+    );
     for p in &mut out {
         // Messages that already end a sentence keep one full stop.
         if p.sentence.ends_with("..") || p.sentence.ends_with(").") && p.sentence.contains("§") {

@@ -16,12 +16,21 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
-use crate::decode::{IpSummary, flags};
+use crate::app_proto::{HttpKind, HttpMessage, WsAnomaly, WsFrame};
+use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, SegmentInfo};
 
 use super::PacketRecord;
 use escape::{write_i64, write_str, write_u64};
+
+/// The words for the typed annotations the JSON carries as text. They are written in
+/// `lesson::annotations`, which the model may not import (the lesson imports the model), so
+/// the caller passes them: `osiscope decode` gives `lesson::annotations::SENTENCES`.
+#[derive(Clone, Copy, Debug)]
+pub struct Sentences {
+    pub decode_issue: fn(&IssueKind) -> String,
+    pub ws_anomaly: fn(&WsAnomaly) -> String,
+}
 
 #[derive(Serialize)]
 struct JsonHttp<'a> {
@@ -227,7 +236,7 @@ fn tcp<W: Write>(
     out.write_all(b"}")
 }
 
-fn ws<W: Write>(out: &mut W, f: &WsFrame) -> io::Result<()> {
+fn ws<W: Write>(out: &mut W, f: &WsFrame, sentences: Sentences) -> io::Result<()> {
     out.write_all(b"{\"fin\":")?;
     bool(out, f.fin)?;
     num(out, b",\"rsv\":", u64::from(f.rsv))?;
@@ -259,13 +268,34 @@ fn ws<W: Write>(out: &mut W, f: &WsFrame) -> io::Result<()> {
     opt_str(out, f.text.as_deref())?;
     if !f.issues.is_empty() {
         out.write_all(b",\"issues\":")?;
-        str_array(out, f.issues.iter().map(String::as_str))?;
+        let issues: Vec<String> = f.issues.iter().map(sentences.ws_anomaly).collect();
+        str_array(out, issues.iter().map(String::as_str))?;
     }
     out.write_all(b"}")
 }
 
-/// Write one packet as a line of JSON.
-pub fn write_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<()> {
+/// `[{"layer":…,"message":…}]`.
+fn issues<W: Write>(out: &mut W, issues: &[Issue], sentences: Sentences) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, issue) in issues.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"layer\":")?;
+        write_str(out, issue.layer)?;
+        out.write_all(b",\"message\":")?;
+        write_str(out, &(sentences.decode_issue)(&issue.kind))?;
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]")
+}
+
+/// Write one packet as a line of JSON, its annotations in `sentences`' words.
+pub fn write_packet<W: Write>(
+    out: &mut W,
+    record: &PacketRecord,
+    sentences: Sentences,
+) -> io::Result<()> {
     let p = &record.packet;
     let seg = record.seg.as_ref();
     num(out, b"{\"frame\":", p.number)?;
@@ -312,12 +342,12 @@ pub fn write_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
             if i > 0 {
                 out.write_all(b",")?;
             }
-            ws(out, f)?;
+            ws(out, f, sentences)?;
         }
         out.write_all(b"]")?;
     }
     out.write_all(b",\"issues\":")?;
-    serde_array(out, &p.issues)?;
+    issues(out, &p.issues, sentences)?;
     out.write_all(b",\"protocol\":")?;
     write_str(out, record.protocol)?;
     out.write_all(b"}\n")

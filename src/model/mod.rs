@@ -7,8 +7,8 @@ pub mod row;
 pub mod step;
 pub mod summary;
 
-use crate::app_proto::{AppEvent, HttpKind, HttpMessage, WsFrame, WsMessage};
-use crate::capture::Frame;
+use crate::app_proto::{AppEvent, HttpKind, HttpMessage, NoteKind, WsFrame, WsMessage};
+use crate::capture::{CaptureError, Frame};
 use crate::decode::{self, Packet};
 use crate::flow::{Connection, SegmentInfo};
 use crate::pipeline::PacketOutput;
@@ -32,7 +32,7 @@ pub struct PacketRecord {
     /// WebSocket messages completed by this packet.
     pub messages: Vec<WsMessage>,
     /// Other remarks of the application parsers.
-    pub notes: Vec<String>,
+    pub notes: Vec<NoteKind>,
     /// Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
     pub protocol: &'static str,
     /// Info column, like Wireshark's but WebSocket-aware.
@@ -51,8 +51,9 @@ pub struct Model {
     pub connections: Vec<Connection>,
     /// The teaching timeline, in packet order.
     pub steps: Vec<Step>,
-    /// Errors that ended reading (a truncated file…), shown to the user; packets before stay.
-    pub errors: Vec<String>,
+    /// Errors that ended reading (a truncated file…), shown to the user with their fix;
+    /// packets before stay.
+    pub errors: Vec<CaptureError>,
     stories: Vec<StreamStory>,
     /// Per connection: the index of the packet that completed its WebSocket upgrade request.
     upgrade_requests: Vec<Option<usize>>,
@@ -131,7 +132,7 @@ impl PacketRecord {
                 AppEvent::Http(m) => record.http.push(m),
                 AppEvent::WsFrame(f) => record.ws.push(f),
                 AppEvent::WsMessage(m) => record.messages.push(m),
-                AppEvent::Note(n) => record.notes.push(n.message),
+                AppEvent::Note(n) => record.notes.push(n.kind),
             }
         }
         record.protocol = summary::protocol(&record);

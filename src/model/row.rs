@@ -6,7 +6,7 @@
 //! the Protocol and Info columns are exactly what `osiscope decode` prints.
 
 use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpMessage, WsFrame};
+use crate::app_proto::{HttpMessage, NoteKind, WsAnomaly, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Issue, Layer, Packet, Reassembled, TcpSegment};
 use crate::flow::{Analysis, Direction, SegmentInfo, StateChange};
@@ -118,8 +118,8 @@ pub struct WsFrameRow {
     pub text_len: u64,
     pub close_code: Option<u16>,
     pub close_reason: Option<Box<str>>,
-    /// RFC 6455 violations and other remarks.
-    pub issues: Box<[String]>,
+    /// RFC 6455 violations and the limits of what was kept.
+    pub issues: Box<[WsAnomaly]>,
 }
 
 impl WsFrameRow {
@@ -229,7 +229,7 @@ pub struct PacketRow {
     /// WebSocket frames whose last byte is in this packet.
     pub ws: Box<[WsFrameRow]>,
     /// Other remarks of the application parsers.
-    pub notes: Box<[String]>,
+    pub notes: Box<[NoteKind]>,
     /// Protocol column.
     pub protocol: &'static str,
     /// Info column.

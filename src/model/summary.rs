@@ -163,8 +163,7 @@ pub fn info(record: &PacketRecord) -> String {
     if let Some(ip) = &packet.ip {
         let _ = write!(s, "{} → {}", ip.src, ip.dst);
     }
-    if let Some(issue) = packet.issues.first() {
-        let _ = write!(s, " [{}: {}]", issue.layer, issue.message);
-    }
+    // A packet that is not TCP shows its first issue after this, in the lesson's words
+    // (`lesson::annotations::info_column`): the model keeps the kind, not the sentence.
     s
 }

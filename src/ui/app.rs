@@ -11,7 +11,7 @@ use crate::model::{Model, Step};
 
 use super::action::Action;
 use super::clock::Clock;
-use super::live::{Banner, LiveControls, LiveForm};
+use super::live::{Banner, LiveForm, LiveSession};
 use super::loader::{LoadBudget, Loader};
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
@@ -36,7 +36,7 @@ pub struct AppOptions {
     pub start: Start,
     pub clock: Clock,
     pub banner: Option<Banner>,
-    pub live: Option<Box<dyn LiveControls>>,
+    pub live: Option<LiveSession>,
     /// What one frame may take in while a file loads.
     pub load_budget: LoadBudget,
 }
@@ -65,7 +65,7 @@ pub struct App {
     pub(crate) banner: Option<Banner>,
     pub(crate) loader: Option<Loader>,
     load_budget: LoadBudget,
-    pub(crate) live: Option<Box<dyn LiveControls>>,
+    pub(crate) live: Option<LiveSession>,
     /// Live packets not yet in the model (step mode).
     pub(crate) live_pending: std::collections::VecDeque<crate::model::Incoming>,
     pub(crate) live_form: LiveForm,
@@ -126,7 +126,7 @@ impl App {
             self.playback.jump_to(0);
         }
         if let Some(e) = self.model.errors.first() {
-            self.banner = Some(Banner::error(e.clone(), None));
+            self.banner = Some(Banner::error(e.to_string(), e.fix()));
         }
     }
 
@@ -316,7 +316,7 @@ impl App {
                 if let Some(live) = self.live.as_mut()
                     && let Err(e) = live.command(&cmd)
                 {
-                    self.banner = Some(Banner::error(e, None));
+                    self.banner = Some(Banner::from_error(&e));
                 }
             }
         }

@@ -58,7 +58,7 @@ impl ModelMemory {
             m.row_heap += r.packet.layers.len() * size_of::<crate::decode::Layer>()
                 + r.info.len()
                 + r.http.len() * size_of::<crate::app_proto::HttpMessage>()
-                + r.notes.iter().map(String::len).sum::<usize>()
+                + r.notes.len() * size_of::<crate::app_proto::NoteKind>()
                 + r.packet.issues.len() * size_of::<crate::decode::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
                     s.analysis.len() * size_of::<crate::flow::Analysis>()
@@ -67,7 +67,7 @@ impl ModelMemory {
             m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrameRow>();
             for f in &r.ws {
                 m.ws_frames +=
-                    f.raw_payload.len() + f.issues.iter().map(String::len).sum::<usize>();
+                    f.raw_payload.len() + f.issues.len() * size_of::<crate::app_proto::WsAnomaly>();
                 m.ws_texts += f.text.as_deref().map_or(0, str::len);
             }
         }

@@ -86,7 +86,11 @@ pub fn app_sections(record: &PacketRow) -> Vec<AppSection> {
                 crate::lesson::close_code_meaning(c)
             ));
         }
-        lines.extend(f.issues.iter().map(|i| format!("⚠ {i}")));
+        lines.extend(
+            f.issues
+                .iter()
+                .map(|i| format!("⚠ {}", crate::lesson::annotations::ws_anomaly(i))),
+        );
         out.push(AppSection {
             title: format!("WebSocket {}", opcode::name(f.opcode)),
             range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
@@ -168,10 +172,17 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                 hl.track(&header.header_response, &section.range);
             }
             for issue in &record.packet.issues {
-                ui.colored_label(palette.bad, format!("⚠ {}: {}", issue.layer, issue.message));
+                ui.colored_label(
+                    palette.bad,
+                    format!(
+                        "⚠ {}: {}",
+                        issue.layer,
+                        crate::lesson::annotations::decode_issue(&issue.kind)
+                    ),
+                );
             }
             for note in &record.notes {
-                ui.colored_label(palette.weak_text, note);
+                ui.colored_label(palette.weak_text, crate::lesson::annotations::note(note));
             }
         });
     if hover_next.is_some() {

@@ -1,36 +1,9 @@
-//! Live mode hooks: the toolbar's Connect / Send / Ping / Close / scenario buttons talk to a
-//! [`LiveControls`] (the bundled echo server and demo client, built elsewhere), and the app
-//! shows the capture state and drop counters it reports.
+//! Live mode in the app: the toolbar's Connect / Send / Ping / Close / scenario buttons drive a
+//! [`LiveSession`] (the bundled echo server, the capture and the demo client, run by
+//! `session`), and the app takes in what it captured and shows its state, drop counters and
+//! errors (with their fix) in the banner.
 
-/// A command for the demo client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LiveCommand {
-    Connect,
-    SendText(String),
-    SendBinary,
-    Ping,
-    /// Start the close handshake with this code.
-    Close(u16),
-    Scenario(String),
-}
-
-/// What a live session reports each frame.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LiveStatus {
-    /// E.g. "capturing on lo" or "stopped: …".
-    pub state: String,
-    pub packets: u64,
-    /// Packets the capture could not hand over to the app (queue full).
-    pub dropped: u64,
-    /// The kernel's own drop count, when known.
-    pub kernel_dropped: Option<u64>,
-    /// The demo client is connected.
-    pub connected: bool,
-    /// The last things the demo client and the scenarios did, oldest first.
-    pub log: Vec<String>,
-    /// A scenario is running.
-    pub busy: bool,
-}
+pub use crate::session::{LiveCommand, LiveSession, LiveStatus};
 
 /// What the presenter typed into the live toolbar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,19 +18,6 @@ impl Default for LiveForm {
             text: "hello".into(),
             close_code: 1000,
         }
-    }
-}
-
-/// The live session the app drives: echo server, capture and demo client.
-pub trait LiveControls {
-    /// Perform a command; errors come back as a sentence for the banner.
-    fn command(&mut self, command: &LiveCommand) -> Result<(), String>;
-    fn status(&self) -> LiveStatus;
-    /// The scenario names the demo client offers, in display order.
-    fn scenarios(&self) -> Vec<String>;
-    /// What the live pipeline produced since the last call, in capture order (never blocks).
-    fn poll(&mut self) -> Vec<crate::pipeline::Update> {
-        Vec::new()
     }
 }
 
@@ -86,6 +46,11 @@ impl Banner {
             error: true,
         }
     }
+
+    /// An error with the fix it carries.
+    pub fn from_error(e: &crate::session::SessionError) -> Self {
+        Self::error(e.to_string(), e.fix())
+    }
 }
 
 /// How long one frame may spend taking in live packets.
@@ -101,7 +66,8 @@ impl super::app::App {
         let Some(live) = self.live.as_mut() else {
             return false;
         };
-        for update in live.poll() {
+        let polled = live.poll();
+        for update in polled.updates {
             match update {
                 crate::pipeline::Update::Packets(batch) => self.live_pending.extend(batch),
                 crate::pipeline::Update::Error(e) => {
@@ -109,6 +75,9 @@ impl super::app::App {
                 }
                 crate::pipeline::Update::Progress { .. } | crate::pipeline::Update::Finished => {}
             }
+        }
+        if let Some(e) = polled.errors.last() {
+            self.banner = Some(Banner::from_error(e));
         }
         self.egui_ctx.request_repaint_after(LIVE_POLL);
         if self.settings.step_mode {
@@ -165,6 +134,6 @@ impl super::app::App {
 
     /// The live session's status, in live mode.
     pub fn live_status(&self) -> Option<LiveStatus> {
-        self.live.as_ref().map(|l| l.status())
+        self.live.as_ref().map(LiveSession::status)
     }
 }

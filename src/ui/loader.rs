@@ -99,8 +99,9 @@ impl Loader {
         match Background::spawn_located("osiscope-loader", Counted { reader, done }, progress) {
             Ok(bg) => loader.background = Some(bg),
             Err(e) => {
-                loader.failed = Some(CaptureError::Live {
-                    message: format!("cannot start the reader thread: {e}"),
+                loader.failed = Some(CaptureError::Thread {
+                    thread: "osiscope-loader",
+                    source: e,
                 });
             }
         }
@@ -172,7 +173,7 @@ impl super::app::App {
         let going = loader.drain(&mut self.model, &ctx);
         if !going {
             if let Some(e) = self.model.errors.first() {
-                self.banner = Some(super::live::Banner::error(e.clone(), None));
+                self.banner = Some(super::live::Banner::error(e.to_string(), e.fix()));
             }
             self.loader = None;
         }
@@ -229,7 +230,8 @@ mod tests {
             assert!(frames >= sync.packets.len() / BUDGET, "{name}");
             assert_eq!(model.steps, sync.steps, "{name}");
             assert_eq!(model.connections, sync.connections, "{name}");
-            assert_eq!(model.errors, sync.errors, "{name}");
+            let errors = |m: &Model| m.errors.iter().map(ToString::to_string).collect::<Vec<_>>();
+            assert_eq!(errors(&model), errors(&sync), "{name}");
             for (i, (a, b)) in model.packets.iter().zip(&sync.packets).enumerate() {
                 assert_eq!(a.info, b.info, "{name} packet {i}");
                 assert_eq!(a.ws, b.ws, "{name} packet {i}");

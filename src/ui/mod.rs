@@ -12,7 +12,6 @@ pub mod details;
 pub mod hex;
 pub mod ladder;
 pub mod live;
-pub mod live_session;
 pub mod loader;
 pub mod narration;
 pub mod osi;
@@ -26,8 +25,7 @@ pub mod view;
 
 pub use app::{App, AppOptions, Start};
 pub use clock::Clock;
-pub use live::{Banner, LiveCommand, LiveControls, LiveForm, LiveStatus};
-pub use live_session::{LiveSession, LiveStartError};
+pub use live::{Banner, LiveCommand, LiveForm, LiveSession, LiveStatus};
 pub use loader::LoadBudget;
 
 /// The window's title.

@@ -110,7 +110,11 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                     format!("{secs:.6}"),
                     format!("{} → {}", endpoint(record, true), endpoint(record, false)),
                     record.protocol.to_string(),
-                    record.info.to_string(),
+                    crate::lesson::annotations::info_column(
+                        &record.info,
+                        record.packet.tcp.is_some(),
+                        &record.packet.issues,
+                    ),
                 ];
                 for text in cells {
                     row.col(|ui| {

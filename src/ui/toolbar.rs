@@ -173,9 +173,9 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     .labelled_by(label.id)
     .on_hover_text("1000 normal, 1001 going away, 4000–4999 the application's own");
     ui.menu_button("Scenarios", |ui| {
-        for name in scenarios {
-            if ui.button(&name).clicked() {
-                actions.push(Action::Live(LiveCommand::Scenario(name)));
+        for scenario in scenarios {
+            if ui.button(scenario.name()).clicked() {
+                actions.push(Action::Live(LiveCommand::Scenario(scenario)));
             }
         }
     });

@@ -4,7 +4,7 @@
 use crate::app_proto::input::DirInput;
 use crate::flow::Direction;
 
-use super::{HttpKind, HttpMessage};
+use super::{HttpAnomaly, HttpKind, HttpMessage};
 
 /// Longest head we wait for before deciding the bytes are not HTTP.
 const MAX_HEAD: usize = 64 * 1024;
@@ -23,7 +23,7 @@ pub(crate) enum HttpStep {
     /// A message whose last byte (head, or body when it has one) has been consumed.
     Message(Box<HttpMessage>),
     /// The bytes at the front are not HTTP; the reason.
-    NotHttp(String),
+    NotHttp(HttpAnomaly),
 }
 
 /// How a body ends (RFC 9112 §6.3).
@@ -142,7 +142,7 @@ impl HttpParser {
         &self,
         input: &mut DirInput,
         request_method: Option<&str>,
-    ) -> Result<Option<(HttpMessage, Option<Body>)>, String> {
+    ) -> Result<Option<(HttpMessage, Option<Body>)>, HttpAnomaly> {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let buf = input.bytes();
         if buf.len() < 5 && b"HTTP/".starts_with(buf) {
@@ -176,10 +176,14 @@ impl HttpParser {
         let (mut msg, head_len) = match parsed {
             Ok(Some(done)) => done,
             Ok(None) if buf.len() > MAX_HEAD => {
-                return Err(format!("no end of an HTTP head in {MAX_HEAD} bytes"));
+                return Err(HttpAnomaly::HeadTooLong { max: MAX_HEAD });
             }
             Ok(None) => return Ok(None),
-            Err(e) => return Err(format!("not HTTP ({e})")),
+            Err(e) => {
+                return Err(HttpAnomaly::NotHttp {
+                    error: e.to_string(),
+                });
+            }
         };
         msg.head_len = head_len as u64;
         input.consume(head_len);
@@ -239,7 +243,10 @@ impl HttpParser {
 }
 
 /// How the body after this head ends (RFC 9112 §6.3); `None` when there is none.
-fn body_framing(msg: &HttpMessage, request_method: Option<&str>) -> Result<Option<Body>, String> {
+fn body_framing(
+    msg: &HttpMessage,
+    request_method: Option<&str>,
+) -> Result<Option<Body>, HttpAnomaly> {
     if let Some(status) = msg.status {
         let connect_ok = request_method == Some("CONNECT") && (200..300).contains(&status);
         if (100..200).contains(&status)
@@ -258,14 +265,20 @@ fn body_framing(msg: &HttpMessage, request_method: Option<&str>) -> Result<Optio
         let len: u64 = len
             .trim()
             .parse()
-            .map_err(|_| format!("bad Content-Length {len:?}"))?;
+            .map_err(|_| HttpAnomaly::BadContentLength {
+                value: len.to_owned(),
+            })?;
         return Ok((len > 0).then_some(Body::Length(len)));
     }
     Ok(msg.status.is_some().then_some(Body::ToClose))
 }
 
 /// Consume body bytes; `Ok(true)` when the body is complete.
-fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Result<bool, String> {
+fn skip_body(
+    body: &mut Body,
+    input: &mut DirInput,
+    msg: &mut HttpMessage,
+) -> Result<bool, HttpAnomaly> {
     loop {
         match body {
             Body::Length(left) => {
@@ -294,7 +307,7 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
                 }
                 let Some(eol) = input.bytes().iter().position(|&b| b == b'\n') else {
                     if input.len() > MAX_HEAD {
-                        return Err("chunked body line too long".into());
+                        return Err(HttpAnomaly::ChunkLineTooLong);
                     }
                     return Ok(false);
                 };
@@ -305,8 +318,11 @@ fn skip_body(body: &mut Body, input: &mut DirInput, msg: &mut HttpMessage) -> Re
                 match chunk {
                     Chunk::Size => {
                         let hex = line.split(';').next().unwrap_or_default().trim();
-                        let size = u64::from_str_radix(hex, 16)
-                            .map_err(|_| format!("bad chunk size {hex:?}"))?;
+                        let size = u64::from_str_radix(hex, 16).map_err(|_| {
+                            HttpAnomaly::BadChunkSize {
+                                value: hex.to_owned(),
+                            }
+                        })?;
                         *chunk = if size == 0 {
                             Chunk::Trailer
                         } else {

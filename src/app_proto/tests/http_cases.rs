@@ -1,7 +1,7 @@
 //! HTTP/1.1 and the Upgrade handshake.
 
 use super::*;
-use crate::app_proto::{HttpKind, StreamKind};
+use crate::app_proto::{HttpAnomaly, HttpKind, NoteKind, StreamKind};
 
 #[test]
 fn upgrade_handshake_switches_both_directions() {
@@ -79,7 +79,12 @@ fn upgrade_to_tcp_is_opaque_not_frames() {
     c.send(C2S, &frame(true, 0, 1, KEY, b"stdin"));
     c.send(S2C, b"\x81\x03abc");
     assert!(c.frames().is_empty());
-    assert_eq!(c.notes().len(), 1, "{:?}", c.notes());
+    assert_eq!(
+        c.notes(),
+        [NoteKind::OpaqueUpgrade {
+            protocol: "tcp".into()
+        }]
+    );
     assert_eq!(c.tracker.stream_kind(0, C2S), StreamKind::OpaqueUpgrade);
     assert_eq!(c.tracker.stream_kind(0, S2C), StreamKind::OpaqueUpgrade);
 }
@@ -152,7 +157,16 @@ fn not_http_is_opaque_with_one_note() {
     c.send(C2S, b"GET / HTTP/1.1\r\n\r\n");
     c.send(S2C, b"SSH-2.0-OpenSSH_9.0\r\n");
     assert!(c.http().is_empty());
-    assert_eq!(c.notes().len(), 2, "one per direction");
+    let not_http = |error: &str| {
+        NoteKind::NotDecoded(HttpAnomaly::NotHttp {
+            error: error.into(),
+        })
+    };
+    assert_eq!(
+        c.notes(),
+        [not_http("invalid token"), not_http("invalid token")],
+        "one per direction"
+    );
     assert_eq!(c.tracker.stream_kind(0, C2S), StreamKind::Opaque);
 }
 
@@ -165,7 +179,7 @@ fn gap_resyncs_at_next_request() {
     let http = c.http();
     assert_eq!(http.len(), 1);
     assert_eq!(http[0].uri.as_deref(), Some("/two"));
-    assert_eq!(c.notes().len(), 1);
+    assert_eq!(c.notes(), [NoteKind::HttpGap { len: 100 }]);
 }
 
 #[test]

@@ -3,8 +3,9 @@
 use flate2::{Compress, Compression};
 
 use super::*;
-use crate::app_proto::websocket::PAYLOAD_KEEP;
+use crate::app_proto::NoteKind;
 use crate::app_proto::websocket::deflate::tests::deflate_message;
+use crate::app_proto::websocket::{PAYLOAD_KEEP, WsAnomaly};
 
 fn ws() -> Conv {
     let mut c = Conv::new();
@@ -13,7 +14,7 @@ fn ws() -> Conv {
 }
 
 fn issues(f: &WsFrame) -> String {
-    f.issues.join("; ")
+    format!("{:?}", f.issues)
 }
 
 #[test]
@@ -131,38 +132,81 @@ fn close_code_and_reason() {
     );
     assert!(f[0].issues.is_empty());
     assert_eq!(f[1].close_code, Some(1005));
-    assert!(issues(&f[1]).contains("1005"));
-    assert!(issues(&f[2]).contains("after Close"));
-    assert!(issues(&f[3]).contains("1 byte"));
+    assert_eq!(
+        f[1].issues,
+        [WsAnomaly::CloseCodeNotSendable { code: 1005 }]
+    );
+    assert_eq!(f[2].issues, [WsAnomaly::FrameAfterClose]);
+    assert_eq!(
+        f[3].issues,
+        [WsAnomaly::FrameAfterClose, WsAnomaly::CloseCodeTruncated]
+    );
 }
 
 #[test]
 fn rfc_violations_are_issues_not_drops() {
-    let cases: Vec<(Direction, Vec<u8>, &str)> = vec![
-        (C2S, frame(true, 0, 1, None, b"x"), "not masked"),
-        (S2C, frame(true, 0, 1, KEY, b"x"), "server frame is masked"),
-        (S2C, frame(true, 0, 3, None, b"x"), "reserved opcode"),
-        (S2C, frame(true, 0, 0xB, None, b"x"), "reserved opcode"),
-        (S2C, frame(true, 4, 1, None, b"x"), "RSV"),
-        (S2C, frame(true, 2, 2, None, b"x"), "RSV"),
-        (S2C, frame(false, 0, 9, None, b"x"), "fragmented control"),
-        (S2C, frame(true, 0, 9, None, &[0; 126]), "at most 125"),
-        (S2C, frame(true, 0, 0, None, b"x"), "without a message"),
-        (S2C, frame(true, 0, 1, None, b"\xff\xfe"), "UTF-8"),
+    use WsAnomaly as A;
+    let cases: Vec<(Direction, Vec<u8>, WsAnomaly)> = vec![
+        (C2S, frame(true, 0, 1, None, b"x"), A::UnmaskedClientFrame),
+        (S2C, frame(true, 0, 1, KEY, b"x"), A::MaskedServerFrame),
+        (
+            S2C,
+            frame(true, 0, 3, None, b"x"),
+            A::ReservedOpcode { opcode: 3 },
+        ),
+        (
+            S2C,
+            frame(true, 0, 0xB, None, b"x"),
+            A::ReservedOpcode { opcode: 0xB },
+        ),
+        (
+            S2C,
+            frame(true, 4, 1, None, b"x"),
+            A::ReservedBits { bits: 4 },
+        ),
+        (
+            S2C,
+            frame(true, 2, 2, None, b"x"),
+            A::ReservedBits { bits: 2 },
+        ),
+        (
+            S2C,
+            frame(false, 0, 9, None, b"x"),
+            A::FragmentedControlFrame,
+        ),
+        (
+            S2C,
+            frame(true, 0, 9, None, &[0; 126]),
+            A::ControlPayloadTooLong { payload_len: 126 },
+        ),
+        (
+            S2C,
+            frame(true, 0, 0, None, b"x"),
+            A::ContinuationWithoutMessage,
+        ),
+        (
+            S2C,
+            frame(true, 0, 1, None, b"\xff\xfe"),
+            A::InvalidUtf8Text,
+        ),
         (
             S2C,
             frame(true, 0, 8, None, b"\x03\xe8\xff"),
-            "reason is not valid UTF-8",
+            A::CloseReasonInvalidUtf8,
         ),
-        (S2C, frame(true, 0, 8, None, b"\x00\x10"), "close code 16"),
+        (
+            S2C,
+            frame(true, 0, 8, None, b"\x00\x10"),
+            A::CloseCodeNotSendable { code: 16 },
+        ),
     ];
     for (dir, bytes, want) in cases {
         let mut c = ws();
         c.send(dir, &bytes);
         c.send(S2C, &frame(true, 0, 2, None, b"next"));
         let f = c.frames();
-        assert_eq!(f.len(), 2, "{want}");
-        assert!(issues(&f[0]).contains(want), "{want}: {}", issues(&f[0]));
+        assert_eq!(f.len(), 2, "{want:?}");
+        assert!(f[0].issues.contains(&want), "{want:?}: {}", issues(&f[0]));
     }
 }
 
@@ -171,7 +215,10 @@ fn new_data_frame_while_fragmented_message_open() {
     let mut c = ws();
     c.send(S2C, &frame(false, 0, 1, None, b"a"));
     c.send(S2C, &frame(true, 0, 1, None, b"b"));
-    assert!(issues(&c.frames()[1]).contains("unfinished"));
+    assert_eq!(
+        c.frames()[1].issues,
+        [WsAnomaly::UnfinishedMessage { fragments: 1 }]
+    );
     assert_eq!(c.messages()[0].text.as_deref(), Some("b"));
 }
 
@@ -301,7 +348,8 @@ fn rsv1_without_negotiation_is_not_inflated() {
         &frame(true, 4, 1, None, &deflate_message(&mut z, b"hi")),
     );
     let f = &c.frames()[0];
-    assert!(!f.compressed && issues(f).contains("RSV"));
+    assert!(!f.compressed, "{}", issues(f));
+    assert!(f.issues.contains(&WsAnomaly::ReservedBits { bits: 4 }));
 }
 
 #[test]
@@ -312,7 +360,7 @@ fn gap_stops_websocket_with_one_note() {
     c.send(S2C, &frame(true, 0, 1, None, b"more"));
     c.send(S2C, &frame(true, 0, 1, None, b"more"));
     assert!(c.frames().is_empty());
-    assert_eq!(c.notes().len(), 1);
+    assert_eq!(c.notes(), [NoteKind::WebSocketGap { len: 10 }]);
     c.send(C2S, &frame(true, 0, 1, KEY, b"client still fine"));
     assert_eq!(c.frames().len(), 1);
 }

@@ -8,7 +8,7 @@ use crate::flow::Direction;
 
 use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
 use super::frame::FrameHeader;
-use super::{PAYLOAD_KEEP, WsFrame, WsMessage, opcode};
+use super::{PAYLOAD_KEEP, WsAnomaly, WsFrame, WsMessage, opcode};
 
 /// Largest control-frame payload (RFC 6455 §5.5).
 const MAX_CONTROL_PAYLOAD: u64 = 125;
@@ -25,7 +25,7 @@ struct OpenMessage {
     len: u64,
     /// Some of the payload was not kept (over the cap), so text and inflation are incomplete.
     truncated: bool,
-    issues: Vec<String>,
+    issues: Vec<WsAnomaly>,
     packets: Vec<u64>,
 }
 
@@ -72,9 +72,7 @@ impl Assembler {
     ) -> Option<WsMessage> {
         self.sender_checks(frame);
         if self.close_seen {
-            frame
-                .issues
-                .push("frame after Close (RFC 6455 §5.5.1)".into());
+            frame.issues.push(WsAnomaly::FrameAfterClose);
         }
         if opcode::is_control(frame.opcode) {
             self.control_frame(frame, payload);
@@ -85,10 +83,9 @@ impl Assembler {
             opcode::CONTINUATION => self.continuation(frame, payload, complete),
             opcode::TEXT | opcode::BINARY => {
                 if let Some(old) = self.open.take() {
-                    frame.issues.push(format!(
-                        "new data frame while a fragmented message ({} fragments so far) is unfinished (RFC 6455 §5.4)",
-                        old.fragments
-                    ));
+                    frame.issues.push(WsAnomaly::UnfinishedMessage {
+                        fragments: old.fragments,
+                    });
                 }
                 let compressed = frame.rsv & RSV1 != 0 && self.deflate.is_some();
                 frame.compressed = compressed;
@@ -105,10 +102,9 @@ impl Assembler {
                 self.continuation(frame, payload, complete)
             }
             _ => {
-                frame.issues.push(format!(
-                    "reserved opcode 0x{:x} (RFC 6455 §5.2)",
-                    frame.opcode
-                ));
+                frame.issues.push(WsAnomaly::ReservedOpcode {
+                    opcode: frame.opcode,
+                });
                 None
             }
         }
@@ -134,14 +130,10 @@ impl Assembler {
     fn sender_checks(&self, frame: &mut WsFrame) {
         match (self.direction, frame.masked) {
             (Direction::ClientToServer, false) => {
-                frame
-                    .issues
-                    .push("client frame is not masked (RFC 6455 §5.1)".into());
+                frame.issues.push(WsAnomaly::UnmaskedClientFrame);
             }
             (Direction::ServerToClient, true) => {
-                frame
-                    .issues
-                    .push("server frame is masked (RFC 6455 §5.1)".into());
+                frame.issues.push(WsAnomaly::MaskedServerFrame);
             }
             _ => {}
         }
@@ -154,33 +146,28 @@ impl Assembler {
             0
         };
         if frame.rsv & !allowed != 0 {
-            frame.issues.push(format!(
-                "RSV bits 0x{:x} set without a negotiated extension that defines them (RFC 6455 §5.2)",
-                frame.rsv & !allowed
-            ));
+            frame.issues.push(WsAnomaly::ReservedBits {
+                bits: frame.rsv & !allowed,
+            });
         }
     }
 
     fn control_frame(&mut self, frame: &mut WsFrame, payload: &[u8]) {
         if !frame.fin {
-            frame
-                .issues
-                .push("fragmented control frame (RFC 6455 §5.5)".into());
+            frame.issues.push(WsAnomaly::FragmentedControlFrame);
         }
         if frame.payload_len > MAX_CONTROL_PAYLOAD {
-            frame.issues.push(format!(
-                "control frame payload of {} bytes (at most 125, RFC 6455 §5.5)",
-                frame.payload_len
-            ));
+            frame.issues.push(WsAnomaly::ControlPayloadTooLong {
+                payload_len: frame.payload_len,
+            });
         }
         if frame.opcode == opcode::CLOSE {
             self.close_seen = true;
             close_payload(frame, payload);
         } else if frame.opcode > opcode::PONG {
-            frame.issues.push(format!(
-                "reserved opcode 0x{:x} (RFC 6455 §5.2)",
-                frame.opcode
-            ));
+            frame.issues.push(WsAnomaly::ReservedOpcode {
+                opcode: frame.opcode,
+            });
         }
     }
 
@@ -191,9 +178,7 @@ impl Assembler {
         complete: bool,
     ) -> Option<WsMessage> {
         let Some(msg) = self.open.as_mut() else {
-            frame
-                .issues
-                .push("continuation frame without a message to continue (RFC 6455 §5.4)".into());
+            frame.issues.push(WsAnomaly::ContinuationWithoutMessage);
             return None;
         };
         msg.fragments += 1;
@@ -255,9 +240,8 @@ impl Assembler {
             };
         let mut issues = msg.issues;
         if !valid {
-            let issue = "text message is not valid UTF-8 (RFC 6455 §8.1)".to_owned();
-            frame.issues.push(issue.clone());
-            issues.push(issue);
+            frame.issues.push(WsAnomaly::InvalidUtf8Text);
+            issues.push(WsAnomaly::InvalidUtf8Text);
         }
         if self.drop_payloads {
             return None;
@@ -290,9 +274,9 @@ impl Assembler {
             return (Vec::new(), false);
         };
         if !complete {
-            frame.issues.push(format!(
-                "compressed payload over {MAX_INFLATED} bytes: not inflated"
-            ));
+            frame
+                .issues
+                .push(WsAnomaly::CompressedOverCap { cap: MAX_INFLATED });
             return (Vec::new(), false);
         }
         let out = inflater.inflate(payload, frame.fin, kept);
@@ -329,22 +313,16 @@ fn single_message(frame: &WsFrame, payload: &[u8]) -> WsMessage {
 fn close_payload(frame: &mut WsFrame, payload: &[u8]) {
     match payload {
         [] => {}
-        [_] => frame
-            .issues
-            .push("Close payload of 1 byte: a status code needs 2 (RFC 6455 §5.5.1)".into()),
+        [_] => frame.issues.push(WsAnomaly::CloseCodeTruncated),
         [hi, lo, reason @ ..] => {
             let code = u16::from_be_bytes([*hi, *lo]);
             frame.close_code = Some(code);
             if !valid_close_code(code) {
-                frame.issues.push(format!(
-                    "close code {code} must not be sent (RFC 6455 §7.4)"
-                ));
+                frame.issues.push(WsAnomaly::CloseCodeNotSendable { code });
             }
             match std::str::from_utf8(reason) {
                 Ok(r) => frame.close_reason = (!r.is_empty()).then(|| r.to_owned()),
-                Err(_) => frame
-                    .issues
-                    .push("close reason is not valid UTF-8 (RFC 6455 §5.5.1)".into()),
+                Err(_) => frame.issues.push(WsAnomaly::CloseReasonInvalidUtf8),
             }
         }
     }

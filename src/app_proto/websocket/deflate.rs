@@ -2,6 +2,8 @@
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use super::WsAnomaly;
+
 /// The bytes a sender strips from the end of each compressed message (RFC 7692 §7.2.1).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
@@ -68,7 +70,7 @@ pub struct Inflated {
     pub data: Vec<u8>,
     /// Total inflated length, also past [`MAX_INFLATED`].
     pub len: u64,
-    pub issue: Option<String>,
+    pub issue: Option<WsAnomaly>,
 }
 
 impl Inflater {
@@ -85,12 +87,14 @@ impl Inflater {
     pub fn inflate(&mut self, payload: &[u8], last: bool, kept: usize) -> Inflated {
         let mut out = Inflated::default();
         if self.broken {
-            out.issue = Some("not inflated: an earlier compressed message failed".into());
+            out.issue = Some(WsAnomaly::InflateAfterFailure);
         } else {
             let tail: &[u8] = if last { &TAIL } else { &[] };
             for input in [payload, tail] {
                 if let Err(e) = self.feed(input, kept, &mut out) {
-                    out.issue = Some(format!("inflate failed: {e}"));
+                    out.issue = Some(WsAnomaly::InflateFailed {
+                        error: e.to_string(),
+                    });
                     self.broken = !self.no_context_takeover;
                     break;
                 }
@@ -124,9 +128,7 @@ impl Inflater {
                 .extend_from_slice(scratch.get(..produced.min(room)).unwrap_or_default());
             out.len += produced as u64;
             if produced.min(room) < produced && out.issue.is_none() {
-                out.issue = Some(format!(
-                    "inflated message over {MAX_INFLATED} bytes: the rest is only counted"
-                ));
+                out.issue = Some(WsAnomaly::InflatedOverCap { cap: MAX_INFLATED });
             }
             let stalled = consumed == 0 && produced == 0;
             if status == Status::StreamEnd

@@ -2,6 +2,8 @@
 //! without consuming, or a header and its length. Checks that depend on who sent the frame live
 //! in the message assembler, not here.
 
+use super::WsAnomaly;
+
 /// Bits of the first two header bytes (RFC 6455 §5.2).
 mod bits {
     pub const FIN: u8 = 0x80;
@@ -79,12 +81,10 @@ pub fn parse_header(buf: &[u8]) -> HeaderStatus {
 
 impl FrameHeader {
     /// Remarks on the header alone (RFC 6455 §5.2), independent of who sent it.
-    pub fn issues(&self) -> Vec<String> {
+    pub fn issues(&self) -> Vec<WsAnomaly> {
         let mut out = Vec::new();
         if self.len_field == bits::LEN_64 && self.payload_len >> 63 != 0 {
-            out.push(
-                "64-bit payload length has its most significant bit set (RFC 6455 §5.2)".into(),
-            );
+            out.push(WsAnomaly::LengthMsbSet);
         }
         let minimal = match self.len_field {
             bits::LEN_16 => self.payload_len >= u64::from(bits::LEN_16),
@@ -92,10 +92,9 @@ impl FrameHeader {
             _ => true,
         };
         if !minimal {
-            out.push(format!(
-                "payload length {} not in the minimal number of bytes (RFC 6455 §5.2)",
-                self.payload_len
-            ));
+            out.push(WsAnomaly::NonMinimalLength {
+                payload_len: self.payload_len,
+            });
         }
         out
     }
@@ -208,9 +207,12 @@ mod tests {
 
     #[test]
     fn non_minimal_and_msb_lengths_are_issues() {
-        assert_eq!(parsed(&[0x82, 0x7E, 0x00, 0x05]).issues().len(), 1);
+        assert_eq!(
+            parsed(&[0x82, 0x7E, 0x00, 0x05]).issues(),
+            [WsAnomaly::NonMinimalLength { payload_len: 5 }]
+        );
         let h = parsed(&[0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(h.issues().len(), 1);
+        assert_eq!(h.issues(), [WsAnomaly::LengthMsbSet]);
     }
 
     #[test]

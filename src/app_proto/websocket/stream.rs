@@ -9,7 +9,7 @@ use crate::flow::Direction;
 use super::assembler::Assembler;
 use super::deflate::{DeflateParams, MAX_INFLATED};
 use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
-use super::{PAYLOAD_KEEP, WsFrame};
+use super::{PAYLOAD_KEEP, WsAnomaly, WsFrame};
 
 /// A frame whose header is parsed and whose payload is still arriving.
 #[derive(Debug)]
@@ -130,9 +130,9 @@ impl WsStream {
             packets: input.packets(p.offset, end),
         };
         if !complete {
-            frame.issues.push(format!(
-                "payload over {MAX_INFLATED} bytes: only the first ones are kept"
-            ));
+            frame
+                .issues
+                .push(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });
         }
         // The assembler reads the whole kept payload; the frame keeps its first PAYLOAD_KEEP
         // bytes, which (the usual case) is all of it: then it is moved, not copied.

@@ -6,10 +6,14 @@ use std::os::fd::AsRawFd as _;
 
 use pcap::{Active, Capture, Device, Precision};
 
-use super::{KernelDrops, LOOPBACK_FRAME_MAX, LiveConfig, READ_TIMEOUT, RawPacket, Source, sys};
+use super::{
+    KernelDrops, LOOPBACK_FRAME_MAX, LiveConfig, READ_TIMEOUT, RawPacket, Source, socket_error, sys,
+};
+use crate::capture::error::SocketStep;
 use crate::capture::{CaptureError, LinkType};
 
 pub(crate) struct PcapSource {
+    interface: String,
     cap: Capture<Active>,
     link: LinkType,
     /// The last counters libpcap gave (kept when a later `stats()` call fails).
@@ -29,8 +33,9 @@ fn classify(interface: &str, e: &pcap::Error) -> CaptureError {
             available: super::interface_names(),
         }
     } else {
-        CaptureError::Live {
-            message: format!("libpcap on {interface}: {text}"),
+        CaptureError::Libpcap {
+            interface: interface.to_string(),
+            detail: text,
         }
     }
 }
@@ -64,12 +69,15 @@ impl PcapSource {
             .setnonblock()
             .map_err(fail)?;
         if let Some(expr) = config.filter.expression() {
-            cap.filter(&expr, true).map_err(|e| CaptureError::Live {
-                message: format!("libpcap does not understand the filter {expr:?}: {e}"),
-            })?;
+            cap.filter(&expr, true)
+                .map_err(|e| CaptureError::BadFilter {
+                    detail: e.to_string(),
+                    expression: expr,
+                })?;
         }
         let link = LinkType::from_linktype(cap.get_datalink().0 as u32);
         Ok(Self {
+            interface: name.to_string(),
             cap,
             link,
             drops: KernelDrops::default(),
@@ -89,11 +97,7 @@ impl Source for PcapSource {
             match sys::wait_readable(fd, READ_TIMEOUT) {
                 Ok(true) => self.ready = true,
                 Ok(false) => return Ok(None),
-                Err(e) => {
-                    return Err(CaptureError::Live {
-                        message: format!("poll on the libpcap descriptor: {e}"),
-                    });
-                }
+                Err(e) => return Err(socket_error(&self.interface, SocketStep::Poll, e)),
             }
         }
         match self.cap.next_packet() {
@@ -115,8 +119,9 @@ impl Source for PcapSource {
                 self.ready = false;
                 Ok(None)
             }
-            Err(e) => Err(CaptureError::Live {
-                message: format!("libpcap read failed: {e}"),
+            Err(e) => Err(CaptureError::Libpcap {
+                interface: self.interface.clone(),
+                detail: format!("reading a packet failed: {e}"),
             }),
         }
     }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 pub use filter::{CaptureFilter, tcp_ports_program};
 
+use super::error::SocketStep;
 use super::{CaptureError, Frame, LinkType};
 
 /// The largest frame on Linux loopback: a 65,536-byte IP packet (the MTU of `lo`) and its
@@ -131,15 +132,25 @@ impl LiveCapture {
     /// Open the interface (errors come back here: permission, unknown interface) and start the
     /// capture thread. Every packet sent after this returns is captured.
     pub fn start(config: &LiveConfig) -> Result<Self, CaptureError> {
+        let (mut capture, frames) = Self::start_taking_frames(config)?;
+        capture.frames = Some(frames);
+        Ok(capture)
+    }
+
+    /// As [`LiveCapture::start`], with the frames' receiver handed out at once, for a consumer
+    /// on another thread ([`LiveCapture::frames`] is then `None`).
+    pub fn start_taking_frames(
+        config: &LiveConfig,
+    ) -> Result<(Self, Receiver<Frame>), CaptureError> {
         let source: Box<dyn Source> = match config.backend {
             Backend::Pnet => Box::new(pnet::PnetSource::open(config)?),
             #[cfg(feature = "libpcap")]
             Backend::Libpcap => Box::new(libpcap::PcapSource::open(config)?),
             #[cfg(not(feature = "libpcap"))]
             Backend::Libpcap => {
-                return Err(CaptureError::Live {
-                    message: "this osiscope was built without the libpcap backend (cargo feature `libpcap`)"
-                        .into(),
+                return Err(CaptureError::BackendNotBuilt {
+                    backend: "libpcap",
+                    feature: "libpcap",
                 });
             }
         };
@@ -159,17 +170,19 @@ impl LiveCapture {
         let thread = std::thread::Builder::new()
             .name("osiscope-capture".into())
             .spawn(move || worker.run())
-            .map_err(|e| CaptureError::Live {
-                message: format!("cannot start the capture thread: {e}"),
+            .map_err(|source| CaptureError::Thread {
+                thread: "osiscope-capture",
+                source,
             })?;
-        Ok(Self {
-            frames: Some(rx),
+        let capture = Self {
+            frames: None,
             counters,
             stop,
             error,
             thread: Some(thread),
             link,
-        })
+        };
+        Ok((capture, rx))
     }
 
     /// The link type of every frame (Ethernet on Linux loopback).
@@ -219,8 +232,8 @@ impl LiveCapture {
         if let Some(t) = self.thread.take()
             && t.join().is_err()
         {
-            return Err(CaptureError::Live {
-                message: "the capture thread panicked".into(),
+            return Err(CaptureError::ThreadPanicked {
+                thread: "osiscope-capture",
             });
         }
         match self.take_error() {
@@ -341,5 +354,18 @@ pub(crate) fn permission_denied(interface: &str) -> CaptureError {
     CaptureError::PermissionDenied {
         interface: interface.to_string(),
         binary: current_binary(),
+    }
+}
+
+/// The system refused `step` of a live capture on `interface`.
+pub(crate) fn socket_error(
+    interface: &str,
+    step: SocketStep,
+    source: std::io::Error,
+) -> CaptureError {
+    CaptureError::Socket {
+        interface: interface.to_string(),
+        step,
+        source,
     }
 }

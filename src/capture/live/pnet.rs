@@ -7,22 +7,18 @@ use pnet::datalink::{self, Channel, DataLinkReceiver, DataLinkSender};
 
 use super::{
     CaptureFilter, KernelDrops, LOOPBACK_FRAME_MAX, LiveConfig, READ_TIMEOUT, RawPacket, Source,
-    sys,
+    socket_error, sys,
 };
+use crate::capture::error::SocketStep;
 use crate::capture::{CaptureError, LinkType};
 
 pub(crate) struct PnetSource {
+    interface: String,
     rx: Box<dyn DataLinkReceiver>,
     /// Kept so the shared socket stays open while `fd` is used for statistics.
     _tx: Box<dyn DataLinkSender>,
     fd: RawFd,
     drops: KernelDrops,
-}
-
-fn live_error(what: &str, e: &std::io::Error) -> CaptureError {
-    CaptureError::Live {
-        message: format!("{what}: {e}"),
-    }
 }
 
 impl PnetSource {
@@ -37,30 +33,24 @@ impl PnetSource {
         let program = match &config.filter {
             CaptureFilter::All => None,
             CaptureFilter::TcpPorts(ports) => super::tcp_ports_program(ports),
-            CaptureFilter::Bpf(_) => {
-                return Err(CaptureError::Live {
-                    message: "filter expressions need the libpcap backend (--backend libpcap); \
-                              the pnet backend filters by --port"
-                        .into(),
+            CaptureFilter::Bpf(expression) => {
+                return Err(CaptureError::ExpressionNeedsLibpcap {
+                    expression: expression.clone(),
                 });
             }
         };
         let socket = sys::packet_socket().map_err(|e| match e.kind() {
             std::io::ErrorKind::PermissionDenied => super::permission_denied(name),
-            _ => live_error("cannot open a packet socket", &e),
+            _ => socket_error(name, SocketStep::OpenSocket, e),
         })?;
-        sys::ignore_outgoing(&socket).map_err(|e| {
-            live_error(
-                "PACKET_IGNORE_OUTGOING is not supported (Linux 4.20 or later needed)",
-                &e,
-            )
-        })?;
+        sys::ignore_outgoing(&socket)
+            .map_err(|e| socket_error(name, SocketStep::IgnoreOutgoing, e))?;
         if let Err(e) = sys::set_receive_buffer(&socket, config.kernel_buffer_bytes) {
             tracing::warn!("cannot enlarge the capture buffer: {e}");
         }
         if let Some(program) = program {
             sys::attach_filter(&socket, &program)
-                .map_err(|e| live_error("cannot attach the port filter", &e))?;
+                .map_err(|e| socket_error(name, SocketStep::AttachFilter, e))?;
         }
         let fd = socket.as_raw_fd();
         let pnet_config = datalink::Config {
@@ -73,18 +63,19 @@ impl PnetSource {
         };
         match datalink::channel(&interface, pnet_config) {
             Ok(Channel::Ethernet(tx, rx)) => Ok(Self {
+                interface: name.clone(),
                 rx,
                 _tx: tx,
                 fd,
                 drops: KernelDrops::default(),
             }),
-            Ok(_) => Err(CaptureError::Live {
-                message: "pnet returned an unknown channel type".into(),
+            Ok(_) => Err(CaptureError::NotEthernet {
+                interface: name.clone(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 Err(super::permission_denied(name))
             }
-            Err(e) => Err(live_error(&format!("cannot capture on {name}"), &e)),
+            Err(e) => Err(socket_error(name, SocketStep::OpenChannel, e)),
         }
     }
 }
@@ -114,7 +105,7 @@ impl Source for PnetSource {
             {
                 Ok(None)
             }
-            Err(e) => Err(live_error("reading a packet failed", &e)),
+            Err(e) => Err(socket_error(&self.interface, SocketStep::Read, e)),
         }
     }
 

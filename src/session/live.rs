@@ -1,0 +1,379 @@
+//! A live session: the bundled echo server, a loopback capture of its traffic (through the
+//! shared [`starter`](super::starter)), the frames run through the pipeline on a named thread,
+//! the demo client and scenarios on worker threads, and a copy of what was captured for saving
+//! as pcapng. Every method returns at once: the app calls them from its UI thread.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::capture::Frame;
+use crate::capture::live::{Backend, CaptureFilter, LiveCapture, LiveStats};
+use crate::echo::{DemoClient, DemoEvent, Scenario, ScenarioReport, run_scenario};
+use crate::pipeline::{Background, Update};
+
+use super::error::{PortMoved, SessionError};
+use super::record::write_pcapng;
+use super::starter::{self, CaptureOptions, Capturing, Served, ServerOptions};
+
+/// How many lines of the client's log are kept.
+const LOG_LINES: usize = 8;
+/// Frames that may wait between the recorder and the pipeline thread.
+const PIPELINE_QUEUE: usize = 4096;
+/// Scenario results that may wait for [`LiveSession::poll`].
+const RESULT_QUEUE: usize = 16;
+/// The most frame bytes a session keeps for saving; later frames are only counted.
+pub const RECORDING_MAX_BYTES: u64 = 256 << 20;
+
+/// A command for the demo client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveCommand {
+    Connect,
+    SendText(String),
+    SendBinary,
+    Ping,
+    /// Start the close handshake with this code.
+    Close(u16),
+    Scenario(Scenario),
+}
+
+/// What a live session reports each frame.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveStatus {
+    /// E.g. "capturing on lo, port 8765" or "capture stopped: …".
+    pub state: String,
+    pub packets: u64,
+    /// Packets the capture could not hand over to the app (queue full).
+    pub dropped: u64,
+    /// The kernel's own drop count, when known.
+    pub kernel_dropped: Option<u64>,
+    /// The demo client is connected.
+    pub connected: bool,
+    /// The last things the demo client and the scenarios did, oldest first.
+    pub log: Vec<String>,
+    /// A scenario is running.
+    pub busy: bool,
+}
+
+/// What happened since the last [`LiveSession::poll`].
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// What the pipeline produced, in capture order.
+    pub updates: Vec<Update>,
+    /// Things that went wrong on their own (the client's connection, a scenario, the
+    /// capture), each with its fix, for the banner.
+    pub errors: Vec<SessionError>,
+}
+
+/// What [`LiveSession::save_pcapng`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaveReport {
+    pub frames_written: u64,
+    /// Frames captured after the recording reached [`RECORDING_MAX_BYTES`].
+    pub frames_left_out: u64,
+}
+
+/// What was captured, kept for saving.
+#[derive(Debug, Default)]
+struct Recording {
+    frames: Vec<Frame>,
+    bytes: u64,
+    left_out: u64,
+}
+
+impl Recording {
+    fn keep(&mut self, frame: &Frame) {
+        let size = frame.data.len() as u64;
+        if self.left_out == 0 && self.bytes + size <= RECORDING_MAX_BYTES {
+            self.bytes += size;
+            self.frames.push(frame.clone());
+        } else {
+            self.left_out += 1;
+        }
+    }
+}
+
+/// A running live session. Field order is drop order: the capture stops first, so the
+/// recorder and then the pipeline thread see their channels close and end.
+pub struct LiveSession {
+    capture: LiveCapture,
+    pipeline: Background,
+    served: Served,
+    interface: String,
+    recording: Arc<Mutex<Recording>>,
+    client: Option<DemoClient>,
+    connected: bool,
+    results_tx: SyncSender<ScenarioResult>,
+    results: Receiver<ScenarioResult>,
+    running_scenarios: usize,
+    log: VecDeque<String>,
+    stopped: Option<String>,
+}
+
+type ScenarioResult = (
+    Scenario,
+    Result<ScenarioReport, crate::echo::client::ClientError>,
+);
+
+impl LiveSession {
+    /// Start the echo server on `preferred` (or any free port of its address if it is taken)
+    /// and a loopback capture of its traffic.
+    pub fn start(preferred: SocketAddr) -> Result<Self, SessionError> {
+        Self::start_on(preferred, "lo", Backend::default())
+    }
+
+    /// As [`LiveSession::start`], capturing on `interface` with `backend`.
+    pub fn start_on(
+        preferred: SocketAddr,
+        interface: &str,
+        backend: Backend,
+    ) -> Result<Self, SessionError> {
+        let (served, Capturing { capture, frames }) = starter::start_with_server(
+            ServerOptions {
+                listen: preferred,
+                any_port_if_taken: true,
+            },
+            &CaptureOptions {
+                interface: interface.to_string(),
+                backend,
+                filter: CaptureFilter::All,
+            },
+        )?;
+        let recording = Arc::new(Mutex::new(Recording::default()));
+        let (to_pipeline, pipeline_frames) = sync_channel(PIPELINE_QUEUE);
+        let kept = Arc::clone(&recording);
+        std::thread::Builder::new()
+            .name("osiscope-live-recorder".into())
+            .spawn(move || record_and_forward(&frames, &kept, &to_pipeline))
+            .map_err(|source| SessionError::Thread {
+                thread: "osiscope-live-recorder",
+                source,
+            })?;
+        let pipeline = Background::spawn_live("osiscope-live-pipeline", pipeline_frames).map_err(
+            |source| SessionError::Thread {
+                thread: "osiscope-live-pipeline",
+                source,
+            },
+        )?;
+        let (results_tx, results) = sync_channel(RESULT_QUEUE);
+        Ok(Self {
+            capture,
+            pipeline,
+            served,
+            interface: interface.to_string(),
+            recording,
+            client: None,
+            connected: false,
+            results_tx,
+            results,
+            running_scenarios: 0,
+            log: VecDeque::new(),
+            stopped: None,
+        })
+    }
+
+    /// Where the echo server listens.
+    pub fn server_addr(&self) -> SocketAddr {
+        self.served.server.local_addr()
+    }
+
+    /// Set when the preferred port was taken and the server listens on another one.
+    pub fn port_moved(&self) -> Option<PortMoved> {
+        self.served.port_moved
+    }
+
+    /// The scenarios the demo client offers, in display order.
+    pub fn scenarios(&self) -> Vec<Scenario> {
+        Scenario::ALL.to_vec()
+    }
+
+    /// Perform a command. It returns at once: what follows comes from [`LiveSession::poll`].
+    pub fn command(&mut self, command: &LiveCommand) -> Result<(), SessionError> {
+        match command {
+            LiveCommand::Connect => {
+                self.client = Some(DemoClient::connect(self.server_addr())?);
+                self.connected = false;
+                self.say(format!("connecting to ws://{}/ …", self.server_addr()));
+            }
+            LiveCommand::SendText(text) => self.client()?.send_text(text.clone())?,
+            LiveCommand::SendBinary => self
+                .client()?
+                .send_binary(vec![0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03])?,
+            LiveCommand::Ping => self.client()?.ping(b"osiscope".to_vec())?,
+            LiveCommand::Close(code) => self.client()?.close(*code, "bye")?,
+            LiveCommand::Scenario(scenario) => self.run_scenario(*scenario)?,
+        }
+        Ok(())
+    }
+
+    /// The capture's counters and state, the client's state and log.
+    pub fn status(&self) -> LiveStatus {
+        let counts = self.capture.stats();
+        let state = match &self.stopped {
+            Some(why) => format!("capture stopped: {why}"),
+            None => format!(
+                "capturing on {}, port {}",
+                self.interface,
+                self.server_addr().port()
+            ),
+        };
+        LiveStatus {
+            state,
+            packets: counts.received,
+            dropped: counts.osiscope_dropped,
+            kernel_dropped: Some(counts.kernel_dropped + counts.interface_dropped),
+            connected: self.connected,
+            log: self.log.iter().cloned().collect(),
+            busy: self.running_scenarios > 0,
+        }
+    }
+
+    /// The capture's counters.
+    pub fn stats(&self) -> LiveStats {
+        self.capture.stats()
+    }
+
+    /// What happened since the last call (never blocks).
+    pub fn poll(&mut self) -> Polled {
+        let mut errors = Vec::new();
+        let events = self
+            .client
+            .as_ref()
+            .map(DemoClient::drain_events)
+            .unwrap_or_default();
+        for event in events {
+            let line = match event {
+                DemoEvent::Connected { local_port } => {
+                    self.connected = true;
+                    format!("connected from port {local_port}")
+                }
+                DemoEvent::Received(text) => format!("echo: {text}"),
+                DemoEvent::Pong(n) => format!("pong ({n} bytes)"),
+                DemoEvent::Closed { code } => {
+                    self.connected = false;
+                    match code {
+                        Some(c) => format!("closed by the server with code {c}"),
+                        None => "connection ended".to_string(),
+                    }
+                }
+                DemoEvent::Failed(e) => {
+                    self.connected = false;
+                    let line = format!("client error: {e}");
+                    errors.push(SessionError::Client(e));
+                    line
+                }
+            };
+            self.say(line);
+        }
+        while let Ok((scenario, result)) = self.results.try_recv() {
+            self.running_scenarios = self.running_scenarios.saturating_sub(1);
+            let label = scenario.name();
+            let line = match result {
+                Ok(report) => format!(
+                    "scenario {label}: done ({} sent, {} received)",
+                    report.sent, report.received
+                ),
+                Err(source) => {
+                    let line = format!("scenario {label}: {source}");
+                    errors.push(SessionError::Scenario {
+                        scenario: label,
+                        source,
+                    });
+                    line
+                }
+            };
+            self.say(line);
+        }
+        if self.stopped.is_none()
+            && let Some(e) = self.capture.take_error()
+        {
+            self.stopped = Some(e.to_string());
+            errors.push(e.into());
+        }
+        Polled {
+            updates: self.pipeline.try_iter().collect(),
+            errors,
+        }
+    }
+
+    /// Write every frame captured so far to a pcapng file at `path`, with the same writer as
+    /// `osiscope record` (and the capture's drop counts).
+    pub fn save_pcapng(&self, path: &Path) -> Result<SaveReport, SessionError> {
+        let recording = self
+            .recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let frames_written = write_pcapng(
+            path,
+            &self.interface,
+            &recording.frames,
+            &self.capture.stats(),
+        )?;
+        Ok(SaveReport {
+            frames_written,
+            frames_left_out: recording.left_out,
+        })
+    }
+
+    fn say(&mut self, line: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    fn client(&self) -> Result<&DemoClient, SessionError> {
+        match &self.client {
+            Some(c) if self.connected => Ok(c),
+            _ => Err(SessionError::NotConnected),
+        }
+    }
+
+    fn run_scenario(&mut self, scenario: Scenario) -> Result<(), SessionError> {
+        let addr = self.served.target(scenario);
+        let tx = self.results_tx.clone();
+        std::thread::Builder::new()
+            .name("osiscope-scenario".into())
+            .spawn(move || {
+                // The session may be gone: then nobody wants the result.
+                let _ = tx.send((scenario, run_scenario(addr, scenario)));
+            })
+            .map_err(|source| SessionError::Thread {
+                thread: "osiscope-scenario",
+                source,
+            })?;
+        self.running_scenarios += 1;
+        self.say(format!("scenario {}: running…", scenario.name()));
+        Ok(())
+    }
+}
+
+/// The recorder thread: keep a copy of each frame for saving, then hand it to the pipeline.
+/// Ends when the capture stops or the pipeline is gone.
+fn record_and_forward(
+    frames: &Receiver<Frame>,
+    recording: &Mutex<Recording>,
+    pipeline: &SyncSender<Frame>,
+) {
+    for frame in frames {
+        recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keep(&frame);
+        if pipeline.send(frame).is_err() {
+            return;
+        }
+    }
+}
+
+impl std::fmt::Debug for LiveSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveSession")
+            .field("server", &self.server_addr())
+            .field("interface", &self.interface)
+            .field("connected", &self.connected)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,13 @@
+//! Running things: a live session (echo server + loopback capture + pipeline + demo client) and
+//! recording to pcapng, started the same way by the app, `osiscope live` and `osiscope record`
+//! (see [`starter`]), with typed errors that carry their fix. Built without the `gui` feature.
+
+pub mod error;
+pub mod live;
+pub mod record;
+pub mod starter;
+
+pub use error::{PortMoved, SessionError};
+pub use live::{LiveCommand, LiveSession, LiveStatus, Polled, SaveReport};
+pub use record::{RecordOptions, RecordReport, record, write_pcapng};
+pub use starter::{CaptureOptions, Capturing, Served, ServerOptions};
