@@ -3,8 +3,10 @@
 //! fragments, control frames, permessage-deflate). We observe, we are not an endpoint: RFC
 //! violations become annotations, never a dropped connection.
 
+pub mod engineio;
 pub mod http;
 mod input;
+pub mod socketio;
 mod tracker;
 pub mod websocket;
 

@@ -1,0 +1,219 @@
+//! Socket.IO packets as `socket.io-parser`'s tests write them, truncation loops, proptests.
+
+use std::fmt::Write as _;
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+
+fn v5(text: &str) -> Result<SioPacket, SocketIoAnomaly> {
+    decode_packet(text, SioVersion::V5)
+}
+
+fn pkt(
+    kind: SioType,
+    nsp: &str,
+    id: Option<u64>,
+    attachments: u32,
+    data: Option<serde_json::Value>,
+) -> SioPacket {
+    SioPacket {
+        kind,
+        nsp: nsp.into(),
+        id,
+        attachments,
+        data,
+    }
+}
+
+#[test]
+fn the_seven_types() {
+    assert_eq!(v5("0").unwrap(), pkt(SioType::Connect, "/", None, 0, None));
+    assert_eq!(
+        v5(r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#)
+            .unwrap()
+            .sid(),
+        Some("oSO0OpakMV_3jnilAAAA")
+    );
+    assert_eq!(
+        v5("1/admin,").unwrap(),
+        pkt(SioType::Disconnect, "/admin", None, 0, None)
+    );
+    let e = v5(r#"2["chat","hi"]"#).unwrap();
+    assert_eq!(
+        e,
+        pkt(SioType::Event, "/", None, 0, Some(json!(["chat", "hi"])))
+    );
+    assert_eq!((e.event(), e.args()), (Some("chat"), &[json!("hi")][..]));
+    assert_eq!(
+        v5(r#"2/admin,12["x",1]"#).unwrap(),
+        pkt(SioType::Event, "/admin", Some(12), 0, Some(json!(["x", 1])))
+    );
+    assert_eq!(
+        v5(r#"313[{"ok":true}]"#).unwrap(),
+        pkt(SioType::Ack, "/", Some(13), 0, Some(json!([{"ok": true}])))
+    );
+    assert_eq!(
+        v5(r#"4{"message":"Not authorized"}"#).unwrap().kind,
+        SioType::ConnectError
+    );
+    assert_eq!(
+        v5(r#"52-/admin,7["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
+            .unwrap(),
+        pkt(
+            SioType::BinaryEvent,
+            "/admin",
+            Some(7),
+            2,
+            Some(json!(["up", {"_placeholder": true, "num": 0}, {"_placeholder": true, "num": 1}]))
+        )
+    );
+    assert_eq!(
+        v5(r#"61-3[{"_placeholder":true,"num":0}]"#).unwrap().kind,
+        SioType::BinaryAck
+    );
+}
+
+#[test]
+fn key_order_is_kept() {
+    let p = v5(r#"0{"sid":"a","pid":"b"}"#).unwrap();
+    assert_eq!(p.data.unwrap().to_string(), r#"{"sid":"a","pid":"b"}"#);
+}
+
+#[test]
+fn violations() {
+    let unknown = |f: &str| Err(SocketIoAnomaly::UnknownType { found: f.into() });
+    assert_eq!(v5("9"), unknown("9"));
+    assert_eq!(v5(""), unknown(""));
+    assert_eq!(v5("é"), unknown("é"));
+    for bad in [r#"5["a"]"#, r#"50-["a"]"#, r#"5x-["a"]"#] {
+        assert!(
+            matches!(v5(bad), Err(SocketIoAnomaly::BadAttachments { .. })),
+            "{bad}"
+        );
+    }
+    assert_eq!(v5(r#"2["chat""#), Err(SocketIoAnomaly::NotJson));
+    let invalid = |k| Err(SocketIoAnomaly::InvalidPayload { kind: k });
+    assert_eq!(v5(r#"2{"a":1}"#), invalid("EVENT"));
+    assert_eq!(v5(r#"2["connect"]"#), invalid("EVENT"));
+    assert_eq!(v5("2[]"), invalid("EVENT"));
+    assert_eq!(v5("0[]"), invalid("CONNECT"));
+    assert_eq!(v5("1{}"), invalid("DISCONNECT"));
+    assert_eq!(v5("3{}"), invalid("ACK"));
+    assert_eq!(v5("4[1]"), invalid("CONNECT_ERROR"));
+}
+
+#[test]
+fn protocol_v4_differences() {
+    let v4 = |t| decode_packet(t, SioVersion::V4);
+    // Socket.IO 2.x: ERROR carries any JSON; everything else an array.
+    assert_eq!(
+        v4(r#"4"Invalid namespace""#).unwrap().data,
+        Some(json!("Invalid namespace"))
+    );
+    assert_eq!(v4("0/admin?token=1,").unwrap().nsp, "/admin?token=1");
+    assert_eq!(
+        v4(r#"0{"a":1}"#),
+        Err(SocketIoAnomaly::InvalidPayload { kind: "CONNECT" })
+    );
+    assert_eq!(v4(r#"2["connect"]"#).unwrap().event(), Some("connect"));
+}
+
+/// Every prefix of a valid packet decodes or is an anomaly, never a panic; a prefix that
+/// decodes says the same about type and namespace once they are whole.
+#[test]
+fn truncation_loops() {
+    let full = r#"52-/admin,17["up",{"_placeholder":true,"num":0},"é"]"#;
+    for cut in (0..=full.len()).filter(|&c| full.is_char_boundary(c)) {
+        match v5(&full[..cut]) {
+            Ok(p) if cut > 10 => {
+                assert_eq!((p.kind, p.nsp.as_str()), (SioType::BinaryEvent, "/admin"));
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+}
+
+/// A packet as `socket.io-parser`'s `Encoder.encodeAsString` writes it.
+fn encode(p: &SioPacket) -> String {
+    let mut s = (p.kind as u8).to_string();
+    if p.kind.is_binary() {
+        let _ = write!(s, "{}-", p.attachments);
+    }
+    if p.nsp != "/" {
+        s.push_str(&p.nsp);
+        s.push(',');
+    }
+    if let Some(id) = p.id {
+        s.push_str(&id.to_string());
+    }
+    if let Some(d) = &p.data {
+        s.push_str(&d.to_string());
+    }
+    s
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(s in "\\PC{0,40}", t in "[0-6][0-9/,\\-\\[\\]\"a-z{}:]{0,30}") {
+        let _ = decode_packet(&s, SioVersion::V5);
+        let _ = decode_packet(&t, SioVersion::V4);
+        let _ = decode_packet(&t, SioVersion::V5);
+    }
+
+    #[test]
+    fn events_round_trip(
+        nsp in prop_oneof![Just("/".to_string()), "/[a-z]{1,8}"],
+        id in prop::option::of(0u64..1_000_000),
+        name in "[a-z]{1,8}",
+        args in prop::collection::vec(prop_oneof![
+            any::<i32>().prop_map(|n| json!(n)),
+            "\\PC{0,10}".prop_map(|s| json!(s)),
+            Just(json!({"_placeholder": true, "num": 0})),
+        ], 0..4),
+        attachments in 0u32..3,
+    ) {
+        let mut data = vec![json!(name)];
+        data.extend(args);
+        let kind = if attachments > 0 { SioType::BinaryEvent } else { SioType::Event };
+        let p = pkt(kind, &nsp, id, attachments, Some(serde_json::Value::Array(data)));
+        prop_assert_eq!(decode_packet(&encode(&p), SioVersion::V5), Ok(p));
+    }
+}
+
+#[test]
+fn attachments_join_and_go_missing() {
+    let mut a = Attachments::default();
+    let mut out = Vec::new();
+    a.on_packet(
+        v5(r#"52-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#).unwrap(),
+        &mut out,
+    );
+    assert!(out.is_empty() && a.is_waiting());
+    assert_eq!(a.on_binary(3), None);
+    let Some(Completed::Packet(p, lens)) = a.on_binary(5) else {
+        panic!()
+    };
+    assert_eq!((p.kind, lens), (SioType::BinaryEvent, vec![3, 5]));
+    assert_eq!(
+        a.on_binary(1),
+        Some(Completed::Anomaly(SocketIoAnomaly::UnexpectedAttachment))
+    );
+    a.on_packet(
+        v5(r#"51-["up",{"_placeholder":true,"num":0}]"#).unwrap(),
+        &mut out,
+    );
+    a.on_packet(v5(r#"2["next"]"#).unwrap(), &mut out);
+    assert_eq!(
+        out,
+        [
+            Completed::Anomaly(SocketIoAnomaly::MissingAttachments {
+                kind: "BINARY_EVENT",
+                expected: 1,
+                got: 0
+            }),
+            Completed::Packet(v5(r#"2["next"]"#).unwrap(), vec![]),
+        ]
+    );
+}
