@@ -243,6 +243,7 @@ pub(crate) fn conversation() -> Model {
             "TCP"
         };
         let packet = Packet {
+            reassembled: None,
             number,
             ts_ns,
             len: data.len() as u32,

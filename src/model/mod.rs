@@ -216,14 +216,24 @@ impl Model {
             .ok_or(ByteError::NoPacket { index })?
             .packet;
         let data = self.bytes.read(index, head.number, head.caplen)?;
-        let packet = decode::decode(Frame {
+        let frame = Frame {
             number: head.number,
             ts_ns: head.ts_ns,
             orig_len: head.len,
             link: head.link,
             interface: head.interface,
             data,
-        });
+        };
+        let mut packet = match &head.reassembled {
+            // Its fragments' bytes are in other packets: the datagram was kept.
+            Some(datagram) => decode::decode_completed(frame, datagram),
+            None => decode::decode(frame),
+        };
+        // Issues found while reassembling (overlapping fragments…) come after the packet's own
+        // and need the other fragments to be found again: the head kept them.
+        if head.issues.starts_with(&packet.issues) {
+            packet.issues = head.issues.to_vec();
+        }
         if head.describes(&packet) {
             Ok(packet)
         } else {
