@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::flow::{Direction, Gap, StreamChunk};
 
-use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep};
+use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
 use super::input::DirInput;
 use super::websocket::{DeflateParams, WsStream};
 use super::{AppEvent, AppNote, NoteKind, StreamKind};
@@ -154,14 +154,6 @@ impl AppTracker {
     }
 }
 
-/// A request still waiting for its response.
-#[derive(Debug)]
-struct Pending {
-    method: Option<String>,
-    key: Option<String>,
-    websocket: bool,
-}
-
 #[derive(Debug)]
 enum Mode {
     Http(HttpParser),
@@ -215,7 +207,7 @@ impl Side {
 #[derive(Debug)]
 struct Conn {
     dirs: [Side; 2],
-    pending: VecDeque<Pending>,
+    pending: VecDeque<PendingRequest>,
     drop_payloads: bool,
 }
 
@@ -312,11 +304,7 @@ impl Conn {
     fn on_http(&mut self, mut msg: HttpMessage, packet: u64, out: &mut Vec<AppEvent>) -> bool {
         if msg.kind == HttpKind::Request {
             let tunnel = msg.method.as_deref() == Some("CONNECT") || msg.upgrade.is_some();
-            self.pending.push_back(Pending {
-                method: msg.method.clone(),
-                key: msg.sec_websocket_key.clone(),
-                websocket: msg.upgrades_to_websocket(),
-            });
+            self.pending.push_back(PendingRequest::of(&mut msg));
             let side = self.side(msg.direction);
             if tunnel && let Mode::Http(p) = std::mem::replace(&mut side.mode, Mode::Skip) {
                 side.mode = Mode::Hold(p);
@@ -324,32 +312,20 @@ impl Conn {
             out.push(AppEvent::Http(msg));
             return false;
         }
-        let status = msg.status.unwrap_or(0);
-        let interim = (100..200).contains(&status) && status != 101;
-        let request = if interim {
-            None
-        } else {
+        let request = if http::answers_request(&msg) {
             self.pending.pop_front()
+        } else {
+            None
         };
-        if let Some(key) = request.as_ref().and_then(|r| r.key.as_deref()) {
-            let expected = http::expected_accept(key);
-            msg.accept_valid =
-                Some(msg.sec_websocket_accept.as_deref().map(str::trim) == Some(expected.as_str()));
-            msg.expected_accept = Some(expected);
-        }
-        let websocket = status == 101
-            && msg.upgrades_to_websocket()
-            && request.as_ref().is_some_and(|r| r.websocket);
-        let tunnel = (status == 101 && !websocket)
-            || (request.as_ref().and_then(|r| r.method.as_deref()) == Some("CONNECT")
-                && (200..300).contains(&status));
+        let switch = http::answer(request.as_ref(), &mut msg);
+        let status = msg.status.unwrap_or(0);
         let deflate = msg
             .sec_websocket_extensions
             .as_deref()
             .and_then(DeflateParams::from_extensions);
         let upgrade = msg.upgrade.clone().unwrap_or_default();
         out.push(AppEvent::Http(msg));
-        if websocket {
+        if switch == Switch::WebSocket {
             let drop_payloads = self.drop_payloads;
             for side in &mut self.dirs {
                 side.kind = StreamKind::WebSocket;
@@ -359,7 +335,7 @@ impl Conn {
                     drop_payloads,
                 )));
             }
-        } else if tunnel {
+        } else if switch == Switch::Tunnel {
             let what = if status == 101 {
                 NoteKind::OpaqueUpgrade { protocol: upgrade }
             } else {

@@ -243,9 +243,9 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(echo_failed(&e)),
     };
+    let addr = server.local_addr();
     println!(
-        "echo server listening on ws://{}/ (Ctrl-C stops it)",
-        server.local_addr()
+        "echo server listening on ws://{addr}/ and Socket.IO on http://{addr}/socket.io/ (Ctrl-C stops it)"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

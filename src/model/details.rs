@@ -53,7 +53,7 @@ impl PacketDetails {
     /// The OSI layer whose header holds `byte` (payload counts as the application, 7).
     pub fn osi_layer_of(&self, byte: usize) -> u8 {
         self.packet
-            .layers
+            .frame_layers()
             .iter()
             .rev()
             .find(|l| l.range.contains(&byte))
