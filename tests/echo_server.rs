@@ -221,6 +221,12 @@ fn the_demo_client_is_driven_step_by_step() {
     demo.ping(b"p".to_vec()).unwrap();
     assert!(matches!(next(), DemoEvent::Pong(1)));
     demo.close(4001, "teacher pressed close").unwrap();
-    assert!(matches!(next(), DemoEvent::Closed { code: Some(4001) }));
+    assert!(matches!(
+        next(),
+        DemoEvent::Closed {
+            code: Some(4001),
+            client_started: true
+        }
+    ));
     srv.shutdown();
 }

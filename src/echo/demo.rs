@@ -27,6 +27,8 @@ pub enum DemoEvent {
     /// The server's close code (`None` when the connection ended without one).
     Closed {
         code: Option<u16>,
+        /// The client sent its Close first: the server's Close answers it.
+        client_started: bool,
     },
     /// The connection failed or ended with an error; the client does nothing more.
     Failed(ClientError),
@@ -174,12 +176,12 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
             }
             incoming = ws.next() => match incoming {
                 None if close_seen => return,
-                None => return emit.send(DemoEvent::Closed { code: None }),
+                None => return emit.send(DemoEvent::Closed { code: None, client_started: !open }),
                 Some(Ok(Message::Text(t))) => emit.send(DemoEvent::Received(t.to_string())),
                 Some(Ok(Message::Binary(b))) => emit.send(DemoEvent::Received(format!("{} bytes", b.len()))),
                 Some(Ok(Message::Pong(p))) => emit.send(DemoEvent::Pong(p.len())),
                 Some(Ok(Message::Close(f))) => {
-                    emit.send(DemoEvent::Closed { code: f.map(|f| u16::from(f.code)) });
+                    emit.send(DemoEvent::Closed { code: f.map(|f| u16::from(f.code)), client_started: !open });
                     // Keep reading until the server ends the TCP connection.
                     open = false;
                     close_seen = true;

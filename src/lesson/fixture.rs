@@ -51,7 +51,8 @@ fn http_msg(dir: Direction, kind: HttpKind, n: u64) -> HttpMessage {
 }
 
 #[allow(clippy::too_many_lines)] // a table of packets, read top to bottom
-/// The conversation: handshake, Upgrade, a masked "Hello" and its echo, teardown.
+/// The conversation: handshake, Upgrade, a masked "Hello" and its echo, teardown (the
+/// server closes first).
 pub(crate) fn conversation() -> Model {
     use Direction::{ClientToServer as C, ServerToClient as S};
     use TcpState::{
@@ -130,15 +131,7 @@ pub(crate) fn conversation() -> Model {
             label: "WS Text 'Hello'",
             states: (Established, Established),
         },
-        Spec {
-            dir: C,
-            flags: flags::FIN | A,
-            payload: vec![],
-            kind: StepKind::Fin,
-            phase: Phase::Teardown,
-            label: "FIN, ACK",
-            states: (FinWait1, CloseWait),
-        },
+        // RFC 6455 §7.1.1: the server closes TCP first and holds TIME-WAIT.
         Spec {
             dir: S,
             flags: flags::FIN | A,
@@ -146,16 +139,25 @@ pub(crate) fn conversation() -> Model {
             kind: StepKind::Fin,
             phase: Phase::Teardown,
             label: "FIN, ACK",
-            states: (TimeWait, LastAck),
+            states: (CloseWait, FinWait1),
         },
         Spec {
             dir: C,
+            flags: flags::FIN | A,
+            payload: vec![],
+            kind: StepKind::Fin,
+            phase: Phase::Teardown,
+            label: "FIN, ACK",
+            states: (LastAck, TimeWait),
+        },
+        Spec {
+            dir: S,
             flags: A,
             payload: vec![],
             kind: StepKind::Ack,
             phase: Phase::Teardown,
             label: "ACK",
-            states: (TimeWait, Closed),
+            states: (Closed, TimeWait),
         },
     ];
     let _ = FinWait2;
@@ -329,8 +331,8 @@ pub(crate) fn conversation() -> Model {
         client: CLIENT,
         server: SERVER,
         midstream: false,
-        client_state: TcpState::TimeWait,
-        server_state: TcpState::Closed,
+        client_state: TcpState::Closed,
+        server_state: TcpState::TimeWait,
         client_isn: Some(CLIENT_ISN),
         server_isn: Some(SERVER_ISN),
         client_options: PeerOptions {
@@ -358,7 +360,7 @@ pub(crate) fn conversation() -> Model {
         last_packet: 10,
         first_ts_ns: 1_700_000_000_000_000_000,
         last_ts_ns: 1_700_000_000_013_500_000,
-        packets: [6, 4],
+        packets: [5, 5],
         payload_bytes: [70, 60],
         missing_bytes: [0, 0],
     });

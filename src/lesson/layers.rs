@@ -174,10 +174,18 @@ pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
         }
     };
 
-    let l2 = if has(Proto::Ethernet) {
+    let l2 = if has(Proto::Ethernet) && loopback {
+        LayerUse::Implicit {
+            proto: "Ethernet (placeholder)".into(),
+            what: "Linux's loopback interface (lo) writes a 14-byte Ethernet header, but it is a \
+                   placeholder: both MAC addresses are 00:00:00:00:00:00, there is no ARP and no \
+                   network card. Only its type field (IPv4/IPv6) is used."
+                .into(),
+        }
+    } else if has(Proto::Ethernet) {
         LayerUse::Used { proto: "Ethernet".into(), what: "Ethernet header: destination and source MAC addresses and the type of what follows (IPv4/IPv6).".into() }
     } else if has(Proto::Null) {
-        LayerUse::Used { proto: "Loopback".into(), what: "A 4-byte loopback header that only says which protocol follows (address family); no MAC addresses on loopback.".into() }
+        LayerUse::Used { proto: "Loopback (BSD)".into(), what: "A 4-byte loopback header (DLT_NULL, as BSD and macOS write it) that only says which protocol follows (the address family): no Ethernet, no MAC addresses.".into() }
     } else if has(Proto::Sll) || has(Proto::Sll2) {
         LayerUse::Used { proto: "Linux cooked".into(), what: "A pseudo-header Linux writes when capturing on \"any\" interface, in place of the real link header.".into() }
     } else {
@@ -226,9 +234,6 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
             what: "No header of its own: the upgraded TCP connection is the WebSocket session, kept open for messages both ways.".into(),
         };
         let mut roles = Vec::new();
-        if frame.masked {
-            roles.push("masked (XOR with a 4-byte key)");
-        }
         if frame.compressed {
             roles.push("compressed (permessage-deflate)");
         }
@@ -245,9 +250,16 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                 what: format!("The payload is {}.", roles.join(", ")),
             }
         };
+        let mut what = record.info.to_string();
+        if frame.masked {
+            what.push_str(
+                " Masked: part of WebSocket's own framing (layer 7), an XOR with a key sent in \
+                 clear in the same header. Not encryption.",
+            );
+        }
         let l7 = LayerUse::Used {
             proto: "WebSocket".into(),
-            what: record.info.to_string(),
+            what,
         };
         return (l5, l6, l7);
     }
@@ -328,6 +340,8 @@ mod record_tests {
         let m = fixture::conversation();
         let uses = layer_uses(&m.packets[5]);
         assert!(uses.iter().all(LayerUse::is_lit));
-        assert!(uses[5].text().contains("masked"));
+        assert!(uses[5].text().contains("UTF-8"));
+        assert!(!uses[5].text().contains("masked"), "masking is not layer 6");
+        assert!(uses[6].text().contains("Not encryption"));
     }
 }

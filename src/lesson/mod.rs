@@ -4,9 +4,11 @@
 
 pub mod accept;
 pub mod annotations;
+pub mod handshake;
 pub mod layers;
 pub mod problems;
 pub mod steps;
+pub mod teardown;
 pub mod wsbits;
 
 pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};
@@ -14,7 +16,8 @@ pub use layers::{
     LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS, TcpIpLayer, is_loopback, layer_uses,
 };
 pub use problems::{Problem, Severity, problems};
-pub use steps::{Narration, close_code_meaning, narrate, narrate_packet};
+pub use steps::{Narration, StepContext, narrate, narrate_in, narrate_packet};
+pub use teardown::{close_code_meaning, close_code_refusal, close_code_sendable};
 pub use wsbits::{BitField, UnmaskRow, frame_bits, unmask_rows};
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 
 use std::fmt::Write as _;
 
+use super::handshake;
+use super::teardown::{self, CloseRole, FinSeen};
 use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
-use crate::flow::{Connection, Direction};
-use crate::model::{PacketRow, Phase, Step, StepKind, WsFrameRow};
+use crate::flow::{Connection, Direction, TcpState};
+use crate::model::{Model, PacketRow, Phase, Step, StepKind, WsFrameRow};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,26 +21,6 @@ pub struct Narration {
     pub next: Option<String>,
     /// A plain-language comparison (handshake and teardown only).
     pub analogy: Option<String>,
-}
-
-/// The meaning of a WebSocket close code (RFC 6455 §7.4.1).
-pub fn close_code_meaning(code: u16) -> &'static str {
-    match code {
-        1000 => "normal closure",
-        1001 => "going away",
-        1002 => "protocol error",
-        1003 => "unsupported data",
-        1005 => "no status code",
-        1006 => "abnormal closure",
-        1007 => "invalid payload data",
-        1008 => "policy violation",
-        1009 => "message too big",
-        1010 => "missing extension",
-        1011 => "internal server error",
-        3000..=3999 => "registered by a library or framework",
-        4000..=4999 => "private, chosen by the application",
-        _ => "unknown",
-    }
 }
 
 fn who(direction: Direction) -> (&'static str, &'static str) {
@@ -56,34 +38,143 @@ fn preview(text: &str) -> String {
     s
 }
 
+/// What the rest of the connection says about a step: facts one packet cannot tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepContext {
+    /// For a Close frame: whether it starts or answers the closing handshake.
+    pub close_role: Option<CloseRole>,
+    /// The connection's first FIN after this step.
+    pub next_fin: Option<FinSeen>,
+}
+
+impl StepContext {
+    /// The context of step `index` of `model`, from the steps of its own connection.
+    pub fn of(model: &Model, index: usize) -> Self {
+        let Some(step) = model.steps.get(index) else {
+            return Self::default();
+        };
+        let own = model.stream_steps(step.stream);
+        let at = own.partition_point(|&i| (i as usize) < index);
+        let sends_close = |i: u32, dir: Direction| {
+            model
+                .steps
+                .get(i as usize)
+                .and_then(|s| model.packets.get(s.packet_index))
+                .is_some_and(|r| {
+                    r.ws.iter()
+                        .any(|f| f.opcode == opcode::CLOSE && f.direction == dir)
+                })
+        };
+        let close_role = sends_close(index as u32, step.direction).then(|| {
+            let other = step.direction.reverse();
+            if own[..at].iter().any(|&i| sends_close(i, other)) {
+                CloseRole::Answers
+            } else {
+                CloseRole::Starts
+            }
+        });
+        let next_fin = own
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| model.steps.get(i as usize))
+            .find(|s| {
+                model
+                    .packets
+                    .get(s.packet_index)
+                    .and_then(|r| r.packet.tcp.as_ref())
+                    .is_some_and(|t| t.has(crate::decode::flags::FIN))
+            })
+            .map(|s| FinSeen {
+                direction: s.direction,
+                packet: s.packet,
+            });
+        Self {
+            close_role,
+            next_fin,
+        }
+    }
+}
+
+/// Narrate step `index` of `model`, with what its connection's other steps tell.
+pub fn narrate_in(model: &Model, index: usize) -> Option<Narration> {
+    let step = model.steps.get(index)?;
+    let record = model.packets.get(step.packet_index)?;
+    Some(narrate_with(
+        step,
+        record,
+        model.connections.get(step.stream as usize),
+        StepContext::of(model, index),
+    ))
+}
+
 struct Facts<'a> {
     step: &'a Step,
+    context: StepContext,
     record: &'a PacketRow,
-    conn: Option<&'a Connection>,
     rel_seq: u32,
     rel_ack: u32,
-    raw_seq: u32,
     payload: u32,
 }
 
-/// Narrate `step`; `record` is its packet and `conn` its connection.
+/// Narrate `step`; `record` is its packet and `conn` its connection. Without the rest of
+/// the connection, a Close cannot say whether it starts or answers: prefer [`narrate_in`].
 pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Narration {
+    narrate_with(step, record, conn, StepContext::default())
+}
+
+fn narrate_with(
+    step: &Step,
+    record: &PacketRow,
+    conn: Option<&Connection>,
+    context: StepContext,
+) -> Narration {
+    let mut n = narrate_kind(step, record, conn, context);
+    for extra in [
+        handshake::data_on_third_segment(record).map(str::to_string),
+        handshake::larger_than_mss(record, conn),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        n.body.push(' ');
+        n.body.push_str(&extra);
+    }
+    n
+}
+
+fn narrate_kind(
+    step: &Step,
+    record: &PacketRow,
+    conn: Option<&Connection>,
+    context: StepContext,
+) -> Narration {
     let seg = record.seg.as_ref();
     let tcp = record.packet.tcp.as_ref();
     let f = Facts {
         step,
+        context,
         record,
-        conn,
         rel_seq: seg.map_or(0, |s| s.rel_seq),
         rel_ack: seg.map_or(0, |s| s.rel_ack),
-        raw_seq: tcp.map_or(0, |t| t.seq),
         payload: tcp.map_or(0, |t| t.payload_len),
     };
     let (sender, receiver) = who(step.direction);
     match step.kind {
-        StepKind::Syn => syn(&f),
-        StepKind::SynAck => syn_ack(&f),
-        StepKind::HandshakeAck => handshake_ack(&f),
+        StepKind::Syn => handshake::syn(step, record),
+        StepKind::SynAck => handshake::syn_ack(record, conn),
+        StepKind::HandshakeAck => handshake::handshake_ack(record, conn),
+        StepKind::Ack
+            if sender_state(step) == TcpState::TimeWait && step.phase == Phase::Teardown =>
+        {
+            let (headline, body, next) = teardown::time_wait_texts(step.direction, f.rel_ack);
+            Narration {
+                headline,
+                body,
+                next: Some(next),
+                analogy: None,
+            }
+        }
         StepKind::Ack => Narration {
             headline: format!("ACK {}: \"got it\"", f.rel_ack),
             body: format!(
@@ -118,7 +209,8 @@ pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Na
                 (f.rel_seq + f.payload).saturating_sub(1)
             ),
             next: Some(format!(
-                "{receiver} acknowledges them with ack={}.",
+                "{} acknowledges them with ack={}.",
+                teardown::capitalise(receiver),
                 f.rel_seq + f.payload
             )),
             analogy: None,
@@ -130,11 +222,7 @@ pub fn narrate(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Na
         StepKind::Fin => fin(&f),
         StepKind::Rst => Narration {
             headline: "RST: the connection is aborted".into(),
-            body: format!(
-                "{sender} resets the connection: no polite goodbye, both sides forget it at once and data still \
-                 in flight is lost. This happens when nothing listens on the port, or when a program closes a \
-                 socket with unread data or crashes."
-            ),
+            body: teardown::rst_body(step.direction),
             next: Some("Nothing: the connection is gone. A new one needs a new handshake.".into()),
             analogy: Some("Hanging up mid-sentence instead of saying goodbye.".into()),
         },
@@ -167,7 +255,8 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
             (f.rel_seq + f.payload).saturating_sub(1),
         ),
         next: Some(format!(
-            "{receiver} acknowledges with ack={}; the rest of the frame follows.",
+            "{} acknowledges with ack={}; the rest of the frame follows.",
+            teardown::capitalise(receiver),
             f.rel_seq + f.payload
         )),
         analogy: Some(
@@ -175,87 +264,6 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
              reader lays them out by number before reading."
                 .into(),
         ),
-    }
-}
-
-fn syn(f: &Facts) -> Narration {
-    let mut options = Vec::new();
-    if let Some(tcp) = &f.record.packet.tcp {
-        if let Some(mss) = tcp.options.mss {
-            options.push(format!("segments of at most {mss} bytes (MSS)"));
-        }
-        if let Some(ws) = tcp.options.window_scale {
-            options.push(format!("window scale ×2^{ws} = ×{}", 1u64 << ws.min(30)));
-        }
-        if tcp.options.sack_permitted {
-            options.push("selective ACKs".to_string());
-        }
-    }
-    let mut body = format!(
-        "The client at {} asks {} to open a connection. It picks a random starting number for counting its \
-         bytes, {} on the wire; tools show it as seq=0 (relative = raw − ISN) to keep the arithmetic readable.",
-        f.step.src, f.step.dst, f.raw_seq
-    );
-    if !options.is_empty() {
-        let _ = write!(body, " It also proposes {}.", options.join(", "));
-    }
-    Narration {
-        headline: "SYN: \"can we talk?\"".into(),
-        body,
-        next: Some(format!(
-            "If a program listens on port {}, the server answers SYN, ACK; if not, it answers RST.",
-            f.step.dst.port()
-        )),
-        analogy: Some(
-            "Like starting a phone call: \"Hello, can you hear me?\" — \"Yes, I hear you; can you hear me?\" — \
-             \"Yes.\" Each side proves it can send and receive, and each tells the other the number it will \
-             start counting from."
-                .into(),
-        ),
-    }
-}
-
-fn syn_ack(f: &Facts) -> Narration {
-    let isn = f.conn.and_then(|c| c.client_isn);
-    let ack_raw = f.record.packet.tcp.as_ref().map_or(0, |t| t.ack);
-    let arithmetic = isn.map_or(String::new(), |isn| {
-        format!(" (raw {ack_raw} = client ISN {isn} + 1)")
-    });
-    Narration {
-        headline: "SYN, ACK: \"yes, and can you hear me?\"".into(),
-        body: format!(
-            "The server accepts. Its ack={}{arithmetic} says \"I got your SYN; the next byte I expect from you is \
-             number {}\": a SYN counts as one sequence number although it carries no data. Its own SYN picks its \
-             own starting number, {} on the wire (seq=0).",
-            f.rel_ack, f.rel_ack, f.raw_seq
-        ),
-        next: Some("The client confirms with an ACK and the connection is open.".into()),
-        analogy: Some("\"Yes, I hear you — can you hear me?\"".into()),
-    }
-}
-
-fn handshake_ack(f: &Facts) -> Narration {
-    let rtt = f
-        .conn
-        .and_then(|c| c.handshake_rtt_ns)
-        .map_or(String::new(), |ns| {
-            format!(
-                " The handshake took {:.3} ms seen from here.",
-                ns as f64 / 1e6
-            )
-        });
-    Narration {
-        headline: "ACK: the connection is open".into(),
-        body: format!(
-            "The client acknowledges the server's SYN with ack={}. Both sides are now ESTABLISHED: three packets, \
-             and each side knows the other's starting number.{rtt}",
-            f.rel_ack
-        ),
-        next: Some(
-            "Now the client can send data: here, an HTTP request asking to upgrade to WebSocket."
-                .into(),
-        ),
-        analogy: Some("\"Yes, I hear you too.\" Now the conversation can begin.".into()),
     }
 }
 
@@ -296,7 +304,7 @@ fn upgrade_request(f: &Facts) -> Narration {
         body: format!(
             "The client sends an ordinary HTTP request ({} bytes, seq={}) with \"Upgrade: websocket\": it asks to \
              switch this same TCP connection to the WebSocket protocol. Its Sec-WebSocket-Key {key} is a random \
-             value the server must transform to prove it really speaks WebSocket.",
+             value the server must transform to show it understood the WebSocket handshake.",
             f.payload, f.rel_seq
         ),
         next: Some(
@@ -313,7 +321,13 @@ fn upgrade_response(f: &Facts) -> Narration {
         .and_then(|m| m.sec_websocket_accept.clone())
         .unwrap_or_default();
     let verdict = match msg.and_then(|m| m.accept_valid) {
-        Some(true) => "It matches, so the client knows a real WebSocket server answered.",
+        Some(true) => {
+            "It matches: whatever answered understood the WebSocket handshake (not, say, a cache \
+             replaying an old HTTP answer). It is not a password, an identity check or \
+             encryption: anyone can compute it. Security comes from elsewhere: wss:// runs \
+             WebSocket inside TLS, and the server decides who may connect from the Origin \
+             header, cookies or a token."
+        }
         Some(false) => "It does NOT match: a browser would close the connection here.",
         None => "The request was not captured, so the value cannot be checked.",
     };
@@ -328,7 +342,38 @@ fn upgrade_response(f: &Facts) -> Narration {
     }
 }
 
-fn ws_body(frame: &WsFrameRow, sender: &str) -> String {
+fn sender_state(step: &Step) -> TcpState {
+    match step.direction {
+        Direction::ClientToServer => step.client_state,
+        Direction::ServerToClient => step.server_state,
+    }
+}
+
+fn receiver_state(step: &Step) -> TcpState {
+    match step.direction {
+        Direction::ClientToServer => step.server_state,
+        Direction::ServerToClient => step.client_state,
+    }
+}
+
+fn fin(f: &Facts) -> Narration {
+    let (headline, body, next) = teardown::fin_texts(
+        f.step.direction,
+        f.rel_seq,
+        sender_state(f.step),
+        receiver_state(f.step),
+    );
+    Narration {
+        headline,
+        body,
+        next: Some(next),
+        analogy: Some(
+            "\"That's all from me.\" — each side says it separately, then hangs up.".into(),
+        ),
+    }
+}
+
+fn ws_body(frame: &WsFrameRow, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {
@@ -354,24 +399,25 @@ fn ws_body(frame: &WsFrameRow, sender: &str) -> String {
         opcode::CLOSE => {
             let code = frame.close_code.map_or_else(
                 || "no status code".to_string(),
-                |c| format!("code {c} ({})", close_code_meaning(c)),
+                |c| format!("code {c} ({})", teardown::close_code_meaning(c)),
             );
             let reason = frame
                 .close_reason
                 .as_deref()
                 .filter(|r| !r.is_empty())
                 .map_or(String::new(), |r| format!(", reason \"{r}\""));
-            format!(
-                "{sender} starts (or answers) the closing handshake: a Close frame with {code}{reason}."
-            )
+            teardown::close_role_sentence(frame.direction, role, &format!("{code}{reason}"))
         }
         _ => format!("{sender} sends a frame with opcode {name}."),
     };
     if let Some(key) = frame.masking_key {
         let _ = write!(
             body,
-            " Client frames are always masked: every payload byte is XORed with the key {:02x}{:02x}{:02x}{:02x}, \
-             so the bytes on the wire look random.",
+            " Client frames are always masked: every payload byte is XORed with the key \
+             {:02x}{:02x}{:02x}{:02x}, which travels in clear in the same header. Masking is not \
+             encryption: anyone who sees the frame can undo it. It exists so that a proxy that \
+             does not understand WebSocket cannot be tricked into caching bytes the page chose \
+             (RFC 6455 §10.3).",
             key[0], key[1], key[2], key[3]
         );
     } else if frame.direction == Direction::ServerToClient {
@@ -393,7 +439,7 @@ fn ws(f: &Facts) -> Narration {
             analogy: None,
         };
     };
-    let mut body = ws_body(frame, sender);
+    let mut body = ws_body(frame, sender, f.context.close_role);
     if f.record.ws.len() > 1 {
         let _ = write!(
             body,
@@ -403,8 +449,10 @@ fn ws(f: &Facts) -> Narration {
     }
     let next = match frame.opcode {
         opcode::PING => Some(format!("{receiver} must answer with a Pong.")),
-        opcode::CLOSE => Some(format!(
-            "{receiver} answers with its own Close, then TCP closes with FIN."
+        opcode::CLOSE => Some(teardown::close_next(
+            frame.direction,
+            f.context.close_role,
+            f.context.next_fin,
         )),
         _ => None,
     };
@@ -413,29 +461,6 @@ fn ws(f: &Facts) -> Narration {
         body,
         next,
         analogy: None,
-    }
-}
-
-fn fin(f: &Facts) -> Narration {
-    let (sender, receiver) = who(f.step.direction);
-    let state = match f.step.direction {
-        Direction::ClientToServer => f.step.client_state,
-        Direction::ServerToClient => f.step.server_state,
-    };
-    Narration {
-        headline: "FIN: \"I have nothing more to send\"".into(),
-        body: format!(
-            "{sender} closes its sending direction (seq={}, FIN counts as one sequence number). It can still \
-             receive until {receiver} closes too. {sender} is now {}.",
-            f.rel_seq,
-            state.rfc_name()
-        ),
-        next: Some(format!(
-            "{receiver} acknowledges, and sends its own FIN when it is done."
-        )),
-        analogy: Some(
-            "\"That's all from me.\" — each side says it separately, then hangs up.".into(),
-        ),
     }
 }
 
@@ -487,14 +512,5 @@ mod tests {
     #[test]
     fn fin_names_the_state() {
         assert!(narration(7).body.contains("FIN-WAIT-1"));
-    }
-
-    #[test]
-    fn close_codes() {
-        assert_eq!(close_code_meaning(1000), "normal closure");
-        assert_eq!(
-            close_code_meaning(4001),
-            "private, chosen by the application"
-        );
     }
 }

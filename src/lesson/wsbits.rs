@@ -29,6 +29,25 @@ impl BitField {
     }
 }
 
+/// RSV1 as RFC 7692 §6.1 uses it: the "compressed" bit of a message's first frame.
+fn rsv1_meaning(frame: &WsFrameRow) -> String {
+    let set = frame.rsv & 4 != 0;
+    match (set, frame.opcode) {
+        (true, opcode::CONTINUATION) => {
+            "set on a continuation frame: not allowed (RFC 7692 §6.1)".into()
+        }
+        (true, op) if op >= 8 => "set on a control frame: not allowed (RFC 7692 §6.1)".into(),
+        (true, _) => "compressed (permessage-deflate)".into(),
+        (false, opcode::CONTINUATION) => {
+            "0: continuation frames never set it; the message's first frame says whether it is \
+             compressed (RFC 7692 §6.1)"
+                .into()
+        }
+        (false, op) if op >= 8 => "0: control frames are never compressed".into(),
+        (false, _) => "0: this message is not compressed".into(),
+    }
+}
+
 /// The header's fields in wire order.
 pub fn frame_bits(frame: &WsFrameRow) -> Vec<BitField> {
     let flag = |b: bool| u64::from(b);
@@ -47,11 +66,7 @@ pub fn frame_bits(frame: &WsFrameRow) -> Vec<BitField> {
             name: "RSV1",
             bits: 1,
             value: u64::from(frame.rsv >> 2 & 1),
-            meaning: if frame.rsv & 4 == 0 {
-                "no extension".into()
-            } else {
-                "compressed (permessage-deflate)".into()
-            },
+            meaning: rsv1_meaning(frame),
         },
         BitField {
             name: "RSV2",

@@ -251,12 +251,12 @@ impl LiveSession {
                 }
                 DemoEvent::Received(text) => format!("echo: {text}"),
                 DemoEvent::Pong(n) => format!("pong ({n} bytes)"),
-                DemoEvent::Closed { code } => {
+                DemoEvent::Closed {
+                    code,
+                    client_started,
+                } => {
                     self.connected = false;
-                    match code {
-                        Some(c) => format!("closed by the server with code {c}"),
-                        None => "connection ended".to_string(),
-                    }
+                    closed_line(code, client_started)
                 }
                 DemoEvent::Failed(e) => {
                     self.connected = false;
@@ -352,6 +352,18 @@ impl LiveSession {
 
 /// The recorder thread: keep a copy of each frame for saving, then hand it to the pipeline.
 /// Ends when the capture stops or the pipeline is gone.
+/// The client log's line for the end of the demo connection: who started the close.
+fn closed_line(code: Option<u16>, client_started: bool) -> String {
+    match (code, client_started) {
+        (Some(c), true) => format!("the server answered the client's Close with code {c}"),
+        (Some(c), false) => format!("closed by the server with code {c}"),
+        (None, true) => {
+            "the client sent Close; the connection ended without the server's Close".into()
+        }
+        (None, false) => "the connection ended without a Close frame".into(),
+    }
+}
+
 fn record_and_forward(
     frames: &Receiver<Frame>,
     recording: &Mutex<Recording>,
@@ -375,5 +387,22 @@ impl std::fmt::Debug for LiveSession {
             .field("interface", &self.interface)
             .field("connected", &self.connected)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closed_line;
+
+    #[test]
+    fn the_log_says_who_started_the_close() {
+        assert_eq!(
+            closed_line(Some(1000), true),
+            "the server answered the client's Close with code 1000"
+        );
+        assert_eq!(
+            closed_line(Some(1012), false),
+            "closed by the server with code 1012"
+        );
     }
 }

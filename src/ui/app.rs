@@ -216,14 +216,11 @@ impl App {
 
     /// What the narration panel says now.
     pub fn narration(&self) -> Narration {
-        if let Some(step) = self.current_step()
-            && let Some(record) = self.model.packets.get(step.packet_index)
+        if let Some(n) = self
+            .current_step_index()
+            .and_then(|i| lesson::narrate_in(&self.model, i))
         {
-            return lesson::narrate(
-                step,
-                record,
-                self.model.connections.get(step.stream as usize),
-            );
+            return n;
         }
         match self.selected.and_then(|i| self.model.packets.get(i)) {
             Some(record) => lesson::narrate_packet(record),

@@ -268,11 +268,11 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
     if record
         .step
         .and_then(|i| app.model.steps.get(i))
-        .is_some_and(|s| s.kind == StepKind::Syn)
+        .is_some_and(|s| matches!(s.kind, StepKind::Syn | StepKind::SynAck))
         && let Some(mss) = tcp.options.mss
     {
         ui.label(format!(
-            "MSS option: at most {mss} bytes of data per segment."
+            "MSS option: the sender of this SYN can receive at most {mss} bytes of data per segment."
         ));
     }
 }

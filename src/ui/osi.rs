@@ -243,11 +243,11 @@ fn stack_caption(lit: [bool; 7], sending: bool, has_step: bool) -> String {
     }
     let lit_layers: Vec<usize> = (0..7).filter(|&i| lit[i]).collect();
     match (sending, lit_layers.first(), lit_layers.last()) {
-        (true, Some(&low), _) => format!(
-            "Sent down to layer {}: the {} is ready.",
-            low + 1,
-            OSI_LAYERS[low].pdu
-        ),
+        (true, Some(&low), _) => {
+            let pdu = OSI_LAYERS[low].pdu;
+            let verb = if pdu.ends_with('s') { "are" } else { "is" };
+            format!("Sent down to layer {}: the {pdu} {verb} ready.", low + 1)
+        }
         (false, _, Some(&high)) => format!(
             "Received up to layer {}: {} unwrapped.",
             high + 1,
@@ -278,6 +278,12 @@ mod tests {
         let mut lit = [false; 7];
         lit[3] = true;
         assert!(stack_caption(lit, true, true).contains("segment"));
+        let mut bits = [false; 7];
+        bits[0] = true;
+        assert_eq!(
+            stack_caption(bits, true, true),
+            "Sent down to layer 1: the bits are ready."
+        );
         assert!(stack_caption([false; 7], false, true).contains("Waiting"));
     }
 }

@@ -160,8 +160,11 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ("Ping", LiveCommand::Ping),
         ("Close", LiveCommand::Close(app.live_form.close_code)),
     ];
+    // RFC 6455 §7.4: some codes only report a close to a program and must never be sent.
+    let refusal = crate::lesson::close_code_refusal(app.live_form.close_code);
     for (text, command) in buttons {
-        if ui.add_enabled(on, egui::Button::new(text)).clicked() {
+        let enabled = on && !(matches!(command, LiveCommand::Close(_)) && refusal.is_some());
+        if ui.add_enabled(enabled, egui::Button::new(text)).clicked() {
             actions.push(Action::Live(command));
         }
     }
@@ -172,6 +175,9 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     )
     .labelled_by(label.id)
     .on_hover_text("1000 normal, 1001 going away, 4000–4999 the application's own");
+    if let Some(why) = refusal {
+        ui.label(RichText::new(why).color(app.palette().warn));
+    }
     ui.menu_button("Scenarios", |ui| {
         for scenario in scenarios {
             if ui.button(scenario.name()).clicked() {

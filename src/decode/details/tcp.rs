@@ -67,7 +67,11 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
                 t.window.to_string(),
                 at + 14..at + 16,
             ),
-            "as sent; the receiver multiplies it by 2^(window scale from the SYN)".into(),
+            if t.flags & crate::decode::flags::SYN == 0 {
+                "as sent; multiplied by 2^(the window scale this segment's sender announced in its SYN), if both SYNs carried one".into()
+            } else {
+                "as sent: a SYN's window is never scaled".into()
+            },
         ),
         node(
             "tcp.checksum",
