@@ -1,6 +1,7 @@
 //! HTTP/1.1 messages (httparse) and the WebSocket opening handshake (RFC 6455 §4).
 
 mod anomaly;
+mod body;
 mod parser;
 
 use base64::Engine as _;
@@ -10,6 +11,7 @@ use sha1::{Digest, Sha1};
 use crate::flow::Direction;
 
 pub use anomaly::HttpAnomaly;
+pub use body::MAX_BODY_KEEP;
 pub(crate) use parser::{HttpParser, HttpStep};
 
 /// The GUID a server appends to the client's key (RFC 6455 §1.3, §4.2.2).
@@ -58,7 +60,13 @@ pub struct HttpMessage {
     pub sec_websocket_extensions: Option<String>,
     /// Length of the head (start line + headers + blank line), bytes.
     pub head_len: u64,
+    /// Body length after de-chunking, bytes.
     pub body_len: u64,
+    /// The body's bytes, kept only where a protocol above reads them (Engine.IO polling), at
+    /// most [`body::MAX_BODY_KEEP`].
+    pub body: Option<Vec<u8>>,
+    /// Part of the kept body is missing (lost bytes, or past the bound).
+    pub body_cut: bool,
     /// Stream offset of the first byte.
     pub offset: u64,
     /// Packets that carried it, in order; the last one carried its last byte.

@@ -5,6 +5,7 @@
 pub mod accept;
 pub mod annotations;
 pub mod handshake;
+pub mod io_annotations;
 pub mod layers;
 pub mod problems;
 pub mod steps;

@@ -104,6 +104,7 @@ fn debug_sentence<T: std::fmt::Debug>(kind: &T) -> String {
 const SENTENCES: Sentences = Sentences {
     decode_issue: debug_sentence,
     ws_anomaly: debug_sentence,
+    io_anomaly: |k| ("io", debug_sentence(k)),
 };
 
 fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<()> {
