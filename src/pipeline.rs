@@ -1,309 +1,330 @@
-//! Runs capture → decode → flow → `app_proto` → model: synchronously (`process_all`, for tests and
-//! the CLI) or on named threads with bounded channels (live capture and large files in the app).
+//! Runs frames through the [`Engine`]: one run loop ([`run`]) that every caller uses (the app,
+//! `osiscope decode` and `live`, the tests), a pipeline on its own named thread sending batches
+//! over a bounded channel ([`Background`]), and file loading with progress ([`FileLoad`]).
 
-use crate::app_proto::{AppEvent, AppTracker};
-use crate::capture::{CaptureError, Frame};
-use crate::decode::{self, Packet};
-use crate::flow::{Connection, FlowLimits, FlowTracker, Gap, SegmentInfo, StreamChunk};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::time::{Duration, Instant};
+
+use crate::capture::{CaptureError, FileReader, Frame};
+use crate::engine::{Engine, PacketOutput};
 use crate::model::{Incoming, Model};
 
-/// Everything the engine learned from one frame.
-#[derive(Clone, Debug)]
-pub struct PacketOutput {
-    pub packet: Packet,
-    pub seg: Option<SegmentInfo>,
-    /// HTTP messages, WebSocket frames and messages whose last byte is in this packet.
-    pub events: Vec<AppEvent>,
+/// What a [`FrameSource`] has next.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// A frame with its bytes in `data`. `file_offset`: where those bytes are in the capture
+    /// file, when the model reads them back from there instead of keeping them.
+    Frame {
+        frame: Frame,
+        file_offset: Option<u64>,
+    },
+    /// A frame whose bytes are lent (its `data` is empty), valid until the next call.
+    Lent { frame: Frame, bytes: &'a [u8] },
+    /// No frame is waiting now (a live capture): the sink hands on what it gathered.
+    Idle,
+    /// Reading failed; every frame before was given.
+    Failed(CaptureError),
+    /// No more frames.
+    End,
 }
 
-/// The decode engine: owns the flow and application trackers.
-#[derive(Debug, Default)]
-pub struct Engine {
-    flows: FlowTracker,
-    apps: AppTracker,
-    /// Hand stream chunks' bytes to the app layer instead of copying them (see
-    /// [`Engine::without_payloads`]).
-    take_chunks: bool,
+/// Where [`run`] takes frames from.
+pub trait FrameSource {
+    fn next_frame(&mut self) -> Next<'_>;
 }
 
-impl Engine {
-    pub fn new() -> Self {
+/// Frames from any iterator (a file read frame by frame, frames built by a test…).
+pub struct Frames<I>(pub I);
+
+impl<I: Iterator<Item = Result<Frame, CaptureError>>> FrameSource for Frames<I> {
+    fn next_frame(&mut self) -> Next<'_> {
+        match self.0.next() {
+            Some(Ok(frame)) => Next::Frame {
+                frame,
+                file_offset: None,
+            },
+            Some(Err(e)) => Next::Failed(e),
+            None => Next::End,
+        }
+    }
+}
+
+/// A capture file's frames, read where the reader holds them (no copy per packet).
+impl FrameSource for FileReader {
+    fn next_frame(&mut self) -> Next<'_> {
+        match self.next_borrowed() {
+            Some(Ok((frame, bytes))) => Next::Lent { frame, bytes },
+            Some(Err(e)) => Next::Failed(e),
+            None => Next::End,
+        }
+    }
+}
+
+/// How long a live source waits for a frame before it says it is idle.
+const LIVE_WAIT: Duration = Duration::from_millis(30);
+
+/// Frames from a live capture's channel: [`Next::Idle`] whenever the channel is empty, so a
+/// lone packet (the 101 at the end of a handshake) is never held back waiting for the next,
+/// and then at least every [`LIVE_WAIT`] while nothing arrives. Ends when the capture drops
+/// its sender.
+pub struct LiveFrames {
+    frames: Receiver<Frame>,
+    /// `Idle` was said since the last frame.
+    idle: bool,
+}
+
+impl LiveFrames {
+    pub fn new(frames: Receiver<Frame>) -> Self {
         Self {
-            flows: FlowTracker::new(FlowLimits::default()),
-            apps: AppTracker::new(),
-            take_chunks: false,
+            frames,
+            idle: false,
         }
     }
+}
 
-    /// An engine for output that shows no payload bytes (`osiscope decode`): see
-    /// [`AppTracker::without_payloads`]. Everything else it reports is the same, except that
-    /// the stream chunks in [`PacketOutput::seg`] have empty `data`: their bytes were moved or
-    /// lent to the application parsers (see [`FlowTracker::lending`]).
-    pub fn without_payloads() -> Self {
-        Self {
-            flows: FlowTracker::lending(FlowLimits::default()),
-            apps: AppTracker::without_payloads(),
-            take_chunks: true,
-        }
-    }
-
-    /// Decode one frame and run it through flow tracking and the application parsers.
-    pub fn process(&mut self, frame: Frame) -> PacketOutput {
-        let packet = decode::decode(frame);
-        let mut seg = self.flows.process(&packet);
-        if let Some(range) = self.flows.take_lent()
-            && let Some(chunk) = seg.as_mut().and_then(|s| s.chunks.first_mut())
-        {
-            chunk.data = packet.tcp_payload().get(range).unwrap_or_default().to_vec();
-        }
-        self.apps_process(packet, seg, None)
-    }
-
-    /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
-    /// e.g. [`crate::capture::FileReader::next_borrowed`]): the packet's `data` is empty (its
-    /// `caplen` is set), and stream bytes are parsed where they are when they can be.
-    pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
-        let packet = decode::decode_borrowed(frame, bytes);
-        let payload = packet
-            .tcp
-            .as_ref()
-            .and_then(|t| bytes.get(t.payload.clone()))
-            .unwrap_or_default();
-        let seg = self.flows.process_payload(&packet, payload);
-        let lent = self
-            .flows
-            .take_lent()
-            .map(|range| payload.get(range).unwrap_or_default());
-        self.apps_process(packet, seg, lent)
-    }
-
-    /// The application parsers' part of [`Engine::process`]. `lent`: the bytes of the first
-    /// chunk of `seg`, when they were lent (its `data` is empty).
-    fn apps_process(
-        &mut self,
-        packet: Packet,
-        mut seg: Option<SegmentInfo>,
-        lent: Option<&[u8]>,
-    ) -> PacketOutput {
-        let mut events = Vec::new();
-        if self.take_chunks
-            && let Some(seg) = seg.as_mut()
-            && seg.gaps.is_empty()
-            && seg.chunks.len() <= 1
-        {
-            // The usual case (one in-order chunk or none), without the ordering work below.
-            if let Some(chunk) = seg.chunks.first_mut() {
-                match lent {
-                    Some(bytes) => {
-                        self.apps.on_chunk_lent(
-                            seg.stream,
-                            chunk,
-                            bytes,
-                            packet.number,
-                            &mut events,
-                        );
-                    }
-                    None => {
-                        self.apps
-                            .on_chunk_taking(seg.stream, chunk, packet.number, &mut events);
-                    }
+impl FrameSource for LiveFrames {
+    fn next_frame(&mut self) -> Next<'_> {
+        let received = match self.frames.try_recv() {
+            Ok(frame) => Ok(frame),
+            Err(TryRecvError::Disconnected) => return Next::End,
+            Err(TryRecvError::Empty) if !self.idle => {
+                self.idle = true;
+                return Next::Idle;
+            }
+            Err(TryRecvError::Empty) => self.frames.recv_timeout(LIVE_WAIT),
+        };
+        match received {
+            Ok(frame) => {
+                self.idle = false;
+                Next::Frame {
+                    frame,
+                    file_offset: None,
                 }
             }
-            if self.flows.delivered_all(seg.stream) {
-                self.apps.on_close(seg.stream);
-            }
-        } else if let Some(seg) = &mut seg {
-            if let (Some(bytes), Some(chunk)) = (lent, seg.chunks.first_mut()) {
-                chunk.data = bytes.to_vec();
-            }
-            // Hand over bytes and holes in stream order, direction by direction: a truncated
-            // payload gives a chunk at offset 0 and then a gap after it.
-            let mut work: Vec<(usize, u64, Result<&StreamChunk, &Gap>)> = seg
-                .chunks
-                .iter()
-                .map(|c| (c.direction.index(), c.offset, Ok(c)))
-                .chain(
-                    seg.gaps
-                        .iter()
-                        .map(|g| (g.direction.index(), g.offset, Err(g))),
-                )
-                .collect();
-            work.sort_by_key(|&(dir, offset, _)| (dir, offset));
-            for (_, _, item) in work {
-                events.extend(match item {
-                    Ok(chunk) => self.apps.on_chunk(seg.stream, chunk, packet.number),
-                    Err(gap) => self.apps.on_gap(seg.stream, gap, packet.number),
-                });
-            }
-            if lent.is_some()
-                && let Some(chunk) = seg.chunks.first_mut()
-            {
-                // As in the usual case: the lent bytes are not part of the output.
-                chunk.data = Vec::new();
-            }
-            // Free the parsers of a finished connection: with many connections in a file,
-            // memory follows the open ones, not all that were ever seen.
-            if self.flows.delivered_all(seg.stream) {
-                self.apps.on_close(seg.stream);
-            }
+            Err(RecvTimeoutError::Timeout) => Next::Idle,
+            Err(RecvTimeoutError::Disconnected) => Next::End,
         }
-        PacketOutput {
-            packet,
-            seg,
-            events,
-        }
-    }
-
-    /// The connection a processed packet belongs to.
-    pub fn connection(&self, output: &PacketOutput) -> Option<&Connection> {
-        output
-            .seg
-            .as_ref()
-            .and_then(|s| self.flows.connection(s.stream))
-    }
-
-    pub fn connections(&self) -> &[Connection] {
-        self.flows.connections()
     }
 }
 
-/// Run every frame through the engine into a model, synchronously. A reading error ends the
-/// input; it is recorded in `Model::errors` and every packet before it is kept.
+/// What [`run`] hands every processed packet to. A closure
+/// `FnMut(&Engine, PacketOutput) -> ControlFlow<()>` is one.
+pub trait Sink {
+    /// One packet out of the engine (`engine` answers questions about it, e.g. its
+    /// connection). `file_offset` as in [`Next::Frame`]. `Break` stops reading.
+    fn packet(
+        &mut self,
+        engine: &Engine,
+        output: PacketOutput,
+        file_offset: Option<u64>,
+    ) -> ControlFlow<()>;
+
+    /// No frame is waiting now, or the source ended: hand on what was gathered.
+    fn idle(&mut self) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+impl<F: FnMut(&Engine, PacketOutput) -> ControlFlow<()>> Sink for F {
+    fn packet(&mut self, engine: &Engine, output: PacketOutput, _: Option<u64>) -> ControlFlow<()> {
+        self(engine, output)
+    }
+}
+
+/// The run loop: every frame of `frames` through `engine` into `sink`, until the source ends
+/// (then `Ok`), the sink says stop (`Ok`), or reading fails (the error; `sink.idle()` was
+/// called first, so everything before it was handed on).
+pub fn run(
+    engine: &mut Engine,
+    frames: &mut impl FrameSource,
+    sink: &mut impl Sink,
+) -> Result<(), CaptureError> {
+    loop {
+        let flow = match frames.next_frame() {
+            Next::Frame { frame, file_offset } => {
+                let output = engine.process(frame);
+                sink.packet(engine, output, file_offset)
+            }
+            Next::Lent { frame, bytes } => {
+                let output = engine.process_borrowed(&frame, bytes);
+                sink.packet(engine, output, None)
+            }
+            Next::Idle => sink.idle(),
+            Next::Failed(e) => {
+                let _ = sink.idle();
+                return Err(e);
+            }
+            Next::End => {
+                let _ = sink.idle();
+                return Ok(());
+            }
+        };
+        if flow.is_break() {
+            return Ok(());
+        }
+    }
+}
+
+/// A processed packet made ready for a model: its row, its bytes (kept, or left in the file at
+/// `file_offset`) and its connection as it stands after the packet.
+fn incoming(engine: &Engine, output: PacketOutput, file_offset: Option<u64>) -> Incoming {
+    let connection = engine.connection(&output).cloned();
+    Incoming::new(output, connection, file_offset)
+}
+
+/// A model takes every packet, with its bytes kept or (with a file offset) left in the file.
+impl Sink for Model {
+    fn packet(
+        &mut self,
+        engine: &Engine,
+        output: PacketOutput,
+        file_offset: Option<u64>,
+    ) -> ControlFlow<()> {
+        self.push_incoming(incoming(engine, output, file_offset));
+        ControlFlow::Continue(())
+    }
+}
+
+/// Run every frame through a new engine into a new model, synchronously. A reading error ends
+/// the input; it is recorded in `Model::errors` and every packet before it is kept.
 pub fn process_all<I>(frames: I) -> Model
 where
     I: IntoIterator<Item = Result<Frame, CaptureError>>,
 {
-    let mut engine = Engine::new();
     let mut model = Model::new();
-    for item in frames {
-        match item {
-            Ok(frame) => {
-                let out = engine.process(frame);
-                let conn = engine.connection(&out).cloned();
-                model.push_incoming(Incoming::new(out, conn, None));
-            }
-            Err(e) => {
-                model.errors.push(e);
-                break;
-            }
-        }
+    if let Err(e) = run(
+        &mut Engine::new(),
+        &mut Frames(frames.into_iter()),
+        &mut model,
+    ) {
+        model.errors.push(e);
     }
     model
 }
 
-/// What a background pipeline sends to the UI.
+/// What a background pipeline sends.
 #[derive(Debug)]
 pub enum Update {
     /// Processed packets, in order, ready for the model (each with its connection as it stood
     /// after the packet).
     Packets(Vec<Incoming>),
-    /// Progress through a file: bytes read so far and in all (0 when unknown).
-    Progress { done_bytes: u64, total_bytes: u64 },
     /// Reading ended with an error; every packet before it was sent.
     Error(CaptureError),
     /// The source has no more frames.
     Finished,
 }
 
-/// A pipeline running on its own named thread, sending [`Update`]s over a bounded channel.
-/// Dropping it asks the thread to stop.
-pub struct Background {
-    updates: std::sync::mpsc::Receiver<Update>,
-    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+impl Update {
+    /// Put this update into `model`. Returns `false` once the source ended.
+    pub fn apply_to(self, model: &mut Model) -> bool {
+        match self {
+            Update::Packets(batch) => {
+                for incoming in batch {
+                    model.push_incoming(incoming);
+                }
+                true
+            }
+            Update::Error(e) => {
+                model.errors.push(e);
+                false
+            }
+            Update::Finished => false,
+        }
+    }
 }
 
 /// How many packets a batch holds at most, and how long a batch may wait before it is sent.
 const BATCH_PACKETS: usize = 2048;
-const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(30);
+const BATCH_WAIT: Duration = Duration::from_millis(30);
+/// Batches waiting for the receiver, at most.
+const QUEUE_BATCHES: usize = 64;
+
+/// The sink of a [`Background`] thread: builds the model's rows there and sends them in
+/// batches, when a batch is full or old enough, and whenever the source is idle.
+struct Batcher<'a> {
+    updates: &'a SyncSender<Update>,
+    stop: &'a AtomicBool,
+    batch: Vec<Incoming>,
+    last_send: Instant,
+}
+
+impl Batcher<'_> {
+    fn send(&mut self) -> ControlFlow<()> {
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_PACKETS));
+        self.last_send = Instant::now();
+        match self.updates.send(Update::Packets(full)) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+}
+
+impl Sink for Batcher<'_> {
+    fn packet(
+        &mut self,
+        engine: &Engine,
+        output: PacketOutput,
+        file_offset: Option<u64>,
+    ) -> ControlFlow<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        self.batch.push(incoming(engine, output, file_offset));
+        if self.batch.len() >= BATCH_PACKETS || self.last_send.elapsed() >= BATCH_WAIT {
+            return self.send();
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn idle(&mut self) -> ControlFlow<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        if self.batch.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        self.send()
+    }
+}
+
+/// A pipeline running [`run`] on its own named thread, sending [`Update`]s over a bounded
+/// channel. Dropping it stops the thread.
+pub struct Background {
+    updates: Receiver<Update>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Background {
-    /// Run `frames` through a new [`Engine`] on a thread named `name`, keeping every packet's
-    /// bytes for the model. `progress` reports (bytes done, bytes in all) for a progress bar.
-    pub fn spawn<I, P>(name: &str, frames: I, progress: P) -> std::io::Result<Self>
+    /// Run `frames` through a new [`Engine`] on a thread named `name`; the model's rows are
+    /// built there, so the receiver only adds them.
+    pub fn spawn<S>(name: &str, mut frames: S) -> std::io::Result<Self>
     where
-        I: Iterator<Item = Result<Frame, CaptureError>> + Send + 'static,
-        P: Fn() -> (u64, u64) + Send + 'static,
+        S: FrameSource + Send + 'static,
     {
-        Self::spawn_located(name, frames.map(|r| r.map(|f| (f, None))), progress)
-    }
-
-    /// As [`Background::spawn`], for frames that come with the file offset of their bytes:
-    /// those the model does not keep but reads back from its file (see [`Model::reading_from`]).
-    /// Rows are built on the thread, so the UI only adds them.
-    pub fn spawn_located<I, P>(name: &str, frames: I, progress: P) -> std::io::Result<Self>
-    where
-        I: Iterator<Item = Result<(Frame, Option<u64>), CaptureError>> + Send + 'static,
-        P: Fn() -> (u64, u64) + Send + 'static,
-    {
-        use std::sync::atomic::Ordering;
-        let (tx, rx) = std::sync::mpsc::sync_channel(64);
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = cancel.clone();
-        let thread = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || {
-                let mut engine = Engine::new();
-                let mut batch = Vec::with_capacity(BATCH_PACKETS);
-                let mut last_send = std::time::Instant::now();
-                let send = |tx: &std::sync::mpsc::SyncSender<Update>, u: Update| tx.send(u).is_ok();
-                for item in frames {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    match item {
-                        Ok((frame, offset)) => {
-                            let out = engine.process(frame);
-                            let conn = engine.connection(&out).cloned();
-                            batch.push(Incoming::new(out, conn, offset));
-                        }
-                        Err(e) => {
-                            let _ = send(&tx, Update::Packets(std::mem::take(&mut batch)));
-                            let _ = send(&tx, Update::Error(e));
-                            return;
-                        }
-                    }
-                    if batch.len() >= BATCH_PACKETS || last_send.elapsed() >= BATCH_WAIT {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_PACKETS));
-                        let (done_bytes, total_bytes) = progress();
-                        if !send(&tx, Update::Packets(full))
-                            || !send(
-                                &tx,
-                                Update::Progress {
-                                    done_bytes,
-                                    total_bytes,
-                                },
-                            )
-                        {
-                            return;
-                        }
-                        last_send = std::time::Instant::now();
-                    }
-                }
-                let _ = send(&tx, Update::Packets(batch));
-                let _ = send(&tx, Update::Finished);
-            })?;
-        Ok(Self {
-            updates: rx,
-            cancel,
-            thread: Some(thread),
-        })
-    }
-
-    /// Run frames from a live capture's channel through a new [`Engine`] on a thread named
-    /// `name`. Unlike [`Background::spawn`], a batch is sent as soon as the channel is empty, so a
-    /// lone packet (the 101 at the end of a handshake) is never held back waiting for the next.
-    /// Ends when the capture drops its sender or this handle is dropped.
-    pub fn spawn_live(
-        name: &str,
-        frames: std::sync::mpsc::Receiver<Frame>,
-    ) -> std::io::Result<Self> {
-        let (tx, updates) = std::sync::mpsc::sync_channel(64);
-        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stop = std::sync::Arc::clone(&cancel);
+        let (tx, updates) = mpsc::sync_channel(QUEUE_BATCHES);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&cancel);
         let thread = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || live_loop(&frames, &tx, &stop))?;
+            .spawn(move || {
+                let mut sink = Batcher {
+                    updates: &tx,
+                    stop: &stop,
+                    batch: Vec::with_capacity(BATCH_PACKETS),
+                    last_send: Instant::now(),
+                };
+                let end = match run(&mut Engine::new(), &mut frames, &mut sink) {
+                    Ok(()) => Update::Finished,
+                    Err(e) => Update::Error(e),
+                };
+                // Fails only when nobody listens any more.
+                let _ = tx.send(end);
+            })?;
         Ok(Self {
             updates,
             cancel,
@@ -311,8 +332,13 @@ impl Background {
         })
     }
 
+    /// [`Background::spawn`] on a live capture's channel (see [`LiveFrames`]).
+    pub fn spawn_live(name: &str, frames: Receiver<Frame>) -> std::io::Result<Self> {
+        Self::spawn(name, LiveFrames::new(frames))
+    }
+
     /// Updates that are ready now, without waiting.
-    pub fn try_iter(&self) -> std::sync::mpsc::TryIter<'_, Update> {
+    pub fn try_iter(&self) -> mpsc::TryIter<'_, Update> {
         self.updates.try_iter()
     }
 
@@ -322,213 +348,224 @@ impl Background {
     }
 }
 
-/// The thread of [`Background::spawn_live`]: wait for a frame, take every frame already
-/// waiting behind it, send them as one batch.
-fn live_loop(
-    frames: &std::sync::mpsc::Receiver<Frame>,
-    tx: &std::sync::mpsc::SyncSender<Update>,
-    stop: &std::sync::atomic::AtomicBool,
-) {
-    use std::sync::mpsc::RecvTimeoutError;
-    let mut engine = Engine::new();
-    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let first = match frames.recv_timeout(BATCH_WAIT) {
-            Ok(frame) => frame,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        let mut batch = Vec::new();
-        for frame in std::iter::once(first).chain(frames.try_iter()) {
-            let out = engine.process(frame);
-            let conn = engine.connection(&out).cloned();
-            batch.push(Incoming::new(out, conn, None));
-            if batch.len() >= BATCH_PACKETS {
-                break;
-            }
-        }
-        if tx.send(Update::Packets(batch)).is_err() {
-            return;
-        }
-    }
-    let _ = tx.send(Update::Finished);
-}
-
 impl Drop for Background {
     fn drop(&mut self) {
-        self.cancel
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        // Unblock a sender waiting on a full channel, then let the thread end.
-        while self.updates.try_recv().is_ok() {}
-        if let Some(t) = self.thread.take() {
+        self.cancel.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // Close the channel: a send blocked on a full channel fails, and the thread ends.
             drop(std::mem::replace(
                 &mut self.updates,
-                std::sync::mpsc::sync_channel(1).1,
+                mpsc::sync_channel(1).1,
             ));
-            let _ = t.join();
+            let _ = thread.join();
         }
     }
 }
 
-impl Model {
-    /// Apply one update from a [`Background`] pipeline. Returns `false` once the source ended.
-    pub fn apply(&mut self, update: Update) -> bool {
-        match update {
-            Update::Packets(batch) => {
-                for incoming in batch {
-                    self.push_incoming(incoming);
-                }
-                true
-            }
-            Update::Progress { .. } => true,
-            Update::Error(e) => {
-                self.errors.push(e);
-                false
-            }
-            Update::Finished => false,
+/// A capture file's frames, each with the file offset of its bytes; publishes how far it has
+/// read, for a progress bar.
+struct Located {
+    reader: FileReader,
+    done_bytes: Arc<AtomicU64>,
+}
+
+impl FrameSource for Located {
+    fn next_frame(&mut self) -> Next<'_> {
+        let next = self.reader.next();
+        self.done_bytes
+            .store(self.reader.bytes_read(), Ordering::Relaxed);
+        match next {
+            Some(Ok(frame)) => Next::Frame {
+                frame,
+                file_offset: Some(self.reader.last_frame_offset()),
+            },
+            Some(Err(e)) => Next::Failed(e),
+            None => Next::End,
         }
+    }
+}
+
+/// A capture file being read on the thread "osiscope-loader" into rows for a model made with
+/// [`Model::reading_from`] the same path: packets' bytes stay in the file. The file is read,
+/// not mapped: a file cut short while it is read is an error, not SIGBUS.
+pub struct FileLoad {
+    background: Background,
+    done_bytes: Arc<AtomicU64>,
+    total_bytes: u64,
+}
+
+impl FileLoad {
+    pub fn start(path: &Path) -> Result<Self, CaptureError> {
+        const THREAD: &str = "osiscope-loader";
+        let reader = FileReader::open_streamed(path)?;
+        let total_bytes = reader.total_bytes().unwrap_or(0);
+        let done_bytes = Arc::new(AtomicU64::new(0));
+        let frames = Located {
+            reader,
+            done_bytes: Arc::clone(&done_bytes),
+        };
+        let background =
+            Background::spawn(THREAD, frames).map_err(|source| CaptureError::Thread {
+                thread: THREAD,
+                source,
+            })?;
+        Ok(Self {
+            background,
+            done_bytes,
+            total_bytes,
+        })
+    }
+
+    /// Bytes of the file read so far, and in all (0 when unknown).
+    pub fn progress(&self) -> (u64, u64) {
+        (self.done_bytes.load(Ordering::Relaxed), self.total_bytes)
+    }
+
+    /// Updates that are ready now, without waiting.
+    pub fn try_iter(&self) -> mpsc::TryIter<'_, Update> {
+        self.background.try_iter()
+    }
+
+    /// Wait for the next update.
+    pub fn recv(&self) -> Option<Update> {
+        self.background.recv()
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::capture::FileReader;
+    use crate::capture::LinkType;
+    pub(crate) use crate::engine::tests::corpus_captures;
 
-    /// The public corpus's captures and this repository's `captures/`, sorted; empty (the
-    /// caller says it skipped) when the corpus is not beside the repository.
-    pub(crate) fn corpus_captures() -> Vec<std::path::PathBuf> {
-        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dirs = [
-            here.join("../shared/corpus/captures"),
-            std::path::PathBuf::from("/work/shared/corpus/captures"),
-        ];
-        let corpus = dirs.into_iter().find(|d| d.is_dir());
-        let mut files: Vec<_> = corpus
+    fn frame(number: u64) -> Frame {
+        Frame {
+            number,
+            ts_ns: 0,
+            orig_len: 4,
+            link: LinkType::Raw,
+            interface: 0,
+            data: vec![0x45, 0, 0, 4],
+        }
+    }
+
+    fn numbers(next: &Next<'_>) -> Option<u64> {
+        match next {
+            Next::Frame { frame, .. } => Some(frame.number),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn live_frames_say_idle_as_soon_as_the_channel_is_empty_and_end_with_the_capture() {
+        let (tx, rx) = mpsc::sync_channel(4);
+        let mut live = LiveFrames::new(rx);
+        tx.send(frame(1)).unwrap();
+        tx.send(frame(2)).unwrap();
+        assert_eq!(numbers(&live.next_frame()), Some(1));
+        assert_eq!(numbers(&live.next_frame()), Some(2));
+        assert!(matches!(live.next_frame(), Next::Idle));
+        // Nothing arrives: idle again after the wait, not a busy loop of `Idle`s.
+        let start = Instant::now();
+        assert!(matches!(live.next_frame(), Next::Idle));
+        assert!(start.elapsed() >= LIVE_WAIT);
+        tx.send(frame(3)).unwrap();
+        assert_eq!(numbers(&live.next_frame()), Some(3));
+        drop(tx);
+        assert!(matches!(live.next_frame(), Next::End));
+    }
+
+    #[test]
+    fn a_lone_live_packet_is_sent_without_waiting_for_the_next() {
+        let (tx, rx) = mpsc::sync_channel(4);
+        let bg = Background::spawn_live("test-live", rx).unwrap();
+        tx.send(frame(1)).unwrap();
+        // The capture goes on (`tx` lives): the packet must come anyway.
+        match bg.recv() {
+            Some(Update::Packets(batch)) => assert_eq!(batch.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        drop(tx);
+        assert!(matches!(bg.recv(), Some(Update::Finished)));
+    }
+
+    /// Records the packets it gets and counts `idle` calls; stops after packet `.2`.
+    struct Counter<'a>(&'a mut Vec<u64>, &'a mut usize, u64);
+    impl Sink for Counter<'_> {
+        fn packet(&mut self, _: &Engine, o: PacketOutput, _: Option<u64>) -> ControlFlow<()> {
+            self.0.push(o.packet.number);
+            if o.packet.number == self.2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        fn idle(&mut self) -> ControlFlow<()> {
+            *self.1 += 1;
+            ControlFlow::Continue(())
+        }
+    }
+
+    #[test]
+    fn the_run_loop_stops_when_the_sink_says_so_and_hands_on_before_an_error() {
+        let frames = || {
+            (1..=5)
+                .map(|n| Ok(frame(n)))
+                .chain([Err(CaptureError::Truncated {
+                    offset: 0,
+                    packets: 5,
+                    detail: "cut".into(),
+                })])
+        };
+        let mut seen = Vec::new();
+        let mut idle = 0;
+        let mut sink = Counter(&mut seen, &mut idle, 3);
+        let ended = run(&mut Engine::new(), &mut Frames(frames()), &mut sink);
+        assert!(ended.is_ok());
+        assert_eq!((seen.clone(), idle), (vec![1, 2, 3], 0));
+        seen.clear();
+        let mut sink = Counter(&mut seen, &mut idle, 0);
+        let ended = run(&mut Engine::new(), &mut Frames(frames()), &mut sink);
+        assert!(matches!(ended, Err(CaptureError::Truncated { .. })));
+        assert_eq!((seen, idle), (vec![1, 2, 3, 4, 5], 1));
+    }
+
+    #[test]
+    fn a_file_cut_short_loads_every_packet_then_its_error_with_the_fix() {
+        let Some(path) = corpus_captures()
             .into_iter()
-            .chain([here.join("captures")])
-            .filter_map(|d| std::fs::read_dir(d).ok())
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
-            .collect();
-        files.sort();
-        files
+            .find(|p| p.ends_with("ws_suricata_basic_cut.pcap"))
+        else {
+            panic!("the corpus capture ws_suricata_basic_cut.pcap is missing");
+        };
+        let load = FileLoad::start(&path).unwrap();
+        let mut model = Model::reading_from(&path).unwrap();
+        let mut error = None;
+        while let Some(update) = load.recv() {
+            match update {
+                Update::Error(e) => error = Some(e),
+                update => {
+                    if !update.apply_to(&mut model) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            break;
+        }
+        assert_eq!(model.packets.len(), 20);
+        let error = error.unwrap();
+        assert!(matches!(error, CaptureError::Truncated { .. }), "{error}");
+        assert!(error.fix().is_some());
+        let (done, total) = load.progress();
+        assert!(done > 0 && total > 0 && done <= total, "{done}/{total}");
     }
 
     #[test]
-    fn parsers_of_finished_connections_are_freed() {
-        let files = corpus_captures();
-        if files.is_empty() {
-            eprintln!("SKIPPED: no corpus captures beside the repository");
-            return;
-        }
-        let mut finished = 0;
-        for path in files {
-            let mut engine = Engine::new();
-            for frame in FileReader::open(&path).unwrap().map_while(Result::ok) {
-                engine.process(frame);
-            }
-            for c in engine.connections() {
-                if engine.flows.delivered_all(c.id) {
-                    finished += 1;
-                    assert!(
-                        !engine.apps.holds(c.id),
-                        "{} stream {}",
-                        path.display(),
-                        c.id
-                    );
-                }
-            }
-        }
-        assert!(finished > 0, "no capture closes a connection");
-    }
-
-    #[test]
-    fn borrowed_frames_give_what_owned_frames_give() {
-        let files = corpus_captures();
-        if files.is_empty() {
-            eprintln!("SKIPPED: no corpus captures beside the repository");
-            return;
-        }
-        let mut lent = 0;
-        for path in files {
-            // The full engine copies stream bytes, the lean one lends them.
-            for (lean, mut owned, mut borrowed) in [
-                (false, Engine::new(), Engine::new()),
-                (true, Engine::without_payloads(), Engine::without_payloads()),
-            ] {
-                let mut reader = FileReader::open(&path).unwrap();
-                while let Some(Ok((frame, bytes))) = reader.next_borrowed() {
-                    let mut whole = frame.clone();
-                    whole.data = bytes.to_vec();
-                    let a = owned.process(whole);
-                    let b = borrowed.process_borrowed(&frame, bytes);
-                    let at = format!("{} packet {}", path.display(), a.packet.number);
-                    assert!(b.packet.data.is_empty(), "{at}");
-                    assert_eq!(a.packet.caplen, b.packet.caplen, "{at}");
-                    assert_eq!(a.packet.layers, b.packet.layers, "{at}");
-                    assert_eq!(a.packet.tcp, b.packet.tcp, "{at}");
-                    assert_eq!(a.packet.issues, b.packet.issues, "{at}");
-                    assert_eq!(a.seg, b.seg, "{at}");
-                    assert_eq!(a.events, b.events, "{at}");
-                    lent += usize::from(lean && b.seg.is_some_and(|s| !s.chunks.is_empty()));
-                }
-            }
-        }
-        assert!(lent > 100, "{lent} segments through a lending tracker");
-    }
-
-    #[test]
-    fn without_payloads_only_drops_payloads_and_messages() {
-        use crate::app_proto::AppEvent;
-        let files = corpus_captures();
-        if files.is_empty() {
-            eprintln!("SKIPPED: no corpus captures beside the repository");
-            return;
-        }
-        let (mut frames, mut messages) = (0, 0);
-        for path in files {
-            let mut full = Engine::new();
-            let mut lean = Engine::without_payloads();
-            let reader = FileReader::open(&path).unwrap().map_while(Result::ok);
-            for frame in reader {
-                let a = full.process(frame.clone());
-                let b = lean.process(frame);
-                let kept: Vec<AppEvent> = a
-                    .events
-                    .iter()
-                    .filter(|e| !matches!(e, AppEvent::WsMessage(_)))
-                    .cloned()
-                    .map(|e| match e {
-                        AppEvent::WsFrame(mut f) => {
-                            f.raw_payload.clear();
-                            f.payload.clear();
-                            frames += 1;
-                            AppEvent::WsFrame(f)
-                        }
-                        other => other,
-                    })
-                    .collect();
-                messages += a.events.len() - kept.len();
-                assert_eq!(
-                    kept,
-                    b.events,
-                    "{} packet {}",
-                    path.display(),
-                    a.packet.number
-                );
-                // The lean engine moved the chunks' bytes into the app layer.
-                let mut a_seg = a.seg.clone();
-                for c in a_seg.iter_mut().flat_map(|s| s.chunks.iter_mut()) {
-                    c.data.clear();
-                }
-                assert_eq!(a_seg, b.seg);
-            }
-        }
-        assert!(
-            frames > 100 && messages > 100,
-            "{frames} frames, {messages} messages"
-        );
+    fn a_missing_file_is_an_open_error() {
+        let Err(e) = FileLoad::start(Path::new("/nonexistent/osiscope.pcap")) else {
+            panic!("opened a file that does not exist");
+        };
+        assert!(matches!(e, CaptureError::Open { .. }), "{e}");
     }
 }

@@ -9,8 +9,8 @@ mod support;
 use osiscope::app_proto::AppEvent;
 use osiscope::capture::live::{Backend, LiveConfig};
 use osiscope::echo::{EchoConfig, EchoServer, Scenario, run_scenario};
+use osiscope::engine::{Engine, PacketOutput};
 use osiscope::flow::Direction;
-use osiscope::pipeline::{Engine, PacketOutput};
 use support::live::{Recorded, backends, capture_scenario, start_or_skip};
 
 const SYN: u16 = 0x002;

@@ -6,17 +6,17 @@ mod common;
 
 use osiscope::capture::FileReader;
 use osiscope::model::Model;
-use osiscope::pipeline::{Background, Update, process_all};
+use osiscope::pipeline::{Background, Frames, Update, process_all};
 
 #[test]
 fn background_and_synchronous_pipelines_agree() {
     let path = common::corpus_dir().join("captures/ws_zeek_wstunnel_https.pcap");
     let sync = process_all(FileReader::open(&path).unwrap());
     let reader = FileReader::open(&path).unwrap();
-    let bg = Background::spawn("test-loader", reader, || (0, 0)).unwrap();
+    let bg = Background::spawn("test-loader", reader).unwrap();
     let mut model = Model::new();
     while let Some(u) = bg.recv() {
-        if !model.apply(u) {
+        if !u.apply_to(&mut model) {
             break;
         }
     }
@@ -30,7 +30,7 @@ fn background_and_synchronous_pipelines_agree() {
 #[test]
 fn a_truncated_file_reports_its_error_after_every_good_packet() {
     let path = common::corpus_dir().join("captures/ws_suricata_basic_cut.pcap");
-    let bg = Background::spawn("test-loader", FileReader::open(&path).unwrap(), || (0, 0)).unwrap();
+    let bg = Background::spawn("test-loader", FileReader::open(&path).unwrap()).unwrap();
     let mut packets = 0;
     let mut error = None;
     while let Some(u) = bg.recv() {
@@ -38,7 +38,6 @@ fn a_truncated_file_reports_its_error_after_every_good_packet() {
             Update::Packets(b) => packets += b.len(),
             Update::Error(e) => error = Some(e),
             Update::Finished => break,
-            Update::Progress { .. } => {}
         }
         if error.is_some() {
             break;
@@ -60,7 +59,7 @@ fn dropping_the_handle_stops_an_endless_source() {
             data: vec![0x45, 0, 0, 4],
         })
     });
-    let bg = Background::spawn("test-endless", endless, || (0, 0)).unwrap();
+    let bg = Background::spawn("test-endless", Frames(endless)).unwrap();
     assert!(matches!(bg.recv(), Some(Update::Packets(_))));
     drop(bg); // must return: the thread notices the closed channel
 }

@@ -48,7 +48,7 @@ fn poll_until(
         let polled = session.poll();
         assert!(polled.errors.is_empty(), "{:?}", polled.errors);
         for update in polled.updates {
-            model.apply(update);
+            update.apply_to(model);
         }
         std::thread::sleep(Duration::from_millis(10));
     }

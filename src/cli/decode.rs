@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
@@ -12,10 +13,11 @@ use anyhow::Context as _;
 use osiscope::app_proto::AppEvent;
 use osiscope::app_proto::websocket::opcode;
 use osiscope::capture::FileReader;
+use osiscope::engine::{Engine, PacketOutput};
 use osiscope::flow::Connection;
 use osiscope::lesson::annotations;
 use osiscope::model::{PacketRecord, json};
-use osiscope::pipeline::{Engine, PacketOutput};
+use osiscope::pipeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -59,10 +61,10 @@ const QUEUE_BATCHES: usize = 4;
 /// Output bytes gathered before one write to stdout.
 const WRITE_CHUNK: usize = 1 << 20;
 
-/// Decodes on two threads: this one reads the file and runs the engine, `decode-write` makes
-/// the records, formats and writes them; they are joined by a bounded queue of batches. The
-/// output is what one thread would make, in the same order. (A third, `osiscope-map`, maps the
-/// file ahead: see `FileReader::open`.)
+/// Decodes on two threads: this one runs the file through the engine (`pipeline::run`), and
+/// `decode-write` makes the records, formats and writes them; they are joined by a bounded
+/// queue of batches. The output is what one thread would make, in the same order. (A third,
+/// `osiscope-map`, maps the file ahead: see `FileReader::open`.)
 ///
 /// Frames are decoded where the reader's mapping holds them (no copy per packet), and the
 /// outputs hold no packet bytes: the only bytes that go to the writer are WebSocket texts.
@@ -72,74 +74,36 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut reader =
         FileReader::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let (output_tx, output_rx) = mpsc::sync_channel::<Vec<PacketOutput>>(QUEUE_BATCHES);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<PacketOutput>>();
-    let mut totals: BTreeMap<u32, ConnTotals> = BTreeMap::new();
-    let mut failure = None;
+    // Emptied batches coming back; one that finds this queue full is freed instead.
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<PacketOutput>>(QUEUE_BATCHES + 2);
     // Neither output shows payload bytes or whole messages: do not copy them.
     let mut engine = Engine::without_payloads();
-    let written = std::thread::scope(|s| -> io::Result<io::Result<()>> {
-        let writer = if args.quiet {
-            None
-        } else {
+    let mut sink = Batches {
+        totals: args.summary.then(BTreeMap::new),
+        outputs: Vec::with_capacity(BATCH_PACKETS),
+        text_bytes: 0,
+        full: None,
+        empty: &empty_rx,
+    };
+    let (failure, written) = std::thread::scope(|s| -> io::Result<_> {
+        if !args.quiet {
             let format = args.format;
-            Some(
-                std::thread::Builder::new()
-                    .name("decode-write".into())
-                    .spawn_scoped(s, move || write_records(&output_rx, &empty_tx, format))?,
-            )
-        };
-        let mut outputs = Vec::with_capacity(BATCH_PACKETS);
-        let mut text_bytes = 0;
-        loop {
-            let (output, end) = match reader.next_borrowed() {
-                Some(Ok((frame, bytes))) => (Some(engine.process_borrowed(&frame, bytes)), false),
-                Some(Err(e)) => {
-                    failure = Some(e);
-                    (None, true)
-                }
-                None => (None, true),
-            };
-            if let Some(output) = output {
-                if args.summary {
-                    count(&mut totals, &output);
-                }
-                if writer.is_some() {
-                    text_bytes += output
-                        .events
-                        .iter()
-                        .map(|e| match e {
-                            AppEvent::WsFrame(f) => f.text.as_ref().map_or(0, String::len),
-                            _ => 0,
-                        })
-                        .sum::<usize>();
-                    outputs.push(output);
-                }
-            }
-            if writer.is_some()
-                && (end || outputs.len() >= BATCH_PACKETS || text_bytes >= BATCH_BYTES)
-            {
-                // An emptied batch back from the writer, or a new one.
-                let next = empty_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BATCH_PACKETS));
-                text_bytes = 0;
-                // The writer stopped (stdout closed): stop reading too.
-                if output_tx
-                    .send(std::mem::replace(&mut outputs, next))
-                    .is_err()
-                {
-                    break;
-                }
-            }
-            if end {
-                break;
-            }
+            sink.full = Some(output_tx);
+            let writer = std::thread::Builder::new()
+                .name("decode-write".into())
+                .spawn_scoped(s, move || write_records(&output_rx, &empty_tx, format))?;
+            let failure = pipeline::run(&mut engine, &mut reader, &mut sink).err();
+            // The writer ends when the queue closes.
+            sink.full = None;
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+            return Ok((failure, written));
         }
-        drop(output_tx);
-        Ok(writer.map_or(Ok(()), |w| {
-            w.join()
-                .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
-        }))
+        Ok((
+            pipeline::run(&mut engine, &mut reader, &mut sink).err(),
+            Ok(()),
+        ))
     })?;
     if let Err(e) = written {
         if e.kind() == io::ErrorKind::BrokenPipe {
@@ -147,9 +111,9 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         }
         return Err(e.into());
     }
-    if args.summary {
+    if let Some(totals) = &sink.totals {
         let mut out = BufWriter::new(io::stdout().lock());
-        write_summary(&mut out, engine.connections(), &totals)?;
+        write_summary(&mut out, engine.connections(), totals)?;
         out.flush()?;
     }
     if let Some(e) = failure {
@@ -162,12 +126,75 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The engine thread's sink: counts totals for `--summary`, and gathers the outputs into
+/// batches for the writer (when there is one).
+struct Batches<'a> {
+    totals: Option<BTreeMap<u32, ConnTotals>>,
+    outputs: Vec<PacketOutput>,
+    /// WebSocket text bytes in `outputs`.
+    text_bytes: usize,
+    /// Where full batches go: `None` with `--quiet`.
+    full: Option<mpsc::SyncSender<Vec<PacketOutput>>>,
+    /// Emptied batches, back from the writer.
+    empty: &'a mpsc::Receiver<Vec<PacketOutput>>,
+}
+
+impl Batches<'_> {
+    fn send(&mut self) -> ControlFlow<()> {
+        let Some(full) = &self.full else {
+            return ControlFlow::Continue(());
+        };
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH_PACKETS));
+        self.text_bytes = 0;
+        // The writer stopped (stdout closed): stop reading too.
+        match full.send(std::mem::replace(&mut self.outputs, next)) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+}
+
+impl pipeline::Sink for Batches<'_> {
+    fn packet(&mut self, _: &Engine, output: PacketOutput, _: Option<u64>) -> ControlFlow<()> {
+        if let Some(totals) = &mut self.totals {
+            count(totals, &output);
+        }
+        if self.full.is_none() {
+            return ControlFlow::Continue(());
+        }
+        self.text_bytes += output
+            .events
+            .iter()
+            .map(|e| match e {
+                AppEvent::WsFrame(f) => f.text.as_ref().map_or(0, String::len),
+                _ => 0,
+            })
+            .sum::<usize>();
+        self.outputs.push(output);
+        if self.outputs.len() >= BATCH_PACKETS || self.text_bytes >= BATCH_BYTES {
+            return self.send();
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The end of the file: the last batch.
+    fn idle(&mut self) -> ControlFlow<()> {
+        if self.outputs.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        self.send()
+    }
+}
+
 /// The `decode-write` thread: every packet's record in the chosen format (the text output
 /// shows the Info column), written to stdout in large writes; emptied batches go back on `empty`
 /// to be filled again.
 fn write_records(
     outputs: &mpsc::Receiver<Vec<PacketOutput>>,
-    empty: &mpsc::Sender<Vec<PacketOutput>>,
+    empty: &mpsc::SyncSender<Vec<PacketOutput>>,
     format: Format,
 ) -> io::Result<()> {
     let stdout = io::stdout();
@@ -185,7 +212,8 @@ fn write_records(
                 buf.clear();
             }
         }
-        let _ = empty.send(batch);
+        // When the engine has enough spares, this one is freed.
+        let _ = empty.try_send(batch);
     }
     stdout.write_all(&buf)?;
     stdout.flush()

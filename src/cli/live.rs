@@ -1,12 +1,13 @@
 //! `osiscope live`, `serve`, `client` and `record`.
 
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use osiscope::capture::live::{Backend, CaptureFilter};
+use osiscope::capture::live::{Backend, CaptureFilter, LiveCapture};
 use osiscope::echo::client::closed_port;
 use osiscope::echo::{DEFAULT_LISTEN, EchoConfig, EchoError, EchoServer, Scenario, run_scenario};
 use osiscope::session::starter::{self, CaptureOptions, Capturing, ServerOptions};
@@ -145,26 +146,28 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let deadline = args
         .seconds
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
-    let mut seen = 0u64;
-    let mut engine = osiscope::pipeline::Engine::new();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    while args.count.is_none_or(|c| seen < c) && deadline.is_none_or(|d| Instant::now() < d) {
-        let Ok(frame) = frames.recv_timeout(Duration::from_millis(100)) else {
-            if capture.is_running() {
-                continue;
-            }
-            break;
-        };
-        seen += 1;
-        // Decode every packet (connections and streams need all of them), print unless quiet.
-        let record = osiscope::model::PacketRecord::from_output(engine.process(frame));
-        if !args.quiet {
-            super::decode::write_record(&mut out, &record, args.format)?;
-            std::io::Write::flush(&mut out)?;
-        }
+    let mut printer = Printer {
+        args,
+        deadline,
+        capture: &capture,
+        seen: 0,
+        out: std::io::stdout().lock(),
+        failed: None,
+    };
+    // Decode every packet (connections and streams need all of them), print unless quiet.
+    let ended = osiscope::pipeline::run(
+        &mut osiscope::engine::Engine::new(),
+        &mut osiscope::pipeline::LiveFrames::new(frames),
+        &mut printer,
+    );
+    let failed = printer.failed.take();
+    drop(printer);
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    drop(frames);
+    if let Err(e) = ended {
+        return Ok(session_failed(&e.into()));
+    }
     drop(served);
     match capture.stop() {
         Ok(s) => {
@@ -175,6 +178,55 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(session_failed(&e.into())),
+    }
+}
+
+/// `osiscope live`'s sink: prints each packet, stops at `--count` or `--seconds`, or when the
+/// capture stopped.
+struct Printer<'a> {
+    args: &'a LiveArgs,
+    deadline: Option<Instant>,
+    capture: &'a LiveCapture,
+    seen: u64,
+    out: std::io::StdoutLock<'static>,
+    /// Writing to stdout failed.
+    failed: Option<std::io::Error>,
+}
+
+impl Printer<'_> {
+    fn go_on(&self) -> ControlFlow<()> {
+        let counted = self.args.count.is_some_and(|c| self.seen >= c);
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if counted || late || self.failed.is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+impl osiscope::pipeline::Sink for Printer<'_> {
+    fn packet(
+        &mut self,
+        _: &osiscope::engine::Engine,
+        output: osiscope::engine::PacketOutput,
+        _: Option<u64>,
+    ) -> ControlFlow<()> {
+        self.seen += 1;
+        if !self.args.quiet {
+            let record = osiscope::model::PacketRecord::from_output(output);
+            let written = super::decode::write_record(&mut self.out, &record, self.args.format)
+                .and_then(|()| std::io::Write::flush(&mut self.out));
+            self.failed = written.err();
+        }
+        self.go_on()
+    }
+
+    fn idle(&mut self) -> ControlFlow<()> {
+        if !self.capture.is_running() {
+            return ControlFlow::Break(());
+        }
+        self.go_on()
     }
 }
 
@@ -191,9 +243,9 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(echo_failed(&e)),
     };
+    let addr = server.local_addr();
     println!(
-        "echo server listening on ws://{}/ (Ctrl-C stops it)",
-        server.local_addr()
+        "echo server listening on ws://{addr}/ and Socket.IO on http://{addr}/socket.io/ (Ctrl-C stops it)"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -31,7 +31,7 @@ pub enum Command {
     Decode(decode::DecodeArgs),
     /// Capture live on loopback and print packets as they arrive.
     Live(live::LiveArgs),
-    /// Run the bundled WebSocket echo server.
+    /// Run the bundled server: WebSocket echo and Socket.IO on one port.
     Serve(live::ServeArgs),
     /// Run a scripted demo client scenario against an echo server.
     Client(live::ClientArgs),

@@ -21,6 +21,9 @@ only gets this page.</p></body></html>\n";
 pub enum Verdict {
     /// A valid upgrade: answer 101 with this `Sec-WebSocket-Accept`.
     Upgrade { accept: String, path: String },
+    /// An Engine.IO / Socket.IO request (`/socket.io/…`, any method): hyper and socketioxide
+    /// take the connection from its first byte.
+    SocketIo,
     /// Answer with this complete HTTP response, then close.
     Respond { status: u16, response: Vec<u8> },
 }
@@ -74,6 +77,9 @@ fn has_token(value: Option<&str>, token: &str) -> bool {
 fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     let method = req.method.unwrap_or_default();
     let path = req.path.unwrap_or_default();
+    if is_socketio_path(path) {
+        return Verdict::SocketIo;
+    }
     if method != "GET" {
         return error(405, "Method Not Allowed", &[("Allow", "GET")]);
     }
@@ -101,6 +107,12 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
         accept: derive_accept_key(key.as_bytes()),
         path: path.to_string(),
     }
+}
+
+/// `/socket.io`, `/socket.io/…` or `/socket.io?…` (not `/socket.iox`).
+fn is_socketio_path(path: &str) -> bool {
+    path.strip_prefix(super::socketio::PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
 /// RFC 6455 §4.1: the key is 16 random bytes, base64-encoded (24 characters ending in `==`).
@@ -170,6 +182,10 @@ mod tests {
                 verdict: Verdict::Upgrade { .. },
                 ..
             } => 101,
+            Head::Complete {
+                verdict: Verdict::SocketIo,
+                ..
+            } => 1,
             Head::Incomplete => 0,
         }
     }
@@ -213,6 +229,16 @@ mod tests {
         );
         assert_eq!(status(parse_head(b"\x16\x03\x01garbage\r\n\r\n")), 400);
         assert_eq!(status(parse_head(&vec![b'a'; MAX_HEAD_BYTES])), 431);
+        // Engine.IO requests go to socketioxide whatever their method; a look-alike path does not.
+        assert_eq!(
+            swap("GET /echo", "POST /socket.io/?EIO=4&transport=polling"),
+            1
+        );
+        assert_eq!(
+            swap("GET /echo", "GET /socket.io/?EIO=4&transport=websocket"),
+            1
+        );
+        assert_eq!(swap("GET /echo", "GET /socket.iox"), 404);
         let long = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(MAX_HEAD_BYTES));
         assert_eq!(status(parse_head(long.as_bytes())), 431);
     }

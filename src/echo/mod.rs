@@ -1,10 +1,12 @@
-//! The bundled WebSocket echo server and the scripted demo client (tokio + tokio-tungstenite, each
+//! The bundled server (WebSocket echo and a Socket.IO endpoint on one port) and the scripted demo
+//! clients (tokio + tokio-tungstenite, socketioxide + hyper; each
 //! on its own named thread with its own runtime, so the UI thread never waits on them).
 
 pub mod client;
 pub mod demo;
 mod http;
 pub mod server;
+pub mod socketio;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use std::time::Duration;
 pub use client::{Scenario, ScenarioReport, run_scenario};
 pub use demo::{DemoClient, DemoEvent};
 pub use server::{EchoServer, EchoServerHandle, EchoStats};
+pub use socketio::SocketIoTimings;
 
 /// The address `osiscope serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
@@ -31,6 +34,8 @@ pub struct EchoConfig {
     pub handshake_timeout: Duration,
     /// Tokio worker threads (named `osiscope-echo-worker`).
     pub worker_threads: usize,
+    /// The Socket.IO endpoint's timings (`/socket.io/`, on the same port).
+    pub socketio: SocketIoTimings,
 }
 
 impl Default for EchoConfig {
@@ -42,6 +47,7 @@ impl Default for EchoConfig {
             max_connections: 1024,
             handshake_timeout: Duration::from_secs(10),
             worker_threads: 2,
+            socketio: SocketIoTimings::default(),
         }
     }
 }

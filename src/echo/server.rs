@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::http::{self, Head, Verdict};
+use super::socketio::SocketIoEndpoint;
 use super::{EchoConfig, EchoError};
 
 /// How long connections get to finish their close handshake on shutdown.
@@ -43,6 +44,7 @@ pub struct EchoServerHandle {
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
     stats: Arc<EchoStats>,
+    socketio: SocketIoEndpoint,
 }
 
 impl EchoServer {
@@ -69,18 +71,25 @@ impl EchoServer {
             .enable_all()
             .build()
             .map_err(EchoError::Runtime)?;
-        let listener = {
+        let (listener, socketio) = {
             let _guard = runtime.enter();
-            TcpListener::from_std(std_listener)
-                .map_err(|source| EchoError::Bind { addr, source })?
+            let listener = TcpListener::from_std(std_listener)
+                .map_err(|source| EchoError::Bind { addr, source })?;
+            (listener, SocketIoEndpoint::new(config.socketio))
         };
+        let thread_socketio = socketio.clone();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let stats = Arc::new(EchoStats::default());
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
             .name("osiscope-echo".into())
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, config, shutdown_rx, thread_stats));
+                let shared = Shared {
+                    config,
+                    stats: thread_stats,
+                    socketio: thread_socketio,
+                };
+                runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
                 runtime.shutdown_timeout(Duration::from_millis(100));
             })
             .map_err(EchoError::Runtime)?;
@@ -90,6 +99,7 @@ impl EchoServer {
             shutdown,
             thread: Some(thread),
             stats,
+            socketio,
         })
     }
 }
@@ -102,6 +112,11 @@ impl EchoServerHandle {
 
     pub fn stats(&self) -> &EchoStats {
         &self.stats
+    }
+
+    /// Sockets connected to the Socket.IO endpoint's default namespace now.
+    pub fn socketio_clients(&self) -> usize {
+        self.socketio.clients()
     }
 
     /// Ask the server to stop without waiting for it (safe to call from the UI thread).
@@ -127,14 +142,20 @@ impl Drop for EchoServerHandle {
     }
 }
 
+/// What every connection task shares.
+struct Shared {
+    config: EchoConfig,
+    stats: Arc<EchoStats>,
+    socketio: SocketIoEndpoint,
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    config: EchoConfig,
+    shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
-    stats: Arc<EchoStats>,
 ) {
-    let slots = Arc::new(Semaphore::new(config.max_connections));
-    let config = Arc::new(config);
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
+    let stats = Arc::clone(&shared.stats);
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
@@ -144,11 +165,11 @@ async fn accept_loop(
                 Ok((stream, peer)) => {
                     stats.accepted.fetch_add(1, Ordering::Relaxed);
                     if let Ok(slot) = Arc::clone(&slots).try_acquire_owned() {
-                        let (config, shutdown, stats) = (Arc::clone(&config), shutdown.clone(), Arc::clone(&stats));
+                        let (shared, shutdown) = (Arc::clone(&shared), shutdown.clone());
                         tasks.spawn(async move {
-                            stats.active.fetch_add(1, Ordering::Relaxed);
-                            serve_connection(stream, peer, &config, shutdown, &stats).await;
-                            stats.active.fetch_sub(1, Ordering::Relaxed);
+                            shared.stats.active.fetch_add(1, Ordering::Relaxed);
+                            serve_connection(stream, peer, &shared, shutdown).await;
+                            shared.stats.active.fetch_sub(1, Ordering::Relaxed);
                             drop(slot);
                         });
                     } else {
@@ -191,10 +212,10 @@ async fn reject_busy(mut stream: TcpStream) {
 async fn serve_connection(
     mut stream: TcpStream,
     peer: SocketAddr,
-    config: &EchoConfig,
+    shared: &Shared,
     shutdown: watch::Receiver<bool>,
-    stats: &EchoStats,
 ) {
+    let (config, stats) = (&shared.config, &*shared.stats);
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(1024);
     let head =
@@ -216,6 +237,13 @@ async fn serve_connection(
             tracing::info!(%peer, status, "HTTP response");
             let _ = stream.write_all(&response).await;
             let _ = stream.shutdown().await;
+        }
+        Verdict::SocketIo => {
+            tracing::info!(%peer, "Socket.IO connection");
+            shared
+                .socketio
+                .serve(stream, buf, config.handshake_timeout, shutdown)
+                .await;
         }
         Verdict::Upgrade { accept, path } => {
             tracing::info!(%peer, path, "WebSocket upgrade");

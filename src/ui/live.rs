@@ -73,7 +73,7 @@ impl super::app::App {
                 crate::pipeline::Update::Error(e) => {
                     self.banner = Some(Banner::error(e.to_string(), e.fix()));
                 }
-                crate::pipeline::Update::Progress { .. } | crate::pipeline::Update::Finished => {}
+                crate::pipeline::Update::Finished => {}
             }
         }
         if let Some(e) = polled.errors.last() {

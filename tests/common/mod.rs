@@ -4,11 +4,13 @@
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use osiscope::capture::FileReader;
+use osiscope::engine::{Engine, PacketOutput};
 use osiscope::model::PacketRecord;
-use osiscope::pipeline::Engine;
+use osiscope::pipeline;
 
 /// The public corpus (`shared/corpus` beside the repository).
 pub fn corpus_dir() -> PathBuf {
@@ -57,19 +59,20 @@ pub fn read_tsv(path: &Path) -> Vec<Row> {
         .collect()
 }
 
-/// Decode a whole file the way `osiscope decode` does. Returns the records and the error that
-/// ended reading, if any.
+/// Decode a whole file through the run loop (the file's bytes lent, as `osiscope decode` reads
+/// them). Returns the records and the error that ended reading, if any.
 pub fn decode_file(path: &Path) -> (Vec<PacketRecord>, Option<String>) {
-    let reader = FileReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut engine = Engine::new();
+    let mut reader = FileReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
-    for item in reader {
-        match item {
-            Ok(frame) => out.push(PacketRecord::from_output(engine.process(frame))),
-            Err(e) => return (out, Some(e.to_string())),
-        }
-    }
-    (out, None)
+    let ended = pipeline::run(
+        &mut Engine::new(),
+        &mut reader,
+        &mut |_: &Engine, output: PacketOutput| {
+            out.push(PacketRecord::from_output(output));
+            ControlFlow::Continue(())
+        },
+    );
+    (out, ended.err().map(|e| e.to_string()))
 }
 
 fn split(v: &str) -> Vec<&str> {

@@ -28,6 +28,8 @@ const WINDOW: usize = 8 * 1024 * 1024;
 /// How much a window mapped ahead repeats of the end of the one before it: a record that
 /// starts in that stretch is whole in the next window.
 const OVERLAP: u64 = 1024 * 1024;
+/// Retired windows waiting for the helper to unmap them, at most.
+const RETIRED_WAITING: usize = 2;
 /// Mapping offsets are multiples of this (a multiple of every page size Linux uses).
 const ALIGN: u64 = 64 * 1024;
 
@@ -94,7 +96,7 @@ pub(super) struct MappedFile {
     /// Windows mapped ahead, in order; `None` once we map them ourselves.
     ahead: Option<mpsc::Receiver<io::Result<Window>>>,
     /// Where windows we are done with go to be unmapped by the helper.
-    retire: Option<mpsc::Sender<Window>>,
+    retire: Option<mpsc::SyncSender<Window>>,
 }
 
 impl MappedFile {
@@ -114,7 +116,7 @@ impl MappedFile {
         let (mut ahead, mut retire) = (None, None);
         if file_len > first_len {
             let (tx, rx) = mpsc::sync_channel(1);
-            let (retire_tx, retire_rx) = mpsc::channel();
+            let (retire_tx, retire_rx) = mpsc::sync_channel(RETIRED_WAITING);
             let from = (first_len - OVERLAP.min(first_len)) / ALIGN * ALIGN;
             let helper = Arc::clone(&file);
             let spawned = std::thread::Builder::new()
@@ -156,7 +158,8 @@ impl MappedFile {
                 Ok(Ok(w)) if w.start <= from && w.end() > old_end => {
                     let old = self.window.replace(w);
                     if let (Some(old), Some(retire)) = (old, &self.retire) {
-                        let _ = retire.send(old);
+                        // When the helper is behind, the window is unmapped here (dropped).
+                        let _ = retire.try_send(old);
                     }
                     return Ok(true);
                 }

@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::app_proto::{HttpKind, WsAnomaly, WsFrame};
 use crate::capture::FileReader;
 use crate::decode::{IpSummary, Issue, IssueKind, flags};
+use crate::engine::Engine;
 use crate::flow::{Direction, StateChange};
 use crate::model::PacketRecord;
-use crate::pipeline::Engine;
 use crate::pipeline::tests::corpus_captures;
 
 use super::{JsonHttp, Sentences, http_json, write_packet};
