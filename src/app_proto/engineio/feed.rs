@@ -88,9 +88,15 @@ impl EioSessions {
                 self.on_ws_message(stream, &msg, &mut out);
             }
             if drop_messages {
+                // The frames were kept whole for Engine.IO; the caller asked for neither
+                // messages nor payloads.
                 let mut i = 0;
-                events.retain(|e| {
+                events.retain_mut(|e| {
                     i += 1;
+                    if let AppEvent::WsFrame(f) = e {
+                        f.raw_payload = Vec::new();
+                        f.payload = Vec::new();
+                    }
                     i <= start || !matches!(e, AppEvent::WsMessage(_))
                 });
             }

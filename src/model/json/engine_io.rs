@@ -9,7 +9,7 @@ use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
 use super::serde_array;
 
 #[derive(Serialize)]
-struct JsonEngineIo<'a> {
+pub(super) struct JsonEngineIo<'a> {
     eio: u8,
     transport: &'static str,
     sid: Option<&'a str>,
@@ -22,7 +22,7 @@ struct JsonEngineIo<'a> {
     binary_len: Option<u64>,
 }
 
-fn engine_io(r: &EioRecord) -> JsonEngineIo<'_> {
+pub(super) fn engine_io(r: &EioRecord) -> JsonEngineIo<'_> {
     JsonEngineIo {
         eio: r.eio.number(),
         transport: r.transport.name(),
@@ -35,7 +35,7 @@ fn engine_io(r: &EioRecord) -> JsonEngineIo<'_> {
 }
 
 #[derive(Serialize)]
-struct JsonSocketIo<'a> {
+pub(super) struct JsonSocketIo<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     nsp: &'a str,
@@ -50,7 +50,7 @@ struct JsonSocketIo<'a> {
     ack_frame: Option<u64>,
 }
 
-fn socket_io(r: &SioRecord) -> JsonSocketIo<'_> {
+pub(super) fn socket_io(r: &SioRecord) -> JsonSocketIo<'_> {
     JsonSocketIo {
         kind: r.packet.kind.name(),
         nsp: &r.packet.nsp,
