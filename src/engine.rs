@@ -3,7 +3,7 @@
 
 use crate::app_proto::{AppEvent, AppTracker};
 use crate::capture::Frame;
-use crate::decode::{self, Packet};
+use crate::decode::{self, FragmentLimits, Packet, Reassembler};
 use crate::flow::{Connection, FlowLimits, FlowTracker, Gap, SegmentInfo, StreamChunk};
 
 /// Everything the engine learned from one frame.
@@ -18,6 +18,8 @@ pub struct PacketOutput {
 /// The decode engine: owns the flow and application trackers.
 #[derive(Debug, Default)]
 pub struct Engine {
+    /// IP fragments waiting for the rest of their datagram.
+    fragments: Reassembler,
     flows: FlowTracker,
     apps: AppTracker,
     /// Hand stream chunks' bytes to the app layer instead of copying them (see
@@ -28,6 +30,7 @@ pub struct Engine {
 impl Engine {
     pub fn new() -> Self {
         Self {
+            fragments: Reassembler::new(FragmentLimits::default()),
             flows: FlowTracker::new(FlowLimits::default()),
             apps: AppTracker::new(),
             take_chunks: false,
@@ -40,6 +43,7 @@ impl Engine {
     /// lent to the application parsers (see [`FlowTracker::lending`]).
     pub fn without_payloads() -> Self {
         Self {
+            fragments: Reassembler::new(FragmentLimits::default()),
             flows: FlowTracker::lending(FlowLimits::default()),
             apps: AppTracker::without_payloads(),
             take_chunks: true,
@@ -48,7 +52,7 @@ impl Engine {
 
     /// Decode one frame and run it through flow tracking and the application parsers.
     pub fn process(&mut self, frame: Frame) -> PacketOutput {
-        let packet = decode::decode(frame);
+        let packet = decode::decode_with(frame, &mut self.fragments);
         let mut seg = self.flows.process(&packet);
         if let Some(range) = self.flows.take_lent()
             && let Some(chunk) = seg.as_mut().and_then(|s| s.chunks.first_mut())
@@ -62,12 +66,20 @@ impl Engine {
     /// e.g. [`crate::capture::FileReader::next_borrowed`]): the packet's `data` is empty (its
     /// `caplen` is set), and stream bytes are parsed where they are when they can be.
     pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
-        let packet = decode::decode_borrowed(frame, bytes);
-        let payload = packet
-            .tcp
-            .as_ref()
-            .and_then(|t| bytes.get(t.payload.clone()))
-            .unwrap_or_default();
+        let packet = decode::decode_borrowed_with(frame, bytes, &mut self.fragments);
+        // A reassembled datagram's bytes live in the packet, which moves on below: copied.
+        let datagram = packet
+            .reassembled
+            .is_some()
+            .then(|| packet.tcp_payload().to_vec());
+        let payload = match &datagram {
+            Some(bytes) => bytes.as_slice(),
+            None => packet
+                .tcp
+                .as_ref()
+                .and_then(|t| bytes.get(t.payload.clone()))
+                .unwrap_or_default(),
+        };
         let seg = self.flows.process_payload(&packet, payload);
         let lent = self
             .flows

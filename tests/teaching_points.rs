@@ -321,21 +321,3 @@ fn point_12_each_side_is_established_when_it_gets_what_it_waits_for() {
         "{syn_ack}"
     );
 }
-
-#[test]
-#[ignore = "prints the narration for reading"]
-fn print_story() {
-    for name in ["handshake.pcapng", "large.pcapng"] {
-        let m = model(&own(name));
-        for i in 0..m.steps.len() {
-            let n = lesson::narrate_in(&m, i).unwrap();
-            println!(
-                "#{} {}\n  {}\n  NEXT {}\n",
-                m.steps[i].packet,
-                n.headline,
-                n.body,
-                n.next.unwrap_or_default()
-            );
-        }
-    }
-}

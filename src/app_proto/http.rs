@@ -2,29 +2,18 @@
 
 mod anomaly;
 mod body;
+mod handshake;
 mod parser;
 
-use base64::Engine as _;
 use serde::Serialize;
-use sha1::{Digest, Sha1};
 
 use crate::flow::Direction;
 
 pub use anomaly::HttpAnomaly;
 pub use body::MAX_BODY_KEEP;
+pub use handshake::{Handshake, WEBSOCKET_GUID, accept_digest, expected_accept};
+pub(crate) use handshake::{PendingRequest, Switch, answer, answers_request};
 pub(crate) use parser::{HttpParser, HttpStep};
-
-/// The GUID a server appends to the client's key (RFC 6455 §1.3, §4.2.2).
-pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/// The `Sec-WebSocket-Accept` a server must answer to `key`: base64(SHA-1(key + GUID))
-/// (RFC 6455 §4.2.2).
-pub fn expected_accept(key: &str) -> String {
-    let mut sha = Sha1::new();
-    sha.update(key.trim().as_bytes());
-    sha.update(WEBSOCKET_GUID.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(sha.finalize())
-}
 
 /// Request or response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -55,6 +44,11 @@ pub struct HttpMessage {
     pub expected_accept: Option<String>,
     /// Whether `sec_websocket_accept` equals `expected_accept`.
     pub accept_valid: Option<bool>,
+    /// For a response: the `Sec-WebSocket-Key` of the request it answers, which
+    /// `expected_accept` was derived from.
+    pub request_key: Option<String>,
+    /// Its part in the WebSocket opening handshake, as the app tracker decided it.
+    pub handshake: Handshake,
     pub sec_websocket_version: Option<String>,
     pub sec_websocket_protocol: Option<String>,
     pub sec_websocket_extensions: Option<String>,
@@ -92,7 +86,8 @@ impl HttpMessage {
             .any(|t| t.trim().eq_ignore_ascii_case(token))
     }
 
-    /// Whether this asks for or agrees to an upgrade to WebSocket.
+    /// Whether its `Upgrade` header names WebSocket (the header alone: whether the upgrade
+    /// happened is [`HttpMessage::handshake`]).
     pub fn upgrades_to_websocket(&self) -> bool {
         self.upgrade.as_deref().is_some_and(|u| {
             u.split(',')
@@ -121,18 +116,5 @@ impl HttpMessage {
                 self.reason.as_deref().unwrap_or("")
             ),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc6455_accept_example() {
-        assert_eq!(
-            expected_accept("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
     }
 }

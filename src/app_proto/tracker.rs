@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::flow::{Direction, Gap, StreamChunk};
 
 use super::engineio::{EioSessions, EioUrl, EioWork};
-use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep};
+use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
 use super::input::DirInput;
 use super::websocket::{DeflateParams, WsStream};
 use super::{AppEvent, AppNote, NoteKind, StreamKind};
@@ -180,9 +180,7 @@ impl AppTracker {
 /// A request still waiting for its response.
 #[derive(Debug)]
 struct Pending {
-    method: Option<String>,
-    key: Option<String>,
-    websocket: bool,
+    request: PendingRequest,
     /// The request's Engine.IO URL, when it is a polling request or a WebSocket upgrade.
     eio: Option<EioUrl>,
 }
@@ -293,11 +291,11 @@ impl Conn {
         let mut first = Some(dir);
         while let Some(dir) = first.take().or_else(|| todo.pop()) {
             loop {
-                let method = self.pending.front().and_then(|p| p.method.clone());
+                let method = self.pending.front().and_then(|p| p.request.method.clone());
                 let keep_body = self.pending.front().is_some_and(|p| {
                     p.eio
                         .as_ref()
-                        .is_some_and(|u| EioWork::polling_body(u, p.method.as_deref(), false))
+                        .is_some_and(|u| EioWork::polling_body(u, p.request.method.as_deref(), false))
                 });
                 let side = self.side(dir);
                 let step = match &mut side.mode {
@@ -361,9 +359,7 @@ impl Conn {
                 });
             }
             self.pending.push_back(Pending {
-                method: msg.method.clone(),
-                key: msg.sec_websocket_key.clone(),
-                websocket: msg.upgrades_to_websocket(),
+                request: PendingRequest::of(&mut msg),
                 eio,
             });
             let side = self.side(msg.direction);
@@ -373,25 +369,13 @@ impl Conn {
             out.push(AppEvent::Http(msg));
             return false;
         }
-        let status = msg.status.unwrap_or(0);
-        let interim = (100..200).contains(&status) && status != 101;
-        let request = if interim {
-            None
-        } else {
+        let request = if http::answers_request(&msg) {
             self.pending.pop_front()
+        } else {
+            None
         };
-        if let Some(key) = request.as_ref().and_then(|r| r.key.as_deref()) {
-            let expected = http::expected_accept(key);
-            msg.accept_valid =
-                Some(msg.sec_websocket_accept.as_deref().map(str::trim) == Some(expected.as_str()));
-            msg.expected_accept = Some(expected);
-        }
-        let websocket = status == 101
-            && msg.upgrades_to_websocket()
-            && request.as_ref().is_some_and(|r| r.websocket);
-        let tunnel = (status == 101 && !websocket)
-            || (request.as_ref().and_then(|r| r.method.as_deref()) == Some("CONNECT")
-                && (200..300).contains(&status));
+        let switch = http::answer(request.as_ref().map(|p| &p.request), &mut msg);
+        let status = msg.status.unwrap_or(0);
         let deflate = msg
             .sec_websocket_extensions
             .as_deref()
@@ -399,13 +383,13 @@ impl Conn {
         let upgrade = msg.upgrade.clone().unwrap_or_default();
         let eio = request.and_then(|r| {
             let url = r.eio?;
-            if websocket {
+            if switch == Switch::WebSocket {
                 return Some(EioWork::WebSocket {
                     url,
                     frame: msg.last_packet(),
                 });
             }
-            (status == 200 && EioWork::polling_body(&url, r.method.as_deref(), false)).then(|| {
+            (status == 200 && EioWork::polling_body(&url, r.request.method.as_deref(), false)).then(|| {
                 EioWork::PollingBody {
                     url,
                     direction: msg.direction,
@@ -418,7 +402,7 @@ impl Conn {
         out.push(AppEvent::Http(msg));
         let engine_io_ws = matches!(eio, Some(EioWork::WebSocket { .. }));
         self.eio.extend(eio);
-        if websocket {
+        if switch == Switch::WebSocket {
             // Engine.IO reads whole messages: their payloads are kept.
             let drop_payloads = self.drop_payloads && !engine_io_ws;
             for side in &mut self.dirs {
@@ -429,7 +413,7 @@ impl Conn {
                     drop_payloads,
                 )));
             }
-        } else if tunnel {
+        } else if switch == Switch::Tunnel {
             let what = if status == 101 {
                 NoteKind::OpaqueUpgrade { protocol: upgrade }
             } else {

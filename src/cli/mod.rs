@@ -2,6 +2,7 @@
 
 mod app;
 mod decode;
+mod lesson;
 mod live;
 
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ pub enum Command {
     Client(live::ClientArgs),
     /// Start the echo server, capture, run a scenario, and write a pcapng file.
     Record(live::RecordArgs),
+    /// List the guided lessons, or export a lesson or a capture's story as a handout.
+    Lesson(lesson::LessonArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve(a)) => live::run_serve(&a),
         Some(Command::Client(a)) => live::run_client(&a),
         Some(Command::Record(a)) => Ok(live::run_record(&a)),
+        Some(Command::Lesson(a)) => lesson::run(&a),
     }
 }
 

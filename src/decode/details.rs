@@ -13,8 +13,9 @@ pub(super) fn details(packet: &Packet) -> Vec<LayerDetail> {
     packet
         .layers
         .iter()
-        .map(|layer| {
-            let bytes = packet.data.get(layer.range.clone()).unwrap_or_default();
+        .enumerate()
+        .map(|(index, layer)| {
+            let bytes = packet.layer_bytes(index);
             let at = layer.range.start;
             let (title, fields) = match layer.proto {
                 Proto::Ethernet => ethernet(bytes, at),

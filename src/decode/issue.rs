@@ -47,6 +47,12 @@ pub enum IssueKind {
     /// A TCP option of a known kind with the wrong length for it (RFC 9293 §3.2, RFC 7323,
     /// RFC 2018).
     TcpOptionBadLength { kind: u8, len: usize },
+    /// Something wrong with an IP fragment of a datagram of IP version `version` (RFC 791 §3.2,
+    /// RFC 8200 §4.5): it is still used, as Wireshark uses it.
+    Fragment {
+        version: u8,
+        issue: super::FragmentIssue,
+    },
 }
 
 /// What limited the bytes a header could use.
@@ -73,6 +79,8 @@ impl IssueKind {
         match self {
             Self::IpLengthExceedsPacket { version: 6, .. } => Some("RFC 8200 §3"),
             Self::IpLengthExceedsPacket { .. } | Self::BadIpHeader { .. } => Some("RFC 791 §3.1"),
+            Self::Fragment { version: 6, .. } => Some("RFC 8200 §4.5"),
+            Self::Fragment { .. } => Some("RFC 791 §3.2"),
             Self::TcpOptionWithoutLength { .. }
             | Self::TcpOptionOverrun { .. }
             | Self::TcpOptionBadLength { .. } => Some("RFC 9293 §3.2"),

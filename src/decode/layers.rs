@@ -14,24 +14,46 @@ use etherparse::{
 
 use crate::capture::Frame;
 
+use super::fragments::Reassembler;
+use super::ip_fragment::FragmentSource;
 use super::link::{self, Next};
 use super::{
-    IpSummary, Issue, IssueKind, Layer, LengthLimit, Packet, Proto, TcpOptions, TcpSegment,
+    IpSummary, Issue, IssueKind, Layer, LengthLimit, Packet, Proto, Reassembled, TcpOptions,
+    TcpSegment,
 };
 
 /// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
 const MAX_IP_DEPTH: usize = 4;
 
-pub(super) fn decode_frame(mut frame: Frame) -> Packet {
+pub(super) fn decode_frame(mut frame: Frame, fragments: Option<&mut Reassembler>) -> Packet {
     let data = std::mem::take(&mut frame.data);
-    let mut packet = decode_bytes(&frame, &data);
+    let mut packet = decode_bytes(&frame, &data, fragments);
+    packet.data = data;
+    packet
+}
+
+/// A frame that completed `datagram`, decoded again: the fragment, then the datagram's layers.
+pub(super) fn decode_completed(mut frame: Frame, datagram: &Reassembled) -> Packet {
+    let data = std::mem::take(&mut frame.data);
+    let mut packet = decode_bytes(&frame, &data, None);
+    Walk {
+        data: &data,
+        orig_len: frame.orig_len as usize,
+        packet: &mut packet,
+        fragments: None,
+    }
+    .reassembled(datagram.clone());
     packet.data = data;
     packet
 }
 
 /// The packet of a frame whose bytes are `bytes` (`frame.data` is not read); its `data` is
 /// left empty.
-pub(super) fn decode_bytes(frame: &Frame, bytes: &[u8]) -> Packet {
+pub(super) fn decode_bytes(
+    frame: &Frame,
+    bytes: &[u8],
+    fragments: Option<&mut Reassembler>,
+) -> Packet {
     let mut packet = Packet {
         number: frame.number,
         ts_ns: frame.ts_ns,
@@ -44,35 +66,39 @@ pub(super) fn decode_bytes(frame: &Frame, bytes: &[u8]) -> Packet {
         ip: None,
         tcp: None,
         issues: Vec::new(),
+        reassembled: None,
     };
     let mut walk = Walk {
         data: bytes,
         orig_len: frame.orig_len as usize,
         packet: &mut packet,
+        fragments,
     };
     walk.link();
     packet
 }
 
-struct Walk<'p, 'd> {
-    data: &'d [u8],
-    orig_len: usize,
-    packet: &'p mut Packet,
+pub(super) struct Walk<'p, 'd> {
+    pub(super) data: &'d [u8],
+    pub(super) orig_len: usize,
+    pub(super) packet: &'p mut Packet,
+    /// Where IP fragments go to be reassembled (`None`: they are shown as fragments only).
+    pub(super) fragments: Option<&'p mut Reassembler>,
 }
 
 /// Where `inner` starts within `outer` (both views of the same frame bytes).
-fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
+pub(super) fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
     (inner.as_ptr() as usize)
         .saturating_sub(outer.as_ptr() as usize)
         .min(outer.len())
 }
 
 impl Walk<'_, '_> {
-    fn issue(&mut self, layer: &'static str, kind: IssueKind) {
+    pub(super) fn issue(&mut self, layer: &'static str, kind: IssueKind) {
         self.packet.issues.push(Issue { layer, kind });
     }
 
-    fn push(&mut self, proto: Proto, bytes: &[u8]) {
+    pub(super) fn push(&mut self, proto: Proto, bytes: &[u8]) {
         let start = offset_in(self.data, bytes);
         let end = (start + bytes.len()).min(self.data.len());
         self.packet.layers.push(Layer {
@@ -119,6 +145,7 @@ impl Walk<'_, '_> {
             }
         }
         let mut payload: Option<&LaxIpPayloadSlice<'_>> = None;
+        let mut fragment = None;
         match &s.net {
             Some(LaxNetSlice::Ipv4(ip)) => {
                 let h = ip.header();
@@ -131,6 +158,7 @@ impl Walk<'_, '_> {
                     dst,
                     ttl: h.ttl(),
                 });
+                fragment = Some(FragmentSource::v4(&h));
                 payload = Some(ip.payload());
             }
             Some(LaxNetSlice::Ipv6(ip)) => {
@@ -144,7 +172,7 @@ impl Walk<'_, '_> {
                     dst,
                     ttl: h.hop_limit(),
                 });
-                self.ipv6_exts(h.next_header(), ip.extensions().slice());
+                fragment = self.ipv6_exts(h.next_header(), ip.extensions().slice());
                 payload = Some(ip.payload());
             }
             Some(LaxNetSlice::Arp(arp)) => self.push(Proto::Arp, arp.slice()),
@@ -157,6 +185,9 @@ impl Walk<'_, '_> {
         let Some(payload) = payload else { return };
         self.check_ip_length(payload);
         if payload.fragmented {
+            if let Some(source) = fragment {
+                self.fragment(source, payload);
+            }
             return;
         }
         match &s.transport {
@@ -203,8 +234,10 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// IPv6 extension headers, one layer each (RFC 8200 §4; AH is RFC 4302 §2.2).
-    fn ipv6_exts(&mut self, first: IpNumber, exts: &[u8]) {
+    /// IPv6 extension headers, one layer each (RFC 8200 §4; AH is RFC 4302 §2.2). Returns
+    /// what the fragment header says, if there is one.
+    fn ipv6_exts(&mut self, first: IpNumber, exts: &[u8]) -> Option<FragmentSource> {
+        let mut fragment = None;
         let mut next = first;
         let mut rest = exts;
         while !rest.is_empty() {
@@ -219,13 +252,17 @@ impl Walk<'_, '_> {
             if header.is_empty() {
                 break;
             }
+            if next == IpNumber::IPV6_FRAGMENTATION_HEADER {
+                fragment = FragmentSource::v6(header, offset_in(self.data, header) + len);
+            }
             self.push(Proto::Ipv6Ext, header);
             next = IpNumber(header.first().copied().unwrap_or_default());
             rest = rest.get(len..).unwrap_or_default();
         }
+        fragment
     }
 
-    fn tcp(&mut self, tcp: &etherparse::TcpSlice<'_>, ip: &LaxIpPayloadSlice<'_>) {
+    pub(super) fn tcp(&mut self, tcp: &etherparse::TcpSlice<'_>, ip: &LaxIpPayloadSlice<'_>) {
         let header = tcp.header_slice();
         self.push(Proto::Tcp, header);
         let header_len = header.len();
@@ -294,7 +331,7 @@ fn declared_ip_payload_len(
 }
 
 /// A header of `header` cut short, e.g. "Ethernet header needs 14 bytes, 9 captured".
-fn too_short(header: &'static str, e: &LenError) -> IssueKind {
+pub(super) fn too_short(header: &'static str, e: &LenError) -> IssueKind {
     let limit = match e.len_source {
         LenSource::Slice => LengthLimit::Captured,
         LenSource::Ipv4HeaderTotalLen => LengthLimit::Ipv4TotalLength,

@@ -4,6 +4,8 @@
 
 mod details;
 pub mod fields;
+pub mod fragments;
+mod ip_fragment;
 mod issue;
 mod layers;
 mod link;
@@ -17,6 +19,7 @@ use serde::Serialize;
 use crate::capture::{Frame, LinkType};
 
 pub use fields::{FieldNode, LayerDetail, details};
+pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
 pub use issue::{Issue, IssueKind, LengthLimit};
 pub use tcp_options::TcpOptions;
 
@@ -46,6 +49,23 @@ pub struct Packet {
     pub tcp: Option<TcpSegment>,
     /// What went wrong while decoding (truncation, bad lengths…). Parsed layers are kept.
     pub issues: Vec<Issue>,
+    /// The IP datagram this packet completed, when it was the last missing fragment.
+    pub reassembled: Option<Box<Reassembled>>,
+}
+
+/// An IP datagram put together from fragments, on the packet that completed it (Wireshark's
+/// "Reassembled IPv4/IPv6"): the layers from `first_layer` on in `Packet::layers`, and the
+/// `tcp` payload range, are byte ranges in `data`, not in `Packet::data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reassembled {
+    /// The frames of the fragments, in offset order.
+    pub frames: Vec<u64>,
+    /// Index in `Packet::layers` of the first layer found in `data`.
+    pub first_layer: usize,
+    /// The protocol of `data` (TCP 6, UDP 17…).
+    pub next_header: u8,
+    /// The datagram's payload (transport header and data).
+    pub data: Vec<u8>,
 }
 
 impl Packet {
@@ -54,11 +74,39 @@ impl Packet {
         self.caplen
     }
 
+    /// The bytes of layer `index` of `layers` (in the reassembled datagram for its layers).
+    pub fn layer_bytes(&self, index: usize) -> &[u8] {
+        let Some(layer) = self.layers.get(index) else {
+            return &[];
+        };
+        let bytes = match &self.reassembled {
+            Some(r) if index >= r.first_layer => &r.data,
+            _ => &self.data,
+        };
+        bytes.get(layer.range.clone()).unwrap_or_default()
+    }
+
+    /// The layers whose byte ranges are in `data` (all but a reassembled datagram's).
+    pub fn frame_layers(&self) -> &[Layer] {
+        let n = self
+            .reassembled
+            .as_ref()
+            .map_or(self.layers.len(), |r| r.first_layer);
+        self.layers.get(..n).unwrap_or(&self.layers)
+    }
+
     /// The TCP payload bytes that were captured (may be fewer than `tcp.payload_len`).
     pub fn tcp_payload(&self) -> &[u8] {
+        self.tcp_payload_in(&self.data)
+    }
+
+    /// The TCP payload bytes, for a packet whose frame bytes are `bytes` (see
+    /// [`decode_borrowed`]); those of the reassembled datagram when the packet completed one.
+    pub fn tcp_payload_in<'a>(&'a self, bytes: &'a [u8]) -> &'a [u8] {
+        let bytes = self.reassembled.as_ref().map_or(bytes, |r| &r.data);
         self.tcp
             .as_ref()
-            .and_then(|t| self.data.get(t.payload.clone()))
+            .and_then(|t| bytes.get(t.payload.clone()))
             .unwrap_or(&[])
     }
 }
@@ -197,13 +245,32 @@ impl TcpSegment {
     }
 }
 
-/// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`].
+/// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`]. An IP
+/// fragment is shown as a fragment (see [`decode_with`] for reassembly).
 pub fn decode(frame: Frame) -> Packet {
-    layers::decode_frame(frame)
+    layers::decode_frame(frame, None)
 }
 
 /// As [`decode`], for a frame whose bytes are `bytes` (`frame.data` is not read): the packet's
 /// `data` is empty, its byte ranges point into `bytes`.
 pub fn decode_borrowed(frame: &Frame, bytes: &[u8]) -> Packet {
-    layers::decode_bytes(frame, bytes)
+    layers::decode_bytes(frame, bytes, None)
+}
+
+/// As [`decode`], with IP fragments reassembled by `fragments`: the packet that completes a
+/// datagram carries it ([`Packet::reassembled`]) and its transport layer.
+pub fn decode_with(frame: Frame, fragments: &mut Reassembler) -> Packet {
+    layers::decode_frame(frame, Some(fragments))
+}
+
+/// A packet that completed `datagram` (from [`Packet::reassembled`]), decoded again from its
+/// own bytes: for reading a packet back when its fragments are no longer at hand. Issues found
+/// while reassembling are not found again.
+pub fn decode_completed(frame: Frame, datagram: &Reassembled) -> Packet {
+    layers::decode_completed(frame, datagram)
+}
+
+/// As [`decode_borrowed`], with IP fragments reassembled by `fragments`.
+pub fn decode_borrowed_with(frame: &Frame, bytes: &[u8], fragments: &mut Reassembler) -> Packet {
+    layers::decode_bytes(frame, bytes, Some(fragments))
 }

@@ -3,11 +3,8 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
-use sha1::{Digest, Sha1};
-
-/// The GUID every WebSocket server appends to the client's key (RFC 6455 §1.3).
-pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub use crate::app_proto::http::WEBSOCKET_GUID;
+use crate::app_proto::http::{accept_digest, expected_accept};
 
 /// Every intermediate value of the derivation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,12 +40,13 @@ impl AcceptDerivation {
     }
 }
 
-/// Work out the Accept value for `key` (trimmed, as RFC 6455 says the server uses it).
+/// Work out the Accept value for `key` (trimmed, as RFC 6455 says the server uses it), with
+/// the same functions the tracker checks the server's answer with.
 pub fn derive_accept(key: &str, received: Option<&str>) -> AcceptDerivation {
     let key = key.trim().to_string();
     let concatenated = format!("{key}{WEBSOCKET_GUID}");
-    let sha1: [u8; 20] = Sha1::digest(concatenated.as_bytes()).into();
-    let expected = base64::engine::general_purpose::STANDARD.encode(sha1);
+    let sha1 = accept_digest(&key);
+    let expected = expected_accept(&key);
     AcceptDerivation {
         key,
         concatenated,

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::app_proto::{HttpAnomaly, NoteKind, WsAnomaly};
-use crate::decode::{Issue, IssueKind, LengthLimit};
+use crate::decode::{FragmentIssue, Issue, IssueKind, LengthLimit};
 use crate::model::json::Sentences;
 
 /// The sentences the JSON writer of `osiscope decode` uses.
@@ -63,6 +63,37 @@ pub fn decode_issue(kind: &IssueKind) -> String {
         }
         IssueKind::TcpOptionBadLength { kind, len } => {
             format!("TCP option {kind} has a bad length of {len} bytes")
+        }
+        IssueKind::Fragment { issue, .. } => fragment_issue(issue),
+    }
+}
+
+/// The sentence of an IP fragment issue.
+fn fragment_issue(issue: &FragmentIssue) -> String {
+    match issue {
+        FragmentIssue::Overlap {
+            start,
+            end,
+            earlier_frame,
+        } => format!("fragment bytes {start}..{end} overlap those of frame {earlier_frame}"),
+        FragmentIssue::OverlapConflict {
+            start,
+            end,
+            earlier_frame,
+        } => format!(
+            "fragment bytes {start}..{end} overlap those of frame {earlier_frame} with different data: the earlier ones are used"
+        ),
+        FragmentIssue::MultipleTails { end, earlier_end } => format!(
+            "a second last fragment ends at {end}, the first one at {earlier_end}: the first one counts"
+        ),
+        FragmentIssue::PastEnd { end, datagram_end } => format!(
+            "fragment ends at {end}, past the datagram's end at {datagram_end}: the bytes past it are dropped"
+        ),
+        FragmentIssue::TooLong { end } => format!(
+            "fragment ends at {end}, past the largest IP datagram (65,535 bytes): not reassembled"
+        ),
+        FragmentIssue::NotMultipleOf8 { len } => {
+            format!("a fragment that is not the last carries {len} bytes, not a multiple of 8")
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use crate::app_proto::http::Handshake;
 use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Layer, Packet, Proto, TcpOptions, TcpSegment, flags};
@@ -40,6 +41,12 @@ fn http_msg(dir: Direction, kind: HttpKind, n: u64) -> HttpMessage {
         sec_websocket_accept: (!request).then(|| "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
         expected_accept: (!request).then(|| "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into()),
         accept_valid: (!request).then_some(true),
+        request_key: (!request).then(|| "dGhlIHNhbXBsZSBub25jZQ==".into()),
+        handshake: if request {
+            Handshake::UpgradeRequest
+        } else {
+            Handshake::Accepted
+        },
         sec_websocket_version: Some("13".into()),
         sec_websocket_protocol: None,
         sec_websocket_extensions: None,
@@ -238,6 +245,7 @@ pub(crate) fn conversation() -> Model {
             "TCP"
         };
         let packet = Packet {
+            reassembled: None,
             number,
             ts_ns,
             len: data.len() as u32,

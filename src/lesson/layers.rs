@@ -253,7 +253,7 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         let mut what = record.info.to_string();
         if frame.masked {
             what.push_str(
-                " Masked: part of WebSocket's own framing (layer 7), an XOR with a key sent in \
+                ". Masked: part of WebSocket's own framing (layer 7), an XOR with a key sent in \
                  clear in the same header. Not encryption.",
             );
         }

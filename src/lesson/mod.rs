@@ -4,6 +4,8 @@
 
 pub mod accept;
 pub mod annotations;
+pub mod guided;
+pub mod handout;
 pub mod handshake;
 pub mod io_annotations;
 pub mod layers;

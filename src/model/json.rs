@@ -181,13 +181,25 @@ fn ip_addr<W: Write>(out: &mut W, addr: IpAddr) -> io::Result<()> {
     }
 }
 
-fn ip<W: Write>(out: &mut W, ip: &IpSummary) -> io::Result<()> {
+/// The `ip` object; `reassembled_from`: the frames of the fragments of the datagram the packet
+/// completed.
+fn ip<W: Write>(out: &mut W, ip: &IpSummary, reassembled_from: Option<&[u64]>) -> io::Result<()> {
     num(out, b"{\"version\":", u64::from(ip.version))?;
     out.write_all(b",\"src\":")?;
     ip_addr(out, ip.src)?;
     out.write_all(b",\"dst\":")?;
     ip_addr(out, ip.dst)?;
     num(out, b",\"ttl\":", u64::from(ip.ttl))?;
+    if let Some(frames) = reassembled_from {
+        out.write_all(b",\"reassembled_from\":[")?;
+        for (i, frame) in frames.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_u64(out, *frame)?;
+        }
+        out.write_all(b"]")?;
+    }
     out.write_all(b"}")
 }
 
@@ -331,7 +343,11 @@ pub fn write_packet<W: Write>(
     if let Some(summary) = &p.ip {
         out.write_all(b",")?;
         key(out, "ip")?;
-        ip(out, summary)?;
+        ip(
+            out,
+            summary,
+            p.reassembled.as_ref().map(|r| r.frames.as_slice()),
+        )?;
     }
     if let Some(t) = &p.tcp {
         out.write_all(b",")?;

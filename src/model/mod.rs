@@ -8,7 +8,7 @@ pub mod step;
 pub mod summary;
 
 use crate::app_proto::engineio::IoEvent;
-use crate::app_proto::{AppEvent, HttpKind, HttpMessage, NoteKind, WsFrame, WsMessage};
+use crate::app_proto::{AppEvent, HttpMessage, NoteKind, WsFrame, WsMessage};
 use crate::capture::{CaptureError, Frame};
 use crate::decode::{self, Packet};
 use crate::engine::PacketOutput;
@@ -58,8 +58,6 @@ pub struct Model {
     /// packets before stay.
     pub errors: Vec<CaptureError>,
     stories: Vec<StreamStory>,
-    /// Per connection: the index of the packet that completed its WebSocket upgrade request.
-    upgrade_requests: Vec<Option<usize>>,
     /// Per connection: its packets and its steps (indices), so that showing one connection
     /// never scans the others.
     stream_packets: Vec<Vec<u32>>,
@@ -179,7 +177,6 @@ impl Model {
             if id >= self.connections.len() {
                 self.connections.resize(id + 1, conn.clone());
                 self.stories.resize(id + 1, StreamStory::default());
-                self.upgrade_requests.resize(id + 1, None);
             }
             if let Some(step) = self
                 .stories
@@ -188,12 +185,6 @@ impl Model {
             {
                 row.step = Some(self.steps.len());
                 self.steps.push(step);
-            }
-            if let Some(slot) = self.upgrade_requests.get_mut(id)
-                && slot.is_none()
-                && row.http.iter().any(is_upgrade_request)
-            {
-                *slot = Some(index);
             }
             if let Some(slot) = self.connections.get_mut(id) {
                 *slot = conn;
@@ -230,14 +221,24 @@ impl Model {
             .ok_or(ByteError::NoPacket { index })?
             .packet;
         let data = self.bytes.read(index, head.number, head.caplen)?;
-        let packet = decode::decode(Frame {
+        let frame = Frame {
             number: head.number,
             ts_ns: head.ts_ns,
             orig_len: head.len,
             link: head.link,
             interface: head.interface,
             data,
-        });
+        };
+        let mut packet = match &head.reassembled {
+            // Its fragments' bytes are in other packets: the datagram was kept.
+            Some(datagram) => decode::decode_completed(frame, datagram),
+            None => decode::decode(frame),
+        };
+        // Issues found while reassembling (overlapping fragments…) come after the packet's own
+        // and need the other fragments to be found again: the head kept them.
+        if head.issues.starts_with(&packet.issues) {
+            packet.issues = head.issues.to_vec();
+        }
         if head.describes(&packet) {
             Ok(packet)
         } else {
@@ -254,17 +255,6 @@ impl Model {
     /// Memory the byte store holds (bytes kept, plus where each packet is).
     pub fn byte_store_bytes(&self) -> usize {
         self.bytes.memory_bytes()
-    }
-
-    /// The WebSocket upgrade request of connection `stream` (the first one, if it was
-    /// captured), for working out the Sec-WebSocket-Accept of its 101.
-    pub fn upgrade_request(&self, stream: u32) -> Option<&HttpMessage> {
-        let index = (*self.upgrade_requests.get(stream as usize)?)?;
-        self.packets
-            .get(index)?
-            .http
-            .iter()
-            .find(|m| is_upgrade_request(m))
     }
 
     /// The connection with `tcp.stream` index `id` (ids can skip a number: see `flow::socks`).
@@ -294,19 +284,15 @@ impl Model {
     }
 }
 
-/// A request that carries a Sec-WebSocket-Key.
-fn is_upgrade_request(m: &HttpMessage) -> bool {
-    m.kind == HttpKind::Request && m.sec_websocket_key.is_some()
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::app_proto::http::Handshake;
     use crate::capture::FileReader;
     use crate::pipeline::process_all;
     use crate::pipeline::tests::corpus_captures;
 
     #[test]
-    fn each_connection_knows_its_packets_steps_and_upgrade_request() {
+    fn each_connection_knows_its_packets_and_steps_and_each_101_its_request_key() {
         let files = corpus_captures();
         let mut upgrades = 0;
         for path in files {
@@ -325,16 +311,26 @@ mod tests {
                     .collect();
                 assert_eq!(m.stream_packets(c.id), packets, "{}", path.display());
                 assert_eq!(m.stream_steps(c.id), steps, "{}", path.display());
-                let first_request = packets.iter().find_map(|&i| {
-                    m.packets[i as usize]
-                        .http
-                        .iter()
-                        .find(|h| super::is_upgrade_request(h))
-                });
-                assert_eq!(m.upgrade_request(c.id), first_request);
-                upgrades += usize::from(first_request.is_some());
+                // Each accepted upgrade names the key of an upgrade request sent before it on
+                // the same connection, and its step is the upgrade response.
+                let mut keys = Vec::new();
+                for &i in &packets {
+                    let row = &m.packets[i as usize];
+                    for h in &row.http {
+                        match h.handshake {
+                            Handshake::UpgradeRequest => keys.push(h.sec_websocket_key.clone()),
+                            Handshake::Accepted => {
+                                assert!(keys.contains(&h.request_key), "{}", path.display());
+                                let step = row.step.map(|s| m.steps[s].kind);
+                                assert_eq!(step, Some(super::StepKind::UpgradeResponse));
+                                upgrades += 1;
+                            }
+                            Handshake::None | Handshake::Refused => {}
+                        }
+                    }
+                }
             }
         }
-        assert!(upgrades > 10, "{upgrades} upgrade requests");
+        assert!(upgrades > 10, "{upgrades} accepted upgrades");
     }
 }

@@ -8,7 +8,7 @@
 use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpMessage, NoteKind, WsAnomaly, WsFrame};
 use crate::capture::LinkType;
-use crate::decode::{IpSummary, Issue, Layer, Packet, TcpSegment};
+use crate::decode::{IpSummary, Issue, Layer, Packet, Reassembled, TcpSegment};
 use crate::flow::{Analysis, Direction, SegmentInfo, StateChange};
 
 use super::PacketRecord;
@@ -40,6 +40,8 @@ pub struct PacketHead {
     pub ip: Option<IpSummary>,
     pub tcp: Option<TcpSegment>,
     pub issues: Box<[Issue]>,
+    /// The IP datagram the packet completed (its fragments' bytes are in other packets).
+    pub reassembled: Option<Box<Reassembled>>,
 }
 
 impl PacketHead {
@@ -57,6 +59,7 @@ impl PacketHead {
             ip,
             tcp,
             issues,
+            reassembled,
         } = packet;
         let head = Self {
             number,
@@ -69,6 +72,7 @@ impl PacketHead {
             ip,
             tcp,
             issues: issues.into_boxed_slice(),
+            reassembled,
         };
         (head, data)
     }
@@ -82,6 +86,7 @@ impl PacketHead {
             && self.ip == packet.ip
             && self.tcp == packet.tcp
             && *self.issues == *packet.issues
+            && self.reassembled == packet.reassembled
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
+use crate::app_proto::http::Handshake;
 use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpKind, HttpMessage};
 use crate::decode::flags;
@@ -87,12 +88,13 @@ pub struct Step {
     pub top_layer: u8,
 }
 
-/// What the model remembers about a connection to tell its story.
+/// What the model remembers about a connection to tell its story (the handshake roles are
+/// the app tracker's, read from [`HttpMessage::handshake`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStory {
-    /// The client asked for `Upgrade: websocket` and no response came yet.
+    /// An upgrade request was sent and no response came yet.
     pub upgrade_pending: bool,
-    /// A 101 switched the connection to WebSocket.
+    /// The connection was switched to WebSocket.
     pub websocket: bool,
     /// A FIN or RST was seen.
     pub closing: bool,
@@ -260,33 +262,21 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
 }
 
 fn http_kind(m: &HttpMessage, story: &mut StreamStory) -> StepKind {
-    match m.kind {
-        HttpKind::Request => {
-            if m.upgrade
-                .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
-            {
-                story.upgrade_pending = true;
-                StepKind::UpgradeRequest
-            } else {
-                StepKind::HttpRequest
-            }
+    if m.kind == HttpKind::Response {
+        story.upgrade_pending = false;
+    }
+    match (m.kind, m.handshake) {
+        (_, Handshake::UpgradeRequest) => {
+            story.upgrade_pending = true;
+            StepKind::UpgradeRequest
         }
-        HttpKind::Response => {
-            let pending = std::mem::take(&mut story.upgrade_pending);
-            match m.status {
-                Some(101)
-                    if m.upgrade
-                        .as_deref()
-                        .is_some_and(|u| u.eq_ignore_ascii_case("websocket")) =>
-                {
-                    story.websocket = true;
-                    StepKind::UpgradeResponse
-                }
-                Some(s) if pending && s >= 200 => StepKind::UpgradeRefused,
-                _ => StepKind::HttpResponse,
-            }
+        (_, Handshake::Accepted) => {
+            story.websocket = true;
+            StepKind::UpgradeResponse
         }
+        (_, Handshake::Refused) => StepKind::UpgradeRefused,
+        (HttpKind::Request, Handshake::None) => StepKind::HttpRequest,
+        (HttpKind::Response, Handshake::None) => StepKind::HttpResponse,
     }
 }
 

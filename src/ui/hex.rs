@@ -51,7 +51,7 @@ pub fn innermost_range(layers: &[LayerDetail], byte: usize) -> Option<Range<usiz
 /// The OSI layer whose header holds `byte` (payload counts as the application, 7).
 fn layer_of(packet: &Packet, byte: usize) -> u8 {
     packet
-        .layers
+        .frame_layers()
         .iter()
         .rev()
         .find(|l| l.range.contains(&byte))

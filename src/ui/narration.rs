@@ -84,15 +84,9 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
         .iter()
         .find(|m| m.kind == HttpKind::Response && m.sec_websocket_accept.is_some())
     {
-        // The request of the same connection, sent before this response.
-        let key = record
-            .seg
-            .as_ref()
-            .and_then(|seg| app.model.upgrade_request(seg.stream))
-            .filter(|m| m.packets.first() < resp.packets.first())
-            .and_then(|m| m.sec_websocket_key.clone());
-        match key {
-            Some(key) => accept_ui(ui, &key, resp.sec_websocket_accept.as_deref(), palette),
+        // The key of the request this response answers.
+        match &resp.request_key {
+            Some(key) => accept_ui(ui, key, resp.sec_websocket_accept.as_deref(), palette),
             None => {
                 ui.label("The request with the key was not captured, so the Accept value cannot be worked out.");
             }

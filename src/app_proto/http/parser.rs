@@ -244,6 +244,8 @@ impl HttpParser {
             sec_websocket_accept: get("Sec-WebSocket-Accept"),
             expected_accept: None,
             accept_valid: None,
+            request_key: None,
+            handshake: super::Handshake::None,
             sec_websocket_version: get("Sec-WebSocket-Version"),
             sec_websocket_protocol: get("Sec-WebSocket-Protocol"),
             sec_websocket_extensions: get("Sec-WebSocket-Extensions"),

@@ -1,6 +1,7 @@
 //! HTTP/1.1 and the Upgrade handshake.
 
 use super::*;
+use crate::app_proto::http::Handshake;
 use crate::app_proto::{HttpAnomaly, HttpKind, NoteKind, StreamKind};
 
 #[test]
@@ -31,6 +32,11 @@ fn upgrade_handshake_switches_both_directions() {
         Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     );
     assert_eq!(resp.accept_valid, Some(true));
+    assert_eq!(resp.request_key, req.sec_websocket_key);
+    assert_eq!(
+        (req.handshake, resp.handshake),
+        (Handshake::UpgradeRequest, Handshake::Accepted)
+    );
     assert_eq!(c.tracker.stream_kind(0, C2S), StreamKind::WebSocket);
     assert_eq!(c.tracker.stream_kind(0, S2C), StreamKind::WebSocket);
 }
@@ -79,6 +85,12 @@ fn upgrade_to_tcp_is_opaque_not_frames() {
     c.send(C2S, &frame(true, 0, 1, KEY, b"stdin"));
     c.send(S2C, b"\x81\x03abc");
     assert!(c.frames().is_empty());
+    let http = c.http();
+    assert_eq!(
+        (http[0].handshake, http[1].handshake),
+        (Handshake::None, Handshake::None),
+        "an upgrade, but not the WebSocket handshake"
+    );
     assert_eq!(
         c.notes(),
         [NoteKind::OpaqueUpgrade {
@@ -101,6 +113,14 @@ fn refused_upgrade_stays_http() {
     let http = c.http();
     assert_eq!(http.len(), 3);
     assert_eq!(http[1].body_len, 5);
+    assert_eq!(
+        (http[0].handshake, http[1].handshake, http[2].handshake),
+        (
+            Handshake::UpgradeRequest,
+            Handshake::Refused,
+            Handshake::None
+        )
+    );
     assert_eq!(http[2].uri.as_deref(), Some("/again"));
     assert_eq!(c.tracker.stream_kind(0, C2S), StreamKind::Http);
 }

@@ -129,6 +129,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
         data: seg.payload.to_vec(),
         caplen: seg.payload.len() as u32,
         layers: Vec::new(),
+        reassembled: None,
         ip: Some(IpSummary {
             version: 4,
             src: (*from.ip()).into(),

@@ -27,7 +27,7 @@ struct JsonPacket<'a> {
     interface: u32,
     layers: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ip: Option<&'a IpSummary>,
+    ip: Option<JsonIp<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp: Option<JsonTcp<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -40,6 +40,14 @@ struct JsonPacket<'a> {
     socketio: Vec<JsonSocketIo<'a>>,
     issues: Vec<JsonIssue>,
     protocol: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonIp<'a> {
+    #[serde(flatten)]
+    summary: &'a IpSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reassembled_from: Option<&'a [u64]>,
 }
 
 #[derive(Serialize)]
@@ -172,7 +180,10 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         link: p.link.json_name(),
         interface: p.interface,
         layers,
-        ip: p.ip.as_ref(),
+        ip: p.ip.as_ref().map(|summary| JsonIp {
+            summary,
+            reassembled_from: p.reassembled.as_ref().map(|r| r.frames.as_slice()),
+        }),
         tcp,
         http: record.http.iter().map(http_json).collect(),
         ws: record.ws.iter().map(ws_json).collect(),
