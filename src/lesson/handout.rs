@@ -310,6 +310,15 @@ pub fn to_html(h: &Handout) -> String {
             out.push_str("</ol>\n");
         }
     }
+    let answers: Vec<&Question> = h.steps.iter().flat_map(|s| s.questions.iter()).collect();
+    if !answers.is_empty() {
+        out.push_str("<h2>Answers</h2>\n<ol>\n");
+        for q in answers {
+            let letter = char::from(b'A' + q.answer as u8);
+            let _ = writeln!(out, "<li>{letter}: {}</li>", esc(q.why));
+        }
+        out.push_str("</ol>\n");
+    }
     out.push_str("</body></html>\n");
     out
 }
