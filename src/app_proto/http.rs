@@ -1,6 +1,7 @@
 //! HTTP/1.1 messages (httparse) and the WebSocket opening handshake (RFC 6455 §4).
 
 mod anomaly;
+mod body;
 mod handshake;
 mod parser;
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::flow::Direction;
 
 pub use anomaly::HttpAnomaly;
+pub use body::MAX_BODY_KEEP;
 pub use handshake::{Handshake, WEBSOCKET_GUID, accept_digest, expected_accept};
 pub(crate) use handshake::{PendingRequest, Switch, answer, answers_request};
 pub(crate) use parser::{HttpParser, HttpStep};
@@ -52,7 +54,13 @@ pub struct HttpMessage {
     pub sec_websocket_extensions: Option<String>,
     /// Length of the head (start line + headers + blank line), bytes.
     pub head_len: u64,
+    /// Body length after de-chunking, bytes.
     pub body_len: u64,
+    /// The body's bytes, kept only where a protocol above reads them (Engine.IO polling), at
+    /// most [`body::MAX_BODY_KEEP`].
+    pub body: Option<Vec<u8>>,
+    /// Part of the kept body is missing (lost bytes, or past the bound).
+    pub body_cut: bool,
     /// Stream offset of the first byte.
     pub offset: u64,
     /// Packets that carried it, in order; the last one carried its last byte.

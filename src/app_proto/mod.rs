@@ -28,6 +28,8 @@ pub enum AppEvent {
     WsMessage(WsMessage),
     /// The stream stopped being understood (bytes that are not HTTP, a gap, a raw tunnel…).
     Note(AppNote),
+    /// An Engine.IO or Socket.IO packet, an ack paired with its event, or a violation.
+    Io(engineio::IoEvent),
 }
 
 /// Something to say about a stream that is not a message.

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::flow::{Direction, Gap, StreamChunk};
 
+use super::engineio::{EioSessions, EioUrl, EioWork};
 use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
 use super::input::DirInput;
 use super::websocket::{DeflateParams, WsStream};
@@ -21,6 +22,8 @@ pub struct AppTracker {
     conns: HashMap<u32, Conn>,
     /// See [`AppTracker::without_payloads`].
     drop_payloads: bool,
+    /// Engine.IO sessions, which span connections.
+    eio: EioSessions,
 }
 
 impl AppTracker {
@@ -56,7 +59,21 @@ impl AppTracker {
         }
         conn.side(dir).input.push(chunk);
         conn.drive(dir, packet, &mut out);
+        self.follow_eio(stream, &mut out, 0);
         out
+    }
+
+    /// Hand Engine.IO what connection `stream` found for it, and the WebSocket messages among
+    /// `out[start..]` when it is an Engine.IO WebSocket.
+    fn follow_eio(&mut self, stream: u32, out: &mut Vec<AppEvent>, start: usize) {
+        let Some(conn) = self.conns.get_mut(&stream) else {
+            return;
+        };
+        if conn.eio.is_empty() && !self.eio.is_websocket(stream) {
+            return;
+        }
+        self.eio
+            .feed(stream, &mut conn.eio, out, start, self.drop_payloads);
     }
 
     /// The connection a chunk belongs to (made on its first chunk), with any bytes missing
@@ -91,9 +108,11 @@ impl AppTracker {
         out: &mut Vec<AppEvent>,
     ) {
         let dir = chunk.direction;
+        let start = out.len();
         let conn = self.conn_for_chunk(stream, chunk, packet, out);
         conn.side(dir).input.push_taking(chunk);
         conn.drive(dir, packet, out);
+        self.follow_eio(stream, out, start);
     }
 
     /// As [`AppTracker::on_chunk_taking`], for a chunk whose bytes are `bytes` (`chunk.data` is
@@ -108,6 +127,7 @@ impl AppTracker {
         out: &mut Vec<AppEvent>,
     ) {
         let dir = chunk.direction;
+        let start = out.len();
         let conn = self.conn_for_chunk(stream, chunk, packet, out);
         let side = conn.side(dir);
         if let Mode::Ws(ws) = &mut side.mode
@@ -116,11 +136,12 @@ impl AppTracker {
             // A WebSocket direction never releases the other one (see `Conn::drive`).
             ws.drive(&mut lent, out);
             lent.keep_rest();
-            return;
+        } else {
+            side.input
+                .push_parts(chunk, std::borrow::Cow::Borrowed(bytes));
+            conn.drive(dir, packet, out);
         }
-        side.input
-            .push_parts(chunk, std::borrow::Cow::Borrowed(bytes));
-        conn.drive(dir, packet, out);
+        self.follow_eio(stream, out, start);
     }
 
     /// Bytes that will never arrive: parsers resync or give up on the direction.
@@ -133,12 +154,14 @@ impl AppTracker {
             .or_insert_with(|| Conn::new(drop_payloads));
         conn.gap(gap.direction, gap.offset, gap.len, packet, &mut out);
         conn.drive(gap.direction, packet, &mut out);
+        self.follow_eio(stream, &mut out, 0);
         out
     }
 
     /// The connection ended (FIN both ways or RST): free its state.
     pub fn on_close(&mut self, stream: u32) {
         self.conns.remove(&stream);
+        self.eio.on_close(stream);
     }
 
     /// Whether parser state is held for connection `stream`.
@@ -152,6 +175,14 @@ impl AppTracker {
             .get(&stream)
             .map_or(StreamKind::Unknown, |c| c.dirs[direction.index()].kind)
     }
+}
+
+/// A request still waiting for its response.
+#[derive(Debug)]
+struct Pending {
+    request: PendingRequest,
+    /// The request's Engine.IO URL, when it is a polling request or a WebSocket upgrade.
+    eio: Option<EioUrl>,
 }
 
 #[derive(Debug)]
@@ -207,8 +238,10 @@ impl Side {
 #[derive(Debug)]
 struct Conn {
     dirs: [Side; 2],
-    pending: VecDeque<PendingRequest>,
+    pending: VecDeque<Pending>,
     drop_payloads: bool,
+    /// What the HTTP parser found for Engine.IO, until the tracker hands it over.
+    eio: Vec<EioWork>,
 }
 
 impl Conn {
@@ -220,6 +253,7 @@ impl Conn {
             ],
             pending: VecDeque::new(),
             drop_payloads,
+            eio: Vec::new(),
         }
     }
 
@@ -257,15 +291,23 @@ impl Conn {
         let mut first = Some(dir);
         while let Some(dir) = first.take().or_else(|| todo.pop()) {
             loop {
-                let method = self.pending.front().and_then(|p| p.method.clone());
+                let method = self.pending.front().and_then(|p| p.request.method.clone());
+                let keep_body = self.pending.front().is_some_and(|p| {
+                    p.eio
+                        .as_ref()
+                        .is_some_and(|u| EioWork::polling_body(u, p.request.method.as_deref(), false))
+                });
                 let side = self.side(dir);
                 let step = match &mut side.mode {
-                    Mode::Http(p) => p.step(
-                        &mut side.input,
-                        method
-                            .as_deref()
-                            .filter(|_| dir == Direction::ServerToClient),
-                    ),
+                    Mode::Http(p) => {
+                        p.keep_response_body = keep_body && dir == Direction::ServerToClient;
+                        p.step(
+                            &mut side.input,
+                            method
+                                .as_deref()
+                                .filter(|_| dir == Direction::ServerToClient),
+                        )
+                    }
                     Mode::Hold(_) if side.input.len() > MAX_HOLD => {
                         side.mode = Mode::Http(HttpParser::new(dir));
                         continue;
@@ -304,7 +346,22 @@ impl Conn {
     fn on_http(&mut self, mut msg: HttpMessage, packet: u64, out: &mut Vec<AppEvent>) -> bool {
         if msg.kind == HttpKind::Request {
             let tunnel = msg.method.as_deref() == Some("CONNECT") || msg.upgrade.is_some();
-            self.pending.push_back(PendingRequest::of(&mut msg));
+            let eio = EioWork::url_of(msg.uri.as_deref());
+            if let Some(url) = &eio
+                && EioWork::polling_body(url, msg.method.as_deref(), true)
+            {
+                self.eio.push(EioWork::PollingBody {
+                    url: url.clone(),
+                    direction: msg.direction,
+                    body: msg.body.take().unwrap_or_default(),
+                    cut: msg.body_cut,
+                    frame: msg.last_packet(),
+                });
+            }
+            self.pending.push_back(Pending {
+                request: PendingRequest::of(&mut msg),
+                eio,
+            });
             let side = self.side(msg.direction);
             if tunnel && let Mode::Http(p) = std::mem::replace(&mut side.mode, Mode::Skip) {
                 side.mode = Mode::Hold(p);
@@ -317,16 +374,37 @@ impl Conn {
         } else {
             None
         };
-        let switch = http::answer(request.as_ref(), &mut msg);
+        let switch = http::answer(request.as_ref().map(|p| &p.request), &mut msg);
         let status = msg.status.unwrap_or(0);
         let deflate = msg
             .sec_websocket_extensions
             .as_deref()
             .and_then(DeflateParams::from_extensions);
         let upgrade = msg.upgrade.clone().unwrap_or_default();
+        let eio = request.and_then(|r| {
+            let url = r.eio?;
+            if switch == Switch::WebSocket {
+                return Some(EioWork::WebSocket {
+                    url,
+                    frame: msg.last_packet(),
+                });
+            }
+            (status == 200 && EioWork::polling_body(&url, r.request.method.as_deref(), false)).then(|| {
+                EioWork::PollingBody {
+                    url,
+                    direction: msg.direction,
+                    body: msg.body.take().unwrap_or_default(),
+                    cut: msg.body_cut,
+                    frame: msg.last_packet(),
+                }
+            })
+        });
         out.push(AppEvent::Http(msg));
+        let engine_io_ws = matches!(eio, Some(EioWork::WebSocket { .. }));
+        self.eio.extend(eio);
         if switch == Switch::WebSocket {
-            let drop_payloads = self.drop_payloads;
+            // Engine.IO reads whole messages: their payloads are kept.
+            let drop_payloads = self.drop_payloads && !engine_io_ws;
             for side in &mut self.dirs {
                 side.kind = StreamKind::WebSocket;
                 side.mode = Mode::Ws(Box::new(WsStream::new(

@@ -231,7 +231,7 @@ fn count(totals: &mut BTreeMap<u32, ConnTotals>, output: &PacketOutput) {
                 *t.ws_by_opcode.entry(f.opcode).or_default() += 1;
                 t.ws_issues += f.issues.len() as u64;
             }
-            AppEvent::WsMessage(_) | AppEvent::Note(_) => {}
+            AppEvent::WsMessage(_) | AppEvent::Note(_) | AppEvent::Io(_) => {}
         }
     }
     for a in &seg.analysis {

@@ -12,6 +12,7 @@ use crate::model::json::Sentences;
 pub const SENTENCES: Sentences = Sentences {
     decode_issue,
     ws_anomaly,
+    io_anomaly: super::io_annotations::io_anomaly,
 };
 
 /// The sentence of a decode issue, e.g. "TCP header needs 20 bytes, 9 captured".

@@ -52,6 +52,8 @@ fn http_msg(dir: Direction, kind: HttpKind, n: u64) -> HttpMessage {
         sec_websocket_extensions: None,
         head_len: 0,
         body_len: 0,
+        body: None,
+        body_cut: false,
         offset: 0,
         packets: vec![n],
     }
@@ -330,6 +332,7 @@ pub(crate) fn conversation() -> Model {
             protocol,
             info: spec.label.into(),
             step: Some(model.steps.len()),
+            io: Box::default(),
         };
         model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);

@@ -7,6 +7,7 @@ pub mod annotations;
 pub mod guided;
 pub mod handout;
 pub mod handshake;
+pub mod io_annotations;
 pub mod layers;
 pub mod problems;
 pub mod steps;

@@ -7,6 +7,7 @@
 //! messages, state changes, issues) go through serde. The bytes are exactly what serializing the
 //! structs in `tests.rs` with `serde_json` gives; the tests there compare the two on the corpus.
 
+mod engine_io;
 mod escape;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use crate::app_proto::engineio::{IoAnomalyKind, IoEvent};
 use crate::app_proto::{HttpKind, HttpMessage, WsAnomaly, WsFrame};
 use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, SegmentInfo};
@@ -30,6 +32,8 @@ use escape::{write_i64, write_str, write_u64};
 pub struct Sentences {
     pub decode_issue: fn(&IssueKind) -> String,
     pub ws_anomaly: fn(&WsAnomaly) -> String,
+    /// The layer (`"engineio"`, `"socketio"`) and sentence of a violation.
+    pub io_anomaly: fn(&IoAnomalyKind) -> (&'static str, String),
 }
 
 #[derive(Serialize)]
@@ -43,6 +47,8 @@ struct JsonHttp<'a> {
     sec_websocket_accept: Option<&'a str>,
     accept_valid: Option<bool>,
     expected_accept: Option<&'a str>,
+    content_type: Option<&'a str>,
+    body_len: u64,
 }
 
 fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
@@ -59,6 +65,8 @@ fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
         sec_websocket_accept: m.sec_websocket_accept.as_deref(),
         accept_valid: m.accept_valid,
         expected_accept: m.expected_accept.as_deref(),
+        content_type: m.header("Content-Type"),
+        body_len: m.body_len,
     }
 }
 
@@ -275,16 +283,28 @@ fn ws<W: Write>(out: &mut W, f: &WsFrame, sentences: Sentences) -> io::Result<()
 }
 
 /// `[{"layer":…,"message":…}]`.
-fn issues<W: Write>(out: &mut W, issues: &[Issue], sentences: Sentences) -> io::Result<()> {
+fn issues<W: Write>(
+    out: &mut W,
+    issues: &[Issue],
+    io_events: &[IoEvent],
+    sentences: Sentences,
+) -> io::Result<()> {
     out.write_all(b"[")?;
-    for (i, issue) in issues.iter().enumerate() {
+    let decode = issues
+        .iter()
+        .map(|issue| (issue.layer, (sentences.decode_issue)(&issue.kind)));
+    let io = io_events.iter().filter_map(|e| match e {
+        IoEvent::Anomaly(a) => Some((sentences.io_anomaly)(&a.kind)),
+        _ => None,
+    });
+    for (i, (layer, message)) in decode.chain(io).enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
         out.write_all(b"{\"layer\":")?;
-        write_str(out, issue.layer)?;
+        write_str(out, layer)?;
         out.write_all(b",\"message\":")?;
-        write_str(out, &(sentences.decode_issue)(&issue.kind))?;
+        write_str(out, &message)?;
         out.write_all(b"}")?;
     }
     out.write_all(b"]")
@@ -309,13 +329,16 @@ pub fn write_packet<W: Write>(
     out.write_all(b",\"layers\":")?;
     let http = (!record.http.is_empty()).then_some("http");
     let websocket = (!record.ws.is_empty()).then_some("websocket");
+    let (engineio, socketio) = engine_io::layers(&record.io);
     str_array(
         out,
         p.layers
             .iter()
             .map(|l| l.proto.name())
             .chain(http)
-            .chain(websocket),
+            .chain(websocket)
+            .chain(engineio)
+            .chain(socketio),
     )?;
     if let Some(summary) = &p.ip {
         out.write_all(b",")?;
@@ -346,8 +369,9 @@ pub fn write_packet<W: Write>(
         }
         out.write_all(b"]")?;
     }
+    engine_io::write(out, &record.io)?;
     out.write_all(b",\"issues\":")?;
-    issues(out, &p.issues, sentences)?;
+    issues(out, &p.issues, &record.io, sentences)?;
     out.write_all(b",\"protocol\":")?;
     write_str(out, record.protocol)?;
     out.write_all(b"}\n")

@@ -8,6 +8,7 @@ pub mod row;
 pub mod step;
 pub mod summary;
 
+use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::{AppEvent, WsFrame, WsMessage};
 use crate::capture::{CaptureError, Frame};
 use crate::decode;
@@ -41,6 +42,8 @@ pub struct PacketRecord {
     pub messages: Vec<WsMessage>,
     /// Other remarks of the application parsers.
     pub notes: Vec<NoteKind>,
+    /// Engine.IO and Socket.IO packets completed by this packet, acks paired, violations.
+    pub io: Vec<IoEvent>,
     /// Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
     pub protocol: &'static str,
     /// Info column, like Wireshark's but WebSocket-aware.
@@ -129,6 +132,7 @@ impl PacketRecord {
             ws: Vec::new(),
             messages: Vec::new(),
             notes: Vec::new(),
+            io: Vec::new(),
             protocol: "",
             info: String::new(),
             step: None,
@@ -139,6 +143,7 @@ impl PacketRecord {
                 AppEvent::WsFrame(f) => record.ws.push(f),
                 AppEvent::WsMessage(m) => record.messages.push(m),
                 AppEvent::Note(n) => record.notes.push(n.kind),
+                AppEvent::Io(e) => record.io.push(e),
             }
         }
         record.protocol = summary::protocol(&record);

@@ -236,6 +236,9 @@ pub struct PacketRow {
     pub info: Box<str>,
     /// Index into `Model::steps` of this packet's teaching step, if it has one.
     pub step: Option<usize>,
+    /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
+    /// with the frame of their event).
+    pub io: Box<[crate::app_proto::engineio::IoEvent]>,
 }
 
 impl PacketRow {
@@ -249,6 +252,7 @@ impl PacketRow {
             ws,
             messages: _,
             notes,
+            io,
             protocol,
             info,
             step,
@@ -260,6 +264,7 @@ impl PacketRow {
             http: http.into_boxed_slice(),
             ws: ws.into_iter().map(WsFrameRow::from).collect(),
             notes: notes.into_boxed_slice(),
+            io: io.into_boxed_slice(),
             protocol,
             info: info.into_boxed_str(),
             step,

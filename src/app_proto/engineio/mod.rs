@@ -2,6 +2,7 @@
 //! sessions that join polling requests and a WebSocket by their `sid`. The reference is the
 //! protocol's own parser, npm `engine.io-parser` (5.x for v4, 2.x for v3).
 
+mod feed;
 mod packet;
 mod payload;
 pub mod record;
@@ -10,6 +11,7 @@ mod url;
 
 use serde::Serialize;
 
+pub use feed::EioWork;
 pub use packet::{decode_packet_text, decode_ws_binary};
 pub use payload::{Payload, decode_payload, decode_payload_v3, decode_payload_v4};
 pub use record::{AckPair, EioRecord, IoAnomaly, IoAnomalyKind, IoEvent, SioRecord};

@@ -191,32 +191,10 @@ impl EioSessions {
         session.on_packet(packet, sid.as_ref(), at, out);
     }
 
-    /// Connection `stream` ended: a WebSocket's binary packet still waiting for attachments
-    /// is reported.
-    pub fn on_close(&mut self, stream: u32, frame: u64, out: &mut Vec<IoEvent>) {
-        let Some(mut conn) = self.websockets.remove(&stream) else {
-            return;
-        };
-        let session = match &conn.sid {
-            Some(s) => self.sessions.get_mut(s),
-            None => Some(&mut conn.anonymous),
-        };
-        let Some(session) = session else { return };
-        for direction in [Direction::ClientToServer, Direction::ServerToClient] {
-            let waiting = session
-                .attachments
-                .get_mut(direction.index())
-                .and_then(Attachments::finish);
-            if let Some(Completed::Anomaly(a)) = waiting {
-                let at = At {
-                    direction,
-                    transport: Transport::WebSocket,
-                    eio: conn.eio,
-                    frame,
-                };
-                anomaly_event(at, conn.sid.clone(), IoAnomalyKind::SocketIo(a), out);
-            }
-        }
+    /// Connection `stream` ended. Its session stays: a binary packet still waiting for
+    /// attachments is reported when the session's next packet comes instead.
+    pub fn on_close(&mut self, stream: u32) {
+        self.websockets.remove(&stream);
     }
 
     /// The sid an open packet gives (and its session made), or `None` when it is not one.

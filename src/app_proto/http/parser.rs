@@ -1,9 +1,11 @@
 //! One direction of HTTP/1.x: heads parsed with httparse, bodies skipped by Content-Length or
 //! chunked coding without being buffered, so pipelined messages stay in step.
 
+use crate::app_proto::engineio::EioUrl;
 use crate::app_proto::input::DirInput;
 use crate::flow::Direction;
 
+use super::body::take_body;
 use super::{HttpAnomaly, HttpKind, HttpMessage};
 
 /// Longest head we wait for before deciding the bytes are not HTTP.
@@ -63,6 +65,9 @@ enum State {
 pub(crate) struct HttpParser {
     direction: Direction,
     state: State,
+    /// Keep the body of the next response (the request it answers wants it read), set by the
+    /// tracker; a request keeps its body when [`keeps_body`] says so.
+    pub keep_response_body: bool,
 }
 
 impl HttpParser {
@@ -70,6 +75,7 @@ impl HttpParser {
         Self {
             direction,
             state: State::Head,
+            keep_response_body: false,
         }
     }
 
@@ -80,6 +86,7 @@ impl HttpParser {
             State::Body(msg, Body::Length(left)) if *left >= len => {
                 *left -= len;
                 msg.body_len += len;
+                msg.body_cut |= msg.body.is_some();
                 true
             }
             State::ToClose => true,
@@ -186,6 +193,13 @@ impl HttpParser {
             }
         };
         msg.head_len = head_len as u64;
+        let keep = match msg.kind {
+            HttpKind::Request => msg.uri.as_deref().is_some_and(keeps_body),
+            HttpKind::Response => self.keep_response_body,
+        };
+        if keep {
+            msg.body = Some(Vec::new());
+        }
         input.consume(head_len);
         let body = body_framing(&msg, request_method)?;
         if body.is_none() {
@@ -238,6 +252,8 @@ impl HttpParser {
             headers,
             head_len: 0,
             body_len: 0,
+            body: None,
+            body_cut: false,
             offset,
             packets: Vec::new(),
         }
@@ -275,6 +291,12 @@ fn body_framing(
     Ok(msg.status.is_some().then_some(Body::ToClose))
 }
 
+/// Whether a request to `uri` has a body a protocol above reads (Engine.IO polling), so that
+/// it is kept.
+pub(crate) fn keeps_body(uri: &str) -> bool {
+    EioUrl::parse(uri).is_some()
+}
+
 /// Consume body bytes; `Ok(true)` when the body is complete.
 fn skip_body(
     body: &mut Body,
@@ -287,9 +309,8 @@ fn skip_body(
                 let take = usize::try_from(*left)
                     .unwrap_or(usize::MAX)
                     .min(input.len());
-                input.consume(take);
+                take_body(input, take, msg);
                 *left -= take as u64;
-                msg.body_len += take as u64;
                 return Ok(*left == 0);
             }
             Body::ToClose => return Ok(false),
@@ -298,9 +319,8 @@ fn skip_body(
                     let take = usize::try_from(*left)
                         .unwrap_or(usize::MAX)
                         .min(input.len());
-                    input.consume(take);
+                    take_body(input, take, msg);
                     *left -= take as u64;
-                    msg.body_len += take as u64;
                     if *left > 0 {
                         return Ok(false);
                     }

@@ -13,7 +13,9 @@ use crate::flow::{Direction, StateChange};
 use crate::model::PacketRecord;
 use crate::pipeline::tests::corpus_captures;
 
+use super::engine_io::{JsonEngineIo, JsonSocketIo, engine_io, socket_io};
 use super::{JsonHttp, Sentences, http_json, write_packet};
+use crate::app_proto::engineio::IoEvent;
 
 #[derive(Serialize)]
 struct JsonPacket<'a> {
@@ -32,6 +34,10 @@ struct JsonPacket<'a> {
     http: Vec<JsonHttp<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     ws: Vec<JsonWs<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    engineio: Vec<JsonEngineIo<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    socketio: Vec<JsonSocketIo<'a>>,
     issues: Vec<JsonIssue>,
     protocol: &'static str,
 }
@@ -112,6 +118,7 @@ fn debug_sentence<T: std::fmt::Debug>(kind: &T) -> String {
 const SENTENCES: Sentences = Sentences {
     decode_issue: debug_sentence,
     ws_anomaly: debug_sentence,
+    io_anomaly: |k| ("io", debug_sentence(k)),
 };
 
 fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<()> {
@@ -123,6 +130,28 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
     }
     if !record.ws.is_empty() {
         layers.push("websocket");
+    }
+    let engineio: Vec<_> = record
+        .io
+        .iter()
+        .filter_map(|e| match e {
+            IoEvent::EngineIo(r) => Some(engine_io(r)),
+            _ => None,
+        })
+        .collect();
+    let socketio: Vec<_> = record
+        .io
+        .iter()
+        .filter_map(|e| match e {
+            IoEvent::SocketIo(r) => Some(socket_io(r)),
+            _ => None,
+        })
+        .collect();
+    if !engineio.is_empty() {
+        layers.push("engineio");
+    }
+    if !socketio.is_empty() {
+        layers.push("socketio");
     }
     let tcp = p.tcp.as_ref().map(|t| JsonTcp {
         src_port: t.src_port,
@@ -158,6 +187,8 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         tcp,
         http: record.http.iter().map(http_json).collect(),
         ws: record.ws.iter().map(ws_json).collect(),
+        engineio,
+        socketio,
         issues: p
             .issues
             .iter()
@@ -165,6 +196,13 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
                 layer: i.layer,
                 message: debug_sentence(&i.kind),
             })
+            .chain(record.io.iter().filter_map(|e| match e {
+                IoEvent::Anomaly(a) => {
+                    let (layer, message) = (SENTENCES.io_anomaly)(&a.kind);
+                    Some(JsonIssue { layer, message })
+                }
+                _ => None,
+            }))
             .collect(),
         protocol: record.protocol,
     };
