@@ -293,9 +293,9 @@ impl Conn {
             loop {
                 let method = self.pending.front().and_then(|p| p.request.method.clone());
                 let keep_body = self.pending.front().is_some_and(|p| {
-                    p.eio
-                        .as_ref()
-                        .is_some_and(|u| EioWork::polling_body(u, p.request.method.as_deref(), false))
+                    p.eio.as_ref().is_some_and(|u| {
+                        EioWork::polling_body(u, p.request.method.as_deref(), false)
+                    })
                 });
                 let side = self.side(dir);
                 let step = match &mut side.mode {
@@ -389,15 +389,15 @@ impl Conn {
                     frame: msg.last_packet(),
                 });
             }
-            (status == 200 && EioWork::polling_body(&url, r.request.method.as_deref(), false)).then(|| {
-                EioWork::PollingBody {
+            (status == 200 && EioWork::polling_body(&url, r.request.method.as_deref(), false)).then(
+                || EioWork::PollingBody {
                     url,
                     direction: msg.direction,
                     body: msg.body.take().unwrap_or_default(),
                     cut: msg.body_cut,
                     frame: msg.last_packet(),
-                }
-            })
+                },
+            )
         });
         out.push(AppEvent::Http(msg));
         let engine_io_ws = matches!(eio, Some(EioWork::WebSocket { .. }));
