@@ -201,7 +201,19 @@ fn an_oversize_payload_is_refused_and_the_server_keeps_serving() {
 
 #[test]
 fn a_polling_client_that_never_comes_back_is_freed() {
-    let srv = server();
+    // Timings long enough that a loaded test machine sees the socket connected before the
+    // missing pong frees it (with the 1 s + 1.5 s demo timings it could be gone already).
+    let timings = SocketIoTimings {
+        ping_interval: Duration::from_secs(3),
+        ping_timeout: Duration::from_secs(3),
+        tick_interval: None,
+        ..SocketIoTimings::default()
+    };
+    let srv = EchoServer::start(EchoConfig {
+        socketio: timings,
+        ..EchoConfig::ephemeral()
+    })
+    .unwrap();
     let addr = srv.local_addr();
     let sid = open_session(addr);
     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
@@ -213,12 +225,11 @@ fn a_polling_client_that_never_comes_back_is_freed() {
         body.split('\x1e').any(|p| p.starts_with("40{\"sid\":")),
         "{body}"
     );
-    poll_until("the socket to connect", Duration::from_secs(2), || {
+    poll_until("the socket to connect", Duration::from_secs(5), || {
         srv.socketio_clients() == 1
     });
     // The client now vanishes: no GET, so no pong. The server closes the session after its
     // ping interval and timeout, and forgets the sid.
-    let timings = EchoConfig::default().socketio;
     let limit = (timings.ping_interval + timings.ping_timeout) * 3;
     poll_until("the session to be freed", limit, || {
         srv.socketio_clients() == 0
