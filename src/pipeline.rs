@@ -69,7 +69,7 @@ const LIVE_WAIT: Duration = Duration::from_millis(30);
 
 /// Frames from a live capture's channel: [`Next::Idle`] whenever the channel is empty, so a
 /// lone packet (the 101 at the end of a handshake) is never held back waiting for the next,
-/// and then at least every [`LIVE_WAIT`] while nothing arrives. Ends when the capture drops
+/// and then at least every `LIVE_WAIT` while nothing arrives. Ends when the capture drops
 /// its sender.
 pub struct LiveFrames {
     frames: Receiver<Frame>,

@@ -1,5 +1,5 @@
 //! A live session: the bundled echo server, a loopback capture of its traffic (through the
-//! shared [`starter`](super::starter)), the frames run through the pipeline's run loop on a
+//! shared [`super::starter`]), the frames run through the pipeline's run loop on a
 //! named thread (each kept on its way, for saving as pcapng), the demo client and scenarios on
 //! worker threads. Every method returns at once: the app calls them from its UI thread.
 
