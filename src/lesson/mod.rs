@@ -4,12 +4,14 @@
 
 pub mod accept;
 pub mod annotations;
+pub mod glossary;
 pub mod guided;
 pub mod handout;
 pub mod handshake;
 pub mod io_annotations;
 pub mod layers;
 pub mod problems;
+pub mod quiz;
 pub mod steps;
 pub mod teardown;
 pub mod wsbits;
