@@ -206,6 +206,19 @@ where
     model
 }
 
+/// [`process_all`] on a whole capture file held in memory (a lesson's bundled capture). A
+/// file that cannot be read gives a model with no packets and the error in `Model::errors`.
+pub fn process_bytes(bytes: &[u8]) -> Model {
+    match FileReader::from_bytes(bytes.to_vec()) {
+        Ok(reader) => process_all(reader),
+        Err(e) => {
+            let mut model = Model::new();
+            model.errors.push(e);
+            model
+        }
+    }
+}
+
 /// What a background pipeline sends.
 #[derive(Debug)]
 pub enum Update {

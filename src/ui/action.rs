@@ -26,4 +26,6 @@ pub enum Action {
     SelectBytes(std::ops::Range<usize>),
     ToggleFullscreen,
     Live(LiveCommand),
+    /// Lessons, quiz, glossary, the folded panels.
+    Teach(super::teach::TeachAction),
 }

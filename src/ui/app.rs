@@ -73,6 +73,8 @@ pub struct App {
     applied_settings: Option<Settings>,
     fullscreen: bool,
     pub(crate) egui_ctx: egui::Context,
+    /// Lessons, quiz and glossary.
+    pub(crate) teach: super::teach::Teach,
 }
 
 impl App {
@@ -105,6 +107,7 @@ impl App {
             applied_settings: None,
             fullscreen: false,
             egui_ctx: ctx.clone(),
+            teach: super::teach::Teach::default(),
         };
         match options.start {
             Start::Model { model, title } => app.set_model(*model, title),
@@ -114,7 +117,7 @@ impl App {
         app
     }
 
-    fn set_model(&mut self, model: Model, title: String) {
+    pub(crate) fn set_model(&mut self, model: Model, title: String) {
         self.model = model;
         self.title = title;
         self.playback = Playback::with_speed(self.settings.speed);
@@ -141,6 +144,22 @@ impl App {
         self.set_model(Model::reading_from(&path).unwrap_or_default(), title);
         self.banner = None;
         self.loader = Some(Loader::spawn(path, ctx, self.load_budget));
+    }
+
+    /// Show a capture held in memory (a lesson's bundled capture).
+    pub(crate) fn open_bundled(&mut self, bytes: &[u8], title: &str) {
+        self.loader = None;
+        self.banner = None;
+        self.set_model(crate::pipeline::process_bytes(bytes), title.to_owned());
+    }
+
+    /// The index in `Model::packets` of packet number `frame` (1-based).
+    pub fn packet_of_frame(&self, frame: u64) -> Option<usize> {
+        let guess = usize::try_from(frame).ok()?.checked_sub(1)?;
+        match self.model.packets.get(guess) {
+            Some(row) if row.packet.number == frame => Some(guess),
+            _ => self.model.packets.iter().position(|r| r.packet.number == frame),
+        }
     }
 
     // ---- read access, for the panels and the tests ----
@@ -266,7 +285,7 @@ impl App {
         self.view.ensure_details(&self.model, self.selected);
     }
 
-    fn apply(&mut self, action: Action, ctx: &egui::Context) {
+    pub(crate) fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let now = self.clock.now_secs(ctx);
         let n = self.model.steps.len();
         match action {
@@ -282,6 +301,7 @@ impl App {
                 self.view.ladder.scroll_to_current = true;
             }
             Action::TogglePlay => self.playback.toggle_play(now, n),
+            Action::StepForward if self.quiz_step_forward() => {}
             Action::StepForward => {
                 let at_end = self.playback.current.is_none_or(|i| i + 1 >= n);
                 if !(at_end && self.release_one(now)) {
@@ -308,6 +328,7 @@ impl App {
                 self.fullscreen = !self.fullscreen;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
+            Action::Teach(a) => super::teach::apply(self, a, ctx),
             Action::Live(cmd) => {
                 if let Some(live) = self.live.as_mut()
                     && let Err(e) = live.command(&cmd)
@@ -319,7 +340,7 @@ impl App {
         self.playback.speed = self.settings.speed;
     }
 
-    fn shortcuts(ctx: &egui::Context, actions: &mut Vec<Action>) {
+    fn shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
@@ -338,6 +359,7 @@ impl App {
                     actions.push(action);
                 }
             }
+            super::teach::shortcuts(i, self, actions);
             if let Some(path) = i.raw.dropped_files.first().map(|f| f.path().to_path_buf()) {
                 actions.push(Action::Open(path));
             }
@@ -353,7 +375,7 @@ impl App {
         }
         theme::fit_zoom(&ctx, self.settings.zoom);
         let mut actions = Vec::new();
-        Self::shortcuts(&ctx, &mut actions);
+        self.shortcuts(&ctx, &mut actions);
         // New data comes in once per frame: not again in a second pass egui may ask for.
         let loading = if ctx.current_pass_index() == 0 {
             self.drain_loader() | self.drain_live()
@@ -366,6 +388,14 @@ impl App {
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
         let height = ui.available_height();
+        if self.teach.open {
+            let width = (ui.available_width() * 0.3).max(320.0);
+            Panel::right("teach")
+                .resizable(true)
+                .default_size(width)
+                .show(ui, |ui| super::teach::teach_ui(ui, self, &mut actions));
+        }
+        if self.bytes_shown() {
         Panel::bottom("bytes")
             .resizable(true)
             .default_size(250.0)
@@ -383,12 +413,13 @@ impl App {
                         strip.cell(|ui| hex::hex_ui(ui, self));
                     });
             });
+        }
         Panel::bottom("narration")
             .resizable(true)
             .default_size(175.0)
             .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
             .show(ui, |ui| {
-                narration::narration_ui(ui, self);
+                narration::narration_ui(ui, self, &mut actions);
             });
         // The stacks widen with the font (presentation mode), up to a quarter of the window each.
         let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)

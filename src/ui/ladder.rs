@@ -139,6 +139,17 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     let Some(step) = app.model.steps.get(*i) else {
                         continue;
                     };
+                    if app.teach.quiz.hides(*i, current) {
+                        // The quiz asks about it before it is shown.
+                        painter.text(
+                            rect.center(),
+                            Align2::CENTER_CENTER,
+                            "?",
+                            body.clone(),
+                            palette.weak_text,
+                        );
+                        continue;
+                    }
                     let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
                     let is_current = current == Some(*i);
                     let envelope = if is_current { stage.envelope } else { None };

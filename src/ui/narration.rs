@@ -7,14 +7,16 @@ use egui::{Grid, RichText};
 use crate::lesson::{self, BitField};
 use crate::model::{HttpKind, PacketRow, StepKind};
 
+use super::action::Action;
 use super::app::App;
+use super::glossary::linked_text_ui;
 use super::theme::Palette;
 
 /// Payload bytes the unmasking table works through (the model keeps enough of them).
 const UNMASK_ROWS: usize = 12;
 const _: () = assert!(UNMASK_ROWS <= crate::model::MODEL_RAW_KEEP);
 
-pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
+pub fn narration_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     let palette = app.palette();
     let n = app.narration();
     let record = app.selected.and_then(|i| app.model.packets.get(i));
@@ -45,14 +47,14 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
                             return;
                         }
                         ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
-                        ui.label(
-                            RichText::new(&n.body)
-                                .size(ui.text_style_height(&egui::TextStyle::Body) * 1.1),
-                        );
+                        // Glossary words are links: a class cannot hover.
+                        let size = ui.text_style_height(&egui::TextStyle::Body) * 1.1;
+                        linked_text_ui(ui, &n.body, Some(size), None, actions);
                         if let Some(analogy) = &n.analogy {
                             ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
                         }
-                        if let Some(next) = &n.next {
+                        // While the quiz asks about the next packet, "Next" would give it away.
+                        if let Some(next) = n.next.as_ref().filter(|_| !app.teach.quiz.is_asking()) {
                             ui.label(
                                 RichText::new(format!("Next: {next}")).color(palette.weak_text),
                             );

@@ -16,6 +16,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         playback_ui(ui, app, actions);
         ui.separator();
         view_ui(ui, app);
+        ui.separator();
+        super::teach::toolbar_ui(ui, app, actions);
         if app.live.is_some() {
             ui.separator();
             live_ui(ui, app, actions);
