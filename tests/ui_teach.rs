@@ -61,7 +61,11 @@ fn a_lesson_opens_its_capture_and_walks_its_steps() {
         Some(StepKind::Fin)
     );
     harness.get_by_label_contains("Who sends the first ");
-    assert!(harness.query_by_label_contains("Answer: The server").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("Answer: The server")
+            .is_none()
+    );
     harness.get_by_label("a) The client").click();
     harness.run_steps(2);
     // A shows the answer and why.
@@ -82,10 +86,18 @@ fn the_quiz_asks_before_the_packet_is_shown() {
     assert_eq!(harness.state().current_step_index(), Some(0));
     // The SYN-ACK's ladder row is there before the quiz...
     let syn_ack = harness.state().model().steps[1].label.clone();
-    assert!(harness.query_by_label(&format!("ladder: {syn_ack}")).is_some());
+    assert!(
+        harness
+            .query_by_label(&format!("ladder: {syn_ack}"))
+            .is_some()
+    );
     press(&mut harness, egui::Key::Q);
     // ...and hidden while it runs, as are the packet list and bytes.
-    assert!(harness.query_by_label(&format!("ladder: {syn_ack}")).is_none());
+    assert!(
+        harness
+            .query_by_label(&format!("ladder: {syn_ack}"))
+            .is_none()
+    );
     assert!(harness.query_by_label("Source → Destination").is_none());
     // → asks about packet 2 without showing it.
     press(&mut harness, egui::Key::ArrowRight);
@@ -94,17 +106,28 @@ fn the_quiz_asks_before_the_packet_is_shown() {
     let q = harness.state().teach().quiz.question.clone().unwrap();
     assert_eq!(q.choices[q.answer], "SYN, ACK");
     // The class picks the right one (key 1–4), → shows the answer and why.
-    let key = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4][q.answer];
+    let key = [
+        egui::Key::Num1,
+        egui::Key::Num2,
+        egui::Key::Num3,
+        egui::Key::Num4,
+    ][q.answer];
     press(&mut harness, key);
     press(&mut harness, egui::Key::ArrowRight);
     harness.get_by_label("Right!");
     harness.get_by_label("1 of 1 right");
-    harness.get_by_label_contains(": it opens the sender's direction of the connection and carries its ");
+    harness.get_by_label_contains(
+        ": it opens the sender's direction of the connection and carries its ",
+    );
     assert_eq!(harness.state().current_step_index(), Some(0));
     // → again shows the packet.
     press(&mut harness, egui::Key::ArrowRight);
     assert_eq!(harness.state().current_step_index(), Some(1));
-    assert!(harness.query_by_label(&format!("ladder: {syn_ack}")).is_some());
+    assert!(
+        harness
+            .query_by_label(&format!("ladder: {syn_ack}"))
+            .is_some()
+    );
     // The next question is of another kind: packet 3's seq and ack.
     press(&mut harness, egui::Key::ArrowRight);
     harness.get_by_label_contains("Which relative seq and ack numbers");

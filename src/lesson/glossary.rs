@@ -275,8 +275,9 @@ pub enum Span<'a> {
     Term(&'a str, &'static Term),
 }
 
+/// Letters, digits and the joiners of compound names ("Sec-WebSocket-Accept" is one word).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    c.is_alphanumeric() || c == '_' || c == '-'
 }
 
 /// The longest glossary form that starts at byte `at` of `text` as a whole word.
@@ -371,6 +372,7 @@ mod tests {
         assert!(words("Transport imports supports").is_empty());
         assert!(words("unmaskedness XORed").is_empty());
         assert_eq!(words("(masked)"), [("masked", "masking")]);
+        assert!(words("Sec-WebSocket-Accept").is_empty());
         // Socket.IO's ack is not TCP's ACK.
         assert_eq!(words("an ack id of 3"), [("ack id", "sio-ack")]);
     }

@@ -158,7 +158,11 @@ impl App {
         let guess = usize::try_from(frame).ok()?.checked_sub(1)?;
         match self.model.packets.get(guess) {
             Some(row) if row.packet.number == frame => Some(guess),
-            _ => self.model.packets.iter().position(|r| r.packet.number == frame),
+            _ => self
+                .model
+                .packets
+                .iter()
+                .position(|r| r.packet.number == frame),
         }
     }
 
@@ -396,31 +400,39 @@ impl App {
                 .show(ui, |ui| super::teach::teach_ui(ui, self, &mut actions));
         }
         if self.bytes_shown() {
-        Panel::bottom("bytes")
-            .resizable(true)
-            .default_size(250.0)
-            // Never more than a share of the window, so the ladder keeps room when zoomed.
-            .size_range(120.0..=(height * 0.28).clamp(120.0, 420.0))
-            .show(ui, |ui| {
-                egui_extras::StripBuilder::new(ui)
-                    .size(egui_extras::Size::relative(0.36))
-                    .size(egui_extras::Size::relative(0.32))
-                    .size(egui_extras::Size::remainder())
-                    .clip(true)
-                    .horizontal(|mut strip| {
-                        strip.cell(|ui| packet_list::packet_list_ui(ui, self, &mut actions));
-                        strip.cell(|ui| details::details_ui(ui, self, &mut actions));
-                        strip.cell(|ui| hex::hex_ui(ui, self));
-                    });
-            });
+            Panel::bottom("bytes")
+                .resizable(true)
+                .default_size(250.0)
+                // Never more than a share of the window, so the ladder keeps room when zoomed.
+                .size_range(120.0..=(height * 0.28).clamp(120.0, 420.0))
+                .show(ui, |ui| {
+                    egui_extras::StripBuilder::new(ui)
+                        .size(egui_extras::Size::relative(0.36))
+                        .size(egui_extras::Size::relative(0.32))
+                        .size(egui_extras::Size::remainder())
+                        .clip(true)
+                        .horizontal(|mut strip| {
+                            strip.cell(|ui| packet_list::packet_list_ui(ui, self, &mut actions));
+                            strip.cell(|ui| details::details_ui(ui, self, &mut actions));
+                            strip.cell(|ui| hex::hex_ui(ui, self));
+                        });
+                });
         }
-        Panel::bottom("narration")
-            .resizable(true)
-            .default_size(175.0)
-            .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
-            .show(ui, |ui| {
-                narration::narration_ui(ui, self, &mut actions);
-            });
+        let narration_panel = if self.settings.presentation {
+            // The narration whole: the panel takes the height its text took last frame.
+            let wanted = narration::wanted_height(&ctx).unwrap_or(height * 0.3);
+            Panel::bottom("narration")
+                .resizable(false)
+                .exact_size(wanted.clamp(120.0, height * 0.55))
+        } else {
+            Panel::bottom("narration")
+                .resizable(true)
+                .default_size(175.0)
+                .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
+        };
+        narration_panel.show(ui, |ui| {
+            narration::narration_ui(ui, self, &mut actions);
+        });
         // The stacks widen with the font (presentation mode), up to a quarter of the window each.
         let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
             .min(ui.available_width() * 0.25)

@@ -32,8 +32,10 @@ pub fn linked_text_ui(
                     ui.label(t);
                 }
                 Span::Term(word, term) => {
+                    // Its own colour and underline: presentation mode overrides text colours.
+                    let colour = ui.visuals().hyperlink_color;
                     let link = ui
-                        .link(RichText::new(word).size(size))
+                        .link(RichText::new(word).size(size).color(colour).underline())
                         .on_hover_text(term.definition);
                     if link.clicked() {
                         actions.push(Action::Teach(TeachAction::ShowTerm(term.id)));
@@ -57,7 +59,9 @@ pub fn glossary_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
         );
         ui.separator();
     } else {
-        ui.label("Click an underlined word in the narration, or a word below, to see what it means.");
+        ui.label(
+            "Click an underlined word in the narration, or a word below, to see what it means.",
+        );
     }
     ui.horizontal_wrapped(|ui| {
         for term in TERMS {

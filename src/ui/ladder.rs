@@ -153,7 +153,24 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
                     let is_current = current == Some(*i);
                     let envelope = if is_current { stage.envelope } else { None };
+                    let label = if app.settings().presentation {
+                        let room = (sx - cx).abs() + 2.0 * LABEL_X;
+                        super::presentation::whole_label(
+                            step,
+                            app.model.packets.get(step.packet_index),
+                            |t| {
+                                painter
+                                    .layout_no_wrap(t.to_owned(), body.clone(), palette.text)
+                                    .size()
+                                    .x
+                                    <= room
+                            },
+                        )
+                    } else {
+                        std::borrow::Cow::Borrowed(step.label.as_str())
+                    };
                     let arrow = ArrowRow {
+                        label: &label,
                         rect,
                         cx,
                         sx,
@@ -175,7 +192,7 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     if response.clicked() {
                         actions.push(Action::GoToStep(*i));
                     }
-                    let label = format!("ladder: {}", step.label);
+                    let label = format!("ladder: {label}");
                     response.widget_info(|| {
                         egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &label)
                     });
@@ -284,6 +301,8 @@ fn state_pill(
 }
 
 struct ArrowRow<'a> {
+    /// The step's label as drawn (whole in presentation mode).
+    label: &'a str,
     rect: Rect,
     cx: f32,
     sx: f32,
@@ -319,7 +338,7 @@ impl ArrowRow<'_> {
         painter.text(
             pos2(f32::midpoint(from_x, to_x), y0 - 2.0),
             Align2::CENTER_BOTTOM,
-            &step.label,
+            self.label,
             body.clone(),
             if self.is_current {
                 palette.text

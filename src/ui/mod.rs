@@ -19,6 +19,7 @@ pub mod narration;
 pub mod osi;
 pub mod packet_list;
 pub mod playback;
+pub mod presentation;
 pub mod quiz;
 pub mod seqgraph;
 pub mod settings;

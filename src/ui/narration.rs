@@ -21,14 +21,22 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     let n = app.narration();
     let record = app.selected.and_then(|i| app.model.packets.get(i));
     ui.add_space(4.0);
+    let mut wanted = 0.0_f32;
     // A strip, not `columns`: columns justify wrapped text, which spreads letters apart.
     egui_extras::StripBuilder::new(ui)
-        .size(egui_extras::Size::relative(0.5))
+        // Presentation mode gives the narration more of the width, so it is read whole.
+        .size(egui_extras::Size::relative(
+            if app.settings().presentation {
+                0.62
+            } else {
+                0.5
+            },
+        ))
         .size(egui_extras::Size::remainder())
         .cell_layout(egui::Layout::top_down(egui::Align::Min))
         .horizontal(|mut strip| {
             strip.cell(|ui| {
-                egui::ScrollArea::vertical()
+                let out = egui::ScrollArea::vertical()
                     .id_salt("narration")
                     .show(ui, |ui| {
                         for p in app.problems() {
@@ -54,23 +62,37 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
                             ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
                         }
                         // While the quiz asks about the next packet, "Next" would give it away.
-                        if let Some(next) = n.next.as_ref().filter(|_| !app.teach.quiz.is_asking()) {
+                        if let Some(next) = n.next.as_ref().filter(|_| !app.teach.quiz.is_asking())
+                        {
                             ui.label(
                                 RichText::new(format!("Next: {next}")).color(palette.weak_text),
                             );
                         }
                     });
+                wanted = wanted.max(out.content_size.y);
             });
             strip.cell(|ui| {
-                egui::ScrollArea::vertical()
+                let out = egui::ScrollArea::vertical()
                     .id_salt("worked")
                     .show(ui, |ui| {
                         if let Some(record) = record {
                             worked_example_ui(ui, app, record, palette);
                         }
                     });
+                wanted = wanted.max(out.content_size.y);
             });
         });
+    // For presentation mode, where the panel takes the height its text needs.
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(egui::Id::unique(WANTED_ID), wanted + 16.0));
+}
+
+const WANTED_ID: &str = "narration_wanted_height";
+
+/// The height the narration panel's content took last frame (for presentation mode, where
+/// the narration is shown whole).
+pub fn wanted_height(ctx: &egui::Context) -> Option<f32> {
+    ctx.data(|d| d.get_temp(egui::Id::unique(WANTED_ID)))
 }
 
 fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: Palette) {

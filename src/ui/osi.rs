@@ -70,6 +70,7 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
                     osi_w,
                     small,
                     body,
+                    whole_only: app.settings().presentation,
                 },
             );
         });
@@ -84,6 +85,8 @@ struct Stack {
     osi_w: f32,
     small: FontId,
     body: FontId,
+    /// Presentation mode: an explanation is shown whole or not at all (never cut).
+    whole_only: bool,
 }
 
 fn stack_ui(ui: &mut egui::Ui, stack: &Stack) {
@@ -101,6 +104,7 @@ fn stack_ui(ui: &mut egui::Ui, stack: &Stack) {
         lit_colour,
         body,
         small: small.clone(),
+        whole_only: stack.whole_only,
     };
     for layer in &OSI_LAYERS {
         let i = usize::from(layer.number - 1);
@@ -152,6 +156,8 @@ struct CellStyle {
     lit_colour: Color32,
     body: FontId,
     small: FontId,
+    /// See [`Stack::whole_only`].
+    whole_only: bool,
 }
 
 impl CellStyle {
@@ -224,7 +230,16 @@ impl CellStyle {
                 fg,
                 text_rect.width(),
             );
-            job.wrap.max_rows = (text_rect.height() / line_h).floor() as usize;
+            let rows = (text_rect.height() / line_h).floor() as usize;
+            if self.whole_only {
+                // Shown whole or not at all: a class cannot hover for the rest.
+                let whole = painter.layout_job(job.clone());
+                if whole.size().y > text_rect.height() {
+                    job.wrap.max_rows = 0;
+                }
+            } else {
+                job.wrap.max_rows = rows;
+            }
             if job.wrap.max_rows > 0 {
                 let galley = painter.layout_job(job);
                 painter

@@ -157,9 +157,19 @@ pub fn quiz_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
             Some(_) => ("Not this time.", palette.bad),
             None => ("The answer:", palette.text),
         };
-        ui.label(RichText::new(verdict.0).color(verdict.1).strong().size(size));
+        ui.label(
+            RichText::new(verdict.0)
+                .color(verdict.1)
+                .strong()
+                .size(size),
+        );
         let answer = q.choices.get(q.answer).map_or("", String::as_str);
-        ui.label(RichText::new(answer).color(palette.good).strong().size(size));
+        ui.label(
+            RichText::new(answer)
+                .color(palette.good)
+                .strong()
+                .size(size),
+        );
         linked_text_ui(ui, &q.why, None, None, actions);
         ui.label(RichText::new("→ shows the packet.").color(palette.weak_text));
     } else if ui.button("Show the answer (→)").clicked() {

@@ -84,7 +84,10 @@ pub enum TeachAction {
     LessonNext,
     LessonBack,
     /// Pick choice `choice` of question `question` of the lesson step.
-    LessonChoose { question: usize, choice: usize },
+    LessonChoose {
+        question: usize,
+        choice: usize,
+    },
     /// Show the answers of the lesson step's questions.
     LessonAnswers,
     CloseLesson,
@@ -129,7 +132,10 @@ pub fn shortcuts(i: &egui::InputState, app: &App, actions: &mut Vec<Action>) {
         }
     }
     if app.teach.quiz.on {
-        for (n, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4].into_iter().enumerate() {
+        for (n, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4]
+            .into_iter()
+            .enumerate()
+        {
             if i.key_pressed(key) {
                 actions.push(Action::Teach(TeachAction::QuizChoose(n)));
             }
@@ -237,7 +243,11 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     ] {
         let on = app.teach.open && app.teach.tab == tab;
         let on = on || (tab == TeachTab::Quiz && app.teach.quiz.on);
-        if ui.selectable_label(on, text).on_hover_text(tab.label()).clicked() {
+        if ui
+            .selectable_label(on, text)
+            .on_hover_text(tab.label())
+            .clicked()
+        {
             let action = if tab == TeachTab::Quiz {
                 TeachAction::QuizOnOff
             } else {
@@ -252,7 +262,11 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
         } else {
             "Packets (D)"
         };
-        if ui.button(text).on_hover_text("The packet list, details and bytes").clicked() {
+        if ui
+            .button(text)
+            .on_hover_text("The packet list, details and bytes")
+            .clicked()
+        {
             actions.push(Action::Teach(TeachAction::ToggleBytes));
         }
     }
