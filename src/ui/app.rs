@@ -423,7 +423,7 @@ impl App {
             let wanted = narration::wanted_height(&ctx).unwrap_or(height * 0.3);
             Panel::bottom("narration")
                 .resizable(false)
-                .exact_size(wanted.clamp(120.0, height * 0.55))
+                .exact_size(wanted.clamp(120.0, height * narration::PRESENTATION_SHARE))
         } else {
             Panel::bottom("narration")
                 .resizable(true)

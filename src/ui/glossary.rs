@@ -22,7 +22,17 @@ pub fn linked_text_ui(
     let size = size.unwrap_or_else(|| ui.text_style_height(&egui::TextStyle::Body));
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 0.0;
+        // Each word is a link once, where it first comes: more would be noise on a projector.
+        let mut linked: Vec<&str> = Vec::new();
         for span in glossary::spans(text) {
+            let span = match span {
+                Span::Term(word, term) if linked.contains(&term.id) => Span::Plain(word),
+                Span::Term(_, term) => {
+                    linked.push(term.id);
+                    span
+                }
+                Span::Plain(_) => span,
+            };
             match span {
                 Span::Plain(p) => {
                     let mut t = RichText::new(p).size(size);

@@ -4,7 +4,7 @@
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
-use crate::model::{Connection, Direction, Step, TcpState};
+use crate::model::{Connection, Direction, Phase, Step, TcpState};
 
 use super::action::Action;
 use super::app::App;
@@ -125,50 +125,18 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             painter.vline(cx, rect.y_range(), Stroke::new(2.0, palette.lane));
             painter.vline(sx, rect.y_range(), Stroke::new(2.0, palette.lane));
             match rows.get(r) {
-                Some(LadderRow::Phase(phase)) => {
-                    painter.rect_filled(rect.shrink2(vec2(4.0, 3.0)), 4.0, palette.phase_bg);
-                    painter.text(
-                        rect.left_center() + vec2(8.0, 0.0),
-                        Align2::LEFT_CENTER,
-                        phase.title(),
-                        body.clone(),
-                        palette.accent,
-                    );
-                }
+                Some(LadderRow::Phase(phase)) => phase_row(painter, rect, *phase, &body, palette),
                 Some(LadderRow::Step(i)) => {
                     let Some(step) = app.model.steps.get(*i) else {
                         continue;
                     };
-                    if app.teach.quiz.hides(*i, current) {
-                        // The quiz asks about it before it is shown.
-                        painter.text(
-                            rect.center(),
-                            Align2::CENTER_CENTER,
-                            "?",
-                            body.clone(),
-                            palette.weak_text,
-                        );
+                    let room = (sx - cx).abs() + 2.0 * LABEL_X;
+                    let Some(label) = drawn_label(app, *i, painter, (rect, room), &body) else {
                         continue;
-                    }
+                    };
                     let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
                     let is_current = current == Some(*i);
                     let envelope = if is_current { stage.envelope } else { None };
-                    let label = if app.settings().presentation {
-                        let room = (sx - cx).abs() + 2.0 * LABEL_X;
-                        super::presentation::whole_label(
-                            step,
-                            app.model.packets.get(step.packet_index),
-                            |t| {
-                                painter
-                                    .layout_no_wrap(t.to_owned(), body.clone(), palette.text)
-                                    .size()
-                                    .x
-                                    <= room
-                            },
-                        )
-                    } else {
-                        std::borrow::Cow::Borrowed(step.label.as_str())
-                    };
                     let arrow = ArrowRow {
                         label: &label,
                         rect,
@@ -202,6 +170,56 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             }
         }
     });
+}
+
+/// A phase's title row.
+fn phase_row(painter: &egui::Painter, rect: Rect, phase: Phase, body: &FontId, palette: Palette) {
+    painter.rect_filled(rect.shrink2(vec2(4.0, 3.0)), 4.0, palette.phase_bg);
+    painter.text(
+        rect.left_center() + vec2(8.0, 0.0),
+        Align2::LEFT_CENTER,
+        phase.title(),
+        body.clone(),
+        palette.accent,
+    );
+}
+
+/// The label of step `i` as drawn in `rect` (`room` wide): in presentation mode never cut
+/// (see `presentation`). None, with a question mark drawn, while the quiz hides the step.
+fn drawn_label<'a>(
+    app: &'a App,
+    i: usize,
+    painter: &egui::Painter,
+    (rect, room): (Rect, f32),
+    body: &FontId,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let step = app.model.steps.get(i)?;
+    if app.teach.quiz.hides(i, app.playback.current) {
+        let colour = app.palette().weak_text;
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            "?",
+            body.clone(),
+            colour,
+        );
+        return None;
+    }
+    if !app.settings().presentation {
+        return Some(std::borrow::Cow::Borrowed(step.label.as_str()));
+    }
+    let fits = |t: &str| {
+        painter
+            .layout_no_wrap(t.to_owned(), body.clone(), egui::Color32::WHITE)
+            .size()
+            .x
+            <= room
+    };
+    Some(super::presentation::whole_label(
+        step,
+        app.model.packets.get(step.packet_index),
+        fits,
+    ))
 }
 
 /// What the ladder says before there is a connection to draw.

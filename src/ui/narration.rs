@@ -18,73 +18,103 @@ const _: () = assert!(UNMASK_ROWS <= crate::model::MODEL_RAW_KEEP);
 
 pub fn narration_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     let palette = app.palette();
-    let n = app.narration();
     let record = app.selected.and_then(|i| app.model.packets.get(i));
     ui.add_space(4.0);
     let mut wanted = 0.0_f32;
-    // A strip, not `columns`: columns justify wrapped text, which spreads letters apart.
-    egui_extras::StripBuilder::new(ui)
-        // Presentation mode gives the narration more of the width, so it is read whole.
-        .size(egui_extras::Size::relative(
-            if app.settings().presentation {
-                0.62
-            } else {
-                0.5
-            },
-        ))
-        .size(egui_extras::Size::remainder())
-        .cell_layout(egui::Layout::top_down(egui::Align::Min))
-        .horizontal(|mut strip| {
-            strip.cell(|ui| {
-                let out = egui::ScrollArea::vertical()
-                    .id_salt("narration")
-                    .show(ui, |ui| {
-                        for p in app.problems() {
-                            let colour = match p.severity {
-                                crate::lesson::Severity::Error => palette.bad,
-                                crate::lesson::Severity::Warning => palette.warn,
-                            };
-                            ui.label(
-                                RichText::new(format!("⚠ {}", p.sentence))
-                                    .color(colour)
-                                    .strong(),
-                            );
-                        }
-                        if n.headline.is_empty() {
-                            ui.label("Press ▶ Play or → to walk through the conversation.");
-                            return;
-                        }
-                        ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
-                        // Glossary words are links: a class cannot hover.
-                        let size = ui.text_style_height(&egui::TextStyle::Body) * 1.1;
-                        linked_text_ui(ui, &n.body, Some(size), None, actions);
-                        if let Some(analogy) = &n.analogy {
-                            ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
-                        }
-                        // While the quiz asks about the next packet, "Next" would give it away.
-                        if let Some(next) = n.next.as_ref().filter(|_| !app.teach.quiz.is_asking())
-                        {
-                            ui.label(
-                                RichText::new(format!("Next: {next}")).color(palette.weak_text),
-                            );
-                        }
-                    });
-                wanted = wanted.max(out.content_size.y);
+    let share = narration_share(ui, app);
+    if share >= 1.0 {
+        let out = egui::ScrollArea::vertical()
+            .id_salt("narration")
+            .show(ui, |ui| story_ui(ui, app, actions));
+        wanted = out.content_size.y;
+    } else {
+        // A strip, not `columns`: columns justify wrapped text, which spreads letters apart.
+        egui_extras::StripBuilder::new(ui)
+            .size(egui_extras::Size::relative(share))
+            .size(egui_extras::Size::remainder())
+            .cell_layout(egui::Layout::top_down(egui::Align::Min))
+            .horizontal(|mut strip| {
+                strip.cell(|ui| {
+                    let out = egui::ScrollArea::vertical()
+                        .id_salt("narration")
+                        .show(ui, |ui| story_ui(ui, app, actions));
+                    wanted = wanted.max(out.content_size.y);
+                });
+                strip.cell(|ui| {
+                    let out = egui::ScrollArea::vertical()
+                        .id_salt("worked")
+                        .show(ui, |ui| {
+                            if let Some(record) = record {
+                                worked_example_ui(ui, app, record, palette);
+                            }
+                        });
+                    wanted = wanted.max(out.content_size.y);
+                });
             });
-            strip.cell(|ui| {
-                let out = egui::ScrollArea::vertical()
-                    .id_salt("worked")
-                    .show(ui, |ui| {
-                        if let Some(record) = record {
-                            worked_example_ui(ui, app, record, palette);
-                        }
-                    });
-                wanted = wanted.max(out.content_size.y);
-            });
-        });
+    }
     // For presentation mode, where the panel takes the height its text needs.
     ui.ctx()
         .data_mut(|d| d.insert_temp(egui::Id::unique(WANTED_ID), wanted + 16.0));
+}
+
+/// The share of the width the story gets: half; in presentation mode 62 %, or all of it (the
+/// worked example folds away) when the story would not fit whole beside it.
+fn narration_share(ui: &egui::Ui, app: &App) -> f32 {
+    if !app.settings().presentation {
+        return 0.5;
+    }
+    let n = app.narration();
+    let size = ui.text_style_height(&egui::TextStyle::Body) * 1.1;
+    let width = ui.available_width() * 0.62;
+    let body = ui.fonts_mut(|f| {
+        f.layout(
+            n.body.clone(),
+            egui::FontId::proportional(size),
+            egui::Color32::WHITE,
+            width,
+        )
+        .size()
+        .y
+    });
+    let lines = ui.text_style_height(&egui::TextStyle::Heading) + 2.0 * size;
+    let room = ui.ctx().content_rect().height() * PRESENTATION_SHARE - 24.0;
+    if body + lines <= room { 0.62 } else { 1.0 }
+}
+
+/// The most of the window's height the narration takes in presentation mode.
+pub const PRESENTATION_SHARE: f32 = 0.55;
+
+/// The story of the step on show: problems, headline, body (glossary words as links), analogy
+/// and what comes next.
+fn story_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
+    let palette = app.palette();
+    let n = app.narration();
+    for p in app.problems() {
+        let colour = match p.severity {
+            crate::lesson::Severity::Error => palette.bad,
+            crate::lesson::Severity::Warning => palette.warn,
+        };
+        ui.label(
+            RichText::new(format!("⚠ {}", p.sentence))
+                .color(colour)
+                .strong(),
+        );
+    }
+    if n.headline.is_empty() {
+        ui.label("Press ▶ Play or → to walk through the conversation.");
+        return;
+    }
+    ui.heading(RichText::new(&n.headline).color(palette.accent).strong());
+    // Glossary words are links: a class cannot hover.
+    let size = ui.text_style_height(&egui::TextStyle::Body) * 1.1;
+    linked_text_ui(ui, &n.body, Some(size), None, actions);
+    if let Some(analogy) = &n.analogy {
+        ui.label(RichText::new(format!("Analogy: {analogy}")).italics());
+    }
+    // While the quiz asks about the next packet, "Next" would give it away.
+    if let Some(next) = n.next.as_ref().filter(|_| !app.teach.quiz.is_asking()) {
+        ui.label(RichText::new(format!("Next: {next}")).color(palette.weak_text));
+    }
 }
 
 const WANTED_ID: &str = "narration_wanted_height";

@@ -72,7 +72,7 @@ pub struct Teach {
 }
 
 /// What the user asked of the teaching panel.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TeachAction {
     /// Show the panel on this tab (or hide it, if it shows this tab already).
     Toggle(TeachTab),
