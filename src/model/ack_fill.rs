@@ -98,7 +98,7 @@ fn text_bytes(record: &PacketRecord) -> usize {
     record
         .ws
         .iter()
-        .map(|f| f.text.as_ref().map_or(0, String::len))
+        .map(|f| f.text.as_deref().map_or(0, str::len))
         .sum()
 }
 
