@@ -336,7 +336,10 @@ fn opcode_question(
     let wrong = pool.into_iter().map(opcode_text).collect();
     let (choices, answer) = choices(opcode_text(frame.opcode), wrong, turn);
     let what = match frame.opcode {
-        opcode::TEXT => format!("it carries UTF-8 text ({})", frame.payload_text(120)),
+        opcode::TEXT => format!(
+            "it carries UTF-8 text ({})",
+            crate::model::summary::ws_payload_text(frame, 120)
+        ),
         opcode::BINARY => format!("it carries {} bytes of binary data", frame.payload_len),
         opcode::CLOSE => match frame.close_code {
             Some(code) => format!("it is a Close frame with status code {code}"),

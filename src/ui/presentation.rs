@@ -19,12 +19,15 @@ pub fn whole_label<'a>(
         return Cow::Borrowed(&step.label);
     };
     // The label quotes the first frame's text as `payload_text(20)` does (model::step).
-    let cut = frame.payload_text(20);
+    let cut = crate::model::summary::ws_payload_text(frame, 20);
     if !step.label.contains(&cut) {
         return Cow::Borrowed(&step.label);
     }
     if frame.text_cut() == 0 {
-        let whole = step.label.replace(&cut, &frame.payload_text(usize::MAX));
+        let whole = step.label.replace(
+            &cut,
+            &crate::model::summary::ws_payload_text(frame, usize::MAX),
+        );
         if !whole.contains('…') && fits(&whole) {
             return Cow::Owned(whole);
         }
