@@ -24,6 +24,8 @@ pub struct Settings {
     pub recent_files: Vec<PathBuf>,
     /// Stop after each step in live mode instead of following new packets.
     pub step_mode: bool,
+    /// Replay: show packets only up to the current step.
+    pub hide_future: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             speed: 1.0,
             recent_files: Vec::new(),
             step_mode: false,
+            hide_future: false,
         }
     }
 }
