@@ -91,6 +91,19 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         no_connection_ui(ui, app);
         return;
     };
+    ui.label(
+        RichText::new(ladder_heading(
+            &app.view.overview.name(stream),
+            app.view.follow.is_some(),
+            app.view.overview.ids.len(),
+        ))
+        .color(palette.weak_text),
+    );
+    ladder_body_ui(ui, app, actions, stream);
+}
+
+fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
+    let palette = app.palette();
     let Some(conn) = app.model.connections.get(stream as usize) else {
         return;
     };
@@ -102,20 +115,6 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         .map_or((conn.client_state, conn.server_state), |s| {
             (s.client_state, s.server_state)
         });
-
-    ui.label(
-        RichText::new(match app.view.follow {
-            Some(_) => format!(
-                "Showing {}, followed: Step and Play keep to it",
-                app.view.overview.name(stream)
-            ),
-            None => format!(
-                "Showing {}, the current packet's (follow one from the Connections tab)",
-                app.view.overview.name(stream)
-            ),
-        })
-        .color(palette.weak_text),
-    );
     let rows = &app.view.ladder.rows;
     let first_ts = conn.first_ts_ns;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
@@ -132,11 +131,11 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let mut scroll = egui::ScrollArea::vertical()
         .auto_shrink(false)
         .id_salt(("ladder", stream));
-    if app.view.ladder.scroll_to_current.is_pending() {
-        if let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c)) {
-            let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
-            scroll = scroll.vertical_scroll_offset(offset);
-        }
+    if app.view.ladder.scroll_to_current.is_pending()
+        && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
+    {
+        let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
+        scroll = scroll.vertical_scroll_offset(offset);
     }
     let shown = app.view.ladder.shown(&app.model.steps, app.horizon());
     scroll.show_rows(ui, row_h, shown, |ui, range| {
@@ -198,6 +197,22 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             }
         }
     });
+}
+
+/// Which connection the ladder shows ("Connection 2 of 5…"), and why.
+fn ladder_heading(name: &str, followed: bool, connections: usize) -> String {
+    let mut chars = name.chars();
+    let name: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if followed {
+        format!("{name}, followed: Step and Play keep to it")
+    } else if connections > 1 {
+        format!("{name}, the current packet's (follow one from the Connections tab)")
+    } else {
+        name
+    }
 }
 
 /// What the ladder says before there is a connection to draw.

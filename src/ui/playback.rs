@@ -195,12 +195,11 @@ impl Playback {
                         (now_secs - t0) * f64::from(self.speed) >= STEP_SECS + HOLD_SECS
                     });
                     if done {
-                        match track.after(i) {
-                            Some(next) => self.go_to(next, now_secs),
-                            None => {
-                                self.started_secs = None;
-                                self.playing = false;
-                            }
+                        if let Some(next) = track.after(i) {
+                            self.go_to(next, now_secs);
+                        } else {
+                            self.started_secs = None;
+                            self.playing = false;
                         }
                     }
                 }

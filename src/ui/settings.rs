@@ -12,6 +12,8 @@ pub const MAX_RECENT: usize = 8;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+// Independent on/off choices of the teacher, each its own checkbox: not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Settings {
     pub dark: bool,
     /// Full screen, large fonts, high contrast.

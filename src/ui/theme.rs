@@ -322,21 +322,8 @@ mod tests {
     use super::*;
 
     /// Hue in degrees (0 = red) of an opaque colour.
-    fn hue_degrees(c: Color32) -> f32 {
-        let [r, g, b] = [c.r(), c.g(), c.b()].map(|v| f32::from(v) / 255.0);
-        let max = r.max(g).max(b);
-        let d = max - r.min(g).min(b);
-        if d == 0.0 {
-            return 0.0;
-        }
-        let h = if max == r {
-            ((g - b) / d).rem_euclid(6.0)
-        } else if max == g {
-            (b - r) / d + 2.0
-        } else {
-            (r - g) / d + 4.0
-        };
-        h * 60.0
+    fn hue_degrees(colour: Color32) -> f32 {
+        egui::ecolor::Hsva::from_srgb([colour.r(), colour.g(), colour.b()]).h * 360.0
     }
 
     /// The current packet and the phase headings are drawn in the accent colour: it must not

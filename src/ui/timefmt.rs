@@ -14,7 +14,7 @@ pub fn offset_text(offset_ns: i64, second_decimals: usize) -> String {
     let ns = offset_ns.unsigned_abs();
     let text = if ns < NS_PER_MS.unsigned_abs() {
         let us = ns as f64 / NS_PER_US as f64;
-        if ns % NS_PER_US.unsigned_abs() == 0 {
+        if ns.is_multiple_of(NS_PER_US.unsigned_abs()) {
             format!("{us:.0} µs")
         } else {
             format!("{us:.3} µs")
