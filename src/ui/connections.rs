@@ -10,7 +10,7 @@ use crate::model::{Model, Phase};
 use super::action::Action;
 use super::app::App;
 
-/// The phases in story order, each with its bit in [`Overview::phases`].
+/// The phases in story order, each with its bit in `Overview::phases`.
 const PHASES: [Phase; 5] = [
     Phase::TcpHandshake,
     Phase::HttpUpgrade,
@@ -31,7 +31,7 @@ fn phase_bit(phase: Phase) -> u8 {
 pub struct Overview {
     /// The `tcp.stream` ids of the connections, ascending (ids can skip a number).
     pub ids: Vec<u32>,
-    /// Per `tcp.stream` id: the phases its steps reached, one bit per [`PHASES`] entry.
+    /// Per `tcp.stream` id: the phases its steps reached, one bit per phase in story order.
     pub phases: Vec<u8>,
     scanned_connections: usize,
     scanned_steps: usize,
