@@ -17,6 +17,7 @@ pub enum Action {
     StepForward,
     StepBack,
     NextPhase,
+    PreviousPhase,
     Home,
     End,
     /// Ask for a file with the dialog.
@@ -28,4 +29,8 @@ pub enum Action {
     Live(LiveCommand),
     /// Lessons, quiz, glossary, the folded panels.
     Teach(super::teach::TeachAction),
+    /// Follow one connection (`tcp.stream`), or all with `None`.
+    Follow(Option<u32>),
+    /// Leave the file opened from live mode and show the live session again.
+    BackToLive,
 }

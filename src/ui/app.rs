@@ -15,8 +15,9 @@ use super::loader::{LoadBudget, Loader};
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
 use super::theme::{self, Palette};
+use super::track::Track;
 use super::view::{Tab, View};
-use super::{details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
+use super::{connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
 
 /// What the app opens with.
 pub enum Start {
@@ -65,6 +66,8 @@ pub struct App {
     pub(crate) loader: Option<Loader>,
     load_budget: LoadBudget,
     pub(crate) live: Option<LiveSession>,
+    /// The live model while a file opened from live mode is shown.
+    pub(crate) parked: Option<super::replay::ParkedLive>,
     /// Live packets not yet in the model (step mode).
     pub(crate) live_pending: std::collections::VecDeque<crate::model::Incoming>,
     pub(crate) live_form: LiveForm,
@@ -101,6 +104,7 @@ impl App {
             loader: None,
             load_budget: options.load_budget,
             live: options.live,
+            parked: None,
             live_pending: std::collections::VecDeque::new(),
             live_form: LiveForm::default(),
             synced_step: None,
@@ -135,6 +139,7 @@ impl App {
     /// Start reading `path` on a background thread; what was loaded stays until it succeeds.
     pub(crate) fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
         self.settings.add_recent(&path);
+        self.park_live();
         let title = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -274,24 +279,37 @@ impl App {
             self.synced_step = self.playback.current;
             if let Some(step) = self.current_step() {
                 self.selected = Some(step.packet_index);
-                self.view.list.scroll_to_selected = true;
-                self.view.ladder.scroll_to_current = true;
+                self.view.list.scroll_to_selected.request();
+                self.view.ladder.scroll_to_current.request();
             }
         }
-        let stream = self.current_step().map(|s| s.stream).or_else(|| {
+        let shown = self.current_step().map(|s| s.stream).or_else(|| {
             self.selected
                 .and_then(|i| self.model.packets.get(i))
                 .and_then(|r| r.seg.as_ref())
                 .map(|s| s.stream)
         });
-        self.view.ladder.update(&self.model, stream);
-        self.view.list.update(&self.model);
+        // Following a connection: the ladder and the graph show it, whatever is selected.
+        self.view
+            .ladder
+            .update(&self.model, self.view.follow.or(shown));
+        self.view.list.update(&self.model, self.view.follow);
+        self.view.overview.update(&self.model);
         self.view.ensure_details(&self.model, self.selected);
     }
 
+    /// The steps playback walks: the followed connection's, or all.
+    pub fn track(&self) -> Track<'_> {
+        Track::of(&self.model, self.view.follow)
+    }
+
     pub(crate) fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        // In quiz mode → first asks about the next packet and shows the answer.
+        if matches!(action, Action::StepForward) && self.quiz_step_forward() {
+            return;
+        }
         let now = self.clock.now_secs(ctx);
-        let n = self.model.steps.len();
+        let track = Track::of(&self.model, self.view.follow);
         match action {
             Action::GoToStep(i) => self.playback.go_to(i, now),
             Action::JumpToStep(i) => self.playback.jump_to(i),
@@ -302,21 +320,30 @@ impl App {
                     None => self.playback.current = None,
                 }
                 self.synced_step = self.playback.current;
-                self.view.ladder.scroll_to_current = true;
+                self.view.ladder.scroll_to_current.request();
             }
-            Action::TogglePlay => self.playback.toggle_play(now, n),
-            Action::StepForward if self.quiz_step_forward() => {}
+            Action::TogglePlay => self.playback.toggle_play(now, track),
             Action::StepForward => {
-                let at_end = self.playback.current.is_none_or(|i| i + 1 >= n);
-                if !(at_end && self.release_one(now)) {
-                    self.playback.step_forward(now, n);
+                if !self.release_one(now) {
+                    let track = Track::of(&self.model, self.view.follow);
+                    self.playback.step_forward(now, track);
                 }
             }
-            Action::StepBack => self.playback.step_back(now),
-            Action::NextPhase => self.playback.next_phase(&self.model.steps, now),
-            Action::Home if n > 0 => self.playback.jump_to(0),
-            Action::End if n > 0 => self.playback.jump_to(n - 1),
-            Action::Home | Action::End => {}
+            Action::StepBack => self.playback.step_back(now, track),
+            Action::NextPhase => self.playback.next_phase(&self.model.steps, now, track),
+            Action::PreviousPhase => self.playback.previous_phase(&self.model.steps, now, track),
+            Action::Home => {
+                if let Some(first) = track.first() {
+                    self.playback.jump_to(first);
+                }
+            }
+            Action::End => {
+                if let Some(last) = track.last() {
+                    self.playback.jump_to(last);
+                }
+            }
+            Action::Follow(stream) => self.follow(stream),
+            Action::BackToLive => self.back_to_live(),
             Action::OpenDialog => {
                 if let Some(path) = rfd::FileDialog::new()
                     .add_filter("Captures", &["pcap", "pcapng", "cap", "dmp"])
@@ -334,7 +361,8 @@ impl App {
             }
             Action::Teach(a) => super::teach::apply(self, a, ctx),
             Action::Live(cmd) => {
-                if let Some(live) = self.live.as_mut()
+                // Live controls act only while live mode is shown, never on an opened file.
+                if let Some(live) = self.live.as_mut().filter(|_| self.parked.is_none())
                     && let Err(e) = live.command(&cmd)
                 {
                     self.banner = Some(Banner::from_error(&e));
@@ -356,6 +384,7 @@ impl App {
                 (Key::Home, Action::Home),
                 (Key::End, Action::End),
                 (Key::PageDown, Action::NextPhase),
+                (Key::PageUp, Action::PreviousPhase),
                 (Key::F11, Action::ToggleFullscreen),
             ];
             for (key, action) in map {
@@ -370,34 +399,16 @@ impl App {
         });
     }
 
-    /// One frame of the whole window.
-    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+    /// The teaching panel (right), the packet list/details/bytes and the narration (bottom).
+    fn lower_panels_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let ctx = ui.ctx().clone();
-        if self.applied_settings.as_ref() != Some(&self.settings) {
-            theme::apply(&ctx, &self.settings);
-            self.applied_settings = Some(self.settings.clone());
-        }
-        theme::fit_zoom(&ctx, self.settings.zoom);
-        let mut actions = Vec::new();
-        self.shortcuts(&ctx, &mut actions);
-        // New data comes in once per frame: not again in a second pass egui may ask for.
-        let loading = if ctx.current_pass_index() == 0 {
-            self.drain_loader() | self.drain_live()
-        } else {
-            self.loader.is_some()
-        };
-        let now = self.clock.now_secs(&ctx);
-        let moving = self.playback.tick(now, self.model.steps.len());
-        self.sync_view();
-
-        Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
         let height = ui.available_height();
         if self.teach.open {
             let width = (ui.available_width() * 0.3).max(320.0);
             Panel::right("teach")
                 .resizable(true)
                 .default_size(width)
-                .show(ui, |ui| super::teach::teach_ui(ui, self, &mut actions));
+                .show(ui, |ui| super::teach::teach_ui(ui, self, actions));
         }
         if self.bytes_shown() {
             Panel::bottom("bytes")
@@ -412,8 +423,8 @@ impl App {
                         .size(egui_extras::Size::remainder())
                         .clip(true)
                         .horizontal(|mut strip| {
-                            strip.cell(|ui| packet_list::packet_list_ui(ui, self, &mut actions));
-                            strip.cell(|ui| details::details_ui(ui, self, &mut actions));
+                            strip.cell(|ui| packet_list::packet_list_ui(ui, self, actions));
+                            strip.cell(|ui| details::details_ui(ui, self, actions));
                             strip.cell(|ui| hex::hex_ui(ui, self));
                         });
                 });
@@ -431,8 +442,41 @@ impl App {
                 .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
         };
         narration_panel.show(ui, |ui| {
-            narration::narration_ui(ui, self, &mut actions);
+            narration::narration_ui(ui, self, actions);
         });
+    }
+
+    /// One frame of the whole window.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if self.applied_settings.as_ref() != Some(&self.settings) {
+            // New font sizes move every row: bring the current packet back into view.
+            let fonts_changed = self.applied_settings.as_ref().is_none_or(|a| {
+                (a.presentation, a.zoom) != (self.settings.presentation, self.settings.zoom)
+            });
+            if fonts_changed {
+                self.view.scroll_to_current();
+            }
+            theme::apply(&ctx, &self.settings);
+            self.applied_settings = Some(self.settings.clone());
+        }
+        theme::fit_zoom(&ctx, self.settings.zoom);
+        let mut actions = Vec::new();
+        self.shortcuts(&ctx, &mut actions);
+        // New data comes in once per frame: not again in a second pass egui may ask for.
+        let loading = if ctx.current_pass_index() == 0 {
+            self.drain_loader() | self.drain_live()
+        } else {
+            self.loader.is_some()
+        };
+        let now = self.clock.now_secs(&ctx);
+        let moving = self
+            .playback
+            .tick(now, Track::of(&self.model, self.view.follow));
+        self.sync_view();
+
+        Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
+        self.lower_panels_ui(ui, &mut actions);
         // The stacks widen with the font (presentation mode), up to a quarter of the window each.
         let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
             .min(ui.available_width() * 0.25)
@@ -453,10 +497,17 @@ impl App {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.view.tab, Tab::Ladder, "Ladder diagram");
                 ui.selectable_value(&mut self.view.tab, Tab::TimeSequence, "Time-sequence graph");
+                let n = self.view.overview.ids.len();
+                ui.selectable_value(
+                    &mut self.view.tab,
+                    Tab::Connections,
+                    format!("Connections ({n})"),
+                );
             });
             match self.view.tab {
                 Tab::Ladder => ladder::ladder_ui(ui, self, &mut actions),
                 Tab::TimeSequence => seqgraph::seqgraph_ui(ui, self, &mut actions),
+                Tab::Connections => connections::connections_ui(ui, self, &mut actions),
             }
         });
 
@@ -464,7 +515,13 @@ impl App {
             self.apply(action, &ctx);
         }
         let hover_changed = self.view.swap_hover();
-        if moving || loading || hover_changed || self.playback.current != self.synced_step {
+        let scroll_pending = self.view.end_frame();
+        if moving
+            || loading
+            || hover_changed
+            || scroll_pending
+            || self.playback.current != self.synced_step
+        {
             ctx.request_repaint();
         }
     }

@@ -71,8 +71,11 @@ impl App {
             return true;
         }
         let turn = quiz.turn;
-        let current = self.playback.current;
-        let next = current.map_or(0, |c| c + 1);
+        let track = self.track();
+        let next = match self.playback.current {
+            Some(c) => track.after(c),
+            None => track.first(),
+        };
         // Every fourth question: a byte of the packet on show (its bytes are read already).
         let question = if turn % 4 == 3
             && let Some(selected) = &self.view.details
@@ -84,7 +87,7 @@ impl App {
             None
         };
         let question = question.or_else(|| {
-            let step = self.model.steps.get(next)?;
+            let step = self.model.steps.get(next?)?;
             question_for(&self.model, step.packet_index, None, turn)
         });
         let Some(q) = question else {

@@ -230,7 +230,11 @@ pub fn apply(app: &mut App, action: TeachAction, ctx: &egui::Context) {
             }
         }
         TeachAction::QuizChoose(n) => teach.quiz.choose(n),
-        TeachAction::ToggleBytes => teach.show_bytes = !teach.show_bytes,
+        TeachAction::ToggleBytes => {
+            teach.show_bytes = !teach.show_bytes;
+            // The list and details open where the current packet is.
+            app.view.scroll_to_current();
+        }
     }
 }
 
