@@ -300,8 +300,8 @@ pub(crate) fn conversation() -> Model {
             next_rel_seq: next_seq[d],
             window_scaled: 65_536,
             window_shift: Some(7),
-            analysis: Vec::new(),
-            state_changes: Vec::new(),
+            analysis: Box::default(),
+            state_changes: Box::default(),
             rel_time_ns: ts_ns - 1_700_000_000_000_000_000,
         };
         let step = Step {
@@ -322,7 +322,7 @@ pub(crate) fn conversation() -> Model {
         let (head, data) = PacketHead::split(packet);
         let row = PacketRow {
             packet: head,
-            seg: Some(seg.into()),
+            seg: Some(seg),
             http: http.into_boxed_slice(),
             ws: ws.into_boxed_slice(),
             notes: Box::default(),

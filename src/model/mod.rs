@@ -18,7 +18,7 @@ use step::StreamStory;
 
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
-pub use row::{FlowFacts, MODEL_TEXT_KEEP, PacketHead, PacketRow};
+pub use row::{MODEL_TEXT_KEEP, PacketHead, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.

@@ -8,7 +8,7 @@
 use crate::app_proto::{HttpMessage, NoteKind, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Issue, Layer, Packet, Reassembled, TcpSegment};
-use crate::flow::{Analysis, Direction, SegmentInfo, StateChange};
+use crate::flow::SegmentInfo;
 
 use super::PacketRecord;
 
@@ -85,52 +85,12 @@ impl PacketHead {
     }
 }
 
-/// What the flow tracker learned from one TCP packet ([`SegmentInfo`] without the stream
-/// bytes, which the application parsers used up).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowFacts {
-    /// 0-based connection index (`tcp.stream`).
-    pub stream: u32,
-    pub direction: Direction,
-    /// Sequence number relative to the sender's ISN.
-    pub rel_seq: u32,
-    /// Acknowledgement number relative to the receiver's ISN; 0 when ACK is not set.
-    pub rel_ack: u32,
-    /// Relative sequence number after this segment, counting SYN and FIN.
-    pub next_rel_seq: u32,
-    /// The window in bytes, scaled by the negotiated shift when it is known.
-    pub window_scaled: u64,
-    /// The shift that was applied.
-    pub window_shift: Option<u8>,
-    pub analysis: Box<[Analysis]>,
-    pub state_changes: Box<[StateChange]>,
-    /// Time since the connection's first packet, ns.
-    pub rel_time_ns: i64,
-}
-
-impl From<SegmentInfo> for FlowFacts {
-    fn from(s: SegmentInfo) -> Self {
-        Self {
-            stream: s.stream,
-            direction: s.direction,
-            rel_seq: s.rel_seq,
-            rel_ack: s.rel_ack,
-            next_rel_seq: s.next_rel_seq,
-            window_scaled: s.window_scaled,
-            window_shift: s.window_shift,
-            analysis: s.analysis.into_boxed_slice(),
-            state_changes: s.state_changes.into_boxed_slice(),
-            rel_time_ns: s.rel_time_ns,
-        }
-    }
-}
-
 /// One packet as the app's model keeps it. Lists are boxed slices: most are empty, and a
 /// boxed slice holds no spare capacity.
 #[derive(Clone, Debug)]
 pub struct PacketRow {
     pub packet: PacketHead,
-    pub seg: Option<FlowFacts>,
+    pub seg: Option<SegmentInfo>,
     /// HTTP messages whose last byte is in this packet.
     pub http: Box<[HttpMessage]>,
     /// WebSocket frames whose last byte is in this packet, their texts cut at
@@ -168,7 +128,7 @@ impl PacketRow {
         let (head, data) = PacketHead::split(packet);
         let row = Self {
             packet: head,
-            seg: seg.map(FlowFacts::from),
+            seg,
             http: http.into_boxed_slice(),
             ws: ws
                 .into_iter()

@@ -303,10 +303,10 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     refused.accept_valid = Some(false);
     r.http = vec![http, refused];
     if let Some(seg) = r.seg.as_mut() {
-        seg.analysis = vec![
+        seg.analysis = Box::new([
             crate::flow::Analysis::Retransmission,
             crate::flow::Analysis::LostSegment,
-        ];
+        ]);
     }
     if let Some(t) = r.packet.tcp.as_mut() {
         t.flags = 0x1ff;
