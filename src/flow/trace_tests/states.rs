@@ -12,10 +12,7 @@ fn three_way_handshake_moves_both_peers_to_established() {
         seq: C_ISN,
         ..C
     });
-    assert_eq!(
-        *syn.state_changes,
-        [change(Peer::Client, Closed, SynSent)]
-    );
+    assert_eq!(*syn.state_changes, [change(Peer::Client, Closed, SynSent)]);
     assert_eq!(
         (syn.stream, syn.direction, syn.rel_seq, syn.next_rel_seq),
         (0, Direction::ClientToServer, 0, 1)
@@ -106,10 +103,7 @@ fn active_close_by_the_client() {
         ack: S_ISN + 2,
         ..C
     });
-    assert_eq!(
-        *last.state_changes,
-        [change(Peer::Server, LastAck, Closed)]
-    );
+    assert_eq!(*last.state_changes, [change(Peer::Server, LastAck, Closed)]);
     assert!(fin.analysis.is_empty() && ack.analysis.is_empty() && fin2.analysis.is_empty());
     assert!(last.analysis.is_empty());
 }
