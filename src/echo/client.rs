@@ -1,5 +1,6 @@
 //! The scripted demo client: each `Scenario` is one real WebSocket session (or refused/rejected
-//! attempt) against the echo server, the kind of traffic a teacher wants to show.
+//! attempt) against the echo server, the kind of traffic a teacher wants to show. The scenarios
+//! in which the server speaks on its own are in `server_speaks.rs`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,63 +13,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
+pub use super::scenario::Scenario;
+use super::server_speaks;
+
 /// How long the client waits for any one answer.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The demo client's TCP maximum segment size: Ethernet's, so a large message is cut into many
 /// segments as it would be on a real network (loopback's own MTU is 65,536).
 pub const DEMO_MSS: u32 = 1460;
-
-/// The scripted sessions a teacher can pick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Scenario {
-    /// Connect, one "hello", close.
-    Handshake,
-    /// A few text messages, each echoed.
-    Chat,
-    /// Binary messages.
-    Binary,
-    /// One text message sent in 3 fragments (echoed as one frame).
-    Fragmented,
-    /// Pings answered by pongs.
-    Ping,
-    /// A 100 kB message that spans many TCP segments.
-    Large,
-    /// Three connections closed with 1000, 1001 and 4000.
-    CloseCodes,
-    /// Connect to a closed port: the SYN is answered by RST.
-    Refused,
-    /// Upgrade to a path the server refuses (404).
-    Rejected,
-}
-
-impl Scenario {
-    pub const ALL: [Self; 9] = [
-        Self::Handshake,
-        Self::Chat,
-        Self::Binary,
-        Self::Fragmented,
-        Self::Ping,
-        Self::Large,
-        Self::CloseCodes,
-        Self::Refused,
-        Self::Rejected,
-    ];
-
-    /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Handshake => "handshake",
-            Self::Chat => "chat",
-            Self::Binary => "binary",
-            Self::Fragmented => "fragmented",
-            Self::Ping => "ping",
-            Self::Large => "large",
-            Self::CloseCodes => "close-codes",
-            Self::Refused => "refused",
-            Self::Rejected => "rejected",
-        }
-    }
-}
 
 /// What a scenario did, for the CLI and the tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,7 +72,7 @@ impl ClientError {
     }
 }
 
-type Ws = WebSocketStream<TcpStream>;
+pub(super) type Ws = WebSocketStream<TcpStream>;
 
 /// Run one scenario against the echo server at `addr` (blocking; runs its own small runtime).
 /// For `Refused`, `addr` must be a closed port (see [`closed_port`]).
@@ -161,6 +113,11 @@ async fn scenario_async(
                 close(&mut ws, code, reason, &mut r).await?;
             }
         }
+        Scenario::Push => server_speaks::push(addr, &mut r).await?,
+        Scenario::Broadcast => server_speaks::broadcast(addr, &mut r).await?,
+        Scenario::Duplex => server_speaks::duplex(addr, &mut r).await?,
+        Scenario::ServerPing => server_speaks::server_ping(addr, &mut r).await?,
+        Scenario::ServerClose => server_speaks::server_close(addr, &mut r).await?,
         Scenario::Fragmented => {
             let mut ws = connect(addr, "/", &mut r).await?;
             fragmented(&mut ws, &mut r).await?;
@@ -315,7 +272,7 @@ pub(crate) async fn connect(
     Ok(ws)
 }
 
-async fn receive(ws: &mut Ws, what: &str) -> Result<Message, ClientError> {
+pub(super) async fn receive(ws: &mut Ws, what: &str) -> Result<Message, ClientError> {
     match tokio::time::timeout(ANSWER_TIMEOUT, ws.next()).await {
         Err(_) => Err(ClientError::Timeout { what: what.into() }),
         Ok(None) => Err(ClientError::Unexpected {
@@ -337,7 +294,7 @@ fn expect_same(got: &Message, want: &Message) -> Result<(), ClientError> {
     }
 }
 
-fn describe(m: &Message) -> String {
+pub(super) fn describe(m: &Message) -> String {
     match m {
         Message::Text(t) if t.len() <= 40 => format!("text {:?}", t.as_str()),
         Message::Text(t) => format!("text of {} bytes", t.len()),
@@ -366,7 +323,7 @@ async fn echo(ws: &mut Ws, msg: Message, r: &mut ScenarioReport) -> Result<(), C
 }
 
 /// Start the close handshake and wait for the server's close frame and the end of the stream.
-async fn close(
+pub(super) async fn close(
     ws: &mut Ws,
     code: CloseCode,
     reason: &str,

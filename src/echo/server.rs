@@ -1,5 +1,6 @@
-//! The echo server: a tokio runtime on its own named thread, one task per connection, echoing
-//! text and binary, answering pings, completing the close handshake with the peer's code.
+//! The bundled server: a tokio runtime on its own named thread, one task per connection; reads
+//! the request head, answers HTTP (or hands Socket.IO to socketioxide), and after a `101` runs
+//! the endpoint's behaviour (`endpoints.rs`, `rooms.rs`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,22 +8,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::endpoints::{self, CLOSE_GRACE, Conn};
 use super::http::{self, Head, Verdict};
+use super::rooms::{self, MAX_BROADCAST_MESSAGE_BYTES, Rooms};
+use super::routes::Route;
 use super::socketio::SocketIoEndpoint;
 use super::{EchoConfig, EchoError};
-
-/// How long connections get to finish their close handshake on shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Counters the app can show; all monotonic except `active`.
 #[derive(Debug, Default)]
@@ -31,6 +29,12 @@ pub struct EchoStats {
     pub active: AtomicU64,
     pub upgraded: AtomicU64,
     pub messages_echoed: AtomicU64,
+    /// Messages the server sent on its own (push, the server's half of duplex).
+    pub messages_pushed: AtomicU64,
+    /// Messages a broadcast member sent to its room (each is then sent to every member).
+    pub messages_relayed: AtomicU64,
+    /// Client messages read and not answered (the client's half of duplex).
+    pub messages_absorbed: AtomicU64,
     pub rejected_busy: AtomicU64,
 }
 
@@ -45,6 +49,7 @@ pub struct EchoServerHandle {
     thread: Option<JoinHandle<()>>,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    rooms: Arc<Rooms>,
 }
 
 impl EchoServer {
@@ -81,6 +86,8 @@ impl EchoServer {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let stats = Arc::new(EchoStats::default());
         let thread_stats = Arc::clone(&stats);
+        let rooms = Arc::new(Rooms::default());
+        let thread_rooms = Arc::clone(&rooms);
         let thread = std::thread::Builder::new()
             .name("osiscope-echo".into())
             .spawn(move || {
@@ -88,6 +95,7 @@ impl EchoServer {
                     config,
                     stats: thread_stats,
                     socketio: thread_socketio,
+                    rooms: thread_rooms,
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
                 runtime.shutdown_timeout(Duration::from_millis(100));
@@ -100,6 +108,7 @@ impl EchoServer {
             thread: Some(thread),
             stats,
             socketio,
+            rooms,
         })
     }
 }
@@ -112,6 +121,11 @@ impl EchoServerHandle {
 
     pub fn stats(&self) -> &EchoStats {
         &self.stats
+    }
+
+    /// Members of the broadcast room `room` now.
+    pub fn room_members(&self, room: &str) -> usize {
+        self.rooms.members(room)
     }
 
     /// Sockets connected to the Socket.IO endpoint's default namespace now.
@@ -147,6 +161,7 @@ struct Shared {
     config: EchoConfig,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    rooms: Arc<Rooms>,
 }
 
 async fn accept_loop(
@@ -188,7 +203,7 @@ async fn accept_loop(
     }
     drop(listener);
     tracing::info!(connections = tasks.len(), "echo server shutting down");
-    if tokio::time::timeout(SHUTDOWN_GRACE, async {
+    if tokio::time::timeout(CLOSE_GRACE, async {
         while tasks.join_next().await.is_some() {}
     })
     .await
@@ -245,8 +260,13 @@ async fn serve_connection(
                 .serve(stream, buf, config.handshake_timeout, shutdown)
                 .await;
         }
-        Verdict::Upgrade { accept, path } => {
-            tracing::info!(%peer, path, "WebSocket upgrade");
+        Verdict::Upgrade { accept, route } => {
+            tracing::info!(%peer, ?route, "WebSocket upgrade");
+            // A broadcast member joins before its 101: a client with its 101 is in the room.
+            let member = match &route {
+                Route::Broadcast { room } => Some(shared.rooms.join(room)),
+                _ => None,
+            };
             if stream
                 .write_all(&http::switching_protocols(&accept))
                 .await
@@ -255,14 +275,39 @@ async fn serve_connection(
                 return;
             }
             stats.upgraded.fetch_add(1, Ordering::Relaxed);
+            let max_bytes = match route {
+                Route::Broadcast { .. } => {
+                    config.max_message_bytes.min(MAX_BROADCAST_MESSAGE_BYTES)
+                }
+                _ => config.max_message_bytes,
+            };
             let ws_config = WebSocketConfig::default()
-                .max_message_size(Some(config.max_message_bytes))
-                .max_frame_size(Some(config.max_message_bytes));
+                .max_message_size(Some(max_bytes))
+                .max_frame_size(Some(max_bytes));
             let rest = buf.get(len..).unwrap_or_default().to_vec();
             let ws =
                 WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config))
                     .await;
-            echo(ws, peer, shutdown, stats).await;
+            let conn = Conn {
+                ws,
+                peer,
+                shutdown,
+                stats,
+            };
+            match (route, member) {
+                (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
+                (Route::Push { interval, count }, _) => {
+                    endpoints::push(conn, interval, count).await;
+                }
+                (Route::Duplex { interval, count }, _) => {
+                    endpoints::duplex(conn, interval, count).await;
+                }
+                (Route::ServerPing { interval, count }, _) => {
+                    endpoints::server_ping(conn, interval, count).await;
+                }
+                (Route::ServerClose, _) => endpoints::server_close(conn).await,
+                (Route::Echo | Route::Broadcast { .. }, _) => endpoints::echo(conn).await,
+            }
         }
     }
 }
@@ -281,71 +326,4 @@ async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result
             return Ok(head);
         }
     }
-}
-
-async fn echo(
-    mut ws: WebSocketStream<TcpStream>,
-    peer: SocketAddr,
-    mut shutdown: watch::Receiver<bool>,
-    stats: &EchoStats,
-) {
-    loop {
-        let next = tokio::select! {
-            next = ws.next() => next,
-            _ = shutdown.changed() => {
-                close_and_drain(&mut ws, CloseCode::Away, "server shutting down").await;
-                return;
-            }
-        };
-        let result = match next {
-            None => return,
-            Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
-                stats.messages_echoed.fetch_add(1, Ordering::Relaxed);
-                ws.send(msg).await
-            }
-            // tungstenite queued the pong (and the close reply); flushing sends it now.
-            Some(Ok(Message::Ping(_))) => ws.flush().await,
-            Some(Ok(Message::Close(frame))) => {
-                tracing::info!(%peer, code = frame.as_ref().map(|f| u16::from(f.code)), "close");
-                Ok(())
-            }
-            Some(Ok(Message::Pong(_) | Message::Frame(_))) => Ok(()),
-            Some(Err(WsError::Capacity(e))) => {
-                tracing::info!(%peer, "{e}: closing with 1009");
-                close_and_drain(&mut ws, CloseCode::Size, "message too big").await;
-                return;
-            }
-            Some(Err(WsError::Protocol(e))) => {
-                tracing::info!(%peer, "{e}: closing with 1002");
-                close_and_drain(&mut ws, CloseCode::Protocol, "protocol error").await;
-                return;
-            }
-            Some(Err(WsError::Utf8(_))) => {
-                close_and_drain(&mut ws, CloseCode::Invalid, "text is not UTF-8").await;
-                return;
-            }
-            Some(Err(e)) => Err(e),
-        };
-        match result {
-            Ok(()) | Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {}
-            Err(e) => {
-                tracing::debug!(%peer, "connection ended: {e}");
-                return;
-            }
-        }
-    }
-}
-
-/// Send a close frame and wait (briefly) for the peer's reply so the close handshake completes.
-async fn close_and_drain(ws: &mut WebSocketStream<TcpStream>, code: CloseCode, reason: &str) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        if ws.close(Some(frame)).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
-        }
-    })
-    .await;
 }
