@@ -231,7 +231,7 @@ fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             interval_ms: app.live_form.push_interval_ms,
         }));
     }
-    let label = ui.label("every");
+    let label = ui.label("push every");
     ui.add(
         egui::DragValue::new(&mut app.live_form.push_interval_ms)
             .range(MIN_PUSH_MS..=MAX_PUSH_MS)
