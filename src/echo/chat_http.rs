@@ -30,7 +30,7 @@ pub const MAX_MAILBOXES: usize = 1024;
 /// Messages that may wait in one mailbox.
 pub const MAX_WAITING: usize = 1000;
 /// A mailbox nobody asked for in this long may be dropped.
-const IDLE: Duration = Duration::from_secs(60);
+const IDLE: Duration = Duration::from_mins(1);
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
 
@@ -176,7 +176,7 @@ impl Mailboxes {
                 };
                 match lines {
                     Ok(lines) => {
-                        let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                        let body = framed(&lines, "", "\n");
                         reply(
                             StatusCode::OK,
                             "application/x-ndjson",
@@ -206,7 +206,7 @@ fn events(boxes: Arc<Mailboxes>, client: String) -> Body {
         loop {
             let (lines, bell) = boxes.take(&client).ok()?;
             if !lines.is_empty() {
-                let data: String = lines.iter().map(|l| format!("data: {l}\n\n")).collect();
+                let data = framed(&lines, "data: ", "\n\n");
                 let frame = Ok::<_, Infallible>(Frame::data(Bytes::from(data)));
                 return Some((frame, (boxes, client)));
             }
@@ -214,6 +214,17 @@ fn events(boxes: Arc<Mailboxes>, client: String) -> Body {
         }
     });
     StreamBody::new(stream).boxed_unsync()
+}
+
+/// Each line between `before` and `after`: JSON Lines (`""`, `"\n"`) or events
+/// (`"data: "`, `"\n\n"`).
+fn framed(lines: &[String], before: &str, after: &str) -> String {
+    lines.iter().fold(String::new(), |mut out, l| {
+        out.push_str(before);
+        out.push_str(l);
+        out.push_str(after);
+        out
+    })
 }
 
 async fn read_text(body: Incoming) -> Result<String, Refusal> {
