@@ -1,8 +1,11 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
+pub mod ack_fill;
 pub mod bytes;
 pub mod details;
+pub mod io_label;
+pub mod io_summary;
 pub mod json;
 pub mod row;
 pub mod step;
@@ -16,6 +19,7 @@ use crate::engine::PacketOutput;
 use crate::flow::SegmentInfo;
 use step::StreamStory;
 
+pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use row::{FlowFacts, MODEL_TEXT_KEEP, PacketHead, PacketRow};

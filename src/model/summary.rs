@@ -6,10 +6,13 @@ use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::decode::{Proto, flags};
 
-use super::PacketRecord;
+use super::{PacketRecord, io_summary};
 
 /// The highest protocol in the packet, as the Protocol column shows it.
 pub fn protocol(record: &PacketRecord) -> &'static str {
+    if let Some(io) = io_summary::protocol(&record.io) {
+        return io;
+    }
     if !record.ws.is_empty() {
         return "WebSocket";
     }
@@ -71,16 +74,7 @@ pub fn quote(text: &str, max: usize) -> String {
 
 /// One WebSocket frame, as in the Info column: `Text [FIN] [MASKED] 'hello'`.
 pub fn ws_frame_info(frame: &WsFrame) -> String {
-    let mut s = opcode::name(frame.opcode);
-    if frame.fin {
-        s.push_str(" [FIN]");
-    }
-    if frame.masked {
-        s.push_str(" [MASKED]");
-    }
-    if frame.compressed {
-        s.push_str(" [DEFLATE]");
-    }
+    let mut s = ws_frame_head(frame);
     match frame.opcode {
         opcode::CLOSE => {
             if let Some(code) = frame.close_code {
@@ -93,6 +87,21 @@ pub fn ws_frame_info(frame: &WsFrame) -> String {
         _ => {
             let _ = write!(s, " {}", ws_payload_text(frame, 30));
         }
+    }
+    s
+}
+
+/// A WebSocket frame's opcode and flags, without its payload: `Text [FIN] [MASKED]`.
+fn ws_frame_head(frame: &WsFrame) -> String {
+    let mut s = opcode::name(frame.opcode);
+    if frame.fin {
+        s.push_str(" [FIN]");
+    }
+    if frame.masked {
+        s.push_str(" [MASKED]");
+    }
+    if frame.compressed {
+        s.push_str(" [DEFLATE]");
     }
     s
 }
@@ -117,6 +126,26 @@ pub fn info(record: &PacketRecord) -> String {
         for a in &seg.analysis {
             let _ = write!(s, "[{}] ", a.label());
         }
+    }
+    if let Some(io) = io_summary::io_info(&record.io) {
+        // What carried them: the HTTP message (polling) or the WebSocket frame, without the
+        // payload the packets above already show.
+        let carriers: Vec<String> = record
+            .http
+            .iter()
+            .map(http_info)
+            .chain(
+                record
+                    .ws
+                    .iter()
+                    .map(|f| format!("WebSocket {}", ws_frame_head(f))),
+            )
+            .collect();
+        s.push_str(&io);
+        if !carriers.is_empty() {
+            let _ = write!(s, " (in {})", carriers.join(", "));
+        }
+        return s;
     }
     if !record.http.is_empty() || !record.ws.is_empty() {
         let parts: Vec<String> = record
