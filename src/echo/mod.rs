@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod demo;
+mod eio_client;
 mod endpoints;
 mod http;
 pub mod rooms;
@@ -11,6 +12,7 @@ pub mod routes;
 mod scenario;
 pub mod server;
 pub mod server_speaks;
+mod sio_scenarios;
 pub mod socketio;
 
 use std::net::SocketAddr;
