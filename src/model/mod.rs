@@ -36,7 +36,7 @@ pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpSta
 #[derive(Clone, Debug)]
 pub struct PacketRecord {
     pub packet: Packet,
-    /// Flow facts (chunks and gaps are dropped once the app layer has used them).
+    /// Flow facts.
     pub seg: Option<SegmentInfo>,
     /// HTTP messages whose last byte is in this packet.
     pub http: Vec<HttpMessage>,
@@ -111,7 +111,6 @@ impl Incoming {
 
 impl PacketRecord {
     /// A record for one processed packet, with its Protocol and Info columns filled in.
-    /// Stream chunks are dropped: the application parsers have used them.
     pub fn from_output(output: PacketOutput) -> Self {
         let mut record = Self::without_info(output);
         record.info = summary::info(&record);
@@ -123,12 +122,9 @@ impl PacketRecord {
     pub fn without_info(output: PacketOutput) -> Self {
         let PacketOutput {
             packet,
-            mut seg,
+            seg,
             events,
         } = output;
-        if let Some(seg) = seg.as_mut() {
-            seg.chunks = Vec::new();
-        }
         let mut record = Self {
             packet,
             seg,

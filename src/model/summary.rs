@@ -113,7 +113,7 @@ pub fn http_info(m: &HttpMessage) -> String {
         if let Some(up) = &m.upgrade {
             let _ = write!(s, " (Upgrade: {up})");
         }
-    } else if m.accept_valid == Some(false) {
+    } else if m.accept_verdict() == Some(false) {
         s.push_str(" [Sec-WebSocket-Accept does not match]");
     }
     s
