@@ -5,6 +5,7 @@
 pub mod chat_http;
 pub mod client;
 pub mod demo;
+mod eio_client;
 mod endpoints;
 mod http;
 pub mod rooms;
@@ -12,6 +13,7 @@ pub mod routes;
 mod scenario;
 pub mod server;
 pub mod server_speaks;
+mod sio_scenarios;
 pub mod socketio;
 
 use std::net::SocketAddr;
