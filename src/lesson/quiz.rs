@@ -273,7 +273,7 @@ fn byte_layer_question(details: &PacketDetails, index: usize, turn: usize) -> Op
         return None;
     }
     let (byte, where_) = candidates.swap_remove(turn % candidates.len());
-    let value = *packet.data.get(byte)?;
+    let value = *details.data.get(byte)?;
     let layer = details.osi_layer_of(byte);
     let mut wrong: Vec<String> = layers
         .iter()

@@ -186,7 +186,7 @@ fn byte_row_ui(ui: &mut egui::Ui, app: &App, byte: usize) {
     let Some(Ok(details)) = app.view.details.as_ref().map(|s| &s.decoded) else {
         return;
     };
-    let data = &details.packet.data;
+    let data = &details.data;
     let start = byte / 16 * 16;
     let end = (start + 16).min(data.len());
     let palette = app.palette();
