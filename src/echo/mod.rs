@@ -2,6 +2,7 @@
 //! clients (tokio + tokio-tungstenite, socketioxide + hyper; each
 //! on its own named thread with its own runtime, so the UI thread never waits on them).
 
+pub mod chat_http;
 pub mod client;
 pub mod demo;
 mod eio_client;

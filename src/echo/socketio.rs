@@ -252,10 +252,20 @@ impl<B> hyper::service::Service<hyper::Request<B>> for NotSocketIo {
 }
 
 /// A TCP stream whose first bytes (the request head read to route the connection) are read again.
-struct Rewound {
+pub(super) struct Rewound {
     head: Vec<u8>,
     read: usize,
     inner: TcpStream,
+}
+
+impl Rewound {
+    pub(super) fn new(head: Vec<u8>, inner: TcpStream) -> Self {
+        Self {
+            head,
+            read: 0,
+            inner,
+        }
+    }
 }
 
 impl AsyncRead for Rewound {
