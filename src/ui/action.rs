@@ -31,6 +31,8 @@ pub enum Action {
     Teach(super::teach::TeachAction),
     /// Follow one connection (`tcp.stream`), or all with `None`.
     Follow(Option<u32>),
+    /// Put the banner away.
+    DismissBanner,
     /// Leave the file opened from live mode and show the live session again.
     BackToLive,
 }
