@@ -421,14 +421,18 @@ fn emit_call(data: &serde_json::Value, with_ack: bool) -> Option<String> {
 }
 
 fn emit_question(row: &PacketRow, index: usize, turn: usize) -> Option<QuizQuestion> {
-    // The Engine.IO message and the Socket.IO EVENT it carries, from this packet.
-    let eio = row.io.iter().find_map(|e| match e {
+    // Each Socket.IO packet (without attachments) is one Engine.IO message: pair them in order
+    // and take the first EVENT (a packet may carry a CONNECT answer and an EVENT together).
+    let messages = row.io.iter().filter_map(|e| match e {
         IoEvent::EngineIo(r) if r.packet.kind == EioType::Message => Some(r),
         _ => None,
-    })?;
-    let sio = row.io.iter().find_map(|e| match e {
-        IoEvent::SocketIo(r) if r.packet.kind == SioType::Event => Some(r),
+    });
+    let packets = row.io.iter().filter_map(|e| match e {
+        IoEvent::SocketIo(r) => Some(r),
         _ => None,
+    });
+    let (eio, sio) = messages.zip(packets).find(|(m, p)| {
+        p.packet.kind == SioType::Event && m.packet.text().is_some_and(|t| t.starts_with('2'))
     })?;
     let inner = eio.packet.text()?;
     let data = sio.packet.data.as_ref()?;
