@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -39,10 +40,13 @@ pub enum Scenario {
     Refused,
     /// Upgrade to a path the server refuses (404).
     Rejected,
+    /// The chat's messages over wss://: TLS first (the bundled server's self-signed
+    /// certificate, which this client trusts), then the same Upgrade and frames, encrypted.
+    Wss,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Handshake,
         Self::Chat,
         Self::Binary,
@@ -52,6 +56,7 @@ impl Scenario {
         Self::CloseCodes,
         Self::Refused,
         Self::Rejected,
+        Self::Wss,
     ];
 
     /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
@@ -66,6 +71,7 @@ impl Scenario {
             Self::CloseCodes => "close-codes",
             Self::Refused => "refused",
             Self::Rejected => "rejected",
+            Self::Wss => "wss",
         }
     }
 }
@@ -103,6 +109,16 @@ pub enum ClientError {
     Unexpected { expected: String, got: String },
     #[error("cannot start the client's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("no certificate is trusted for the server at {addr}")]
+    UntrustedServer { addr: SocketAddr },
+    #[error("TLS: {0}")]
+    Tls(#[from] super::tls::TlsSetupError),
+    #[error("TLS handshake with {addr} failed: {source}")]
+    TlsHandshake {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl ClientError {
@@ -112,15 +128,22 @@ impl ClientError {
             Self::Connect { addr, .. } => Some(format!(
                 "Is the echo server running on {addr}? Start it with `osiscope serve --listen {addr}`."
             )),
+            Self::UntrustedServer { .. } => Some(
+                "The wss scenario trusts only the self-signed certificate the bundled server \
+                 made at start: run it where that server runs (`osiscope record`, `osiscope \
+                 live --serve`, the app), or give `osiscope client` the certificate `osiscope \
+                 serve` wrote, with --ca FILE."
+                    .to_string(),
+            ),
             Self::WebSocket(_)
             | Self::Timeout { .. }
             | Self::Unexpected { .. }
-            | Self::Runtime(_) => None,
+            | Self::Runtime(_)
+            | Self::Tls(_)
+            | Self::TlsHandshake { .. } => None,
         }
     }
 }
-
-type Ws = WebSocketStream<TcpStream>;
 
 /// Run one scenario against the echo server at `addr` (blocking; runs its own small runtime).
 /// For `Refused`, `addr` must be a closed port (see [`closed_port`]).
@@ -160,6 +183,13 @@ async fn scenario_async(
                 .await?;
                 close(&mut ws, code, reason, &mut r).await?;
             }
+        }
+        Scenario::Wss => {
+            let mut ws = connect_tls(addr, "/", &mut r).await?;
+            for message in messages(Scenario::Chat) {
+                echo(&mut ws, message, &mut r).await?;
+            }
+            close(&mut ws, CloseCode::Normal, "", &mut r).await?;
         }
         Scenario::Fragmented => {
             let mut ws = connect(addr, "/", &mut r).await?;
@@ -214,7 +244,10 @@ fn messages(scenario: Scenario) -> Vec<Message> {
     }
 }
 
-async fn fragmented(ws: &mut Ws, r: &mut ScenarioReport) -> Result<(), ClientError> {
+async fn fragmented<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    r: &mut ScenarioReport,
+) -> Result<(), ClientError> {
     let parts = ["Hello, ", "fragmented ", "world!"];
     for (i, part) in parts.iter().enumerate() {
         let opcode = if i == 0 {
@@ -295,27 +328,72 @@ pub(crate) async fn connect(
     addr: SocketAddr,
     path: &str,
     r: &mut ScenarioReport,
-) -> Result<Ws, ClientError> {
+) -> Result<WebSocketStream<TcpStream>, ClientError> {
     let stream = tcp_connect(addr).await?;
     let port = stream.local_addr().map(|a| a.port()).unwrap_or_default();
     r.client_ports.push(port);
     r.log
         .push(format!("TCP connected from port {port} to {addr}"));
-    let url = format!("ws://{addr}{path}");
-    let (ws, response) = tokio::time::timeout(
-        ANSWER_TIMEOUT,
-        tokio_tungstenite::client_async(url.as_str(), stream),
-    )
-    .await
-    .map_err(|_| ClientError::Timeout {
-        what: "the upgrade response".into(),
-    })??;
+    upgrade(&format!("ws://{addr}{path}"), stream, r).await
+}
+
+/// As [`connect`], with TLS first (`wss://`): the client asks for `localhost` (its SNI) and
+/// trusts only the certificate registered for `addr` (see [`super::tls::trusted`]).
+pub(crate) async fn connect_tls(
+    addr: SocketAddr,
+    path: &str,
+    r: &mut ScenarioReport,
+) -> Result<WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>, ClientError> {
+    use super::tls;
+    let certificate = tls::trusted(addr).ok_or(ClientError::UntrustedServer { addr })?;
+    let (connector, name) = tls::connector(certificate)?;
+    let stream = tcp_connect(addr).await?;
+    let port = stream.local_addr().map(|a| a.port()).unwrap_or_default();
+    r.client_ports.push(port);
+    r.log
+        .push(format!("TCP connected from port {port} to {addr}"));
+    let stream = tokio::time::timeout(ANSWER_TIMEOUT, connector.connect(name, stream))
+        .await
+        .map_err(|_| ClientError::Timeout {
+            what: "the TLS handshake".into(),
+        })?
+        .map_err(|source| ClientError::TlsHandshake { addr, source })?;
+    let (_, session) = stream.get_ref();
+    r.log.push(format!(
+        "TLS handshake done: {:?}, {:?}, the server's certificate for {} trusted",
+        session
+            .protocol_version()
+            .unwrap_or(rustls::ProtocolVersion::Unknown(0)),
+        session
+            .negotiated_cipher_suite()
+            .map_or(rustls::CipherSuite::Unknown(0), |s| s.suite()),
+        tls::SERVER_NAME
+    ));
+    let url = format!("wss://{}:{}{path}", tls::SERVER_NAME, addr.port());
+    upgrade(&url, stream, r).await
+}
+
+/// The WebSocket opening handshake on a connected stream.
+async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
+    url: &str,
+    stream: S,
+    r: &mut ScenarioReport,
+) -> Result<WebSocketStream<S>, ClientError> {
+    let (ws, response) =
+        tokio::time::timeout(ANSWER_TIMEOUT, tokio_tungstenite::client_async(url, stream))
+            .await
+            .map_err(|_| ClientError::Timeout {
+                what: "the upgrade response".into(),
+            })??;
     r.log
         .push(format!("upgraded to WebSocket: HTTP {}", response.status()));
     Ok(ws)
 }
 
-async fn receive(ws: &mut Ws, what: &str) -> Result<Message, ClientError> {
+async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    what: &str,
+) -> Result<Message, ClientError> {
     match tokio::time::timeout(ANSWER_TIMEOUT, ws.next()).await {
         Err(_) => Err(ClientError::Timeout { what: what.into() }),
         Ok(None) => Err(ClientError::Unexpected {
@@ -350,7 +428,11 @@ fn describe(m: &Message) -> String {
 }
 
 /// Send one message and check its echo (a ping's pong carries the same payload).
-async fn echo(ws: &mut Ws, msg: Message, r: &mut ScenarioReport) -> Result<(), ClientError> {
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    msg: Message,
+    r: &mut ScenarioReport,
+) -> Result<(), ClientError> {
     let want = match &msg {
         Message::Ping(p) => Message::Pong(p.clone()),
         other => other.clone(),
@@ -366,8 +448,8 @@ async fn echo(ws: &mut Ws, msg: Message, r: &mut ScenarioReport) -> Result<(), C
 }
 
 /// Start the close handshake and wait for the server's close frame and the end of the stream.
-async fn close(
-    ws: &mut Ws,
+async fn close<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
     code: CloseCode,
     reason: &str,
     r: &mut ScenarioReport,

@@ -7,6 +7,7 @@ pub mod demo;
 mod http;
 pub mod server;
 pub mod socketio;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -77,6 +78,8 @@ pub enum EchoError {
     },
     #[error("cannot start the echo server's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot set up TLS for wss://: {0}")]
+    Tls(#[source] tls::TlsSetupError),
 }
 
 impl EchoError {

@@ -1,5 +1,7 @@
 //! The echo server: a tokio runtime on its own named thread, one task per connection, echoing
-//! text and binary, answering pings, completing the close handshake with the peer's code.
+//! text and binary, answering pings, completing the close handshake with the peer's code. A
+//! connection that starts with a TLS handshake is served over TLS (`wss://`, see [`super::tls`])
+//! on the same port.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -19,6 +21,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::http::{self, Head, Verdict};
 use super::socketio::SocketIoEndpoint;
+use super::tls::{self, ServerTls};
 use super::{EchoConfig, EchoError};
 
 /// How long connections get to finish their close handshake on shutdown.
@@ -45,6 +48,8 @@ pub struct EchoServerHandle {
     thread: Option<JoinHandle<()>>,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    /// The self-signed certificate `wss://` clients must trust, in PEM.
+    certificate_pem: String,
 }
 
 impl EchoServer {
@@ -65,6 +70,10 @@ impl EchoServer {
         let local_addr = std_listener
             .local_addr()
             .map_err(|source| EchoError::Bind { addr, source })?;
+        let server_tls = ServerTls::self_signed().map_err(EchoError::Tls)?;
+        let certificate_pem = server_tls.certificate_pem.clone();
+        // The demo client of this process trusts this certificate, for this address only.
+        tls::trust(local_addr, server_tls.certificate.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("osiscope-echo-worker")
@@ -88,6 +97,7 @@ impl EchoServer {
                     config,
                     stats: thread_stats,
                     socketio: thread_socketio,
+                    tls: server_tls,
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
                 runtime.shutdown_timeout(Duration::from_millis(100));
@@ -100,6 +110,7 @@ impl EchoServer {
             thread: Some(thread),
             stats,
             socketio,
+            certificate_pem,
         })
     }
 }
@@ -114,6 +125,12 @@ impl EchoServerHandle {
         &self.stats
     }
 
+    /// The self-signed certificate the server made at start, in PEM (what a `wss://` client in
+    /// another process must trust; clients in this process trust it already).
+    pub fn certificate_pem(&self) -> &str {
+        &self.certificate_pem
+    }
+
     /// Sockets connected to the Socket.IO endpoint's default namespace now.
     pub fn socketio_clients(&self) -> usize {
         self.socketio.clients()
@@ -122,6 +139,7 @@ impl EchoServerHandle {
     /// Ask the server to stop without waiting for it (safe to call from the UI thread).
     pub fn request_shutdown(&self) {
         let _ = self.shutdown.send(true);
+        tls::forget(self.local_addr);
     }
 
     /// Stop accepting, close every connection with 1001 (Going Away), and wait for the server
@@ -147,6 +165,7 @@ struct Shared {
     config: EchoConfig,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    tls: ServerTls,
 }
 
 async fn accept_loop(
@@ -210,13 +229,42 @@ async fn reject_busy(mut stream: TcpStream) {
 }
 
 async fn serve_connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     shared: &Shared,
     shutdown: watch::Receiver<bool>,
 ) {
-    let (config, stats) = (&shared.config, &*shared.stats);
     let _ = stream.set_nodelay(true);
+    let timeout = shared.config.handshake_timeout;
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(timeout, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if tls::starts_tls(first[0]) => {
+            match tokio::time::timeout(timeout, shared.tls.acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => {
+                    tracing::info!(%peer, "TLS handshake done");
+                    serve_http(tls_stream, peer, shared, shutdown).await;
+                }
+                Ok(Err(e)) => tracing::info!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timeout"),
+            }
+        }
+        Ok(Ok(_)) => serve_http(stream, peer, shared, shutdown).await,
+        Ok(Err(e)) => tracing::debug!(%peer, "connection failed before its first byte: {e}"),
+        Err(_) => tracing::debug!(%peer, "handshake timeout"),
+    }
+}
+
+/// Serve one connection's HTTP: an upgrade to the WebSocket echo, the Socket.IO endpoint, or
+/// an HTTP answer. `stream` is the TCP connection, or the TLS session on it.
+async fn serve_http<S>(
+    mut stream: S,
+    peer: SocketAddr,
+    shared: &Shared,
+    shutdown: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (config, stats) = (&shared.config, &*shared.stats);
     let mut buf = Vec::with_capacity(1024);
     let head =
         tokio::time::timeout(config.handshake_timeout, read_head(&mut stream, &mut buf)).await;
@@ -259,16 +307,22 @@ async fn serve_connection(
                 .max_message_size(Some(config.max_message_bytes))
                 .max_frame_size(Some(config.max_message_bytes));
             let rest = buf.get(len..).unwrap_or_default().to_vec();
-            let ws =
+            let mut ws =
                 WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config))
                     .await;
-            echo(ws, peer, shutdown, stats).await;
+            echo(&mut ws, peer, shutdown, stats).await;
+            // Over TLS this sends close_notify before the FIN, so the client knows nothing was
+            // cut off (RFC 8446 §6.1); over TCP it sends the FIN dropping the stream would send.
+            let _ = ws.get_mut().shutdown().await;
         }
     }
 }
 
 /// Read until a complete request head (or an answer to give) is in `buf`.
-async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Head> {
+async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Head> {
     let mut chunk = [0u8; 2048];
     loop {
         let n = stream.read(&mut chunk).await?;
@@ -283,8 +337,8 @@ async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result
     }
 }
 
-async fn echo(
-    mut ws: WebSocketStream<TcpStream>,
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
     peer: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
     stats: &EchoStats,
@@ -293,7 +347,7 @@ async fn echo(
         let next = tokio::select! {
             next = ws.next() => next,
             _ = shutdown.changed() => {
-                close_and_drain(&mut ws, CloseCode::Away, "server shutting down").await;
+                close_and_drain(ws, CloseCode::Away, "server shutting down").await;
                 return;
             }
         };
@@ -312,16 +366,16 @@ async fn echo(
             Some(Ok(Message::Pong(_) | Message::Frame(_))) => Ok(()),
             Some(Err(WsError::Capacity(e))) => {
                 tracing::info!(%peer, "{e}: closing with 1009");
-                close_and_drain(&mut ws, CloseCode::Size, "message too big").await;
+                close_and_drain(ws, CloseCode::Size, "message too big").await;
                 return;
             }
             Some(Err(WsError::Protocol(e))) => {
                 tracing::info!(%peer, "{e}: closing with 1002");
-                close_and_drain(&mut ws, CloseCode::Protocol, "protocol error").await;
+                close_and_drain(ws, CloseCode::Protocol, "protocol error").await;
                 return;
             }
             Some(Err(WsError::Utf8(_))) => {
-                close_and_drain(&mut ws, CloseCode::Invalid, "text is not UTF-8").await;
+                close_and_drain(ws, CloseCode::Invalid, "text is not UTF-8").await;
                 return;
             }
             Some(Err(e)) => Err(e),
@@ -337,7 +391,11 @@ async fn echo(
 }
 
 /// Send a close frame and wait (briefly) for the peer's reply so the close handshake completes.
-async fn close_and_drain(ws: &mut WebSocketStream<TcpStream>, code: CloseCode, reason: &str) {
+async fn close_and_drain<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    code: CloseCode,
+    reason: &str,
+) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),

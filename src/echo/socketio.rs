@@ -20,7 +20,6 @@ use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
 use socketioxide::service::SocketIoService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Bytes;
 
@@ -100,13 +99,15 @@ impl SocketIoEndpoint {
 
     /// Serve one HTTP/1.1 connection (keep-alive polling requests, or an upgrade to WebSocket)
     /// whose first `head` bytes were already read to route it here.
-    pub async fn serve(
+    pub async fn serve<S>(
         &self,
-        stream: TcpStream,
+        stream: S,
         head: Vec<u8>,
         idle_timeout: Duration,
         mut shutdown: watch::Receiver<bool>,
-    ) {
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let io = TokioIo::new(Rewound {
             head,
             read: 0,
@@ -231,13 +232,13 @@ impl<B> hyper::service::Service<hyper::Request<B>> for NotSocketIo {
 }
 
 /// A TCP stream whose first bytes (the request head read to route the connection) are read again.
-struct Rewound {
+struct Rewound<S> {
     head: Vec<u8>,
     read: usize,
-    inner: TcpStream,
+    inner: S,
 }
 
-impl AsyncRead for Rewound {
+impl<S: AsyncRead + Unpin> AsyncRead for Rewound<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -254,7 +255,7 @@ impl AsyncRead for Rewound {
     }
 }
 
-impl AsyncWrite for Rewound {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewound<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -22,8 +22,9 @@ pub use row::{FlowFacts, MODEL_RAW_KEEP, MODEL_TEXT_KEEP, PacketHead, PacketRow,
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::opcode;
-pub use crate::app_proto::{HttpKind, HttpMessage, NoteKind, WsAnomaly};
+pub use crate::app_proto::{HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly};
 pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
 pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
 
@@ -44,6 +45,8 @@ pub struct PacketRecord {
     pub notes: Vec<NoteKind>,
     /// Engine.IO and Socket.IO packets completed by this packet, acks paired, violations.
     pub io: Vec<IoEvent>,
+    /// TLS records whose last byte is in this packet.
+    pub tls: Vec<TlsRecord>,
     /// Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
     pub protocol: &'static str,
     /// Info column, like Wireshark's but WebSocket-aware.
@@ -133,6 +136,7 @@ impl PacketRecord {
             messages: Vec::new(),
             notes: Vec::new(),
             io: Vec::new(),
+            tls: Vec::new(),
             protocol: "",
             info: String::new(),
             step: None,
@@ -144,6 +148,7 @@ impl PacketRecord {
                 AppEvent::WsMessage(m) => record.messages.push(m),
                 AppEvent::Note(n) => record.notes.push(n.kind),
                 AppEvent::Io(e) => record.io.push(e),
+                AppEvent::Tls(r) => record.tls.push(r),
             }
         }
         record.protocol = summary::protocol(&record);

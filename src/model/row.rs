@@ -6,7 +6,7 @@
 //! the Protocol and Info columns are exactly what `osiscope decode` prints.
 
 use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpMessage, NoteKind, WsAnomaly, WsFrame};
+use crate::app_proto::{HttpMessage, NoteKind, TlsRecord, WsAnomaly, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Issue, Layer, Packet, Reassembled, TcpSegment};
 use crate::flow::{Analysis, Direction, SegmentInfo, StateChange};
@@ -239,6 +239,8 @@ pub struct PacketRow {
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
     /// with the frame of their event).
     pub io: Box<[crate::app_proto::engineio::IoEvent]>,
+    /// TLS records whose last byte is in this packet.
+    pub tls: Box<[TlsRecord]>,
 }
 
 impl PacketRow {
@@ -253,6 +255,7 @@ impl PacketRow {
             messages: _,
             notes,
             io,
+            tls,
             protocol,
             info,
             step,
@@ -265,6 +268,7 @@ impl PacketRow {
             ws: ws.into_iter().map(WsFrameRow::from).collect(),
             notes: notes.into_boxed_slice(),
             io: io.into_boxed_slice(),
+            tls: tls.into_boxed_slice(),
             protocol,
             info: info.into_boxed_str(),
             step,

@@ -1,0 +1,123 @@
+//! TLS for `wss://` on the bundled server's own port: a self-signed certificate made at start
+//! (rcgen) for `localhost`, `127.0.0.1` and `::1`, served with rustls; connections whose first byte
+//! starts a TLS handshake record are served over TLS, the others in clear. The demo client
+//! trusts exactly that certificate, which the server registers for its address in this process.
+//! The crypto provider is ring, given explicitly (no process-wide default is installed).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+/// The name the certificate is made for and the demo client asks for (its SNI).
+pub const SERVER_NAME: &str = "localhost";
+
+/// The ALPN protocol both ends offer: WebSocket's opening handshake is HTTP/1.1 (RFC 6455 §4.1).
+const ALPN_HTTP11: &[u8] = b"http/1.1";
+
+/// Why TLS could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("cannot make the self-signed certificate: {0}")]
+    Certificate(#[from] rcgen::Error),
+    #[error("cannot configure TLS: {0}")]
+    Config(#[from] rustls::Error),
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The server's TLS: its acceptor and the certificate a client must trust.
+#[derive(Clone)]
+pub struct ServerTls {
+    pub acceptor: TlsAcceptor,
+    pub certificate: CertificateDer<'static>,
+    /// The certificate in PEM, for a client in another process.
+    pub certificate_pem: String,
+}
+
+impl std::fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerTls").finish_non_exhaustive()
+    }
+}
+
+impl ServerTls {
+    /// A new key pair and self-signed certificate for `localhost`, `127.0.0.1` and `::1`.
+    pub fn self_signed() -> Result<Self, TlsSetupError> {
+        let names = vec![
+            SERVER_NAME.to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
+        let certified = rcgen::generate_simple_self_signed(names)?;
+        let certificate = certified.cert.der().clone();
+        let certificate_pem = certified.cert.pem();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            certified.signing_key.serialize_der(),
+        ));
+        let mut config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate.clone()], key)?;
+        config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+        Ok(Self {
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+            certificate,
+            certificate_pem,
+        })
+    }
+}
+
+/// Certificates the servers of this process made, by address: what the demo client trusts.
+static TRUSTED: Mutex<Vec<(SocketAddr, CertificateDer<'static>)>> = Mutex::new(Vec::new());
+
+/// Trust `certificate` for the server at `addr` (a server registers its own at start; the CLI
+/// registers one read from a file).
+pub fn trust(addr: SocketAddr, certificate: CertificateDer<'static>) {
+    let mut trusted = TRUSTED.lock().unwrap_or_else(PoisonError::into_inner);
+    trusted.retain(|(a, _)| *a != addr);
+    trusted.push((addr, certificate));
+}
+
+/// Forget the certificate of the server at `addr` (it stopped).
+pub fn forget(addr: SocketAddr) {
+    TRUSTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|(a, _)| *a != addr);
+}
+
+/// The certificate trusted for the server at `addr`.
+pub fn trusted(addr: SocketAddr) -> Option<CertificateDer<'static>> {
+    TRUSTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .find(|(a, _)| *a == addr)
+        .map(|(_, c)| c.clone())
+}
+
+/// A client connector that trusts only `certificate` and offers ALPN `http/1.1`, and the name
+/// it asks for.
+pub fn connector(
+    certificate: CertificateDer<'static>,
+) -> Result<(TlsConnector, ServerName<'static>), TlsSetupError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certificate)?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+    let name =
+        ServerName::try_from(SERVER_NAME).map_err(|e| rustls::Error::General(e.to_string()))?;
+    Ok((TlsConnector::from(Arc::new(config)), name))
+}
+
+/// Whether the first byte a client sent starts a TLS handshake record (content type 22).
+pub fn starts_tls(first: u8) -> bool {
+    first == 22
+}
