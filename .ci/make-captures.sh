@@ -2,11 +2,11 @@
 # Remake the bundled captures in captures/ with `osiscope record` (needs CAP_NET_RAW: run as
 # root or after `sudo setcap cap_net_raw,cap_net_admin=eip target/debug/osiscope`), then their
 # tshark references (captures/NAME.tshark.tsv) with .ci/reference.sh.
-# Usage: .ci/make-captures.sh [SCENARIO...]   (default: all ten; wss then needs captures/make_tls_captures.sh for its .tls.json)
+# Usage: .ci/make-captures.sh [SCENARIO...]   (default: all fifteen; wss then needs captures/make_tls_captures.sh --references-only for its .tls.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(handshake chat binary fragmented ping large close-codes refused rejected wss)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(handshake chat binary fragmented ping large close-codes refused rejected push broadcast duplex server-ping server-close wss)
 cargo build --no-default-features --quiet
 for s in "${scenarios[@]}"; do
   ./target/debug/osiscope record --scenario "$s" --listen 127.0.0.1:8765 --output "captures/$s.pcapng" >/dev/null

@@ -283,8 +283,7 @@ pub(crate) mod tests {
                     .cloned()
                     .map(|e| match e {
                         AppEvent::WsFrame(mut f) => {
-                            f.raw_payload.clear();
-                            f.payload.clear();
+                            f.raw_payload = Box::default();
                             frames += 1;
                             AppEvent::WsFrame(f)
                         }

@@ -2,36 +2,18 @@
 //! HTTP answers, a half-sent handshake, an oversized frame, 200 concurrent clients, shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+#[path = "support/echo.rs"]
+mod echo_support;
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use echo_support::{poll_until, raw_exchange, server};
 use osiscope::echo::client::{Scenario, closed_port, run_scenario};
 use osiscope::echo::{DemoClient, DemoEvent, EchoConfig, EchoError, EchoServer};
 use tokio_tungstenite::tungstenite;
-
-fn server() -> osiscope::echo::EchoServerHandle {
-    EchoServer::start(EchoConfig::ephemeral()).unwrap()
-}
-
-/// Send raw bytes and read everything the server answers until it closes.
-fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(bytes).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn poll_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::yield_now();
-    }
-}
 
 #[test]
 fn every_scenario_runs_against_the_server() {
@@ -43,11 +25,22 @@ fn every_scenario_runs_against_the_server() {
             srv.local_addr()
         };
         let report = run_scenario(addr, scenario).unwrap_or_else(|e| panic!("{scenario:?}: {e}"));
-        assert_eq!(report.sent, report.received, "{scenario:?}: {report:?}");
+        let counts = (report.sent, report.received);
+        match scenario {
+            // The server speaks first: five pushes, nothing sent.
+            Scenario::Push => assert_eq!(counts, (0, 5)),
+            // Three members each say one line; each line reaches all three.
+            Scenario::Broadcast => assert_eq!(counts, (3, 9)),
+            // The server's Close comes before anything else.
+            Scenario::ServerClose => assert_eq!(counts, (0, 0)),
+            _ => assert_eq!(report.sent, report.received, "{scenario:?}: {report:?}"),
+        }
         match scenario {
             Scenario::CloseCodes => assert_eq!(report.close_codes, [1000, 1001, 4000]),
             Scenario::Rejected => assert_eq!(report.http_status, Some(404)),
             Scenario::Refused => assert!(report.client_ports.is_empty()),
+            Scenario::Broadcast => assert_eq!(report.close_codes, [1000, 1000, 1000]),
+            Scenario::ServerClose => assert_eq!(report.close_codes, [4000]),
             _ => assert_eq!(report.close_codes, [1000], "{scenario:?}"),
         }
     }
@@ -228,5 +221,27 @@ fn the_demo_client_is_driven_step_by_step() {
             client_started: true
         }
     ));
+    srv.shutdown();
+}
+
+#[test]
+fn the_demo_client_receives_pushes_and_answers_server_pings() {
+    let srv = server();
+    let push = DemoClient::connect_to(srv.local_addr(), "/push?interval_ms=10&count=3").unwrap();
+    let next = || push.next_event(Duration::from_secs(5)).expect("an event");
+    assert!(matches!(next(), DemoEvent::Connected { .. }));
+    for want in ["tick 1: ", "tick 2: ", "news 1: "] {
+        assert!(
+            matches!(next(), DemoEvent::Received(t) if t.starts_with(want)),
+            "{want}"
+        );
+    }
+    let pinged =
+        DemoClient::connect_to(srv.local_addr(), "/server-ping?interval_ms=10&count=2").unwrap();
+    let next = || pinged.next_event(Duration::from_secs(5)).expect("an event");
+    assert!(matches!(next(), DemoEvent::Connected { .. }));
+    // "server ping 1" and "server ping 2": 13 bytes each.
+    assert!(matches!(next(), DemoEvent::PingAnswered(13)));
+    assert!(matches!(next(), DemoEvent::PingAnswered(13)));
     srv.shutdown();
 }

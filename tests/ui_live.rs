@@ -113,3 +113,30 @@ fn step_mode_queues_packets_until_the_presenter_steps() {
     assert_eq!(kinds(harness.state()), HANDSHAKE[..3]);
     assert_eq!(harness.state().current_step_index(), Some(2));
 }
+
+#[test]
+fn the_server_push_button_shows_the_servers_own_messages() {
+    let Some(mut harness) = live_app(false) else {
+        return;
+    };
+    // The shortest interval the toolbar offers, so the test sees pushes quickly.
+    harness.state_mut().set_push_interval_ms(100);
+    harness.get_by_label("Server push").click();
+    poll_until(&mut harness, "three pushed text frames", |app| {
+        kinds(app)
+            .iter()
+            .filter(|k| **k == StepKind::WsFrame { opcode: 1 })
+            .count()
+            >= 3
+    });
+    assert!(in_order(&kinds(harness.state()), &HANDSHAKE));
+    // The log keeps its last lines only: a busy machine may have pushed "tick 1" out already.
+    poll_until(&mut harness, "the client log to show a push", |app| {
+        app.live_status().is_some_and(|s| {
+            s.log
+                .iter()
+                .any(|l| l.starts_with("received: tick ") || l.starts_with("received: news "))
+        })
+    });
+    harness.get_by_label_contains("client: received: ");
+}

@@ -87,6 +87,15 @@ impl Conv {
             .collect()
     }
 
+    /// For each frame, the packet it was reported with.
+    pub fn frame_packets(&self) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter(|(_, e)| matches!(e, AppEvent::WsFrame(_)))
+            .map(|(packet, _)| *packet)
+            .collect()
+    }
+
     pub fn messages(&self) -> Vec<WsMessage> {
         self.events
             .iter()

@@ -35,7 +35,7 @@ impl AppTracker {
     }
 
     /// A tracker that keeps no payload copies nobody asked for: WebSocket frames keep their
-    /// text, close code and issues but not `raw_payload` nor `payload` (an uncompressed binary
+    /// text, close code and issues but not `raw_payload` (an uncompressed binary
     /// message's bytes are not even unmasked), and no [`AppEvent::WsMessage`] is
     /// reported (messages are still assembled for their checks, whose issues land on frames).
     /// For `osiscope decode`, which shows neither.

@@ -43,8 +43,9 @@ pub mod opcode {
     }
 }
 
-/// One WebSocket frame.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One WebSocket frame: its header, the first bytes of its payload as sent and its text. The
+/// app's model keeps it as it is, with the text cut by [`WsFrame::cut_text`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WsFrame {
     pub direction: Direction,
     pub fin: bool,
@@ -61,30 +62,62 @@ pub struct WsFrame {
     pub header_len: u8,
     /// Stream offset of the frame's first byte.
     pub offset: u64,
-    /// The first bytes of the payload as sent (still masked), at most [`PAYLOAD_KEEP`].
-    pub raw_payload: Vec<u8>,
-    /// The unmasked payload (at most [`PAYLOAD_KEEP`] bytes kept).
-    pub payload: Vec<u8>,
+    /// The first payload bytes as sent (still masked), at most [`RAW_PAYLOAD_KEEP`]: enough
+    /// to show how unmasking works. The unmasked payload is the message's
+    /// ([`WsMessage::data`]).
+    pub raw_payload: Box<[u8]>,
     /// This frame is (the first fragment of) a compressed message (RSV1 with permessage-deflate).
     pub compressed: bool,
     /// The text this frame carries, unmasked and (where compressed) inflated, when it is part of
     /// a text message and its own bytes are valid UTF-8 (for a fragment: that fragment's part;
-    /// the whole text is in [`WsMessage::text`]).
-    pub text: Option<String>,
+    /// the whole text is in [`WsMessage::text`]). Whole, unless [`WsFrame::cut_text`] cut it.
+    pub text: Option<Box<str>>,
+    /// Length of the whole text in bytes (0 without text), also after [`WsFrame::cut_text`].
+    pub text_len: u64,
     pub close_code: Option<u16>,
-    pub close_reason: Option<String>,
+    pub close_reason: Option<Box<str>>,
     /// RFC 6455 violations and the limits of what was kept.
-    pub issues: Vec<WsAnomaly>,
-    /// Packets that carried it; the last one carried its last byte.
-    pub packets: Vec<u64>,
+    pub issues: Box<[WsAnomaly]>,
 }
 
-/// How many payload bytes a frame keeps for display.
+/// How many payload bytes a message keeps for display.
 pub const PAYLOAD_KEEP: usize = 64 * 1024;
 
+/// How many payload bytes as sent (still masked) a frame keeps, for the unmasking table.
+pub const RAW_PAYLOAD_KEEP: usize = 16;
+
 impl WsFrame {
-    pub fn last_packet(&self) -> u64 {
-        self.packets.last().copied().unwrap_or(0)
+    /// Note a violation (rare: the list grows one at a time).
+    pub fn add_issue(&mut self, issue: WsAnomaly) {
+        let mut issues = std::mem::take(&mut self.issues).into_vec();
+        issues.push(issue);
+        self.issues = issues.into_boxed_slice();
+    }
+
+    /// Set the frame's text (and its length).
+    pub fn set_text(&mut self, text: Option<String>) {
+        self.text_len = text.as_ref().map_or(0, |t| t.len() as u64);
+        self.text = text.map(String::into_boxed_str);
+    }
+
+    /// Keep only the first `keep` bytes of the text (cut at a character boundary);
+    /// [`WsFrame::text_len`] still tells the whole length.
+    pub fn cut_text(&mut self, keep: usize) {
+        if let Some(text) = self.text.as_mut()
+            && text.len() > keep
+        {
+            let mut end = keep;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            *text = text.get(..end).unwrap_or_default().into();
+        }
+    }
+
+    /// Bytes of the text that were cut off.
+    pub fn text_cut(&self) -> u64 {
+        let kept = self.text.as_deref().map_or(0, str::len);
+        self.text_len.saturating_sub(kept as u64)
     }
 }
 

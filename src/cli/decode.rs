@@ -170,7 +170,7 @@ impl pipeline::Sink for Batches<'_> {
             .events
             .iter()
             .map(|e| match e {
-                AppEvent::WsFrame(f) => f.text.as_ref().map_or(0, String::len),
+                AppEvent::WsFrame(f) => f.text.as_deref().map_or(0, str::len),
                 _ => 0,
             })
             .sum::<usize>();

@@ -67,15 +67,21 @@ pub struct ClientArgs {
     pub connect: SocketAddr,
     #[arg(short, long, value_enum, default_value = "handshake")]
     pub scenario: Scenario,
+    /// List the scenarios with what each shows, and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
     /// The pcapng file to write.
-    #[arg(short, long)]
-    pub output: PathBuf,
+    #[arg(short, long, required_unless_present = "list")]
+    pub output: Option<PathBuf>,
     #[arg(short, long, value_enum, default_value = "handshake")]
     pub scenario: Scenario,
+    /// List the scenarios with what each shows, and exit.
+    #[arg(long)]
+    pub list: bool,
     /// Where the echo server listens (port 0: any free port).
     #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
@@ -258,7 +264,23 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--list`: one line per scenario, its name and what the class will see.
+fn list_scenarios() -> ExitCode {
+    let width = Scenario::ALL
+        .iter()
+        .map(|s| s.name().len())
+        .max()
+        .unwrap_or(0);
+    for s in Scenario::ALL {
+        println!("{:<width$}  {}", s.name(), s.description());
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn run_client(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    if args.list {
+        return Ok(list_scenarios());
+    }
     let addr = if args.scenario == Scenario::Refused {
         closed_port(args.connect.ip())?
     } else {
@@ -273,8 +295,11 @@ pub fn run_client(args: &ClientArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_record(args: &RecordArgs) -> ExitCode {
+    let Some(output) = args.output.clone().filter(|_| !args.list) else {
+        return list_scenarios();
+    };
     let options = RecordOptions {
-        output: args.output.clone(),
+        output: output.clone(),
         scenario: args.scenario,
         listen: args.listen,
         interface: args.interface.clone(),
@@ -289,7 +314,7 @@ pub fn run_record(args: &RecordArgs) -> ExitCode {
                 "wrote {} packets (port {}) to {}; dropped: {} by the kernel, {} by osiscope",
                 r.frames_written,
                 r.port,
-                args.output.display(),
+                output.display(),
                 r.stats.kernel_dropped + r.stats.interface_dropped,
                 r.stats.osiscope_dropped
             );

@@ -14,6 +14,7 @@ use etherparse::{
 
 use crate::capture::Frame;
 
+use super::field::{self, be16};
 use super::fragments::Reassembler;
 use super::ip_fragment::FragmentSource;
 use super::link::{self, Next};
@@ -284,7 +285,7 @@ impl Walk<'_, '_> {
             dst_port: tcp.destination_port(),
             seq: tcp.sequence_number(),
             ack: tcp.acknowledgment_number(),
-            flags: link::be16(h, 12..14).unwrap_or_default() & 0x0FFF,
+            flags: be16(h, field::tcp::FLAGS).unwrap_or_default() & field::tcp::FLAGS_MASK,
             window: tcp.window_size(),
             checksum: tcp.checksum(),
             urgent: tcp.urgent_pointer(),
@@ -317,7 +318,8 @@ fn declared_ip_payload_len(
     }
     let header = data.get(ip_layer.range.clone()).unwrap_or_default();
     let declared = if ip_layer.proto == Proto::Ipv4 {
-        usize::from(link::be16(header, 2..4).unwrap_or_default()).saturating_sub(header.len())
+        usize::from(be16(header, field::ipv4::LENGTH).unwrap_or_default())
+            .saturating_sub(header.len())
     } else {
         let exts: usize = layers
             .iter()
@@ -325,7 +327,7 @@ fn declared_ip_payload_len(
             .filter(|l| l.proto == Proto::Ipv6Ext)
             .map(|l| l.range.len())
             .sum();
-        usize::from(link::be16(header, 4..6).unwrap_or_default()).saturating_sub(exts)
+        usize::from(be16(header, field::ipv6::LENGTH).unwrap_or_default()).saturating_sub(exts)
     };
     (declared.max(captured), ip_layer.proto)
 }

@@ -5,40 +5,8 @@ use std::ops::Range;
 
 use crate::capture::LinkType;
 
+use super::field::{be16, be32, null, sll, sll2};
 use super::{IssueKind, LengthLimit, Proto};
-
-/// BSD loopback (`LINKTYPE_NULL` / `LINKTYPE_LOOP`): one 4-byte address family.
-pub(super) mod null {
-    use std::ops::Range;
-    pub const FAMILY: Range<usize> = 0..4;
-    pub const LEN: usize = 4;
-    /// `AF_INET` on every BSD.
-    pub const AF_INET: u32 = 2;
-    /// `AF_INET6` on NetBSD/OpenBSD (24), FreeBSD/DragonFly (28), macOS (30).
-    pub const AF_INET6: [u32; 3] = [24, 28, 30];
-}
-/// Linux cooked capture v1 (`LINKTYPE_LINUX_SLL`), 16 bytes.
-pub(super) mod sll {
-    use std::ops::Range;
-    pub const PACKET_TYPE: Range<usize> = 0..2;
-    pub const ARPHRD: Range<usize> = 2..4;
-    pub const ADDR_LEN: Range<usize> = 4..6;
-    pub const ADDR: Range<usize> = 6..14;
-    pub const PROTOCOL: Range<usize> = 14..16;
-    pub const LEN: usize = 16;
-}
-/// Linux cooked capture v2 (`LINKTYPE_LINUX_SLL2`), 20 bytes.
-pub(super) mod sll2 {
-    use std::ops::Range;
-    pub const PROTOCOL: Range<usize> = 0..2;
-    pub const RESERVED: Range<usize> = 2..4;
-    pub const IFINDEX: Range<usize> = 4..8;
-    pub const ARPHRD: Range<usize> = 8..10;
-    pub const PACKET_TYPE: Range<usize> = 10..11;
-    pub const ADDR_LEN: Range<usize> = 11..12;
-    pub const ADDR: Range<usize> = 12..20;
-    pub const LEN: usize = 20;
-}
 
 pub(super) const ETHERTYPE_IPV4: u16 = 0x0800;
 pub(super) const ETHERTYPE_IPV6: u16 = 0x86DD;
@@ -59,16 +27,6 @@ pub(super) struct LinkHeader {
     /// The header's protocol and its byte range, if there is one.
     pub header: Option<(Proto, Range<usize>)>,
     pub next: Next,
-}
-
-pub(super) fn be16(data: &[u8], range: Range<usize>) -> Option<u16> {
-    let b: [u8; 2] = data.get(range)?.try_into().ok()?;
-    Some(u16::from_be_bytes(b))
-}
-
-pub(super) fn be32(data: &[u8], range: Range<usize>) -> Option<u32> {
-    let b: [u8; 4] = data.get(range)?.try_into().ok()?;
-    Some(u32::from_be_bytes(b))
 }
 
 /// The NULL header's address family: written in the capturing host's byte order, so a value

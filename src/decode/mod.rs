@@ -3,6 +3,7 @@
 //! This is the only module that uses etherparse.
 
 mod details;
+mod field;
 pub mod fields;
 pub mod fragments;
 mod ip_fragment;

@@ -1,11 +1,11 @@
 //! The scripted demo client: each `Scenario` is one real WebSocket session (or refused/rejected
-//! attempt) against the echo server, the kind of traffic a teacher wants to show.
+//! attempt) against the echo server, the kind of traffic a teacher wants to show. The scenarios
+//! in which the server speaks on its own are in `server_speaks.rs`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -13,68 +13,15 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
+pub use super::scenario::Scenario;
+use super::server_speaks;
+use super::tls::MaybeTls;
+
 /// How long the client waits for any one answer.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The demo client's TCP maximum segment size: Ethernet's, so a large message is cut into many
 /// segments as it would be on a real network (loopback's own MTU is 65,536).
 pub const DEMO_MSS: u32 = 1460;
-
-/// The scripted sessions a teacher can pick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Scenario {
-    /// Connect, one "hello", close.
-    Handshake,
-    /// A few text messages, each echoed.
-    Chat,
-    /// Binary messages.
-    Binary,
-    /// One text message sent in 3 fragments (echoed as one frame).
-    Fragmented,
-    /// Pings answered by pongs.
-    Ping,
-    /// A 100 kB message that spans many TCP segments.
-    Large,
-    /// Three connections closed with 1000, 1001 and 4000.
-    CloseCodes,
-    /// Connect to a closed port: the SYN is answered by RST.
-    Refused,
-    /// Upgrade to a path the server refuses (404).
-    Rejected,
-    /// The chat's messages over wss://: TLS first (the bundled server's self-signed
-    /// certificate, which this client trusts), then the same Upgrade and frames, encrypted.
-    Wss,
-}
-
-impl Scenario {
-    pub const ALL: [Self; 10] = [
-        Self::Handshake,
-        Self::Chat,
-        Self::Binary,
-        Self::Fragmented,
-        Self::Ping,
-        Self::Large,
-        Self::CloseCodes,
-        Self::Refused,
-        Self::Rejected,
-        Self::Wss,
-    ];
-
-    /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Handshake => "handshake",
-            Self::Chat => "chat",
-            Self::Binary => "binary",
-            Self::Fragmented => "fragmented",
-            Self::Ping => "ping",
-            Self::Large => "large",
-            Self::CloseCodes => "close-codes",
-            Self::Refused => "refused",
-            Self::Rejected => "rejected",
-            Self::Wss => "wss",
-        }
-    }
-}
 
 /// What a scenario did, for the CLI and the tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -145,6 +92,8 @@ impl ClientError {
     }
 }
 
+pub(super) type Ws = WebSocketStream<MaybeTls>;
+
 /// Run one scenario against the echo server at `addr` (blocking; runs its own small runtime).
 /// For `Refused`, `addr` must be a closed port (see [`closed_port`]).
 pub fn run_scenario(addr: SocketAddr, scenario: Scenario) -> Result<ScenarioReport, ClientError> {
@@ -191,6 +140,11 @@ async fn scenario_async(
             }
             close(&mut ws, CloseCode::Normal, "", &mut r).await?;
         }
+        Scenario::Push => server_speaks::push(addr, &mut r).await?,
+        Scenario::Broadcast => server_speaks::broadcast(addr, &mut r).await?,
+        Scenario::Duplex => server_speaks::duplex(addr, &mut r).await?,
+        Scenario::ServerPing => server_speaks::server_ping(addr, &mut r).await?,
+        Scenario::ServerClose => server_speaks::server_close(addr, &mut r).await?,
         Scenario::Fragmented => {
             let mut ws = connect(addr, "/", &mut r).await?;
             fragmented(&mut ws, &mut r).await?;
@@ -244,10 +198,7 @@ fn messages(scenario: Scenario) -> Vec<Message> {
     }
 }
 
-async fn fragmented<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    r: &mut ScenarioReport,
-) -> Result<(), ClientError> {
+async fn fragmented(ws: &mut Ws, r: &mut ScenarioReport) -> Result<(), ClientError> {
     let parts = ["Hello, ", "fragmented ", "world!"];
     for (i, part) in parts.iter().enumerate() {
         let opcode = if i == 0 {
@@ -328,13 +279,13 @@ pub(crate) async fn connect(
     addr: SocketAddr,
     path: &str,
     r: &mut ScenarioReport,
-) -> Result<WebSocketStream<TcpStream>, ClientError> {
+) -> Result<Ws, ClientError> {
     let stream = tcp_connect(addr).await?;
     let port = stream.local_addr().map(|a| a.port()).unwrap_or_default();
     r.client_ports.push(port);
     r.log
         .push(format!("TCP connected from port {port} to {addr}"));
-    upgrade(&format!("ws://{addr}{path}"), stream, r).await
+    upgrade(&format!("ws://{addr}{path}"), MaybeTls::Plain(stream), r).await
 }
 
 /// As [`connect`], with TLS first (`wss://`): the client asks for `localhost` (its SNI) and
@@ -343,7 +294,7 @@ pub(crate) async fn connect_tls(
     addr: SocketAddr,
     path: &str,
     r: &mut ScenarioReport,
-) -> Result<WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>, ClientError> {
+) -> Result<Ws, ClientError> {
     use super::tls;
     let certificate = tls::trusted(addr).ok_or(ClientError::UntrustedServer { addr })?;
     let (connector, name) = tls::connector(certificate)?;
@@ -370,15 +321,11 @@ pub(crate) async fn connect_tls(
         tls::SERVER_NAME
     ));
     let url = format!("wss://{}:{}{path}", tls::SERVER_NAME, addr.port());
-    upgrade(&url, stream, r).await
+    upgrade(&url, MaybeTls::Tls(Box::new(stream.into())), r).await
 }
 
 /// The WebSocket opening handshake on a connected stream.
-async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
-    url: &str,
-    stream: S,
-    r: &mut ScenarioReport,
-) -> Result<WebSocketStream<S>, ClientError> {
+async fn upgrade(url: &str, stream: MaybeTls, r: &mut ScenarioReport) -> Result<Ws, ClientError> {
     let (ws, response) =
         tokio::time::timeout(ANSWER_TIMEOUT, tokio_tungstenite::client_async(url, stream))
             .await
@@ -390,10 +337,7 @@ async fn upgrade<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(ws)
 }
 
-async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    what: &str,
-) -> Result<Message, ClientError> {
+pub(super) async fn receive(ws: &mut Ws, what: &str) -> Result<Message, ClientError> {
     match tokio::time::timeout(ANSWER_TIMEOUT, ws.next()).await {
         Err(_) => Err(ClientError::Timeout { what: what.into() }),
         Ok(None) => Err(ClientError::Unexpected {
@@ -415,7 +359,7 @@ fn expect_same(got: &Message, want: &Message) -> Result<(), ClientError> {
     }
 }
 
-fn describe(m: &Message) -> String {
+pub(super) fn describe(m: &Message) -> String {
     match m {
         Message::Text(t) if t.len() <= 40 => format!("text {:?}", t.as_str()),
         Message::Text(t) => format!("text of {} bytes", t.len()),
@@ -428,11 +372,7 @@ fn describe(m: &Message) -> String {
 }
 
 /// Send one message and check its echo (a ping's pong carries the same payload).
-async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    msg: Message,
-    r: &mut ScenarioReport,
-) -> Result<(), ClientError> {
+async fn echo(ws: &mut Ws, msg: Message, r: &mut ScenarioReport) -> Result<(), ClientError> {
     let want = match &msg {
         Message::Ping(p) => Message::Pong(p.clone()),
         other => other.clone(),
@@ -448,8 +388,8 @@ async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Start the close handshake and wait for the server's close frame and the end of the stream.
-async fn close<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
+pub(super) async fn close(
+    ws: &mut Ws,
     code: CloseCode,
     reason: &str,
     r: &mut ScenarioReport,

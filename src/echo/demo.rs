@@ -24,6 +24,8 @@ pub enum DemoEvent {
     },
     Received(String),
     Pong(usize),
+    /// The server pinged (payload bytes) and the client's pong answered it.
+    PingAnswered(usize),
     /// The server's close code (`None` when the connection ended without one).
     Closed {
         code: Option<u16>,
@@ -63,8 +65,15 @@ pub struct DemoClient {
 }
 
 impl DemoClient {
-    /// Start connecting to `addr` (path `/`). Returns at once; `Connected` or `Error` follows.
+    /// Start connecting to `addr` (path `/`, the echo). Returns at once; `Connected` or
+    /// `Failed` follows.
     pub fn connect(addr: SocketAddr) -> Result<Self, DemoError> {
+        Self::connect_to(addr, "/")
+    }
+
+    /// Start connecting to the endpoint `path` of `addr` (e.g. `/push?interval_ms=1000`).
+    pub fn connect_to(addr: SocketAddr, path: &str) -> Result<Self, DemoError> {
+        let path = path.to_string();
         let (commands, rx) = mpsc::channel(QUEUE);
         let (tx, events) = sync_channel(QUEUE * 4);
         let thread = std::thread::Builder::new()
@@ -75,7 +84,7 @@ impl DemoClient {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(drive(addr, rx, &emit)),
+                    Ok(rt) => rt.block_on(drive(addr, &path, rx, &emit)),
                     Err(e) => emit.send(DemoEvent::Failed(ClientError::Runtime(e))),
                 }
             })
@@ -143,9 +152,9 @@ impl Emit {
     }
 }
 
-async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &Emit) {
+async fn drive(addr: SocketAddr, path: &str, mut commands: mpsc::Receiver<Command>, emit: &Emit) {
     let mut report = ScenarioReport::default();
-    let mut ws = match connect(addr, "/", &mut report).await {
+    let mut ws = match connect(addr, path, &mut report).await {
         Ok(ws) => ws,
         Err(e) => return emit.send(DemoEvent::Failed(e)),
     };
@@ -180,6 +189,14 @@ async fn drive(addr: SocketAddr, mut commands: mpsc::Receiver<Command>, emit: &E
                 Some(Ok(Message::Text(t))) => emit.send(DemoEvent::Received(t.to_string())),
                 Some(Ok(Message::Binary(b))) => emit.send(DemoEvent::Received(format!("{} bytes", b.len()))),
                 Some(Ok(Message::Pong(p))) => emit.send(DemoEvent::Pong(p.len())),
+                Some(Ok(Message::Ping(p))) => {
+                    // tungstenite queued the pong; flushing sends it now.
+                    if let Err(e) = ws.flush().await {
+                        emit.send(DemoEvent::Failed(e.into()));
+                        return;
+                    }
+                    emit.send(DemoEvent::PingAnswered(p.len()));
+                }
                 Some(Ok(Message::Close(f))) => {
                     emit.send(DemoEvent::Closed { code: f.map(|f| u16::from(f.code)), client_started: !open });
                     // Keep reading until the server ends the TCP connection.

@@ -3,10 +3,10 @@
 
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
+use super::routes::{Route, RouteError};
+
 /// Largest request head the server reads before answering 431.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
-/// Paths that accept a WebSocket upgrade; any other path gets 404 (the `rejected` scenario).
-pub const WEBSOCKET_PATHS: [&str; 2] = ["/", "/echo"];
 const MAX_HEADERS: usize = 32;
 
 const PAGE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>osiscope echo server</title></head>\n\
@@ -14,13 +14,17 @@ const PAGE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>
 a class how a WebSocket connection travels through the network stack. It sends back every text and binary \
 message it receives, answers pings, and closes with the code it was given.</p>\n\
 <p>Connect a WebSocket client to <code>ws://HOST:PORT/</code> (or <code>/echo</code>); a plain browser visit \
-only gets this page.</p></body></html>\n";
+only gets this page. The other endpoints: <code>/push</code> (the server sends a clock tick every \
+<code>interval_ms</code>, and a news item every third time, without being asked), <code>/broadcast?room=NAME</code> \
+(every message is relayed to everyone in the room), <code>/duplex</code> (the server streams while the client \
+streams), <code>/server-ping</code> (the server pings) and <code>/server-close</code> (the server closes with 4000 \
+\"lesson over\").</p></body></html>\n";
 
 /// What to do with a request head.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// A valid upgrade: answer 101 with this `Sec-WebSocket-Accept`.
-    Upgrade { accept: String, path: String },
+    Upgrade { accept: String, route: Route },
     /// An Engine.IO / Socket.IO request (`/socket.io/…`, any method): hyper and socketioxide
     /// take the connection from its first byte.
     SocketIo,
@@ -76,8 +80,8 @@ fn has_token(value: Option<&str>, token: &str) -> bool {
 
 fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     let method = req.method.unwrap_or_default();
-    let path = req.path.unwrap_or_default();
-    if is_socketio_path(path) {
+    let target = req.path.unwrap_or_default();
+    if is_socketio_path(target) {
         return Verdict::SocketIo;
     }
     if method != "GET" {
@@ -85,8 +89,16 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     }
     let wants_websocket = has_token(header(req, "Upgrade"), "websocket");
     if !wants_websocket {
-        return if matches!(path, "/" | "/index.html") {
+        return if matches!(target, "/" | "/index.html") {
             respond(200, "OK", "text/html; charset=utf-8", &[], PAGE)
+        } else if Route::is_endpoint(target) {
+            let path = target.split_once('?').map_or(target, |(p, _)| p);
+            explained(
+                426,
+                "Upgrade Required",
+                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")],
+                &format!("{path} speaks WebSocket only: connect a WebSocket client to it"),
+            )
         } else {
             error(404, "Not Found", &[])
         };
@@ -100,12 +112,13 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     let Some(key) = header(req, "Sec-WebSocket-Key").filter(|k| valid_key(k)) else {
         return error(400, "Bad Request", &[]);
     };
-    if !WEBSOCKET_PATHS.contains(&path) {
-        return error(404, "Not Found", &[]);
-    }
-    Verdict::Upgrade {
-        accept: derive_accept_key(key.as_bytes()),
-        path: path.to_string(),
+    match Route::parse(target) {
+        Ok(route) => Verdict::Upgrade {
+            accept: derive_accept_key(key.as_bytes()),
+            route,
+        },
+        Err(RouteError::NotFound { .. }) => error(404, "Not Found", &[]),
+        Err(e) => explained(e.status(), "Bad Request", &[], &e.to_string()),
     }
 }
 
@@ -125,6 +138,12 @@ fn valid_key(key: &str) -> bool {
 
 fn error(status: u16, reason: &str, extra: &[(&str, &str)]) -> Verdict {
     let body = format!("{status} {reason}\n");
+    respond(status, reason, "text/plain; charset=utf-8", extra, &body)
+}
+
+/// An error whose body says what was wrong with the request.
+fn explained(status: u16, reason: &str, extra: &[(&str, &str)], detail: &str) -> Verdict {
+    let body = format!("{status} {reason}: {detail}\n");
     respond(status, reason, "text/plain; charset=utf-8", extra, &body)
 }
 
@@ -193,14 +212,14 @@ mod tests {
     #[test]
     fn rfc6455_example_key_is_accepted() {
         let Head::Complete {
-            verdict: Verdict::Upgrade { accept, path },
+            verdict: Verdict::Upgrade { accept, route },
             len,
         } = parse_head(UPGRADE.as_bytes())
         else {
             panic!("not an upgrade")
         };
         assert_eq!(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
-        assert_eq!(path, "/echo");
+        assert_eq!(route, Route::Echo);
         assert_eq!(len, UPGRADE.len());
     }
 
@@ -222,7 +241,15 @@ mod tests {
         assert_eq!(swap("GET /echo", "GET /private"), 404);
         assert_eq!(swap("Version: 13", "Version: 8"), 426);
         assert_eq!(swap("dGhlIHNhbXBsZSBub25jZQ==", "short"), 400);
-        assert_eq!(swap("Upgrade: websocket\r\n", ""), 404); // a plain GET of /echo
+        // A plain GET of an endpoint is told to upgrade; of any other path, 404.
+        assert_eq!(swap("Upgrade: websocket\r\n", ""), 426);
+        assert_eq!(
+            status(parse_head(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")),
+            404
+        );
+        assert_eq!(swap("GET /echo", "GET /push?interval_ms=10"), 101);
+        assert_eq!(swap("GET /echo", "GET /push?interval_ms=1"), 400);
+        assert_eq!(swap("GET /echo", "GET /broadcast?room=a/b"), 400);
         assert_eq!(
             status(parse_head(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")),
             200

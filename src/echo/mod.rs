@@ -4,16 +4,24 @@
 
 pub mod client;
 pub mod demo;
+mod endpoints;
 mod http;
+pub mod rooms;
+pub mod routes;
+mod scenario;
 pub mod server;
+pub mod server_speaks;
 pub mod socketio;
 pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use client::{Scenario, ScenarioReport, run_scenario};
+pub use client::{ScenarioReport, run_scenario};
 pub use demo::{DemoClient, DemoEvent};
+pub use endpoints::push_text;
+pub use routes::Route;
+pub use scenario::Scenario;
 pub use server::{EchoServer, EchoServerHandle, EchoStats};
 pub use socketio::SocketIoTimings;
 

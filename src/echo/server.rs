@@ -1,7 +1,7 @@
-//! The echo server: a tokio runtime on its own named thread, one task per connection, echoing
-//! text and binary, answering pings, completing the close handshake with the peer's code. A
-//! connection that starts with a TLS handshake is served over TLS (`wss://`, see [`super::tls`])
-//! on the same port.
+//! The bundled server: a tokio runtime on its own named thread, one task per connection; reads
+//! the request head, answers HTTP (or hands Socket.IO to socketioxide), and after a `101` runs
+//! the endpoint's behaviour (`endpoints.rs`, `rooms.rs`). A connection that
+//! starts with a TLS handshake is served over TLS (`wss://`, see [`super::tls`]) on the same port.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,23 +9,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::endpoints::{self, CLOSE_GRACE, Conn};
 use super::http::{self, Head, Verdict};
+use super::rooms::{self, MAX_BROADCAST_MESSAGE_BYTES, Rooms};
+use super::routes::Route;
 use super::socketio::SocketIoEndpoint;
-use super::tls::{self, ServerTls};
+use super::tls::{self, MaybeTls, ServerTls};
 use super::{EchoConfig, EchoError};
-
-/// How long connections get to finish their close handshake on shutdown.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Counters the app can show; all monotonic except `active`.
 #[derive(Debug, Default)]
@@ -34,6 +31,12 @@ pub struct EchoStats {
     pub active: AtomicU64,
     pub upgraded: AtomicU64,
     pub messages_echoed: AtomicU64,
+    /// Messages the server sent on its own (push, the server's half of duplex).
+    pub messages_pushed: AtomicU64,
+    /// Messages a broadcast member sent to its room (each is then sent to every member).
+    pub messages_relayed: AtomicU64,
+    /// Client messages read and not answered (the client's half of duplex).
+    pub messages_absorbed: AtomicU64,
     pub rejected_busy: AtomicU64,
 }
 
@@ -48,6 +51,7 @@ pub struct EchoServerHandle {
     thread: Option<JoinHandle<()>>,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    rooms: Arc<Rooms>,
     /// The self-signed certificate `wss://` clients must trust, in PEM.
     certificate_pem: String,
 }
@@ -90,6 +94,8 @@ impl EchoServer {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let stats = Arc::new(EchoStats::default());
         let thread_stats = Arc::clone(&stats);
+        let rooms = Arc::new(Rooms::default());
+        let thread_rooms = Arc::clone(&rooms);
         let thread = std::thread::Builder::new()
             .name("osiscope-echo".into())
             .spawn(move || {
@@ -97,6 +103,7 @@ impl EchoServer {
                     config,
                     stats: thread_stats,
                     socketio: thread_socketio,
+                    rooms: thread_rooms,
                     tls: server_tls,
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
@@ -110,6 +117,7 @@ impl EchoServer {
             thread: Some(thread),
             stats,
             socketio,
+            rooms,
             certificate_pem,
         })
     }
@@ -129,6 +137,11 @@ impl EchoServerHandle {
     /// another process must trust; clients in this process trust it already).
     pub fn certificate_pem(&self) -> &str {
         &self.certificate_pem
+    }
+
+    /// Members of the broadcast room `room` now.
+    pub fn room_members(&self, room: &str) -> usize {
+        self.rooms.members(room)
     }
 
     /// Sockets connected to the Socket.IO endpoint's default namespace now.
@@ -165,6 +178,7 @@ struct Shared {
     config: EchoConfig,
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
+    rooms: Arc<Rooms>,
     tls: ServerTls,
 }
 
@@ -207,7 +221,7 @@ async fn accept_loop(
     }
     drop(listener);
     tracing::info!(connections = tasks.len(), "echo server shutting down");
-    if tokio::time::timeout(SHUTDOWN_GRACE, async {
+    if tokio::time::timeout(CLOSE_GRACE, async {
         while tasks.join_next().await.is_some() {}
     })
     .await
@@ -242,13 +256,14 @@ async fn serve_connection(
             match tokio::time::timeout(timeout, shared.tls.acceptor.accept(stream)).await {
                 Ok(Ok(tls_stream)) => {
                     tracing::info!(%peer, "TLS handshake done");
-                    serve_http(tls_stream, peer, shared, shutdown).await;
+                    let stream = MaybeTls::Tls(Box::new(tls_stream.into()));
+                    serve_http(stream, peer, shared, shutdown).await;
                 }
                 Ok(Err(e)) => tracing::info!(%peer, "TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timeout"),
             }
         }
-        Ok(Ok(_)) => serve_http(stream, peer, shared, shutdown).await,
+        Ok(Ok(_)) => serve_http(MaybeTls::Plain(stream), peer, shared, shutdown).await,
         Ok(Err(e)) => tracing::debug!(%peer, "connection failed before its first byte: {e}"),
         Err(_) => tracing::debug!(%peer, "handshake timeout"),
     }
@@ -256,14 +271,12 @@ async fn serve_connection(
 
 /// Serve one connection's HTTP: an upgrade to the WebSocket echo, the Socket.IO endpoint, or
 /// an HTTP answer. `stream` is the TCP connection, or the TLS session on it.
-async fn serve_http<S>(
-    mut stream: S,
+async fn serve_http(
+    mut stream: MaybeTls,
     peer: SocketAddr,
     shared: &Shared,
     shutdown: watch::Receiver<bool>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+) {
     let (config, stats) = (&shared.config, &*shared.stats);
     let mut buf = Vec::with_capacity(1024);
     let head =
@@ -293,8 +306,13 @@ async fn serve_http<S>(
                 .serve(stream, buf, config.handshake_timeout, shutdown)
                 .await;
         }
-        Verdict::Upgrade { accept, path } => {
-            tracing::info!(%peer, path, "WebSocket upgrade");
+        Verdict::Upgrade { accept, route } => {
+            tracing::info!(%peer, ?route, "WebSocket upgrade");
+            // A broadcast member joins before its 101: a client with its 101 is in the room.
+            let member = match &route {
+                Route::Broadcast { room } => Some(shared.rooms.join(room)),
+                _ => None,
+            };
             if stream
                 .write_all(&http::switching_protocols(&accept))
                 .await
@@ -303,26 +321,45 @@ async fn serve_http<S>(
                 return;
             }
             stats.upgraded.fetch_add(1, Ordering::Relaxed);
+            let max_bytes = match route {
+                Route::Broadcast { .. } => {
+                    config.max_message_bytes.min(MAX_BROADCAST_MESSAGE_BYTES)
+                }
+                _ => config.max_message_bytes,
+            };
             let ws_config = WebSocketConfig::default()
-                .max_message_size(Some(config.max_message_bytes))
-                .max_frame_size(Some(config.max_message_bytes));
+                .max_message_size(Some(max_bytes))
+                .max_frame_size(Some(max_bytes));
             let rest = buf.get(len..).unwrap_or_default().to_vec();
-            let mut ws =
+            let ws =
                 WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config))
                     .await;
-            echo(&mut ws, peer, shutdown, stats).await;
-            // Over TLS this sends close_notify before the FIN, so the client knows nothing was
-            // cut off (RFC 8446 §6.1); over TCP it sends the FIN dropping the stream would send.
-            let _ = ws.get_mut().shutdown().await;
+            let conn = Conn {
+                ws,
+                peer,
+                shutdown,
+                stats,
+            };
+            match (route, member) {
+                (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
+                (Route::Push { interval, count }, _) => {
+                    endpoints::push(conn, interval, count).await;
+                }
+                (Route::Duplex { interval, count }, _) => {
+                    endpoints::duplex(conn, interval, count).await;
+                }
+                (Route::ServerPing { interval, count }, _) => {
+                    endpoints::server_ping(conn, interval, count).await;
+                }
+                (Route::ServerClose, _) => endpoints::server_close(conn).await,
+                (Route::Echo | Route::Broadcast { .. }, _) => endpoints::echo(conn).await,
+            }
         }
     }
 }
 
 /// Read until a complete request head (or an answer to give) is in `buf`.
-async fn read_head<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Head> {
+async fn read_head(stream: &mut MaybeTls, buf: &mut Vec<u8>) -> std::io::Result<Head> {
     let mut chunk = [0u8; 2048];
     loop {
         let n = stream.read(&mut chunk).await?;
@@ -335,75 +372,4 @@ async fn read_head<S: AsyncRead + Unpin>(
             return Ok(head);
         }
     }
-}
-
-async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    peer: SocketAddr,
-    mut shutdown: watch::Receiver<bool>,
-    stats: &EchoStats,
-) {
-    loop {
-        let next = tokio::select! {
-            next = ws.next() => next,
-            _ = shutdown.changed() => {
-                close_and_drain(ws, CloseCode::Away, "server shutting down").await;
-                return;
-            }
-        };
-        let result = match next {
-            None => return,
-            Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
-                stats.messages_echoed.fetch_add(1, Ordering::Relaxed);
-                ws.send(msg).await
-            }
-            // tungstenite queued the pong (and the close reply); flushing sends it now.
-            Some(Ok(Message::Ping(_))) => ws.flush().await,
-            Some(Ok(Message::Close(frame))) => {
-                tracing::info!(%peer, code = frame.as_ref().map(|f| u16::from(f.code)), "close");
-                Ok(())
-            }
-            Some(Ok(Message::Pong(_) | Message::Frame(_))) => Ok(()),
-            Some(Err(WsError::Capacity(e))) => {
-                tracing::info!(%peer, "{e}: closing with 1009");
-                close_and_drain(ws, CloseCode::Size, "message too big").await;
-                return;
-            }
-            Some(Err(WsError::Protocol(e))) => {
-                tracing::info!(%peer, "{e}: closing with 1002");
-                close_and_drain(ws, CloseCode::Protocol, "protocol error").await;
-                return;
-            }
-            Some(Err(WsError::Utf8(_))) => {
-                close_and_drain(ws, CloseCode::Invalid, "text is not UTF-8").await;
-                return;
-            }
-            Some(Err(e)) => Err(e),
-        };
-        match result {
-            Ok(()) | Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {}
-            Err(e) => {
-                tracing::debug!(%peer, "connection ended: {e}");
-                return;
-            }
-        }
-    }
-}
-
-/// Send a close frame and wait (briefly) for the peer's reply so the close handshake completes.
-async fn close_and_drain<S: AsyncRead + AsyncWrite + Unpin>(
-    ws: &mut WebSocketStream<S>,
-    code: CloseCode,
-    reason: &str,
-) {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        if ws.close(Some(frame)).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
-        }
-    })
-    .await;
 }

@@ -4,11 +4,16 @@
 //! trusts exactly that certificate, which the server registers for its address in this process.
 //! The crypto provider is ring, given explicitly (no process-wide default is installed).
 
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tokio_rustls::{TlsAcceptor, TlsConnector};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::{TlsAcceptor, TlsConnector, TlsStream};
 
 /// The name the certificate is made for and the demo client asks for (its SNI).
 pub const SERVER_NAME: &str = "localhost";
@@ -120,4 +125,105 @@ pub fn connector(
 /// Whether the first byte a client sent starts a TLS handshake record (content type 22).
 pub fn starts_tls(first: u8) -> bool {
     first == 22
+}
+
+/// A connection of the bundled server or the demo client: TCP, or TLS on TCP. Dropping a TLS
+/// one sends its `close_notify` alert first (RFC 8446 §6.1), so the peer knows nothing was cut
+/// off, and then the FIN, as dropping a TCP one does.
+#[derive(Debug)]
+pub enum MaybeTls {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl MaybeTls {
+    /// The TCP connection underneath.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Self::Plain(s) => s,
+            Self::Tls(s) => s.get_ref().0,
+        }
+    }
+
+    /// The TLS session, when there is one.
+    pub fn session(&self) -> Option<&rustls::CommonState> {
+        match self {
+            Self::Plain(_) => None,
+            Self::Tls(s) => Some(s.get_ref().1),
+        }
+    }
+}
+
+/// Writes to a socket without waiting: for the last bytes of a connection being dropped.
+struct WriteNow<'a>(&'a TcpStream);
+
+impl io::Write for WriteNow<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.try_write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for MaybeTls {
+    fn drop(&mut self) {
+        let Self::Tls(tls) = self else {
+            return;
+        };
+        // A few dozen bytes into an open socket's send buffer: never blocks, and if the peer
+        // is gone the write fails and nothing is lost.
+        let _ = match tls.as_mut() {
+            TlsStream::Client(s) => {
+                let (io, conn) = s.get_mut();
+                conn.send_close_notify();
+                conn.write_tls(&mut WriteNow(io))
+            }
+            TlsStream::Server(s) => {
+                let (io, conn) = s.get_mut();
+                conn.send_close_notify();
+                conn.write_tls(&mut WriteNow(io))
+            }
+        };
+    }
+}
+
+impl AsyncRead for MaybeTls {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for MaybeTls {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_flush(cx),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
 }

@@ -8,7 +8,7 @@ use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Layer, Packet, Proto, TcpOptions, TcpSegment, flags};
 use crate::flow::{Completeness, Connection, Direction, PeerOptions, SegmentInfo, TcpState};
-use crate::model::{FrameBytes, Model, PacketHead, PacketRow, Phase, Step, StepKind, WsFrameRow};
+use crate::model::{FrameBytes, Model, PacketHead, PacketRow, Phase, Step, StepKind};
 
 pub(crate) const CLIENT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 51234);
 pub(crate) const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8765);
@@ -220,13 +220,12 @@ pub(crate) fn conversation() -> Model {
         let payload_range = 44..44 + spec.payload.len();
         let ws = if matches!(spec.kind, StepKind::WsFrame { .. }) {
             let mut f = crate::lesson::wsbits::tests::masked_hello();
-            f.packets = vec![number];
             if spec.dir == S {
                 f.direction = S;
                 f.masked = false;
                 f.masking_key = None;
                 f.header_len = 2;
-                f.raw_payload = b"Hello".to_vec();
+                f.raw_payload = b"Hello".as_slice().into();
             }
             vec![f]
         } else {
@@ -327,7 +326,7 @@ pub(crate) fn conversation() -> Model {
             packet: head,
             seg: Some(seg.into()),
             http: http.into_boxed_slice(),
-            ws: ws.into_iter().map(WsFrameRow::from).collect(),
+            ws: ws.into_boxed_slice(),
             notes: Box::default(),
             protocol,
             info: spec.label.into(),

@@ -8,7 +8,7 @@ use super::teardown::{self, CloseRole, FinSeen};
 use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
 use crate::flow::{Connection, Direction, TcpState};
-use crate::model::{Model, PacketRow, Phase, Step, StepKind, WsFrameRow};
+use crate::model::{Model, PacketRow, Phase, Step, StepKind, WsFrame};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -385,7 +385,7 @@ fn fin(f: &Facts) -> Narration {
     }
 }
 
-fn ws_body(frame: &WsFrameRow, sender: &str, role: Option<CloseRole>) -> String {
+fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {

@@ -2,7 +2,7 @@
 //! (payload byte i XOR key\[i mod 4\]), from the frame the app layer already parsed.
 
 use crate::app_proto::websocket::opcode;
-use crate::model::WsFrameRow;
+use crate::model::WsFrame;
 
 /// One field of the header: its width in bits, its value and what that value means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl BitField {
 }
 
 /// RSV1 as RFC 7692 §6.1 uses it: the "compressed" bit of a message's first frame.
-fn rsv1_meaning(frame: &WsFrameRow) -> String {
+fn rsv1_meaning(frame: &WsFrame) -> String {
     let set = frame.rsv & 4 != 0;
     match (set, frame.opcode) {
         (true, opcode::CONTINUATION) => {
@@ -49,7 +49,7 @@ fn rsv1_meaning(frame: &WsFrameRow) -> String {
 }
 
 /// The header's fields in wire order.
-pub fn frame_bits(frame: &WsFrameRow) -> Vec<BitField> {
+pub fn frame_bits(frame: &WsFrame) -> Vec<BitField> {
     let flag = |b: bool| u64::from(b);
     let mut fields = vec![
         BitField {
@@ -147,7 +147,7 @@ pub struct UnmaskRow {
 
 /// The first `max` payload bytes of a masked frame, unmasked one by one. Empty when the frame
 /// is not masked.
-pub fn unmask_rows(frame: &WsFrameRow, max: usize) -> Vec<UnmaskRow> {
+pub fn unmask_rows(frame: &WsFrame, max: usize) -> Vec<UnmaskRow> {
     let Some(key) = frame.masking_key else {
         return Vec::new();
     };
@@ -187,20 +187,19 @@ pub(crate) mod tests {
             len_field: 5,
             header_len: 6,
             offset: 0,
-            raw_payload: vec![0x7f, 0x9f, 0x4d, 0x51, 0x58],
-            payload: b"Hello".to_vec(),
+            raw_payload: Box::new([0x7f, 0x9f, 0x4d, 0x51, 0x58]),
             compressed: false,
             text: Some("Hello".into()),
+            text_len: 5,
             close_code: None,
             close_reason: None,
-            issues: Vec::new(),
-            packets: vec![4],
+            issues: Box::default(),
         }
     }
 
     #[test]
     fn unmasking_gives_hello() {
-        let rows = unmask_rows(&masked_hello().into(), 16);
+        let rows = unmask_rows(&masked_hello(), 16);
         let plain: Vec<u8> = rows.iter().map(|r| r.plain).collect();
         assert_eq!(plain, b"Hello");
         assert_eq!(rows[4].key, 0x37, "byte 4 uses key[0] again");
@@ -208,7 +207,7 @@ pub(crate) mod tests {
 
     #[test]
     fn header_bits_match_the_rfc_example() {
-        let f = frame_bits(&masked_hello().into());
+        let f = frame_bits(&masked_hello());
         let names: Vec<_> = f.iter().map(|b| b.name).collect();
         assert_eq!(
             names,
@@ -234,7 +233,7 @@ pub(crate) mod tests {
         let mut frame = masked_hello();
         frame.len_field = 126;
         frame.payload_len = 300;
-        let f = frame_bits(&frame.into());
+        let f = frame_bits(&frame);
         assert_eq!(f[7].name, "ext. length");
         assert_eq!(f[7].value, 300);
     }

@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::app_proto::{HttpMessage, TlsRecord};
 use crate::decode::{self, FieldNode, LayerDetail, Packet};
 
-use super::{ByteError, Model, PacketRow, WsFrameRow};
+use super::{ByteError, Model, PacketRow, WsFrame};
 
 /// A packet decoded again from its bytes, with its field tree.
 #[derive(Clone, Debug)]
@@ -65,7 +65,7 @@ impl PacketDetails {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AppItem<'a> {
     Http(&'a HttpMessage),
-    WebSocket(&'a WsFrameRow),
+    WebSocket(&'a WsFrame),
     Tls(&'a TlsRecord),
 }
 

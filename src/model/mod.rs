@@ -9,7 +9,7 @@ pub mod step;
 pub mod summary;
 
 use crate::app_proto::engineio::IoEvent;
-use crate::app_proto::{AppEvent, WsFrame, WsMessage};
+use crate::app_proto::{AppEvent, WsMessage};
 use crate::capture::{CaptureError, Frame};
 use crate::decode;
 use crate::engine::PacketOutput;
@@ -18,13 +18,15 @@ use step::StreamStory;
 
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
-pub use row::{FlowFacts, MODEL_RAW_KEEP, MODEL_TEXT_KEEP, PacketHead, PacketRow, WsFrameRow};
+pub use row::{FlowFacts, MODEL_TEXT_KEEP, PacketHead, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
 pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
-pub use crate::app_proto::websocket::opcode;
-pub use crate::app_proto::{HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly};
+pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
+pub use crate::app_proto::{
+    HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly, WsFrame,
+};
 pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
 pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
 

@@ -5,22 +5,17 @@
 //! A row is built from a full [`PacketRecord`] (off the UI thread when a file is loading), so
 //! the Protocol and Info columns are exactly what `osiscope decode` prints.
 
-use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpMessage, NoteKind, TlsRecord, WsAnomaly, WsFrame};
+use crate::app_proto::{HttpMessage, NoteKind, TlsRecord, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Issue, Layer, Packet, Reassembled, TcpSegment};
 use crate::flow::{Analysis, Direction, SegmentInfo, StateChange};
 
 use super::PacketRecord;
-use super::summary::quote;
 
 /// Bytes of a WebSocket text the model keeps (cut at a character boundary); the full length
-/// is in [`WsFrameRow::text_len`]. Every view quotes far less (the Info column 30 characters,
+/// is in [`WsFrame::text_len`]. Every view quotes far less (the Info column 30 characters,
 /// the narration 60); the details tree shows the kept text and says how much more there was.
 pub const MODEL_TEXT_KEEP: usize = 256;
-
-/// Payload bytes as sent (still masked) the model keeps per frame, for the unmasking table.
-pub const MODEL_RAW_KEEP: usize = 16;
 
 /// A decoded packet without its bytes: the facts of [`Packet`] the views read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,94 +85,6 @@ impl PacketHead {
     }
 }
 
-/// One WebSocket frame as the model keeps it: the header, the first payload bytes as sent and
-/// the start of its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WsFrameRow {
-    pub direction: Direction,
-    pub fin: bool,
-    /// RSV1..RSV3 as a 3-bit value, RSV1 the high bit.
-    pub rsv: u8,
-    pub opcode: u8,
-    pub masked: bool,
-    pub masking_key: Option<[u8; 4]>,
-    /// Real payload length (after the 16/64-bit extension).
-    pub payload_len: u64,
-    /// The 7-bit length field as sent.
-    pub len_field: u8,
-    /// Header length in bytes (2–14).
-    pub header_len: u8,
-    /// Stream offset of the frame's first byte.
-    pub offset: u64,
-    /// The first [`MODEL_RAW_KEEP`] payload bytes as sent (still masked).
-    pub raw_payload: Box<[u8]>,
-    pub compressed: bool,
-    /// The first [`MODEL_TEXT_KEEP`] bytes of the frame's text (see [`WsFrame::text`]).
-    pub text: Option<Box<str>>,
-    /// Length of the whole text in bytes (0 without text).
-    pub text_len: u64,
-    pub close_code: Option<u16>,
-    pub close_reason: Option<Box<str>>,
-    /// RFC 6455 violations and the limits of what was kept.
-    pub issues: Box<[WsAnomaly]>,
-}
-
-impl WsFrameRow {
-    /// Bytes of the text that were not kept.
-    pub fn text_cut(&self) -> u64 {
-        let kept = self.text.as_deref().map_or(0, str::len);
-        self.text_len.saturating_sub(kept as u64)
-    }
-
-    /// A short text for the payload: quoted text (cut at `max` characters, `max` well under
-    /// [`MODEL_TEXT_KEEP`]) or a byte count. The same as `summary::ws_payload_text`.
-    pub fn payload_text(&self, max: usize) -> String {
-        match &self.text {
-            Some(t) if self.opcode != opcode::CLOSE => quote(t, max),
-            _ => format!("{} bytes", self.payload_len),
-        }
-    }
-}
-
-impl From<WsFrame> for WsFrameRow {
-    fn from(f: WsFrame) -> Self {
-        let text_len = f.text.as_ref().map_or(0, |t| t.len() as u64);
-        let text = f.text.map(|mut t| {
-            if t.len() > MODEL_TEXT_KEEP {
-                let mut end = MODEL_TEXT_KEEP;
-                while !t.is_char_boundary(end) {
-                    end -= 1;
-                }
-                t.truncate(end);
-            }
-            t.into_boxed_str()
-        });
-        let raw = f
-            .raw_payload
-            .get(..MODEL_RAW_KEEP)
-            .unwrap_or(&f.raw_payload);
-        Self {
-            direction: f.direction,
-            fin: f.fin,
-            rsv: f.rsv,
-            opcode: f.opcode,
-            masked: f.masked,
-            masking_key: f.masking_key,
-            payload_len: f.payload_len,
-            len_field: f.len_field,
-            header_len: f.header_len,
-            offset: f.offset,
-            raw_payload: raw.into(),
-            compressed: f.compressed,
-            text,
-            text_len,
-            close_code: f.close_code,
-            close_reason: f.close_reason.map(String::into_boxed_str),
-            issues: f.issues.into_boxed_slice(),
-        }
-    }
-}
-
 /// What the flow tracker learned from one TCP packet ([`SegmentInfo`] without the stream
 /// bytes, which the application parsers used up).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,8 +133,9 @@ pub struct PacketRow {
     pub seg: Option<FlowFacts>,
     /// HTTP messages whose last byte is in this packet.
     pub http: Box<[HttpMessage]>,
-    /// WebSocket frames whose last byte is in this packet.
-    pub ws: Box<[WsFrameRow]>,
+    /// WebSocket frames whose last byte is in this packet, their texts cut at
+    /// [`MODEL_TEXT_KEEP`].
+    pub ws: Box<[WsFrame]>,
     /// Other remarks of the application parsers.
     pub notes: Box<[NoteKind]>,
     /// Protocol column.
@@ -245,7 +153,7 @@ pub struct PacketRow {
 
 impl PacketRow {
     /// The row of `record`, and the packet's bytes. Whole WebSocket messages are dropped (the
-    /// views show frames), frames keep the first bytes of their payload and text.
+    /// views show frames), frames keep the first bytes of their text.
     pub fn from_record(record: PacketRecord) -> (Self, Vec<u8>) {
         let PacketRecord {
             packet,
@@ -265,7 +173,13 @@ impl PacketRow {
             packet: head,
             seg: seg.map(FlowFacts::from),
             http: http.into_boxed_slice(),
-            ws: ws.into_iter().map(WsFrameRow::from).collect(),
+            ws: ws
+                .into_iter()
+                .map(|mut frame| {
+                    frame.cut_text(MODEL_TEXT_KEEP);
+                    frame
+                })
+                .collect(),
             notes: notes.into_boxed_slice(),
             io: io.into_boxed_slice(),
             tls: tls.into_boxed_slice(),
@@ -287,22 +201,21 @@ mod tests {
         let mut f = masked_hello();
         // 'é' is two bytes: the cut falls inside one.
         let text = format!("a{}", "é".repeat(MODEL_TEXT_KEEP));
-        f.text = Some(text.clone());
-        f.raw_payload = vec![7; 100];
-        let row = WsFrameRow::from(f);
-        let kept = row.text.as_deref().unwrap();
+        f.set_text(Some(text.clone()));
+        f.cut_text(MODEL_TEXT_KEEP);
+        let kept = f.text.as_deref().unwrap();
         assert_eq!(kept.len(), MODEL_TEXT_KEEP - 1);
         assert!(text.starts_with(kept));
-        assert_eq!(row.text_len, text.len() as u64);
-        assert_eq!(row.text_cut(), (text.len() - kept.len()) as u64);
-        assert_eq!(row.raw_payload.len(), MODEL_RAW_KEEP);
+        assert_eq!(f.text_len, text.len() as u64);
+        assert_eq!(f.text_cut(), (text.len() - kept.len()) as u64);
     }
 
     #[test]
     fn short_texts_are_kept_whole() {
-        let row = WsFrameRow::from(masked_hello());
-        assert_eq!(row.text.as_deref(), Some("Hello"));
-        assert_eq!(row.text_cut(), 0);
-        assert_eq!(row.payload_text(30), "'Hello'");
+        let mut f = masked_hello();
+        f.cut_text(MODEL_TEXT_KEEP);
+        assert_eq!(f.text.as_deref(), Some("Hello"));
+        assert_eq!(f.text_cut(), 0);
+        assert_eq!(crate::model::summary::ws_payload_text(&f, 30), "'Hello'");
     }
 }

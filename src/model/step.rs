@@ -227,7 +227,7 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
                 }
             } else {
                 label.push(' ');
-                label.push_str(&f.payload_text(20));
+                label.push_str(&super::summary::ws_payload_text(f, 20));
             }
             if f.masked {
                 label.push_str(" (masked)");

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::capture::Frame;
 use crate::capture::live::{Backend, CaptureFilter, LiveCapture, LiveStats};
+use crate::echo::routes::PUSH;
 use crate::echo::{DemoClient, DemoEvent, Scenario, ScenarioReport, run_scenario};
 use crate::pipeline::{Background, FrameSource, LiveFrames, Next, Update};
 
@@ -35,6 +36,11 @@ pub enum LiveCommand {
     /// Start the close handshake with this code.
     Close(u16),
     Scenario(Scenario),
+    /// Connect the demo client to the server's push endpoint: a message every `interval_ms`
+    /// with no request, until the client closes.
+    ServerPush {
+        interval_ms: u32,
+    },
 }
 
 /// What a live session reports each frame.
@@ -185,10 +191,9 @@ impl LiveSession {
     /// Perform a command. It returns at once: what follows comes from [`LiveSession::poll`].
     pub fn command(&mut self, command: &LiveCommand) -> Result<(), SessionError> {
         match command {
-            LiveCommand::Connect => {
-                self.client = Some(DemoClient::connect(self.server_addr())?);
-                self.connected = false;
-                self.say(format!("connecting to ws://{}/ …", self.server_addr()));
+            LiveCommand::Connect => self.connect_to("/")?,
+            LiveCommand::ServerPush { interval_ms } => {
+                self.connect_to(&format!("{PUSH}?interval_ms={interval_ms}"))?;
             }
             LiveCommand::SendText(text) => self.client()?.send_text(text.clone())?,
             LiveCommand::SendBinary => self
@@ -242,8 +247,11 @@ impl LiveSession {
                     self.connected = true;
                     format!("connected from port {local_port}")
                 }
-                DemoEvent::Received(text) => format!("echo: {text}"),
+                DemoEvent::Received(text) => format!("received: {text}"),
                 DemoEvent::Pong(n) => format!("pong ({n} bytes)"),
+                DemoEvent::PingAnswered(n) => {
+                    format!("the server pinged ({n} bytes); the client's pong answered")
+                }
                 DemoEvent::Closed {
                     code,
                     client_started,
@@ -315,6 +323,14 @@ impl LiveSession {
             self.log.pop_front();
         }
         self.log.push_back(line);
+    }
+
+    /// Replace the demo client with one connected to the endpoint `path`.
+    fn connect_to(&mut self, path: &str) -> Result<(), SessionError> {
+        self.client = Some(DemoClient::connect_to(self.server_addr(), path)?);
+        self.connected = false;
+        self.say(format!("connecting to ws://{}{path} …", self.server_addr()));
+        Ok(())
     }
 
     fn client(&self) -> Result<&DemoClient, SessionError> {

@@ -7,6 +7,8 @@ pub mod live;
 pub mod record;
 pub mod starter;
 
+/// The demo scenarios a live session runs (re-exported for the app, which imports no server).
+pub use crate::echo::Scenario;
 pub use error::{PortMoved, SessionError};
 pub use live::{LiveCommand, LiveSession, LiveStatus, Polled, SaveReport};
 pub use record::{RecordOptions, RecordReport, record, write_pcapng};

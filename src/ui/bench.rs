@@ -64,7 +64,7 @@ impl ModelMemory {
                     s.analysis.len() * size_of::<crate::model::Analysis>()
                         + s.state_changes.len() * size_of::<crate::model::StateChange>()
                 });
-            m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrameRow>();
+            m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrame>();
             for f in &r.ws {
                 m.ws_frames +=
                     f.raw_payload.len() + f.issues.len() * size_of::<crate::model::WsAnomaly>();

@@ -271,7 +271,7 @@ impl Highlight<'_> {
 mod tests {
     use super::*;
     use crate::lesson::fixture;
-    use crate::model::{PacketRow, WsFrameRow};
+    use crate::model::PacketRow;
 
     #[test]
     fn a_cut_text_says_how_many_bytes_were_not_kept() {
@@ -291,8 +291,9 @@ mod tests {
         };
         assert_eq!(text_line(&record), "Text: \"Hello\"");
         let mut frame = crate::lesson::wsbits::tests::masked_hello();
-        frame.text = Some("x".repeat(crate::model::MODEL_TEXT_KEEP + 1000));
-        record.ws = vec![WsFrameRow::from(frame)].into();
+        frame.set_text(Some("x".repeat(crate::model::MODEL_TEXT_KEEP + 1000)));
+        frame.cut_text(crate::model::MODEL_TEXT_KEEP);
+        record.ws = vec![frame].into();
         let line = text_line(&record);
         assert!(line.ends_with("\" … 1000 more bytes"), "{line}");
     }

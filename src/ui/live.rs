@@ -10,6 +10,8 @@ pub use crate::session::{LiveCommand, LiveSession, LiveStatus};
 pub struct LiveForm {
     pub text: String,
     pub close_code: u16,
+    /// How often the server pushes after "Server push".
+    pub push_interval_ms: u32,
 }
 
 impl Default for LiveForm {
@@ -17,6 +19,7 @@ impl Default for LiveForm {
         Self {
             text: "hello".into(),
             close_code: 1000,
+            push_interval_ms: 1000,
         }
     }
 }
@@ -130,6 +133,11 @@ impl super::app::App {
     /// Turn step mode on or off (the "step mode" box).
     pub fn set_step_mode(&mut self, on: bool) {
         self.settings.step_mode = on;
+    }
+
+    /// Set the interval of the "Server push" button (the "every … ms" field).
+    pub fn set_push_interval_ms(&mut self, interval_ms: u32) {
+        self.live_form.push_interval_ms = interval_ms;
     }
 
     /// The live session's status, in live mode.

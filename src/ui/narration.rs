@@ -12,7 +12,7 @@ use super::theme::Palette;
 
 /// Payload bytes the unmasking table works through (the model keeps enough of them).
 const UNMASK_ROWS: usize = 12;
-const _: () = assert!(UNMASK_ROWS <= crate::model::MODEL_RAW_KEEP);
+const _: () = assert!(UNMASK_ROWS <= crate::model::RAW_PAYLOAD_KEEP);
 
 pub fn narration_ui(ui: &mut egui::Ui, app: &App) {
     let palette = app.palette();
@@ -165,7 +165,7 @@ fn bits_ui(ui: &mut egui::Ui, fields: &[BitField], palette: Palette) {
     });
 }
 
-fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::model::WsFrameRow, palette: Palette) {
+fn ws_frame_ui(ui: &mut egui::Ui, frame: &crate::model::WsFrame, palette: Palette) {
     ui.label(RichText::new("WebSocket header, bit by bit").strong());
     let fields = lesson::frame_bits(frame);
     bits_ui(ui, &fields, palette);

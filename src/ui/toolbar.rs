@@ -7,6 +7,11 @@ use egui::{RichText, Slider};
 use super::action::Action;
 use super::app::App;
 use super::live::LiveCommand;
+use crate::session::Scenario;
+
+/// The push interval's range in the toolbar (the server accepts 10 ms to 60 s).
+const MIN_PUSH_MS: u32 = 100;
+const MAX_PUSH_MS: u32 = 10_000;
 
 pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     ui.add_space(4.0);
@@ -144,6 +149,7 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     {
         actions.push(Action::Live(LiveCommand::Connect));
     }
+    server_push_ui(ui, app, actions);
     let on = status.connected;
     let label = ui.label("message");
     ui.add_enabled(
@@ -178,13 +184,7 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     if let Some(why) = refusal {
         ui.label(RichText::new(why).color(app.palette().warn));
     }
-    ui.menu_button("Scenarios", |ui| {
-        for scenario in scenarios {
-            if ui.button(scenario.name()).clicked() {
-                actions.push(Action::Live(LiveCommand::Scenario(scenario)));
-            }
-        }
-    });
+    scenario_menu_ui(ui, scenarios, actions);
     ui.checkbox(&mut app.settings.step_mode, "step mode")
         .on_hover_text("New packets wait until you press Step ▶");
     let waiting = app.live_pending.len();
@@ -215,6 +215,46 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ui.label(RichText::new(format!("client: {last}")).italics())
             .on_hover_text(status.log.join("\n"));
     }
+}
+
+/// "Server push" and its interval.
+fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
+    if ui
+        .button("Server push")
+        .on_hover_text(
+            "Connect the demo client to the server's push endpoint: the server sends a clock \
+             tick (and every third time a news item) without any request",
+        )
+        .clicked()
+    {
+        actions.push(Action::Live(LiveCommand::ServerPush {
+            interval_ms: app.live_form.push_interval_ms,
+        }));
+    }
+    let label = ui.label("every");
+    ui.add(
+        egui::DragValue::new(&mut app.live_form.push_interval_ms)
+            .range(MIN_PUSH_MS..=MAX_PUSH_MS)
+            .suffix(" ms"),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("How often the server pushes after Server push");
+}
+
+/// The scenario menu: each scenario's name (a button) beside what the class will see.
+fn scenario_menu_ui(ui: &mut egui::Ui, scenarios: Vec<Scenario>, actions: &mut Vec<Action>) {
+    ui.menu_button("Scenarios", |ui| {
+        egui::Grid::new("scenario-menu").show(ui, |ui| {
+            for scenario in scenarios {
+                if ui.button(scenario.name()).clicked() {
+                    actions.push(Action::Live(LiveCommand::Scenario(scenario)));
+                    ui.close();
+                }
+                ui.label(scenario.description());
+                ui.end_row();
+            }
+        });
+    });
 }
 
 fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {

@@ -94,8 +94,7 @@ impl EioSessions {
                 events.retain_mut(|e| {
                     i += 1;
                     if let AppEvent::WsFrame(f) = e {
-                        f.raw_payload = Vec::new();
-                        f.payload = Vec::new();
+                        f.raw_payload = Box::default();
                     }
                     i <= start || !matches!(e, AppEvent::WsMessage(_))
                 });

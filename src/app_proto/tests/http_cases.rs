@@ -71,7 +71,7 @@ fn client_frame_sent_before_the_101_waits_for_it() {
     assert!(c.frames().is_empty());
     c.handshake_response();
     assert_eq!(c.frames()[0].text.as_deref(), Some("early"));
-    assert_eq!(c.frames()[0].packets, vec![1]);
+    assert_eq!(c.messages()[0].packets, vec![1]);
 }
 
 #[test]

@@ -19,12 +19,6 @@ fn frames_split(bytes: &[u8], cuts: &[usize]) -> Vec<WsFrame> {
         }
     }
     c.frames()
-        .into_iter()
-        .map(|mut f| {
-            f.packets.clear();
-            f
-        })
-        .collect()
 }
 
 fn valid_stream() -> impl Strategy<Value = Vec<u8>> {

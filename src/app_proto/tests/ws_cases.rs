@@ -5,7 +5,7 @@ use flate2::{Compress, Compression};
 use super::*;
 use crate::app_proto::NoteKind;
 use crate::app_proto::websocket::deflate::tests::deflate_message;
-use crate::app_proto::websocket::{PAYLOAD_KEEP, WsAnomaly};
+use crate::app_proto::websocket::{PAYLOAD_KEEP, RAW_PAYLOAD_KEEP, WsAnomaly};
 
 fn ws() -> Conv {
     let mut c = Conv::new();
@@ -31,8 +31,8 @@ fn rfc6455_5_7_single_frame_unmasked_and_masked() {
     assert_eq!(f[0].text.as_deref(), Some("Hello"));
     assert!(!f[0].masked && f[0].issues.is_empty(), "{}", issues(&f[0]));
     assert_eq!(f[1].masking_key, Some([0x37, 0xfa, 0x21, 0x3d]));
-    assert_eq!(f[1].payload, b"Hello");
-    assert_eq!(f[1].raw_payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    assert_eq!(c.messages()[1].data, b"Hello");
+    assert_eq!(*f[1].raw_payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
     assert!(f[1].issues.is_empty());
     assert_eq!(c.messages().len(), 2);
 }
@@ -70,8 +70,9 @@ fn rfc6455_5_7_ping_pong_and_lengths() {
     big.extend(vec![9u8; 65536]);
     c.send(S2C, &big);
     let f = c.frames();
-    assert_eq!((f[0].opcode, f[0].payload.as_slice()), (9, &b"Hello"[..]));
-    assert_eq!((f[1].opcode, f[1].payload.as_slice()), (10, &b"Hello"[..]));
+    let m = c.messages();
+    assert_eq!((f[0].opcode, m[0].data.as_slice()), (9, &b"Hello"[..]));
+    assert_eq!((f[1].opcode, m[1].data.as_slice()), (10, &b"Hello"[..]));
     assert_eq!(
         (f[2].len_field, f[2].payload_len, f[2].header_len),
         (126, 256, 4)
@@ -80,7 +81,8 @@ fn rfc6455_5_7_ping_pong_and_lengths() {
         (f[3].len_field, f[3].payload_len, f[3].header_len),
         (127, 65536, 10)
     );
-    assert_eq!(f[3].payload.len(), PAYLOAD_KEEP.min(65536));
+    assert_eq!(m[3].data.len(), PAYLOAD_KEEP.min(65536));
+    assert_eq!(f[3].raw_payload.len(), RAW_PAYLOAD_KEEP);
     assert!(f.iter().all(|f| f.issues.is_empty()));
 }
 
@@ -94,13 +96,16 @@ fn several_frames_in_one_segment_and_one_frame_over_many() {
     for b in &long {
         c.send(C2S, &[*b]);
     }
-    let f = c.frames();
-    assert_eq!(f.len(), 3);
-    assert_eq!(f[0].packets, vec![3]);
-    assert_eq!(f[1].packets, vec![3]);
-    assert_eq!(f[2].packets.len(), long.len());
-    assert_eq!(f[2].last_packet(), c.packet);
-    assert_eq!(f[2].payload, vec![0xAB; 300]);
+    assert_eq!(c.frames().len(), 3);
+    // Each frame is a message of its own, with the packets that carried it.
+    let m = c.messages();
+    assert_eq!(m[0].packets, vec![3]);
+    assert_eq!(m[1].packets, vec![3]);
+    assert_eq!(m[2].packets.len(), long.len());
+    assert_eq!(m[2].packets.last(), Some(&c.packet));
+    assert_eq!(m[2].data, vec![0xAB; 300]);
+    // A frame is reported with the packet that carried its last byte.
+    assert_eq!(c.frame_packets(), [3, 3, c.packet]);
 }
 
 #[test]
@@ -113,9 +118,11 @@ fn frame_larger_than_kept_payload_is_counted() {
     }
     let f = &c.frames()[0];
     assert_eq!(f.payload_len, 200_000);
-    assert_eq!(f.payload.len(), PAYLOAD_KEEP);
-    assert_eq!(f.payload[..], payload[..PAYLOAD_KEEP]);
-    assert_eq!(c.messages()[0].payload_len, 200_000);
+    assert_eq!(*f.raw_payload, payload[..RAW_PAYLOAD_KEEP]);
+    let m = &c.messages()[0];
+    assert_eq!(m.payload_len, 200_000);
+    assert_eq!(m.data.len(), PAYLOAD_KEEP);
+    assert_eq!(m.data[..], payload[..PAYLOAD_KEEP]);
 }
 
 #[test]
@@ -133,12 +140,12 @@ fn close_code_and_reason() {
     assert!(f[0].issues.is_empty());
     assert_eq!(f[1].close_code, Some(1005));
     assert_eq!(
-        f[1].issues,
+        *f[1].issues,
         [WsAnomaly::CloseCodeNotSendable { code: 1005 }]
     );
-    assert_eq!(f[2].issues, [WsAnomaly::FrameAfterClose]);
+    assert_eq!(*f[2].issues, [WsAnomaly::FrameAfterClose]);
     assert_eq!(
-        f[3].issues,
+        *f[3].issues,
         [WsAnomaly::FrameAfterClose, WsAnomaly::CloseCodeTruncated]
     );
 }
@@ -216,7 +223,7 @@ fn new_data_frame_while_fragmented_message_open() {
     c.send(S2C, &frame(false, 0, 1, None, b"a"));
     c.send(S2C, &frame(true, 0, 1, None, b"b"));
     assert_eq!(
-        c.frames()[1].issues,
+        *c.frames()[1].issues,
         [WsAnomaly::UnfinishedMessage { fragments: 1 }]
     );
     assert_eq!(c.messages()[0].text.as_deref(), Some("b"));
@@ -307,10 +314,10 @@ fn deflate_without_context_takeover() {
             &frame(true, 4, 1, None, &deflate_message(&mut z, word.as_bytes())),
         );
     }
-    let texts: Vec<_> = c
+    let texts: Vec<String> = c
         .frames()
         .iter()
-        .map(|f| f.text.clone().unwrap_or_default())
+        .map(|f| f.text.as_deref().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(texts, ["abcabc", "abcabc", "xyz"]);
 }
@@ -390,8 +397,24 @@ fn tungstenite_frames_parse_identically() {
     }
     let expected: Vec<_> = frames
         .iter()
-        .map(|f| (f.header().is_final, f.len(), f.payload().to_vec()))
+        .map(|f| {
+            let mask = f.header().mask.unwrap_or_default();
+            let raw: Vec<u8> = (f.payload().iter().enumerate())
+                .take(RAW_PAYLOAD_KEEP)
+                .map(|(i, b)| b ^ mask[i % 4])
+                .collect();
+            (f.header().is_final, f.len(), raw)
+        })
         .collect();
+    // The messages' payloads: the fragments' payloads joined.
+    let mut messages = vec![Vec::new()];
+    for f in &frames {
+        messages.last_mut().unwrap().extend_from_slice(f.payload());
+        if f.header().is_final {
+            messages.push(Vec::new());
+        }
+    }
+    messages.pop();
     let mut wire = Vec::new();
     for f in frames {
         f.format(&mut wire).unwrap();
@@ -401,12 +424,18 @@ fn tungstenite_frames_parse_identically() {
     }
     let got = c.frames();
     assert_eq!(got.len(), expected.len());
-    for (g, (fin, len, payload)) in got.iter().zip(expected) {
+    for (g, (fin, len, raw)) in got.iter().zip(expected) {
         assert_eq!(g.fin, fin);
         assert_eq!(usize::from(g.header_len) + g.payload_len as usize, len);
-        assert_eq!(g.payload[..], payload[..payload.len().min(PAYLOAD_KEEP)]);
+        assert_eq!(*g.raw_payload, raw);
         assert!(g.issues.is_empty(), "{}", issues(g));
     }
+    let got: Vec<Vec<u8>> = c.messages().into_iter().map(|m| m.data).collect();
+    assert_eq!(got.len(), messages.len());
+    for (g, payload) in got.iter().zip(&messages) {
+        assert_eq!(g[..], payload[..payload.len().min(PAYLOAD_KEEP)]);
+    }
+    let got = c.frames();
     assert_eq!(got[0].text.as_deref(), Some("hello tungstenite"));
     assert_eq!(
         (got[5].close_code, got[5].close_reason.as_deref()),

@@ -59,8 +59,8 @@ impl Assembler {
     }
 
     /// Check a frame whose whole payload arrived (`payload`: unmasked, at most the cap;
-    /// `complete`: nothing was cut off), fill in its text, close code and issues, and return
-    /// the message it completes, if any.
+    /// `packets`: those that carried the frame; `complete`: nothing was cut off), fill in its
+    /// text, close code and issues, and return the message it completes, if any.
     ///
     /// Without payloads (see `AppTracker::without_payloads`), a text frame's valid payload is
     /// moved into its `text` (not copied): `payload` is then left empty.
@@ -68,22 +68,23 @@ impl Assembler {
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
+        packets: &[u64],
         complete: bool,
     ) -> Option<WsMessage> {
         self.sender_checks(frame);
         if self.close_seen {
-            frame.issues.push(WsAnomaly::FrameAfterClose);
+            frame.add_issue(WsAnomaly::FrameAfterClose);
         }
         if opcode::is_control(frame.opcode) {
             self.control_frame(frame, payload);
             return (frame.opcode <= opcode::PONG && !self.drop_payloads)
-                .then(|| single_message(frame, payload));
+                .then(|| single_message(frame, payload, packets));
         }
         match frame.opcode {
-            opcode::CONTINUATION => self.continuation(frame, payload, complete),
+            opcode::CONTINUATION => self.continuation(frame, payload, packets, complete),
             opcode::TEXT | opcode::BINARY => {
                 if let Some(old) = self.open.take() {
-                    frame.issues.push(WsAnomaly::UnfinishedMessage {
+                    frame.add_issue(WsAnomaly::UnfinishedMessage {
                         fragments: old.fragments,
                     });
                 }
@@ -99,10 +100,10 @@ impl Assembler {
                     issues: Vec::new(),
                     packets: Vec::new(),
                 });
-                self.continuation(frame, payload, complete)
+                self.continuation(frame, payload, packets, complete)
             }
             _ => {
-                frame.issues.push(WsAnomaly::ReservedOpcode {
+                frame.add_issue(WsAnomaly::ReservedOpcode {
                     opcode: frame.opcode,
                 });
                 None
@@ -130,10 +131,10 @@ impl Assembler {
     fn sender_checks(&self, frame: &mut WsFrame) {
         match (self.direction, frame.masked) {
             (Direction::ClientToServer, false) => {
-                frame.issues.push(WsAnomaly::UnmaskedClientFrame);
+                frame.add_issue(WsAnomaly::UnmaskedClientFrame);
             }
             (Direction::ServerToClient, true) => {
-                frame.issues.push(WsAnomaly::MaskedServerFrame);
+                frame.add_issue(WsAnomaly::MaskedServerFrame);
             }
             _ => {}
         }
@@ -146,7 +147,7 @@ impl Assembler {
             0
         };
         if frame.rsv & !allowed != 0 {
-            frame.issues.push(WsAnomaly::ReservedBits {
+            frame.add_issue(WsAnomaly::ReservedBits {
                 bits: frame.rsv & !allowed,
             });
         }
@@ -154,10 +155,10 @@ impl Assembler {
 
     fn control_frame(&mut self, frame: &mut WsFrame, payload: &[u8]) {
         if !frame.fin {
-            frame.issues.push(WsAnomaly::FragmentedControlFrame);
+            frame.add_issue(WsAnomaly::FragmentedControlFrame);
         }
         if frame.payload_len > MAX_CONTROL_PAYLOAD {
-            frame.issues.push(WsAnomaly::ControlPayloadTooLong {
+            frame.add_issue(WsAnomaly::ControlPayloadTooLong {
                 payload_len: frame.payload_len,
             });
         }
@@ -165,7 +166,7 @@ impl Assembler {
             self.close_seen = true;
             close_payload(frame, payload);
         } else if frame.opcode > opcode::PONG {
-            frame.issues.push(WsAnomaly::ReservedOpcode {
+            frame.add_issue(WsAnomaly::ReservedOpcode {
                 opcode: frame.opcode,
             });
         }
@@ -175,16 +176,17 @@ impl Assembler {
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
+        packets: &[u64],
         complete: bool,
     ) -> Option<WsMessage> {
         let Some(msg) = self.open.as_mut() else {
-            frame.issues.push(WsAnomaly::ContinuationWithoutMessage);
+            frame.add_issue(WsAnomaly::ContinuationWithoutMessage);
             return None;
         };
         msg.fragments += 1;
         // The message's packets are only reported with the message.
         if !self.drop_payloads {
-            for p in &frame.packets {
+            for p in packets {
                 if !msg.packets.contains(p) {
                     msg.packets.push(*p);
                 }
@@ -195,7 +197,7 @@ impl Assembler {
             self.drop_payloads && !msg.compressed && msg.opcode == opcode::TEXT && complete;
         if moved_text {
             match String::from_utf8(std::mem::take(payload)) {
-                Ok(text) => frame.text = Some(text),
+                Ok(text) => frame.set_text(Some(text)),
                 Err(e) => *payload = e.into_bytes(),
             }
         }
@@ -224,7 +226,7 @@ impl Assembler {
             frame.payload_len
         };
         if let Some(text) = own_text {
-            frame.text = text;
+            frame.set_text(text);
         }
         if !frame.fin {
             return None;
@@ -240,7 +242,7 @@ impl Assembler {
             };
         let mut issues = msg.issues;
         if !valid {
-            frame.issues.push(WsAnomaly::InvalidUtf8Text);
+            frame.add_issue(WsAnomaly::InvalidUtf8Text);
             issues.push(WsAnomaly::InvalidUtf8Text);
         }
         if self.drop_payloads {
@@ -249,7 +251,7 @@ impl Assembler {
         let text = if !checked || !valid {
             None
         } else if msg.fragments == 1 {
-            frame.text.clone()
+            frame.text.as_deref().map(str::to_owned)
         } else {
             String::from_utf8(msg.data.clone()).ok()
         };
@@ -274,15 +276,13 @@ impl Assembler {
             return (Vec::new(), false);
         };
         if !complete {
-            frame
-                .issues
-                .push(WsAnomaly::CompressedOverCap { cap: MAX_INFLATED });
+            frame.add_issue(WsAnomaly::CompressedOverCap { cap: MAX_INFLATED });
             return (Vec::new(), false);
         }
         let out = inflater.inflate(payload, frame.fin, kept);
         let ok = out.issue.is_none();
         if let Some(issue) = out.issue {
-            frame.issues.push(issue.clone());
+            frame.add_issue(issue.clone());
             if let Some(m) = self.open.as_mut() {
                 m.issues.push(issue);
             }
@@ -292,7 +292,7 @@ impl Assembler {
 }
 
 /// A control frame is a message on its own.
-fn single_message(frame: &WsFrame, payload: &[u8]) -> WsMessage {
+fn single_message(frame: &WsFrame, payload: &[u8], packets: &[u64]) -> WsMessage {
     WsMessage {
         direction: frame.direction,
         opcode: frame.opcode,
@@ -304,8 +304,8 @@ fn single_message(frame: &WsFrame, payload: &[u8]) -> WsMessage {
             .unwrap_or_default()
             .to_vec(),
         text: None,
-        issues: frame.issues.clone(),
-        packets: frame.packets.clone(),
+        issues: frame.issues.to_vec(),
+        packets: packets.to_vec(),
     }
 }
 
@@ -313,16 +313,16 @@ fn single_message(frame: &WsFrame, payload: &[u8]) -> WsMessage {
 fn close_payload(frame: &mut WsFrame, payload: &[u8]) {
     match payload {
         [] => {}
-        [_] => frame.issues.push(WsAnomaly::CloseCodeTruncated),
+        [_] => frame.add_issue(WsAnomaly::CloseCodeTruncated),
         [hi, lo, reason @ ..] => {
             let code = u16::from_be_bytes([*hi, *lo]);
             frame.close_code = Some(code);
             if !valid_close_code(code) {
-                frame.issues.push(WsAnomaly::CloseCodeNotSendable { code });
+                frame.add_issue(WsAnomaly::CloseCodeNotSendable { code });
             }
             match std::str::from_utf8(reason) {
-                Ok(r) => frame.close_reason = (!r.is_empty()).then(|| r.to_owned()),
-                Err(_) => frame.issues.push(WsAnomaly::CloseReasonInvalidUtf8),
+                Ok(r) => frame.close_reason = (!r.is_empty()).then(|| r.into()),
+                Err(_) => frame.add_issue(WsAnomaly::CloseReasonInvalidUtf8),
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::flow::Direction;
 use super::assembler::Assembler;
 use super::deflate::{DeflateParams, MAX_INFLATED};
 use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
-use super::{PAYLOAD_KEEP, WsAnomaly, WsFrame};
+use super::{RAW_PAYLOAD_KEEP, WsAnomaly, WsFrame};
 
 /// A frame whose header is parsed and whose payload is still arriving.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ struct Partial {
     seen: u64,
     /// Whether the payload is kept at all (see [`Assembler::needs_payload`]).
     keep: bool,
-    /// First payload bytes as sent, at most [`PAYLOAD_KEEP`].
+    /// First payload bytes as sent, at most [`RAW_PAYLOAD_KEEP`].
     raw: Vec<u8>,
     /// Unmasked payload, at most [`MAX_INFLATED`].
     data: Vec<u8>,
@@ -32,7 +32,7 @@ pub(crate) struct WsStream {
     direction: Direction,
     assembler: Assembler,
     partial: Option<Partial>,
-    /// Keep no `raw_payload` and no `payload` (see `AppTracker::without_payloads`).
+    /// Keep no `raw_payload` and no message bodies (see `AppTracker::without_payloads`).
     drop_payloads: bool,
 }
 
@@ -73,7 +73,7 @@ impl WsStream {
                 let raw_room = if self.drop_payloads {
                     0
                 } else {
-                    PAYLOAD_KEEP.saturating_sub(p.raw.len())
+                    RAW_PAYLOAD_KEEP.saturating_sub(p.raw.len())
                 };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
@@ -120,30 +120,27 @@ impl WsStream {
             len_field: h.len_field,
             header_len: h.header_len,
             offset: p.offset,
-            raw_payload: p.raw,
-            payload: Vec::new(),
+            raw_payload: p.raw.into_boxed_slice(),
             compressed: false,
             text: None,
+            text_len: 0,
             close_code: None,
             close_reason: None,
-            issues: h.issues(),
-            packets: input.packets(p.offset, end),
+            issues: h.issues().into_boxed_slice(),
         };
         if !complete {
-            frame
-                .issues
-                .push(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });
+            frame.add_issue(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });
         }
-        // The assembler reads the whole kept payload; the frame keeps its first PAYLOAD_KEEP
-        // bytes, which (the usual case) is all of it: then it is moved, not copied.
+        // The packets that carried it make its message's list, which only payloads need.
+        let packets = if self.drop_payloads {
+            Vec::new()
+        } else {
+            input.packets(p.offset, end)
+        };
         let mut data = p.data;
-        let message = self.assembler.on_frame(&mut frame, &mut data, complete);
-        if self.drop_payloads {
-            data = Vec::new();
-        } else if data.len() > PAYLOAD_KEEP {
-            data = data.get(..PAYLOAD_KEEP).unwrap_or_default().to_vec();
-        }
-        frame.payload = data;
+        let message = self
+            .assembler
+            .on_frame(&mut frame, &mut data, &packets, complete);
         out.push(AppEvent::WsFrame(frame));
         if let Some(m) = message {
             out.push(AppEvent::WsMessage(m));

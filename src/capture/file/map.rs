@@ -15,7 +15,10 @@
 //! risk). A file that grows is fine: its length is read again when the reader reaches the end
 //! it knew, as `read(2)` would see the new bytes. Damage in the bytes themselves (a file cut
 //! short before it was opened) is found by the parsers and reported as usual.
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "mmap(2) has no safe wrapper in std or our dependencies"
+)]
 
 use std::fs::File;
 use std::io;

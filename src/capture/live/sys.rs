@@ -1,7 +1,10 @@
 //! The system calls live capture needs on a Linux `AF_PACKET` socket that neither pnet nor std
 //! offer, each unsafe block with its justification. (The only other unsafe call in osiscope maps
 //! capture files: `capture/file/map.rs`.)
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "AF_PACKET socket options and poll(2) have no safe wrapper in std or pnet"
+)]
 
 use std::io;
 use std::mem::size_of;
@@ -137,7 +140,10 @@ pub fn last_packet_time_ns(fd: RawFd) -> io::Result<i64> {
 }
 
 /// Wait until `fd` is readable or `timeout` passes; `true` when readable.
-#[cfg_attr(not(feature = "libpcap"), allow(dead_code))]
+#[cfg_attr(
+    not(feature = "libpcap"),
+    allow(dead_code, reason = "only the libpcap capture waits on its descriptor")
+)]
 pub fn wait_readable(fd: RawFd, timeout: std::time::Duration) -> io::Result<bool> {
     let mut pfd = libc::pollfd {
         fd,

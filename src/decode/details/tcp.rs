@@ -3,12 +3,16 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use super::super::link::{be16, be32};
+use super::super::field::{self, be16, be32, shift};
 use super::super::tcp_options::{self, kind};
 use super::super::{FieldNode, Packet, flags};
 use super::{bits, node, set, with_note};
 
 pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNode>) {
+    use field::tcp::{
+        ACK_NUM, CHECKSUM, DATA_OFFSET, DATA_OFFSET_MASK, DST_PORT, FLAGS, FLAGS_MASK, SEQ_NUM,
+        SRC_PORT, URGENT, WIN_SIZE,
+    };
     let Some(t) = packet.tcp.as_ref() else {
         return ("Transmission Control Protocol".into(), Vec::new());
     };
@@ -20,33 +24,33 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
             "tcp.srcport",
             "Source Port",
             t.src_port.to_string(),
-            at..at + 2,
+            shift(SRC_PORT, at),
         ),
         node(
             "tcp.dstport",
             "Destination Port",
             t.dst_port.to_string(),
-            at + 2..at + 4,
+            shift(DST_PORT, at),
         ),
         node(
             "tcp.seq_raw",
             "Sequence Number (raw)",
             t.seq.to_string(),
-            at + 4..at + 8,
+            shift(SEQ_NUM, at),
         ),
         node(
             "tcp.ack_raw",
             "Acknowledgment Number (raw)",
             t.ack.to_string(),
-            at + 8..at + 12,
+            shift(ACK_NUM, at),
         ),
         with_note(
             bits(
                 "tcp.hdr_len",
                 "Header Length",
                 format!("{} bytes ({doff})", t.header_len),
-                at + 12..at + 13,
-                0xF0,
+                shift(DATA_OFFSET, at),
+                u32::from(DATA_OFFSET_MASK),
             ),
             format!("data offset {doff} × 4 = {} bytes", t.header_len),
         ),
@@ -56,8 +60,8 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
                 "tcp.flags",
                 "Flags",
                 format!("0x{:03x} ({names})", t.flags),
-                at + 12..at + 14,
-                0x0FFF,
+                shift(FLAGS, at),
+                u32::from(FLAGS_MASK),
             )
         },
         with_note(
@@ -65,9 +69,9 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
                 "tcp.window_size_value",
                 "Window",
                 t.window.to_string(),
-                at + 14..at + 16,
+                shift(WIN_SIZE, at),
             ),
-            if t.flags & crate::decode::flags::SYN == 0 {
+            if t.flags & flags::SYN == 0 {
                 "as sent; multiplied by 2^(the window scale this segment's sender announced in its SYN), if both SYNs carried one".into()
             } else {
                 "as sent: a SYN's window is never scaled".into()
@@ -77,13 +81,13 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
             "tcp.checksum",
             "Checksum",
             format!("0x{:04x}", t.checksum),
-            at + 16..at + 18,
+            shift(CHECKSUM, at),
         ),
         node(
             "tcp.urgent_pointer",
             "Urgent Pointer",
             t.urgent.to_string(),
-            at + 18..at + 20,
+            shift(URGENT, at),
         ),
     ];
     fields.extend(options_node(b, usize::from(t.header_len), at));
@@ -108,6 +112,7 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
 }
 
 fn option_node(o: &tcp_options::RawOption<'_>, at: usize) -> FieldNode {
+    use field::tcp::option::{MSS, SACK_BLOCK_LEN, SACK_LEFT, SACK_RIGHT, TS_ECR, TS_VAL};
     let range = at + o.offset..at + o.offset + o.bytes.len();
     let v = o.value();
     let n32 = |r: Range<usize>| be32(v, r).unwrap_or_default();
@@ -127,7 +132,7 @@ fn option_node(o: &tcp_options::RawOption<'_>, at: usize) -> FieldNode {
         kind::MSS => node(
             "tcp.options.mss_val",
             "Maximum segment size",
-            format!("{} bytes", be16(v, 0..2).unwrap_or_default()),
+            format!("{} bytes", be16(v, MSS).unwrap_or_default()),
             range,
         ),
         kind::WINDOW_SCALE => {
@@ -148,12 +153,12 @@ fn option_node(o: &tcp_options::RawOption<'_>, at: usize) -> FieldNode {
         ),
         kind::SACK => {
             let blocks: Vec<String> = v
-                .chunks_exact(8)
+                .chunks_exact(SACK_BLOCK_LEN)
                 .map(|c| {
                     format!(
                         "{}-{}",
-                        be32(c, 0..4).unwrap_or_default(),
-                        be32(c, 4..8).unwrap_or_default()
+                        be32(c, SACK_LEFT).unwrap_or_default(),
+                        be32(c, SACK_RIGHT).unwrap_or_default()
                     )
                 })
                 .collect();
@@ -162,7 +167,7 @@ fn option_node(o: &tcp_options::RawOption<'_>, at: usize) -> FieldNode {
         kind::TIMESTAMPS => node(
             "tcp.options.timestamp.tsval",
             "Timestamps",
-            format!("TSval {}, TSecr {}", n32(0..4), n32(4..8)),
+            format!("TSval {}, TSecr {}", n32(TS_VAL), n32(TS_ECR)),
             range,
         ),
         other => node(
@@ -193,23 +198,29 @@ fn flag_nodes(value: u16, at: usize) -> Vec<FieldNode> {
             key,
             name,
             set(value & bit),
-            at + 12..at + 14,
+            shift(field::tcp::FLAGS, at),
             u32::from(bit),
         )
     })
     .collect()
 }
 
-/// The options between byte 20 and the header's end, one child per option.
+/// The options between the fixed header and the header's end, one child per option.
 fn options_node(b: &[u8], header_len: usize, at: usize) -> Option<FieldNode> {
-    let options = b.get(20..header_len).filter(|o| !o.is_empty())?;
+    let start = field::tcp::OPTIONS;
+    let options = b.get(start..header_len).filter(|o| !o.is_empty())?;
     let kids = tcp_options::iter(options)
         .filter_map(Result::ok)
-        .map(|o| option_node(&o, at + 20))
+        .map(|o| option_node(&o, at + start))
         .collect();
     let value = format!("({} bytes)", options.len());
     Some(FieldNode {
         children: kids,
-        ..node("tcp.options", "Options", value, at + 20..at + header_len)
+        ..node(
+            "tcp.options",
+            "Options",
+            value,
+            shift(start..header_len, at),
+        )
     })
 }
