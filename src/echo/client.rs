@@ -285,7 +285,7 @@ pub(crate) async fn connect(
     r.client_ports.push(port);
     r.log
         .push(format!("TCP connected from port {port} to {addr}"));
-    upgrade(&format!("ws://{addr}{path}"), MaybeTls::Plain(stream), r).await
+    upgrade(&format!("ws://{addr}{path}"), MaybeTls::plain(stream), r).await
 }
 
 /// As [`connect`], with TLS first (`wss://`): the client asks for `localhost` (its SNI) and
@@ -321,7 +321,7 @@ pub(crate) async fn connect_tls(
         tls::SERVER_NAME
     ));
     let url = format!("wss://{}:{}{path}", tls::SERVER_NAME, addr.port());
-    upgrade(&url, MaybeTls::Tls(Box::new(stream.into())), r).await
+    upgrade(&url, MaybeTls::tls(stream), r).await
 }
 
 /// The WebSocket opening handshake on a connected stream.

@@ -256,14 +256,14 @@ async fn serve_connection(
             match tokio::time::timeout(timeout, shared.tls.acceptor.accept(stream)).await {
                 Ok(Ok(tls_stream)) => {
                     tracing::info!(%peer, "TLS handshake done");
-                    let stream = MaybeTls::Tls(Box::new(tls_stream.into()));
+                    let stream = MaybeTls::tls(tls_stream);
                     serve_http(stream, peer, shared, shutdown).await;
                 }
                 Ok(Err(e)) => tracing::info!(%peer, "TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timeout"),
             }
         }
-        Ok(Ok(_)) => serve_http(MaybeTls::Plain(stream), peer, shared, shutdown).await,
+        Ok(Ok(_)) => serve_http(MaybeTls::plain(stream), peer, shared, shutdown).await,
         Ok(Err(e)) => tracing::debug!(%peer, "connection failed before its first byte: {e}"),
         Err(_) => tracing::debug!(%peer, "handshake timeout"),
     }

@@ -127,30 +127,33 @@ pub fn starts_tls(first: u8) -> bool {
     first == 22
 }
 
+/// How long a server's TLS connection, once dropped, waits for the client's `close_notify`
+/// and FIN before the socket is closed.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A connection of the bundled server or the demo client: TCP, or TLS on TCP. Dropping a TLS
-/// one sends its `close_notify` alert first (RFC 8446 §6.1), so the peer knows nothing was cut
-/// off, and then the FIN, as dropping a TCP one does.
+/// one sends its `close_notify` alert first (RFC 8446 §6.1), so that the peer knows nothing was
+/// cut off, then the FIN, as dropping a TCP one does. A server's then reads until the client's
+/// own `close_notify` and FIN (at most [`LINGER`]): a socket closed with the client's last
+/// bytes unread would answer them with RST.
 #[derive(Debug)]
-pub enum MaybeTls {
+pub struct MaybeTls(Inner);
+
+#[derive(Debug)]
+enum Inner {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    /// Dropped: its TLS session went on to close (see [`MaybeTls`]'s `Drop`).
+    Closed,
 }
 
 impl MaybeTls {
-    /// The TCP connection underneath.
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            Self::Plain(s) => s,
-            Self::Tls(s) => s.get_ref().0,
-        }
+    pub fn plain(tcp: TcpStream) -> Self {
+        Self(Inner::Plain(tcp))
     }
 
-    /// The TLS session, when there is one.
-    pub fn session(&self) -> Option<&rustls::CommonState> {
-        match self {
-            Self::Plain(_) => None,
-            Self::Tls(s) => Some(s.get_ref().1),
-        }
+    pub fn tls(session: impl Into<TlsStream<TcpStream>>) -> Self {
+        Self(Inner::Tls(Box::new(session.into())))
     }
 }
 
@@ -166,26 +169,53 @@ impl io::Write for WriteNow<'_> {
     }
 }
 
+/// Queue `close_notify` and write it at once (a few dozen bytes into an open socket's send
+/// buffer: never blocks; if the peer is gone the write fails and nothing is lost).
+fn close_notify_now(tls: &mut TlsStream<TcpStream>) {
+    let _ = match tls {
+        TlsStream::Client(s) => {
+            let (io, conn) = s.get_mut();
+            conn.send_close_notify();
+            conn.write_tls(&mut WriteNow(io))
+        }
+        TlsStream::Server(s) => {
+            let (io, conn) = s.get_mut();
+            conn.send_close_notify();
+            conn.write_tls(&mut WriteNow(io))
+        }
+    };
+}
+
+/// A server's TLS connection, dropped: `close_notify` and FIN, then the client's until EOF.
+async fn linger(mut tls: TlsStream<TcpStream>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _ = tokio::time::timeout(LINGER, async {
+        tls.shutdown().await?;
+        let mut buf = [0u8; 1024];
+        while tls.read(&mut buf).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
+}
+
 impl Drop for MaybeTls {
     fn drop(&mut self) {
-        let Self::Tls(tls) = self else {
+        let Inner::Tls(tls) = std::mem::replace(&mut self.0, Inner::Closed) else {
             return;
         };
-        // A few dozen bytes into an open socket's send buffer: never blocks, and if the peer
-        // is gone the write fails and nothing is lost.
-        let _ = match tls.as_mut() {
-            TlsStream::Client(s) => {
-                let (io, conn) = s.get_mut();
-                conn.send_close_notify();
-                conn.write_tls(&mut WriteNow(io))
+        let mut tls = *tls;
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) if matches!(tls, TlsStream::Server(_)) => {
+                runtime.spawn(linger(tls));
             }
-            TlsStream::Server(s) => {
-                let (io, conn) = s.get_mut();
-                conn.send_close_notify();
-                conn.write_tls(&mut WriteNow(io))
-            }
-        };
+            _ => close_notify_now(&mut tls),
+        }
     }
+}
+
+/// The error of a stream used after it was dropped (never: `Drop` empties it last).
+fn closed() -> io::Error {
+    io::Error::from(io::ErrorKind::NotConnected)
 }
 
 impl AsyncRead for MaybeTls {
@@ -194,9 +224,10 @@ impl AsyncRead for MaybeTls {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        match &mut self.get_mut().0 {
+            Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Inner::Closed => Poll::Ready(Err(closed())),
         }
     }
 }
@@ -207,23 +238,26 @@ impl AsyncWrite for MaybeTls {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Self::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        match &mut self.get_mut().0 {
+            Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Inner::Closed => Poll::Ready(Err(closed())),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => Pin::new(s).poll_flush(cx),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        match &mut self.get_mut().0 {
+            Inner::Plain(s) => Pin::new(s).poll_flush(cx),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Inner::Closed => Poll::Ready(Err(closed())),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Self::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        match &mut self.get_mut().0 {
+            Inner::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Inner::Closed => Poll::Ready(Err(closed())),
         }
     }
 }
