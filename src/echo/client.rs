@@ -77,9 +77,8 @@ impl ClientError {
             )),
             Self::UntrustedServer { .. } => Some(
                 "The wss scenario trusts only the self-signed certificate the bundled server \
-                 made at start: run it where that server runs (`osiscope record`, `osiscope \
-                 live --serve`, the app), or give `osiscope client` the certificate `osiscope \
-                 serve` wrote, with --ca FILE."
+                 made at start, which it knows in the same osiscope process: run it with \
+                 `osiscope record --scenario wss`, `osiscope live --serve` or in the app."
                     .to_string(),
             ),
             Self::WebSocket(_)

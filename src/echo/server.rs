@@ -52,8 +52,6 @@ pub struct EchoServerHandle {
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
     rooms: Arc<Rooms>,
-    /// The self-signed certificate `wss://` clients must trust, in PEM.
-    certificate_pem: String,
 }
 
 impl EchoServer {
@@ -75,7 +73,6 @@ impl EchoServer {
             .local_addr()
             .map_err(|source| EchoError::Bind { addr, source })?;
         let server_tls = ServerTls::self_signed().map_err(EchoError::Tls)?;
-        let certificate_pem = server_tls.certificate_pem.clone();
         // The demo client of this process trusts this certificate, for this address only.
         tls::trust(local_addr, server_tls.certificate.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,7 +115,6 @@ impl EchoServer {
             stats,
             socketio,
             rooms,
-            certificate_pem,
         })
     }
 }
@@ -131,12 +127,6 @@ impl EchoServerHandle {
 
     pub fn stats(&self) -> &EchoStats {
         &self.stats
-    }
-
-    /// The self-signed certificate the server made at start, in PEM (what a `wss://` client in
-    /// another process must trust; clients in this process trust it already).
-    pub fn certificate_pem(&self) -> &str {
-        &self.certificate_pem
     }
 
     /// Members of the broadcast room `room` now.

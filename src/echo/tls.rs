@@ -39,8 +39,6 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub struct ServerTls {
     pub acceptor: TlsAcceptor,
     pub certificate: CertificateDer<'static>,
-    /// The certificate in PEM, for a client in another process.
-    pub certificate_pem: String,
 }
 
 impl std::fmt::Debug for ServerTls {
@@ -59,7 +57,6 @@ impl ServerTls {
         ];
         let certified = rcgen::generate_simple_self_signed(names)?;
         let certificate = certified.cert.der().clone();
-        let certificate_pem = certified.cert.pem();
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
             certified.signing_key.serialize_der(),
         ));
@@ -71,7 +68,6 @@ impl ServerTls {
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             certificate,
-            certificate_pem,
         })
     }
 }
@@ -79,8 +75,7 @@ impl ServerTls {
 /// Certificates the servers of this process made, by address: what the demo client trusts.
 static TRUSTED: Mutex<Vec<(SocketAddr, CertificateDer<'static>)>> = Mutex::new(Vec::new());
 
-/// Trust `certificate` for the server at `addr` (a server registers its own at start; the CLI
-/// registers one read from a file).
+/// Trust `certificate` for the server at `addr` (a server registers its own at start).
 pub fn trust(addr: SocketAddr, certificate: CertificateDer<'static>) {
     let mut trusted = TRUSTED.lock().unwrap_or_else(PoisonError::into_inner);
     trusted.retain(|(a, _)| *a != addr);
