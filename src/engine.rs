@@ -4,7 +4,7 @@
 use crate::app_proto::{AppEvent, AppTracker};
 use crate::capture::Frame;
 use crate::decode::{self, FragmentLimits, Packet, Reassembler};
-use crate::flow::{Connection, FlowLimits, FlowTracker, Gap, SegmentInfo, StreamChunk};
+use crate::flow::{Connection, FlowLimits, FlowTracker, SegmentInfo};
 
 /// Everything the engine learned from one frame.
 #[derive(Clone, Debug)]
@@ -22,9 +22,6 @@ pub struct Engine {
     fragments: Reassembler,
     flows: FlowTracker,
     apps: AppTracker,
-    /// Hand stream chunks' bytes to the app layer instead of copying them (see
-    /// [`Engine::without_payloads`]).
-    take_chunks: bool,
 }
 
 impl Engine {
@@ -33,131 +30,50 @@ impl Engine {
             fragments: Reassembler::new(FragmentLimits::default()),
             flows: FlowTracker::new(FlowLimits::default()),
             apps: AppTracker::new(),
-            take_chunks: false,
         }
     }
 
     /// An engine for output that shows no payload bytes (`osiscope decode`): see
-    /// [`AppTracker::without_payloads`]. Everything else it reports is the same, except that
-    /// the stream chunks in [`PacketOutput::seg`] have empty `data`: their bytes were moved or
-    /// lent to the application parsers (see [`FlowTracker::lending`]).
+    /// [`AppTracker::without_payloads`]. Everything else it reports is the same.
     pub fn without_payloads() -> Self {
         Self {
-            fragments: Reassembler::new(FragmentLimits::default()),
-            flows: FlowTracker::lending(FlowLimits::default()),
             apps: AppTracker::without_payloads(),
-            take_chunks: true,
+            ..Self::new()
         }
     }
 
-    /// Decode one frame and run it through flow tracking and the application parsers.
-    pub fn process(&mut self, frame: Frame) -> PacketOutput {
-        let packet = decode::decode_with(frame, &mut self.fragments);
-        let mut seg = self.flows.process(&packet);
-        if let Some(range) = self.flows.take_lent()
-            && let Some(chunk) = seg.as_mut().and_then(|s| s.chunks.first_mut())
-        {
-            chunk.data = packet.tcp_payload().get(range).unwrap_or_default().to_vec();
-        }
-        self.apps_process(packet, seg, None)
+    /// Decode one frame and run it through flow tracking and the application parsers. The
+    /// packet keeps the frame's bytes.
+    pub fn process(&mut self, mut frame: Frame) -> PacketOutput {
+        let bytes = std::mem::take(&mut frame.data);
+        let mut output = self.process_borrowed(&frame, &bytes);
+        output.packet.data = bytes;
+        output
     }
 
     /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
     /// e.g. [`crate::capture::FileReader::next_borrowed`]): the packet's `data` is empty (its
-    /// `caplen` is set), and stream bytes are parsed where they are when they can be.
+    /// `caplen` is set).
     pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
         let packet = decode::decode_borrowed_with(frame, bytes, &mut self.fragments);
-        // A reassembled datagram's bytes live in the packet, which moves on below: copied.
-        let datagram = packet
-            .reassembled
-            .is_some()
-            .then(|| packet.tcp_payload().to_vec());
-        let payload = match &datagram {
-            Some(bytes) => bytes.as_slice(),
-            None => packet
-                .tcp
-                .as_ref()
-                .and_then(|t| bytes.get(t.payload.clone()))
-                .unwrap_or_default(),
-        };
-        let seg = self.flows.process_payload(&packet, payload);
-        let lent = self
-            .flows
-            .take_lent()
-            .map(|range| payload.get(range).unwrap_or_default());
-        self.apps_process(packet, seg, lent)
-    }
-
-    /// The application parsers' part of [`Engine::process`]. `lent`: the bytes of the first
-    /// chunk of `seg`, when they were lent (its `data` is empty).
-    fn apps_process(
-        &mut self,
-        packet: Packet,
-        mut seg: Option<SegmentInfo>,
-        lent: Option<&[u8]>,
-    ) -> PacketOutput {
         let mut events = Vec::new();
-        if self.take_chunks
-            && let Some(seg) = seg.as_mut()
-            && seg.gaps.is_empty()
-            && seg.chunks.len() <= 1
-        {
-            // The usual case (one in-order chunk or none), without the ordering work below.
-            if let Some(chunk) = seg.chunks.first_mut() {
-                match lent {
-                    Some(bytes) => {
-                        self.apps.on_chunk_lent(
-                            seg.stream,
-                            chunk,
-                            bytes,
-                            packet.number,
-                            &mut events,
-                        );
-                    }
-                    None => {
-                        self.apps
-                            .on_chunk_taking(seg.stream, chunk, packet.number, &mut events);
-                    }
+        let payload = packet.tcp_payload_in(bytes);
+        let seg = self
+            .flows
+            .process(&packet, payload)
+            .map(|(seg, delivered)| {
+                // Stream bytes are parsed where they are in `payload` (see `AppTracker::feed`).
+                for d in &delivered {
+                    self.apps
+                        .feed(seg.stream, d, payload, packet.number, &mut events);
                 }
-            }
-            if self.flows.delivered_all(seg.stream) {
-                self.apps.on_close(seg.stream);
-            }
-        } else if let Some(seg) = &mut seg {
-            if let (Some(bytes), Some(chunk)) = (lent, seg.chunks.first_mut()) {
-                chunk.data = bytes.to_vec();
-            }
-            // Hand over bytes and holes in stream order, direction by direction: a truncated
-            // payload gives a chunk at offset 0 and then a gap after it.
-            let mut work: Vec<(usize, u64, Result<&StreamChunk, &Gap>)> = seg
-                .chunks
-                .iter()
-                .map(|c| (c.direction.index(), c.offset, Ok(c)))
-                .chain(
-                    seg.gaps
-                        .iter()
-                        .map(|g| (g.direction.index(), g.offset, Err(g))),
-                )
-                .collect();
-            work.sort_by_key(|&(dir, offset, _)| (dir, offset));
-            for (_, _, item) in work {
-                events.extend(match item {
-                    Ok(chunk) => self.apps.on_chunk(seg.stream, chunk, packet.number),
-                    Err(gap) => self.apps.on_gap(seg.stream, gap, packet.number),
-                });
-            }
-            if lent.is_some()
-                && let Some(chunk) = seg.chunks.first_mut()
-            {
-                // As in the usual case: the lent bytes are not part of the output.
-                chunk.data = Vec::new();
-            }
-            // Free the parsers of a finished connection: with many connections in a file,
-            // memory follows the open ones, not all that were ever seen.
-            if self.flows.delivered_all(seg.stream) {
-                self.apps.on_close(seg.stream);
-            }
-        }
+                // Free the parsers of a finished connection: with many connections in a file,
+                // memory follows the open ones, not all that were ever seen.
+                if self.flows.delivered_all(seg.stream) {
+                    self.apps.on_close(seg.stream);
+                }
+                seg
+            });
         PacketOutput {
             packet,
             seg,
@@ -234,37 +150,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn borrowed_frames_give_what_owned_frames_give() {
-        let files = corpus_captures();
-        let mut lent = 0;
-        for path in files {
-            // The full engine copies stream bytes, the lean one lends them.
-            for (lean, mut owned, mut borrowed) in [
-                (false, Engine::new(), Engine::new()),
-                (true, Engine::without_payloads(), Engine::without_payloads()),
-            ] {
-                let mut reader = FileReader::open(&path).unwrap();
-                while let Some(Ok((frame, bytes))) = reader.next_borrowed() {
-                    let mut whole = frame.clone();
-                    whole.data = bytes.to_vec();
-                    let a = owned.process(whole);
-                    let b = borrowed.process_borrowed(&frame, bytes);
-                    let at = format!("{} packet {}", path.display(), a.packet.number);
-                    assert!(b.packet.data.is_empty(), "{at}");
-                    assert_eq!(a.packet.caplen, b.packet.caplen, "{at}");
-                    assert_eq!(a.packet.layers, b.packet.layers, "{at}");
-                    assert_eq!(a.packet.tcp, b.packet.tcp, "{at}");
-                    assert_eq!(a.packet.issues, b.packet.issues, "{at}");
-                    assert_eq!(a.seg, b.seg, "{at}");
-                    assert_eq!(a.events, b.events, "{at}");
-                    lent += usize::from(lean && b.seg.is_some_and(|s| !s.chunks.is_empty()));
-                }
-            }
-        }
-        assert!(lent > 100, "{lent} segments through a lending tracker");
-    }
-
-    #[test]
     fn without_payloads_only_drops_payloads_and_messages() {
         use crate::app_proto::AppEvent;
         let files = corpus_captures();
@@ -298,12 +183,7 @@ pub(crate) mod tests {
                     path.display(),
                     a.packet.number
                 );
-                // The lean engine moved the chunks' bytes into the app layer.
-                let mut a_seg = a.seg.clone();
-                for c in a_seg.iter_mut().flat_map(|s| s.chunks.iter_mut()) {
-                    c.data.clear();
-                }
-                assert_eq!(a_seg, b.seg);
+                assert_eq!(a.seg, b.seg);
             }
         }
         assert!(

@@ -174,3 +174,118 @@ fn decode_json_carries_engineio_and_socketio() {
             .any(|h| h["body_len"].as_u64() > Some(0) && h["content_type"].is_string())
     );
 }
+
+/// `osiscope decode` with `args` on the capture `name`: stdout.
+fn decode_cli(name: &str, args: &[&str]) -> String {
+    let path = common::captures_dir().join(format!("{name}.pcapng"));
+    let out = Command::new(env!("CARGO_BIN_EXE_osiscope"))
+        .arg("decode")
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{name}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_event_that_asks_for_an_ack_names_the_frame_of_its_ack_and_back() {
+    for name in CAPTURES {
+        let lines: Vec<Value> = decode_cli(name, &["--format", "json"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // The pairs the engine reported, as (event frame, ack frame).
+        let pairs: Vec<(u64, u64)> = decode(name)
+            .iter()
+            .flat_map(|r| &r.io)
+            .filter_map(|e| match e {
+                IoEvent::AckPair(p) => Some((p.event_frame, p.ack_frame)),
+                _ => None,
+            })
+            .collect();
+        assert!(!pairs.is_empty(), "{name}: no acks");
+        let frame_of = |n: u64| {
+            lines
+                .iter()
+                .find(|l| l["frame"] == n)
+                .unwrap_or_else(|| panic!("{name}: no frame {n}"))
+        };
+        for (event, ack) in &pairs {
+            let has = |n: u64, kinds: [&str; 2], points_to: u64| {
+                frame_of(n)["socketio"].as_array().unwrap().iter().any(|s| {
+                    kinds.contains(&s["type"].as_str().unwrap()) && s["ack_frame"] == points_to
+                })
+            };
+            assert!(
+                has(*event, ["EVENT", "BINARY_EVENT"], *ack),
+                "{name}: the event in frame {event} does not name its ack {ack}"
+            );
+            assert!(
+                has(*ack, ["ACK", "BINARY_ACK"], *event),
+                "{name}: the ack in frame {ack} does not name its event {event}"
+            );
+        }
+        let with_ack_frame = lines
+            .iter()
+            .filter_map(|l| l["socketio"].as_array())
+            .flatten()
+            .filter(|s| s["ack_frame"].is_number())
+            .count();
+        assert_eq!(with_ack_frame, 2 * pairs.len(), "{name}");
+        // The same packets, in the same order, as without pairing.
+        let frames: Vec<u64> = lines.iter().map(|l| l["frame"].as_u64().unwrap()).collect();
+        assert_eq!(
+            frames,
+            (1..=frames.len() as u64).collect::<Vec<_>>(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn decode_text_reads_engineio_and_socketio_packets() {
+    let text = decode_cli("sio_node4_polling_upgrade", &[]);
+    let line = |frame: u64| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{frame} ")))
+            .unwrap_or_else(|| panic!("no line for frame {frame}"))
+    };
+    for (frame, says) in [
+        (
+            6,
+            "Engine.IO open sid=wjbGJZ7ckGb20EwaAAAA upgrades=[\"websocket\"] pingInterval=400",
+        ),
+        (6, "(in HTTP/1.1 200 OK)"),
+        (
+            20,
+            "Socket.IO CONNECT / (in POST /socket.io/?EIO=4&transport=polling",
+        ),
+        (
+            33,
+            "Engine.IO ping \"probe\" (in WebSocket Text [FIN] [MASKED])",
+        ),
+        (37, "Engine.IO pong \"probe\""),
+        (46, "Engine.IO noop (in HTTP/1.1 200 OK)"),
+        (51, "Engine.IO upgrade"),
+        (53, "Engine.IO ping (in WebSocket Text [FIN])"),
+        (
+            60,
+            "Socket.IO EVENT \"chat\" [\"hi\"] ack=0 (in WebSocket Text [FIN] [MASKED])",
+        ),
+        (63, "Socket.IO ACK 0 [{\"ok\":true}] for frame 60"),
+        (
+            66,
+            "Socket.IO BINARY_EVENT \"upload\" [<4 bytes>] ack=1 (in WebSocket Binary",
+        ),
+        (72, "Socket.IO CONNECT /admin (in"),
+        (73, "Socket.IO CONNECT /admin sid=H7ZGqHlL9GLCXf_jAAAB"),
+        (77, "Socket.IO ACK /admin 0 [{\"clients\":1}] for frame 76"),
+        (78, "Socket.IO DISCONNECT /admin"),
+    ] {
+        assert!(line(frame).contains(says), "frame {frame}: {}", line(frame));
+    }
+    // Frames that carry no Engine.IO packet keep their HTTP or WebSocket line.
+    assert!(line(22).contains("HTTP GET /socket.io/?EIO=4&transport=websocket"));
+    assert!(line(80).contains("WebSocket Close"));
+}

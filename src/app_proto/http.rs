@@ -95,6 +95,15 @@ impl HttpMessage {
         })
     }
 
+    /// Whether its Sec-WebSocket-Accept is right, where that is worth saying: on a response
+    /// that has the header or switches protocols (a 101 without it fails the handshake). A
+    /// refusal (404, 426…) has no Accept to be wrong: `None`, although `accept_valid` says
+    /// `false` there (it compares with the value the key asks for).
+    pub fn accept_verdict(&self) -> Option<bool> {
+        let shown = self.sec_websocket_accept.is_some() || self.status == Some(101);
+        self.accept_valid.filter(|_| shown)
+    }
+
     /// The packet that carried its last byte.
     pub fn last_packet(&self) -> u64 {
         self.packets.last().copied().unwrap_or(0)

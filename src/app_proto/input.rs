@@ -1,6 +1,6 @@
-//! One direction's unconsumed stream bytes and which packet carried each of them.
-
-use std::borrow::Cow;
+//! One direction's stream bytes as the parsers read them: what is held between packets (a PDU
+//! cut off by a packet's end) and the new chunk's bytes, read where they lie when nothing is
+//! held; and which packet carried each byte.
 
 use crate::flow::StreamChunk;
 
@@ -8,16 +8,17 @@ use crate::flow::StreamChunk;
 /// half of it).
 const COMPACT_AT: usize = 64 * 1024;
 
-/// Bytes of one stream direction not yet consumed by a parser, with their carriers.
+/// What one stream direction holds between packets: bytes not yet consumed by a parser, and
+/// which packet carried each byte of the PDU in progress.
 #[derive(Debug, Default)]
 pub(crate) struct DirInput {
-    /// `buf[start..]` are the unconsumed bytes; consumed ones are dropped lazily (see
-    /// [`DirInput::consume`]) so that cutting a frame's header and then its payload off the
-    /// front does not move the bytes behind them each time.
+    /// `buf[start..]` are the held bytes; consumed ones are dropped lazily (see
+    /// [`Input::consume`]) so that cutting a frame's header and then its payload off the front
+    /// does not move the bytes behind them each time.
     buf: Vec<u8>,
     start: usize,
     /// Stream offset of the first unconsumed byte.
-    pub base: u64,
+    base: u64,
     /// `(stream offset of first byte, packet)`, sorted; each runs until the next.
     carriers: Vec<(u64, u64)>,
     /// Stream offset just past the last byte received, once anything arrived.
@@ -25,74 +26,50 @@ pub(crate) struct DirInput {
 }
 
 impl DirInput {
-    /// Append a chunk. Bytes already seen (an overlap) are skipped. Returns the number of bytes
-    /// missing between what we had and this chunk (0 when contiguous).
-    pub fn push(&mut self, chunk: &StreamChunk) -> u64 {
-        self.push_parts(chunk, Cow::Borrowed(&chunk.data))
-    }
-
-    /// As [`DirInput::push`], but when nothing is held the chunk's bytes become the buffer
-    /// (moved, not copied); `chunk.data` is left empty.
-    pub fn push_taking(&mut self, chunk: &mut StreamChunk) -> u64 {
-        let data = std::mem::take(&mut chunk.data);
-        self.push_parts(chunk, Cow::Owned(data))
-    }
-
-    /// `push` with the chunk's bytes given apart (`chunk.data` is not read).
-    pub fn push_parts(&mut self, chunk: &StreamChunk, data: Cow<'_, [u8]>) -> u64 {
-        let (missing, skip) = self.push_meta(chunk, data.len());
-        if let Some(skip) = skip {
-            match data {
-                Cow::Owned(owned) if skip == 0 && self.buf.is_empty() => self.buf = owned,
-                data => self
-                    .buf
-                    .extend_from_slice(data.get(skip..).unwrap_or_default()),
-            }
+    /// Take in a chunk whose bytes are `bytes` (bytes seen already are skipped; a hole before
+    /// it drops what was held, which can never be completed). Returns the new bytes when
+    /// nothing is held, for the parser to read where they are (see [`Input`]); otherwise they
+    /// are appended to what is held (copied), and the slice returned is empty.
+    pub fn add<'b>(&mut self, chunk: &StreamChunk, bytes: &'b [u8]) -> &'b [u8] {
+        let Some(skip) = self.add_carriers(chunk, bytes.len()) else {
+            return &[];
+        };
+        let fresh = bytes.get(skip..).unwrap_or_default();
+        if self.held_len() == 0 {
+            // `base` is where `fresh` starts (see `add_carriers`).
+            return fresh;
         }
-        missing
+        self.buf.extend_from_slice(fresh);
+        &[]
     }
 
-    /// Lend a chunk's bytes (`bytes`; `chunk.data` is not read) to a parser while nothing is
-    /// held: they are read where they are, and only what the parser leaves is copied in, by
-    /// [`LentInput::keep_rest`]. `None` when something is held (then use
-    /// [`DirInput::push_parts`]) or when the chunk brings nothing new.
-    pub fn lend<'a>(&'a mut self, chunk: &StreamChunk, bytes: &'a [u8]) -> Option<LentInput<'a>> {
-        if self.len() > 0 {
-            return None;
-        }
-        let (_, skip) = self.push_meta(chunk, bytes.len());
-        // With nothing held, `base` is where the new bytes start (`push_meta`).
-        Some(LentInput {
-            bytes: bytes.get(skip?..).unwrap_or_default(),
-            held: self,
-        })
+    /// Hold `rest`, what the parsers left of the bytes [`DirInput::add`] lent them (a PDU cut
+    /// off by the packet's end): the next chunk will follow it.
+    pub fn keep(&mut self, rest: &[u8]) {
+        self.buf.extend_from_slice(rest);
     }
 
-    /// The bookkeeping of a push of `len` bytes (holes, carriers, end): returns how many bytes
-    /// are missing before the chunk, and how many of its first bytes were seen already when any
-    /// of them are new (the caller appends the rest).
-    fn push_meta(&mut self, chunk: &StreamChunk, len: usize) -> (u64, Option<usize>) {
+    /// The bookkeeping of taking in `len` bytes (holes, carriers, end): returns how many of
+    /// the chunk's first bytes were seen already, when any of its bytes are new.
+    fn add_carriers(&mut self, chunk: &StreamChunk, len: usize) -> Option<usize> {
         let chunk_end = chunk.offset + len as u64;
-        let mut missing = 0;
+        let mut missing = false;
         let from = match self.end {
             None => {
                 self.base = chunk.offset;
                 chunk.offset
             }
             Some(end) if chunk.offset > end => {
-                missing = chunk.offset - end;
+                missing = true;
                 chunk.offset
             }
             Some(end) => end,
         };
         if chunk_end <= from {
-            return (missing, None);
+            return None;
         }
-        let skip = usize::try_from(from - chunk.offset).unwrap_or(usize::MAX);
-        if skip > len {
-            return (missing, None);
-        }
-        if missing > 0 {
+        let skip = usize::try_from(from - chunk.offset).ok()?;
+        if missing {
             // What we held can never be completed: start over at the chunk.
             self.clear();
             self.carriers.clear();
@@ -109,7 +86,7 @@ impl DirInput {
             self.add_carrier(from, 0);
         }
         self.end = Some(chunk_end);
-        (missing, Some(skip))
+        Some(skip)
     }
 
     fn add_carrier(&mut self, start: u64, packet: u64) {
@@ -119,13 +96,11 @@ impl DirInput {
         self.carriers.push((start, packet));
     }
 
-    /// The unconsumed bytes; the first is at stream offset `base`.
-    pub fn bytes(&self) -> &[u8] {
+    fn held(&self) -> &[u8] {
         self.buf.get(self.start..).unwrap_or_default()
     }
 
-    /// How many bytes are unconsumed.
-    pub fn len(&self) -> usize {
+    fn held_len(&self) -> usize {
         self.buf.len() - self.start
     }
 
@@ -134,10 +109,10 @@ impl DirInput {
         self.start = 0;
     }
 
-    /// Drop `n` bytes from the front (they were parsed). The buffer is emptied when all is
-    /// consumed, and compacted once the consumed part is the larger half of a big buffer.
-    pub fn consume(&mut self, n: usize) {
-        let n = n.min(self.len());
+    /// Drop `n` held bytes from the front (they were parsed). The buffer is emptied when all
+    /// is consumed, and compacted once the consumed part is the larger half of a big buffer.
+    fn consume_held(&mut self, n: usize) {
+        let n = n.min(self.held_len());
         self.start += n;
         self.base += n as u64;
         if self.start == self.buf.len() {
@@ -149,7 +124,7 @@ impl DirInput {
     }
 
     /// Forget carriers that end before `offset` (the start of the PDU in progress).
-    pub fn prune(&mut self, offset: u64) {
+    fn prune(&mut self, offset: u64) {
         let keep_from = self.carriers.partition_point(|&(start, _)| start <= offset);
         if keep_from > 1 {
             self.carriers.drain(..keep_from - 1);
@@ -170,7 +145,7 @@ impl DirInput {
     }
 
     /// The packets that carried stream bytes `start..end`, in order.
-    pub fn packets(&self, start: u64, end: u64) -> Vec<u64> {
+    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
         let mut out = Vec::new();
         for (i, &(from, packet)) in self.carriers.iter().enumerate() {
             let to = self.carriers.get(i + 1).map_or(u64::MAX, |c| c.0);
@@ -182,77 +157,63 @@ impl DirInput {
     }
 }
 
-/// What a parser reads stream bytes from: a direction's [`DirInput`], or bytes lent to it
-/// ([`LentInput`]).
-pub(crate) trait StreamInput {
-    /// The unconsumed bytes; the first is at stream offset [`StreamInput::base`].
-    fn bytes(&self) -> &[u8];
-    /// Stream offset of the first unconsumed byte.
-    fn base(&self) -> u64;
-    /// Drop `n` bytes from the front (they were parsed).
-    fn consume(&mut self, n: usize);
-    /// Forget carriers that end before `offset` (the start of the PDU in progress).
-    fn prune(&mut self, offset: u64);
-    /// The packets that carried stream bytes `start..end`, in order.
-    fn packets(&self, start: u64, end: u64) -> Vec<u64>;
-    /// How many bytes are unconsumed.
-    fn len(&self) -> usize {
-        self.bytes().len()
-    }
-}
-
-impl StreamInput for DirInput {
-    fn bytes(&self) -> &[u8] {
-        DirInput::bytes(self)
-    }
-    fn base(&self) -> u64 {
-        self.base
-    }
-    fn consume(&mut self, n: usize) {
-        DirInput::consume(self, n);
-    }
-    fn prune(&mut self, offset: u64) {
-        DirInput::prune(self, offset);
-    }
-    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
-        DirInput::packets(self, start, end)
-    }
-    fn len(&self) -> usize {
-        DirInput::len(self)
-    }
-}
-
-/// A chunk's bytes lent to a parser by [`DirInput::lend`]: consumed in place; the direction's
-/// offsets and carriers are kept up to date as if they had been pushed.
-pub(crate) struct LentInput<'a> {
+/// What a parser reads: a direction's unconsumed bytes. Those are what the direction holds,
+/// or, when it held nothing, the new bytes of the chunk being fed, read where they lie (`lent`,
+/// from [`DirInput::add`]); what the parsers leave of those is copied into the direction by
+/// [`DirInput::keep`]. Offsets and carriers are the direction's either way.
+pub(crate) struct Input<'a, 'b> {
     held: &'a mut DirInput,
-    bytes: &'a [u8],
+    /// Lent bytes not consumed yet; only while nothing is held.
+    lent: &'a mut &'b [u8],
 }
 
-impl LentInput<'_> {
-    /// Copy what the parser left (a frame cut by the packet's end) into the direction's input,
-    /// where the next chunk will follow it.
-    pub fn keep_rest(self) {
-        self.held.buf.extend_from_slice(self.bytes);
+impl<'a, 'b> Input<'a, 'b> {
+    /// `lent`: what [`DirInput::add`] returned for `held` (or an empty slice).
+    pub fn new(held: &'a mut DirInput, lent: &'a mut &'b [u8]) -> Self {
+        Self { held, lent }
     }
-}
 
-impl StreamInput for LentInput<'_> {
-    fn bytes(&self) -> &[u8] {
-        self.bytes
+    /// The unconsumed bytes; the first is at stream offset [`Input::base`].
+    pub fn bytes(&self) -> &[u8] {
+        if self.lent.is_empty() {
+            self.held.held()
+        } else {
+            self.lent
+        }
     }
-    fn base(&self) -> u64 {
+
+    /// How many bytes are unconsumed.
+    pub fn len(&self) -> usize {
+        if self.lent.is_empty() {
+            self.held.held_len()
+        } else {
+            self.lent.len()
+        }
+    }
+
+    /// Stream offset of the first unconsumed byte.
+    pub fn base(&self) -> u64 {
         self.held.base
     }
-    fn consume(&mut self, n: usize) {
-        let n = n.min(self.bytes.len());
-        self.bytes = self.bytes.get(n..).unwrap_or_default();
-        self.held.base += n as u64;
+
+    /// Drop `n` bytes from the front (they were parsed).
+    pub fn consume(&mut self, n: usize) {
+        if self.lent.is_empty() {
+            self.held.consume_held(n);
+        } else {
+            let n = n.min(self.lent.len());
+            *self.lent = self.lent.get(n..).unwrap_or_default();
+            self.held.base += n as u64;
+        }
     }
-    fn prune(&mut self, offset: u64) {
+
+    /// Forget carriers that end before `offset` (the start of the PDU in progress).
+    pub fn prune(&mut self, offset: u64) {
         self.held.prune(offset);
     }
-    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
+
+    /// The packets that carried stream bytes `start..end`, in order.
+    pub fn packets(&self, start: u64, end: u64) -> Vec<u64> {
         self.held.packets(start, end)
     }
 }
@@ -260,22 +221,34 @@ impl StreamInput for LentInput<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::Direction;
+    use crate::flow::{ChunkBytes, Direction};
 
-    fn chunk(offset: u64, data: &[u8], carriers: &[(u64, u64)]) -> StreamChunk {
+    fn chunk(offset: u64, carriers: &[(u64, u64)]) -> StreamChunk {
         StreamChunk {
             direction: Direction::ClientToServer,
             offset,
-            data: data.to_vec(),
+            bytes: ChunkBytes::Payload(0..0),
             carriers: carriers.to_vec(),
         }
     }
 
+    /// Take in `bytes` at `offset` and consume nothing: everything is kept.
+    fn add_all(dir: &mut DirInput, offset: u64, bytes: &[u8], carriers: &[(u64, u64)]) {
+        let lent = dir.add(&chunk(offset, carriers), bytes);
+        dir.keep(lent);
+    }
+
+    fn held(dir: &mut DirInput) -> Vec<u8> {
+        Input::new(dir, &mut &[][..]).bytes().to_vec()
+    }
+
     #[test]
     fn packets_span_carriers() {
-        let mut input = DirInput::default();
-        input.push(&chunk(0, b"abcd", &[(0, 1), (2, 2)]));
-        input.push(&chunk(4, b"efgh", &[(4, 3)]));
+        let mut dir = DirInput::default();
+        add_all(&mut dir, 0, b"abcd", &[(0, 1), (2, 2)]);
+        add_all(&mut dir, 4, b"efgh", &[(4, 3)]);
+        let mut nothing: &[u8] = &[];
+        let mut input = Input::new(&mut dir, &mut nothing);
         assert_eq!(input.packets(0, 2), vec![1]);
         assert_eq!(input.packets(1, 5), vec![1, 2, 3]);
         assert_eq!(input.packets(6, 8), vec![3]);
@@ -285,13 +258,44 @@ mod tests {
     }
 
     #[test]
-    fn overlap_is_skipped_and_hole_reported() {
-        let mut input = DirInput::default();
-        input.push(&chunk(0, b"abcd", &[(0, 1)]));
-        assert_eq!(input.push(&chunk(2, b"cdef", &[(2, 2)])), 0);
-        assert_eq!(input.bytes(), b"abcdef");
-        assert_eq!(input.push(&chunk(10, b"xy", &[(10, 3)])), 4);
-        assert_eq!(input.bytes(), b"xy");
-        assert_eq!(input.base, 10);
+    fn overlap_is_skipped_and_a_hole_drops_what_was_held() {
+        let mut dir = DirInput::default();
+        add_all(&mut dir, 0, b"abcd", &[(0, 1)]);
+        assert_eq!(dir.hole_before(2), 0);
+        add_all(&mut dir, 2, b"cdef", &[(2, 2)]);
+        assert_eq!(held(&mut dir), b"abcdef");
+        assert_eq!(dir.hole_before(10), 4);
+        add_all(&mut dir, 10, b"xy", &[(10, 3)]);
+        assert_eq!(held(&mut dir), b"xy");
+        assert_eq!(dir.base, 10);
+    }
+
+    #[test]
+    fn new_bytes_are_read_where_they_are_and_only_the_rest_is_copied() {
+        let mut dir = DirInput::default();
+        let bytes = b"frame1frame2fra";
+        let mut lent = dir.add(&chunk(0, &[(0, 1)]), bytes);
+        assert!(
+            lent.as_ptr() == bytes.as_ptr() && lent.len() == 15,
+            "lent, not copied"
+        );
+        let mut input = Input::new(&mut dir, &mut lent);
+        input.consume(12);
+        assert_eq!((input.bytes(), input.base()), (&b"fra"[..], 12));
+        dir.keep(lent);
+        assert_eq!(held(&mut dir), b"fra");
+        // Something is held: the next chunk's bytes are appended to it.
+        let lent = dir.add(&chunk(15, &[(15, 2)]), b"me3");
+        assert!(lent.is_empty());
+        let mut nothing: &[u8] = &[];
+        let mut input = Input::new(&mut dir, &mut nothing);
+        assert_eq!((input.bytes(), input.base()), (&b"frame3"[..], 12));
+        assert_eq!(input.packets(12, 18), vec![1, 2]);
+        input.consume(6);
+        assert_eq!((input.len(), input.base()), (0, 18));
+        // Bytes seen already are skipped; the new ones are lent again.
+        let lent = dir.add(&chunk(16, &[(16, 3)]), b"e3ok");
+        assert_eq!(lent, b"ok");
+        assert_eq!(dir.base, 18);
     }
 }

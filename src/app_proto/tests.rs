@@ -5,7 +5,7 @@ mod props;
 mod ws_cases;
 
 use super::{AppEvent, AppTracker, HttpMessage, NoteKind, WsFrame, WsMessage};
-use crate::flow::{Direction, StreamChunk};
+use crate::flow::{ChunkBytes, Delivered, Direction, Gap, StreamChunk};
 
 pub const C2S: Direction = Direction::ClientToServer;
 pub const S2C: Direction = Direction::ServerToClient;
@@ -33,13 +33,14 @@ impl Conv {
         self.packet += 1;
         let offset = self.offsets[dir.index()];
         self.offsets[dir.index()] += data.len() as u64;
-        let chunk = StreamChunk {
+        let chunk = Delivered::Chunk(StreamChunk {
             direction: dir,
             offset,
-            data: data.to_vec(),
+            bytes: ChunkBytes::Payload(0..data.len()),
             carriers: vec![(offset, self.packet)],
-        };
-        let ev = self.tracker.on_chunk(0, &chunk, self.packet);
+        });
+        let mut ev = Vec::new();
+        self.tracker.feed(0, &chunk, data, self.packet, &mut ev);
         self.events
             .extend(ev.iter().cloned().map(|e| (self.packet, e)));
         ev
@@ -50,12 +51,13 @@ impl Conv {
         self.packet += 1;
         let offset = self.offsets[dir.index()];
         self.offsets[dir.index()] += len;
-        let gap = crate::flow::Gap {
+        let gap = Delivered::Gap(Gap {
             direction: dir,
             offset,
             len,
-        };
-        let ev = self.tracker.on_gap(0, &gap, self.packet);
+        });
+        let mut ev = Vec::new();
+        self.tracker.feed(0, &gap, &[], self.packet, &mut ev);
         self.events
             .extend(ev.iter().cloned().map(|e| (self.packet, e)));
         ev

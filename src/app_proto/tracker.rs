@@ -6,11 +6,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::flow::{Direction, Gap, StreamChunk};
+use crate::flow::{Delivered, Direction};
 
 use super::engineio::{EioSessions, EioUrl, EioWork};
 use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
-use super::input::DirInput;
+use super::input::{DirInput, Input};
 use super::tls::{self, Sniff, TlsStream};
 use super::websocket::{DeflateParams, WsStream};
 use super::{AppEvent, AppNote, NoteKind, StreamKind};
@@ -46,126 +46,48 @@ impl AppTracker {
         }
     }
 
-    /// Feed new in-order bytes of connection `stream`. `packet` is the packet being processed.
-    /// Returns what completed, in stream order.
-    pub fn on_chunk(&mut self, stream: u32, chunk: &StreamChunk, packet: u64) -> Vec<AppEvent> {
-        let drop_payloads = self.drop_payloads;
-        let conn = self
-            .conns
-            .entry(stream)
-            .or_insert_with(|| Conn::new(drop_payloads));
-        let mut out = Vec::new();
-        let dir = chunk.direction;
-        let hole = conn.side(dir).input.hole_before(chunk.offset);
-        if hole > 0 {
-            conn.gap(dir, chunk.offset - hole, hole, packet, &mut out);
-        }
-        conn.side(dir).input.push(chunk);
-        conn.drive(dir, packet, &mut out);
-        self.follow_eio(stream, &mut out, 0);
-        out
-    }
-
-    /// Hand Engine.IO what connection `stream` found for it, and the WebSocket messages among
-    /// `out[start..]` when it is an Engine.IO WebSocket.
-    fn follow_eio(&mut self, stream: u32, out: &mut Vec<AppEvent>, start: usize) {
-        let Some(conn) = self.conns.get_mut(&stream) else {
-            return;
-        };
-        if conn.eio.is_empty() && !self.eio.is_websocket(stream) {
-            return;
-        }
-        self.eio
-            .feed(stream, &mut conn.eio, out, start, self.drop_payloads);
-    }
-
-    /// The connection a chunk belongs to (made on its first chunk), with any bytes missing
-    /// before the chunk reported as a gap.
-    fn conn_for_chunk(
+    /// Feed what a packet delivered on connection `stream`: new in-order bytes of a direction
+    /// (parsed where they lie when the direction holds nothing from earlier packets; only what
+    /// the parsers leave is copied), or a hole that will never be filled (parsers resync or
+    /// give up on the direction). `payload` is the packet's captured TCP payload, where
+    /// [`ChunkBytes::Payload`](crate::flow::ChunkBytes::Payload) ranges point; `packet` is
+    /// its number. What completed is appended to `out`, in stream order.
+    pub fn feed(
         &mut self,
         stream: u32,
-        chunk: &StreamChunk,
-        packet: u64,
-        out: &mut Vec<AppEvent>,
-    ) -> &mut Conn {
-        let drop_payloads = self.drop_payloads;
-        let conn = self
-            .conns
-            .entry(stream)
-            .or_insert_with(|| Conn::new(drop_payloads));
-        let dir = chunk.direction;
-        let hole = conn.side(dir).input.hole_before(chunk.offset);
-        if hole > 0 {
-            conn.gap(dir, chunk.offset - hole, hole, packet, out);
-        }
-        conn
-    }
-
-    /// As [`AppTracker::on_chunk`], but the chunk's bytes may be taken (its `data` is then
-    /// left empty) instead of copied, and the events are appended to `out`.
-    pub fn on_chunk_taking(
-        &mut self,
-        stream: u32,
-        chunk: &mut StreamChunk,
+        delivered: &Delivered,
+        payload: &[u8],
         packet: u64,
         out: &mut Vec<AppEvent>,
     ) {
-        let dir = chunk.direction;
         let start = out.len();
-        let conn = self.conn_for_chunk(stream, chunk, packet, out);
-        conn.side(dir).input.push_taking(chunk);
-        conn.drive(dir, packet, out);
-        self.follow_eio(stream, out, start);
-    }
-
-    /// As [`AppTracker::on_chunk_taking`], for a chunk whose bytes are `bytes` (`chunk.data` is
-    /// not read). A WebSocket direction that holds nothing parses them where they are: only a
-    /// frame cut off at the end is copied.
-    pub fn on_chunk_lent(
-        &mut self,
-        stream: u32,
-        chunk: &StreamChunk,
-        bytes: &[u8],
-        packet: u64,
-        out: &mut Vec<AppEvent>,
-    ) {
-        let dir = chunk.direction;
-        let start = out.len();
-        let conn = self.conn_for_chunk(stream, chunk, packet, out);
-        let Conn { dirs, tls13, .. } = conn;
-        let side = &mut dirs[dir.index()];
-        if let Mode::Ws(ws) = &mut side.mode
-            && let Some(mut lent) = side.input.lend(chunk, bytes)
-        {
-            // A WebSocket direction never releases the other one (see `Conn::drive`).
-            ws.drive(&mut lent, out);
-            lent.keep_rest();
-        } else if let Mode::Tls(tls) = &mut side.mode
-            && let Some(mut lent) = side.input.lend(chunk, bytes)
-        {
-            // Nor does a TLS direction.
-            tls.drive(&mut lent, tls13, out);
-            lent.keep_rest();
-        } else {
-            side.input
-                .push_parts(chunk, std::borrow::Cow::Borrowed(bytes));
-            conn.drive(dir, packet, out);
-        }
-        self.follow_eio(stream, out, start);
-    }
-
-    /// Bytes that will never arrive: parsers resync or give up on the direction.
-    pub fn on_gap(&mut self, stream: u32, gap: &Gap, packet: u64) -> Vec<AppEvent> {
-        let mut out = Vec::new();
         let drop_payloads = self.drop_payloads;
         let conn = self
             .conns
             .entry(stream)
             .or_insert_with(|| Conn::new(drop_payloads));
-        conn.gap(gap.direction, gap.offset, gap.len, packet, &mut out);
-        conn.drive(gap.direction, packet, &mut out);
-        self.follow_eio(stream, &mut out, 0);
-        out
+        match delivered {
+            Delivered::Chunk(chunk) => {
+                let dir = chunk.direction;
+                let hole = conn.side(dir).input.hole_before(chunk.offset);
+                if hole > 0 {
+                    conn.gap(dir, chunk.offset - hole, hole, packet, out);
+                }
+                let mut lent = conn.side(dir).input.add(chunk, chunk.data(payload));
+                conn.drive(dir, &mut lent, packet, out);
+                conn.side(dir).input.keep(lent);
+            }
+            Delivered::Gap(gap) => {
+                conn.gap(gap.direction, gap.offset, gap.len, packet, out);
+                conn.drive(gap.direction, &mut &[][..], packet, out);
+            }
+        }
+        // Hand Engine.IO what the connection found for it, and the WebSocket messages among
+        // the new events when it is an Engine.IO WebSocket.
+        if !conn.eio.is_empty() || self.eio.is_websocket(stream) {
+            self.eio
+                .feed(stream, &mut conn.eio, out, start, self.drop_payloads);
+        }
     }
 
     /// The connection ended (FIN both ways or RST): free its state.
@@ -244,11 +166,10 @@ impl Side {
         }
     }
 
+    /// Parse this direction no further: `Conn::drive` drops its bytes from now on.
     fn stop(&mut self, kind: StreamKind) {
         self.kind = kind;
         self.mode = Mode::Skip;
-        let end = self.input.base + self.input.len() as u64;
-        self.input.skip_to(end);
     }
 }
 
@@ -310,14 +231,22 @@ impl Conn {
         side.input.skip_to(offset + len);
     }
 
-    /// Parse what direction `dir` holds, and the other direction when an answer released it.
-    fn drive(&mut self, dir: Direction, packet: u64, out: &mut Vec<AppEvent>) {
+    /// Parse what direction `dir` has (what it holds, or `lent`: see [`Input`]), and the
+    /// other direction when an answer released it. The caller keeps what is left of `lent`.
+    fn drive(&mut self, dir: Direction, lent: &mut &[u8], packet: u64, out: &mut Vec<AppEvent>) {
+        let chunk_dir = dir;
         // A stack of directions to drive (no allocation unless an answer releases the other).
         let mut todo: Vec<Direction> = Vec::new();
         let mut first = Some(dir);
         while let Some(dir) = first.take().or_else(|| todo.pop()) {
+            let mut nothing: &[u8] = &[];
+            let lent: &mut &[u8] = if dir == chunk_dir {
+                &mut *lent
+            } else {
+                &mut nothing
+            };
             loop {
-                match self.sniff(dir) {
+                match self.sniff(dir, lent) {
                     Sniff::NeedMore => break,
                     Sniff::Tls => {
                         todo.push(dir.reverse());
@@ -333,33 +262,34 @@ impl Conn {
                 });
                 let tls13 = &mut self.tls13;
                 let side = &mut self.dirs[dir.index()];
+                let mut input = Input::new(&mut side.input, lent);
                 let step = match &mut side.mode {
                     Mode::Http(p) => {
                         p.keep_response_body = keep_body && dir == Direction::ServerToClient;
                         p.step(
-                            &mut side.input,
+                            &mut input,
                             method
                                 .as_deref()
                                 .filter(|_| dir == Direction::ServerToClient),
                         )
                     }
-                    Mode::Hold(_) if side.input.len() > MAX_HOLD => {
+                    Mode::Hold(_) if input.len() > MAX_HOLD => {
                         side.mode = Mode::Http(HttpParser::new(dir));
                         continue;
                     }
                     Mode::Hold(_) => break,
                     Mode::Ws(ws) => {
-                        ws.drive(&mut side.input, out);
+                        ws.drive(&mut input, out);
                         break;
                     }
                     Mode::Tls(tls) => {
-                        tls.drive(&mut side.input, tls13, out);
+                        tls.drive(&mut input, tls13, out);
                         break;
                     }
                     Mode::Tunnel | Mode::Skip => {
-                        let n = side.input.len();
-                        side.input.consume(n);
-                        side.input.prune(side.input.base);
+                        // Not parsed: the bytes are dropped.
+                        input.consume(input.len());
+                        input.prune(input.base());
                         break;
                     }
                 };
@@ -367,8 +297,8 @@ impl Conn {
                     HttpStep::NeedMore => break,
                     HttpStep::NotHttp(why) => {
                         side.note(packet, NoteKind::NotDecoded(why), out);
+                        // The next turn drops the rest.
                         side.stop(StreamKind::Opaque);
-                        break;
                     }
                     HttpStep::Message(msg) => {
                         side.kind = StreamKind::Http;
@@ -382,18 +312,18 @@ impl Conn {
     }
 
     /// The one decision that a connection carries TLS: a direction's first bytes (at the start
-    /// of the connection, or inside a `CONNECT` tunnel) are a TLS handshake record. Then both
-    /// directions read TLS records ([`Sniff::Tls`]: drive the other direction too).
-    /// [`Sniff::NeedMore`]: wait for more bytes. [`Sniff::NotTls`]: go on as before (a tunnel
-    /// that is not TLS is not decoded).
-    fn sniff(&mut self, dir: Direction) -> Sniff {
+    /// of the connection, or inside a `CONNECT` tunnel; what it holds, or else `lent`) are a
+    /// TLS handshake record. Then both directions read TLS records ([`Sniff::Tls`]: drive the
+    /// other direction too). [`Sniff::NeedMore`]: wait for more bytes. [`Sniff::NotTls`]: go on
+    /// as before (a tunnel that is not TLS is not decoded).
+    fn sniff(&mut self, dir: Direction, lent: &mut &[u8]) -> Sniff {
         let side = self.side(dir);
         let fresh = matches!(side.mode, Mode::Tunnel)
             || (matches!(side.mode, Mode::Http(_)) && side.kind == StreamKind::Unknown);
         if side.sniffed || !fresh {
             return Sniff::NotTls;
         }
-        let verdict = tls::sniff(side.input.bytes());
+        let verdict = tls::sniff(Input::new(&mut side.input, lent).bytes());
         match verdict {
             Sniff::NeedMore => {}
             Sniff::NotTls => {

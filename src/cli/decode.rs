@@ -11,12 +11,13 @@ use std::sync::mpsc;
 
 use anyhow::Context as _;
 use osiscope::app_proto::AppEvent;
+use osiscope::app_proto::engineio::IoEvent;
 use osiscope::app_proto::websocket::opcode;
 use osiscope::capture::FileReader;
 use osiscope::engine::{Engine, PacketOutput};
 use osiscope::flow::Connection;
-use osiscope::lesson::annotations;
-use osiscope::model::{PacketRecord, json};
+use osiscope::lesson::{annotations, io_annotations};
+use osiscope::model::{AckFill, PacketRecord, json};
 use osiscope::pipeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -201,13 +202,19 @@ fn write_records(
     let stdout = io::stdout();
     let mut stdout = stdout.lock();
     let mut buf = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
+    // JSON lines of an event that asks for an ack wait for the ACK's frame (`ack_frame`).
+    let mut acks = AckFill::default();
     for mut batch in outputs {
         for output in batch.drain(..) {
-            let record = match format {
-                Format::Text => PacketRecord::from_output(output),
-                Format::Json => PacketRecord::without_info(output),
-            };
-            write_record(&mut buf, &record, format)?;
+            match format {
+                Format::Text => write_record(&mut buf, &PacketRecord::from_output(output), format)?,
+                Format::Json => {
+                    acks.push(PacketRecord::without_info(output));
+                    while let Some(record) = acks.pop_ready() {
+                        write_record(&mut buf, &record, format)?;
+                    }
+                }
+            }
             if buf.len() >= WRITE_CHUNK {
                 stdout.write_all(&buf)?;
                 buf.clear();
@@ -215,6 +222,9 @@ fn write_records(
         }
         // When the engine has enough spares, this one is freed.
         let _ = empty.try_send(batch);
+    }
+    while let Some(record) = acks.pop_any() {
+        write_record(&mut buf, &record, format)?;
     }
     stdout.write_all(&buf)?;
     stdout.flush()
@@ -295,6 +305,12 @@ fn write_text<W: Write>(out: &mut W, r: &PacketRecord) -> io::Result<()> {
     }
     for note in &r.notes {
         let _ = write!(line, " [{}]", annotations::note(note));
+    }
+    for event in &r.io {
+        if let IoEvent::Anomaly(a) = event {
+            let (layer, sentence) = io_annotations::io_anomaly(&a.kind);
+            let _ = write!(line, " [{layer}: {sentence}]");
+        }
     }
     writeln!(out, "{line}")
 }

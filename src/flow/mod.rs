@@ -10,6 +10,8 @@ mod socks;
 pub mod state;
 mod tracker;
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 pub use analysis::Analysis;
@@ -58,19 +60,39 @@ pub struct StateChange {
     pub to: TcpState,
 }
 
+/// Where the bytes of a [`StreamChunk`] are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChunkBytes {
+    /// In the captured TCP payload of the packet being processed (the one given to
+    /// [`FlowTracker::process`]), at this range: the usual case, a segment that arrived in order.
+    Payload(Range<usize>),
+    /// Bytes the tracker had buffered until this packet filled the hole before them.
+    Owned(Vec<u8>),
+}
+
 /// In-order bytes of one direction of a stream, newly available after this packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamChunk {
     pub direction: Direction,
-    /// Offset of `data[0]` in the direction's byte stream (0 = first byte after the SYN).
+    /// Offset of the chunk's first byte in the direction's byte stream (0 = first byte after
+    /// the SYN).
     pub offset: u64,
-    pub data: Vec<u8>,
+    pub bytes: ChunkBytes,
     /// Which packet carried which bytes: `(stream offset of first byte, packet number)`,
-    /// sorted by offset; each entry runs until the next one (the last to the end of `data`).
+    /// sorted by offset; each entry runs until the next one (the last to the chunk's end).
     pub carriers: Vec<(u64, u64)>,
 }
 
 impl StreamChunk {
+    /// The chunk's bytes; `payload` is the captured TCP payload of the packet being processed
+    /// (where [`ChunkBytes::Payload`] points). Empty when the range is not in `payload`.
+    pub fn data<'a>(&'a self, payload: &'a [u8]) -> &'a [u8] {
+        match &self.bytes {
+            ChunkBytes::Payload(range) => payload.get(range.clone()).unwrap_or_default(),
+            ChunkBytes::Owned(bytes) => bytes,
+        }
+    }
+
     /// The packet that carried the byte at stream offset `offset`.
     pub fn carrier_of(&self, offset: u64) -> Option<u64> {
         let i = self.carriers.partition_point(|&(start, _)| start <= offset);
@@ -87,6 +109,24 @@ pub struct Gap {
     /// Stream offset where the missing bytes start.
     pub offset: u64,
     pub len: u64,
+}
+
+/// What one packet made available to the application layer: new in-order bytes of a
+/// direction, or a hole in it that will never be filled. [`FlowTracker::process`] gives them
+/// in the order the parsers must see them: client→server first, each direction in stream order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    Chunk(StreamChunk),
+    Gap(Gap),
+}
+
+impl Delivered {
+    pub fn direction(&self) -> Direction {
+        match self {
+            Self::Chunk(chunk) => chunk.direction,
+            Self::Gap(gap) => gap.direction,
+        }
+    }
 }
 
 /// What the flow tracker learned from one TCP packet.
@@ -108,9 +148,6 @@ pub struct SegmentInfo {
     pub window_shift: Option<u8>,
     pub analysis: Vec<Analysis>,
     pub state_changes: Vec<StateChange>,
-    /// New in-order bytes (this packet's, and buffered ones it released).
-    pub chunks: Vec<StreamChunk>,
-    pub gaps: Vec<Gap>,
     /// Time since the connection's first packet, ns.
     pub rel_time_ns: i64,
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::SeqNum;
+use super::{ChunkBytes, Delivered, Direction, Gap, SeqNum, StreamChunk};
 
 /// Captured bytes waiting for the hole before them to fill.
 #[derive(Clone, Debug)]
@@ -15,8 +15,9 @@ struct Pending {
 
 /// One direction's byte stream. Offsets count from the first byte after the SYN (or, for a
 /// direction picked up mid-stream, from the first sequence number seen).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Reassembler {
+    direction: Direction,
     /// Sequence number of stream offset 0.
     base: Option<SeqNum>,
     /// Next offset to deliver: everything before it was delivered or declared a gap.
@@ -32,54 +33,74 @@ pub struct Reassembler {
     closed: bool,
 }
 
-/// A contiguous run of bytes: `(offset, data, carriers)` as in [`super::StreamChunk`].
-pub type Run = (u64, Vec<u8>, Vec<(u64, u64)>);
-
-/// What one call made available, in stream order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Delivery {
-    pub chunks: Vec<Run>,
-    /// Holes that will never be filled: `(offset, len)`.
-    pub gaps: Vec<(u64, u64)>,
-    /// Lend the segment's bytes instead of copying them when they are delivered straight away
-    /// as the first chunk: its data is then left empty, and `lent` tells where they are.
-    pub lend: bool,
-    /// The first chunk's bytes, as a range of the `captured` bytes given to
-    /// [`Reassembler::segment`] (see `lend`).
-    pub lent: Option<std::ops::Range<usize>>,
+/// Appends what a call made available to `out`, in stream order.
+struct Delivery<'a> {
+    direction: Direction,
+    out: &'a mut Vec<Delivered>,
 }
 
-impl Delivery {
-    fn push_data(&mut self, offset: u64, data: &[u8], packet: u64) {
+impl Delivery<'_> {
+    /// Buffered bytes: appended to the chunk before them when they follow it.
+    fn push_owned(&mut self, offset: u64, data: Vec<u8>, packet: u64) {
         if data.is_empty() {
             return;
         }
-        if let Some((start, bytes, carriers)) =
-            self.chunks.last_mut().filter(|_| self.lent.is_none())
-            && *start + bytes.len() as u64 == offset
+        if let Some(Delivered::Chunk(chunk)) = self.out.last_mut()
+            && chunk.direction == self.direction
+            && let ChunkBytes::Owned(bytes) = &mut chunk.bytes
+            && chunk.offset + bytes.len() as u64 == offset
         {
-            bytes.extend_from_slice(data);
-            if carriers.last().map(|&(_, p)| p) != Some(packet) {
-                carriers.push((offset, packet));
+            bytes.extend_from_slice(&data);
+            if chunk.carriers.last().map(|&(_, p)| p) != Some(packet) {
+                chunk.carriers.push((offset, packet));
             }
             return;
         }
-        self.chunks
-            .push((offset, data.to_vec(), vec![(offset, packet)]));
+        self.push_chunk(offset, ChunkBytes::Owned(data), packet);
+    }
+
+    fn push_chunk(&mut self, offset: u64, bytes: ChunkBytes, packet: u64) {
+        self.out.push(Delivered::Chunk(StreamChunk {
+            direction: self.direction,
+            offset,
+            bytes,
+            carriers: vec![(offset, packet)],
+        }));
     }
 
     fn push_gap(&mut self, offset: u64, len: u64) {
         if len == 0 {
             return;
         }
-        match self.gaps.last_mut() {
-            Some((start, l)) if *start + *l == offset => *l += len,
-            _ => self.gaps.push((offset, len)),
+        if let Some(Delivered::Gap(gap)) = self.out.last_mut()
+            && gap.direction == self.direction
+            && gap.offset + gap.len == offset
+        {
+            gap.len += len;
+            return;
         }
+        self.out.push(Delivered::Gap(Gap {
+            direction: self.direction,
+            offset,
+            len,
+        }));
     }
 }
 
 impl Reassembler {
+    pub fn new(direction: Direction) -> Self {
+        Self {
+            direction,
+            base: None,
+            next: 0,
+            pending: BTreeMap::new(),
+            uncaptured: BTreeMap::new(),
+            buffered_bytes: 0,
+            fin: None,
+            closed: false,
+        }
+    }
+
     /// Sequence number of stream offset 0, once known.
     pub fn base(&self) -> Option<SeqNum> {
         self.base
@@ -114,7 +135,9 @@ impl Reassembler {
     }
 
     /// Add one segment: `declared_len` bytes starting at `seq`, of which `captured` (a prefix)
-    /// were captured. Buffers past `max_buffered` bytes declare the oldest hole a gap.
+    /// were captured. Buffers past `max_buffered` bytes declare the oldest hole a gap. What
+    /// becomes available is appended to `out`; bytes delivered straight from `captured` are a
+    /// [`ChunkBytes::Payload`] range of it.
     pub fn segment(
         &mut self,
         seq: SeqNum,
@@ -122,13 +145,17 @@ impl Reassembler {
         captured: &[u8],
         packet: u64,
         max_buffered: usize,
-        out: &mut Delivery,
+        out: &mut Vec<Delivered>,
     ) {
         if self.closed || declared_len == 0 {
             return;
         }
         let Some(start) = self.offset_of(seq) else {
             return;
+        };
+        let mut out = Delivery {
+            direction: self.direction,
+            out,
         };
         let cap = captured.len().min(declared_len as usize);
         let end_declared = start + i64::from(declared_len);
@@ -142,14 +169,10 @@ impl Reassembler {
             let skip = (data_start - start) as usize;
             let bytes = captured.get(skip..cap).unwrap_or(&[]);
             if data_start == next && self.pending.is_empty() {
-                // In order with nothing buffered (the usual case): deliver straight away
-                // instead of buffering and draining, which would copy the bytes twice.
-                if out.lend && out.chunks.is_empty() && !bytes.is_empty() {
-                    out.chunks
-                        .push((self.next, Vec::new(), vec![(self.next, packet)]));
-                    out.lent = Some(skip..cap);
-                } else {
-                    out.push_data(self.next, bytes, packet);
+                // In order with nothing buffered (the usual case): delivered where they are,
+                // not buffered and drained.
+                if !bytes.is_empty() {
+                    out.push_chunk(self.next, ChunkBytes::Payload(skip..cap), packet);
                 }
                 self.next += bytes.len() as u64;
             } else {
@@ -161,12 +184,12 @@ impl Reassembler {
             self.uncaptured
                 .insert(missing_start as u64, end_declared as u64);
         }
-        self.drain(out);
+        self.drain(&mut out);
         while self.buffered_bytes > max_buffered {
             let Some(&hole_end) = self.pending.keys().next() else {
                 break;
             };
-            self.declare_gap(hole_end, out);
+            self.declare_gap(hole_end, &mut out);
         }
     }
 
@@ -182,30 +205,38 @@ impl Reassembler {
 
     /// The receiver acknowledged up to `ack`: a hole before buffered data that it covers was
     /// received by the peer but not captured, so it is declared a gap.
-    pub fn acknowledged(&mut self, ack: SeqNum, out: &mut Delivery) {
+    pub fn acknowledged(&mut self, ack: SeqNum, out: &mut Vec<Delivered>) {
         let Some(ack_off) = self.offset_of(ack) else {
             return;
+        };
+        let mut out = Delivery {
+            direction: self.direction,
+            out,
         };
         while !self.pending.is_empty() && ack_off > self.next as i64 {
             let first = self.pending.keys().next().copied().unwrap_or(self.next);
             let end = first.min(ack_off as u64);
-            self.declare_gap(end, out);
+            self.declare_gap(end, &mut out);
         }
     }
 
     /// The direction is over (RST, or its FIN acknowledged): declare the remaining holes gaps,
     /// deliver what was buffered and free the buffers.
-    pub fn close(&mut self, out: &mut Delivery) {
+    pub fn close(&mut self, out: &mut Vec<Delivered>) {
         if self.closed {
             return;
         }
+        let mut out = Delivery {
+            direction: self.direction,
+            out,
+        };
         while let Some(&first) = self.pending.keys().next() {
-            self.declare_gap(first, out);
+            self.declare_gap(first, &mut out);
         }
         if let Some(fin) = self.fin
             && fin > self.next
         {
-            self.declare_gap(fin, out);
+            self.declare_gap(fin, &mut out);
         }
         self.pending = BTreeMap::new();
         self.uncaptured = BTreeMap::new();
@@ -246,7 +277,7 @@ impl Reassembler {
 
     /// Deliver everything contiguous from `next`: buffered bytes first, then uncaptured ranges
     /// as gaps.
-    fn drain(&mut self, out: &mut Delivery) {
+    fn drain(&mut self, out: &mut Delivery<'_>) {
         loop {
             if let Some(entry) = self.pending.first_entry()
                 && *entry.key() <= self.next
@@ -255,10 +286,11 @@ impl Reassembler {
                 let p = entry.remove();
                 self.buffered_bytes = self.buffered_bytes.saturating_sub(p.data.len());
                 let skip = (self.next - start) as usize;
-                if let Some(fresh) = p.data.get(skip..) {
-                    out.push_data(self.next, fresh, p.packet);
-                    self.next += fresh.len() as u64;
-                }
+                let mut fresh = p.data;
+                fresh.drain(..skip.min(fresh.len()));
+                let len = fresh.len() as u64;
+                out.push_owned(self.next, fresh, p.packet);
+                self.next += len;
                 continue;
             }
             let hole = self
@@ -281,7 +313,7 @@ impl Reassembler {
     }
 
     /// Give up on the bytes before `end`: they become a gap, and delivery continues after.
-    fn declare_gap(&mut self, end: u64, out: &mut Delivery) {
+    fn declare_gap(&mut self, end: u64, out: &mut Delivery<'_>) {
         if end > self.next {
             out.push_gap(self.next, end - self.next);
             self.next = end;
@@ -299,25 +331,78 @@ mod tests {
     const ISN: u32 = u32::MAX - 3;
 
     fn stream(base: u32) -> Reassembler {
-        let mut r = Reassembler::default();
+        let mut r = Reassembler::new(Direction::ClientToServer);
         r.set_base(SeqNum(base));
         r
     }
 
-    fn feed(r: &mut Reassembler, off: u32, data: &[u8], packet: u64) -> Delivery {
-        let mut out = Delivery::default();
-        let seq = r.base().unwrap_or_default().add(off);
-        r.segment(seq, data.len() as u32, data, packet, 1 << 20, &mut out);
+    /// A chunk as `(offset, bytes, carriers)`.
+    type Run = (u64, Vec<u8>, Vec<(u64, u64)>);
+
+    /// What one call delivered, with the chunks' bytes read (`captured`: the segment's bytes).
+    #[derive(Debug, Default)]
+    struct Out {
+        chunks: Vec<Run>,
+        /// `(offset, len)`.
+        gaps: Vec<(u64, u64)>,
+        /// The chunks that are a range of `captured` (not copied).
+        in_place: usize,
+    }
+
+    fn read(delivered: Vec<Delivered>, captured: &[u8]) -> Out {
+        let mut out = Out::default();
+        let mut end = None;
+        for d in delivered {
+            assert_eq!(d.direction(), Direction::ClientToServer);
+            match d {
+                Delivered::Chunk(c) => {
+                    assert!(end.is_none_or(|e| c.offset >= e), "in stream order");
+                    out.in_place += usize::from(matches!(c.bytes, ChunkBytes::Payload(_)));
+                    let data = c.data(captured).to_vec();
+                    end = Some(c.offset + data.len() as u64);
+                    out.chunks.push((c.offset, data, c.carriers));
+                }
+                Delivered::Gap(g) => {
+                    assert!(end.is_none_or(|e| g.offset >= e), "in stream order");
+                    end = Some(g.offset + g.len);
+                    out.gaps.push((g.offset, g.len));
+                }
+            }
+        }
         out
     }
 
+    fn segment(
+        r: &mut Reassembler,
+        seq: u32,
+        len: u32,
+        data: &[u8],
+        packet: u64,
+        max: usize,
+    ) -> Out {
+        let mut out = Vec::new();
+        r.segment(SeqNum(seq), len, data, packet, max, &mut out);
+        read(out, data)
+    }
+
+    fn feed(r: &mut Reassembler, off: u32, data: &[u8], packet: u64) -> Out {
+        let seq = r.base().unwrap_or_default().add(off);
+        segment(r, seq.0, data.len() as u32, data, packet, 1 << 20)
+    }
+
     #[test]
-    fn in_order_bytes_are_delivered_at_once() {
+    fn in_order_bytes_are_delivered_at_once_where_they_are() {
         let mut r = stream(ISN);
         let out = feed(&mut r, 0, b"GET ", 1);
         assert_eq!(out.chunks, vec![(0, b"GET ".to_vec(), vec![(0, 1)])]);
+        assert_eq!(out.in_place, 1);
         let out = feed(&mut r, 4, b"/ HTTP", 2);
         assert_eq!(out.chunks, vec![(4, b"/ HTTP".to_vec(), vec![(4, 2)])]);
+        assert_eq!(out.in_place, 1);
+        // Partly seen already: the new part is a range of the segment.
+        let out = feed(&mut r, 8, b"TTP/1.1", 3);
+        assert_eq!(out.chunks, vec![(10, b"P/1.1".to_vec(), vec![(10, 3)])]);
+        assert_eq!(out.in_place, 1);
     }
 
     #[test]
@@ -330,6 +415,7 @@ mod tests {
             out.chunks,
             vec![(0, b"abcdef".to_vec(), vec![(0, 3), (3, 2)])]
         );
+        assert_eq!(out.in_place, 0);
         assert_eq!(r.buffered_bytes(), 0);
     }
 
@@ -346,8 +432,7 @@ mod tests {
     #[test]
     fn truncated_segment_delivers_what_was_captured_then_a_gap() {
         let mut r = stream(7);
-        let mut out = Delivery::default();
-        r.segment(SeqNum(7), 10, b"abcd", 1, 1 << 20, &mut out);
+        let out = segment(&mut r, 7, 10, b"abcd", 1, 1 << 20);
         assert_eq!(out.chunks, vec![(0, b"abcd".to_vec(), vec![(0, 1)])]);
         assert_eq!(out.gaps, vec![(4, 6)]);
         let out = feed(&mut r, 10, b"next", 2);
@@ -357,8 +442,7 @@ mod tests {
     #[test]
     fn buffer_limit_declares_the_hole_a_gap_and_data_after_it_continues() {
         let mut r = stream(0);
-        let mut out = Delivery::default();
-        r.segment(SeqNum(100), 8, b"12345678", 4, 4, &mut out);
+        let out = segment(&mut r, 100, 8, b"12345678", 4, 4);
         assert_eq!(out.gaps, vec![(0, 100)]);
         assert_eq!(
             out.chunks,
@@ -372,8 +456,9 @@ mod tests {
         let mut r = stream(0);
         feed(&mut r, 5, b"xy", 1);
         r.set_fin(SeqNum(10));
-        let mut out = Delivery::default();
+        let mut out = Vec::new();
         r.close(&mut out);
+        let out = read(out, b"");
         assert_eq!(out.gaps, vec![(0, 5), (7, 3)]);
         assert_eq!(out.chunks, vec![(5, b"xy".to_vec(), vec![(5, 1)])]);
         assert!(r.is_closed());
@@ -384,8 +469,9 @@ mod tests {
     fn ack_past_a_hole_with_data_behind_it_declares_the_gap() {
         let mut r = stream(0);
         feed(&mut r, 4, b"efgh", 2);
-        let mut out = Delivery::default();
+        let mut out = Vec::new();
         r.acknowledged(SeqNum(8), &mut out);
+        let out = read(out, b"");
         assert_eq!(out.gaps, vec![(0, 4)]);
         assert_eq!(out.chunks[0].1, b"efgh".to_vec());
     }

@@ -7,12 +7,12 @@ use crate::decode::flags::{ACK, FIN, RST, SYN};
 use crate::decode::{Packet, TcpSegment};
 
 use super::analysis::{self, DirAnalysis, SegFacts};
-use super::reassembly::{Delivery, Reassembler};
+use super::reassembly::Reassembler;
 use super::socks::Socks;
 use super::state::{self, End, Observed};
 use super::{
-    Completeness, Connection, Direction, Gap, Peer, PeerOptions, SegmentInfo, SeqNum, StateChange,
-    StreamChunk, TcpState,
+    Completeness, Connection, Delivered, Direction, Peer, PeerOptions, SegmentInfo, SeqNum,
+    StateChange, TcpState,
 };
 
 /// Memory bounds for reassembly.
@@ -34,7 +34,7 @@ impl Default for FlowLimits {
 const MAX_WINDOW_SHIFT: u8 = 14;
 
 /// One direction's working state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct DirFlow {
     /// Wireshark's `base_seq`: relative sequence numbers count from here.
     base_seq: Option<u32>,
@@ -44,8 +44,19 @@ struct DirFlow {
     fin_seq: Option<SeqNum>,
 }
 
+impl DirFlow {
+    fn new(direction: Direction) -> Self {
+        Self {
+            base_seq: None,
+            analysis: DirAnalysis::default(),
+            stream: Reassembler::new(direction),
+            fin_seq: None,
+        }
+    }
+}
+
 /// A connection's working state (what `Connection` does not show).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Flow {
     dirs: [DirFlow; 2],
     /// Time of the most recent SYN (Wireshark's `ts_mru_syn`).
@@ -56,6 +67,18 @@ struct Flow {
 }
 
 impl Flow {
+    fn new() -> Self {
+        Self {
+            dirs: [
+                DirFlow::new(Direction::ClientToServer),
+                DirFlow::new(Direction::ServerToClient),
+            ],
+            last_syn_ts_ns: None,
+            closed: false,
+            socks: Socks::default(),
+        }
+    }
+
     /// `(sender, receiver)` for a segment going `dir`.
     fn ends(&mut self, dir: Direction) -> (&mut DirFlow, &mut DirFlow) {
         let [c2s, s2c] = &mut self.dirs;
@@ -84,10 +107,6 @@ pub struct FlowTracker {
     by_key: HashMap<Key, usize>,
     /// The next `tcp.stream` id.
     next_id: u32,
-    /// See [`FlowTracker::lending`].
-    lend: bool,
-    /// Where the bytes of the last segment's lent chunk are in its payload.
-    lent: Option<std::ops::Range<usize>>,
 }
 
 impl FlowTracker {
@@ -98,31 +117,15 @@ impl FlowTracker {
         }
     }
 
-    /// A tracker that lends payload bytes instead of copying them when it can: when a
-    /// segment's bytes are delivered at once (in order, nothing buffered), the first chunk of
-    /// its [`SegmentInfo`] has empty `data`, and [`FlowTracker::take_lent`] tells where its
-    /// bytes are in the payload. For a consumer that reads them right away.
-    pub fn lending(limits: FlowLimits) -> Self {
-        Self {
-            lend: true,
-            ..Self::new(limits)
-        }
-    }
-
-    /// Where the bytes of the first chunk of the last [`SegmentInfo`] are in the payload it
-    /// was given, when they were lent (see [`FlowTracker::lending`]).
-    pub fn take_lent(&mut self) -> Option<std::ops::Range<usize>> {
-        self.lent.take()
-    }
-
-    /// Account for one packet. `None` when it is not TCP.
-    pub fn process(&mut self, packet: &Packet) -> Option<SegmentInfo> {
-        self.process_payload(packet, packet.tcp_payload())
-    }
-
-    /// As [`FlowTracker::process`], with the captured TCP payload given apart (for a packet
-    /// whose `data` is elsewhere: see `Engine::process_borrowed`).
-    pub fn process_payload(&mut self, packet: &Packet, payload: &[u8]) -> Option<SegmentInfo> {
+    /// Account for one packet, whose captured TCP payload is `payload` (the packet's own, or
+    /// its bytes kept elsewhere: see `Engine::process_borrowed`). `None` when it is not TCP.
+    /// Also returns what the packet made available to the application layer; in-order bytes
+    /// are a [`ChunkBytes::Payload`](super::ChunkBytes::Payload) range of `payload`.
+    pub fn process(
+        &mut self,
+        packet: &Packet,
+        payload: &[u8],
+    ) -> Option<(SegmentInfo, Vec<Delivered>)> {
         let tcp = packet.tcp.as_ref()?;
         let ip = packet.ip?;
         let src = SocketAddr::new(ip.src, tcp.src_port);
@@ -142,18 +145,13 @@ impl FlowTracker {
         {
             self.next_id = self.next_id.saturating_add(1);
         }
-        let (info, lent) = segment(
-            conn,
-            flow,
+        let seg = Segment {
             dir,
             tcp,
             packet,
             payload,
-            self.limits,
-            self.lend,
-        );
-        self.lent = lent;
-        Some(info)
+        };
+        Some(segment(conn, flow, &seg, self.limits))
     }
 
     pub fn connection(&self, id: u32) -> Option<&Connection> {
@@ -237,25 +235,34 @@ impl FlowTracker {
             payload_bytes: [0; 2],
             missing_bytes: [0; 2],
         });
-        self.flows.push(Flow::default());
+        self.flows.push(Flow::new());
         let idx = self.connections.len() - 1;
         self.by_key.insert(key, idx);
         idx
     }
 }
 
+/// One TCP segment as the tracker reads it.
+struct Segment<'a> {
+    /// Which way it travels.
+    dir: Direction,
+    tcp: &'a TcpSegment,
+    /// The packet it came in (its number and time).
+    packet: &'a Packet,
+    /// Its captured payload.
+    payload: &'a [u8],
+}
+
 /// Run one segment through sequence numbers, analysis, state and reassembly.
-#[allow(clippy::too_many_arguments)]
 fn segment(
     conn: &mut Connection,
     flow: &mut Flow,
-    dir: Direction,
-    tcp: &TcpSegment,
-    packet: &Packet,
-    payload: &[u8],
+    seg: &Segment<'_>,
     limits: FlowLimits,
-    lend: bool,
-) -> (SegmentInfo, Option<std::ops::Range<usize>>) {
+) -> (SegmentInfo, Vec<Delivered>) {
+    let Segment {
+        dir, tcp, packet, ..
+    } = *seg;
     let has = |f: u16| tcp.flags & f != 0;
     let pure_syn = tcp.flags & (SYN | ACK) == SYN;
     let first_rtt = conn.handshake_rtt_ns;
@@ -282,9 +289,7 @@ fn segment(
         fwd.fin_seq.get_or_insert(fin);
     }
 
-    let (mut out, rev_out) =
-        reassemble(fwd, rev, tcp, packet, payload, limits, acks_peer_fin, lend);
-    let lent_range = out.lent.take();
+    let (fwd_out, rev_out) = reassemble(fwd, rev, seg, limits, acks_peer_fin);
     let both_fins = fwd.fin_seq.is_some() && rev.fin_seq.is_some();
 
     // Timing, as Wireshark: handshake RTT from the most recent SYN to the first pure ACK.
@@ -302,24 +307,19 @@ fn segment(
     let state_changes = update_connection(conn, dir, tcp, packet, acks_peer_fin);
     let window_shift = window_shift(conn, dir, tcp);
     let window_scaled = u64::from(tcp.window) << window_shift.unwrap_or(0);
-    let mut chunks = Vec::new();
-    let mut gaps = Vec::new();
-    for (d, delivery) in [(dir, out), (dir.reverse(), rev_out)] {
-        for (offset, data, carriers) in delivery.chunks {
-            chunks.push(StreamChunk {
-                direction: d,
-                offset,
-                data,
-                carriers,
-            });
-        }
-        for (offset, len) in delivery.gaps {
-            conn.missing_bytes[d.index()] += len;
-            gaps.push(Gap {
-                direction: d,
-                offset,
-                len,
-            });
+    // Client→server first: an answer may release what the client sent after a request.
+    let (mut delivered, later) = match dir {
+        Direction::ClientToServer => (fwd_out, rev_out),
+        Direction::ServerToClient => (rev_out, fwd_out),
+    };
+    if delivered.is_empty() {
+        delivered = later;
+    } else {
+        delivered.extend(later);
+    }
+    for d in &delivered {
+        if let Delivered::Gap(gap) = d {
+            conn.missing_bytes[gap.direction.index()] += gap.len;
         }
     }
     let info = SegmentInfo {
@@ -332,11 +332,9 @@ fn segment(
         window_shift,
         analysis,
         state_changes,
-        chunks,
-        gaps,
         rel_time_ns: packet.ts_ns.wrapping_sub(conn.first_ts_ns),
     };
-    (info, lent_range)
+    (info, delivered)
 }
 
 /// Wireshark's `base_seq` for both ends: the SYN's sequence number, or one before the first
@@ -382,23 +380,17 @@ fn relative_numbers(fwd: &DirFlow, rev: &DirFlow, tcp: &TcpSegment) -> (u32, u32
 }
 
 /// Feed the payload to the sender's stream, and let ACKs, FINs and RSTs release or close
-/// buffers. Returns what became available `(forward, reverse)`.
-#[allow(clippy::too_many_arguments)]
+/// buffers. Returns what became available `(forward, reverse)`, each in stream order.
 fn reassemble(
     fwd: &mut DirFlow,
     rev: &mut DirFlow,
-    tcp: &TcpSegment,
-    packet: &Packet,
-    payload: &[u8],
+    seg: &Segment<'_>,
     limits: FlowLimits,
     acks_peer_fin: bool,
-    lend: bool,
-) -> (Delivery, Delivery) {
+) -> (Vec<Delivered>, Vec<Delivered>) {
+    let tcp = seg.tcp;
     let has = |f: u16| tcp.flags & f != 0;
-    let mut out = Delivery {
-        lend,
-        ..Delivery::default()
-    };
+    let mut out = Vec::new();
     if has(SYN) {
         fwd.stream.set_base(SeqNum(tcp.seq).add(1));
     } else if fwd.stream.base().is_none() {
@@ -410,8 +402,8 @@ fn reassemble(
         fwd.stream.segment(
             data_seq,
             tcp.payload_len,
-            payload,
-            packet.number,
+            seg.payload,
+            seg.packet.number,
             max,
             &mut out,
         );
@@ -423,7 +415,7 @@ fn reassemble(
                 .add(u32::from(has(SYN))),
         );
     }
-    let mut rev_out = Delivery::default();
+    let mut rev_out = Vec::new();
     if has(ACK) {
         rev.stream.acknowledged(SeqNum(tcp.ack), &mut rev_out);
     }

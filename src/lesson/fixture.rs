@@ -302,8 +302,6 @@ pub(crate) fn conversation() -> Model {
             window_shift: Some(7),
             analysis: Vec::new(),
             state_changes: Vec::new(),
-            chunks: Vec::new(),
-            gaps: Vec::new(),
             rel_time_ns: ts_ns - 1_700_000_000_000_000_000,
         };
         let step = Step {

@@ -1,8 +1,11 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
+pub mod ack_fill;
 pub mod bytes;
 pub mod details;
+pub mod io_label;
+pub mod io_summary;
 pub mod json;
 pub mod row;
 pub mod step;
@@ -16,6 +19,7 @@ use crate::engine::PacketOutput;
 use crate::flow::SegmentInfo;
 use step::StreamStory;
 
+pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use row::{FlowFacts, MODEL_TEXT_KEEP, PacketHead, PacketRow};
@@ -35,7 +39,7 @@ pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpSta
 #[derive(Clone, Debug)]
 pub struct PacketRecord {
     pub packet: Packet,
-    /// Flow facts (chunks and gaps are dropped once the app layer has used them).
+    /// Flow facts.
     pub seg: Option<SegmentInfo>,
     /// HTTP messages whose last byte is in this packet.
     pub http: Vec<HttpMessage>,
@@ -112,7 +116,6 @@ impl Incoming {
 
 impl PacketRecord {
     /// A record for one processed packet, with its Protocol and Info columns filled in.
-    /// Stream chunks are dropped: the application parsers have used them.
     pub fn from_output(output: PacketOutput) -> Self {
         let mut record = Self::without_info(output);
         record.info = summary::info(&record);
@@ -124,12 +127,9 @@ impl PacketRecord {
     pub fn without_info(output: PacketOutput) -> Self {
         let PacketOutput {
             packet,
-            mut seg,
+            seg,
             events,
         } = output;
-        if let Some(seg) = seg.as_mut() {
-            seg.chunks = Vec::new();
-        }
         let mut record = Self {
             packet,
             seg,

@@ -349,7 +349,7 @@ fn http_label(m: &HttpMessage) -> String {
                 m.status.unwrap_or(0),
                 m.reason.as_deref().unwrap_or("")
             );
-            match m.accept_valid {
+            match m.accept_verdict() {
                 Some(true) => s.push_str(" (Accept ✓)"),
                 Some(false) => s.push_str(" (Accept ✗)"),
                 None => {}

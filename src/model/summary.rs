@@ -7,10 +7,13 @@ use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpKind, HttpMessage, TlsRecord, WsFrame};
 use crate::decode::{Proto, flags};
 
-use super::PacketRecord;
+use super::{PacketRecord, io_summary};
 
 /// The highest protocol in the packet, as the Protocol column shows it.
 pub fn protocol(record: &PacketRecord) -> &'static str {
+    if let Some(io) = io_summary::protocol(&record.io) {
+        return io;
+    }
     if !record.ws.is_empty() {
         return "WebSocket";
     }
@@ -75,16 +78,7 @@ pub fn quote(text: &str, max: usize) -> String {
 
 /// One WebSocket frame, as in the Info column: `Text [FIN] [MASKED] 'hello'`.
 pub fn ws_frame_info(frame: &WsFrame) -> String {
-    let mut s = opcode::name(frame.opcode);
-    if frame.fin {
-        s.push_str(" [FIN]");
-    }
-    if frame.masked {
-        s.push_str(" [MASKED]");
-    }
-    if frame.compressed {
-        s.push_str(" [DEFLATE]");
-    }
+    let mut s = ws_frame_head(frame);
     match frame.opcode {
         opcode::CLOSE => {
             if let Some(code) = frame.close_code {
@@ -101,6 +95,21 @@ pub fn ws_frame_info(frame: &WsFrame) -> String {
     s
 }
 
+/// A WebSocket frame's opcode and flags, without its payload: `Text [FIN] [MASKED]`.
+fn ws_frame_head(frame: &WsFrame) -> String {
+    let mut s = opcode::name(frame.opcode);
+    if frame.fin {
+        s.push_str(" [FIN]");
+    }
+    if frame.masked {
+        s.push_str(" [MASKED]");
+    }
+    if frame.compressed {
+        s.push_str(" [DEFLATE]");
+    }
+    s
+}
+
 /// One HTTP message head, as in the Info column.
 pub fn http_info(m: &HttpMessage) -> String {
     let mut s = m.start_line();
@@ -108,7 +117,7 @@ pub fn http_info(m: &HttpMessage) -> String {
         if let Some(up) = &m.upgrade {
             let _ = write!(s, " (Upgrade: {up})");
         }
-    } else if m.accept_valid == Some(false) {
+    } else if m.accept_verdict() == Some(false) {
         s.push_str(" [Sec-WebSocket-Accept does not match]");
     }
     s
@@ -145,6 +154,26 @@ pub fn info(record: &PacketRecord) -> String {
         for a in &seg.analysis {
             let _ = write!(s, "[{}] ", a.label());
         }
+    }
+    if let Some(io) = io_summary::io_info(&record.io) {
+        // What carried them: the HTTP message (polling) or the WebSocket frame, without the
+        // payload the packets above already show.
+        let carriers: Vec<String> = record
+            .http
+            .iter()
+            .map(http_info)
+            .chain(
+                record
+                    .ws
+                    .iter()
+                    .map(|f| format!("WebSocket {}", ws_frame_head(f))),
+            )
+            .collect();
+        s.push_str(&io);
+        if !carriers.is_empty() {
+            let _ = write!(s, " (in {})", carriers.join(", "));
+        }
+        return s;
     }
     if !record.http.is_empty() || !record.ws.is_empty() {
         let parts: Vec<String> = record

@@ -17,6 +17,7 @@ pub enum Action {
     StepForward,
     StepBack,
     NextPhase,
+    PreviousPhase,
     Home,
     End,
     /// Ask for a file with the dialog.
@@ -26,4 +27,8 @@ pub enum Action {
     SelectBytes(std::ops::Range<usize>),
     ToggleFullscreen,
     Live(LiveCommand),
+    /// Follow one connection (`tcp.stream`), or all with `None`.
+    Follow(Option<u32>),
+    /// Leave the file opened from live mode and show the live session again.
+    BackToLive,
 }

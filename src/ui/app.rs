@@ -15,8 +15,9 @@ use super::loader::{LoadBudget, Loader};
 use super::playback::{Playback, Stage};
 use super::settings::{STORAGE_KEY, Settings};
 use super::theme::{self, Palette};
+use super::track::Track;
 use super::view::{Tab, View};
-use super::{details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
+use super::{connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
 
 /// What the app opens with.
 pub enum Start {
@@ -65,6 +66,8 @@ pub struct App {
     pub(crate) loader: Option<Loader>,
     load_budget: LoadBudget,
     pub(crate) live: Option<LiveSession>,
+    /// The live model while a file opened from live mode is shown.
+    pub(crate) parked: Option<super::replay::ParkedLive>,
     /// Live packets not yet in the model (step mode).
     pub(crate) live_pending: std::collections::VecDeque<crate::model::Incoming>,
     pub(crate) live_form: LiveForm,
@@ -99,6 +102,7 @@ impl App {
             loader: None,
             load_budget: options.load_budget,
             live: options.live,
+            parked: None,
             live_pending: std::collections::VecDeque::new(),
             live_form: LiveForm::default(),
             synced_step: None,
@@ -114,7 +118,7 @@ impl App {
         app
     }
 
-    fn set_model(&mut self, model: Model, title: String) {
+    pub(crate) fn set_model(&mut self, model: Model, title: String) {
         self.model = model;
         self.title = title;
         self.playback = Playback::with_speed(self.settings.speed);
@@ -132,6 +136,7 @@ impl App {
     /// Start reading `path` on a background thread; what was loaded stays until it succeeds.
     pub(crate) fn open(&mut self, path: PathBuf, ctx: &egui::Context) {
         self.settings.add_recent(&path);
+        self.park_live();
         let title = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -251,24 +256,33 @@ impl App {
             self.synced_step = self.playback.current;
             if let Some(step) = self.current_step() {
                 self.selected = Some(step.packet_index);
-                self.view.list.scroll_to_selected = true;
-                self.view.ladder.scroll_to_current = true;
+                self.view.list.scroll_to_selected.request();
+                self.view.ladder.scroll_to_current.request();
             }
         }
-        let stream = self.current_step().map(|s| s.stream).or_else(|| {
+        let shown = self.current_step().map(|s| s.stream).or_else(|| {
             self.selected
                 .and_then(|i| self.model.packets.get(i))
                 .and_then(|r| r.seg.as_ref())
                 .map(|s| s.stream)
         });
-        self.view.ladder.update(&self.model, stream);
-        self.view.list.update(&self.model);
+        // Following a connection: the ladder and the graph show it, whatever is selected.
+        self.view
+            .ladder
+            .update(&self.model, self.view.follow.or(shown));
+        self.view.list.update(&self.model, self.view.follow);
+        self.view.overview.update(&self.model);
         self.view.ensure_details(&self.model, self.selected);
+    }
+
+    /// The steps playback walks: the followed connection's, or all.
+    pub fn track(&self) -> Track<'_> {
+        Track::of(&self.model, self.view.follow)
     }
 
     fn apply(&mut self, action: Action, ctx: &egui::Context) {
         let now = self.clock.now_secs(ctx);
-        let n = self.model.steps.len();
+        let track = Track::of(&self.model, self.view.follow);
         match action {
             Action::GoToStep(i) => self.playback.go_to(i, now),
             Action::JumpToStep(i) => self.playback.jump_to(i),
@@ -279,20 +293,30 @@ impl App {
                     None => self.playback.current = None,
                 }
                 self.synced_step = self.playback.current;
-                self.view.ladder.scroll_to_current = true;
+                self.view.ladder.scroll_to_current.request();
             }
-            Action::TogglePlay => self.playback.toggle_play(now, n),
+            Action::TogglePlay => self.playback.toggle_play(now, track),
             Action::StepForward => {
-                let at_end = self.playback.current.is_none_or(|i| i + 1 >= n);
-                if !(at_end && self.release_one(now)) {
-                    self.playback.step_forward(now, n);
+                if !self.release_one(now) {
+                    let track = Track::of(&self.model, self.view.follow);
+                    self.playback.step_forward(now, track);
                 }
             }
-            Action::StepBack => self.playback.step_back(now),
-            Action::NextPhase => self.playback.next_phase(&self.model.steps, now),
-            Action::Home if n > 0 => self.playback.jump_to(0),
-            Action::End if n > 0 => self.playback.jump_to(n - 1),
-            Action::Home | Action::End => {}
+            Action::StepBack => self.playback.step_back(now, track),
+            Action::NextPhase => self.playback.next_phase(&self.model.steps, now, track),
+            Action::PreviousPhase => self.playback.previous_phase(&self.model.steps, now, track),
+            Action::Home => {
+                if let Some(first) = track.first() {
+                    self.playback.jump_to(first);
+                }
+            }
+            Action::End => {
+                if let Some(last) = track.last() {
+                    self.playback.jump_to(last);
+                }
+            }
+            Action::Follow(stream) => self.follow(stream),
+            Action::BackToLive => self.back_to_live(),
             Action::OpenDialog => {
                 if let Some(path) = rfd::FileDialog::new()
                     .add_filter("Captures", &["pcap", "pcapng", "cap", "dmp"])
@@ -309,7 +333,8 @@ impl App {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
             Action::Live(cmd) => {
-                if let Some(live) = self.live.as_mut()
+                // Live controls act only while live mode is shown, never on an opened file.
+                if let Some(live) = self.live.as_mut().filter(|_| self.parked.is_none())
                     && let Err(e) = live.command(&cmd)
                 {
                     self.banner = Some(Banner::from_error(&e));
@@ -331,6 +356,7 @@ impl App {
                 (Key::Home, Action::Home),
                 (Key::End, Action::End),
                 (Key::PageDown, Action::NextPhase),
+                (Key::PageUp, Action::PreviousPhase),
                 (Key::F11, Action::ToggleFullscreen),
             ];
             for (key, action) in map {
@@ -348,6 +374,13 @@ impl App {
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if self.applied_settings.as_ref() != Some(&self.settings) {
+            // New font sizes move every row: bring the current packet back into view.
+            let fonts_changed = self.applied_settings.as_ref().is_none_or(|a| {
+                (a.presentation, a.zoom) != (self.settings.presentation, self.settings.zoom)
+            });
+            if fonts_changed {
+                self.view.scroll_to_current();
+            }
             theme::apply(&ctx, &self.settings);
             self.applied_settings = Some(self.settings.clone());
         }
@@ -361,7 +394,9 @@ impl App {
             self.loader.is_some()
         };
         let now = self.clock.now_secs(&ctx);
-        let moving = self.playback.tick(now, self.model.steps.len());
+        let moving = self
+            .playback
+            .tick(now, Track::of(&self.model, self.view.follow));
         self.sync_view();
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
@@ -410,10 +445,17 @@ impl App {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.view.tab, Tab::Ladder, "Ladder diagram");
                 ui.selectable_value(&mut self.view.tab, Tab::TimeSequence, "Time-sequence graph");
+                let n = self.view.overview.ids.len();
+                ui.selectable_value(
+                    &mut self.view.tab,
+                    Tab::Connections,
+                    format!("Connections ({n})"),
+                );
             });
             match self.view.tab {
                 Tab::Ladder => ladder::ladder_ui(ui, self, &mut actions),
                 Tab::TimeSequence => seqgraph::seqgraph_ui(ui, self, &mut actions),
+                Tab::Connections => connections::connections_ui(ui, self, &mut actions),
             }
         });
 
@@ -421,7 +463,13 @@ impl App {
             self.apply(action, &ctx);
         }
         let hover_changed = self.view.swap_hover();
-        if moving || loading || hover_changed || self.playback.current != self.synced_step {
+        let scroll_pending = self.view.end_frame();
+        if moving
+            || loading
+            || hover_changed
+            || scroll_pending
+            || self.playback.current != self.synced_step
+        {
             ctx.request_repaint();
         }
     }

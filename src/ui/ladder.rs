@@ -2,7 +2,9 @@
 //! time flowing down, one arrow per step with its textbook label, grouped into phases, and the
 //! current packet travelling along its arrow as an envelope.
 
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
+use egui::{
+    Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Stroke, StrokeKind, Vec2, pos2, vec2,
+};
 
 use crate::model::{Connection, Direction, Step, TcpState};
 
@@ -58,20 +60,29 @@ const LANE_GAP: f32 = 6.0;
 /// Where a row's "#N +time" label starts.
 const LABEL_X: f32 = 6.0;
 
-/// The row label with the most digits: the last step's (packet numbers and times only grow).
+/// The row label with the most characters: the last step's packet number (they only grow)
+/// with the last step's time or the widest time below a second, whichever is longer.
 fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
-    rows.iter()
-        .rev()
-        .find_map(|r| match r {
-            LadderRow::Step(i) => steps.get(*i),
-            LadderRow::Phase(_) => None,
-        })
-        .map_or_else(|| "#0 +0.000s".to_owned(), |s| row_label(s, first_ts))
+    let last = rows.iter().rev().find_map(|r| match r {
+        LadderRow::Step(i) => steps.get(*i),
+        LadderRow::Phase(_) => None,
+    });
+    let widest_ms = last.map_or_else(
+        || "#0 +999.999 ms".to_owned(),
+        |s| format!("#{} +999.999 ms", s.packet),
+    );
+    match last.map(|s| row_label(s, first_ts)) {
+        Some(label) if label.chars().count() > widest_ms.chars().count() => label,
+        _ => widest_ms,
+    }
 }
 
 fn row_label(step: &Step, first_ts: i64) -> String {
-    let secs = (step.ts_ns - first_ts) as f64 / 1e9;
-    format!("#{} +{secs:.3}s", step.packet)
+    format!(
+        "#{} {}",
+        step.packet,
+        super::timefmt::plus_offset_text(step.ts_ns - first_ts, 3)
+    )
 }
 
 pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
@@ -80,6 +91,19 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         no_connection_ui(ui, app);
         return;
     };
+    ui.label(
+        RichText::new(ladder_heading(
+            &app.view.overview.name(stream),
+            app.view.follow.is_some(),
+            app.view.overview.ids.len(),
+        ))
+        .color(palette.weak_text),
+    );
+    ladder_body_ui(ui, app, actions, stream);
+}
+
+fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
+    let palette = app.palette();
     let Some(conn) = app.model.connections.get(stream as usize) else {
         return;
     };
@@ -91,7 +115,6 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         .map_or((conn.client_state, conn.server_state), |s| {
             (s.client_state, s.server_state)
         });
-
     let rows = &app.view.ladder.rows;
     let first_ts = conn.first_ts_ns;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
@@ -108,14 +131,14 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let mut scroll = egui::ScrollArea::vertical()
         .auto_shrink(false)
         .id_salt(("ladder", stream));
-    if app.view.ladder.scroll_to_current {
-        if let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c)) {
-            let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
-            scroll = scroll.vertical_scroll_offset(offset);
-        }
-        app.view.ladder.scroll_to_current = false;
+    if app.view.ladder.scroll_to_current.is_pending()
+        && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
+    {
+        let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
+        scroll = scroll.vertical_scroll_offset(offset);
     }
-    scroll.show_rows(ui, row_h, rows.len(), |ui, range| {
+    let shown = app.view.ladder.shown(&app.model.steps, app.horizon());
+    scroll.show_rows(ui, row_h, shown, |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
         for r in range {
             let (rect, response) =
@@ -176,12 +199,28 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     });
 }
 
+/// Which connection the ladder shows ("Connection 2 of 5…"), and why.
+fn ladder_heading(name: &str, followed: bool, connections: usize) -> String {
+    let mut chars = name.chars();
+    let name: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if followed {
+        format!("{name}, followed: Step and Play keep to it")
+    } else if connections > 1 {
+        format!("{name}, the current packet's (follow one from the Connections tab)")
+    } else {
+        name
+    }
+}
+
 /// What the ladder says before there is a connection to draw.
 fn no_connection_ui(ui: &mut egui::Ui, app: &App) {
     ui.centered_and_justified(|ui| {
         ui.label(if app.loader.is_some() {
             "Reading…"
-        } else if app.live.is_some() {
+        } else if app.is_live() {
             "Live: press Connect to open a WebSocket to the echo server, and watch its packets \
              arrive here one by one."
         } else {

@@ -64,7 +64,7 @@ const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 impl super::app::App {
     /// Take what the live session produced. Outside step mode every new packet goes into the
     /// model (playback follows); in step mode they wait in `live_pending` until the presenter
-    /// steps. Returns whether packets were added.
+    /// steps, and while a file is shown until Back to live. Returns whether packets were added.
     pub(crate) fn drain_live(&mut self) -> bool {
         let Some(live) = self.live.as_mut() else {
             return false;
@@ -83,7 +83,8 @@ impl super::app::App {
             self.banner = Some(Banner::from_error(e));
         }
         self.egui_ctx.request_repaint_after(LIVE_POLL);
-        if self.settings.step_mode {
+        // A file opened from live mode is shown: what the capture brings waits for Back to live.
+        if self.settings.step_mode || !self.is_live() {
             return false;
         }
         let start = std::time::Instant::now();
@@ -101,9 +102,13 @@ impl super::app::App {
         added
     }
 
-    /// Step mode: put the next waiting packet into the model and show it. Returns whether
-    /// there was one.
+    /// Step: put the next waiting packet into the model and show it, before any old step
+    /// (the toolbar announces the waiting packets as what Step shows). Returns whether there
+    /// was one.
     pub(crate) fn release_one(&mut self, now_secs: f64) -> bool {
+        if !self.is_live() {
+            return false;
+        }
         let Some(incoming) = self.live_pending.pop_front() else {
             return false;
         };
@@ -113,7 +118,7 @@ impl super::app::App {
             self.playback.go_to(step, now_secs);
         } else {
             self.selected = Some(index);
-            self.view.list.scroll_to_selected = true;
+            self.view.list.scroll_to_selected.request();
         }
         true
     }
@@ -121,11 +126,6 @@ impl super::app::App {
     /// Packets captured live and waiting for the presenter (step mode).
     pub fn pending_packets(&self) -> usize {
         self.live_pending.len()
-    }
-
-    /// Whether the app is in live mode.
-    pub fn is_live(&self) -> bool {
-        self.live.is_some()
     }
 }
 

@@ -59,7 +59,7 @@ fn endpoint(record: &PacketRow, src: bool) -> String {
 }
 
 pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
-    filter_ui(ui, app);
+    filter_ui(ui, app, actions);
     let palette = app.palette();
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     // Column widths follow the font size (presentation mode), in units of one character.
@@ -73,16 +73,17 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::initial(em * 4.5).at_least(em * 2.5).clip(true))
-        .column(Column::initial(em * 6.5).at_least(em * 3.0).clip(true))
+        .column(Column::initial(em * 10.0).at_least(em * 3.0).clip(true))
         .column(Column::initial(em * 19.0).at_least(em * 6.0).clip(true))
         .column(Column::initial(em * 6.5).at_least(em * 3.0).clip(true))
         .column(Column::remainder().at_least(em * 6.0).clip(true));
-    if app.view.list.scroll_to_selected
+    if app.view.list.scroll_to_selected.is_pending()
         && let Some(row) = app.selected.and_then(|i| list.row_of(i))
     {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
     let selected = app.selected;
+    let shown = app.view.list.shown(app.horizon());
     table
         .header(row_h, |mut header| {
             for title in ["No.", "Time", "Source → Destination", "Protocol", "Info"] {
@@ -92,7 +93,7 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
             }
         })
         .body(|body| {
-            body.rows(row_h, list.rows.len(), |mut row| {
+            body.rows(row_h, shown, |mut row| {
                 let Some(&index) = list.rows.get(row.index()) else {
                     return;
                 };
@@ -102,10 +103,9 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                 let is_selected = selected == Some(index);
                 row.set_selected(is_selected);
                 let (bg, fg) = palette.row_colors(row_rule(record));
-                let secs = (record.packet.ts_ns - first_ts) as f64 / 1e9;
                 let cells = [
                     record.packet.number.to_string(),
-                    format!("{secs:.6}"),
+                    super::timefmt::offset_text(record.packet.ts_ns - first_ts, 6),
                     format!("{} → {}", endpoint(record, true), endpoint(record, false)),
                     record.protocol.to_string(),
                     crate::lesson::annotations::info_column(
@@ -140,32 +140,12 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                 }
             });
         });
-    app.view.list.scroll_to_selected = false;
 }
 
-fn filter_ui(ui: &mut egui::Ui, app: &mut App) {
+fn filter_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         ui.heading("Packets");
-        let conns = app.model.connections.len();
-        let label = app.view.list.stream.map_or_else(
-            || "All connections".to_string(),
-            |s| format!("Connection {s}"),
-        );
-        egui::ComboBox::new("conn_filter", "connection")
-            .selected_text(label)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut app.view.list.stream, None, "All connections");
-                for (i, c) in app.model.connections.iter().enumerate().take(500) {
-                    ui.selectable_value(
-                        &mut app.view.list.stream,
-                        Some(i as u32),
-                        format!("{i}: {} ↔ {}", c.client, c.server),
-                    );
-                }
-                if conns > 500 {
-                    ui.label(format!("… and {} more", conns - 500));
-                }
-            });
+        super::connections::follow_combo_ui(ui, app, actions);
         egui::ComboBox::new("proto_filter", "protocol")
             .selected_text(app.view.list.protocol.label())
             .show_ui(ui, |ui| {
@@ -175,7 +155,7 @@ fn filter_ui(ui: &mut egui::Ui, app: &mut App) {
             });
         ui.label(format!(
             "{} of {}",
-            app.view.list.rows.len(),
+            app.view.list.shown(app.horizon()),
             app.model.packets.len()
         ));
     });

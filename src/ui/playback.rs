@@ -4,6 +4,8 @@
 
 use crate::model::Step;
 
+use super::track::Track;
+
 /// Seconds one step's animation takes at speed 1.
 pub const STEP_SECS: f64 = 3.0;
 /// Seconds a finished step stays on screen before playing moves on, at speed 1.
@@ -115,47 +117,54 @@ impl Playback {
         self.started_secs = None;
     }
 
-    pub fn toggle_play(&mut self, now_secs: f64, n_steps: usize) {
+    /// Play or pause along `track`; playing from its last step (or from off it) starts over.
+    pub fn toggle_play(&mut self, now_secs: f64, track: Track<'_>) {
         self.playing = !self.playing;
         if self.playing {
-            match self.current {
-                // At the end: start over.
-                Some(i) if i + 1 >= n_steps => self.go_to(0, now_secs),
-                None if n_steps > 0 => self.go_to(0, now_secs),
-                _ => {}
+            let at_end = self.current.is_none_or(|i| track.after(i).is_none());
+            let on_track = self.current.is_some_and(|i| track.contains(i));
+            if (at_end || !on_track)
+                && let Some(first) = track.first()
+            {
+                self.go_to(first, now_secs);
             }
         }
     }
 
-    pub fn step_forward(&mut self, now_secs: f64, n_steps: usize) {
-        let next = self.current.map_or(0, |i| i + 1);
-        if next < n_steps {
+    pub fn step_forward(&mut self, now_secs: f64, track: Track<'_>) {
+        let next = self.current.map_or(track.first(), |i| track.after(i));
+        if let Some(next) = next {
             self.go_to(next, now_secs);
         }
     }
 
-    pub fn step_back(&mut self, now_secs: f64) {
+    /// The step before along `track` (the first step replays its animation).
+    pub fn step_back(&mut self, now_secs: f64, track: Track<'_>) {
         if let Some(i) = self.current {
-            self.go_to(i.saturating_sub(1), now_secs);
+            let back = track
+                .before(i)
+                .or_else(|| track.first().filter(|&f| f <= i));
+            if let Some(back) = back {
+                self.go_to(back, now_secs);
+            }
         }
     }
 
-    /// Jump to the first step of the next phase of the current connection.
-    pub fn next_phase(&mut self, steps: &[Step], now_secs: f64) {
-        let Some(cur) = self.current.and_then(|i| steps.get(i).map(|s| (i, s))) else {
-            if !steps.is_empty() {
-                self.go_to(0, now_secs);
-            }
-            return;
+    /// Jump to the next phase of the current connection along `track`.
+    pub fn next_phase(&mut self, steps: &[Step], now_secs: f64, track: Track<'_>) {
+        let target = match self.current {
+            Some(i) => track.next_phase(steps, i),
+            None => track.first(),
         };
-        let (i, step) = cur;
-        let found = steps
-            .iter()
-            .enumerate()
-            .skip(i + 1)
-            .find(|(_, s)| s.stream == step.stream && s.phase != step.phase);
-        if let Some((j, _)) = found {
-            self.go_to(j, now_secs);
+        if let Some(target) = target {
+            self.go_to(target, now_secs);
+        }
+    }
+
+    /// Jump back to the start of this phase, or of the one before.
+    pub fn previous_phase(&mut self, steps: &[Step], now_secs: f64, track: Track<'_>) {
+        if let Some(target) = self.current.and_then(|i| track.previous_phase(steps, i)) {
+            self.go_to(target, now_secs);
         }
     }
 
@@ -171,33 +180,36 @@ impl Playback {
         Stage::at(self.progress(now_secs), top_layer)
     }
 
-    /// Advance time: while playing, move to the next step when this one is done and held.
+    /// Advance time: while playing, move to the next step of `track` when this one is done
+    /// and held; after the last one, stop (live mode starts playing again when packets come).
     /// Returns whether anything still moves (so the app keeps repainting).
-    pub fn tick(&mut self, now_secs: f64, n_steps: usize) -> bool {
+    pub fn tick(&mut self, now_secs: f64, track: Track<'_>) -> bool {
         if self.playing {
             match (self.current, self.started_secs) {
-                (None, _) if n_steps > 0 => self.go_to(0, now_secs),
+                (None, _) => match track.first() {
+                    Some(first) => self.go_to(first, now_secs),
+                    None => self.playing = false,
+                },
                 (Some(i), started) => {
                     let done = started.is_none_or(|t0| {
                         (now_secs - t0) * f64::from(self.speed) >= STEP_SECS + HOLD_SECS
                     });
                     if done {
-                        if i + 1 < n_steps {
-                            self.go_to(i + 1, now_secs);
+                        if let Some(next) = track.after(i) {
+                            self.go_to(next, now_secs);
                         } else {
-                            // Live captures may bring more steps: wait at the end, still playing.
                             self.started_secs = None;
+                            self.playing = false;
                         }
                     }
                 }
-                _ => {}
             }
         }
         let animating = self.started_secs.is_some() && self.progress(now_secs) < 1.0;
         if !animating && !self.playing {
             self.started_secs = None;
         }
-        animating || (self.playing && self.current.is_some_and(|i| i + 1 < n_steps))
+        animating || self.playing
     }
 }
 
@@ -232,27 +244,50 @@ mod tests {
     #[test]
     fn playing_advances_after_the_step_and_its_hold() {
         let mut p = Playback::default();
-        p.toggle_play(0.0, 3);
+        p.toggle_play(0.0, Track::All(3));
         assert_eq!(p.current, Some(0));
-        assert!(p.tick(1.0, 3));
+        assert!(p.tick(1.0, Track::All(3)));
         assert_eq!(p.current, Some(0));
-        p.tick(STEP_SECS + HOLD_SECS + 0.01, 3);
+        p.tick(STEP_SECS + HOLD_SECS + 0.01, Track::All(3));
         assert_eq!(p.current, Some(1));
         p.speed = 2.0;
-        p.tick(1.5 * (STEP_SECS + HOLD_SECS) + 0.01, 3);
+        p.tick(1.5 * (STEP_SECS + HOLD_SECS) + 0.01, Track::All(3));
         assert_eq!(p.current, Some(2));
     }
 
     #[test]
     fn paused_and_finished_means_idle() {
         let mut p = Playback::default();
-        p.step_forward(0.0, 3);
-        assert!(p.tick(0.5, 3), "animating");
+        p.step_forward(0.0, Track::All(3));
+        assert!(p.tick(0.5, Track::All(3)), "animating");
         assert!(
-            !p.tick(STEP_SECS + 0.1, 3),
+            !p.tick(STEP_SECS + 0.1, Track::All(3)),
             "finished and paused: no repaint needed"
         );
-        p.step_back(10.0);
+        p.step_back(10.0, Track::All(3));
         assert_eq!(p.current, Some(0));
+    }
+
+    #[test]
+    fn play_stops_after_the_last_step() {
+        let hold = STEP_SECS + HOLD_SECS + 0.01;
+        let mut p = Playback::default();
+        p.toggle_play(0.0, Track::All(2));
+        p.tick(hold, Track::All(2));
+        assert_eq!((p.current, p.playing), (Some(1), true));
+        assert!(!p.tick(2.0 * hold, Track::All(2)), "nothing moves any more");
+        assert_eq!((p.current, p.playing), (Some(1), false), "Play, not Pause");
+    }
+
+    #[test]
+    fn playing_a_followed_connection_skips_the_others() {
+        let only = [1u32, 4];
+        let mut p = Playback::default();
+        p.toggle_play(0.0, Track::Only(&only));
+        assert_eq!(p.current, Some(1));
+        p.tick(STEP_SECS + HOLD_SECS + 0.01, Track::Only(&only));
+        assert_eq!(p.current, Some(4));
+        p.step_back(20.0, Track::Only(&only));
+        assert_eq!(p.current, Some(1));
     }
 }

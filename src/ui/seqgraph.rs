@@ -22,9 +22,13 @@ pub struct SeqCache {
     /// (data, SYN or FIN) starts; `seq_tips` holds where it ends.
     pub seq_bases: [Vec<PlotPoint>; 2],
     pub seq_tips: [Vec<PlotPoint>; 2],
+    /// Per direction: packet index of each `seq_bases`/`seq_tips` point.
+    pub base_packets: [Vec<usize>; 2],
     /// Per direction: the acknowledgements *of* that direction's bytes (sent the other way), as
     /// a staircase: each ACK is a step up from the previous value at its time.
     pub acks: [Vec<PlotPoint>; 2],
+    /// Per direction: packet index of each `acks` point.
+    pub ack_packets: [Vec<usize>; 2],
     /// Per direction: packet index of each `seq` point.
     pub packets: [Vec<usize>; 2],
 }
@@ -60,6 +64,7 @@ impl SeqCache {
             if seg.next_rel_seq != seg.rel_seq {
                 self.seq_bases[d].push(PlotPoint::new(t, f64::from(seg.rel_seq)));
                 self.seq_tips[d].push(PlotPoint::new(t, f64::from(seg.next_rel_seq)));
+                self.base_packets[d].push(i);
             }
             if record
                 .packet
@@ -67,7 +72,8 @@ impl SeqCache {
                 .as_ref()
                 .is_some_and(|t| t.has(crate::model::flags::ACK))
             {
-                let acks = &mut self.acks[seg.direction.reverse().index()];
+                let r = seg.direction.reverse().index();
+                let (acks, ack_packets) = (&mut self.acks[r], &mut self.ack_packets[r]);
                 let ack = f64::from(seg.rel_ack);
                 // Only corners: repeated points make the line's outline fold over itself.
                 match acks.last().copied() {
@@ -75,25 +81,61 @@ impl SeqCache {
                     Some(last) => {
                         if last.x != t {
                             acks.push(PlotPoint::new(t, last.y));
+                            ack_packets.push(i);
                         }
                         acks.push(PlotPoint::new(t, ack));
+                        ack_packets.push(i);
                     }
-                    None => acks.push(PlotPoint::new(t, ack)),
+                    None => {
+                        acks.push(PlotPoint::new(t, ack));
+                        ack_packets.push(i);
+                    }
                 }
             }
         }
         self.scanned = packets.len();
     }
 
-    /// The packet whose point is nearest to `at`, in screen distance given by `dist`.
-    pub fn nearest(&self, dist: impl Fn(&PlotPoint) -> f32) -> Option<(usize, f32)> {
+    /// The packet whose point is nearest to `at`, in screen distance given by `dist`, among
+    /// the packets up to `horizon` (all with `None`).
+    pub fn nearest(
+        &self,
+        dist: impl Fn(&PlotPoint) -> f32,
+        horizon: Option<usize>,
+    ) -> Option<(usize, f32)> {
         self.seq
             .iter()
             .zip(&self.packets)
             .flat_map(|(pts, idx)| pts.iter().zip(idx))
+            .filter(|(_, i)| horizon.is_none_or(|h| **i <= h))
             .map(|(p, &i)| (i, dist(p)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
     }
+
+    /// How many points of each series (direction `d`) belong to packets up to `horizon`.
+    fn shown(&self, d: usize, horizon: Option<usize>) -> Shown {
+        let upto = |packets: &[usize]| {
+            horizon.map_or(packets.len(), |h| packets.partition_point(|&i| i <= h))
+        };
+        Shown {
+            seq: upto(&self.packets[d]),
+            bases: upto(&self.base_packets[d]),
+            acks: upto(&self.ack_packets[d]),
+        }
+    }
+}
+
+/// The first `n` points of `points` (all of them if there are fewer).
+fn prefix(points: &[PlotPoint], n: usize) -> &[PlotPoint] {
+    points.get(..n).unwrap_or(points)
+}
+
+/// Prefix lengths of one direction's series (hide-future replay shows only the packets reached).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shown {
+    seq: usize,
+    bases: usize,
+    acks: usize,
 }
 
 pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
@@ -101,6 +143,7 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
     app.view.seq.update(&app.model, stream);
     let palette = app.palette();
     let cache = &app.view.seq;
+    let horizon = app.horizon();
     let current = app.selected.and_then(|i| {
         let r = app.model.packets.get(i)?;
         let seg = r.seg.as_ref().filter(|s| Some(s.stream) == stream)?;
@@ -110,6 +153,15 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
             f64::from(seg.next_rel_seq),
         ))
     });
+    if let Some(s) = stream {
+        ui.label(
+            egui::RichText::new(format!(
+                "Time-sequence graph of {}",
+                app.view.overview.name(s)
+            ))
+            .color(palette.weak_text),
+        );
+    }
     let response = Plot::new(("seqgraph", stream))
         .legend(Legend::default().position(Corner::LeftTop))
         .x_axis_label("time since the first packet (s)")
@@ -121,22 +173,23 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
                 (Direction::ServerToClient, "server → client", palette.server),
             ] {
                 let i = d.index();
+                let shown = cache.shown(i, horizon);
                 plot.arrows(
                     Arrows::new(
                         format!("{name} segments"),
-                        cache.seq_bases[i].as_slice(),
-                        cache.seq_tips[i].as_slice(),
+                        prefix(&cache.seq_bases[i], shown.bases),
+                        prefix(&cache.seq_tips[i], shown.bases),
                     )
                     .color(colour)
                     .tip_length(6.0),
                 );
                 plot.points(
-                    Points::new(format!("{name} segments"), cache.seq[i].as_slice())
+                    Points::new(format!("{name} segments"), prefix(&cache.seq[i], shown.seq))
                         .color(colour)
                         .radius(2.5),
                 );
                 plot.line(
-                    Line::new(format!("{name} acked"), cache.acks[i].as_slice())
+                    Line::new(format!("{name} acked"), prefix(&cache.acks[i], shown.acks))
                         .color(colour.gamma_multiply(0.5))
                         // A staircase has vertical rises; egui_plot's band shortcut for dense
                         // lines would fill between them.
@@ -155,7 +208,7 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
     let t = &response.transform;
     if response.response.clicked()
         && let Some(pos) = response.response.interact_pointer_pos()
-        && let Some((index, d)) = cache.nearest(|p| t.position_from_point(p).distance(pos))
+        && let Some((index, d)) = cache.nearest(|p| t.position_from_point(p).distance(pos), horizon)
         && d < 20.0
     {
         actions.push(Action::SelectPacket(index));
@@ -200,8 +253,21 @@ mod tests {
         }
         // A click lands on the segment nearest to it.
         let target = c.seq[1][1];
-        let nearest = c.nearest(|p| ((p.x - target.x).abs() + (p.y - target.y).abs()) as f32);
+        let nearest = c.nearest(
+            |p| ((p.x - target.x).abs() + (p.y - target.y).abs()) as f32,
+            None,
+        );
         assert_eq!(nearest.map(|n| n.0), Some(c.packets[1][1]));
+        // Hiding what comes next: only the packets reached so far are drawn.
+        let horizon = c.packets[1][1];
+        for d in 0..2 {
+            let shown = c.shown(d, Some(horizon));
+            assert!(c.packets[d][..shown.seq].iter().all(|&i| i <= horizon));
+            assert!(c.packets[d][shown.seq..].iter().all(|&i| i > horizon));
+            assert_eq!(c.base_packets[d].len(), c.seq_bases[d].len());
+            assert_eq!(c.ack_packets[d].len(), c.acks[d].len());
+            assert!(c.ack_packets[d][shown.acks..].iter().all(|&i| i > horizon));
+        }
         let again = c.seq[0].len();
         c.update(&m, Some(0));
         assert_eq!(c.seq[0].len(), again, "incremental: nothing added twice");

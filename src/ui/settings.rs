@@ -12,6 +12,8 @@ pub const MAX_RECENT: usize = 8;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+// Independent on/off choices of the teacher, each its own checkbox: not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Settings {
     pub dark: bool,
     /// Full screen, large fonts, high contrast.
@@ -24,6 +26,8 @@ pub struct Settings {
     pub recent_files: Vec<PathBuf>,
     /// Stop after each step in live mode instead of following new packets.
     pub step_mode: bool,
+    /// Replay: show packets only up to the current step.
+    pub hide_future: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +39,7 @@ impl Default for Settings {
             speed: 1.0,
             recent_files: Vec::new(),
             step_mode: false,
+            hide_future: false,
         }
     }
 }

@@ -72,7 +72,9 @@ impl Palette {
                 weak_text: Color32::from_gray(95),
                 client: Color32::from_rgb(20, 90, 200),
                 server: Color32::from_rgb(190, 90, 0),
-                accent: Color32::from_rgb(200, 40, 40),
+                // Violet: apart from the client's blue and the server's orange, and not the red
+                // of errors (the current packet is not a problem).
+                accent: Color32::from_rgb(120, 40, 180),
                 envelope: Color32::from_rgb(255, 215, 60),
                 arrow: Color32::from_gray(90),
                 phase_bg: Color32::from_rgba_unmultiplied(0, 0, 0, 10),
@@ -318,6 +320,37 @@ pub fn install_fonts(ctx: &egui::Context) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hue in degrees (0 = red) of an opaque colour.
+    fn hue_degrees(colour: Color32) -> f32 {
+        egui::ecolor::Hsva::from_srgb([colour.r(), colour.g(), colour.b()]).h * 360.0
+    }
+
+    /// The current packet and the phase headings are drawn in the accent colour: it must not
+    /// read as an error (red), nor as a peer's colour.
+    #[test]
+    fn the_accent_is_not_the_colour_of_errors_or_of_a_peer() {
+        let apart = |a: f32, b: f32| {
+            let d = (a - b).abs() % 360.0;
+            d.min(360.0 - d)
+        };
+        for dark in [false, true] {
+            for contrast in [false, true] {
+                let p = Palette::new(dark, contrast);
+                let accent = hue_degrees(p.accent);
+                let others = [("bad", p.bad), ("client", p.client), ("server", p.server)];
+                // The dark theme's yellow accent is told from the server's orange by lightness.
+                let checked = if dark { &others[..2] } else { &others[..] };
+                for (name, other) in checked {
+                    let d = apart(accent, hue_degrees(*other));
+                    assert!(
+                        d >= 30.0,
+                        "dark={dark}: accent {accent}° vs {name} {d}° apart"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn zoom_is_limited_to_what_the_window_holds() {

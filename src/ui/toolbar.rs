@@ -21,9 +21,21 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         playback_ui(ui, app, actions);
         ui.separator();
         view_ui(ui, app);
-        if app.live.is_some() {
+        if app.is_live() {
             ui.separator();
             live_ui(ui, app, actions);
+        } else if app.can_go_back_to_live() {
+            ui.separator();
+            if ui
+                .button("⟲ Back to live")
+                .on_hover_text(
+                    "Close this file and show the live capture again, with what it captured \
+                     meanwhile",
+                )
+                .clicked()
+            {
+                actions.push(Action::BackToLive);
+            }
         }
     });
     scrubber_ui(ui, app, actions);
@@ -72,7 +84,7 @@ fn file_menu_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
 }
 
 fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
-    let has_steps = !app.model.steps.is_empty() || !app.live_pending.is_empty();
+    let has_steps = !app.model.steps.is_empty() || (app.is_live() && !app.live_pending.is_empty());
     ui.add_enabled_ui(has_steps, |ui| {
         if ui.button("|◀").on_hover_text("First step (Home)").clicked() {
             actions.push(Action::Home);
@@ -107,12 +119,20 @@ fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             actions.push(Action::NextPhase);
         }
     });
+    wrap_unless_room(ui, slider_width(ui, "speed"));
     ui.add(
         Slider::new(&mut app.settings.speed, 0.25..=4.0)
             .logarithmic(true)
             .text("speed")
             .suffix("×"),
     );
+    if !app.is_live() {
+        ui.checkbox(&mut app.settings.hide_future, "hide what comes next")
+            .on_hover_text(
+                "The packet list, the ladder and the graph show the packets only up to the \
+                 current step: ask the class what comes next, then step",
+            );
+    }
 }
 
 fn view_ui(ui: &mut egui::Ui, app: &mut App) {
@@ -126,6 +146,7 @@ fn view_ui(ui: &mut egui::Ui, app: &mut App) {
     }
     ui.toggle_value(&mut app.settings.presentation, "Presentation")
         .on_hover_text("Large fonts and high contrast for the projector (F11: full screen)");
+    wrap_unless_room(ui, slider_width(ui, "zoom"));
     ui.add(
         Slider::new(&mut app.settings.zoom, 0.6..=2.5)
             .text("zoom")
@@ -151,6 +172,10 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     }
     server_push_ui(ui, app, actions);
     let on = status.connected;
+    wrap_unless_room(
+        ui,
+        text_width(ui, "message") + 90.0 + ui.spacing().item_spacing.x,
+    );
     let label = ui.label("message");
     ui.add_enabled(
         on,
@@ -174,6 +199,10 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             actions.push(Action::Live(command));
         }
     }
+    wrap_unless_room(
+        ui,
+        text_width(ui, "code") + ui.spacing().interact_size.x + ui.spacing().item_spacing.x,
+    );
     let label = ui.label("code");
     ui.add_enabled(
         on,
@@ -217,6 +246,34 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     }
 }
 
+/// Width of `text` in the body font.
+fn text_width(ui: &egui::Ui, text: &str) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    ui.painter()
+        .layout_no_wrap(text.to_owned(), font, egui::Color32::WHITE)
+        .size()
+        .x
+}
+
+/// Width of a slider with its value and its `label`.
+fn slider_width(ui: &egui::Ui, label: &str) -> f32 {
+    let spacing = ui.spacing();
+    spacing.slider_width
+        + spacing.interact_size.x
+        + text_width(ui, label)
+        + 3.0 * spacing.item_spacing.x
+}
+
+/// Start a new toolbar row unless `width` points fit on this one: a slider or a labelled field
+/// is several widgets that a wrapping row would otherwise not move together (the zoom slider
+/// ran off the right edge at 1280 px).
+fn wrap_unless_room(ui: &mut egui::Ui, width: f32) {
+    // In a wrapping row `available_width` is the whole row's: measure from the cursor.
+    if ui.max_rect().right() - ui.cursor().left() < width {
+        ui.end_row();
+    }
+}
+
 /// "Server push" and its interval.
 fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     if ui
@@ -231,6 +288,10 @@ fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             interval_ms: app.live_form.push_interval_ms,
         }));
     }
+    wrap_unless_room(
+        ui,
+        text_width(ui, "every 10000 ms") + 2.0 * ui.spacing().item_spacing.x,
+    );
     let label = ui.label("every");
     ui.add(
         egui::DragValue::new(&mut app.live_form.push_interval_ms)
@@ -258,22 +319,37 @@ fn scenario_menu_ui(ui: &mut egui::Ui, scenarios: Vec<Scenario>, actions: &mut V
 }
 
 fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
-    let n = app.model.steps.len();
+    let track = app.track();
+    let n = track.len();
     if n == 0 {
         return;
     }
     ui.horizontal(|ui| {
-        let mut i = app.playback.current.unwrap_or(0);
-        ui.label(format!("step {} / {n}", i + 1));
+        let mut position = app.playback.current.map_or(0, |i| track.rank(i).min(n - 1));
+        let of = app
+            .view
+            .follow
+            .map(|s| format!(" of {}", app.view.overview.name(s)))
+            .unwrap_or_default();
+        ui.label(format!("step {} / {n}{of}", position + 1));
         ui.spacing_mut().slider_width = (ui.available_width() - 90.0).max(100.0);
-        let response = ui.add(
-            Slider::new(&mut i, 0..=n - 1)
+        // With one step the knob stands at the end (all of it shown), not in the middle of an
+        // empty range.
+        let last = n - 1;
+        if last == 0 {
+            position = 1;
+        }
+        let response = ui.add_enabled(
+            last > 0,
+            Slider::new(&mut position, 0..=last.max(1))
                 .show_value(false)
                 .trailing_fill(true)
                 .text("timeline"),
         );
-        if response.changed() {
-            actions.push(Action::JumpToStep(i));
+        if response.changed()
+            && let Some(step) = track.get(position)
+        {
+            actions.push(Action::JumpToStep(step));
         }
     });
 }

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::model::{ByteError, LayerDetail, Model, PacketDetails, PacketRow, Phase};
+use crate::model::{ByteError, LayerDetail, Model, PacketDetails, PacketRow, Phase, Step};
 
 /// What the centre of the window shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum Tab {
     #[default]
     Ladder,
     TimeSequence,
+    /// The overview of all connections, from which one is chosen to follow.
+    Connections,
 }
 
 /// The packet list's protocol filter.
@@ -51,28 +53,26 @@ impl ProtoFilter {
 /// The packet list's filter and the indices of the packets it lets through.
 #[derive(Clone, Debug, Default)]
 pub struct PacketList {
-    /// Only this connection (`tcp.stream`).
-    pub stream: Option<u32>,
     pub protocol: ProtoFilter,
     /// Indices into `Model::packets`, ascending.
     pub rows: Vec<usize>,
     scanned: usize,
     applied: (Option<u32>, ProtoFilter),
-    pub scroll_to_selected: bool,
+    pub scroll_to_selected: ScrollRequest,
 }
 
 impl PacketList {
-    /// Bring `rows` up to date with new packets or a changed filter.
-    pub fn update(&mut self, model: &Model) {
-        if self.applied != (self.stream, self.protocol) || self.scanned > model.packets.len() {
+    /// Bring `rows` up to date with new packets or a changed filter; `follow` keeps only the
+    /// packets of that connection (`tcp.stream`).
+    pub fn update(&mut self, model: &Model, follow: Option<u32>) {
+        if self.applied != (follow, self.protocol) || self.scanned > model.packets.len() {
             self.rows.clear();
             self.scanned = 0;
-            self.applied = (self.stream, self.protocol);
+            self.applied = (follow, self.protocol);
         }
         for (i, record) in model.packets.iter().enumerate().skip(self.scanned) {
-            let stream_ok = self
-                .stream
-                .is_none_or(|s| record.seg.as_ref().is_some_and(|g| g.stream == s));
+            let stream_ok =
+                follow.is_none_or(|s| record.seg.as_ref().is_some_and(|g| g.stream == s));
             if stream_ok && self.protocol.accepts(record) {
                 self.rows.push(i);
             }
@@ -80,9 +80,41 @@ impl PacketList {
         self.scanned = model.packets.len();
     }
 
+    /// How many rows are shown: those of packets up to `horizon` (all with `None`).
+    pub fn shown(&self, horizon: Option<usize>) -> usize {
+        horizon.map_or(self.rows.len(), |h| self.rows.partition_point(|&i| i <= h))
+    }
+
     /// The row that shows packet `index`, if the filter lets it through.
     pub fn row_of(&self, index: usize) -> Option<usize> {
         self.rows.binary_search(&index).ok()
+    }
+}
+
+/// A request to bring the current row into view. It holds for three frames: the frame that asks
+/// may be the one that adds the row or changes the font (presentation mode); only the next one
+/// lays the list out at its new row height, and the one after at the panels' new sizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScrollRequest(u8);
+
+impl ScrollRequest {
+    /// A request made now.
+    pub fn now() -> Self {
+        Self(3)
+    }
+
+    pub fn request(&mut self) {
+        *self = Self::now();
+    }
+
+    /// A frame has ended (whether the list was drawn or not).
+    pub fn tick(&mut self) {
+        self.0 = self.0.saturating_sub(1);
+    }
+
+    /// Whether to scroll this frame.
+    pub fn is_pending(self) -> bool {
+        self.0 > 0
     }
 }
 
@@ -102,7 +134,7 @@ pub struct Ladder {
     /// Steps of the connection taken in.
     scanned: usize,
     last_phase: Option<Phase>,
-    pub scroll_to_current: bool,
+    pub scroll_to_current: ScrollRequest,
 }
 
 impl Ladder {
@@ -113,7 +145,7 @@ impl Ladder {
         if stream != self.stream || self.scanned > steps.len() {
             *self = Self {
                 stream,
-                scroll_to_current: true,
+                scroll_to_current: ScrollRequest::now(),
                 ..Self::default()
             };
         }
@@ -133,6 +165,23 @@ impl Ladder {
 
     pub fn row_of_step(&self, step: usize) -> Option<usize> {
         self.rows.iter().position(|r| *r == LadderRow::Step(step))
+    }
+
+    /// How many rows are shown: the steps of packets up to `horizon` (all with `None`); a
+    /// phase title shows only with a step under it.
+    pub fn shown(&self, steps: &[Step], horizon: Option<usize>) -> usize {
+        let Some(h) = horizon else {
+            return self.rows.len();
+        };
+        let beyond = |r: &LadderRow| match r {
+            LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index > h),
+            LadderRow::Phase(_) => false,
+        };
+        let mut n = self.rows.iter().position(beyond).unwrap_or(self.rows.len());
+        while n > 0 && matches!(self.rows.get(n - 1), Some(LadderRow::Phase(_))) {
+            n -= 1;
+        }
+        n
     }
 }
 
@@ -158,6 +207,9 @@ impl Selected {
 #[derive(Debug, Default)]
 pub struct View {
     pub tab: Tab,
+    /// The connection followed (`tcp.stream`): the packet list, the ladder, the graph and
+    /// playback show only it. `None`: all connections.
+    pub follow: Option<u32>,
     pub list: PacketList,
     pub ladder: Ladder,
     /// The selected packet, decoded again, with its field tree.
@@ -169,6 +221,8 @@ pub struct View {
     /// Bytes of the selected field.
     pub selected_bytes: Option<Range<usize>>,
     pub seq: super::seqgraph::SeqCache,
+    /// The connections overview (numbers, phases reached).
+    pub overview: super::connections::Overview,
 }
 
 impl View {
@@ -187,6 +241,21 @@ impl View {
             index,
             decoded: model.packet_details(index),
         });
+    }
+
+    /// Bring the current packet back into view in the list and the ladder (after the font
+    /// or the layout changed).
+    pub fn scroll_to_current(&mut self) {
+        self.list.scroll_to_selected.request();
+        self.ladder.scroll_to_current.request();
+    }
+
+    /// End of a frame: scroll requests count down. Returns whether one still waits for a
+    /// frame.
+    pub fn end_frame(&mut self) -> bool {
+        self.list.scroll_to_selected.tick();
+        self.ladder.scroll_to_current.tick();
+        self.list.scroll_to_selected.is_pending() || self.ladder.scroll_to_current.is_pending()
     }
 
     /// The hover of this frame becomes the one drawn next frame. Returns whether it changed.
@@ -210,11 +279,11 @@ mod tests {
             protocol: ProtoFilter::WebSocket,
             ..PacketList::default()
         };
-        list.update(&model);
+        list.update(&model, None);
         assert_eq!(list.rows, [5, 6]);
         assert_eq!(list.row_of(6), Some(1));
         list.protocol = ProtoFilter::All;
-        list.update(&model);
+        list.update(&model, None);
         assert_eq!(list.rows.len(), model.packets.len());
     }
 
@@ -241,6 +310,19 @@ mod tests {
             ]
         );
         assert_eq!(ladder.row_of_step(0), Some(1));
+        // Hiding what comes next: up to the step of packet 3 (the Upgrade request, the first
+        // step of its phase), with its phase title; no title of a phase not reached.
+        let upgrade = model.packets[3].step.unwrap();
+        let shown = ladder.shown(&model.steps, Some(3));
+        assert_eq!(ladder.rows[shown - 1], LadderRow::Step(upgrade));
+        assert_eq!(ladder.rows[shown - 2], LadderRow::Phase(Phase::HttpUpgrade));
+        let before = ladder.shown(&model.steps, Some(2));
+        assert_eq!(
+            before,
+            shown - 2,
+            "the HTTP Upgrade title waits for its step"
+        );
+        assert_eq!(ladder.shown(&model.steps, None), ladder.rows.len());
         ladder.update(&model, Some(7));
         assert!(ladder.rows.is_empty());
     }

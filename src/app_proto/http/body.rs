@@ -1,7 +1,7 @@
 //! The bytes of a message body, kept only where a protocol above HTTP reads them (Engine.IO
 //! long-polling): every other body is counted and skipped without being buffered.
 
-use crate::app_proto::input::DirInput;
+use crate::app_proto::input::Input;
 
 use super::HttpMessage;
 
@@ -11,7 +11,7 @@ pub const MAX_BODY_KEEP: usize = 4 << 20;
 
 /// Consume `n` body bytes (after de-chunking) of `msg` from the front of `input`, keeping them
 /// when `msg` keeps its body.
-pub(super) fn take_body(input: &mut DirInput, n: usize, msg: &mut HttpMessage) {
+pub(super) fn take_body(input: &mut Input<'_, '_>, n: usize, msg: &mut HttpMessage) {
     if let Some(body) = &mut msg.body {
         let room = MAX_BODY_KEEP.saturating_sub(body.len());
         let bytes = input.bytes();

@@ -2,7 +2,7 @@
 //! chunked coding without being buffered, so pipelined messages stay in step.
 
 use crate::app_proto::engineio::EioUrl;
-use crate::app_proto::input::DirInput;
+use crate::app_proto::input::Input;
 use crate::flow::Direction;
 
 use super::body::take_body;
@@ -99,12 +99,12 @@ impl HttpParser {
 
     /// Parse what `input` holds. For responses, `request_method` is the method of the request
     /// being answered (HEAD and CONNECT change how the body ends).
-    pub fn step(&mut self, input: &mut DirInput, request_method: Option<&str>) -> HttpStep {
+    pub fn step(&mut self, input: &mut Input<'_, '_>, request_method: Option<&str>) -> HttpStep {
         loop {
             match &mut self.state {
                 State::ToClose => {
                     input.consume(input.len());
-                    input.prune(input.base);
+                    input.prune(input.base());
                     return HttpStep::NeedMore;
                 }
                 State::Resync => {
@@ -115,7 +115,7 @@ impl HttpParser {
                 }
                 State::Head => match self.head(input, request_method) {
                     Ok(Some((mut msg, Some(Body::ToClose)))) => {
-                        msg.packets = input.packets(msg.offset, input.base);
+                        msg.packets = input.packets(msg.offset, input.base());
                         self.state = State::ToClose;
                         return HttpStep::Message(Box::new(msg));
                     }
@@ -136,8 +136,8 @@ impl HttpParser {
                     else {
                         return HttpStep::NeedMore;
                     };
-                    msg.packets = input.packets(msg.offset, input.base);
-                    input.prune(input.base);
+                    msg.packets = input.packets(msg.offset, input.base());
+                    input.prune(input.base());
                     return HttpStep::Message(msg);
                 }
             }
@@ -147,7 +147,7 @@ impl HttpParser {
     /// Parse a head; `Ok(None)` when incomplete. Returns the message and how its body ends.
     fn head(
         &self,
-        input: &mut DirInput,
+        input: &mut Input<'_, '_>,
         request_method: Option<&str>,
     ) -> Result<Option<(HttpMessage, Option<Body>)>, HttpAnomaly> {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -160,7 +160,7 @@ impl HttpParser {
             resp.parse(buf).map(|status| match status {
                 httparse::Status::Complete(n) => {
                     let mut m =
-                        self.message(HttpKind::Response, resp.headers, resp.version, input.base);
+                        self.message(HttpKind::Response, resp.headers, resp.version, input.base());
                     m.status = resp.code;
                     m.reason = resp.reason.map(str::to_owned);
                     Some((m, n))
@@ -172,7 +172,7 @@ impl HttpParser {
             req.parse(buf).map(|status| match status {
                 httparse::Status::Complete(n) => {
                     let mut m =
-                        self.message(HttpKind::Request, req.headers, req.version, input.base);
+                        self.message(HttpKind::Request, req.headers, req.version, input.base());
                     m.method = req.method.map(str::to_owned);
                     m.uri = req.path.map(str::to_owned);
                     Some((m, n))
@@ -203,8 +203,8 @@ impl HttpParser {
         input.consume(head_len);
         let body = body_framing(&msg, request_method)?;
         if body.is_none() {
-            msg.packets = input.packets(msg.offset, input.base);
-            input.prune(input.base);
+            msg.packets = input.packets(msg.offset, input.base());
+            input.prune(input.base());
         }
         Ok(Some((msg, body)))
     }
@@ -300,7 +300,7 @@ pub(crate) fn keeps_body(uri: &str) -> bool {
 /// Consume body bytes; `Ok(true)` when the body is complete.
 fn skip_body(
     body: &mut Body,
-    input: &mut DirInput,
+    input: &mut Input<'_, '_>,
     msg: &mut HttpMessage,
 ) -> Result<bool, HttpAnomaly> {
     loop {
@@ -361,7 +361,7 @@ fn skip_body(
 }
 
 /// Skip to the first line that starts a request or a response; `true` when found.
-fn resync(input: &mut DirInput) -> bool {
+fn resync(input: &mut Input<'_, '_>) -> bool {
     let buf = input.bytes();
     let starts = std::iter::once(0).chain(
         buf.iter()

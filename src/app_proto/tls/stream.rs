@@ -4,7 +4,7 @@
 //! packet that carried its last byte. Encrypted contents are counted, never kept.
 
 use crate::app_proto::AppEvent;
-use crate::app_proto::input::StreamInput;
+use crate::app_proto::input::Input;
 use crate::flow::Direction;
 
 use super::hello::{parse_client_hello, parse_server_hello};
@@ -148,12 +148,7 @@ impl TlsStream {
     /// the connection's ServerHello chose TLS 1.3 (set here when this direction's does); then
     /// encrypted records all say "application data" (RFC 8446 §5.2) and a handshake record is
     /// plaintext even after the middlebox-compatibility Change Cipher Spec (Appendix D.4).
-    pub fn drive(
-        &mut self,
-        input: &mut impl StreamInput,
-        tls13: &mut bool,
-        out: &mut Vec<AppEvent>,
-    ) {
+    pub fn drive(&mut self, input: &mut Input<'_, '_>, tls13: &mut bool, out: &mut Vec<AppEvent>) {
         loop {
             if self.stopped {
                 let n = input.len();

@@ -3,7 +3,7 @@
 //! a bound, and the frame is emitted (as Wireshark does) with the packet that carried its last byte.
 
 use crate::app_proto::AppEvent;
-use crate::app_proto::input::StreamInput;
+use crate::app_proto::input::Input;
 use crate::flow::Direction;
 
 use super::assembler::Assembler;
@@ -47,7 +47,7 @@ impl WsStream {
     }
 
     /// Parse every frame that is complete in `input`, consuming its bytes.
-    pub fn drive(&mut self, input: &mut impl StreamInput, out: &mut Vec<AppEvent>) {
+    pub fn drive(&mut self, input: &mut Input<'_, '_>, out: &mut Vec<AppEvent>) {
         loop {
             if self.partial.is_none() {
                 let HeaderStatus::Parsed(header) = parse_header(input.bytes()) else {
@@ -101,7 +101,7 @@ impl WsStream {
         }
     }
 
-    fn finish(&mut self, p: Partial, input: &impl StreamInput, out: &mut Vec<AppEvent>) {
+    fn finish(&mut self, p: Partial, input: &Input<'_, '_>, out: &mut Vec<AppEvent>) {
         let h = p.header;
         let end = p.offset + u64::from(h.header_len) + h.payload_len;
         let complete = if p.keep {

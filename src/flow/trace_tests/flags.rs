@@ -43,7 +43,7 @@ fn retransmission_after_a_timeout() {
     );
     assert_eq!(again.analysis, vec![Analysis::Retransmission]);
     assert!(
-        again.chunks.is_empty(),
+        again.chunks().is_empty(),
         "retransmitted bytes are delivered once"
     );
 }
@@ -59,7 +59,7 @@ fn out_of_order_when_the_earlier_segment_arrives_soon_after() {
         ..C
     });
     assert_eq!(later.analysis, vec![Analysis::LostSegment]);
-    assert!(later.chunks.is_empty());
+    assert!(later.chunks().is_empty());
     let early = t.send_after(
         100_000,
         Seg {

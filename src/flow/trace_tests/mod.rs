@@ -16,7 +16,7 @@ pub(super) use super::*;
 use crate::capture::LinkType;
 pub(super) use crate::decode::flags::{ACK, FIN, PSH, RST, SYN};
 pub(super) use crate::decode::{IpSummary, Packet, TcpOptions, TcpSegment};
-pub(super) use crate::flow::{Analysis, TcpState};
+pub(super) use crate::flow::{Analysis, ChunkBytes, Gap, StreamChunk, TcpState};
 
 const CLIENT: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 51000));
 const SERVER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
@@ -80,15 +80,23 @@ impl Trace {
         }
     }
 
-    fn send(&mut self, seg: Seg) -> SegmentInfo {
+    fn send(&mut self, seg: Seg) -> Sent {
         self.send_after(1_000_000, seg)
     }
 
-    fn send_after(&mut self, delay_ns: i64, seg: Seg) -> SegmentInfo {
+    fn send_after(&mut self, delay_ns: i64, seg: Seg) -> Sent {
         self.number += 1;
         self.ts_ns += delay_ns;
         let packet = make_packet(self.number, self.ts_ns, &seg);
-        self.tracker.process(&packet).expect("a TCP packet")
+        let (info, delivered) = self
+            .tracker
+            .process(&packet, seg.payload)
+            .expect("a TCP packet");
+        Sent {
+            info,
+            delivered,
+            payload: seg.payload,
+        }
     }
 
     fn conn(&self, id: u32) -> &Connection {
@@ -158,6 +166,47 @@ fn change(peer: Peer, from: TcpState, to: TcpState) -> StateChange {
     StateChange { peer, from, to }
 }
 
-fn bytes(info: &SegmentInfo) -> Vec<u8> {
-    info.chunks.iter().flat_map(|c| c.data.clone()).collect()
+/// What the tracker said about one segment: its facts (through `Deref`) and what it delivered.
+struct Sent {
+    info: SegmentInfo,
+    delivered: Vec<Delivered>,
+    /// The segment's captured payload, where [`ChunkBytes::Payload`] ranges point.
+    payload: &'static [u8],
+}
+
+impl std::ops::Deref for Sent {
+    type Target = SegmentInfo;
+    fn deref(&self) -> &SegmentInfo {
+        &self.info
+    }
+}
+
+impl Sent {
+    fn chunks(&self) -> Vec<&StreamChunk> {
+        self.delivered
+            .iter()
+            .filter_map(|d| match d {
+                Delivered::Chunk(c) => Some(c),
+                Delivered::Gap(_) => None,
+            })
+            .collect()
+    }
+
+    fn gaps(&self) -> Vec<Gap> {
+        self.delivered
+            .iter()
+            .filter_map(|d| match d {
+                Delivered::Chunk(_) => None,
+                Delivered::Gap(g) => Some(*g),
+            })
+            .collect()
+    }
+}
+
+/// Every byte a segment delivered, in order.
+fn bytes(sent: &Sent) -> Vec<u8> {
+    sent.chunks()
+        .iter()
+        .flat_map(|c| c.data(sent.payload).to_vec())
+        .collect()
 }

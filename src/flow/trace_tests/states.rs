@@ -236,7 +236,7 @@ fn connection_picked_up_midstream() {
         (conn.client_state, conn.server_state),
         (TcpState::Established, TcpState::Established)
     );
-    assert_eq!(first.chunks[0].offset, 0);
+    assert_eq!(first.chunks()[0].offset, 0);
     let back = t.send(Seg {
         seq: C_ISN + 50,
         ack: S_ISN + 112,
@@ -385,7 +385,7 @@ fn non_tcp_packets_are_ignored() {
     packet.tcp = None;
     assert!(
         FlowTracker::new(FlowLimits::default())
-            .process(&packet)
+            .process(&packet, b"")
             .is_none()
     );
 }
