@@ -21,11 +21,15 @@ pub enum Scenario {
     Duplex,
     ServerPing,
     ServerClose,
+    SocketIo,
+    SocketIoWs,
+    SocketIoBroadcast,
+    SocketIoPlainWs,
     Wss,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 19] = [
         Self::Handshake,
         Self::Chat,
         Self::Binary,
@@ -40,6 +44,10 @@ impl Scenario {
         Self::Duplex,
         Self::ServerPing,
         Self::ServerClose,
+        Self::SocketIo,
+        Self::SocketIoWs,
+        Self::SocketIoBroadcast,
+        Self::SocketIoPlainWs,
         Self::Wss,
     ];
 
@@ -60,6 +68,10 @@ impl Scenario {
             Self::Duplex => "duplex",
             Self::ServerPing => "server-ping",
             Self::ServerClose => "server-close",
+            Self::SocketIo => "socketio",
+            Self::SocketIoWs => "socketio-ws",
+            Self::SocketIoBroadcast => "socketio-broadcast",
+            Self::SocketIoPlainWs => "socketio-plain-ws",
             Self::Wss => "wss",
         }
     }
@@ -95,10 +107,29 @@ impl Scenario {
             Self::ServerClose => {
                 "the server sends Close 4000 \"lesson over\", then closes TCP first (TIME-WAIT)"
             }
+            Self::SocketIo => {
+                "Socket.IO: polling, then upgrade; / and /admin, emit + ack, binary, tick, ping"
+            }
+            Self::SocketIoWs => "the same Socket.IO session on a WebSocket from the start",
+            Self::SocketIoBroadcast => {
+                "two Socket.IO clients: one emits chat, io.emit reaches both"
+            }
+            Self::SocketIoPlainWs => {
+                "a plain WebSocket client at the Socket.IO URL: not understood, then dropped"
+            }
             Self::Wss => {
                 "the chat over wss://: a TLS handshake, then the same Upgrade and frames, encrypted"
             }
         }
+    }
+
+    /// Whether it is one of the Socket.IO scenarios (their sessions start with Engine.IO, not
+    /// with a plain WebSocket upgrade).
+    pub fn is_socketio(self) -> bool {
+        matches!(
+            self,
+            Self::SocketIo | Self::SocketIoWs | Self::SocketIoBroadcast | Self::SocketIoPlainWs
+        )
     }
 
     /// The scenario called `name`, if any.

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::chat_http::Mailboxes;
 use super::endpoints::{self, CLOSE_GRACE, Conn};
 use super::http::{self, Head, Verdict};
 use super::rooms::{self, MAX_BROADCAST_MESSAGE_BYTES, Rooms};
@@ -101,6 +102,7 @@ impl EchoServer {
                     stats: thread_stats,
                     socketio: thread_socketio,
                     rooms: thread_rooms,
+                    chat: Arc::new(Mailboxes::default()),
                     tls: server_tls,
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
@@ -169,6 +171,7 @@ struct Shared {
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
     rooms: Arc<Rooms>,
+    chat: Arc<Mailboxes>,
     tls: ServerTls,
 }
 
@@ -288,6 +291,13 @@ async fn serve_http(
             tracing::info!(%peer, status, "HTTP response");
             let _ = stream.write_all(&response).await;
             let _ = stream.shutdown().await;
+        }
+        Verdict::Chat => {
+            tracing::info!(%peer, "chat over HTTP");
+            shared
+                .chat
+                .serve(stream, buf, config.handshake_timeout, shutdown)
+                .await;
         }
         Verdict::SocketIo => {
             tracing::info!(%peer, "Socket.IO connection");
