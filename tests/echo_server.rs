@@ -33,6 +33,22 @@ fn every_scenario_runs_against_the_server() {
             Scenario::Broadcast => assert_eq!(counts, (3, 9)),
             // The server's Close comes before anything else.
             Scenario::ServerClose => assert_eq!(counts, (0, 0)),
+            // CONNECT / and /admin, chat, binary, stats, DISCONNECT /admin and /; the answers
+            // come with the server's own welcome and ticks, so at least one each.
+            Scenario::SocketIo | Scenario::SocketIoWs => {
+                assert_eq!(report.sent, 7, "{report:?}");
+                assert!(report.received >= 7, "{report:?}");
+            }
+            // Two CONNECTs, one chat, two DISCONNECTs; the broadcast reaches both.
+            Scenario::SocketIoBroadcast => {
+                assert_eq!(report.sent, 5, "{report:?}");
+                assert!(report.received >= 5, "{report:?}");
+            }
+            // The hello; then, on each connection, the open packet, pings, the end.
+            Scenario::SocketIoPlainWs => {
+                assert_eq!(report.sent, 1, "{report:?}");
+                assert!(report.received >= 4, "{report:?}");
+            }
             _ => assert_eq!(report.sent, report.received, "{scenario:?}: {report:?}"),
         }
         match scenario {
@@ -41,6 +57,9 @@ fn every_scenario_runs_against_the_server() {
             Scenario::Refused => assert!(report.client_ports.is_empty()),
             Scenario::Broadcast => assert_eq!(report.close_codes, [1000, 1000, 1000]),
             Scenario::ServerClose => assert_eq!(report.close_codes, [4000]),
+            Scenario::SocketIoBroadcast => assert_eq!(report.close_codes, [1000, 1000]),
+            // The server drops it: its Close carries no code.
+            Scenario::SocketIoPlainWs => assert!(report.close_codes.is_empty(), "{report:?}"),
             _ => assert_eq!(report.close_codes, [1000], "{scenario:?}"),
         }
     }

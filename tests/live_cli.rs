@@ -19,9 +19,16 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
     let listen = format!("127.0.0.1:{port}");
     let mut server = osiscope()
         .args(["serve", "--listen", &listen])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The server says so once it listens (on a busy machine, after the client would have tried).
+    let mut said = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut said)
+        .unwrap();
+    assert!(said.starts_with("echo server listening"), "{said}");
     let mut live = osiscope()
         .args([
             "live",

@@ -4,14 +4,12 @@
 //! ping and Close). Needs CAP_NET_RAW (CI runs as root); without it each test says SKIPPED.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "support/recorded.rs"]
+mod recorded;
+
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn osiscope() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_osiscope"))
-}
 
 /// One WebSocket frame of the decode, with the packet that carried it.
 #[derive(Debug)]
@@ -63,47 +61,7 @@ impl Decoded {
 
 /// Record `scenario` and decode it, or `None` (SKIPPED) without capture permission.
 fn record(scenario: &str) -> Option<Decoded> {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(format!("{scenario}.pcapng"));
-    let out = osiscope()
-        .args([
-            "record",
-            "--scenario",
-            scenario,
-            "--listen",
-            "127.0.0.1:0",
-            "-o",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("no permission") {
-        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does): {stderr}");
-        return None;
-    }
-    assert!(out.status.success(), "record {scenario}: {stderr}");
-    assert!(
-        stderr.contains("dropped: 0 by the kernel, 0 by osiscope"),
-        "{stderr}"
-    );
-    let decoded = osiscope()
-        .args(["decode", "--format", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(decoded.status.success());
-    let lines: Vec<Value> = String::from_utf8(decoded.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    // The server is the side that answered the first SYN with SYN/ACK.
-    let server_port = lines
-        .iter()
-        .find(|l| l["tcp"]["flag_names"] == serde_json::json!(["SYN", "ACK"]))
-        .map(|l| l["tcp"]["src_port"].as_u64().unwrap())
-        .expect("a SYN/ACK");
+    let (lines, server_port) = recorded::record_json(scenario)?;
     Some(Decoded { lines, server_port })
 }
 

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, O
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
 pub use super::scenario::Scenario;
-use super::server_speaks;
+use super::{server_speaks, sio_scenarios};
 
 /// How long the client waits for any one answer.
 pub(super) const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,6 +55,8 @@ pub enum ClientError {
     Unexpected { expected: String, got: String },
     #[error("cannot start the client's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("HTTP error: {0}")]
+    Http(#[from] hyper::Error),
 }
 
 impl ClientError {
@@ -67,7 +69,8 @@ impl ClientError {
             Self::WebSocket(_)
             | Self::Timeout { .. }
             | Self::Unexpected { .. }
-            | Self::Runtime(_) => None,
+            | Self::Runtime(_)
+            | Self::Http(_) => None,
         }
     }
 }
@@ -97,6 +100,10 @@ async fn scenario_async(
     match scenario {
         Scenario::Refused => refused(addr, &mut r).await?,
         Scenario::Rejected => rejected(addr, &mut r).await?,
+        Scenario::SocketIo => sio_scenarios::socketio(addr, true, &mut r).await?,
+        Scenario::SocketIoWs => sio_scenarios::socketio(addr, false, &mut r).await?,
+        Scenario::SocketIoBroadcast => sio_scenarios::broadcast(addr, &mut r).await?,
+        Scenario::SocketIoPlainWs => sio_scenarios::plain_ws(addr, &mut r).await?,
         Scenario::CloseCodes => {
             for (code, reason) in [
                 (CloseCode::Normal, "done"),

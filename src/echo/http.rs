@@ -3,7 +3,7 @@
 
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use super::routes::{Route, RouteError};
+use super::routes::{CHAT_PREFIX, Route, RouteError};
 
 /// Largest request head the server reads before answering 431.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
@@ -18,7 +18,9 @@ only gets this page. The other endpoints: <code>/push</code> (the server sends a
 <code>interval_ms</code>, and a news item every third time, without being asked), <code>/broadcast?room=NAME</code> \
 (every message is relayed to everyone in the room), <code>/duplex</code> (the server streams while the client \
 streams), <code>/server-ping</code> (the server pings) and <code>/server-close</code> (the server closes with 4000 \
-\"lesson over\").</p></body></html>\n";
+\"lesson over\"). The same chat without WebSocket: <code>POST /chat/send?client=ID</code>, then \
+<code>GET /chat/poll?client=ID</code> (add <code>&amp;wait_ms=N</code> to long-poll) or \
+<code>GET /chat/events?client=ID</code> (Server-Sent Events).</p></body></html>\n";
 
 /// What to do with a request head.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub enum Verdict {
     /// An Engine.IO / Socket.IO request (`/socket.io/…`, any method): hyper and socketioxide
     /// take the connection from its first byte.
     SocketIo,
+    /// A request to the chat's HTTP transports (`/chat/…`, any method): hyper takes the
+    /// connection from its first byte (keep-alive).
+    Chat,
     /// Answer with this complete HTTP response, then close.
     Respond { status: u16, response: Vec<u8> },
 }
@@ -83,6 +88,9 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     let target = req.path.unwrap_or_default();
     if is_socketio_path(target) {
         return Verdict::SocketIo;
+    }
+    if target.starts_with(CHAT_PREFIX) {
+        return Verdict::Chat;
     }
     if method != "GET" {
         return error(405, "Method Not Allowed", &[("Allow", "GET")]);
@@ -205,6 +213,10 @@ mod tests {
                 verdict: Verdict::SocketIo,
                 ..
             } => 1,
+            Head::Complete {
+                verdict: Verdict::Chat,
+                ..
+            } => 2,
             Head::Incomplete => 0,
         }
     }
@@ -266,6 +278,8 @@ mod tests {
             1
         );
         assert_eq!(swap("GET /echo", "GET /socket.iox"), 404);
+        assert_eq!(swap("GET /echo", "POST /chat/send?client=a"), 2);
+        assert_eq!(swap("GET /echo", "GET /chat/anything"), 2);
         let long = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(MAX_HEAD_BYTES));
         assert_eq!(status(parse_head(long.as_bytes())), 431);
     }

@@ -2,8 +2,10 @@
 //! clients (tokio + tokio-tungstenite, socketioxide + hyper; each
 //! on its own named thread with its own runtime, so the UI thread never waits on them).
 
+pub mod chat_http;
 pub mod client;
 pub mod demo;
+mod eio_client;
 mod endpoints;
 mod http;
 pub mod rooms;
@@ -11,6 +13,7 @@ pub mod routes;
 mod scenario;
 pub mod server;
 pub mod server_speaks;
+mod sio_scenarios;
 pub mod socketio;
 
 use std::net::SocketAddr;

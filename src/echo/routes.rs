@@ -16,6 +16,17 @@ pub const SERVER_PING: &str = "/server-ping";
 /// The path where the server closes.
 pub const SERVER_CLOSE: &str = "/server-close";
 
+/// Where the chat's HTTP transports live (`chat_http.rs`): every path under it goes to hyper.
+pub const CHAT_PREFIX: &str = "/chat/";
+/// The client's messages (`POST`, the body is the text).
+pub const CHAT_SEND: &str = "/chat/send";
+/// The server's messages for a client, by polling or (with `wait_ms`) long-polling.
+pub const CHAT_POLL: &str = "/chat/poll";
+/// The server's messages for a client as Server-Sent Events.
+pub const CHAT_EVENTS: &str = "/chat/events";
+/// The longest a long-poll may be held.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
 /// The shortest push, duplex or ping interval the server accepts.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// The longest.
@@ -68,6 +79,15 @@ pub enum RouteError {
     },
     #[error("parameter {name} is given twice")]
     Repeated { name: String },
+    #[error("parameter {name} is missing")]
+    Missing { name: &'static str },
+    #[error("no chat endpoint at {path} (there are /chat/send, /chat/poll and /chat/events)")]
+    NoChatEndpoint { path: String },
+    #[error("{path} takes {allow} requests only")]
+    Method {
+        path: &'static str,
+        allow: &'static str,
+    },
     #[error("{name}={value:?} is not {wanted}")]
     Invalid {
         name: &'static str,
@@ -80,7 +100,8 @@ impl RouteError {
     /// The HTTP status the server answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::NotFound { .. } => 404,
+            Self::NotFound { .. } | Self::NoChatEndpoint { .. } => 404,
+            Self::Method { .. } => 405,
             _ => 400,
         }
     }
@@ -133,8 +154,59 @@ impl Route {
         match path {
             PUSH | DUPLEX | SERVER_PING => "interval_ms, count",
             BROADCAST => "room",
+            CHAT_SEND | CHAT_EVENTS => "client",
+            CHAT_POLL => "client, wait_ms",
             _ => "none",
         }
+    }
+}
+
+/// A request to the chat's HTTP transports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChatRoute {
+    /// `POST /chat/send?client=ID`: the body is one message from the client.
+    Send { client: String },
+    /// `GET /chat/poll?client=ID`: what the server has for the client, at once; with `wait_ms`
+    /// the request is held until there is something (long-polling) or that time has passed.
+    Poll {
+        client: String,
+        wait: Option<Duration>,
+    },
+    /// `GET /chat/events?client=ID`: one response that never ends, a Server-Sent Event per message.
+    Events { client: String },
+}
+
+impl ChatRoute {
+    /// The chat request of `method` on `target` (a path under [`CHAT_PREFIX`]).
+    pub fn parse(method: &str, target: &str) -> Result<Self, RouteError> {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let (path, allow) = match path {
+            CHAT_SEND => (CHAT_SEND, "POST"),
+            CHAT_POLL => (CHAT_POLL, "GET"),
+            CHAT_EVENTS => (CHAT_EVENTS, "GET"),
+            _ => {
+                return Err(RouteError::NoChatEndpoint {
+                    path: path.to_string(),
+                });
+            }
+        };
+        if method != allow {
+            return Err(RouteError::Method { path, allow });
+        }
+        let mut params = Params::parse(query)?;
+        let client = params
+            .name("client")?
+            .ok_or(RouteError::Missing { name: "client" })?;
+        let route = match path {
+            CHAT_SEND => Self::Send { client },
+            CHAT_POLL => Self::Poll {
+                client,
+                wait: params.wait()?,
+            },
+            _ => Self::Events { client },
+        };
+        params.finish(path)?;
+        Ok(route)
     }
 }
 
@@ -190,22 +262,44 @@ impl Params {
     }
 
     fn room(&mut self) -> Result<String, RouteError> {
-        let Some(value) = self.take("room") else {
-            return Ok("lobby".into());
+        Ok(self.name("room")?.unwrap_or_else(|| "lobby".into()))
+    }
+
+    /// A room or client name: 1 to 32 letters, digits, `-` or `_`.
+    fn name(&mut self, key: &'static str) -> Result<Option<String>, RouteError> {
+        let Some(value) = self.take(key) else {
+            return Ok(None);
         };
         let valid = (1..=MAX_ROOM_CHARS).contains(&value.len())
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if valid {
-            Ok(value)
+            Ok(Some(value))
         } else {
             Err(RouteError::Invalid {
-                name: "room",
+                name: key,
                 value,
                 wanted: "1 to 32 letters, digits, '-' or '_'",
             })
         }
+    }
+
+    fn wait(&mut self) -> Result<Option<Duration>, RouteError> {
+        let Some(value) = self.take("wait_ms") else {
+            return Ok(None);
+        };
+        value
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_millis)
+            .filter(|d| (MIN_INTERVAL..=MAX_WAIT).contains(d))
+            .map(Some)
+            .ok_or(RouteError::Invalid {
+                name: "wait_ms",
+                value,
+                wanted: "a whole number of milliseconds from 10 to 30000",
+            })
     }
 
     /// Every parameter must have been taken.
@@ -307,6 +401,35 @@ mod tests {
         assert_eq!(Route::parse("/nope").unwrap_err().status(), 404);
         assert_eq!(Route::parse("/push?x").unwrap_err().status(), 400);
         assert!(Route::is_endpoint("/push?whatever"));
+        let chat =
+            |m: &str, t: &str| ChatRoute::parse(m, t).map_err(|e| (e.status(), e.to_string()));
+        assert_eq!(
+            chat("GET", "/chat/poll?client=a&wait_ms=2000"),
+            Ok(ChatRoute::Poll {
+                client: "a".into(),
+                wait: Some(Duration::from_secs(2))
+            })
+        );
+        assert_eq!(
+            chat("POST", "/chat/send?client=a"),
+            Ok(ChatRoute::Send { client: "a".into() })
+        );
+        assert_eq!(
+            chat("GET", "/chat/send?client=a"),
+            Err((405, "/chat/send takes POST requests only".into()))
+        );
+        assert_eq!(
+            chat("GET", "/chat/events"),
+            Err((400, "parameter client is missing".into()))
+        );
+        assert_eq!(
+            chat("GET", "/chat/poll?client=a&wait_ms=40000"),
+            Err((
+                400,
+                "wait_ms=\"40000\" is not a whole number of milliseconds from 10 to 30000".into()
+            ))
+        );
+        assert_eq!(chat("GET", "/chat/x").unwrap_err().0, 404);
         assert!(!Route::is_endpoint("/pushx"));
     }
 }

@@ -21,10 +21,14 @@ pub enum Scenario {
     Duplex,
     ServerPing,
     ServerClose,
+    SocketIo,
+    SocketIoWs,
+    SocketIoBroadcast,
+    SocketIoPlainWs,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 18] = [
         Self::Handshake,
         Self::Chat,
         Self::Binary,
@@ -39,6 +43,10 @@ impl Scenario {
         Self::Duplex,
         Self::ServerPing,
         Self::ServerClose,
+        Self::SocketIo,
+        Self::SocketIoWs,
+        Self::SocketIoBroadcast,
+        Self::SocketIoPlainWs,
     ];
 
     /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
@@ -58,6 +66,10 @@ impl Scenario {
             Self::Duplex => "duplex",
             Self::ServerPing => "server-ping",
             Self::ServerClose => "server-close",
+            Self::SocketIo => "socketio",
+            Self::SocketIoWs => "socketio-ws",
+            Self::SocketIoBroadcast => "socketio-broadcast",
+            Self::SocketIoPlainWs => "socketio-plain-ws",
         }
     }
 
@@ -92,7 +104,26 @@ impl Scenario {
             Self::ServerClose => {
                 "the server sends Close 4000 \"lesson over\", then closes TCP first (TIME-WAIT)"
             }
+            Self::SocketIo => {
+                "Socket.IO: polling, then upgrade; / and /admin, emit + ack, binary, tick, ping"
+            }
+            Self::SocketIoWs => "the same Socket.IO session on a WebSocket from the start",
+            Self::SocketIoBroadcast => {
+                "two Socket.IO clients: one emits chat, io.emit reaches both"
+            }
+            Self::SocketIoPlainWs => {
+                "a plain WebSocket client at the Socket.IO URL: not understood, then dropped"
+            }
         }
+    }
+
+    /// Whether it is one of the Socket.IO scenarios (their sessions start with Engine.IO, not
+    /// with a plain WebSocket upgrade).
+    pub fn is_socketio(self) -> bool {
+        matches!(
+            self,
+            Self::SocketIo | Self::SocketIoWs | Self::SocketIoBroadcast | Self::SocketIoPlainWs
+        )
     }
 
     /// The scenario called `name`, if any.

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
+use super::chat_http::Mailboxes;
 use super::endpoints::{self, CLOSE_GRACE, Conn};
 use super::http::{self, Head, Verdict};
 use super::rooms::{self, MAX_BROADCAST_MESSAGE_BYTES, Rooms};
@@ -96,6 +97,7 @@ impl EchoServer {
                     stats: thread_stats,
                     socketio: thread_socketio,
                     rooms: thread_rooms,
+                    chat: Arc::new(Mailboxes::default()),
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
                 runtime.shutdown_timeout(Duration::from_millis(100));
@@ -162,6 +164,7 @@ struct Shared {
     stats: Arc<EchoStats>,
     socketio: SocketIoEndpoint,
     rooms: Arc<Rooms>,
+    chat: Arc<Mailboxes>,
 }
 
 async fn accept_loop(
@@ -252,6 +255,13 @@ async fn serve_connection(
             tracing::info!(%peer, status, "HTTP response");
             let _ = stream.write_all(&response).await;
             let _ = stream.shutdown().await;
+        }
+        Verdict::Chat => {
+            tracing::info!(%peer, "chat over HTTP");
+            shared
+                .chat
+                .serve(stream, buf, config.handshake_timeout, shutdown)
+                .await;
         }
         Verdict::SocketIo => {
             tracing::info!(%peer, "Socket.IO connection");

@@ -8,6 +8,7 @@
 //! `tick` to every connected socket on its own, with no request. On `/admin`: a `welcome` on
 //! connect and `stats` (acknowledged with the number of sockets on `/`).
 
+use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +19,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
+use socketioxide::handler::ConnectHandler as _;
 use socketioxide::service::SocketIoService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -79,12 +81,32 @@ impl SocketIoEndpoint {
             .ws_max_frame_size(timings.max_payload_bytes as usize)
             .build_with_inner_svc(NotSocketIo);
         let ticks = Arc::new(AtomicU64::new(0));
-        io.ns("/", async move |socket: SocketRef| {
-            on_connection(&socket, timings, &ticks);
-        });
-        io.ns("/admin", async |socket: SocketRef, io: SocketIo| {
-            on_admin_connection(&socket, io);
-        });
+        // socketioxide runs a connect handler on a task of its own after it has sent the
+        // CONNECT answer: a client that emits at once (the demo client on a WebSocket does)
+        // could find no `chat` handler yet and its event would be dropped. A connect
+        // middleware runs before the answer is sent, so the handlers are registered there.
+        io.ns(
+            "/",
+            (async |socket: SocketRef| {
+                tracing::info!(sid = %socket.id, "Socket.IO connection on /");
+            })
+            .with(async move |socket: SocketRef| -> Result<(), Infallible> {
+                on_connection(&socket, timings, &ticks);
+                Ok(())
+            }),
+        );
+        io.ns(
+            "/admin",
+            (async |socket: SocketRef| {
+                let _ = socket.emit("welcome", &json!({ "namespace": "/admin" }));
+            })
+            .with(
+                async |socket: SocketRef, io: SocketIo| -> Result<(), Infallible> {
+                    on_admin_connection(&socket, io);
+                    Ok(())
+                },
+            ),
+        );
         Self { service, io }
     }
 
@@ -134,7 +156,6 @@ impl SocketIoEndpoint {
 
 /// `io.on('connection', socket => { … })` on `/`.
 fn on_connection(socket: &SocketRef, timings: SocketIoTimings, ticks: &Arc<AtomicU64>) {
-    tracing::info!(sid = %socket.id, "Socket.IO connection on /");
     socket.on("chat", on_chat);
     socket.on("binary", on_binary);
     socket.on(
@@ -201,9 +222,9 @@ async fn push_ticks(socket: SocketRef, every: Duration, ticks: Arc<AtomicU64>) {
     }
 }
 
-/// `io.of('/admin').on('connection', …)`: a second namespace on the same Engine.IO session.
+/// `io.of('/admin').on('connection', …)`: a second namespace on the same Engine.IO session (the
+/// `welcome` it sends is in the connect handler: a middleware cannot send yet).
 fn on_admin_connection(socket: &SocketRef, io: SocketIo) {
-    let _ = socket.emit("welcome", &json!({ "namespace": "/admin" }));
     socket.on("stats", async move |ack: AckSender| {
         let _ = ack.send(&json!({ "sockets": io.sockets().len() }));
     });
@@ -231,10 +252,20 @@ impl<B> hyper::service::Service<hyper::Request<B>> for NotSocketIo {
 }
 
 /// A TCP stream whose first bytes (the request head read to route the connection) are read again.
-struct Rewound {
+pub(super) struct Rewound {
     head: Vec<u8>,
     read: usize,
     inner: TcpStream,
+}
+
+impl Rewound {
+    pub(super) fn new(head: Vec<u8>, inner: TcpStream) -> Self {
+        Self {
+            head,
+            read: 0,
+            inner,
+        }
+    }
 }
 
 impl AsyncRead for Rewound {

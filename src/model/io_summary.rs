@@ -27,20 +27,23 @@ pub fn protocol(events: &[IoEvent]) -> Option<&'static str> {
 }
 
 /// The Engine.IO and Socket.IO packets of one packet, as the Info column lists them. When
-/// Socket.IO packets are there, the Engine.IO messages that carried them are not repeated and
-/// the other Engine.IO packets (a ping in the same polling body) are named `Engine.IO …`.
+/// Socket.IO packets are there, they come first, the Engine.IO messages that carried them are
+/// not repeated and the other Engine.IO packets (a ping in the same polling body) follow, named
+/// `Engine.IO …`.
 pub fn io_info(events: &[IoEvent]) -> Option<String> {
     let has_sio = events.iter().any(|e| matches!(e, IoEvent::SocketIo(_)));
-    let parts: Vec<String> = events
-        .iter()
-        .filter_map(|e| match e {
-            IoEvent::SocketIo(r) => Some(sio_info(r)),
-            IoEvent::EngineIo(r) if has_sio && r.packet.kind == EioType::Message => None,
-            IoEvent::EngineIo(r) if has_sio => Some(format!("Engine.IO {}", eio_info(r))),
-            IoEvent::EngineIo(r) => Some(eio_info(r)),
-            IoEvent::AckPair(_) | IoEvent::Anomaly(_) => None,
-        })
-        .collect();
+    let sio = events.iter().filter_map(|e| match e {
+        IoEvent::SocketIo(r) => Some(sio_info(r)),
+        _ => None,
+    });
+    let eio = events.iter().filter_map(|e| match e {
+        IoEvent::EngineIo(r) if has_sio && r.packet.kind == EioType::Message => None,
+        IoEvent::EngineIo(r) if has_sio => Some(format!("Engine.IO {}", eio_info(r))),
+        IoEvent::EngineIo(r) => Some(eio_info(r)),
+        _ => None,
+    });
+    // The protocol column names the Socket.IO packets: they come first.
+    let parts: Vec<String> = sio.chain(eio).collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 

@@ -24,6 +24,7 @@ pub fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
 }
 
 /// Wait (10 s at most) until `cond` holds.
+#[allow(dead_code)] // not every test file that includes this module waits for something
 pub fn poll_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !cond() {
