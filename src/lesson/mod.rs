@@ -14,6 +14,7 @@ pub mod problems;
 pub mod quiz;
 pub mod steps;
 pub mod teardown;
+pub mod tls;
 pub mod wsbits;
 
 pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};
