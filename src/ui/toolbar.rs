@@ -290,9 +290,9 @@ fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     }
     wrap_unless_room(
         ui,
-        text_width(ui, "push every 10000 ms") + 2.0 * ui.spacing().item_spacing.x,
+        text_width(ui, "every 10000 ms") + 2.0 * ui.spacing().item_spacing.x,
     );
-    let label = ui.label("push every");
+    let label = ui.label("every");
     ui.add(
         egui::DragValue::new(&mut app.live_form.push_interval_ms)
             .range(MIN_PUSH_MS..=MAX_PUSH_MS)
