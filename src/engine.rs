@@ -10,6 +10,9 @@ use crate::flow::{Connection, FlowLimits, FlowTracker, SegmentInfo};
 #[derive(Clone, Debug)]
 pub struct PacketOutput {
     pub packet: Packet,
+    /// The frame's bytes, when the engine was given them ([`Engine::process`]); empty when
+    /// they were lent ([`Engine::process_borrowed`]).
+    pub data: Vec<u8>,
     pub seg: Option<SegmentInfo>,
     /// HTTP messages, WebSocket frames and messages whose last byte is in this packet.
     pub events: Vec<AppEvent>,
@@ -43,21 +46,20 @@ impl Engine {
     }
 
     /// Decode one frame and run it through flow tracking and the application parsers. The
-    /// packet keeps the frame's bytes.
+    /// output keeps the frame's bytes.
     pub fn process(&mut self, mut frame: Frame) -> PacketOutput {
         let bytes = std::mem::take(&mut frame.data);
         let mut output = self.process_borrowed(&frame, &bytes);
-        output.packet.data = bytes;
+        output.data = bytes;
         output
     }
 
     /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
-    /// e.g. [`crate::capture::FileReader::next_borrowed`]): the packet's `data` is empty (its
-    /// `caplen` is set).
+    /// e.g. [`crate::capture::FileReader::next_borrowed`]): the output's `data` is empty.
     pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
         let packet = decode::decode_borrowed_with(frame, bytes, &mut self.fragments);
         let mut events = Vec::new();
-        let payload = packet.tcp_payload_in(bytes);
+        let payload = packet.tcp_payload(bytes);
         let seg = self
             .flows
             .process(&packet, payload)
@@ -76,6 +78,7 @@ impl Engine {
             });
         PacketOutput {
             packet,
+            data: Vec::new(),
             seg,
             events,
         }

@@ -59,7 +59,7 @@ fn packet_shorter_than_its_ip_header_says() {
     };
     let (frames, error) = read_all(FileReader::open(&path).expect("open"));
     assert!(error.is_none());
-    let p = decode::decode(frames.into_iter().next().expect("one packet"));
+    let p = decode::decode(&frames.into_iter().next().expect("one packet"));
     assert_eq!(p.issues[0].layer, "ipv4");
     assert_eq!(
         p.issues[0].kind,

@@ -70,7 +70,7 @@ fn assert_syn(p: &Packet) {
 
 #[test]
 fn ethernet_ipv4_syn() {
-    let p = decode::decode(frame(
+    let p = decode::decode(&frame(
         LinkType::Ethernet,
         cat(&[ETH_HEAD, &[0x08, 0x00], IPV4_SYN]),
     ));
@@ -82,7 +82,7 @@ fn ethernet_ipv4_syn() {
 
 #[test]
 fn ethernet_vlan_and_padding() {
-    let p = decode::decode(frame(
+    let p = decode::decode(&frame(
         LinkType::Ethernet,
         cat(&[
             ETH_HEAD,
@@ -107,12 +107,12 @@ fn ethernet_vlan_and_padding() {
 #[test]
 fn null_either_byte_order_and_loop() {
     for head in [[2, 0, 0, 0], [0, 0, 0, 2]] {
-        let p = decode::decode(frame(LinkType::Null, cat(&[&head, IPV4_SYN])));
+        let p = decode::decode(&frame(LinkType::Null, cat(&[&head, IPV4_SYN])));
         assert_eq!(protos(&p), [Proto::Null, Proto::Ipv4, Proto::Tcp]);
         assert_syn(&p);
     }
     for family in [24u8, 28, 30] {
-        let p = decode::decode(frame(
+        let p = decode::decode(&frame(
             LinkType::Null,
             cat(&[&[family, 0, 0, 0], IPV6_FRAG_SYNACK]),
         ));
@@ -121,9 +121,9 @@ fn null_either_byte_order_and_loop() {
             [Proto::Null, Proto::Ipv6, Proto::Ipv6Ext, Proto::Tcp]
         );
     }
-    let p = decode::decode(frame(LinkType::Loop, cat(&[&[0, 0, 0, 2], IPV4_SYN])));
+    let p = decode::decode(&frame(LinkType::Loop, cat(&[&[0, 0, 0, 2], IPV4_SYN])));
     assert_syn(&p);
-    let p = decode::decode(frame(LinkType::Null, cat(&[&[7, 0, 0, 0], IPV4_SYN])));
+    let p = decode::decode(&frame(LinkType::Null, cat(&[&[7, 0, 0, 0], IPV4_SYN])));
     assert_eq!(
         p.issues[0].kind,
         IssueKind::UnknownAddressFamily { family: 7 }
@@ -133,13 +133,13 @@ fn null_either_byte_order_and_loop() {
 #[test]
 fn linux_sll_and_sll2() {
     let sll = [0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];
-    let p = decode::decode(frame(LinkType::LinuxSll, cat(&[&sll, IPV4_SYN])));
+    let p = decode::decode(&frame(LinkType::LinuxSll, cat(&[&sll, IPV4_SYN])));
     assert_eq!(protos(&p), [Proto::Sll, Proto::Ipv4, Proto::Tcp]);
     assert_syn(&p);
     let sll2 = [
         0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
     ];
-    let p = decode::decode(frame(LinkType::LinuxSll2, cat(&[&sll2, IPV4_SYN])));
+    let p = decode::decode(&frame(LinkType::LinuxSll2, cat(&[&sll2, IPV4_SYN])));
     assert_eq!(protos(&p), [Proto::Sll2, Proto::Ipv4, Proto::Tcp]);
     assert_eq!(p.layers[1].range, 20..40);
     assert_syn(&p);
@@ -148,16 +148,17 @@ fn linux_sll_and_sll2() {
 #[test]
 fn raw_ip_by_version_nibble() {
     for link in [LinkType::Raw, LinkType::Ipv4] {
-        assert_syn(&decode::decode(frame(link, IPV4_SYN.to_vec())));
+        assert_syn(&decode::decode(&frame(link, IPV4_SYN.to_vec())));
     }
-    let p = decode::decode(frame(LinkType::Raw, IPV6_FRAG_SYNACK.to_vec()));
+    let f = frame(LinkType::Raw, IPV6_FRAG_SYNACK.to_vec());
+    let p = decode::decode(&f);
     assert_eq!(protos(&p), [Proto::Ipv6, Proto::Ipv6Ext, Proto::Tcp]);
     let tcp = p.tcp.as_ref().expect("tcp");
     assert_eq!(
         (tcp.flags, tcp.payload_len, tcp.window),
         (flags::SYN | flags::ACK, 4, 256)
     );
-    assert_eq!(p.tcp_payload(), b"ping");
+    assert_eq!(p.tcp_payload(&f.data), b"ping");
     assert_eq!(p.ip.map(|i| i.ttl), Some(64));
 }
 
@@ -168,9 +169,9 @@ fn snap_length_cut_keeps_tcp_len_from_ip_header() {
         IPV6_FRAG_SYNACK[..IPV6_FRAG_SYNACK.len() - 3].to_vec(),
     );
     f.orig_len = IPV6_FRAG_SYNACK.len() as u32;
-    let p = decode::decode(f);
+    let p = decode::decode(&f);
     assert_eq!(p.tcp.as_ref().map(|t| t.payload_len), Some(4));
-    assert_eq!(p.tcp_payload(), b"p");
+    assert_eq!(p.tcp_payload(&f.data), b"p");
     assert!(p.issues.is_empty(), "{:?}", p.issues);
 }
 
@@ -178,7 +179,7 @@ fn snap_length_cut_keeps_tcp_len_from_ip_header() {
 fn ip_length_beyond_the_packet_is_an_issue() {
     let mut bytes = IPV4_SYN.to_vec();
     bytes[2..4].copy_from_slice(&1000u16.to_be_bytes());
-    let p = decode::decode(frame(LinkType::Raw, bytes));
+    let p = decode::decode(&frame(LinkType::Raw, bytes));
     assert_eq!(
         p.issues[0].kind,
         IssueKind::IpLengthExceedsPacket {
@@ -196,7 +197,7 @@ fn every_prefix_decodes_with_a_precise_issue() {
     for n in 0..full.len() {
         let mut f = frame(LinkType::Ethernet, full[..n].to_vec());
         f.orig_len = full.len() as u32;
-        let p = decode::decode(f);
+        let p = decode::decode(&f);
         assert!(p.tcp.is_none(), "prefix {n}");
         let issue = p
             .issues
@@ -265,24 +266,26 @@ proptest! {
     ) {
         let data = cat(&[prefix, &bytes]);
         let orig_len = data.len() as u32 + extra;
-        let p = decode::decode(Frame { number: 1, ts_ns: 0, orig_len, link: LINKS[link], interface: 0, data });
+        let f = Frame { number: 1, ts_ns: 0, orig_len, link: LINKS[link], interface: 0, data };
+        let p = decode::decode(&f);
         for layer in &p.layers {
-            prop_assert!(layer.range.start <= layer.range.end && layer.range.end <= p.data.len());
+            prop_assert!(layer.range.start <= layer.range.end && layer.range.end <= f.data.len());
         }
         if let Some(tcp) = &p.tcp {
-            prop_assert!(tcp.payload.end <= p.data.len());
+            prop_assert!(tcp.payload.end <= f.data.len());
         }
-        let _ = decode::details(&p);
+        let _ = decode::details(&p, &f.data);
     }
 }
 
 #[test]
 fn details_show_every_header_with_its_arithmetic() {
-    let p = decode::decode(frame(
+    let f = frame(
         LinkType::Ethernet,
         cat(&[ETH_HEAD, &[0x08, 0x00], IPV4_SYN]),
-    ));
-    let d = decode::details(&p);
+    );
+    let p = decode::decode(&f);
+    let d = decode::details(&p, &f.data);
     let titles: Vec<&str> = d.iter().map(|l| l.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -318,7 +321,12 @@ fn details_show_every_header_with_its_arithmetic() {
         ("0x002 (SYN)", 46..48, 9)
     );
     assert_eq!(field(2, "tcp.options").children[0].value, "1460 bytes");
-    for f in d.iter().flat_map(|l| &l.fields) {
-        assert!(f.range.end <= p.data.len(), "{} {:?}", f.key, f.range);
+    for node in d.iter().flat_map(|l| &l.fields) {
+        assert!(
+            node.range.end <= f.data.len(),
+            "{} {:?}",
+            node.key,
+            node.range
+        );
     }
 }

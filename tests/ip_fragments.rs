@@ -171,8 +171,8 @@ fn a_completing_packet_reads_back_with_its_datagram() {
         .iter()
         .position(|r| r.packet.reassembled.is_some() && r.packet.tcp.is_some())
         .expect("a reassembled TCP segment");
-    let packet = model.packet(index).expect("read back");
+    let (packet, data) = model.packet(index).expect("read back");
     assert!(packet.tcp.is_some());
     assert_eq!(packet.reassembled.as_ref().map(|r| r.frames.len()), Some(3));
-    assert!(osiscope::decode::details(&packet).len() >= 3);
+    assert!(osiscope::decode::details(&packet, &data).len() >= 3);
 }

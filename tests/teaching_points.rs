@@ -174,19 +174,15 @@ fn point_4_segments_larger_than_the_mss_are_explained() {
 #[test]
 fn point_5_loopback_ethernet_is_a_placeholder_and_null_is_four_bytes() {
     let m = model(&own("handshake.pcapng"));
-    let packet = m.packet(0).unwrap();
+    let (packet, data) = m.packet(0).unwrap();
     assert_eq!(packet.layers[0].proto, Proto::Ethernet);
-    assert_eq!(
-        &packet.data[0..12],
-        &[0u8; 12],
-        "both MACs are zero on the wire"
-    );
+    assert_eq!(&data[0..12], &[0u8; 12], "both MACs are zero on the wire");
     let l2 = lesson::layer_uses(&m.packets[0])[1].text().to_string();
     assert!(l2.contains("placeholder"), "{l2}");
     assert!(l2.contains("00:00:00:00:00:00"), "{l2}");
     assert!(l2.contains("no ARP"), "{l2}");
     let null = model(&corpus("http_null_loopback.pcap"));
-    assert_eq!(null.packet(0).unwrap().layers[0].proto, Proto::Null);
+    assert_eq!(null.packet(0).unwrap().0.layers[0].proto, Proto::Null);
     let l2 = lesson::layer_uses(&null.packets[0])[1].text().to_string();
     assert!(l2.contains("4-byte") && l2.contains("DLT_NULL"), "{l2}");
 }
@@ -266,8 +262,8 @@ fn point_9_rsv1_zero_means_not_compressed_and_continuations_never_set_it() {
 fn point_10_syn_windows_are_never_scaled() {
     let m = model(&own("handshake.pcapng"));
     let note = |i: usize| {
-        let packet = m.packet(i).unwrap();
-        details(&packet)
+        let (packet, data) = m.packet(i).unwrap();
+        details(&packet, &data)
             .into_iter()
             .flat_map(|l| l.fields)
             .find(|f| f.key == "tcp.window_size_value")

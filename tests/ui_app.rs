@@ -124,12 +124,12 @@ fn clicking_a_field_selects_its_bytes() {
         .selected_packet()
         .expect("the SYN is selected");
     // The details tree is made from the packet read back from its bytes.
-    let packet = harness
+    let (packet, data) = harness
         .state()
         .model()
         .packet(index)
         .expect("the SYN's bytes");
-    let flags = osiscope::decode::details(&packet)
+    let flags = osiscope::decode::details(&packet, &data)
         .into_iter()
         .flat_map(|l| l.fields)
         .find(|f| f.key == "tcp.flags")
@@ -245,11 +245,8 @@ fn a_loading_file_takes_at_most_the_budget_per_frame() {
         .state()
         .selected_packet()
         .expect("the last step's packet");
-    let packet = harness.state().model().packet(index).expect("its bytes");
-    assert_eq!(
-        packet.data,
-        expected.packet(index).expect("the kept bytes").data
-    );
+    let (_, data) = harness.state().model().packet(index).expect("its bytes");
+    assert_eq!(data, expected.packet(index).expect("the kept bytes").1);
     harness.get_by_label_contains("Transmission Control Protocol");
     assert!(harness.query_by_label_contains("cannot be shown").is_none());
 }

@@ -17,6 +17,6 @@ fuzz_target!(|data: &[u8]| {
         _ => LinkType::Ipv6,
     };
     let frame = Frame { number: 1, ts_ns: 0, orig_len: bytes.len() as u32, link, interface: 0, data: bytes.to_vec() };
-    let packet = osiscope::decode::decode(frame);
-    let _ = osiscope::decode::details(&packet);
+    let packet = osiscope::decode::decode(&frame);
+    let _ = osiscope::decode::details(&packet, &frame.data);
 });

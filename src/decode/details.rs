@@ -12,13 +12,13 @@ use std::ops::Range;
 
 use super::{FieldNode, LayerDetail, Packet, Proto};
 
-pub(super) fn details(packet: &Packet) -> Vec<LayerDetail> {
+pub(super) fn details(packet: &Packet, frame_bytes: &[u8]) -> Vec<LayerDetail> {
     packet
         .layers
         .iter()
         .enumerate()
         .map(|(index, layer)| {
-            let bytes = packet.layer_bytes(index);
+            let bytes = packet.layer_bytes(index, frame_bytes);
             let at = layer.range.start;
             let (title, fields) = match layer.proto {
                 Proto::Ethernet => link::ethernet(bytes, at),

@@ -25,14 +25,14 @@ pub struct FieldNode {
     pub value: String,
     /// Optional explanation with the arithmetic, e.g. "64 × 2^10 = 65,536".
     pub note: Option<String>,
-    /// Byte range in `Packet::data`.
+    /// Byte range in the frame's bytes.
     pub range: Range<usize>,
     /// For bit fields: the mask of this field's bits within `range` (big-endian), else `None`.
     pub bitmask: Option<u32>,
     pub children: Vec<FieldNode>,
 }
 
-/// Every header of `packet` with its fields.
-pub fn details(packet: &Packet) -> Vec<LayerDetail> {
-    super::details::details(packet)
+/// Every header of `packet` (whose frame bytes are `bytes`) with its fields.
+pub fn details(packet: &Packet, bytes: &[u8]) -> Vec<LayerDetail> {
+    super::details::details(packet, bytes)
 }

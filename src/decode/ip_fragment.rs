@@ -112,11 +112,13 @@ impl Walk<'_, '_> {
 
     /// Add the transport layer of `r`'s bytes to the packet, and `r` itself.
     pub(super) fn reassembled(&mut self, mut r: Reassembled) {
-        r.first_layer = self.packet.layers.len();
+        r.first_layer = self.layers.len();
         let mut inner = Walk {
             data: &r.data,
             orig_len: r.data.len(),
             packet: &mut *self.packet,
+            layers: &mut *self.layers,
+            issues: &mut *self.issues,
             fragments: None,
         };
         inner.transport(IpNumber(r.next_header));
@@ -162,7 +164,7 @@ impl Walk<'_, '_> {
     }
 
     fn push_whole(&mut self, proto: Proto, range: Range<usize>) {
-        self.packet.layers.push(super::Layer { proto, range });
+        self.layers.push(super::Layer { proto, range });
     }
 }
 

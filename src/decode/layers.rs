@@ -26,30 +26,27 @@ use super::{
 /// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
 const MAX_IP_DEPTH: usize = 4;
 
-pub(super) fn decode_frame(mut frame: Frame, fragments: Option<&mut Reassembler>) -> Packet {
-    let data = std::mem::take(&mut frame.data);
-    let mut packet = decode_bytes(&frame, &data, fragments);
-    packet.data = data;
-    packet
-}
-
-/// A frame that completed `datagram`, decoded again: the fragment, then the datagram's layers.
-pub(super) fn decode_completed(mut frame: Frame, datagram: &Reassembled) -> Packet {
-    let data = std::mem::take(&mut frame.data);
-    let mut packet = decode_bytes(&frame, &data, None);
+/// A frame that completed `datagram`, decoded again from its bytes `bytes`: the fragment,
+/// then the datagram's layers.
+pub(super) fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembled) -> Packet {
+    let mut packet = decode_bytes(frame, bytes, None);
+    let mut layers = std::mem::take(&mut packet.layers).into_vec();
+    let mut issues = std::mem::take(&mut packet.issues).into_vec();
     Walk {
-        data: &data,
+        data: bytes,
         orig_len: frame.orig_len as usize,
         packet: &mut packet,
+        layers: &mut layers,
+        issues: &mut issues,
         fragments: None,
     }
     .reassembled(datagram.clone());
-    packet.data = data;
+    packet.layers = layers.into_boxed_slice();
+    packet.issues = issues.into_boxed_slice();
     packet
 }
 
-/// The packet of a frame whose bytes are `bytes` (`frame.data` is not read); its `data` is
-/// left empty.
+/// The packet of a frame whose bytes are `bytes` (`frame.data` is not read).
 pub(super) fn decode_bytes(
     frame: &Frame,
     bytes: &[u8],
@@ -61,29 +58,37 @@ pub(super) fn decode_bytes(
         len: frame.orig_len,
         link: frame.link,
         interface: frame.interface,
-        data: Vec::new(),
         caplen: bytes.len() as u32,
-        layers: Vec::with_capacity(4),
+        layers: Box::default(),
         ip: None,
         tcp: None,
-        issues: Vec::new(),
+        issues: Box::default(),
         reassembled: None,
     };
+    let mut layers = Vec::with_capacity(4);
+    let mut issues = Vec::new();
     let mut walk = Walk {
         data: bytes,
         orig_len: frame.orig_len as usize,
         packet: &mut packet,
+        layers: &mut layers,
+        issues: &mut issues,
         fragments,
     };
     walk.link();
+    packet.layers = layers.into_boxed_slice();
+    packet.issues = issues.into_boxed_slice();
     packet
 }
 
+/// One walk down a frame's headers, filling in `packet` (its lists grow in `layers` and
+/// `issues`, which the packet keeps boxed once the walk is done).
 pub(super) struct Walk<'p, 'd> {
     pub(super) data: &'d [u8],
     pub(super) orig_len: usize,
     pub(super) packet: &'p mut Packet,
-    /// Where IP fragments go to be reassembled (`None`: they are shown as fragments only).
+    pub(super) layers: &'p mut Vec<Layer>,
+    pub(super) issues: &'p mut Vec<Issue>,
     pub(super) fragments: Option<&'p mut Reassembler>,
 }
 
@@ -96,13 +101,13 @@ pub(super) fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
 
 impl Walk<'_, '_> {
     pub(super) fn issue(&mut self, layer: &'static str, kind: IssueKind) {
-        self.packet.issues.push(Issue { layer, kind });
+        self.issues.push(Issue { layer, kind });
     }
 
     pub(super) fn push(&mut self, proto: Proto, bytes: &[u8]) {
         let start = offset_in(self.data, bytes);
         let end = (start + bytes.len()).min(self.data.len());
-        self.packet.layers.push(Layer {
+        self.layers.push(Layer {
             proto,
             range: start..end,
         });
@@ -120,7 +125,7 @@ impl Walk<'_, '_> {
         let mut rest = data;
         if let Some((proto, range)) = header.header {
             rest = data.get(range.end..).unwrap_or_default();
-            self.packet.layers.push(Layer { proto, range });
+            self.layers.push(Layer { proto, range });
         }
         let sliced = match header.next {
             Next::Ethernet => match LaxSlicedPacket::from_ethernet(rest) {
@@ -216,7 +221,7 @@ impl Walk<'_, '_> {
         if !payload.incomplete {
             return;
         }
-        let (declared, proto) = declared_ip_payload_len(payload, self.data, &self.packet.layers);
+        let (declared, proto) = declared_ip_payload_len(payload, self.data, self.layers);
         let start = offset_in(self.data, payload.payload);
         let on_wire = self.orig_len.saturating_sub(start);
         if declared > on_wire {
@@ -270,7 +275,7 @@ impl Walk<'_, '_> {
         // The IP payload length as the IP header says, but no more than the packet's original
         // length leaves (Wireshark: "total length exceeds packet length" → reported length).
         let ip_start = offset_in(self.data, ip.payload);
-        let declared = declared_ip_payload_len(ip, self.data, &self.packet.layers)
+        let declared = declared_ip_payload_len(ip, self.data, self.layers)
             .0
             .min(self.orig_len.saturating_sub(ip_start));
         let payload_start = offset_in(self.data, tcp.payload());

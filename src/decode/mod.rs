@@ -1,5 +1,6 @@
-//! L2–L4 bytes → an owned [`Packet`]: the layers that parsed, the IP and TCP facts the later
-//! stages need, and (on demand, for the UI) every header field with its byte range.
+//! L2–L4 bytes → a [`Packet`]: the layers that parsed, the IP and TCP facts the later stages
+//! need, each with its byte range in the frame's bytes (which stay the frame's), and (on
+//! demand, for the UI) every header field with its byte range.
 //! This is the only module that uses etherparse.
 
 mod details;
@@ -24,8 +25,11 @@ pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
 pub use issue::{Issue, IssueKind, LengthLimit};
 pub use tcp_options::TcpOptions;
 
-/// One decoded packet. Cheap to build: field-level detail is made on demand by [`details`].
-#[derive(Clone, Debug)]
+/// One decoded packet: what its headers say and where each is in the frame's bytes (which it
+/// does not hold: the capture file or the caller has them). The app's model keeps it as it
+/// is, so its lists are boxed slices. Cheap to build: field-level detail is made on demand by
+/// [`details`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
     /// 1-based packet number.
     pub number: u64,
@@ -37,26 +41,23 @@ pub struct Packet {
     pub link: LinkType,
     /// Interface index (pcapng).
     pub interface: u32,
-    /// The captured bytes. A consumer that only needs the decoded facts may take them (to
-    /// reuse the buffer): `caplen` still tells how many there were.
-    pub data: Vec<u8>,
-    /// Captured length: how many bytes `data` held when the frame was decoded.
+    /// Captured length: how many bytes the frame had.
     pub caplen: u32,
-    /// Headers in order, outermost first, each with its byte range in `data`.
-    pub layers: Vec<Layer>,
+    /// Headers in order, outermost first, each with its byte range in the frame's bytes.
+    pub layers: Box<[Layer]>,
     /// The innermost IP header's facts.
     pub ip: Option<IpSummary>,
     /// The TCP header's facts, if the packet is TCP.
     pub tcp: Option<TcpSegment>,
     /// What went wrong while decoding (truncation, bad lengths…). Parsed layers are kept.
-    pub issues: Vec<Issue>,
+    pub issues: Box<[Issue]>,
     /// The IP datagram this packet completed, when it was the last missing fragment.
     pub reassembled: Option<Box<Reassembled>>,
 }
 
 /// An IP datagram put together from fragments, on the packet that completed it (Wireshark's
 /// "Reassembled IPv4/IPv6"): the layers from `first_layer` on in `Packet::layers`, and the
-/// `tcp` payload range, are byte ranges in `data`, not in `Packet::data`.
+/// `tcp` payload range, are byte ranges in `data`, not in the frame's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reassembled {
     /// The frames of the fragments, in offset order.
@@ -70,24 +71,21 @@ pub struct Reassembled {
 }
 
 impl Packet {
-    /// Captured length (the field: `data` itself may have been taken).
-    pub fn caplen(&self) -> u32 {
-        self.caplen
-    }
-
-    /// The bytes of layer `index` of `layers` (in the reassembled datagram for its layers).
-    pub fn layer_bytes(&self, index: usize) -> &[u8] {
+    /// The bytes of layer `index` of `layers`, for a packet whose frame bytes are `bytes` (in
+    /// the reassembled datagram for its layers).
+    pub fn layer_bytes<'a>(&'a self, index: usize, bytes: &'a [u8]) -> &'a [u8] {
         let Some(layer) = self.layers.get(index) else {
             return &[];
         };
         let bytes = match &self.reassembled {
             Some(r) if index >= r.first_layer => &r.data,
-            _ => &self.data,
+            _ => bytes,
         };
         bytes.get(layer.range.clone()).unwrap_or_default()
     }
 
-    /// The layers whose byte ranges are in `data` (all but a reassembled datagram's).
+    /// The layers whose byte ranges are in the frame's bytes (all but a reassembled
+    /// datagram's).
     pub fn frame_layers(&self) -> &[Layer] {
         let n = self
             .reassembled
@@ -96,14 +94,10 @@ impl Packet {
         self.layers.get(..n).unwrap_or(&self.layers)
     }
 
-    /// The TCP payload bytes that were captured (may be fewer than `tcp.payload_len`).
-    pub fn tcp_payload(&self) -> &[u8] {
-        self.tcp_payload_in(&self.data)
-    }
-
-    /// The TCP payload bytes, for a packet whose frame bytes are `bytes` (see
-    /// [`decode_borrowed`]); those of the reassembled datagram when the packet completed one.
-    pub fn tcp_payload_in<'a>(&'a self, bytes: &'a [u8]) -> &'a [u8] {
+    /// The TCP payload bytes that were captured (may be fewer than `tcp.payload_len`), for a
+    /// packet whose frame bytes are `bytes`; those of the reassembled datagram when the packet
+    /// completed one.
+    pub fn tcp_payload<'a>(&'a self, bytes: &'a [u8]) -> &'a [u8] {
         let bytes = self.reassembled.as_ref().map_or(bytes, |r| &r.data);
         self.tcp
             .as_ref()
@@ -165,7 +159,7 @@ impl Proto {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layer {
     pub proto: Proto,
-    /// Byte range of the header in `Packet::data` (clamped to what was captured).
+    /// Byte range of the header in the frame's bytes (clamped to what was captured).
     pub range: Range<usize>,
 }
 
@@ -236,7 +230,7 @@ pub struct TcpSegment {
     /// TCP payload length as the IP header says (Wireshark's `tcp.len`), even where fewer
     /// bytes were captured.
     pub payload_len: u32,
-    /// Byte range of the captured payload in `Packet::data`.
+    /// Byte range of the captured payload in the frame's bytes.
     pub payload: Range<usize>,
 }
 
@@ -246,32 +240,32 @@ impl TcpSegment {
     }
 }
 
-/// Decode one frame. Never fails: whatever could not be parsed becomes an [`Issue`]. An IP
-/// fragment is shown as a fragment (see [`decode_with`] for reassembly).
-pub fn decode(frame: Frame) -> Packet {
-    layers::decode_frame(frame, None)
+/// Decode one frame (its bytes in `frame.data`). Never fails: whatever could not be parsed
+/// becomes an [`Issue`]. An IP fragment is shown as a fragment (see [`decode_with`] for
+/// reassembly).
+pub fn decode(frame: &Frame) -> Packet {
+    decode_borrowed(frame, &frame.data)
 }
 
-/// As [`decode`], for a frame whose bytes are `bytes` (`frame.data` is not read): the packet's
-/// `data` is empty, its byte ranges point into `bytes`.
+/// As [`decode`], for a frame whose bytes are `bytes` (`frame.data` is not read).
 pub fn decode_borrowed(frame: &Frame, bytes: &[u8]) -> Packet {
     layers::decode_bytes(frame, bytes, None)
 }
 
 /// As [`decode`], with IP fragments reassembled by `fragments`: the packet that completes a
 /// datagram carries it ([`Packet::reassembled`]) and its transport layer.
-pub fn decode_with(frame: Frame, fragments: &mut Reassembler) -> Packet {
-    layers::decode_frame(frame, Some(fragments))
-}
-
-/// A packet that completed `datagram` (from [`Packet::reassembled`]), decoded again from its
-/// own bytes: for reading a packet back when its fragments are no longer at hand. Issues found
-/// while reassembling are not found again.
-pub fn decode_completed(frame: Frame, datagram: &Reassembled) -> Packet {
-    layers::decode_completed(frame, datagram)
+pub fn decode_with(frame: &Frame, fragments: &mut Reassembler) -> Packet {
+    decode_borrowed_with(frame, &frame.data, fragments)
 }
 
 /// As [`decode_borrowed`], with IP fragments reassembled by `fragments`.
 pub fn decode_borrowed_with(frame: &Frame, bytes: &[u8], fragments: &mut Reassembler) -> Packet {
     layers::decode_bytes(frame, bytes, Some(fragments))
+}
+
+/// A packet that completed `datagram` (from [`Packet::reassembled`]), decoded again from its
+/// own bytes `bytes`: for reading a packet back when its fragments are no longer at hand.
+/// Issues found while reassembling are not found again.
+pub fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembled) -> Packet {
+    layers::decode_completed(frame, bytes, datagram)
 }

@@ -129,7 +129,8 @@ impl Delivered {
     }
 }
 
-/// What the flow tracker learned from one TCP packet.
+/// What the flow tracker learned from one TCP packet: the facts the model keeps per packet
+/// (lists are boxed slices: most are empty, and a boxed slice holds no spare capacity).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentInfo {
     /// 0-based connection index, in order of first appearance (Wireshark's `tcp.stream`).
@@ -146,8 +147,8 @@ pub struct SegmentInfo {
     pub window_scaled: u64,
     /// The shift that was applied (`None` when window scaling was not negotiated or not seen).
     pub window_shift: Option<u8>,
-    pub analysis: Vec<Analysis>,
-    pub state_changes: Vec<StateChange>,
+    pub analysis: Box<[Analysis]>,
+    pub state_changes: Box<[StateChange]>,
     /// Time since the connection's first packet, ns.
     pub rel_time_ns: i64,
 }

@@ -8,7 +8,7 @@ use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Layer, Packet, Proto, TcpOptions, TcpSegment, flags};
 use crate::flow::{Completeness, Connection, Direction, PeerOptions, SegmentInfo, TcpState};
-use crate::model::{FrameBytes, Model, PacketHead, PacketRow, Phase, Step, StepKind};
+use crate::model::{FrameBytes, Model, PacketRow, Phase, Step, StepKind};
 
 pub(crate) const CLIENT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 51234);
 pub(crate) const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8765);
@@ -250,7 +250,7 @@ pub(crate) fn conversation() -> Model {
             len: data.len() as u32,
             link: LinkType::Null,
             interface: 0,
-            layers: vec![
+            layers: Box::new([
                 Layer {
                     proto: Proto::Null,
                     range: 0..4,
@@ -263,7 +263,7 @@ pub(crate) fn conversation() -> Model {
                     proto: Proto::Tcp,
                     range: 24..44,
                 },
-            ],
+            ]),
             ip: Some(IpSummary {
                 version: 4,
                 src: src.ip(),
@@ -289,8 +289,7 @@ pub(crate) fn conversation() -> Model {
                 payload: payload_range,
             }),
             caplen: data.len() as u32,
-            data,
-            issues: Vec::new(),
+            issues: Box::default(),
         };
         let seg = SegmentInfo {
             stream: 0,
@@ -300,8 +299,8 @@ pub(crate) fn conversation() -> Model {
             next_rel_seq: next_seq[d],
             window_scaled: 65_536,
             window_shift: Some(7),
-            analysis: Vec::new(),
-            state_changes: Vec::new(),
+            analysis: Box::default(),
+            state_changes: Box::default(),
             rel_time_ns: ts_ns - 1_700_000_000_000_000_000,
         };
         let step = Step {
@@ -319,10 +318,9 @@ pub(crate) fn conversation() -> Model {
             server_state: spec.states.1,
             top_layer: if plen > 0 { 7 } else { 4 },
         };
-        let (head, data) = PacketHead::split(packet);
         let row = PacketRow {
-            packet: head,
-            seg: Some(seg.into()),
+            packet,
+            seg: Some(seg),
             http: http.into_boxed_slice(),
             ws: ws.into_boxed_slice(),
             notes: Box::default(),

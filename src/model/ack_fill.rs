@@ -111,7 +111,7 @@ mod tests {
     use crate::flow::Direction;
 
     fn record(number: u64, io: Vec<IoEvent>) -> PacketRecord {
-        let packet = crate::decode::decode(Frame {
+        let packet = crate::decode::decode(&Frame {
             number,
             ts_ns: 0,
             orig_len: 0,

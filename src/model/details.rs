@@ -13,8 +13,9 @@ use super::{ByteError, Model, PacketRow, WsFrame};
 /// A packet decoded again from its bytes, with its field tree.
 #[derive(Clone, Debug)]
 pub struct PacketDetails {
-    /// The packet, with its bytes in `data`.
     pub packet: Packet,
+    /// The packet's bytes.
+    pub data: Vec<u8>,
     /// Every header, in order, with its fields and their byte ranges.
     pub layers: Vec<LayerDetail>,
 }
@@ -23,9 +24,13 @@ impl Model {
     /// Packet `index` read back (from the capture file, or from memory), decoded again, with
     /// its field tree: for the details tree and the hex view, once per selection.
     pub fn packet_details(&self, index: usize) -> Result<PacketDetails, ByteError> {
-        let packet = self.packet(index)?;
-        let layers = decode::details(&packet);
-        Ok(PacketDetails { packet, layers })
+        let (packet, data) = self.packet(index)?;
+        let layers = decode::details(&packet, &data);
+        Ok(PacketDetails {
+            packet,
+            data,
+            layers,
+        })
     }
 }
 
@@ -152,7 +157,7 @@ mod tests {
         let model = chat();
         for i in 0..model.packets.len() {
             let details = model.packet_details(i).unwrap();
-            assert_eq!(details.packet.data.len(), details.packet.caplen as usize);
+            assert_eq!(details.data.len(), details.packet.caplen as usize);
             assert_eq!(details.osi_layer_of(0), 2, "Ethernet first");
             let tcp = details.packet.tcp.as_ref().unwrap();
             assert_eq!(details.osi_layer_of(tcp.payload.start - 1), 4);

@@ -322,7 +322,7 @@ pub fn write_packet<W: Write>(
     out.write_all(b",\"ts_ns\":")?;
     write_i64(out, p.ts_ns)?;
     num(out, b",\"len\":", u64::from(p.len))?;
-    num(out, b",\"caplen\":", u64::from(p.caplen()))?;
+    num(out, b",\"caplen\":", u64::from(p.caplen))?;
     out.write_all(b",\"link\":")?;
     write_str(out, p.link.json_name())?;
     num(out, b",\"interface\":", u64::from(p.interface))?;

@@ -22,7 +22,7 @@ use step::StreamStory;
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
-pub use row::{FlowFacts, MODEL_TEXT_KEEP, PacketHead, PacketRow};
+pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
@@ -92,11 +92,12 @@ impl Incoming {
     /// The row of `output`. With `file_offset` (where the frame's bytes are in the capture
     /// file the model reads from), the bytes are left in the file; without, they are kept.
     pub fn new(
-        output: PacketOutput,
+        mut output: PacketOutput,
         connection: Option<Connection>,
         file_offset: Option<u64>,
     ) -> Self {
-        let (row, data) = PacketRow::from_record(PacketRecord::from_output(output));
+        let data = std::mem::take(&mut output.data);
+        let row = PacketRow::from_record(PacketRecord::from_output(output));
         let bytes = match file_offset {
             Some(offset) => FrameBytes::in_file(offset, &data),
             None => FrameBytes::Kept(data),
@@ -122,6 +123,7 @@ impl PacketRecord {
     pub fn without_info(output: PacketOutput) -> Self {
         let PacketOutput {
             packet,
+            data: _,
             seg,
             events,
         } = output;
@@ -220,42 +222,42 @@ impl Model {
         self.bytes.push(bytes);
     }
 
-    /// Packet `index` decoded again from its bytes (read back from the capture file, or from
-    /// memory), for the details tree and the hex view.
-    pub fn packet(&self, index: usize) -> Result<Packet, ByteError> {
-        let head = &self
+    /// Packet `index` and its bytes (read back from the capture file, or from memory), for the
+    /// details tree and the hex view. The bytes are decoded again, to check that they are still
+    /// the ones the packet was decoded from.
+    pub fn packet(&self, index: usize) -> Result<(Packet, Vec<u8>), ByteError> {
+        let kept = &self
             .packets
             .get(index)
             .ok_or(ByteError::NoPacket { index })?
             .packet;
-        let data = self.bytes.read(index, head.number, head.caplen)?;
         let frame = Frame {
-            number: head.number,
-            ts_ns: head.ts_ns,
-            orig_len: head.len,
-            link: head.link,
-            interface: head.interface,
-            data,
+            number: kept.number,
+            ts_ns: kept.ts_ns,
+            orig_len: kept.len,
+            link: kept.link,
+            interface: kept.interface,
+            data: self.bytes.read(index, kept.number, kept.caplen)?,
         };
-        let mut packet = match &head.reassembled {
+        let mut packet = match &kept.reassembled {
             // Its fragments' bytes are in other packets: the datagram was kept.
-            Some(datagram) => decode::decode_completed(frame, datagram),
-            None => decode::decode(frame),
+            Some(datagram) => decode::decode_completed(&frame, &frame.data, datagram),
+            None => decode::decode(&frame),
         };
         // Issues found while reassembling (overlapping fragments…) come after the packet's own
-        // and need the other fragments to be found again: the head kept them.
-        if head.issues.starts_with(&packet.issues) {
-            packet.issues = head.issues.to_vec();
+        // and need the other fragments to be found again: the kept packet has them.
+        if kept.issues.starts_with(&packet.issues) {
+            packet.issues.clone_from(&kept.issues);
         }
-        if head.describes(&packet) {
-            Ok(packet)
+        if packet == *kept {
+            Ok((packet, frame.data))
         } else {
             Err(ByteError::Changed {
                 path: self
                     .bytes
                     .file_path()
                     .map_or_else(|| "memory".into(), std::path::Path::to_path_buf),
-                number: head.number,
+                number: kept.number,
             })
         }
     }

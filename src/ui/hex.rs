@@ -36,7 +36,7 @@ fn row_job(
     hovered: Option<&Range<usize>>,
     selected: Option<&Range<usize>>,
 ) -> LayoutJob {
-    let data = &details.packet.data;
+    let data = &details.data;
     let start = row * PER_ROW;
     let end = (start + PER_ROW).min(data.len());
     let mut job = LayoutJob::default();
@@ -95,7 +95,7 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
         return;
     };
     let font = egui::TextStyle::Monospace.resolve(ui.style());
-    let rows = details.packet.data.len().div_ceil(PER_ROW);
+    let rows = details.data.len().div_ceil(PER_ROW);
     let hovered = app.view.hovered_bytes.clone();
     let selected = app.view.selected_bytes.clone();
     let row_h = ui.text_style_height(&egui::TextStyle::Monospace);

@@ -188,7 +188,7 @@ mod tests {
                 assert_eq!(a.ws, b.ws, "{name} packet {i}");
                 let from_file = model.packet_details(i).unwrap();
                 let kept = sync.packet_details(i).unwrap();
-                assert_eq!(from_file.packet.data, kept.packet.data, "{name} packet {i}");
+                assert_eq!(from_file.data, kept.data, "{name} packet {i}");
                 assert_eq!(
                     from_file.packet.layers, kept.packet.layers,
                     "{name} packet {i}"

@@ -127,7 +127,7 @@ pub fn compare(name: &str, records: &[PacketRecord], rows: &[Row]) -> (usize, us
             n,
             "frame.cap_len",
             col(r, "frame.cap_len").into(),
-            p.caplen().to_string(),
+            p.caplen.to_string(),
         );
         let src = if col(r, "ip.src").is_empty() {
             col(r, "ipv6.src")

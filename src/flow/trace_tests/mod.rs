@@ -134,9 +134,8 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
         len: 54 + seg.len.unwrap_or(seg.payload.len() as u32),
         link: LinkType::Raw,
         interface: 0,
-        data: seg.payload.to_vec(),
         caplen: seg.payload.len() as u32,
-        layers: Vec::new(),
+        layers: Box::default(),
         reassembled: None,
         ip: Some(IpSummary {
             version: 4,
@@ -158,7 +157,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
             payload_len: seg.len.unwrap_or(seg.payload.len() as u32),
             payload: 0..seg.payload.len(),
         }),
-        issues: Vec::new(),
+        issues: Box::default(),
     }
 }
 

@@ -12,10 +12,7 @@ fn three_way_handshake_moves_both_peers_to_established() {
         seq: C_ISN,
         ..C
     });
-    assert_eq!(
-        syn.state_changes,
-        vec![change(Peer::Client, Closed, SynSent)]
-    );
+    assert_eq!(*syn.state_changes, [change(Peer::Client, Closed, SynSent)]);
     assert_eq!(
         (syn.stream, syn.direction, syn.rel_seq, syn.next_rel_seq),
         (0, Direction::ClientToServer, 0, 1)
@@ -27,8 +24,8 @@ fn three_way_handshake_moves_both_peers_to_established() {
         ..S
     });
     assert_eq!(
-        syn_ack.state_changes,
-        vec![
+        *syn_ack.state_changes,
+        [
             change(Peer::Server, Listen, SynReceived),
             change(Peer::Client, SynSent, Established)
         ]
@@ -43,8 +40,8 @@ fn three_way_handshake_moves_both_peers_to_established() {
         ..C
     });
     assert_eq!(
-        ack.state_changes,
-        vec![change(Peer::Server, SynReceived, Established)]
+        *ack.state_changes,
+        [change(Peer::Server, SynReceived, Established)]
     );
     assert_eq!((ack.rel_seq, ack.rel_ack), (1, 1));
     let conn = t.conn(0);
@@ -73,8 +70,8 @@ fn active_close_by_the_client() {
         ..C
     });
     assert_eq!(
-        fin.state_changes,
-        vec![
+        *fin.state_changes,
+        [
             change(Peer::Client, Established, FinWait1),
             change(Peer::Server, Established, CloseWait)
         ]
@@ -85,8 +82,8 @@ fn active_close_by_the_client() {
         ..S
     });
     assert_eq!(
-        ack.state_changes,
-        vec![change(Peer::Client, FinWait1, FinWait2)]
+        *ack.state_changes,
+        [change(Peer::Client, FinWait1, FinWait2)]
     );
     let fin2 = t.send(Seg {
         flags: FIN | ACK,
@@ -95,8 +92,8 @@ fn active_close_by_the_client() {
         ..S
     });
     assert_eq!(
-        fin2.state_changes,
-        vec![
+        *fin2.state_changes,
+        [
             change(Peer::Server, CloseWait, LastAck),
             change(Peer::Client, FinWait2, TimeWait)
         ]
@@ -106,10 +103,7 @@ fn active_close_by_the_client() {
         ack: S_ISN + 2,
         ..C
     });
-    assert_eq!(
-        last.state_changes,
-        vec![change(Peer::Server, LastAck, Closed)]
-    );
+    assert_eq!(*last.state_changes, [change(Peer::Server, LastAck, Closed)]);
     assert!(fin.analysis.is_empty() && ack.analysis.is_empty() && fin2.analysis.is_empty());
     assert!(last.analysis.is_empty());
 }
@@ -136,8 +130,8 @@ fn simultaneous_close_goes_through_closing() {
         },
     );
     assert_eq!(
-        fin2.state_changes,
-        vec![
+        *fin2.state_changes,
+        [
             change(Peer::Server, CloseWait, Closing),
             change(Peer::Client, FinWait1, Closing)
         ]
@@ -148,8 +142,8 @@ fn simultaneous_close_goes_through_closing() {
         ..S
     });
     assert_eq!(
-        ack.state_changes,
-        vec![change(Peer::Client, Closing, TimeWait)]
+        *ack.state_changes,
+        [change(Peer::Client, Closing, TimeWait)]
     );
     let ack2 = t.send(Seg {
         seq: C_ISN + 2,
@@ -157,8 +151,8 @@ fn simultaneous_close_goes_through_closing() {
         ..C
     });
     assert_eq!(
-        ack2.state_changes,
-        vec![change(Peer::Server, Closing, TimeWait)]
+        *ack2.state_changes,
+        [change(Peer::Server, Closing, TimeWait)]
     );
 }
 
@@ -174,8 +168,8 @@ fn reset_closes_both_peers() {
         ..S
     });
     assert_eq!(
-        rst.state_changes,
-        vec![
+        *rst.state_changes,
+        [
             change(Peer::Server, Established, Closed),
             change(Peer::Client, Established, Closed)
         ]
@@ -202,8 +196,8 @@ fn refused_connection_syn_answered_by_rst_ack() {
     assert_eq!(rst.stream, 0);
     assert_eq!((rst.rel_seq, rst.rel_ack), (1, 1));
     assert_eq!(
-        rst.state_changes,
-        vec![
+        *rst.state_changes,
+        [
             change(Peer::Server, Listen, Closed),
             change(Peer::Client, SynSent, Closed)
         ]

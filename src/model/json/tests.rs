@@ -176,7 +176,7 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         frame: p.number,
         ts_ns: p.ts_ns,
         len: p.len,
-        caplen: p.caplen(),
+        caplen: p.caplen,
         link: p.link.json_name(),
         interface: p.interface,
         layers,
@@ -268,12 +268,14 @@ fn rare_fields_write_the_same_bytes_as_serde() {
         .find_map(|r| r.http.first().cloned())
         .unwrap();
     let r = records.iter_mut().find(|r| r.seg.is_some()).unwrap();
-    r.packet.issues.push(Issue {
+    let mut issues = std::mem::take(&mut r.packet.issues).into_vec();
+    issues.push(Issue {
         layer: "tcp",
         kind: IssueKind::Malformed {
             error: "odd \"quoted\" \\ \u{1} é".into(),
         },
     });
+    r.packet.issues = issues.into_boxed_slice();
     r.packet.ip = Some(IpSummary {
         version: 6,
         src: "2001:db8::1".parse().unwrap(),
@@ -303,10 +305,10 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     refused.accept_valid = Some(false);
     r.http = vec![http, refused];
     if let Some(seg) = r.seg.as_mut() {
-        seg.analysis = vec![
+        seg.analysis = Box::new([
             crate::flow::Analysis::Retransmission,
             crate::flow::Analysis::LostSegment,
-        ];
+        ]);
     }
     if let Some(t) = r.packet.tcp.as_mut() {
         t.flags = 0x1ff;
