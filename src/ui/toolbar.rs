@@ -170,7 +170,6 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     {
         actions.push(Action::Live(LiveCommand::Connect));
     }
-    server_push_ui(ui, app, actions);
     let on = status.connected;
     wrap_unless_room(
         ui,
@@ -214,6 +213,8 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ui.label(RichText::new(why).color(app.palette().warn));
     }
     scenario_menu_ui(ui, scenarios, actions);
+    // After the echo client's controls, so that they keep their place whatever this takes.
+    server_push_ui(ui, app, actions);
     ui.checkbox(&mut app.settings.step_mode, "step mode")
         .on_hover_text("New packets wait until you press Step ▶");
     let waiting = app.live_pending.len();
