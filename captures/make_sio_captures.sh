@@ -30,11 +30,6 @@ start_tcpdump() { # PORT OUT
 }
 stop_tcpdump() { sleep 1; kill -INT "$tcpdump_pid"; wait "$tcpdump_pid" || true; }
 
-# The fields the reference script reads, in its order.
-FIELDS="-e frame.number -e tcp.stream -e tcp.srcport -e tcp.dstport -e http.request.method
-  -e http.request.uri -e http.response_for.uri -e http.file_data -e websocket.opcode
-  -e websocket.payload.text -e data.data"
-
 setup
 for c in $cases; do
   port=$((18100 + $(echo $all | tr ' ' '\n' | grep -nx "$c" | cut -d: -f1)))
@@ -47,9 +42,7 @@ for c in $cases; do
   stop_tcpdump
   editcap -F pcapng "$work/$c.pcap" "$here/sio_$c.pcapng"
   case $c in node2_*) mods="$scratch/node2/node_modules" ;; *) mods="$scratch/node4/node_modules" ;; esac
-  # shellcheck disable=SC2086
-  tshark -n -r "$here/sio_$c.pcapng" -Y 'http || websocket' -T fields $FIELDS 2>/dev/null |
-    NODE_PATH="$mods" node "$here/sio_reference.js" > "$here/sio_$c.sio.jsonl"
+  "$here/sio_reference.sh" "$here/sio_$c.pcapng" "$mods" > "$here/sio_$c.sio.jsonl"
   echo "made captures/sio_$c.pcapng ($(wc -l < "$here/sio_$c.sio.jsonl") reference records)" >&2
 done
 # tshark references of the lower layers: the exact command is .ci/reference.sh.

@@ -86,12 +86,19 @@ for (const line of lines) {
       if (V4) eio.decodePayload(payload).forEach(take);
       else eio.decodePayload(payload, (p) => { if (p.type !== 'error') take(p); });
     }
-  } else if (st.url && opcode && (opcode === '1' || opcode === '2')) {
-    const raw = opcode === '1' ? unescape(text) : Buffer.from(data.replace(/:/g, ''), 'hex');
-    const p = eio.decodePacket(raw, V4 ? 'nodebuffer' : undefined);
-    if (p.type === 'open') st.wsSid = JSON.parse(p.data).sid;
-    const sid = new URL(st.url, 'http://x').searchParams.get('sid') || st.wsSid || st.url;
-    onPacket(n, `${sid}|${dir}`, p);
+  } else if (st.url && opcode) {
+    // Several frames in one packet: tshark lists each field's values joined by \x1f (see
+    // sio_reference.sh), the texts of the text frames and the bytes of the binary ones, in order.
+    const texts = (text || '').split('\x1f');
+    const datas = (data || '').split('\x1f');
+    for (const op of opcode.split('\x1f')) {
+      if (op !== '1' && op !== '2') continue;
+      const raw = op === '1' ? unescape(texts.shift()) : Buffer.from(datas.shift().replace(/:/g, ''), 'hex');
+      const p = eio.decodePacket(raw, V4 ? 'nodebuffer' : undefined);
+      if (p.type === 'open') st.wsSid = JSON.parse(p.data).sid;
+      const sid = new URL(st.url, 'http://x').searchParams.get('sid') || st.wsSid || st.url;
+      onPacket(n, `${sid}|${dir}`, p);
+    }
   }
 }
 for (const o of out) process.stdout.write(JSON.stringify(o) + '\n');

@@ -6,7 +6,7 @@ use etherparse::PacketBuilder;
 use libfuzzer_sys::fuzz_target;
 use osiscope::capture::{Frame, LinkType};
 use osiscope::model::Model;
-use osiscope::pipeline::Engine;
+use osiscope::engine::Engine;
 
 const CLIENT: ([u8; 4], u16) = ([127, 0, 0, 1], 40000);
 const SERVER: ([u8; 4], u16) = ([127, 0, 0, 1], 8765);

@@ -29,6 +29,8 @@ pub enum Action {
     Live(LiveCommand),
     /// Follow one connection (`tcp.stream`), or all with `None`.
     Follow(Option<u32>),
+    /// Put the banner away.
+    DismissBanner,
     /// Leave the file opened from live mode and show the live session again.
     BackToLive,
 }

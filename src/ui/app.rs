@@ -74,6 +74,8 @@ pub struct App {
     /// The step the view was last synced to.
     synced_step: Option<usize>,
     applied_settings: Option<Settings>,
+    /// The text scale applied with them (presentation mode follows the window's height).
+    applied_scale: f32,
     fullscreen: bool,
     pub(crate) egui_ctx: egui::Context,
 }
@@ -107,6 +109,7 @@ impl App {
             live_form: LiveForm::default(),
             synced_step: None,
             applied_settings: None,
+            applied_scale: 1.0,
             fullscreen: false,
             egui_ctx: ctx.clone(),
         };
@@ -317,6 +320,7 @@ impl App {
             }
             Action::Follow(stream) => self.follow(stream),
             Action::BackToLive => self.back_to_live(),
+            Action::DismissBanner => self.banner = None,
             Action::OpenDialog => {
                 if let Some(path) = rfd::FileDialog::new()
                     .add_filter("Captures", &["pcap", "pcapng", "cap", "dmp"])
@@ -373,16 +377,20 @@ impl App {
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if self.applied_settings.as_ref() != Some(&self.settings) {
+        let scale = theme::font_scale(&ctx, &self.settings);
+        let rescaled = (scale - self.applied_scale).abs() > 0.01;
+        if rescaled || self.applied_settings.as_ref() != Some(&self.settings) {
             // New font sizes move every row: bring the current packet back into view.
-            let fonts_changed = self.applied_settings.as_ref().is_none_or(|a| {
-                (a.presentation, a.zoom) != (self.settings.presentation, self.settings.zoom)
-            });
+            let fonts_changed = rescaled
+                || self.applied_settings.as_ref().is_none_or(|a| {
+                    (a.presentation, a.zoom) != (self.settings.presentation, self.settings.zoom)
+                });
             if fonts_changed {
                 self.view.scroll_to_current();
             }
-            theme::apply(&ctx, &self.settings);
+            theme::apply(&ctx, &self.settings, scale);
             self.applied_settings = Some(self.settings.clone());
+            self.applied_scale = scale;
         }
         theme::fit_zoom(&ctx, self.settings.zoom);
         let mut actions = Vec::new();
@@ -418,10 +426,12 @@ impl App {
                         strip.cell(|ui| hex::hex_ui(ui, self));
                     });
             });
+        // The teacher may drag the narration up to half the window (a long explanation, the
+        // Accept table); the ladder keeps the rest.
         Panel::bottom("narration")
             .resizable(true)
             .default_size(175.0)
-            .size_range(100.0..=(height * 0.22).clamp(100.0, 320.0))
+            .size_range(100.0..=(height * 0.5).max(100.0))
             .show(ui, |ui| {
                 narration::narration_ui(ui, self);
             });

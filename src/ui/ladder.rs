@@ -238,11 +238,13 @@ fn lane_headers_ui(
     margins: Margins,
     small: &FontId,
 ) -> FontId {
-    let header_h = ui.text_style_height(&egui::TextStyle::Body) * 3.2;
+    let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
+    // Name, address (on its own line, so that the two lanes' titles never run into each other
+    // in a narrow window), state pill.
+    let header_h = body.size * 1.25 + small.size * 1.3 + small.size + PILL_PAD.y + 8.0;
     let (header, _) = ui.allocate_exact_size(vec2(ui.available_width(), header_h), Sense::hover());
     let (cx, sx) = margins.lanes(header);
     let painter = ui.painter();
-    let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
     for (x, name, addr, state, colour) in [
         (cx, "Client", conn.client, client_state, palette.client),
         (sx, "Server", conn.server, server_state, palette.server),
@@ -250,8 +252,15 @@ fn lane_headers_ui(
         painter.text(
             pos2(x, header.top()),
             Align2::CENTER_TOP,
-            format!("{name} {addr}"),
+            name,
             body.clone(),
+            colour,
+        );
+        painter.text(
+            pos2(x, header.top() + body.size * 1.25),
+            Align2::CENTER_TOP,
+            addr.to_string(),
+            small.clone(),
             colour,
         );
         state_pill(

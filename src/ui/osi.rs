@@ -53,7 +53,8 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
     // bits: rows share the panel's height, each explanation gets the lines that fit (ending in
     // "…" when cut; the tooltip has all of it). Only a panel too short for the seven titles
     // scrolls.
-    let min_row = body.size + 12.0;
+    // Tight enough for the seven titles to fit at 1280 × 720 in presentation mode.
+    let min_row = body.size + 6.0;
     let row_h = ((avail.y - caption_h) / 7.0).max(min_row);
     egui::ScrollArea::vertical()
         .id_salt(("osi_stack", name))

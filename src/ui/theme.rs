@@ -244,15 +244,41 @@ pub fn fit_zoom(ctx: &egui::Context, wanted: f32) {
     }
 }
 
-/// Apply theme, presentation mode and zoom to the context.
-pub fn apply(ctx: &egui::Context, settings: &Settings) {
+/// How much larger than normal the text is: 1.45× in presentation mode in a window of 1000
+/// points or more in height, less in a smaller one (at 1280 × 720 the panels cannot hold
+/// 1.45× text: the stacks, the ladder and the Accept table were cut), down to 1.1×.
+pub fn font_scale(ctx: &egui::Context, settings: &Settings) -> f32 {
+    if settings.presentation {
+        presentation_scale(ctx.viewport_rect().height())
+    } else {
+        1.0
+    }
+}
+
+/// Window heights (points) at which presentation text reaches its full and its least size.
+const FULL_SCALE_HEIGHT: f32 = 1000.0;
+const LEAST_SCALE_HEIGHT: f32 = 620.0;
+
+/// Presentation mode's text scale in a window `height_points` high.
+fn presentation_scale(height_points: f32) -> f32 {
+    let room = ((height_points - LEAST_SCALE_HEIGHT) / (FULL_SCALE_HEIGHT - LEAST_SCALE_HEIGHT))
+        .clamp(0.0, 1.0);
+    if room.is_finite() {
+        1.1 + 0.35 * room
+    } else {
+        1.45
+    }
+}
+
+/// Apply theme, presentation mode (at text scale `scale`, from [`font_scale`]) and zoom to the
+/// context.
+pub fn apply(ctx: &egui::Context, settings: &Settings, scale: f32) {
     let theme = if settings.dark {
         egui::Theme::Dark
     } else {
         egui::Theme::Light
     };
     ctx.set_theme(theme);
-    let scale = if settings.presentation { 1.45 } else { 1.0 };
     fit_zoom(ctx, settings.zoom);
     let palette = Palette::new(settings.dark, settings.presentation);
     ctx.all_styles_mut(|style| {
@@ -350,6 +376,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn presentation_text_is_as_large_as_the_window_holds() {
+        assert!((presentation_scale(1000.0) - 1.45).abs() < 1e-4);
+        assert!((presentation_scale(2160.0) - 1.45).abs() < 1e-4);
+        let at_720 = presentation_scale(720.0);
+        assert!((1.1..1.25).contains(&at_720), "{at_720}");
+        assert!((presentation_scale(400.0) - 1.1).abs() < 1e-4);
     }
 
     #[test]

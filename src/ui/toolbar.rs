@@ -39,7 +39,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         }
     });
     scrubber_ui(ui, app, actions);
-    banner_ui(ui, app);
+    banner_ui(ui, app, actions);
     if let Some(loader) = &app.loader {
         ui.horizontal(|ui| {
             let text = format!(
@@ -355,7 +355,7 @@ fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     });
 }
 
-fn banner_ui(ui: &mut egui::Ui, app: &App) {
+fn banner_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     let Some(banner) = &app.banner else { return };
     let palette = app.palette();
     let colour = if banner.error {
@@ -367,7 +367,17 @@ fn banner_ui(ui: &mut egui::Ui, app: &App) {
         .stroke(egui::Stroke::new(1.0, colour))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            ui.label(RichText::new(&banner.text).color(colour));
+            ui.horizontal_top(|ui| {
+                // Room on a small screen: the teacher can put the message away once read.
+                if ui
+                    .small_button("✕")
+                    .on_hover_text("Hide this message")
+                    .clicked()
+                {
+                    actions.push(Action::DismissBanner);
+                }
+                ui.add(egui::Label::new(RichText::new(&banner.text).color(colour)).wrap());
+            });
             if let Some(fix) = &banner.fix {
                 ui.label(RichText::new(fix).monospace());
             }
