@@ -98,7 +98,7 @@ fn plain_get_gets_the_page_and_bad_requests_get_http_errors() {
     assert!(
         raw_exchange(
             addr,
-            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n"
+            b"\x17\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n"
         )
         .starts_with("HTTP/1.1 400")
     );

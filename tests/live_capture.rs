@@ -115,6 +115,48 @@ fn assert_websocket_story(scenario: Scenario, rec: &Recorded, out: &[PacketOutpu
     );
 }
 
+/// The story of the wss scenario: the TCP handshake, a ClientHello for `localhost` offering
+/// http/1.1, a ServerHello choosing TLS 1.3, then only encrypted records both ways: neither the
+/// HTTP Upgrade nor a WebSocket frame can be seen.
+fn assert_tls_story(rec: &Recorded, out: &[PacketOutput]) {
+    assert_eq!(flags(&out[0]) & 0x0ff, SYN, "wss: SYN first");
+    assert_eq!(flags(&out[1]) & 0x0ff, SYN | ACK, "wss: then SYN-ACK");
+    assert_eq!(flags(&out[2]) & 0x0ff, ACK, "wss: then ACK");
+    let records = events(out, |e| {
+        if let AppEvent::Tls(r) = e {
+            Some(r)
+        } else {
+            None
+        }
+    });
+    let hello = &records[0];
+    assert_eq!(hello.direction, Direction::ClientToServer);
+    assert_eq!(hello.handshake_types, [1], "wss: ClientHello first");
+    assert_eq!(hello.sni.as_deref(), Some("localhost"));
+    assert_eq!(hello.alpn, ["http/1.1"]);
+    let server_hello = records
+        .iter()
+        .find(|r| r.handshake_types.contains(&2))
+        .expect("wss: a ServerHello");
+    assert_eq!(server_hello.direction, Direction::ServerToClient);
+    assert_eq!(server_hello.selected_version, Some(0x0304), "wss: TLS 1.3");
+    for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+        let encrypted = records
+            .iter()
+            .filter(|r| r.direction == dir && r.encrypted && r.content_type == 23)
+            .count();
+        // The Upgrade (or its answer), four messages (or their echoes) and a close at least.
+        assert!(encrypted >= 6, "wss: {encrypted} encrypted records {dir:?}");
+    }
+    assert!(http(out).is_empty(), "wss: the Upgrade is inside TLS");
+    assert!(ws_frames(out).is_empty(), "wss: the frames are inside TLS");
+    assert_eq!(rec.report.sent, 4, "wss: the chat's four messages");
+    assert_eq!(rec.report.received, 4, "wss: and their echoes");
+    assert_eq!(rec.report.close_codes, [1000], "wss: close answered");
+    let fins = out.iter().filter(|o| flags(o) & FIN != 0).count();
+    assert_eq!(fins, 2, "wss: both sides send FIN");
+}
+
 fn check_scenario(backend: Backend, scenario: Scenario, rec: &Recorded) {
     let ctx = format!("{backend:?} {scenario:?}");
     assert_eq!(rec.stats.total_dropped(), 0, "{ctx}: {:?}", rec.stats);
@@ -150,6 +192,7 @@ fn check_scenario(backend: Backend, scenario: Scenario, rec: &Recorded) {
             assert_eq!(statuses, [404], "{ctx}");
             assert!(ws_frames(&out).is_empty(), "{ctx}: no WebSocket frames");
         }
+        Scenario::Wss => assert_tls_story(rec, &out),
         // Engine.IO first (polling, or the open packet on the WebSocket): their story is
         // checked in tests/sio_scenarios.rs.
         s if s.is_socketio() => {}

@@ -195,3 +195,74 @@ fn without_the_gui_feature_the_cli_works_and_the_app_is_absent() {
     assert!(decoded.status.success());
     assert!(String::from_utf8_lossy(&decoded.stdout).contains("101"));
 }
+
+/// `osiscope record --scenario wss`, then `osiscope decode` of what it wrote: the ClientHello
+/// names `localhost` (SNI), the ServerHello chooses TLS 1.3, everything after is encrypted
+/// application data, and neither the HTTP Upgrade nor a WebSocket frame can be seen.
+#[test]
+fn record_wss_then_decode_shows_tls_and_no_websocket_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wss.pcapng");
+    let out = osiscope()
+        .args([
+            "record",
+            "--scenario",
+            "wss",
+            "--listen",
+            "127.0.0.1:0",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("no permission") {
+        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does)");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(log.contains("TLS handshake done: TLSv1_3"), "{log}");
+    let json = osiscope()
+        .args(["decode", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let records: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| l["tls"].as_array())
+        .flatten()
+        .collect();
+    assert_eq!(records[0]["handshake_types"], serde_json::json!([1]));
+    assert_eq!(records[0]["sni"], "localhost");
+    assert_eq!(records[0]["alpn"], serde_json::json!(["http/1.1"]));
+    let server_hello = records
+        .iter()
+        .find(|r| r["handshake_types"] == serde_json::json!([2]))
+        .expect("a ServerHello");
+    assert_eq!(server_hello["selected_version"], 0x0304);
+    let encrypted = records
+        .iter()
+        .filter(|r| r["content_type"] == 23 && r["encrypted"] == true)
+        .count();
+    assert!(
+        encrypted >= 12,
+        "{encrypted} encrypted application data records"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.get("ws").is_none() && l.get("http").is_none())
+    );
+    let text = osiscope().arg("decode").arg(&file).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("TLS Client Hello (SNI=localhost)"), "{text}");
+    assert!(text.contains("Server Hello"), "{text}");
+    assert!(text.contains("Application Data"), "{text}");
+    assert!(!text.contains("WebSocket"), "{text}");
+}

@@ -134,7 +134,7 @@ fn garbage_and_wrong_requests_on_socket_io_get_clear_http_errors() {
     // Not HTTP at all, aimed at the Socket.IO path: the head parser answers before routing.
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(b"\x16\x03\x01 /socket.io/ \x00\x01\r\n\r\n")
+    s.write_all(b"\x17\x03\x01 /socket.io/ \x00\x01\r\n\r\n")
         .unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);

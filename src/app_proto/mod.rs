@@ -7,6 +7,7 @@ pub mod engineio;
 pub mod http;
 mod input;
 pub mod socketio;
+pub mod tls;
 mod tracker;
 pub mod websocket;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::flow::Direction;
 
 pub use http::{HttpAnomaly, HttpKind, HttpMessage};
+pub use tls::{TlsAnomaly, TlsRecord};
 pub use tracker::AppTracker;
 pub use websocket::{WsAnomaly, WsFrame, WsMessage};
 
@@ -30,6 +32,8 @@ pub enum AppEvent {
     Note(AppNote),
     /// An Engine.IO or Socket.IO packet, an ack paired with its event, or a violation.
     Io(engineio::IoEvent),
+    /// A TLS record (`wss://`, or TLS inside a `CONNECT` tunnel).
+    Tls(TlsRecord),
 }
 
 /// Something to say about a stream that is not a message.
@@ -49,13 +53,15 @@ pub enum NoteKind {
     HttpGap { len: u64 },
     /// `len` bytes were never captured after the upgrade: frame boundaries are lost.
     WebSocketGap { len: u64 },
+    /// `len` bytes were never captured in a TLS direction: record boundaries are lost.
+    TlsGap { len: u64 },
     /// The bytes are not HTTP (or stopped being): the direction is not decoded further.
     NotDecoded(HttpAnomaly),
     /// A `101` switched to a protocol that is not WebSocket (e.g. `Upgrade: tcp`, RFC 9110
     /// §7.8): the bytes that follow are not decoded.
     OpaqueUpgrade { protocol: String },
-    /// A `CONNECT` tunnel was established (RFC 9110 §9.3.6): the bytes that follow are not
-    /// decoded.
+    /// A `CONNECT` tunnel was established (RFC 9110 §9.3.6): the bytes that follow are the
+    /// tunnelled protocol's, decoded only when they are TLS records.
     ConnectTunnel,
 }
 
@@ -66,8 +72,11 @@ pub enum StreamKind {
     Unknown,
     Http,
     WebSocket,
-    /// Upgraded to something that is not WebSocket (e.g. Docker's `Upgrade: tcp`).
+    /// Upgraded to something that is not WebSocket (e.g. Docker's `Upgrade: tcp`), or a
+    /// `CONNECT` tunnel that does not carry TLS.
     OpaqueUpgrade,
+    /// TLS records (`wss://`, HTTPS, or TLS inside a `CONNECT` tunnel).
+    Tls,
     /// Not HTTP at all.
     Opaque,
 }

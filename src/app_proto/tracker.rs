@@ -1,6 +1,8 @@
 //! Per-connection application parsers, fed with in-order stream chunks: each direction starts
 //! as HTTP (or is found not to be), and switches to WebSocket only after a `101` that agrees to
-//! the WebSocket upgrade a request asked for (RFC 6455 §4.1–§4.2.2).
+//! the WebSocket upgrade a request asked for (RFC 6455 §4.1–§4.2.2). A connection whose first
+//! bytes (or first bytes inside a `CONNECT` tunnel) are a TLS handshake record is read as TLS
+//! records: that decision is made here, in [`Conn::sniff`], and nowhere else.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -9,6 +11,7 @@ use crate::flow::{Delivered, Direction};
 use super::engineio::{EioSessions, EioUrl, EioWork};
 use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
 use super::input::{DirInput, Input};
+use super::tls::{self, Sniff, TlsStream};
 use super::websocket::{DeflateParams, WsStream};
 use super::{AppEvent, AppNote, NoteKind, StreamKind};
 
@@ -120,6 +123,10 @@ enum Mode {
     /// An Upgrade or CONNECT request was sent: wait for the answer before reading further.
     Hold(HttpParser),
     Ws(Box<WsStream>),
+    /// TLS records (after [`Conn::sniff`] found a handshake record).
+    Tls(Box<TlsStream>),
+    /// Inside an established `CONNECT` tunnel: the first bytes tell whether it carries TLS.
+    Tunnel,
     /// Not parsed (opaque, or given up after a gap): bytes are dropped.
     Skip,
 }
@@ -132,6 +139,8 @@ struct Side {
     mode: Mode,
     /// A note already said why this direction is not parsed.
     noted: bool,
+    /// Whether its first bytes were looked at for TLS (see [`Conn::sniff`]).
+    sniffed: bool,
 }
 
 impl Side {
@@ -142,6 +151,7 @@ impl Side {
             kind: StreamKind::Unknown,
             mode: Mode::Http(HttpParser::new(direction)),
             noted: false,
+            sniffed: false,
         }
     }
 
@@ -170,6 +180,8 @@ struct Conn {
     drop_payloads: bool,
     /// What the HTTP parser found for Engine.IO, until the tracker hands it over.
     eio: Vec<EioWork>,
+    /// The ServerHello chose TLS 1.3 (see [`TlsStream::drive`]).
+    tls13: bool,
 }
 
 impl Conn {
@@ -182,6 +194,7 @@ impl Conn {
             pending: VecDeque::new(),
             drop_payloads,
             eio: Vec::new(),
+            tls13: false,
         }
     }
 
@@ -207,6 +220,12 @@ impl Conn {
                 side.note(packet, NoteKind::WebSocketGap { len }, out);
                 side.mode = Mode::Skip;
             }
+            Mode::Tls(_) => {
+                side.noted = false;
+                side.note(packet, NoteKind::TlsGap { len }, out);
+                side.mode = Mode::Skip;
+            }
+            Mode::Tunnel => side.mode = Mode::Skip,
             Mode::Skip => {}
         }
         side.input.skip_to(offset + len);
@@ -227,13 +246,22 @@ impl Conn {
                 &mut nothing
             };
             loop {
+                match self.sniff(dir, lent) {
+                    Sniff::NeedMore => break,
+                    Sniff::Tls => {
+                        todo.push(dir.reverse());
+                        continue;
+                    }
+                    Sniff::NotTls => {}
+                }
                 let method = self.pending.front().and_then(|p| p.request.method.clone());
                 let keep_body = self.pending.front().is_some_and(|p| {
                     p.eio.as_ref().is_some_and(|u| {
                         EioWork::polling_body(u, p.request.method.as_deref(), false)
                     })
                 });
-                let side = self.side(dir);
+                let tls13 = &mut self.tls13;
+                let side = &mut self.dirs[dir.index()];
                 let mut input = Input::new(&mut side.input, lent);
                 let step = match &mut side.mode {
                     Mode::Http(p) => {
@@ -254,7 +282,11 @@ impl Conn {
                         ws.drive(&mut input, out);
                         break;
                     }
-                    Mode::Skip => {
+                    Mode::Tls(tls) => {
+                        tls.drive(&mut input, tls13, out);
+                        break;
+                    }
+                    Mode::Tunnel | Mode::Skip => {
                         // Not parsed: the bytes are dropped.
                         input.consume(input.len());
                         input.prune(input.base());
@@ -277,6 +309,38 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// The one decision that a connection carries TLS: a direction's first bytes (at the start
+    /// of the connection, or inside a `CONNECT` tunnel; what it holds, or else `lent`) are a
+    /// TLS handshake record. Then both directions read TLS records ([`Sniff::Tls`]: drive the
+    /// other direction too). [`Sniff::NeedMore`]: wait for more bytes. [`Sniff::NotTls`]: go on
+    /// as before (a tunnel that is not TLS is not decoded).
+    fn sniff(&mut self, dir: Direction, lent: &mut &[u8]) -> Sniff {
+        let side = self.side(dir);
+        let fresh = matches!(side.mode, Mode::Tunnel)
+            || (matches!(side.mode, Mode::Http(_)) && side.kind == StreamKind::Unknown);
+        if side.sniffed || !fresh {
+            return Sniff::NotTls;
+        }
+        let verdict = tls::sniff(Input::new(&mut side.input, lent).bytes());
+        match verdict {
+            Sniff::NeedMore => {}
+            Sniff::NotTls => {
+                side.sniffed = true;
+                if matches!(side.mode, Mode::Tunnel) {
+                    side.stop(StreamKind::OpaqueUpgrade);
+                }
+            }
+            Sniff::Tls => {
+                for side in &mut self.dirs {
+                    side.sniffed = true;
+                    side.kind = StreamKind::Tls;
+                    side.mode = Mode::Tls(Box::new(TlsStream::new(side.direction)));
+                }
+            }
+        }
+        verdict
     }
 
     /// A complete HTTP message; returns whether the other direction must be driven again.
@@ -359,8 +423,16 @@ impl Conn {
             let [c2s, s2c] = &mut self.dirs;
             s2c.note(packet, what, out);
             c2s.noted = true;
-            c2s.stop(StreamKind::OpaqueUpgrade);
-            s2c.stop(StreamKind::OpaqueUpgrade);
+            for side in &mut self.dirs {
+                if status == 101 {
+                    side.stop(StreamKind::OpaqueUpgrade);
+                } else {
+                    // What the tunnel carries is told by its first bytes (`Conn::sniff`).
+                    side.kind = StreamKind::OpaqueUpgrade;
+                    side.mode = Mode::Tunnel;
+                    side.sniffed = false;
+                }
+            }
         } else if let Mode::Hold(_) = self.dirs[0].mode {
             // Refused upgrade (400, 404, 426…): the client side stays HTTP.
             self.dirs[0].mode = Mode::Http(HttpParser::new(Direction::ClientToServer));

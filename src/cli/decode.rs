@@ -48,6 +48,7 @@ pub struct DecodeArgs {
 #[derive(Default)]
 struct ConnTotals {
     http: u64,
+    tls: u64,
     ws_by_opcode: BTreeMap<u8, u64>,
     ws_issues: u64,
     analysis: BTreeMap<&'static str, u64>,
@@ -241,6 +242,7 @@ fn count(totals: &mut BTreeMap<u32, ConnTotals>, output: &PacketOutput) {
                 *t.ws_by_opcode.entry(f.opcode).or_default() += 1;
                 t.ws_issues += f.issues.len() as u64;
             }
+            AppEvent::Tls(_) => t.tls += 1,
             AppEvent::WsMessage(_) | AppEvent::Note(_) | AppEvent::Io(_) => {}
         }
     }
@@ -294,6 +296,11 @@ fn write_text<W: Write>(out: &mut W, r: &PacketRecord) -> io::Result<()> {
     for f in &r.ws {
         for issue in &f.issues {
             let _ = write!(line, " [websocket: {}]", annotations::ws_anomaly(issue));
+        }
+    }
+    for record in &r.tls {
+        for issue in &record.issues {
+            let _ = write!(line, " [tls: {}]", annotations::tls_anomaly(issue));
         }
     }
     for note in &r.notes {
@@ -354,6 +361,9 @@ fn write_summary<W: Write>(
             c.server_state,
         )?;
         let mut line = format!("    HTTP messages {}", t.http);
+        if t.tls > 0 {
+            let _ = write!(line, "  TLS records {}", t.tls);
+        }
         if !t.ws_by_opcode.is_empty() {
             let frames: Vec<String> = t
                 .ws_by_opcode

@@ -16,12 +16,12 @@ use http_body_util::{BodyExt as _, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tokio_tungstenite::tungstenite::Bytes;
 
 use super::routes::{ChatRoute, RouteError};
 use super::socketio::Rewound;
+use super::tls::MaybeTls;
 
 /// Largest message a client may send.
 pub const MAX_CHAT_MESSAGE_BYTES: usize = 4096;
@@ -129,7 +129,7 @@ impl Mailboxes {
     /// to route it here.
     pub async fn serve(
         self: &Arc<Self>,
-        stream: TcpStream,
+        stream: MaybeTls,
         head: Vec<u8>,
         idle_timeout: Duration,
         mut shutdown: watch::Receiver<bool>,

@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, O
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
 pub use super::scenario::Scenario;
+use super::tls::MaybeTls;
 use super::{server_speaks, sio_scenarios};
 
 /// How long the client waits for any one answer.
@@ -55,6 +56,16 @@ pub enum ClientError {
     Unexpected { expected: String, got: String },
     #[error("cannot start the client's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("no certificate is trusted for the server at {addr}")]
+    UntrustedServer { addr: SocketAddr },
+    #[error("TLS: {0}")]
+    Tls(#[from] super::tls::TlsSetupError),
+    #[error("TLS handshake with {addr} failed: {source}")]
+    TlsHandshake {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("HTTP error: {0}")]
     Http(#[from] hyper::Error),
 }
@@ -66,16 +77,24 @@ impl ClientError {
             Self::Connect { addr, .. } => Some(format!(
                 "Is the echo server running on {addr}? Start it with `osiscope serve --listen {addr}`."
             )),
+            Self::UntrustedServer { .. } => Some(
+                "The wss scenario trusts only the self-signed certificate the bundled server \
+                 made at start, which it knows in the same osiscope process: run it with \
+                 `osiscope record --scenario wss`, `osiscope live --serve` or in the app."
+                    .to_string(),
+            ),
             Self::WebSocket(_)
             | Self::Timeout { .. }
             | Self::Unexpected { .. }
             | Self::Runtime(_)
+            | Self::Tls(_)
+            | Self::TlsHandshake { .. }
             | Self::Http(_) => None,
         }
     }
 }
 
-pub(super) type Ws = WebSocketStream<TcpStream>;
+pub(super) type Ws = WebSocketStream<MaybeTls>;
 
 /// Run one scenario against the echo server at `addr` (blocking; runs its own small runtime).
 /// For `Refused`, `addr` must be a closed port (see [`closed_port`]).
@@ -119,6 +138,13 @@ async fn scenario_async(
                 .await?;
                 close(&mut ws, code, reason, &mut r).await?;
             }
+        }
+        Scenario::Wss => {
+            let mut ws = connect_tls(addr, "/", &mut r).await?;
+            for message in messages(Scenario::Chat) {
+                echo(&mut ws, message, &mut r).await?;
+            }
+            close(&mut ws, CloseCode::Normal, "", &mut r).await?;
         }
         Scenario::Push => server_speaks::push(addr, &mut r).await?,
         Scenario::Broadcast => server_speaks::broadcast(addr, &mut r).await?,
@@ -265,15 +291,53 @@ pub(crate) async fn connect(
     r.client_ports.push(port);
     r.log
         .push(format!("TCP connected from port {port} to {addr}"));
-    let url = format!("ws://{addr}{path}");
-    let (ws, response) = tokio::time::timeout(
-        ANSWER_TIMEOUT,
-        tokio_tungstenite::client_async(url.as_str(), stream),
-    )
-    .await
-    .map_err(|_| ClientError::Timeout {
-        what: "the upgrade response".into(),
-    })??;
+    upgrade(&format!("ws://{addr}{path}"), MaybeTls::plain(stream), r).await
+}
+
+/// As [`connect`], with TLS first (`wss://`): the client asks for `localhost` (its SNI) and
+/// trusts only the certificate registered for `addr` (see [`super::tls::trusted`]).
+pub(crate) async fn connect_tls(
+    addr: SocketAddr,
+    path: &str,
+    r: &mut ScenarioReport,
+) -> Result<Ws, ClientError> {
+    use super::tls;
+    let certificate = tls::trusted(addr).ok_or(ClientError::UntrustedServer { addr })?;
+    let (connector, name) = tls::connector(certificate)?;
+    let stream = tcp_connect(addr).await?;
+    let port = stream.local_addr().map(|a| a.port()).unwrap_or_default();
+    r.client_ports.push(port);
+    r.log
+        .push(format!("TCP connected from port {port} to {addr}"));
+    let stream = tokio::time::timeout(ANSWER_TIMEOUT, connector.connect(name, stream))
+        .await
+        .map_err(|_| ClientError::Timeout {
+            what: "the TLS handshake".into(),
+        })?
+        .map_err(|source| ClientError::TlsHandshake { addr, source })?;
+    let (_, session) = stream.get_ref();
+    r.log.push(format!(
+        "TLS handshake done: {:?}, {:?}, the server's certificate for {} trusted",
+        session
+            .protocol_version()
+            .unwrap_or(rustls::ProtocolVersion::Unknown(0)),
+        session
+            .negotiated_cipher_suite()
+            .map_or(rustls::CipherSuite::Unknown(0), |s| s.suite()),
+        tls::SERVER_NAME
+    ));
+    let url = format!("wss://{}:{}{path}", tls::SERVER_NAME, addr.port());
+    upgrade(&url, MaybeTls::tls(stream), r).await
+}
+
+/// The WebSocket opening handshake on a connected stream.
+async fn upgrade(url: &str, stream: MaybeTls, r: &mut ScenarioReport) -> Result<Ws, ClientError> {
+    let (ws, response) =
+        tokio::time::timeout(ANSWER_TIMEOUT, tokio_tungstenite::client_async(url, stream))
+            .await
+            .map_err(|_| ClientError::Timeout {
+                what: "the upgrade response".into(),
+            })??;
     r.log
         .push(format!("upgraded to WebSocket: HTTP {}", response.status()));
     Ok(ws)

@@ -12,7 +12,6 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -24,7 +23,7 @@ use super::socketio::PATH;
 /// The `\x1e` record separator between packets of a v4 polling body.
 const SEPARATOR: char = '\x1e';
 
-type Ws = WebSocketStream<TcpStream>;
+type Ws = WebSocketStream<super::tls::MaybeTls>;
 type Http = SendRequest<Full<Bytes>>;
 
 /// An Engine.IO packet the application sees (pings are answered and noops skipped inside).

@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::WebSocketStream;
@@ -26,7 +25,7 @@ pub(super) const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// How long the server waits for the pong of its ping before it pings no more.
 const PONG_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(super) type Ws = WebSocketStream<TcpStream>;
+pub(super) type Ws = WebSocketStream<super::tls::MaybeTls>;
 
 /// What to do with a client's text or binary message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

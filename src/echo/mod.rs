@@ -15,6 +15,7 @@ pub mod server;
 pub mod server_speaks;
 mod sio_scenarios;
 pub mod socketio;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub enum EchoError {
     },
     #[error("cannot start the echo server's runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot set up TLS for wss://: {0}")]
+    Tls(#[source] tls::TlsSetupError),
 }
 
 impl EchoError {

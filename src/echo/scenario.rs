@@ -25,10 +25,11 @@ pub enum Scenario {
     SocketIoWs,
     SocketIoBroadcast,
     SocketIoPlainWs,
+    Wss,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Handshake,
         Self::Chat,
         Self::Binary,
@@ -47,6 +48,7 @@ impl Scenario {
         Self::SocketIoWs,
         Self::SocketIoBroadcast,
         Self::SocketIoPlainWs,
+        Self::Wss,
     ];
 
     /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
@@ -70,6 +72,7 @@ impl Scenario {
             Self::SocketIoWs => "socketio-ws",
             Self::SocketIoBroadcast => "socketio-broadcast",
             Self::SocketIoPlainWs => "socketio-plain-ws",
+            Self::Wss => "wss",
         }
     }
 
@@ -113,6 +116,9 @@ impl Scenario {
             }
             Self::SocketIoPlainWs => {
                 "a plain WebSocket client at the Socket.IO URL: not understood, then dropped"
+            }
+            Self::Wss => {
+                "the chat over wss://: a TLS handshake, then the same Upgrade and frames, encrypted"
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The bundled server: a tokio runtime on its own named thread, one task per connection; reads
 //! the request head, answers HTTP (or hands Socket.IO to socketioxide), and after a `101` runs
-//! the endpoint's behaviour (`endpoints.rs`, `rooms.rs`).
+//! the endpoint's behaviour (`endpoints.rs`, `rooms.rs`). A connection that
+//! starts with a TLS handshake is served over TLS (`wss://`, see [`super::tls`]) on the same port.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use super::http::{self, Head, Verdict};
 use super::rooms::{self, MAX_BROADCAST_MESSAGE_BYTES, Rooms};
 use super::routes::Route;
 use super::socketio::SocketIoEndpoint;
+use super::tls::{self, MaybeTls, ServerTls};
 use super::{EchoConfig, EchoError};
 
 /// Counters the app can show; all monotonic except `active`.
@@ -71,6 +73,9 @@ impl EchoServer {
         let local_addr = std_listener
             .local_addr()
             .map_err(|source| EchoError::Bind { addr, source })?;
+        let server_tls = ServerTls::self_signed().map_err(EchoError::Tls)?;
+        // The demo client of this process trusts this certificate, for this address only.
+        tls::trust(local_addr, server_tls.certificate.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("osiscope-echo-worker")
@@ -98,6 +103,7 @@ impl EchoServer {
                     socketio: thread_socketio,
                     rooms: thread_rooms,
                     chat: Arc::new(Mailboxes::default()),
+                    tls: server_tls,
                 };
                 runtime.block_on(accept_loop(listener, Arc::new(shared), shutdown_rx));
                 runtime.shutdown_timeout(Duration::from_millis(100));
@@ -138,6 +144,7 @@ impl EchoServerHandle {
     /// Ask the server to stop without waiting for it (safe to call from the UI thread).
     pub fn request_shutdown(&self) {
         let _ = self.shutdown.send(true);
+        tls::forget(self.local_addr);
     }
 
     /// Stop accepting, close every connection with 1001 (Going Away), and wait for the server
@@ -165,6 +172,7 @@ struct Shared {
     socketio: SocketIoEndpoint,
     rooms: Arc<Rooms>,
     chat: Arc<Mailboxes>,
+    tls: ServerTls,
 }
 
 async fn accept_loop(
@@ -228,13 +236,41 @@ async fn reject_busy(mut stream: TcpStream) {
 }
 
 async fn serve_connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let timeout = shared.config.handshake_timeout;
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(timeout, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if tls::starts_tls(first[0]) => {
+            match tokio::time::timeout(timeout, shared.tls.acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => {
+                    tracing::info!(%peer, "TLS handshake done");
+                    let stream = MaybeTls::tls(tls_stream);
+                    serve_http(stream, peer, shared, shutdown).await;
+                }
+                Ok(Err(e)) => tracing::info!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timeout"),
+            }
+        }
+        Ok(Ok(_)) => serve_http(MaybeTls::plain(stream), peer, shared, shutdown).await,
+        Ok(Err(e)) => tracing::debug!(%peer, "connection failed before its first byte: {e}"),
+        Err(_) => tracing::debug!(%peer, "handshake timeout"),
+    }
+}
+
+/// Serve one connection's HTTP: an upgrade to the WebSocket echo, the Socket.IO endpoint, or
+/// an HTTP answer. `stream` is the TCP connection, or the TLS session on it.
+async fn serve_http(
+    mut stream: MaybeTls,
     peer: SocketAddr,
     shared: &Shared,
     shutdown: watch::Receiver<bool>,
 ) {
     let (config, stats) = (&shared.config, &*shared.stats);
-    let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(1024);
     let head =
         tokio::time::timeout(config.handshake_timeout, read_head(&mut stream, &mut buf)).await;
@@ -323,7 +359,7 @@ async fn serve_connection(
 }
 
 /// Read until a complete request head (or an answer to give) is in `buf`.
-async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Head> {
+async fn read_head(stream: &mut MaybeTls, buf: &mut Vec<u8>) -> std::io::Result<Head> {
     let mut chunk = [0u8; 2048];
     loop {
         let n = stream.read(&mut chunk).await?;

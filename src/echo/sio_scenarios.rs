@@ -144,9 +144,7 @@ pub(crate) async fn plain_ws(addr: SocketAddr, r: &mut ScenarioReport) -> Result
 }
 
 /// The next message of the plain client (`None` at the end of the connection).
-async fn next_plain(
-    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
-) -> Result<Option<Message>, ClientError> {
+async fn next_plain(ws: &mut super::client::Ws) -> Result<Option<Message>, ClientError> {
     match tokio::time::timeout(DROP_WAIT, ws.next()).await {
         Err(_) => Err(ClientError::Timeout {
             what: "the server to drop the plain WebSocket client".into(),

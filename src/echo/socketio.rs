@@ -22,7 +22,6 @@ use socketioxide::extract::{AckSender, Data, SocketRef};
 use socketioxide::handler::ConnectHandler as _;
 use socketioxide::service::SocketIoService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Bytes;
 
@@ -122,13 +121,15 @@ impl SocketIoEndpoint {
 
     /// Serve one HTTP/1.1 connection (keep-alive polling requests, or an upgrade to WebSocket)
     /// whose first `head` bytes were already read to route it here.
-    pub async fn serve(
+    pub async fn serve<S>(
         &self,
-        stream: TcpStream,
+        stream: S,
         head: Vec<u8>,
         idle_timeout: Duration,
         mut shutdown: watch::Receiver<bool>,
-    ) {
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let io = TokioIo::new(Rewound {
             head,
             read: 0,
@@ -252,14 +253,14 @@ impl<B> hyper::service::Service<hyper::Request<B>> for NotSocketIo {
 }
 
 /// A TCP stream whose first bytes (the request head read to route the connection) are read again.
-pub(super) struct Rewound {
+pub(super) struct Rewound<S> {
     head: Vec<u8>,
     read: usize,
-    inner: TcpStream,
+    inner: S,
 }
 
-impl Rewound {
-    pub(super) fn new(head: Vec<u8>, inner: TcpStream) -> Self {
+impl<S> Rewound<S> {
+    pub(super) fn new(head: Vec<u8>, inner: S) -> Self {
         Self {
             head,
             read: 0,
@@ -268,7 +269,7 @@ impl Rewound {
     }
 }
 
-impl AsyncRead for Rewound {
+impl<S: AsyncRead + Unpin> AsyncRead for Rewound<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -285,7 +286,7 @@ impl AsyncRead for Rewound {
     }
 }
 
-impl AsyncWrite for Rewound {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Rewound<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::app_proto::{HttpAnomaly, NoteKind, WsAnomaly};
+use crate::app_proto::{HttpAnomaly, NoteKind, TlsAnomaly, WsAnomaly};
 use crate::decode::{FragmentIssue, Issue, IssueKind, LengthLimit};
 use crate::model::json::Sentences;
 
@@ -12,8 +12,33 @@ use crate::model::json::Sentences;
 pub const SENTENCES: Sentences = Sentences {
     decode_issue,
     ws_anomaly,
+    tls_anomaly,
     io_anomaly: super::io_annotations::io_anomaly,
 };
+
+/// The sentence of a TLS annotation, naming its RFC section.
+pub fn tls_anomaly(kind: &TlsAnomaly) -> String {
+    let what = match kind {
+        TlsAnomaly::RecordTooLong { length } => {
+            format!("a TLS record of {length} bytes: records carry at most 2^14 + 2048 bytes")
+        }
+        TlsAnomaly::UnknownContentType { content_type } => format!(
+            "record content type {content_type} is not a TLS type: this direction is not decoded further"
+        ),
+        TlsAnomaly::MalformedHello { message_type } => format!(
+            "this {} ends before its fields do",
+            crate::app_proto::tls::handshake_type::name(*message_type)
+        ),
+        TlsAnomaly::HandshakeOverCap {
+            message_type,
+            length,
+        } => format!(
+            "this {} of {length} bytes is longer than osiscope reads, so its fields are not shown",
+            crate::app_proto::tls::handshake_type::name(*message_type)
+        ),
+    };
+    format!("{what} ({})", kind.rfc_section())
+}
 
 /// The sentence of a decode issue, e.g. "TCP header needs 20 bytes, 9 captured".
 pub fn decode_issue(kind: &IssueKind) -> String {
@@ -192,7 +217,12 @@ pub fn note(n: &NoteKind) -> String {
         NoteKind::OpaqueUpgrade { protocol } => format!(
             "upgraded to {protocol:?}, not WebSocket: the bytes that follow are not decoded"
         ),
-        NoteKind::ConnectTunnel => "CONNECT tunnel: the bytes that follow are not decoded".into(),
+        NoteKind::TlsGap { len } => {
+            format!("{len} bytes missing: TLS records can no longer be found")
+        }
+        NoteKind::ConnectTunnel => {
+            "CONNECT tunnel: the bytes that follow are decoded only if they are TLS records".into()
+        }
     }
 }
 

@@ -328,6 +328,7 @@ pub(crate) fn conversation() -> Model {
             info: spec.label.into(),
             step: Some(model.steps.len()),
             io: Box::default(),
+            tls: Box::default(),
         };
         model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);

@@ -263,6 +263,9 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         };
         return (l5, l6, l7);
     }
+    if !record.tls.is_empty() {
+        return tls_layers(record);
+    }
     if let Some(http) = record.http.first() {
         let l7 = LayerUse::Used {
             proto: "HTTP".into(),
@@ -294,6 +297,46 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         LayerUse::Unused { why: why.clone() },
         LayerUse::Unused { why },
     )
+}
+
+/// Layers 5–7 of a packet that carries TLS records: TLS does the session and presentation
+/// jobs (keys for the connection, encryption); what the application sends is inside.
+fn tls_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
+    let encrypted = record.tls.iter().any(|r| r.encrypted);
+    let l5 = LayerUse::Implicit {
+        proto: "TLS".into(),
+        what: "TLS keeps a session for this connection: the keys agreed in its handshake \
+               protect every record that follows."
+            .into(),
+    };
+    let l6 = LayerUse::Used {
+        proto: "TLS".into(),
+        what: if encrypted {
+            format!(
+                "TLS records ({}): encryption is this layer's job, the bytes are transformed so \
+                 that only the two ends can read them.",
+                record.info
+            )
+        } else {
+            format!(
+                "TLS handshake in clear ({}): the two ends agree on a version, a cipher suite and keys.",
+                record.info
+            )
+        },
+    };
+    let l7 = if encrypted {
+        LayerUse::Implicit {
+            proto: "hidden".into(),
+            what: "The application's bytes (for wss://, the HTTP Upgrade and the WebSocket \
+                   frames) are inside the encrypted records: a capture cannot read them."
+                .into(),
+        }
+    } else {
+        LayerUse::Unused {
+            why: "No application data yet: it waits until the TLS handshake is done.".into(),
+        }
+    };
+    (l5, l6, l7)
 }
 
 #[cfg(test)]

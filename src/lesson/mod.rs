@@ -12,6 +12,7 @@ pub mod layers;
 pub mod problems;
 pub mod steps;
 pub mod teardown;
+pub mod tls;
 pub mod wsbits;
 
 pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};

@@ -199,6 +199,17 @@ fn narrate_kind(
             analogy: None,
         },
         StepKind::Data if step.phase == Phase::WebSocket => ws_frame_part(&f, sender, receiver),
+        StepKind::Data if step.phase == Phase::Encrypted => Narration {
+            headline: format!("{} more bytes of a TLS record", f.payload),
+            body: format!(
+                "{sender} sends bytes {} to {} of its stream: part of a TLS record too big for \
+                 one segment. osiscope shows the record on the packet that carries its last byte.",
+                f.rel_seq,
+                (f.rel_seq + f.payload).saturating_sub(1),
+            ),
+            next: None,
+            analogy: None,
+        },
         StepKind::Data => Narration {
             headline: format!("{} bytes of data", f.payload),
             body: format!(
@@ -219,6 +230,7 @@ fn narrate_kind(
         StepKind::UpgradeRequest => upgrade_request(&f),
         StepKind::UpgradeResponse => upgrade_response(&f),
         StepKind::WsFrame { .. } => ws(&f),
+        StepKind::TlsHandshake | StepKind::TlsEncrypted => super::tls::narrate(step, record),
         StepKind::Fin => fin(&f),
         StepKind::Rst => Narration {
             headline: "RST: the connection is aborted".into(),

@@ -127,6 +127,7 @@ mod tests {
             messages: Vec::new(),
             notes: Vec::new(),
             io,
+            tls: Vec::new(),
             protocol: "",
             info: String::new(),
             step: None,

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::app_proto::HttpMessage;
+use crate::app_proto::{HttpMessage, TlsRecord};
 use crate::decode::{self, FieldNode, LayerDetail, Packet};
 
 use super::{ByteError, Model, PacketRow, WsFrame};
@@ -71,6 +71,7 @@ impl PacketDetails {
 pub enum AppItem<'a> {
     Http(&'a HttpMessage),
     WebSocket(&'a WsFrame),
+    Tls(&'a TlsRecord),
 }
 
 /// An application-layer item and the part of it that lies in this packet.
@@ -81,8 +82,8 @@ pub struct AppSection<'a> {
     pub range: Range<usize>,
 }
 
-/// The HTTP messages and WebSocket frames whose last byte is in `row`, HTTP first, each with
-/// its bytes in this packet.
+/// The HTTP messages, WebSocket frames and TLS records whose last byte is in `row`, HTTP
+/// first, each with its bytes in this packet.
 pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
     let Some(tcp) = &row.packet.tcp else {
         return Vec::new();
@@ -106,7 +107,12 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
         item: AppItem::WebSocket(f),
         range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
     });
-    http.chain(ws).collect()
+    let tls = row.tls.iter().map(|r| AppSection {
+        item: AppItem::Tls(r),
+        // The 5-byte record header and the fragment.
+        range: to_packet(r.offset, 5 + u64::from(r.length)),
+    });
+    http.chain(ws).chain(tls).collect()
 }
 
 #[cfg(test)]
@@ -179,12 +185,16 @@ mod tests {
         for row in &model.packets {
             let payload = row.packet.tcp.as_ref().unwrap().payload.clone();
             let sections = app_sections(row);
-            assert_eq!(sections.len(), row.http.len() + row.ws.len());
+            assert_eq!(
+                sections.len(),
+                row.http.len() + row.ws.len() + row.tls.len()
+            );
             for s in &sections {
                 assert!(payload.start <= s.range.start && s.range.end <= payload.end);
                 assert!(!s.range.is_empty(), "{s:?}");
                 match s.item {
                     AppItem::Http(_) => seen.0 += 1,
+                    AppItem::Tls(_) => unreachable!("chat.pcapng has no TLS"),
                     AppItem::WebSocket(f) => {
                         seen.1 += 1;
                         // A whole frame in one packet: the range is exactly the frame.

@@ -11,6 +11,7 @@ mod engine_io;
 mod escape;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -18,7 +19,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::app_proto::engineio::{IoAnomalyKind, IoEvent};
-use crate::app_proto::{HttpKind, HttpMessage, WsAnomaly, WsFrame};
+use crate::app_proto::{HttpKind, HttpMessage, TlsAnomaly, WsAnomaly, WsFrame};
 use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, SegmentInfo};
 
@@ -32,6 +33,7 @@ use escape::{write_i64, write_str, write_u64};
 pub struct Sentences {
     pub decode_issue: fn(&IssueKind) -> String,
     pub ws_anomaly: fn(&WsAnomaly) -> String,
+    pub tls_anomaly: fn(&TlsAnomaly) -> String,
     /// The layer (`"engineio"`, `"socketio"`) and sentence of a violation.
     pub io_anomaly: fn(&IoAnomalyKind) -> (&'static str, String),
 }
@@ -327,6 +329,7 @@ pub fn write_packet<W: Write>(
     write_str(out, p.link.json_name())?;
     num(out, b",\"interface\":", u64::from(p.interface))?;
     out.write_all(b",\"layers\":")?;
+    let tls = (!record.tls.is_empty()).then_some("tls");
     let http = (!record.http.is_empty()).then_some("http");
     let websocket = (!record.ws.is_empty()).then_some("websocket");
     let (engineio, socketio) = engine_io::layers(&record.io);
@@ -335,6 +338,7 @@ pub fn write_packet<W: Write>(
         p.layers
             .iter()
             .map(|l| l.proto.name())
+            .chain(tls)
             .chain(http)
             .chain(websocket)
             .chain(engineio)
@@ -370,6 +374,11 @@ pub fn write_packet<W: Write>(
         out.write_all(b"]")?;
     }
     engine_io::write(out, &record.io)?;
+    if !record.tls.is_empty() {
+        out.write_all(b",")?;
+        key(out, "tls")?;
+        serde_array(out, record.tls.iter().map(|r| tls::tls_json(r, sentences)))?;
+    }
     out.write_all(b",\"issues\":")?;
     issues(out, &p.issues, &record.io, sentences)?;
     out.write_all(b",\"protocol\":")?;

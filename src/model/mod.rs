@@ -26,8 +26,11 @@ pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
-pub use crate::app_proto::{HttpKind, HttpMessage, NoteKind, WsAnomaly, WsFrame};
+pub use crate::app_proto::{
+    HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly, WsFrame,
+};
 pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
 pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
 
@@ -48,6 +51,8 @@ pub struct PacketRecord {
     pub notes: Vec<NoteKind>,
     /// Engine.IO and Socket.IO packets completed by this packet, acks paired, violations.
     pub io: Vec<IoEvent>,
+    /// TLS records whose last byte is in this packet.
+    pub tls: Vec<TlsRecord>,
     /// Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
     pub protocol: &'static str,
     /// Info column, like Wireshark's but WebSocket-aware.
@@ -135,6 +140,7 @@ impl PacketRecord {
             messages: Vec::new(),
             notes: Vec::new(),
             io: Vec::new(),
+            tls: Vec::new(),
             protocol: "",
             info: String::new(),
             step: None,
@@ -146,6 +152,7 @@ impl PacketRecord {
                 AppEvent::WsMessage(m) => record.messages.push(m),
                 AppEvent::Note(n) => record.notes.push(n.kind),
                 AppEvent::Io(e) => record.io.push(e),
+                AppEvent::Tls(r) => record.tls.push(r),
             }
         }
         record.protocol = summary::protocol(&record);

@@ -5,7 +5,7 @@
 //! A row is built from a full [`PacketRecord`] (off the UI thread when a file is loading), so
 //! the Protocol and Info columns are exactly what `osiscope decode` prints.
 
-use crate::app_proto::{HttpMessage, NoteKind, WsFrame};
+use crate::app_proto::{HttpMessage, NoteKind, TlsRecord, WsFrame};
 use crate::decode::Packet;
 use crate::flow::SegmentInfo;
 
@@ -38,6 +38,8 @@ pub struct PacketRow {
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
     /// with the frame of their event).
     pub io: Box<[crate::app_proto::engineio::IoEvent]>,
+    /// TLS records whose last byte is in this packet.
+    pub tls: Box<[TlsRecord]>,
 }
 
 impl PacketRow {
@@ -52,6 +54,7 @@ impl PacketRow {
             messages: _,
             notes,
             io,
+            tls,
             protocol,
             info,
             step,
@@ -69,6 +72,7 @@ impl PacketRow {
                 .collect(),
             notes: notes.into_boxed_slice(),
             io: io.into_boxed_slice(),
+            tls: tls.into_boxed_slice(),
             protocol,
             info: info.into_boxed_str(),
             step,

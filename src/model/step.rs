@@ -21,6 +21,10 @@ pub enum Phase {
     /// Plain HTTP, or bytes of an unknown protocol.
     Data,
     WebSocket,
+    /// ClientHello, ServerHello and the rest of the TLS handshake.
+    TlsHandshake,
+    /// TLS records whose contents are encrypted (`wss://` messages).
+    Encrypted,
     Teardown,
 }
 
@@ -31,6 +35,8 @@ impl Phase {
             Self::HttpUpgrade => "HTTP Upgrade",
             Self::Data => "Data",
             Self::WebSocket => "WebSocket messages",
+            Self::TlsHandshake => "TLS handshake",
+            Self::Encrypted => "Encrypted (TLS)",
             Self::Teardown => "Teardown",
         }
     }
@@ -59,6 +65,10 @@ pub enum StepKind {
     WsFrame {
         opcode: u8,
     },
+    /// TLS records with plaintext handshake messages (ClientHello, ServerHello…).
+    TlsHandshake,
+    /// TLS records whose contents are encrypted (and Change Cipher Spec).
+    TlsEncrypted,
     Fin,
     Rst,
     KeepAlive,
@@ -91,6 +101,9 @@ pub struct Step {
 /// What the model remembers about a connection to tell its story (the handshake roles are
 /// the app tracker's, read from [`HttpMessage::handshake`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+// Four independent facts of one connection's story, each set once as it happens: not a state
+// machine that an enum would describe better.
+#[allow(clippy::struct_excessive_bools)]
 pub struct StreamStory {
     /// An upgrade request was sent and no response came yet.
     pub upgrade_pending: bool,
@@ -98,6 +111,8 @@ pub struct StreamStory {
     pub websocket: bool,
     /// A FIN or RST was seen.
     pub closing: bool,
+    /// TLS records were seen on the connection.
+    pub tls: bool,
 }
 
 /// The step for a packet, if it belongs to a TCP connection. Updates `story`.
@@ -117,7 +132,11 @@ pub fn step_for(
         }
         StepKind::Fin | StepKind::Rst => Phase::Teardown,
         StepKind::WsFrame { .. } => Phase::WebSocket,
+        StepKind::TlsHandshake => Phase::TlsHandshake,
+        StepKind::TlsEncrypted if story.closing => Phase::Teardown,
+        StepKind::TlsEncrypted => Phase::Encrypted,
         _ if story.closing => Phase::Teardown,
+        _ if story.tls => Phase::Encrypted,
         _ if story.websocket => Phase::WebSocket,
         StepKind::Ack if story.upgrade_pending => Phase::HttpUpgrade,
         _ => Phase::Data,
@@ -221,6 +240,9 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
             label,
         ));
     }
+    if !record.tls.is_empty() {
+        return Some(tls_step(record, story));
+    }
     if has(flags::FIN) {
         return Some((
             StepKind::Fin,
@@ -234,6 +256,8 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
         // After a 101, bytes that complete no frame are part of a frame bigger than a segment.
         let what = if story.websocket {
             "WS frame, part"
+        } else if story.tls {
+            "TLS record, part"
         } else {
             "Data"
         };
@@ -259,6 +283,32 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
         },
         label,
     ))
+}
+
+/// The step of a packet that completes TLS records: the plaintext handshake, or encrypted
+/// records (and Change Cipher Spec).
+fn tls_step(record: &PacketRow, story: &mut StreamStory) -> (StepKind, String) {
+    story.tls = true;
+    let plain = record
+        .tls
+        .iter()
+        .any(|r| !r.encrypted && !r.handshake_types.is_empty());
+    let names: Vec<String> = record
+        .tls
+        .iter()
+        .take(3)
+        .map(super::summary::tls_record_info)
+        .collect();
+    let mut label = format!("TLS {}", names.join(", "));
+    if record.tls.len() > 3 {
+        let _ = write!(label, ", +{} more", record.tls.len() - 3);
+    }
+    let kind = if plain {
+        StepKind::TlsHandshake
+    } else {
+        StepKind::TlsEncrypted
+    };
+    (kind, label)
 }
 
 fn http_kind(m: &HttpMessage, story: &mut StreamStory) -> StepKind {

@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
+use crate::app_proto::tls::{content_type, handshake_type};
 use crate::app_proto::websocket::opcode;
-use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
+use crate::app_proto::{HttpKind, HttpMessage, TlsRecord, WsFrame};
 use crate::decode::{Proto, flags};
 
 use super::{PacketRecord, io_summary};
@@ -18,6 +19,9 @@ pub fn protocol(record: &PacketRecord) -> &'static str {
     }
     if !record.http.is_empty() {
         return "HTTP";
+    }
+    if !record.tls.is_empty() {
+        return "TLS";
     }
     let top = record
         .packet
@@ -119,6 +123,30 @@ pub fn http_info(m: &HttpMessage) -> String {
     s
 }
 
+/// One TLS record, as in the Info column (Wireshark's words): `Client Hello (SNI=localhost)`,
+/// `Server Hello`, `Change Cipher Spec`, `Encrypted Handshake Message`, `Application Data`.
+pub fn tls_record_info(r: &TlsRecord) -> String {
+    match r.content_type {
+        content_type::HANDSHAKE if r.encrypted => "Encrypted Handshake Message".into(),
+        content_type::HANDSHAKE if r.handshake_types.is_empty() => "Handshake (fragment)".into(),
+        content_type::HANDSHAKE => {
+            let names: Vec<String> = r
+                .handshake_types
+                .iter()
+                .map(|&t| match (t, &r.sni) {
+                    (handshake_type::CLIENT_HELLO, Some(sni)) => {
+                        format!("{} (SNI={sni})", handshake_type::name(t))
+                    }
+                    _ => handshake_type::name(t),
+                })
+                .collect();
+            names.join(", ")
+        }
+        content_type::ALERT if r.encrypted => "Encrypted Alert".into(),
+        other => content_type::name(other),
+    }
+}
+
 /// The Info column.
 pub fn info(record: &PacketRecord) -> String {
     let mut s = String::new();
@@ -154,6 +182,11 @@ pub fn info(record: &PacketRecord) -> String {
             .map(http_info)
             .chain(record.ws.iter().map(ws_frame_info))
             .collect();
+        s.push_str(&parts.join(", "));
+        return s;
+    }
+    if !record.tls.is_empty() {
+        let parts: Vec<String> = record.tls.iter().map(tls_record_info).collect();
         s.push_str(&parts.join(", "));
         return s;
     }

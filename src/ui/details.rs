@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use egui::{CollapsingHeader, RichText};
 
-use crate::model::{AppItem, FieldNode, app_sections, opcode};
+use crate::model::{
+    AppItem, FieldNode, app_sections, handshake_type, opcode, tls_content_type, version_name,
+};
 
 use super::action::Action;
 use super::app::App;
@@ -69,7 +71,57 @@ pub fn app_item_text(item: AppItem<'_>) -> (String, Vec<String>) {
             );
             (format!("WebSocket {}", opcode::name(f.opcode)), lines)
         }
+        AppItem::Tls(r) => tls_item_text(r),
     }
+}
+
+/// The title and lines of a TLS record.
+fn tls_item_text(r: &crate::model::TlsRecord) -> (String, Vec<String>) {
+    let mut lines = vec![
+        format!(
+            "Content type: {} ({})",
+            r.content_type,
+            tls_content_type::name(r.content_type)
+        ),
+        format!("Version: {} (0x{:04x})", version_name(r.version), r.version),
+        format!("Length: {}", r.length),
+    ];
+    if r.encrypted {
+        lines.push("Contents: encrypted (only the two ends can read them)".into());
+    }
+    lines.extend(
+        r.handshake_types
+            .iter()
+            .map(|&t| format!("Handshake: {} ({t})", handshake_type::name(t))),
+    );
+    lines.extend(r.sni.as_ref().map(|s| format!("Server name (SNI): {s}")));
+    if !r.alpn.is_empty() {
+        lines.push(format!("ALPN: {}", r.alpn.join(", ")));
+    }
+    lines.extend(
+        r.cipher_suite
+            .map(|c| format!("Cipher suite: {}", crate::lesson::tls::cipher_suite_name(c))),
+    );
+    lines.extend(
+        r.selected_version
+            .map(|v| format!("Chosen version: {} (supported_versions)", version_name(v))),
+    );
+    lines.extend(
+        r.alert
+            .map(|(level, desc)| format!("Alert: level {level}, description {desc}")),
+    );
+    lines.extend(
+        r.issues
+            .iter()
+            .map(|i| format!("⚠ {}", crate::lesson::annotations::tls_anomaly(i))),
+    );
+    (
+        format!(
+            "Transport Layer Security: {}",
+            crate::model::summary::tls_record_info(r)
+        ),
+        lines,
+    )
 }
 
 pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {

@@ -173,7 +173,8 @@ fn body_across_packets_is_attributed_to_its_last() {
 #[test]
 fn not_http_is_opaque_with_one_note() {
     let mut c = Conv::new();
-    c.send(C2S, &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]);
+    // Starts like a TLS record but is not one (version 9.1): neither HTTP nor TLS.
+    c.send(C2S, &[0x16, 0x09, 0x01, 0x02, 0x00, 0x01]);
     c.send(C2S, b"GET / HTTP/1.1\r\n\r\n");
     c.send(S2C, b"SSH-2.0-OpenSSH_9.0\r\n");
     assert!(c.http().is_empty());

@@ -14,6 +14,7 @@ use crate::model::PacketRecord;
 use crate::pipeline::tests::corpus_captures;
 
 use super::engine_io::{JsonEngineIo, JsonSocketIo, engine_io, socket_io};
+use super::tls::{JsonTls, tls_json};
 use super::{JsonHttp, Sentences, http_json, write_packet};
 use crate::app_proto::engineio::IoEvent;
 
@@ -38,6 +39,8 @@ struct JsonPacket<'a> {
     engineio: Vec<JsonEngineIo<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     socketio: Vec<JsonSocketIo<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tls: Vec<JsonTls<'a>>,
     issues: Vec<JsonIssue>,
     protocol: &'static str,
 }
@@ -118,6 +121,7 @@ fn debug_sentence<T: std::fmt::Debug>(kind: &T) -> String {
 const SENTENCES: Sentences = Sentences {
     decode_issue: debug_sentence,
     ws_anomaly: debug_sentence,
+    tls_anomaly: debug_sentence,
     io_anomaly: |k| ("io", debug_sentence(k)),
 };
 
@@ -125,6 +129,9 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
     let p = &record.packet;
     let seg = record.seg.as_ref();
     let mut layers: Vec<&'static str> = p.layers.iter().map(|l| l.proto.name()).collect();
+    if !record.tls.is_empty() {
+        layers.push("tls");
+    }
     if !record.http.is_empty() {
         layers.push("http");
     }
@@ -189,6 +196,7 @@ fn reference_packet<W: Write>(out: &mut W, record: &PacketRecord) -> io::Result<
         ws: record.ws.iter().map(ws_json).collect(),
         engineio,
         socketio,
+        tls: record.tls.iter().map(|r| tls_json(r, SENTENCES)).collect(),
         issues: p
             .issues
             .iter()
