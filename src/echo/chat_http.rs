@@ -186,9 +186,10 @@ impl Mailboxes {
                     Err(why) => refused(&Refusal::Full(why)),
                 }
             }
-            Ok(ChatRoute::Events { client }) => match self.take(&client) {
+            // Made if needed, not emptied: what waits already is the stream's first event.
+            Ok(ChatRoute::Events { client }) => match self.with(&client, |_| ()) {
                 Err(why) => refused(&Refusal::Full(why)),
-                Ok(_) => reply(
+                Ok(()) => reply(
                     StatusCode::OK,
                     "text/event-stream",
                     events(Arc::clone(self), client),

@@ -172,7 +172,6 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     {
         actions.push(Action::Live(LiveCommand::Connect));
     }
-    server_push_ui(ui, app, actions);
     let on = status.connected;
     wrap_unless_room(
         ui,
@@ -216,6 +215,8 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         ui.label(RichText::new(why).color(app.palette().warn));
     }
     scenario_menu_ui(ui, scenarios, actions);
+    // After the echo client's controls, so that they keep their place whatever this takes.
+    server_push_ui(ui, app, actions);
     ui.checkbox(&mut app.settings.step_mode, "step mode")
         .on_hover_text("New packets wait until you press Step ▶");
     let waiting = app.live_pending.len();
@@ -292,9 +293,9 @@ fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     }
     wrap_unless_room(
         ui,
-        text_width(ui, "push every 10000 ms") + 2.0 * ui.spacing().item_spacing.x,
+        text_width(ui, "every 10000 ms") + 2.0 * ui.spacing().item_spacing.x,
     );
-    let label = ui.label("push every");
+    let label = ui.label("every");
     ui.add(
         egui::DragValue::new(&mut app.live_form.push_interval_ms)
             .range(MIN_PUSH_MS..=MAX_PUSH_MS)
