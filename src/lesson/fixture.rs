@@ -317,6 +317,8 @@ pub(crate) fn conversation() -> Model {
             client_state: spec.states.0,
             server_state: spec.states.1,
             top_layer: if plen > 0 { 7 } else { 4 },
+            loss: None,
+            lost: None,
         };
         let row = PacketRow {
             packet,

@@ -10,6 +10,7 @@ pub mod handout;
 pub mod handshake;
 pub mod io_annotations;
 pub mod layers;
+pub mod loss;
 pub mod problems;
 pub mod quiz;
 pub mod steps;

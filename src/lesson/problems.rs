@@ -46,6 +46,19 @@ fn analysis_sentence(a: Analysis) -> Option<&'static str> {
     })
 }
 
+/// Wireshark marks a fast or spurious retransmission as a retransmission too; its sentence
+/// ("not acknowledged in time") would contradict theirs ("already acknowledged", "asked for
+/// with duplicate ACKs"), so only the more specific one is said.
+fn less_specific(a: Analysis, all: &[Analysis]) -> bool {
+    a == Analysis::Retransmission
+        && all.iter().any(|b| {
+            matches!(
+                b,
+                Analysis::FastRetransmission | Analysis::SpuriousRetransmission
+            )
+        })
+}
+
 /// The worst problem of `record`, without building sentences (for row colours).
 pub fn worst(record: &PacketRow) -> Option<Severity> {
     if !record.packet.issues.is_empty() || record.ws.iter().any(|f| !f.issues.is_empty()) {
@@ -93,6 +106,7 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
         out.extend(
             seg.analysis
                 .iter()
+                .filter(|a| !less_specific(**a, &seg.analysis))
                 .filter_map(|a| analysis_sentence(*a))
                 .map(|s| warning(s.to_string())),
         );

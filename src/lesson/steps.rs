@@ -8,7 +8,9 @@ use super::teardown::{self, CloseRole, FinSeen};
 use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
 use crate::flow::{Connection, Direction, TcpState};
-use crate::model::{Model, PacketRow, Phase, Step, StepKind, WsFrame};
+use crate::model::{
+    LossMark, Model, PacketRow, Phase, ResendKind, Sent, Step, StepKind, WsFrame,
+};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub struct StepContext {
     pub close_role: Option<CloseRole>,
     /// The connection's first FIN after this step.
     pub next_fin: Option<FinSeen>,
+    /// For a copy that a later packet resent: that packet, and why it was resent.
+    pub resent_by: Option<(Sent, ResendKind)>,
 }
 
 impl StepContext {
@@ -89,9 +93,17 @@ impl StepContext {
                 direction: s.direction,
                 packet: s.packet,
             });
+        let resent_by = step.lost.and_then(|r| {
+            let resend = model.steps.get(model.packets.get(r.index)?.step?)?;
+            match resend.loss? {
+                LossMark::Resend { kind, .. } => Some((r, kind)),
+                LossMark::DupAck { .. } => None,
+            }
+        });
         Self {
             close_role,
             next_fin,
+            resent_by,
         }
     }
 }
@@ -129,7 +141,17 @@ fn narrate_with(
     conn: Option<&Connection>,
     context: StepContext,
 ) -> Narration {
-    let mut n = narrate_kind(step, record, conn, context);
+    let mut n = narrate_loss(step, record, conn, context);
+    if let Some((resend, kind)) = context.resent_by {
+        n.body.push(' ');
+        let syn = record
+            .packet
+            .tcp
+            .as_ref()
+            .is_some_and(|t| t.has(crate::decode::flags::SYN) && t.payload_len == 0);
+        n.body
+            .push_str(&super::loss::lost_sentence(step, resend, kind, syn));
+    }
     for extra in [
         handshake::data_on_third_segment(record).map(str::to_string),
         handshake::larger_than_mss(record, conn),
@@ -141,6 +163,36 @@ fn narrate_with(
         n.body.push_str(&extra);
     }
     n
+}
+
+/// A resend or a duplicate ACK is told as such; a resend that also completes a message tells
+/// both, the resend first.
+fn narrate_loss(
+    step: &Step,
+    record: &PacketRow,
+    conn: Option<&Connection>,
+    context: StepContext,
+) -> Narration {
+    let Some(mark) = step.loss else {
+        return narrate_kind(step, record, conn, context);
+    };
+    let tcp = record.packet.tcp.as_ref();
+    let facts = (
+        record.seg.as_ref().map_or(0, |s| s.rel_seq),
+        tcp.map_or(0, |t| t.payload_len),
+        tcp.is_some_and(|t| t.has(crate::decode::flags::SYN)),
+    );
+    match step.kind {
+        StepKind::Data => super::loss::resend(step, &mark, facts),
+        StepKind::Ack => super::loss::dup_ack(step, &mark),
+        _ => super::loss::resend_sentences(step, &mark, facts).map(|sentences| {
+            let mut n = narrate_kind(step, record, conn, context);
+            n.headline.clone_from(&step.label);
+            n.body = format!("{sentences} {}", n.body);
+            n
+        }),
+    }
+    .unwrap_or_else(|| narrate_kind(step, record, conn, context))
 }
 
 fn narrate_kind(

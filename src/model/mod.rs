@@ -7,9 +7,11 @@ pub mod details;
 pub mod io_label;
 pub mod io_summary;
 pub mod json;
+pub mod loss;
 pub mod row;
 pub mod step;
 pub mod summary;
+pub mod timefmt;
 
 use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::{AppEvent, WsMessage};
@@ -21,6 +23,7 @@ use step::StreamStory;
 
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
+pub use loss::{LossMark, ResendKind, Sent};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
@@ -81,6 +84,8 @@ pub struct Model {
     stream_steps: Vec<Vec<u32>>,
     /// The packets' bytes, in memory or in the capture file.
     bytes: ByteStore,
+    /// What each resend copies and each duplicate ACK repeats.
+    loss: loss::LossTracker,
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -195,12 +200,21 @@ impl Model {
                 self.connections.resize(id + 1, conn.clone());
                 self.stories.resize(id + 1, StreamStory::default());
             }
+            let mark = row.seg.as_ref().and_then(|seg| {
+                let sent = Sent {
+                    packet: row.packet.number,
+                    index,
+                    ts_ns: row.packet.ts_ns,
+                };
+                self.loss.observe(seg, sent)
+            });
             if let Some(step) = self
                 .stories
                 .get_mut(id)
-                .and_then(|story| step::step_for(&row, &conn, story, index))
+                .and_then(|story| step::step_for(&row, &conn, story, (index, mark)))
             {
                 row.step = Some(self.steps.len());
+                self.mark_lost(&step);
                 self.steps.push(step);
             }
             if let Some(slot) = self.connections.get_mut(id) {
@@ -208,6 +222,21 @@ impl Model {
             }
         }
         self.push_row(row, bytes);
+    }
+
+    /// A resend's step just made: the copy it replaces was lost.
+    fn mark_lost(&mut self, resend: &Step) {
+        let Some(lost) = resend.loss.as_ref().and_then(LossMark::lost_copy) else {
+            return;
+        };
+        let step = self.packets.get(lost.index).and_then(|r| r.step);
+        if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
+            s.lost = Some(Sent {
+                packet: resend.packet,
+                index: resend.packet_index,
+                ts_ns: resend.ts_ns,
+            });
+        }
     }
 
     /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.

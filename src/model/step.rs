@@ -12,6 +12,7 @@ use crate::decode::flags;
 use crate::flow::{Analysis, Connection, Direction, Peer, TcpState};
 
 use super::PacketRow;
+use super::loss::{LossMark, ResendKind, Sent};
 
 /// The phase of a connection's life a step belongs to (the ladder groups steps by phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -96,6 +97,11 @@ pub struct Step {
     pub server_state: TcpState,
     /// Highest OSI layer this packet carries something for (4 for a bare SYN, 7 for HTTP/WS).
     pub top_layer: u8,
+    /// What loss means for this packet: a resend of earlier bytes, or a duplicate ACK.
+    pub loss: Option<LossMark>,
+    /// The packet that resent this one's bytes because this copy was lost (or not
+    /// acknowledged in time); set when that packet arrives.
+    pub lost: Option<Sent>,
 }
 
 /// What the model remembers about a connection to tell its story (the handshake roles are
@@ -120,7 +126,7 @@ pub fn step_for(
     record: &PacketRow,
     connection: &Connection,
     story: &mut StreamStory,
-    packet_index: usize,
+    (packet_index, loss): (usize, Option<LossMark>),
 ) -> Option<Step> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
@@ -148,20 +154,7 @@ pub fn step_for(
         label.push_str(" + FIN");
         story.closing = true;
     }
-    if let Some(a) = seg.analysis.iter().find(|a| {
-        matches!(
-            a,
-            Analysis::Retransmission
-                | Analysis::SpuriousRetransmission
-                | Analysis::FastRetransmission
-                | Analysis::OutOfOrder
-        )
-    }) {
-        label = format!(
-            "{label} ({})",
-            a.label().trim_start_matches("TCP ").to_lowercase()
-        );
-    }
+    label = loss_label(label, kind, loss, seg, record.packet.ts_ns);
     let (src, dst) = match seg.direction {
         Direction::ClientToServer => (connection.client, connection.server),
         Direction::ServerToClient => (connection.server, connection.client),
@@ -181,7 +174,72 @@ pub fn step_for(
         client_state: connection.client_state,
         server_state: connection.server_state,
         top_layer,
+        loss,
+        lost: None,
     })
+}
+
+/// The label of a packet that loss concerns: a resend names the packet it copies and how long
+/// the sender waited; a duplicate ACK the ACK it repeats. Other packets keep `label`, with
+/// Wireshark's out-of-order flag when they have it.
+fn loss_label(
+    label: String,
+    kind: StepKind,
+    loss: Option<LossMark>,
+    seg: &crate::flow::SegmentInfo,
+    ts_ns: i64,
+) -> String {
+    match loss {
+        Some(LossMark::Resend {
+            kind: resend,
+            original,
+            ..
+        }) => {
+            let what = match resend {
+                ResendKind::Timeout => "Retransmission",
+                ResendKind::Fast => "Fast retransmission",
+                ResendKind::Spurious => "Spurious retransmission",
+                ResendKind::OutOfOrder => "Out-of-order copy",
+            };
+            let head = match original {
+                Some(o) => format!(
+                    "{what} of #{} (after {})",
+                    o.packet,
+                    super::timefmt::offset_text(ts_ns - o.ts_ns, 3)
+                ),
+                None => format!("{what} (first copy never seen)"),
+            };
+            // Bytes that only continue a frame say nothing more than the resend does.
+            if kind == StepKind::Data {
+                head
+            } else {
+                format!("{head}: {label}")
+            }
+        }
+        Some(LossMark::DupAck {
+            ack, repeats, num, ..
+        }) => {
+            let nth = ordinal(num.saturating_add(1));
+            match repeats {
+                Some(p) => format!("Dup ACK ack={ack} (repeats #{p}, {nth} time)"),
+                None => format!("Dup ACK ack={ack} ({nth} time)"),
+            }
+        }
+        None if seg.analysis.contains(&Analysis::OutOfOrder) => format!("{label} (out-of-order)"),
+        None => label,
+    }
+}
+
+/// "1st", "2nd", "3rd", "4th"… "11th", "12th", "13th", "21st".
+pub fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, String)> {

@@ -1,0 +1,149 @@
+//! Bug 3 of issue 13, in the model and the narration: on captures with real loss a resend is
+//! labelled "Retransmission of #N (after …)" and told as a resend, never as "more bytes of a
+//! frame too big for one segment"; a duplicate ACK says what it asks for; no packet is both
+//! "already acknowledged" and "not acknowledged in time"; a copy a resend replaced says so.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use osiscope::capture::FileReader;
+use osiscope::lesson::{self, Severity};
+use osiscope::model::{LossMark, Model, ResendKind, StepKind};
+
+fn model(name: &str) -> Model {
+    osiscope::pipeline::process_all(
+        FileReader::open(&common::captures_dir().join(name)).unwrap(),
+    )
+}
+
+fn step_of(m: &Model, packet: u64) -> usize {
+    m.packets[packet as usize - 1].step.unwrap()
+}
+
+#[test]
+fn a_resend_names_the_packet_it_copies_and_the_wait() {
+    let m = model("edge_retransmissions.pcapng");
+    // tshark: #105 is a retransmission of seq 34732, first sent in #100, 45.678 µs earlier
+    // (tcp.analysis.rto 0.000045678, rto_frame 100).
+    let i = step_of(&m, 105);
+    let step = &m.steps[i];
+    assert_eq!(step.label, "Retransmission of #100 (after 45.678 µs)");
+    assert_eq!(step.kind, StepKind::Data);
+    let n = lesson::narrate_in(&m, i).unwrap();
+    assert_eq!(n.headline, step.label);
+    assert!(
+        n.body
+            .starts_with("The client sends bytes 34732 to 36179 again: they first went out in packet #100, 45.678 µs earlier."),
+        "{}",
+        n.body
+    );
+    assert!(n.body.contains("lost or not acknowledged in time"), "{}", n.body);
+    for wrong in ["too big for one segment", "more bytes of a WebSocket frame"] {
+        assert!(!n.body.contains(wrong) && !n.headline.contains(wrong), "{n:?}");
+    }
+    // The copy it replaces says it was not acknowledged in time, and which packet resent it.
+    let lost = &m.steps[step_of(&m, 100)];
+    assert_eq!(lost.lost.map(|s| s.packet), Some(105));
+    let n = lesson::narrate_in(&m, step_of(&m, 100)).unwrap();
+    assert!(
+        n.body.contains("packet #105 sends the same bytes again 45.678 µs later"),
+        "{}",
+        n.body
+    );
+}
+
+#[test]
+fn a_fast_retransmission_says_the_receiver_asked_for_it() {
+    let m = model("edge_retransmissions.pcapng");
+    // tshark: #116 is a fast retransmission of seq 31692 after Dup ACKs 110#1 (#113) and 110#2
+    // (#115); #108 carried seq 31692 first.
+    let step = &m.steps[step_of(&m, 116)];
+    assert!(step.label.starts_with("Fast retransmission of #108 (after "), "{}", step.label);
+    let n = lesson::narrate_in(&m, step_of(&m, 116)).unwrap();
+    assert!(n.body.contains("sent duplicate ACKs asking for byte 31692"), "{}", n.body);
+    let dup = &m.steps[step_of(&m, 115)];
+    assert_eq!(dup.label, "Dup ACK ack=31692 (repeats #110, 3rd time)");
+    assert_eq!(
+        dup.loss,
+        Some(LossMark::DupAck {
+            ack: 31692,
+            repeats: Some(110),
+            num: 2
+        })
+    );
+    let n = lesson::narrate_in(&m, step_of(&m, 115)).unwrap();
+    assert_eq!(n.headline, dup.label);
+    assert!(!n.headline.contains("got it"), "{}", n.headline);
+    assert!(
+        n.body.contains("\"I still miss the bytes starting at 31692\""),
+        "{}",
+        n.body
+    );
+    assert!(n.body.contains("first in packet #110"), "{}", n.body);
+    // The copy the fast retransmission replaced was lost on the way.
+    let n = lesson::narrate_in(&m, step_of(&m, 108)).unwrap();
+    assert!(n.body.contains("This copy was lost on the way"), "{}", n.body);
+}
+
+#[test]
+fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
+    let m = model("loss_netem.pcapng");
+    let mut spurious = 0;
+    for (i, step) in m.steps.iter().enumerate() {
+        let row = &m.packets[step.packet_index];
+        let said: Vec<String> = lesson::problems(row)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .map(|p| p.sentence)
+            .collect();
+        let text = said.join(" ");
+        assert!(
+            !(text.contains("already acknowledged") && text.contains("not acknowledged in time")),
+            "#{}: {text}",
+            step.packet
+        );
+        if let Some(LossMark::Resend {
+            kind: ResendKind::Spurious,
+            ..
+        }) = step.loss
+        {
+            spurious += 1;
+            assert!(text.contains("already acknowledged"), "#{}: {text}", step.packet);
+            let n = lesson::narrate_in(&m, i).unwrap();
+            assert!(!n.body.contains("not acknowledged in time"), "{}", n.body);
+            assert!(n.body.contains("the first copy did arrive"), "{}", n.body);
+        }
+    }
+    // tshark: 2 spurious retransmissions (#76, #192).
+    assert_eq!(spurious, 2);
+}
+
+#[test]
+fn a_resend_whose_first_copy_was_never_captured_says_so() {
+    let m = model("loss_netem.pcapng");
+    // tshark: #141 is a fast retransmission of the server's seq 36252; the router lost the
+    // first copy before it reached the client, where the capture was taken.
+    let step = &m.steps[step_of(&m, 141)];
+    assert!(matches!(
+        step.loss,
+        Some(LossMark::Resend { original: None, .. })
+    ));
+    // With these bytes the client completes a WebSocket frame: the label says both.
+    assert_eq!(
+        step.label,
+        "Fast retransmission (first copy never seen): WS Binary 3000 bytes"
+    );
+    let n = lesson::narrate_in(&m, step_of(&m, 141)).unwrap();
+    assert!(n.body.starts_with("The server sends bytes 36252 to 37699 again (a retransmission), but this capture never saw the first copy"), "{}", n.body);
+    assert!(n.body.contains("WebSocket Binary frame"), "{}", n.body);
+    // The SYN lost at the router: resent 1.03 s later, the kernel's initial timeout.
+    let syn = &m.steps[step_of(&m, 2)];
+    assert!(syn.label.starts_with("Retransmission of #1 (after 1.0"), "{}", syn.label);
+    assert_eq!(m.steps[step_of(&m, 1)].lost.map(|s| s.packet), Some(2));
+    let n = lesson::narrate_in(&m, step_of(&m, 1)).unwrap();
+    assert!(n.body.contains("packet #2 sends the same SYN again 1.0"), "{}", n.body);
+    let n = lesson::narrate_in(&m, step_of(&m, 2)).unwrap();
+    assert!(n.body.starts_with("The client sends its SYN again: it first went out in packet #1"), "{}", n.body);
+}
+
