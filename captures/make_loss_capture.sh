@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Makes captures/loss_netem.pcapng: python websockets (Debian 12's 10.4) client and server in two
-# network namespaces joined through a third (a router) that loses 10% of the segments it
-# forwards, each way: `tc qdisc … netem loss 10%` where the kernel has netem (sch_netem), else
-# iptables' statistic match in the router's FORWARD chain (`-m statistic --mode random
-# --probability 0.1 -j DROP`; the machine that made the bundled capture had no sch_netem and no
-# nf_tables, so the file was made that way, with iptables-legacy). tcpdump runs on
-# the client's own interface, as a capture on a laptop would: a client segment that the router
-# loses is in the capture (it left the client) and again when it is retransmitted; a server
-# segment that the router loses never reaches the client, so the capture has only its resend.
+# network namespaces joined through a third (a router). 10% of the client's segments are lost
+# in the router (`tc qdisc … netem loss 10%` on its interface towards the server where the
+# kernel has netem (sch_netem), else iptables' statistic match in its FORWARD chain), and 10% of
+# the server's are dropped on input at the client (iptables INPUT, `-m statistic --mode random
+# --probability 0.1 -j DROP`). tcpdump runs on the client's own interface, as on a laptop: it
+# sees the client's segments as they leave and the server's as they arrive, before netfilter
+# (AF_PACKET taps first), so every lost segment is in the capture once as sent and again when it
+# is retransmitted, and tshark's reassembly has no gap. (The machine that made the bundled file
+# had neither sch_netem nor nf_tables, so the router used iptables-legacy too.)
 # Then the references: the tshark decode (captures/loss_netem.tshark.tsv, .ci/reference.sh) and
 # tshark's loss analysis of this capture and of edge_retransmissions (NAME.loss.tsv).
-# Needs root, iproute2 (tc), iptables, tcpdump, editcap, tshark and /usr/bin/python3 with websockets.
+# Needs root, iproute2 (tc), iptables, tcpdump, editcap, tshark and /usr/bin/python3 with
+# websockets.
 # Usage (from the repository root): captures/make_loss_capture.sh [references]
 #   (with "references", only the .loss.tsv files are made again from the bundled captures).
 set -euo pipefail
@@ -53,15 +55,13 @@ make_capture() {
   ip -n lossC route add default via 10.78.1.2
   ip -n lossS route add default via 10.78.2.2
   ip netns exec lossR sysctl -qw net.ipv4.ip_forward=1
-  if ip netns exec lossR tc qdisc add dev rC root netem loss 10% 2>/dev/null; then
-    ip netns exec lossR tc qdisc add dev rS root netem loss 10%
-  else
-    local ipt=iptables-legacy; command -v "$ipt" >/dev/null || ipt=iptables
-    for side in --sport --dport; do
-      ip netns exec lossR "$ipt" -A FORWARD -p tcp "$side" $port \
-        -m statistic --mode random --probability 0.1 -j DROP
-    done
+  local ipt=iptables-legacy; command -v "$ipt" >/dev/null || ipt=iptables
+  if ! ip netns exec lossR tc qdisc add dev rS root netem loss 10% 2>/dev/null; then
+    ip netns exec lossR "$ipt" -A FORWARD -p tcp --dport $port \
+      -m statistic --mode random --probability 0.1 -j DROP
   fi
+  ip netns exec lossC "$ipt" -A INPUT -p tcp --sport $port \
+    -m statistic --mode random --probability 0.1 -j DROP
   ip netns exec lossC tcpdump -i vC -n -U --immediate-mode -B 16384 --time-stamp-precision=nano \
     -w "$work/loss.pcap" "tcp port $port" 2>"$work/tcpdump.err" &
   local dump=$!

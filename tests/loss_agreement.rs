@@ -43,7 +43,10 @@ fn agree(name: &str) -> (usize, usize) {
         assert_eq!(num(row, "frame.number"), Some(frame));
         let Some(seg) = &record.seg else { continue };
         let has = |a| seg.analysis.contains(&a);
-        let step = record.step.map(|i| &m.steps[i]).expect("every TCP packet has a step");
+        let step = record
+            .step
+            .map(|i| &m.steps[i])
+            .expect("every TCP packet has a step");
         let (dup_num, dup_frame) = match step.loss {
             Some(LossMark::DupAck { num, repeats, .. }) => (Some(u64::from(num)), repeats),
             _ => (None, None),
@@ -88,7 +91,9 @@ fn agree(name: &str) -> (usize, usize) {
         for (field, ours, theirs) in fields {
             compared += 1;
             if ours != theirs {
-                diffs.push(format!("{name} #{frame} {field}: ours {ours:?}, tshark {theirs:?}"));
+                diffs.push(format!(
+                    "{name} #{frame} {field}: ours {ours:?}, tshark {theirs:?}"
+                ));
             }
         }
         if step.loss.is_some() {
@@ -109,7 +114,12 @@ fn agree(name: &str) -> (usize, usize) {
             resend.packet
         );
     }
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
     (compared, marked)
 }
 
@@ -146,7 +156,9 @@ fn check_resend(
         })
         .collect();
     let Some(LossMark::Resend { kind, original, .. }) = loss else {
-        diffs.push(format!("{name} #{frame}: a retransmission without a resend mark"));
+        diffs.push(format!(
+            "{name} #{frame}: a retransmission without a resend mark"
+        ));
         return;
     };
     let expected_kind = if flag(row, "tcp.analysis.spurious_retransmission") {
@@ -157,11 +169,15 @@ fn check_resend(
         ResendKind::Timeout
     };
     if kind != expected_kind {
-        diffs.push(format!("{name} #{frame}: kind {kind:?}, tshark {expected_kind:?}"));
+        diffs.push(format!(
+            "{name} #{frame}: kind {kind:?}, tshark {expected_kind:?}"
+        ));
     }
     let first = carriers.first().map(|r| num(r, "frame.number").unwrap());
     if original.map(|o| o.packet) != first {
-        diffs.push(format!("{name} #{frame}: original {original:?}, first carrier {first:?}"));
+        diffs.push(format!(
+            "{name} #{frame}: original {original:?}, first carrier {first:?}"
+        ));
     }
     if let (Some(o), Some(r)) = (original, carriers.first()) {
         // tshark's times are epoch seconds with 9 decimals: compare the waits to the µs.
@@ -169,7 +185,9 @@ fn check_resend(
         let tshark_wait_ns = (epoch(row) - epoch(r)) * 1e9;
         let ours = (ts_ns - o.ts_ns) as f64;
         if (ours - tshark_wait_ns).abs() > 1_000.0 {
-            diffs.push(format!("{name} #{frame}: waited {ours} ns, tshark {tshark_wait_ns}"));
+            diffs.push(format!(
+                "{name} #{frame}: waited {ours} ns, tshark {tshark_wait_ns}"
+            ));
         }
         // Where tshark names the segment the timeout counts from (`rto_frame`), it is ours, or
         // an earlier segment of the same sender that Wireshark merged with ours (it keeps
@@ -181,7 +199,10 @@ fn check_resend(
             let end = num(rto_row, "tcp.seq").unwrap() + num(rto_row, "tcp.len").unwrap();
             let original_row = &rows[o.packet as usize - 1];
             if !(rto < o.packet && end == num(original_row, "tcp.seq").unwrap()) {
-                diffs.push(format!("{name} #{frame}: original #{}, rto_frame #{rto}", o.packet));
+                diffs.push(format!(
+                    "{name} #{frame}: original #{}, rto_frame #{rto}",
+                    o.packet
+                ));
             }
         }
     }

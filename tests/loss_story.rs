@@ -12,9 +12,7 @@ use osiscope::lesson::{self, Severity};
 use osiscope::model::{LossMark, Model, ResendKind, StepKind};
 
 fn model(name: &str) -> Model {
-    osiscope::pipeline::process_all(
-        FileReader::open(&common::captures_dir().join(name)).unwrap(),
-    )
+    osiscope::pipeline::process_all(FileReader::open(&common::captures_dir().join(name)).unwrap())
 }
 
 fn step_of(m: &Model, packet: u64) -> usize {
@@ -38,16 +36,24 @@ fn a_resend_names_the_packet_it_copies_and_the_wait() {
         "{}",
         n.body
     );
-    assert!(n.body.contains("lost or not acknowledged in time"), "{}", n.body);
+    assert!(
+        n.body.contains("lost or not acknowledged in time"),
+        "{}",
+        n.body
+    );
     for wrong in ["too big for one segment", "more bytes of a WebSocket frame"] {
-        assert!(!n.body.contains(wrong) && !n.headline.contains(wrong), "{n:?}");
+        assert!(
+            !n.body.contains(wrong) && !n.headline.contains(wrong),
+            "{n:?}"
+        );
     }
     // The copy it replaces says it was not acknowledged in time, and which packet resent it.
     let lost = &m.steps[step_of(&m, 100)];
     assert_eq!(lost.lost.map(|s| s.packet), Some(105));
     let n = lesson::narrate_in(&m, step_of(&m, 100)).unwrap();
     assert!(
-        n.body.contains("packet #105 sends the same bytes again 45.678 µs later"),
+        n.body
+            .contains("packet #105 sends the same bytes again 45.678 µs later"),
         "{}",
         n.body
     );
@@ -59,9 +65,18 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
     // tshark: #116 is a fast retransmission of seq 31692 after Dup ACKs 110#1 (#113) and 110#2
     // (#115); #108 carried seq 31692 first.
     let step = &m.steps[step_of(&m, 116)];
-    assert!(step.label.starts_with("Fast retransmission of #108 (after "), "{}", step.label);
+    assert!(
+        step.label
+            .starts_with("Fast retransmission of #108 (after "),
+        "{}",
+        step.label
+    );
     let n = lesson::narrate_in(&m, step_of(&m, 116)).unwrap();
-    assert!(n.body.contains("sent duplicate ACKs asking for byte 31692"), "{}", n.body);
+    assert!(
+        n.body.contains("sent duplicate ACKs asking for byte 31692"),
+        "{}",
+        n.body
+    );
     let dup = &m.steps[step_of(&m, 115)];
     assert_eq!(dup.label, "Dup ACK ack=31692 (repeats #110, 3rd time)");
     assert_eq!(
@@ -76,14 +91,19 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
     assert_eq!(n.headline, dup.label);
     assert!(!n.headline.contains("got it"), "{}", n.headline);
     assert!(
-        n.body.contains("\"I still miss the bytes starting at 31692\""),
+        n.body
+            .contains("\"I still miss the bytes starting at 31692\""),
         "{}",
         n.body
     );
     assert!(n.body.contains("first in packet #110"), "{}", n.body);
     // The copy the fast retransmission replaced was lost on the way.
     let n = lesson::narrate_in(&m, step_of(&m, 108)).unwrap();
-    assert!(n.body.contains("This copy was lost on the way"), "{}", n.body);
+    assert!(
+        n.body.contains("This copy was lost on the way"),
+        "{}",
+        n.body
+    );
 }
 
 #[test]
@@ -109,41 +129,74 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
         }) = step.loss
         {
             spurious += 1;
-            assert!(text.contains("already acknowledged"), "#{}: {text}", step.packet);
+            assert!(
+                text.contains("already acknowledged"),
+                "#{}: {text}",
+                step.packet
+            );
             let n = lesson::narrate_in(&m, i).unwrap();
             assert!(!n.body.contains("not acknowledged in time"), "{}", n.body);
             assert!(n.body.contains("the first copy did arrive"), "{}", n.body);
         }
     }
-    // tshark: 2 spurious retransmissions (#76, #192).
+    // tshark: 2 spurious retransmissions (#161, #254).
     assert_eq!(spurious, 2);
 }
 
 #[test]
-fn a_resend_whose_first_copy_was_never_captured_says_so() {
+fn a_second_resend_names_the_first_copy_and_the_one_before() {
     let m = model("loss_netem.pcapng");
-    // tshark: #141 is a fast retransmission of the server's seq 36252; the router lost the
-    // first copy before it reached the client, where the capture was taken.
-    let step = &m.steps[step_of(&m, 141)];
-    assert!(matches!(
-        step.loss,
-        Some(LossMark::Resend { original: None, .. })
-    ));
-    // With these bytes the client completes a WebSocket frame: the label says both.
-    assert_eq!(
-        step.label,
-        "Fast retransmission (first copy never seen): WS Binary 3000 bytes"
+    // tshark: the server sent seq 24128 (108 bytes) in #86, resent it in #88 and again in #89
+    // (rto_frame 86 for both): the timer doubles, 206 ms then 414 ms after the first copy.
+    let first = &m.steps[step_of(&m, 88)];
+    assert_eq!(first.label, "Retransmission of #86 (after 205.829 ms)");
+    let second = &m.steps[step_of(&m, 89)];
+    assert_eq!(second.label, "Retransmission of #86 (after 413.810 ms)");
+    assert_eq!(m.steps[step_of(&m, 86)].lost.map(|s| s.packet), Some(88));
+    assert_eq!(first.lost.map(|s| s.packet), Some(89));
+    let n = lesson::narrate_in(&m, step_of(&m, 89)).unwrap();
+    assert!(
+        n.body
+            .contains("It is the 2nd resend of these bytes: packet #88, the one before"),
+        "{}",
+        n.body
     );
-    let n = lesson::narrate_in(&m, step_of(&m, 141)).unwrap();
-    assert!(n.body.starts_with("The server sends bytes 36252 to 37699 again (a retransmission), but this capture never saw the first copy"), "{}", n.body);
-    assert!(n.body.contains("WebSocket Binary frame"), "{}", n.body);
-    // The SYN lost at the router: resent 1.03 s later, the kernel's initial timeout.
-    let syn = &m.steps[step_of(&m, 2)];
-    assert!(syn.label.starts_with("Retransmission of #1 (after 1.0"), "{}", syn.label);
-    assert_eq!(m.steps[step_of(&m, 1)].lost.map(|s| s.packet), Some(2));
-    let n = lesson::narrate_in(&m, step_of(&m, 1)).unwrap();
-    assert!(n.body.contains("packet #2 sends the same SYN again 1.0"), "{}", n.body);
-    let n = lesson::narrate_in(&m, step_of(&m, 2)).unwrap();
-    assert!(n.body.starts_with("The client sends its SYN again: it first went out in packet #1"), "{}", n.body);
 }
 
+/// `loss_netem` without packet `dropped`: a capture that has only the resend.
+pub fn without(dropped: u64) -> Model {
+    let frames = FileReader::open(&common::captures_dir().join("loss_netem.pcapng"))
+        .unwrap()
+        .filter(|f| f.as_ref().map_or(true, |f| f.number != dropped));
+    osiscope::pipeline::process_all(frames)
+}
+
+#[test]
+fn a_resend_whose_first_copy_was_never_captured_says_so() {
+    // tshark: #178 resends seq 51332, first sent in #171. Without #171 the capture has only
+    // the resend.
+    let m = without(171);
+    let i = m
+        .packets
+        .iter()
+        .position(|r| r.packet.number == 178)
+        .unwrap();
+    let step = &m.steps[m.packets[i].step.unwrap()];
+    assert!(
+        matches!(step.loss, Some(LossMark::Resend { original: None, .. })),
+        "{:?}",
+        step.loss
+    );
+    assert!(
+        step.label
+            .starts_with("Retransmission (first copy never seen)"),
+        "{}",
+        step.label
+    );
+    let n = lesson::narrate_in(&m, m.packets[i].step.unwrap()).unwrap();
+    assert!(
+        n.body.starts_with("The client sends bytes 51332 to 52779 again (a retransmission), but this capture never saw the first copy"),
+        "{}",
+        n.body
+    );
+}

@@ -1,6 +1,8 @@
 //! Loss in sentences: a resend (which packet it copies, how long the sender waited, and why it
 //! sent again), a duplicate ACK (what it asks for), and a copy that a later resend replaced.
 
+use std::fmt::Write as _;
+
 use super::steps::Narration;
 use super::teardown::capitalise;
 use crate::flow::Direction;
@@ -45,7 +47,11 @@ pub fn resend_sentences(
     };
     let (sender, receiver) = who(step.direction);
     let bytes = what_bytes(rel_seq, payload, syn);
-    let (they, them) = if payload == 0 { ("it", "it") } else { ("they", "them") };
+    let (subject, object) = if payload == 0 {
+        ("it", "it")
+    } else {
+        ("they", "them")
+    };
     let Some(original) = original else {
         return Some(format!(
             "{} sends {bytes} again (a retransmission), but this capture never saw the first \
@@ -56,16 +62,20 @@ pub fn resend_sentences(
     };
     let wait = offset_text(step.ts_ns - original.ts_ns, 3);
     let first = format!(
-        "{} sends {bytes} again: {they} first went out in packet #{}, {wait} earlier.",
+        "{} sends {bytes} again: {subject} first went out in packet #{}, {wait} earlier.",
         capitalise(sender),
         original.packet
     );
     let why = match kind {
         ResendKind::Timeout => format!(
-            "{} got no acknowledgement for {them} in time (or only acknowledgements showing \
-             that later bytes arrived but not these), so it took {them} for lost: TCP resends a \
-             segment that was lost or not acknowledged in time.",
-            capitalise(sender)
+            "{} got no acknowledgement for {object} in time{}, so it took {object} for lost: \
+             TCP resends a segment that was lost or not acknowledged in time.",
+            capitalise(sender),
+            if payload == 0 {
+                ""
+            } else {
+                " (or only acknowledgements showing that later bytes arrived but not these)"
+            }
         ),
         ResendKind::Fast => format!(
             "{} sent duplicate ACKs asking for byte {rel_seq}: later segments arrived but this \
@@ -89,12 +99,13 @@ pub fn resend_sentences(
     if *copy > 1
         && let Some(p) = previous
     {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             " It is the {} resend of these bytes: packet #{}, the one before, got no \
              acknowledgement in time either.",
             ordinal(*copy),
             p.packet
-        ));
+        );
     }
     Some(text)
 }
@@ -149,7 +160,11 @@ pub fn dup_ack(step: &Step, mark: &LossMark) -> Option<Narration> {
 /// acknowledged in time), and which packet replaced it.
 pub fn lost_sentence(step: &Step, resend: Sent, kind: ResendKind, syn: bool) -> String {
     let (_, receiver) = who(step.direction);
-    let same = if syn { "the same SYN" } else { "the same bytes" };
+    let same = if syn {
+        "the same SYN"
+    } else {
+        "the same bytes"
+    };
     let later = offset_text(resend.ts_ns - step.ts_ns, 3);
     match kind {
         ResendKind::Fast => format!(
@@ -177,7 +192,9 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"
+            ]
         );
     }
 

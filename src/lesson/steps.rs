@@ -8,9 +8,7 @@ use super::teardown::{self, CloseRole, FinSeen};
 use crate::app_proto::HttpKind;
 use crate::app_proto::websocket::opcode;
 use crate::flow::{Connection, Direction, TcpState};
-use crate::model::{
-    LossMark, Model, PacketRow, Phase, ResendKind, Sent, Step, StepKind, WsFrame,
-};
+use crate::model::{LossMark, Model, PacketRow, Phase, ResendKind, Sent, Step, StepKind, WsFrame};
 
 /// What the narration panel says about one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::flow::{Analysis, SeqNum, SegmentInfo};
+use crate::flow::{Analysis, SegmentInfo, SeqNum};
 
 /// Data segments remembered per direction to find what a retransmission copies. Linux keeps
 /// at most a few thousand segments in flight; an older copy is beyond any resend.
@@ -285,13 +285,13 @@ mod tests {
     fn a_resend_of_bytes_never_captured_has_no_original() {
         let mut t = LossTracker::default();
         t.observe(&seg(C, 1, 100, 1, &[]), sent(1, 0));
-        let mark = t.observe(&seg(C, 101, 100, 1, &[Analysis::Retransmission]), sent(2, 5));
+        let mark = t.observe(
+            &seg(C, 101, 100, 1, &[Analysis::Retransmission]),
+            sent(2, 5),
+        );
         assert!(matches!(
             mark,
-            Some(LossMark::Resend {
-                original: None,
-                ..
-            })
+            Some(LossMark::Resend { original: None, .. })
         ));
         assert_eq!(mark.unwrap().lost_copy(), None);
         // A genuinely out-of-order segment copies nothing.
@@ -333,7 +333,10 @@ mod tests {
         t.observe(&seg(S, 1, 100, 500, &[]), sent(11, 0));
         for (n, packet) in [(1, 12), (2, 14)] {
             assert_eq!(
-                t.observe(&seg(S, 101, 0, 500, &[Analysis::DuplicateAck]), sent(packet, 1)),
+                t.observe(
+                    &seg(S, 101, 0, 500, &[Analysis::DuplicateAck]),
+                    sent(packet, 1)
+                ),
                 Some(LossMark::DupAck {
                     ack: 500,
                     repeats: Some(10),

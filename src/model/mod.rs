@@ -23,8 +23,8 @@ use step::StreamStory;
 
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
-pub use loss::{LossMark, ResendKind, Sent};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
+pub use loss::{LossMark, ResendKind, Sent};
 pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
@@ -306,6 +306,30 @@ impl Model {
     /// The connection with `tcp.stream` index `id` (ids can skip a number: see `flow::socks`).
     pub fn connection(&self, id: u32) -> Option<&Connection> {
         self.connections.get(id as usize).filter(|c| c.id == id)
+    }
+
+    /// Whether nothing listened on connection `stream`'s server port: the server answered the
+    /// SYN with a RST and never with a SYN-ACK (a closed port).
+    pub fn nothing_listens(&self, stream: u32) -> bool {
+        self.connection(stream).is_some_and(|c| {
+            let seen = c.completeness;
+            seen.syn
+                && !seen.syn_ack
+                && seen.rst
+                && c.packets[Direction::ServerToClient.index()] > 0
+        })
+    }
+
+    /// The peers' states to show for `step`: the flow tracker's, except that a server on a
+    /// closed port is CLOSED, not LISTEN (the tracker assumes a listener when it sees a SYN, before
+    /// the RST that says otherwise).
+    pub fn states_shown(&self, step: &Step) -> (TcpState, TcpState) {
+        let server = if step.server_state == TcpState::Listen && self.nothing_listens(step.stream) {
+            TcpState::Closed
+        } else {
+            step.server_state
+        };
+        (step.client_state, server)
     }
 
     /// The steps of one connection, in order.

@@ -113,7 +113,7 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
         .current_step()
         .filter(|s| s.stream == stream)
         .map_or((conn.client_state, conn.server_state), |s| {
-            (s.client_state, s.server_state)
+            app.model.states_shown(s)
         });
     let rows = &app.view.ladder.rows;
     let first_ts = conn.first_ts_ns;
@@ -137,9 +137,11 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
         let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
         scroll = scroll.vertical_scroll_offset(offset);
     }
-    let shown = app.view.ladder.shown(&app.model.steps, app.horizon());
+    let horizon = app.horizon();
+    let shown = app.view.ladder.shown(&app.model.steps, horizon);
     scroll.show_rows(ui, row_h, shown, |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
+        let mut drawn: Vec<super::ladder_loss::Drawn> = Vec::new();
         for r in range {
             let (rect, response) =
                 ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
@@ -160,18 +162,24 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                     let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
                     let is_current = current == Some(*i);
                     let envelope = if is_current { stage.envelope } else { None };
+                    // A copy is drawn as lost once its resend is shown (not before, when what
+                    // comes next is hidden).
+                    let lost = step.lost.filter(|l| horizon.is_none_or(|h| l.index <= h));
                     let arrow = ArrowRow {
                         label: &label,
                         rect,
                         cx,
                         sx,
                         step,
-                        prev,
+                        states: app.model.states_shown(step),
+                        prev: prev.map(|p| app.model.states_shown(p)),
                         is_current,
                         envelope,
                         first_ts,
+                        lost: lost.is_some(),
                     };
                     arrow.paint(painter, palette, &body, &small);
+                    drawn.push((r, *i, arrow.start_end()));
                     if response.hovered() {
                         painter.rect_stroke(
                             rect,
@@ -183,7 +191,10 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                     if response.clicked() {
                         actions.push(Action::GoToStep(*i));
                     }
-                    let label = format!("ladder: {label}");
+                    let label = match super::ladder_loss::note(step, lost) {
+                        Some(note) => format!("ladder: {label} ({note})"),
+                        None => format!("ladder: {label}"),
+                    };
                     response.widget_info(|| {
                         egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &label)
                     });
@@ -192,6 +203,7 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                 None => {}
             }
         }
+        super::ladder_loss::ties(ui.painter(), app, (&drawn, row_h, shown), palette, &small);
     });
 }
 
@@ -288,7 +300,14 @@ fn lane_headers_ui(
     // Name, address (on its own line, so that the two lanes' titles never run into each other
     // in a narrow window), state pill.
     let header_h = body.size * 1.25 + small.size * 1.3 + small.size + PILL_PAD.y + 8.0;
-    let (header, _) = ui.allocate_exact_size(vec2(ui.available_width(), header_h), Sense::hover());
+    let (header, response) =
+        ui.allocate_exact_size(vec2(ui.available_width(), header_h), Sense::hover());
+    let states = format!(
+        "lanes: client {}, server {}",
+        client_state.rfc_name(),
+        server_state.rfc_name()
+    );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &states));
     let (cx, sx) = margins.lanes(header);
     let painter = ui.painter();
     for (x, name, addr, state, colour) in [
@@ -373,13 +392,28 @@ struct ArrowRow<'a> {
     cx: f32,
     sx: f32,
     step: &'a Step,
-    prev: Option<&'a Step>,
+    /// The peers' states after this step and after the one before, as shown.
+    states: (TcpState, TcpState),
+    prev: Option<(TcpState, TcpState)>,
     is_current: bool,
     envelope: Option<f32>,
     first_ts: i64,
+    /// The copy was lost (a later packet resent it): its arrow stops midway at a ✗.
+    lost: bool,
 }
 
 impl ArrowRow<'_> {
+    /// Where the arrow starts (the sender's lane) and ends (the receiver's).
+    fn start_end(&self) -> (Pos2, Pos2) {
+        let (from_x, to_x) = match self.step.direction {
+            Direction::ClientToServer => (self.cx, self.sx),
+            Direction::ServerToClient => (self.sx, self.cx),
+        };
+        let y0 = self.rect.top() + self.rect.height() * 0.45;
+        let y1 = self.rect.bottom() - self.rect.height() * 0.12;
+        (pos2(from_x, y0), pos2(to_x, y1))
+    }
+
     fn paint(&self, painter: &egui::Painter, palette: Palette, body: &FontId, small: &FontId) {
         let Self {
             rect, cx, sx, step, ..
@@ -391,16 +425,21 @@ impl ArrowRow<'_> {
         if self.is_current {
             painter.rect_filled(rect, 0.0, palette.hover.gamma_multiply(0.6));
         }
-        let y0 = rect.top() + rect.height() * 0.45;
-        let y1 = rect.bottom() - rect.height() * 0.12;
-        let (start, end) = (pos2(from_x, y0), pos2(to_x, y1));
+        let (start, end) = self.start_end();
+        let (y0, y1) = (start.y, end.y);
+        let colour = super::ladder_loss::arrow_colour(step, colour, palette);
         let (width, colour) = if self.is_current {
             (3.5, palette.accent)
         } else {
             (1.8, colour)
         };
-        painter.line_segment([start, end], Stroke::new(width, colour));
-        arrow_head(painter, start, end, Stroke::new(width, colour));
+        if self.lost {
+            super::ladder_loss::lost_arrow(painter, (start, end), width, colour, palette, small);
+        } else {
+            painter.line_segment([start, end], Stroke::new(width, colour));
+            arrow_head(painter, start, end, Stroke::new(width, colour));
+        }
+        super::ladder_loss::never_seen(painter, step, start, end, palette, small);
         painter.text(
             pos2(f32::midpoint(from_x, to_x), y0 - 2.0),
             Align2::CENTER_BOTTOM,
@@ -421,8 +460,8 @@ impl ArrowRow<'_> {
         );
         // State changes, written on the lane where they happen.
         for (is_client_lane, now, before) in [
-            (true, step.client_state, self.prev.map(|p| p.client_state)),
-            (false, step.server_state, self.prev.map(|p| p.server_state)),
+            (true, self.states.0, self.prev.map(|p| p.0)),
+            (false, self.states.1, self.prev.map(|p| p.1)),
         ] {
             let (x, align) = if is_client_lane {
                 (cx, Align2::RIGHT_CENTER)
@@ -458,7 +497,7 @@ impl ArrowRow<'_> {
     }
 }
 
-fn arrow_head(painter: &egui::Painter, start: Pos2, end: Pos2, stroke: Stroke) {
+pub(super) fn arrow_head(painter: &egui::Painter, start: Pos2, end: Pos2, stroke: Stroke) {
     let dir = (end - start).normalized();
     let size = 10.0 + stroke.width * 2.0;
     let rot = egui::emath::Rot2::from_angle(0.45);

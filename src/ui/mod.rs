@@ -13,6 +13,7 @@ pub mod details;
 pub mod glossary;
 pub mod hex;
 pub mod ladder;
+mod ladder_loss;
 pub mod lessons;
 pub mod live;
 pub mod loader;

@@ -5,7 +5,7 @@
 
 use egui_plot::{Arrows, Corner, Legend, Line, MarkerShape, Plot, PlotPoint, Points};
 
-use crate::model::{Direction, Model};
+use crate::model::{Direction, LossMark, Model};
 
 use super::action::Action;
 use super::app::App;
@@ -31,6 +31,21 @@ pub struct SeqCache {
     pub ack_packets: [Vec<usize>; 2],
     /// Per direction: packet index of each `seq` point.
     pub packets: [Vec<usize>; 2],
+    /// Loss marks, per direction of the bytes concerned: resends (at their time and first
+    /// sequence number), copies a resend replaced, and duplicate ACKs (at their ACK number).
+    pub loss: [LossPoints; 2],
+}
+
+/// Points that mark loss on the graph, each with the packet that reveals it (a lost copy is
+/// known when its resend arrives), in packet order.
+#[derive(Debug, Default)]
+pub struct LossPoints {
+    pub resends: Vec<PlotPoint>,
+    pub resend_packets: Vec<usize>,
+    pub lost: Vec<PlotPoint>,
+    pub lost_packets: Vec<usize>,
+    pub dup_acks: Vec<PlotPoint>,
+    pub dup_ack_packets: Vec<usize>,
 }
 
 impl SeqCache {
@@ -66,6 +81,7 @@ impl SeqCache {
                 self.seq_tips[d].push(PlotPoint::new(t, f64::from(seg.next_rel_seq)));
                 self.base_packets[d].push(i);
             }
+            self.add_loss(model, i, t, first_ts);
             if record
                 .packet
                 .tcp
@@ -94,6 +110,44 @@ impl SeqCache {
             }
         }
         self.scanned = packets.len();
+    }
+
+    /// The loss marks of packet `i` (at `t` seconds).
+    fn add_loss(&mut self, model: &Model, i: usize, t: f64, first_ts: i64) {
+        let Some(record) = model.packets.get(i) else {
+            return;
+        };
+        let (Some(seg), Some(step)) = (
+            record.seg.as_ref(),
+            record.step.and_then(|s| model.steps.get(s)),
+        ) else {
+            return;
+        };
+        let Some(mark) = step.loss else { return };
+        match mark {
+            LossMark::Resend { .. } => {
+                let points = &mut self.loss[seg.direction.index()];
+                points
+                    .resends
+                    .push(PlotPoint::new(t, f64::from(seg.rel_seq)));
+                points.resend_packets.push(i);
+                if let Some(copy) = mark.lost_copy()
+                    && let Some(lost) = model.packets.get(copy.index).and_then(|r| r.seg.as_ref())
+                {
+                    let lost_t = (copy.ts_ns - first_ts) as f64 / 1e9;
+                    points
+                        .lost
+                        .push(PlotPoint::new(lost_t, f64::from(lost.rel_seq)));
+                    points.lost_packets.push(i);
+                }
+            }
+            LossMark::DupAck { ack, .. } => {
+                // Drawn with the bytes it asks for: the other direction's.
+                let points = &mut self.loss[seg.direction.reverse().index()];
+                points.dup_acks.push(PlotPoint::new(t, f64::from(ack)));
+                points.dup_ack_packets.push(i);
+            }
+        }
     }
 
     /// The packet whose point is nearest to `at`, in screen distance given by `dist`, among
@@ -196,6 +250,9 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
                         .allow_band(false),
                 );
             }
+            for d in [Direction::ClientToServer, Direction::ServerToClient] {
+                loss_points_ui(plot, &cache.loss[d.index()], horizon, palette);
+            }
             if let Some(p) = current {
                 plot.points(
                     Points::new("current packet", vec![[p.x, p.y]])
@@ -212,6 +269,52 @@ pub fn seqgraph_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) 
         && d < 20.0
     {
         actions.push(Action::SelectPacket(index));
+    }
+}
+
+/// The loss marks of one direction, up to `horizon`: big enough to see at full scale, in the
+/// theme's loss colours, each kind with its legend entry.
+fn loss_points_ui<'a>(
+    plot: &mut egui_plot::PlotUi<'a>,
+    points: &'a LossPoints,
+    horizon: Option<usize>,
+    palette: super::theme::Palette,
+) {
+    let upto =
+        |packets: &[usize]| horizon.map_or(packets.len(), |h| packets.partition_point(|&i| i <= h));
+    for (name, series, packets, shape, colour) in [
+        (
+            "lost copies",
+            &points.lost,
+            &points.lost_packets,
+            MarkerShape::Cross,
+            palette.lost,
+        ),
+        (
+            "retransmissions",
+            &points.resends,
+            &points.resend_packets,
+            MarkerShape::Diamond,
+            palette.resend,
+        ),
+        (
+            "duplicate ACKs",
+            &points.dup_acks,
+            &points.dup_ack_packets,
+            MarkerShape::Square,
+            palette.dup_ack,
+        ),
+    ] {
+        if series.is_empty() {
+            continue;
+        }
+        plot.points(
+            Points::new(name, prefix(series, upto(packets)))
+                .shape(shape)
+                .radius(7.0)
+                .filled(shape != MarkerShape::Square)
+                .color(colour),
+        );
     }
 }
 
@@ -271,5 +374,37 @@ mod tests {
         let again = c.seq[0].len();
         c.update(&m, Some(0));
         assert_eq!(c.seq[0].len(), again, "incremental: nothing added twice");
+    }
+
+    #[test]
+    fn loss_marks_follow_the_model() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/loss_netem.pcapng");
+        let m = crate::pipeline::process_all(crate::capture::FileReader::open(&path).unwrap());
+        let mut c = SeqCache::default();
+        c.update(&m, Some(0));
+        let count = |f: &dyn Fn(&LossPoints) -> usize| c.loss.iter().map(f).sum::<usize>();
+        let resends = m
+            .steps
+            .iter()
+            .filter(|s| matches!(s.loss, Some(LossMark::Resend { .. })))
+            .count();
+        let dups = m
+            .steps
+            .iter()
+            .filter(|s| matches!(s.loss, Some(LossMark::DupAck { .. })))
+            .count();
+        let lost = m.steps.iter().filter(|s| s.lost.is_some()).count();
+        // tshark: 23 retransmissions and 24 duplicate ACKs.
+        assert_eq!((resends, dups), (23, 24));
+        assert_eq!(count(&|p| p.resends.len()), resends);
+        assert_eq!(count(&|p| p.dup_acks.len()), dups);
+        assert_eq!(count(&|p| p.lost.len()), lost);
+        assert!(lost >= 15, "{lost} lost copies");
+        for p in &c.loss {
+            assert_eq!(p.resends.len(), p.resend_packets.len());
+            assert_eq!(p.lost.len(), p.lost_packets.len());
+            assert!(p.resend_packets.windows(2).all(|w| w[0] < w[1]));
+        }
     }
 }

@@ -37,6 +37,12 @@ pub struct Palette {
     /// Row backgrounds of packets with errors (red) and warnings (amber), like Wireshark.
     pub bad_bg: Color32,
     pub warn_bg: Color32,
+    /// Loss: a copy that never arrived (its ✗ on the ladder, its mark on the graph).
+    pub lost: Color32,
+    /// A retransmission, and the tie from the lost copy to it.
+    pub resend: Color32,
+    /// A duplicate ACK.
+    pub dup_ack: Color32,
 }
 
 impl Palette {
@@ -64,6 +70,9 @@ impl Palette {
                 warn: Color32::from_rgb(255, 190, 60),
                 bad_bg: Color32::from_rgb(110, 25, 25),
                 warn_bg: Color32::from_rgb(95, 75, 10),
+                lost: Color32::from_rgb(255, 80, 80),
+                resend: Color32::from_rgb(235, 110, 235),
+                dup_ack: Color32::from_rgb(70, 215, 200),
             }
         } else {
             Self {
@@ -90,6 +99,9 @@ impl Palette {
                 warn: Color32::from_rgb(170, 100, 0),
                 bad_bg: Color32::from_rgb(255, 150, 150),
                 warn_bg: Color32::from_rgb(255, 225, 130),
+                lost: Color32::from_rgb(205, 20, 20),
+                resend: Color32::from_rgb(175, 20, 150),
+                dup_ack: Color32::from_rgb(0, 125, 120),
             }
         };
         if high_contrast {

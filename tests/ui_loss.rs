@@ -1,0 +1,123 @@
+//! Issue 13, bugs 3 and 6 and loss that can be seen, in the real app through `egui_kittest`:
+//! the ladder draws a lost copy as lost and ties its resend to it with the wait, labels a
+//! duplicate ACK with what it repeats, says when the capture has only the resend, and shows a
+//! closed port's server as CLOSED, not LISTEN.
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use osiscope::capture::FileReader;
+use osiscope::model::Model;
+use osiscope::ui::settings::Settings;
+use osiscope::ui::{App, AppOptions, Clock, Start};
+
+fn captures() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures")
+}
+
+fn app_with(model: Model, title: &str) -> Harness<'static, App> {
+    let options = AppOptions {
+        clock: Clock::manual(),
+        ..AppOptions::new(Start::Model {
+            model: Box::new(model),
+            title: title.into(),
+        })
+    };
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, Settings::default(), options));
+    harness.run_steps(2);
+    harness
+}
+
+fn app_on(name: &str) -> Harness<'static, App> {
+    let model = osiscope::pipeline::process_all(FileReader::open(&captures().join(name)).unwrap());
+    app_with(model, name)
+}
+
+/// Step forward until the current step is packet `frame`'s.
+fn step_to(harness: &mut Harness<'_, App>, frame: u64) {
+    for _ in 0..1000 {
+        if harness.state().current_step().map(|s| s.packet) == Some(frame) {
+            harness.run_steps(2);
+            return;
+        }
+        harness.key_press(egui::Key::ArrowRight);
+        harness.run_steps(1);
+    }
+    panic!("never reached packet {frame}");
+}
+
+#[test]
+fn a_closed_port_shows_its_server_closed_not_listening() {
+    // refused.pcapng: a SYN answered by RST, ACK. Before the fix the SYN's row showed the server
+    // in LISTEN.
+    let mut harness = app_on("refused.pcapng");
+    assert_eq!(harness.state().current_step().map(|s| s.packet), Some(1));
+    harness.get_by_label("lanes: client SYN-SENT, server CLOSED");
+    assert!(harness.query_by_label_contains("LISTEN").is_none());
+    step_to(&mut harness, 2);
+    harness.get_by_label("lanes: client CLOSED, server CLOSED");
+}
+
+#[test]
+fn the_ladder_draws_the_lost_copy_and_ties_the_resend_to_it() {
+    let mut harness = app_on("loss_netem.pcapng");
+    // tshark: #86 (server, 108 bytes at seq 24128) resent in #88 after 206 ms, and again in #89.
+    step_to(&mut harness, 88);
+    harness.get_by_label(
+        "ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)",
+    );
+    harness.get_by_label(
+        "ladder: Retransmission of #86 (after 205.829 ms) (lost: resent in #89 after 207.982 ms)",
+    );
+    harness.get_by_label("ladder: Retransmission of #86 (after 413.810 ms) (tied to lost #88)");
+    // Duplicate ACKs say which ACK they repeat and what they ask for (tshark: Dup ACK 93#1).
+    harness.get_by_label(
+        "ladder: Dup ACK ack=24236 (repeats #93, 2nd time) (duplicate ACK: asks for byte 24236)",
+    );
+    assert!(harness.query_by_label_contains("got it").is_none());
+    let n = harness.state().narration();
+    assert_eq!(n.headline, "Retransmission of #86 (after 205.829 ms)");
+}
+
+#[test]
+fn a_resend_whose_first_copy_is_not_in_the_capture_is_marked_never_seen() {
+    // loss_netem without #171: #178 resends its bytes, and the capture has only the resend.
+    let frames = FileReader::open(&captures().join("loss_netem.pcapng"))
+        .unwrap()
+        .filter(|f| f.as_ref().map_or(true, |f| f.number != 171));
+    let mut harness = app_with(osiscope::pipeline::process_all(frames), "cut");
+    step_to(&mut harness, 178);
+    harness.get_by_label(
+        "ladder: Retransmission (first copy never seen) (first copy never seen)",
+    );
+}
+
+#[test]
+fn what_comes_next_hides_the_loss_it_would_reveal() {
+    // With hide-future on, #86 is not drawn as lost before its resend (#88) is reached.
+    let settings = Settings {
+        hide_future: true,
+        ..Settings::default()
+    };
+    let model =
+        osiscope::pipeline::process_all(FileReader::open(&captures().join("loss_netem.pcapng")).unwrap());
+    let options = AppOptions {
+        clock: Clock::manual(),
+        ..AppOptions::new(Start::Model {
+            model: Box::new(model),
+            title: "loss".into(),
+        })
+    };
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
+    harness.run_steps(2);
+    step_to(&mut harness, 86);
+    harness.get_by_label("ladder: WS Binary 3000 bytes");
+    assert!(harness.query_by_label_contains("resent in #88").is_none());
+    step_to(&mut harness, 88);
+    harness.get_by_label("ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)");
+}
