@@ -6,9 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use osiscope::capture::FileReader;
 use osiscope::model::Model;
+use osiscope::ui::playback::STEP_SECS;
 use osiscope::ui::settings::Settings;
 use osiscope::ui::{App, AppOptions, Clock, Start};
 
@@ -40,13 +41,32 @@ fn app_on(name: &str) -> Harness<'static, App> {
 fn step_to(harness: &mut Harness<'_, App>, frame: u64) {
     for _ in 0..1000 {
         if harness.state().current_step().map(|s| s.packet) == Some(frame) {
-            harness.run_steps(2);
+            // Until the step's animation and the scroll have settled.
+            harness.state().clock().advance(STEP_SECS + 0.1);
+            harness.run_steps(6);
             return;
         }
         harness.key_press(egui::Key::ArrowRight);
         harness.run_steps(1);
     }
     panic!("never reached packet {frame}");
+}
+
+/// The ladder rows drawn now (for a failure's message).
+fn ladder_rows(harness: &Harness<'_, App>) -> Vec<String> {
+    harness
+        .query_all_by_label_contains("ladder: ")
+        .filter_map(|n| n.accesskit_node().label())
+        .collect()
+}
+
+/// The ladder row labelled `label` is drawn.
+fn row(harness: &Harness<'_, App>, label: &str) {
+    let rows = ladder_rows(harness);
+    assert!(
+        rows.iter().any(|r| r == label),
+        "{label:?} not in {rows:#?}"
+    );
 }
 
 #[test]
@@ -65,21 +85,28 @@ fn a_closed_port_shows_its_server_closed_not_listening() {
 fn the_ladder_draws_the_lost_copy_and_ties_the_resend_to_it() {
     let mut harness = app_on("loss_netem.pcapng");
     // tshark: #86 (server, 108 bytes at seq 24128) resent in #88 after 206 ms, and again in #89.
-    step_to(&mut harness, 88);
-    harness.get_by_label(
+    // The ladder shows the rows before the current one: go a few packets further.
+    step_to(&mut harness, 92);
+    row(
+        &harness,
         "ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)",
     );
-    harness.get_by_label(
+    row(
+        &harness,
         "ladder: Retransmission of #86 (after 205.829 ms) (lost: resent in #89 after 207.982 ms)",
     );
-    harness.get_by_label("ladder: Retransmission of #86 (after 413.810 ms) (tied to lost #88)");
-    // Duplicate ACKs say which ACK they repeat and what they ask for (tshark: Dup ACK 93#1).
-    harness.get_by_label(
-        "ladder: Dup ACK ack=24236 (repeats #93, 2nd time) (duplicate ACK: asks for byte 24236)",
+    row(
+        &harness,
+        "ladder: Retransmission of #86 (after 413.810 ms) (tied to lost #88)",
+    );
+    step_to(&mut harness, 99);
+    // Duplicate ACKs say which ACK they repeat and what they ask for (tshark: #95 is Dup ACK
+    // 93#1, relative ack 25708).
+    row(
+        &harness,
+        "ladder: Dup ACK ack=25708 (repeats #93, 2nd time) (duplicate ACK: asks for byte 25708)",
     );
     assert!(harness.query_by_label_contains("got it").is_none());
-    let n = harness.state().narration();
-    assert_eq!(n.headline, "Retransmission of #86 (after 205.829 ms)");
 }
 
 #[test]
@@ -89,9 +116,14 @@ fn a_resend_whose_first_copy_is_not_in_the_capture_is_marked_never_seen() {
         .unwrap()
         .filter(|f| f.as_ref().map_or(true, |f| f.number != 171));
     let mut harness = app_with(osiscope::pipeline::process_all(frames), "cut");
-    step_to(&mut harness, 178);
-    harness.get_by_label(
-        "ladder: Retransmission (first copy never seen) (first copy never seen)",
+    step_to(&mut harness, 186);
+    let rows = ladder_rows(&harness);
+    assert!(
+        rows.iter().any(
+            |r| r.starts_with("ladder: Retransmission (first copy never seen)")
+                && r.ends_with("(first copy never seen)")
+        ),
+        "{rows:#?}"
     );
 }
 
@@ -102,8 +134,9 @@ fn what_comes_next_hides_the_loss_it_would_reveal() {
         hide_future: true,
         ..Settings::default()
     };
-    let model =
-        osiscope::pipeline::process_all(FileReader::open(&captures().join("loss_netem.pcapng")).unwrap());
+    let model = osiscope::pipeline::process_all(
+        FileReader::open(&captures().join("loss_netem.pcapng")).unwrap(),
+    );
     let options = AppOptions {
         clock: Clock::manual(),
         ..AppOptions::new(Start::Model {
@@ -115,9 +148,16 @@ fn what_comes_next_hides_the_loss_it_would_reveal() {
         .with_size([1600.0, 1000.0])
         .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
     harness.run_steps(2);
-    step_to(&mut harness, 86);
-    harness.get_by_label("ladder: WS Binary 3000 bytes");
+    step_to(&mut harness, 87);
+    let rows = ladder_rows(&harness);
+    assert!(
+        rows.iter().any(|r| r == "ladder: WS Binary 3000 bytes"),
+        "{rows:#?}"
+    );
     assert!(harness.query_by_label_contains("resent in #88").is_none());
-    step_to(&mut harness, 88);
-    harness.get_by_label("ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)");
+    step_to(&mut harness, 89);
+    row(
+        &harness,
+        "ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)",
+    );
 }
