@@ -12,6 +12,8 @@ use crate::decode::flags;
 use crate::flow::{Analysis, Connection, Direction, Peer, TcpState};
 
 use super::PacketRow;
+use super::io_label::EmitScope;
+use crate::app_proto::engineio::SioRecord;
 
 /// The phase of a connection's life a step belongs to (the ladder groups steps by phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -121,10 +123,11 @@ pub fn step_for(
     connection: &Connection,
     story: &mut StreamStory,
     packet_index: usize,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
 ) -> Option<Step> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
-    let (kind, mut label) = classify(record, story)?;
+    let (kind, mut label) = classify(record, story, scope)?;
     let phase = match kind {
         StepKind::Syn | StepKind::SynAck | StepKind::HandshakeAck => Phase::TcpHandshake,
         StepKind::UpgradeRequest | StepKind::UpgradeResponse | StepKind::UpgradeRefused => {
@@ -184,7 +187,11 @@ pub fn step_for(
     })
 }
 
-fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, String)> {
+fn classify(
+    record: &PacketRow,
+    story: &mut StreamStory,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
+) -> Option<(StepKind, String)> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
     let has = |f| tcp.has(f);
@@ -208,9 +215,20 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
     if let Some(first) = record.http.first() {
         let kind = http_kind(first, story);
         let labels: Vec<String> = record.http.iter().map(http_label).collect();
-        return Some((kind, labels.join(" + ")));
+        let mut label = labels.join(" + ");
+        if let Some(io) = io_step_label(record, scope) {
+            // What the body carried, the way the code that sent it reads.
+            let _ = write!(label, ": {io}");
+        }
+        return Some((kind, label));
     }
     if let Some(first) = record.ws.first() {
+        let kind = StepKind::WsFrame {
+            opcode: first.opcode,
+        };
+        if let Some(io) = io_step_label(record, scope) {
+            return Some((kind, io));
+        }
         let mut label = String::from("WS ");
         for (i, f) in record.ws.iter().enumerate() {
             if i > 0 {
@@ -233,12 +251,7 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
                 label.push_str(" (masked)");
             }
         }
-        return Some((
-            StepKind::WsFrame {
-                opcode: first.opcode,
-            },
-            label,
-        ));
+        return Some((kind, label));
     }
     if !record.tls.is_empty() {
         return Some(tls_step(record, story));
@@ -283,6 +296,15 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
         },
         label,
     ))
+}
+
+/// The ladder's words for the Engine.IO and Socket.IO packets a packet completed
+/// (`socket.emit("chat", "hi") + ack 0`, `ping`), if it completed any.
+pub fn io_step_label(
+    record: &PacketRow,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
+) -> Option<String> {
+    super::io_label::io_label(&record.io, scope)
 }
 
 /// The step of a packet that completes TLS records: the plaintext handshake, or encrypted
