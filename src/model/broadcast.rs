@@ -133,7 +133,10 @@ mod tests {
         assert_eq!(
             labels(&m),
             [
-                (24, r#"socket.emit("chat", "hello, everyone") + ack 0"#.into()),
+                (
+                    24,
+                    r#"socket.emit("chat", "hello, everyone") + ack 0"#.into()
+                ),
                 (
                     28,
                     r#"io.emit("chat", "hello, everyone"), ack 0 → [{"ok":true}]"#.into()
