@@ -111,6 +111,46 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     })
 }
 
+/// Layer 7 of a packet that completed Engine.IO or Socket.IO packets: what is nested in what.
+pub fn app_layer(record: &PacketRow) -> Option<super::LayerUse> {
+    let sio = record.io.iter().find_map(|e| match e {
+        IoEvent::SocketIo(r) => Some(r),
+        _ => None,
+    });
+    let eio = record.io.iter().find_map(|e| match e {
+        IoEvent::EngineIo(r) => Some(r),
+        _ => None,
+    })?;
+    let carrier = match record.http.first() {
+        Some(m) if eio.transport == Transport::Polling => {
+            format!("the body of HTTP {}", m.start_line())
+        }
+        _ => "a WebSocket frame".to_owned(),
+    };
+    let (proto, what) = match sio {
+        Some(r) => (
+            "Socket.IO in Engine.IO",
+            format!(
+                "Socket.IO {} inside an Engine.IO message, inside {carrier}: {}",
+                r.packet.kind.name(),
+                record.info
+            ),
+        ),
+        None => (
+            "Engine.IO",
+            format!(
+                "Engine.IO {} inside {carrier}: {}",
+                eio.packet.kind.name(),
+                record.info
+            ),
+        ),
+    };
+    Some(super::LayerUse::Used {
+        proto: proto.into(),
+        what,
+    })
+}
+
 /// What carries the packets: a WebSocket message or an HTTP body.
 fn carrier_noun(record: &PacketRow) -> &'static str {
     if record.http.is_empty() {

@@ -12,7 +12,7 @@ pub mod row;
 pub mod step;
 pub mod summary;
 
-use crate::app_proto::engineio::{IoEvent, SioRecord};
+use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::{AppEvent, WsMessage};
 use crate::capture::{CaptureError, Frame};
 use crate::decode;
@@ -27,6 +27,7 @@ pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::engineio::{EioRecord, SioRecord};
 pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
 pub use crate::app_proto::{
