@@ -65,9 +65,7 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
         .io
         .iter()
         .filter_map(|e| match e {
-            IoEvent::EngineIo(r) if !(r.packet.kind == EioType::Message && !sio.is_empty()) => {
-                Some(r)
-            }
+            IoEvent::EngineIo(r) if r.packet.kind != EioType::Message || sio.is_empty() => Some(r),
             _ => None,
         })
         .collect();
@@ -517,7 +515,10 @@ fn code_lines(r: &SioRecord, scope: EmitScope) -> (String, String) {
                     format!("{who}.emit({}, (reply) => {{ … }});", call.join(", ")),
                     format!(
                         "socket.on({name}, ({}callback) => {{ callback(…); }});",
-                        params.iter().map(|a| format!("{a}, ")).collect::<String>()
+                        params.iter().fold(String::new(), |mut s, a| {
+                            let _ = write!(s, "{a}, ");
+                            s
+                        })
                     ),
                 ),
                 None => (

@@ -229,29 +229,7 @@ fn classify(
         if let Some(io) = io_step_label(record, scope) {
             return Some((kind, io));
         }
-        let mut label = String::from("WS ");
-        for (i, f) in record.ws.iter().enumerate() {
-            if i > 0 {
-                label.push_str(", ");
-            }
-            if i == 3 {
-                let _ = write!(label, "+{} more", record.ws.len() - 3);
-                break;
-            }
-            label.push_str(&opcode::name(f.opcode));
-            if f.opcode == opcode::CLOSE {
-                if let Some(code) = f.close_code {
-                    let _ = write!(label, " {code}");
-                }
-            } else {
-                label.push(' ');
-                label.push_str(&super::summary::ws_payload_text(f, 20));
-            }
-            if f.masked {
-                label.push_str(" (masked)");
-            }
-        }
-        return Some((kind, label));
+        return Some((kind, ws_label(&record.ws)));
     }
     if !record.tls.is_empty() {
         return Some(tls_step(record, story));
@@ -296,6 +274,33 @@ fn classify(
         },
         label,
     ))
+}
+
+/// `WS Text 'hi' (masked), Ping …`: up to three frames of a packet.
+fn ws_label(frames: &[crate::app_proto::WsFrame]) -> String {
+    let mut label = String::from("WS ");
+    for (i, f) in frames.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        if i == 3 {
+            let _ = write!(label, "+{} more", frames.len() - 3);
+            break;
+        }
+        label.push_str(&opcode::name(f.opcode));
+        if f.opcode == opcode::CLOSE {
+            if let Some(code) = f.close_code {
+                let _ = write!(label, " {code}");
+            }
+        } else {
+            label.push(' ');
+            label.push_str(&super::summary::ws_payload_text(f, 20));
+        }
+        if f.masked {
+            label.push_str(" (masked)");
+        }
+    }
+    label
 }
 
 /// The ladder's words for the Engine.IO and Socket.IO packets a packet completed

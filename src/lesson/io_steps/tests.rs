@@ -173,7 +173,7 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
                 "{name} #{}: {n:?}",
                 row.packet.number
             );
-            for e in row.io.iter() {
+            for e in &row.io {
                 match e {
                     IoEvent::EngineIo(r) => {
                         eio_kinds.insert(r.packet.kind.name());
