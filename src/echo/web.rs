@@ -56,12 +56,20 @@ mod tests {
             assert!(INDEX.body.contains(&format!("src=\"{src}\"")), "{src}");
             assert!(asset(src).is_some(), "{src}");
         }
-        assert!(CHAT_JS.body.contains(&format!("/broadcast?room={CLASS_ROOM}")));
+        assert!(
+            CHAT_JS
+                .body
+                .contains(&format!("/broadcast?room={CLASS_ROOM}"))
+        );
         assert!(SOCKET_IO_JS.body.starts_with("/*!\n * Socket.IO v4.8.4\n"));
         assert!(SOCKET_IO_LICENSE.body.contains("MIT License"));
         assert_eq!(asset("/?from=qr"), Some(&INDEX));
         assert_eq!(asset("/index.htm"), None);
         // The page warns that the class sees everything.
-        assert!(INDEX.body.contains("Everything you send here is shown to the whole class."));
+        assert!(
+            INDEX
+                .body
+                .contains("Everything you send here is shown to the whole class.")
+        );
     }
 }
