@@ -259,7 +259,7 @@ fn the_emit_handout_takes_the_socketio_text_apart() {
         .map(|w| w["value"].as_str().unwrap())
         .collect();
     assert!(
-        values.contains(&"4 = message (over websocket), then \"20[\\\"chat\\\",\\\"hi\\\"]\""),
+        values.contains(&"4 = message (over websocket), then \"20[\"chat\",\"hi\"]\""),
         "{values:?}"
     );
     assert!(

@@ -226,6 +226,30 @@ pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
     [l1, l2, l3, l4, l5, l6, l7]
 }
 
+/// Where a packet completes Socket.IO or Engine.IO packets: what they are, since a class
+/// takes Socket.IO for WebSocket itself.
+fn socket_io_note(record: &PacketRow) -> &'static str {
+    use crate::app_proto::engineio::IoEvent;
+    let sio = record.io.iter().any(|e| matches!(e, IoEvent::SocketIo(_)));
+    let eio = record.io.iter().any(|e| matches!(e, IoEvent::EngineIo(_)));
+    match (sio, eio, record.ws.is_empty()) {
+        (true, _, false) => {
+            " Inside it is Socket.IO's own protocol (an Engine.IO type digit, a Socket.IO type \
+             digit, then JSON): Socket.IO is a library with its own protocol on top of \
+             WebSocket, not WebSocket itself."
+        }
+        (_, true, false) => {
+            " Inside it is an Engine.IO packet (a type digit, then its data): the transport \
+             under Socket.IO, with its own protocol on top of WebSocket."
+        }
+        (_, true, true) => {
+            " The body carries Engine.IO packets: Socket.IO over plain HTTP requests \
+             (long-polling), with no WebSocket at all."
+        }
+        _ => "",
+    }
+}
+
 fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     let folded = "TCP/IP has no separate session or presentation header: it folds layers 5–7 into \"Application\".";
     if let Some(frame) = record.ws.first() {
@@ -257,6 +281,11 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                  clear in the same header. Not encryption.",
             );
         }
+        what.push_str(
+            ". The frame travels inside the TCP payload, after the TCP header: WebSocket is an \
+             application protocol carried by TCP, not part of the TCP layer.",
+        );
+        what.push_str(socket_io_note(record));
         let l7 = LayerUse::Used {
             proto: "WebSocket".into(),
             what,
@@ -269,7 +298,7 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     if let Some(http) = record.http.first() {
         let l7 = LayerUse::Used {
             proto: "HTTP".into(),
-            what: format!("HTTP: {}", http.start_line()),
+            what: format!("HTTP: {}{}", http.start_line(), socket_io_note(record)),
         };
         return (
             LayerUse::Unused { why: folded.into() },

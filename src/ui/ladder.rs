@@ -18,8 +18,15 @@ const LANE_INSET: f32 = 0.12;
 /// The widest RFC state name a pill shows.
 const WIDEST_STATE: &str = "SYN-RECEIVED";
 
+/// A row's height: 2.6 lines of body text, or 2.2 (the label still clears the row above) when
+/// fewer than ten such rows fit, as in presentation mode's large fonts at 1280 × 720.
 fn row_height(ui: &egui::Ui) -> f32 {
-    ui.text_style_height(&egui::TextStyle::Body) * 2.6
+    let line = ui.text_style_height(&egui::TextStyle::Body);
+    if ui.available_height() < line * 2.6 * 10.0 {
+        line * 2.2
+    } else {
+        line * 2.6
+    }
 }
 
 /// Room left of the client lane and right of the server lane, so that a row's "#N +time" label
