@@ -141,7 +141,12 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
     if app.view.ladder.scroll_to_current.is_pending()
         && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
     {
-        let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
+        // Whole rows above the current one, so that the top row is not cut under the lane
+        // headers.
+        // (`show_rows` places row k at k × (row height + item spacing).)
+        let stride = row_h + ui.spacing().item_spacing.y;
+        let above = (ui.available_height() / 2.0 / stride).floor();
+        let offset = (r as f32 - above).max(0.0) * stride;
         scroll = scroll.vertical_scroll_offset(offset);
     }
     let shown = app.view.ladder.shown(&app.model.steps, app.horizon());
@@ -398,7 +403,8 @@ impl ArrowRow<'_> {
         if self.is_current {
             painter.rect_filled(rect, 0.0, palette.hover.gamma_multiply(0.6));
         }
-        let y0 = rect.top() + rect.height() * 0.45;
+        // The label above the arrow stays inside the row, however tight the rows are.
+        let y0 = (rect.top() + rect.height() * 0.45).max(rect.top() + body.size * 1.2 + 2.0);
         let y1 = rect.bottom() - rect.height() * 0.12;
         let (start, end) = (pos2(from_x, y0), pos2(to_x, y1));
         let (width, colour) = if self.is_current {
