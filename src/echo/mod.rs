@@ -4,6 +4,7 @@
 
 pub mod chat_http;
 pub mod client;
+pub mod compare;
 pub mod demo;
 mod eio_client;
 mod endpoints;

@@ -352,6 +352,7 @@ async fn serve_http(
                     endpoints::server_ping(conn, interval, count).await;
                 }
                 (Route::ServerClose, _) => endpoints::server_close(conn).await,
+                (Route::Chat, _) => endpoints::chat(conn).await,
                 (Route::Echo | Route::Broadcast { .. }, _) => endpoints::echo(conn).await,
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod ack_fill;
 pub mod bytes;
+pub mod compare;
 pub mod details;
 pub mod io_label;
 pub mod io_summary;
