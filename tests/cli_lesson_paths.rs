@@ -233,19 +233,23 @@ fn the_emit_lesson_lands_on_connect_emit_ack_heartbeat_and_disconnect() {
     assert_eq!(sio(back, 1)["id"], 0);
     assert_eq!(sio(back, 1)["ack_frame"], emit);
     // 4: Engine.IO ping from the server, pong from the client, both Text frames.
-    let [ping, pong] = s[3].1[..] else { panic!() };
-    for (f, kind, server) in [(ping, "ping", true), (pong, "pong", false)] {
+    let [server_ping, client_pong] = s[3].1[..] else {
+        panic!()
+    };
+    for (f, kind, server) in [(server_ping, "ping", true), (client_pong, "pong", false)] {
         assert_eq!(pkt(&d, f)["engineio"][0]["type"], kind);
         assert_eq!(ws(pkt(&d, f))[0]["opcode"], 1);
         assert_eq!(from_server(pkt(&d, f)), server);
     }
     // 5: DISCONNECT /admin, DISCONNECT /, then a Close.
-    let [a, b, c] = s[4].1[..] else { panic!() };
-    assert_eq!(sio(a, 0)["type"], "DISCONNECT");
-    assert_eq!(sio(a, 0)["nsp"], "/admin");
-    assert_eq!(sio(b, 0)["type"], "DISCONNECT");
-    assert_eq!(sio(b, 0)["nsp"], "/");
-    assert_eq!(ws(pkt(&d, c))[0]["opcode"], 8);
+    let [admin, default, close] = s[4].1[..] else {
+        panic!()
+    };
+    assert_eq!(sio(admin, 0)["type"], "DISCONNECT");
+    assert_eq!(sio(admin, 0)["nsp"], "/admin");
+    assert_eq!(sio(default, 0)["type"], "DISCONNECT");
+    assert_eq!(sio(default, 0)["nsp"], "/");
+    assert_eq!(ws(pkt(&d, close))[0]["opcode"], 8);
 }
 
 #[test]

@@ -320,7 +320,11 @@ fn point_12_each_side_is_established_when_it_gets_what_it_waits_for() {
 
 /// What layer `n` (1–7) says about packet `number`.
 fn layer_text(m: &Model, number: u64, n: usize) -> String {
-    let row = m.packets.iter().find(|p| p.packet.number == number).unwrap();
+    let row = m
+        .packets
+        .iter()
+        .find(|p| p.packet.number == number)
+        .unwrap();
     lesson::layer_uses(row)[n - 1].text().to_string()
 }
 

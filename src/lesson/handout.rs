@@ -81,16 +81,15 @@ impl Handout {
     fn with_ladders<'m>(mut self, model_of: impl Fn(&str) -> Option<&'m Model>) -> Self {
         let mut ladders: Vec<Ladder> = Vec::new();
         for s in &self.steps {
-            let at = match ladders.iter().position(|l| l.capture == s.capture) {
-                Some(at) => at,
-                None => {
-                    ladders.push(Ladder {
-                        capture: s.capture.clone(),
-                        frames: Vec::new(),
-                        svg: String::new(),
-                    });
-                    ladders.len() - 1
-                }
+            let at = if let Some(at) = ladders.iter().position(|l| l.capture == s.capture) {
+                at
+            } else {
+                ladders.push(Ladder {
+                    capture: s.capture.clone(),
+                    frames: Vec::new(),
+                    svg: String::new(),
+                });
+                ladders.len() - 1
             };
             if let Some(l) = ladders.get_mut(at) {
                 for f in &s.frames {
