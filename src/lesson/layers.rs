@@ -250,6 +250,21 @@ fn socket_io_note(record: &PacketRow) -> &'static str {
     }
 }
 
+/// Said of every WebSocket frame: where it travels.
+const IN_TCP: &str = " The frame travels inside the TCP payload, after the TCP header: WebSocket \
+                      is an application protocol carried by TCP, not part of the TCP layer.";
+
+/// `layer` with `extra` after its text.
+fn noted(layer: LayerUse, extra: &str) -> LayerUse {
+    match layer {
+        LayerUse::Used { proto, what } => LayerUse::Used {
+            proto,
+            what: format!("{what}{extra}"),
+        },
+        other => other,
+    }
+}
+
 fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     let folded = "TCP/IP has no separate session or presentation header: it folds layers 5–7 into \"Application\".";
     if let Some(frame) = record.ws.first() {
@@ -281,14 +296,16 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                  clear in the same header. Not encryption.",
             );
         }
-        what.push_str(
-            ". The frame travels inside the TCP payload, after the TCP header: WebSocket is an \
-             application protocol carried by TCP, not part of the TCP layer.",
-        );
-        what.push_str(socket_io_note(record));
-        let l7 = LayerUse::Used {
-            proto: "WebSocket".into(),
-            what,
+        if !what.ends_with('.') {
+            what.push('.');
+        }
+        what.push_str(IN_TCP);
+        let l7 = match super::io_steps::app_layer(record) {
+            Some(io) => noted(io, &format!(".{IN_TCP}{}", socket_io_note(record))),
+            None => LayerUse::Used {
+                proto: "WebSocket".into(),
+                what,
+            },
         };
         return (l5, l6, l7);
     }
@@ -296,9 +313,12 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         return tls_layers(record);
     }
     if let Some(http) = record.http.first() {
-        let l7 = LayerUse::Used {
-            proto: "HTTP".into(),
-            what: format!("HTTP: {}{}", http.start_line(), socket_io_note(record)),
+        let l7 = match super::io_steps::app_layer(record) {
+            Some(io) => noted(io, &format!(".{}", socket_io_note(record))),
+            None => LayerUse::Used {
+                proto: "HTTP".into(),
+                what: format!("HTTP: {}", http.start_line()),
+            },
         };
         return (
             LayerUse::Unused { why: folded.into() },
