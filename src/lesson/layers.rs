@@ -257,20 +257,20 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                  clear in the same header. Not encryption.",
             );
         }
-        let l7 = LayerUse::Used {
+        let l7 = super::io_steps::app_layer(record).unwrap_or(LayerUse::Used {
             proto: "WebSocket".into(),
             what,
-        };
+        });
         return (l5, l6, l7);
     }
     if !record.tls.is_empty() {
         return tls_layers(record);
     }
     if let Some(http) = record.http.first() {
-        let l7 = LayerUse::Used {
+        let l7 = super::io_steps::app_layer(record).unwrap_or(LayerUse::Used {
             proto: "HTTP".into(),
             what: format!("HTTP: {}", http.start_line()),
-        };
+        });
         return (
             LayerUse::Unused { why: folded.into() },
             LayerUse::Unused {

@@ -98,14 +98,22 @@ impl StepContext {
 
 /// Narrate step `index` of `model`, with what its connection's other steps tell.
 pub fn narrate_in(model: &Model, index: usize) -> Option<Narration> {
+    if let Some(n) = super::io_steps::narrate_io(model, index) {
+        return Some(n);
+    }
     let step = model.steps.get(index)?;
     let record = model.packets.get(step.packet_index)?;
-    Some(narrate_with(
+    let mut n = narrate_with(
         step,
         record,
         model.connections.get(step.stream as usize),
         StepContext::of(model, index),
-    ))
+    );
+    if let Some(extra) = super::io_steps::upgrade_sentence(record) {
+        n.body.push(' ');
+        n.body.push_str(&extra);
+    }
+    Some(n)
 }
 
 struct Facts<'a> {

@@ -130,7 +130,9 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
         .step
         .and_then(|i| app.model.steps.get(i))
         .map(|s| s.kind);
-    if let Some(frame) = record.ws.first() {
+    if let Some(code) = app.selected.and_then(|i| lesson::io_code(&app.model, i)) {
+        io_code_ui(ui, &code, palette);
+    } else if let Some(frame) = record.ws.first() {
         ws_frame_ui(ui, frame, palette);
     } else if let Some(resp) = record
         .http
@@ -146,6 +148,22 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
         }
     } else if kind.is_some() {
         seq_arithmetic_ui(ui, app, record);
+    }
+}
+
+/// The JavaScript that sent the Socket.IO packets, and what runs where they arrive.
+fn io_code_ui(ui: &mut egui::Ui, code: &lesson::IoCode, palette: Palette) {
+    let receiver = if code.sender_name == "client" {
+        "server"
+    } else {
+        "client"
+    };
+    ui.label(RichText::new("The code behind this packet (JavaScript)").strong());
+    for (who, lines) in [(code.sender_name, &code.sender), (receiver, &code.receiver)] {
+        ui.label(RichText::new(format!("on the {who}:")).color(palette.weak_text));
+        for line in lines {
+            ui.label(RichText::new(line).monospace().color(palette.accent));
+        }
     }
 }
 
