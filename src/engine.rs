@@ -4,7 +4,7 @@
 use crate::app_proto::{AppEvent, AppTracker};
 use crate::capture::Frame;
 use crate::decode::{self, FragmentLimits, Packet, Reassembler};
-use crate::flow::{Connection, FlowLimits, FlowTracker, SegmentInfo};
+use crate::flow::{Connection, Delivered, FlowLimits, FlowTracker, SegmentInfo, StreamChunk};
 
 /// Everything the engine learned from one frame.
 #[derive(Clone, Debug)]
@@ -57,6 +57,19 @@ impl Engine {
     /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
     /// e.g. [`crate::capture::FileReader::next_borrowed`]): the output's `data` is empty.
     pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
+        self.process_tapped(frame, bytes, |_, _, _| {})
+    }
+
+    /// As [`Engine::process_borrowed`], and `tap` is shown every run of in-order stream bytes
+    /// the packet made available: its stream (0-based), the chunk, and the packet's TCP payload
+    /// (where the chunk's bytes may be, see [`StreamChunk::data`]). For measurements that read
+    /// the reassembled bytes themselves (`model::compare`).
+    pub fn process_tapped(
+        &mut self,
+        frame: &Frame,
+        bytes: &[u8],
+        mut tap: impl FnMut(u32, &StreamChunk, &[u8]),
+    ) -> PacketOutput {
         let packet = decode::decode_borrowed_with(frame, bytes, &mut self.fragments);
         let mut events = Vec::new();
         let payload = packet.tcp_payload(bytes);
@@ -66,6 +79,9 @@ impl Engine {
             .map(|(seg, delivered)| {
                 // Stream bytes are parsed where they are in `payload` (see `AppTracker::feed`).
                 for d in &delivered {
+                    if let Delivered::Chunk(chunk) = d {
+                        tap(seg.stream, chunk, payload);
+                    }
                     self.apps
                         .feed(seg.stream, d, payload, packet.number, &mut events);
                 }

@@ -92,7 +92,7 @@ pub struct RecordArgs {
 }
 
 /// Print a session error with its fix; exit code 2 says it was a capture problem.
-fn session_failed(e: &SessionError) -> ExitCode {
+pub(super) fn session_failed(e: &SessionError) -> ExitCode {
     eprintln!("osiscope: {e}");
     if let Some(fix) = e.fix() {
         eprintln!("{fix}");

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Each subcommand lives in its own file.
 
 mod app;
+mod compare;
 mod decode;
 mod lesson;
 mod live;
@@ -40,6 +41,9 @@ pub enum Command {
     Record(live::RecordArgs),
     /// List the guided lessons, or export a lesson or a capture's story as a handout.
     Lesson(lesson::LessonArgs),
+    /// Carry the same short chat five ways (polling, long-polling, SSE, WebSocket, Socket.IO),
+    /// record each live on loopback and measure it on the wire.
+    Compare(compare::CompareArgs),
 }
 
 pub fn init_tracing(verbose: u8) {
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Client(a)) => live::run_client(&a),
         Some(Command::Record(a)) => Ok(live::run_record(&a)),
         Some(Command::Lesson(a)) => lesson::run(&a),
+        Some(Command::Compare(a)) => Ok(compare::run(&a)),
     }
 }
 

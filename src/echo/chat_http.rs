@@ -34,6 +34,21 @@ const IDLE: Duration = Duration::from_mins(1);
 
 type Body = UnsyncBoxBody<Bytes, Infallible>;
 
+/// The server's `n`th answer to a client's `text`, the same on every transport the chat is
+/// carried on (here, the WebSocket `/chat` endpoint, the Socket.IO `/compare` namespace):
+/// `{"n":…,"created_ns":…,"text":"re: …"}`, with the time it was made (nanoseconds since the
+/// Unix epoch) in the message itself, so that a capture shows how long it took to arrive.
+pub fn answer_line(n: u64, text: &str) -> serde_json::Value {
+    let created_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    serde_json::json!({
+        "n": n,
+        "created_ns": created_ns,
+        "text": format!("re: {text}"),
+    })
+}
+
 #[derive(Debug)]
 struct Mailbox {
     waiting: VecDeque<String>,
@@ -83,15 +98,7 @@ impl Mailboxes {
                 return Err("this client's mailbox is full: fetch its messages first");
             }
             m.made += 1;
-            let created_ns = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            let line = serde_json::json!({
-                "n": m.made,
-                "created_ns": created_ns,
-                "text": format!("re: {text}"),
-            });
-            m.waiting.push_back(line.to_string());
+            m.waiting.push_back(answer_line(m.made, text).to_string());
             m.notify.notify_one();
             Ok(())
         })?

@@ -24,7 +24,7 @@ use super::socketio::PATH;
 const SEPARATOR: char = '\x1e';
 
 type Ws = WebSocketStream<super::tls::MaybeTls>;
-type Http = SendRequest<Full<Bytes>>;
+pub(super) type Http = SendRequest<Full<Bytes>>;
 
 /// An Engine.IO packet the application sees (pings are answered and noops skipped inside).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -360,7 +360,10 @@ impl EioClient {
 }
 
 /// A keep-alive HTTP/1.1 connection (its driver runs on the scenario's runtime).
-async fn http_connection(addr: SocketAddr, r: &mut ScenarioReport) -> Result<Http, ClientError> {
+pub(super) async fn http_connection(
+    addr: SocketAddr,
+    r: &mut ScenarioReport,
+) -> Result<Http, ClientError> {
     let stream = tcp_connect(addr).await?;
     let port = stream.local_addr().map(|a| a.port()).unwrap_or_default();
     r.client_ports.push(port);
@@ -375,7 +378,7 @@ async fn http_connection(addr: SocketAddr, r: &mut ScenarioReport) -> Result<Htt
     Ok(sender)
 }
 
-fn request(
+pub(super) fn request(
     method: &str,
     uri: &str,
     addr: SocketAddr,
@@ -397,17 +400,17 @@ fn request(
         })
 }
 
-/// A `200` answer's body as text.
-async fn read_body(
+/// A successful (2xx) answer's body as text.
+pub(super) async fn read_body(
     answer: Result<hyper::Response<hyper::body::Incoming>, hyper::Error>,
 ) -> Result<String, ClientError> {
     let answer = answer?;
     let status = answer.status();
     let body = answer.into_body().collect().await?.to_bytes();
     let text = String::from_utf8_lossy(&body).into_owned();
-    if status != hyper::StatusCode::OK {
+    if !status.is_success() {
         return Err(ClientError::Unexpected {
-            expected: "HTTP 200".into(),
+            expected: "HTTP 2xx".into(),
             got: format!("HTTP {status}: {text}"),
         });
     }

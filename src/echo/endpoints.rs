@@ -136,6 +136,30 @@ pub(super) async fn echo(mut c: Conn<'_>) {
     }
 }
 
+/// `/chat`: every text message is answered with `chat_http::answer_line` (numbered from 1,
+/// with the time the answer was made); everything else is handled as the echo handles it.
+pub(super) async fn chat(mut c: Conn<'_>) {
+    let mut answered = 0_u64;
+    loop {
+        let flow = tokio::select! {
+            next = c.ws.next() => match next {
+                Some(Ok(Message::Text(text))) => {
+                    answered += 1;
+                    c.stats.messages_echoed.fetch_add(1, Ordering::Relaxed);
+                    let line = super::chat_http::answer_line(answered, text.as_str());
+                    let sent = c.ws.send(Message::text(line.to_string())).await;
+                    c.sent(sent)
+                }
+                other => c.incoming(other, Reply::Echo).await,
+            },
+            _ = c.shutdown.changed() => c.going_away().await,
+        };
+        if flow.is_break() {
+            return;
+        }
+    }
+}
+
 /// A ticker whose first tick is one `interval` from now (so the 101 and the first message the
 /// server sends on its own are apart on the ladder), late ticks delayed, not bunched.
 fn ticker(interval: Duration) -> Interval {

@@ -4,6 +4,7 @@
 
 pub mod chat_http;
 pub mod client;
+pub mod compare;
 pub mod demo;
 mod eio_client;
 mod endpoints;
@@ -16,6 +17,7 @@ pub mod server_speaks;
 mod sio_scenarios;
 pub mod socketio;
 pub mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::time::Duration;

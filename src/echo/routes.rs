@@ -15,6 +15,9 @@ pub const DUPLEX: &str = "/duplex";
 pub const SERVER_PING: &str = "/server-ping";
 /// The path where the server closes.
 pub const SERVER_CLOSE: &str = "/server-close";
+/// The path of the chat on a WebSocket (the HTTP transports of the same chat are under
+/// [`CHAT_PREFIX`]).
+pub const CHAT_WS: &str = "/chat";
 
 /// Where the chat's HTTP transports live (`chat_http.rs`): every path under it goes to hyper.
 pub const CHAT_PREFIX: &str = "/chat/";
@@ -58,6 +61,9 @@ pub enum Route {
     /// `/server-close`: the server sends Close 4000 "lesson over" at once, and closes TCP first
     /// once the client's Close has answered it.
     ServerClose,
+    /// `/chat`: every text message is answered as the chat's HTTP transports answer it
+    /// (`chat_http::answer_line`: "re: …" with the time the answer was made).
+    Chat,
 }
 
 /// The close code the server sends on `/server-close`: the application's own range (RFC 6455
@@ -130,6 +136,7 @@ impl Route {
                 count: params.count()?.unwrap_or(2),
             },
             SERVER_CLOSE => Self::ServerClose,
+            CHAT_WS => Self::Chat,
             _ => {
                 return Err(RouteError::NotFound {
                     path: path.to_string(),
@@ -145,7 +152,7 @@ impl Route {
         let path = path.split_once('?').map_or(path, |(p, _)| p);
         matches!(
             path,
-            "/" | "/echo" | PUSH | BROADCAST | DUPLEX | SERVER_PING | SERVER_CLOSE
+            "/" | "/echo" | PUSH | BROADCAST | DUPLEX | SERVER_PING | SERVER_CLOSE | CHAT_WS
         )
     }
 
@@ -364,6 +371,7 @@ mod tests {
             })
         );
         assert_eq!(Route::parse("/server-close"), Ok(Route::ServerClose));
+        assert_eq!(Route::parse("/chat"), Ok(Route::Chat));
     }
 
     #[test]
@@ -431,5 +439,10 @@ mod tests {
         );
         assert_eq!(chat("GET", "/chat/x").unwrap_err().0, 404);
         assert!(!Route::is_endpoint("/pushx"));
+        assert!(Route::is_endpoint("/chat"));
+        assert_eq!(
+            err("/chat?client=a"),
+            "/chat takes no parameter \"client\" (it takes: none)"
+        );
     }
 }

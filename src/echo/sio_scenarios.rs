@@ -169,7 +169,7 @@ fn log_plain(r: &mut ScenarioReport, m: Option<&Message>, started: tokio::time::
 }
 
 /// `CONNECT` to a namespace and wait for the server's answer with the Socket.IO sid.
-async fn connect_nsp(
+pub(super) async fn connect_nsp(
     c: &mut EioClient,
     nsp: &str,
     r: &mut ScenarioReport,
@@ -193,7 +193,11 @@ async fn connect_nsp(
 }
 
 /// Send one Socket.IO packet.
-async fn emit(c: &mut EioClient, packet: &str, r: &mut ScenarioReport) -> Result<(), ClientError> {
+pub(super) async fn emit(
+    c: &mut EioClient,
+    packet: &str,
+    r: &mut ScenarioReport,
+) -> Result<(), ClientError> {
     c.send(&[Outgoing::Text(packet.to_owned())]).await?;
     r.sent += 1;
     let transport = if c.is_websocket() {
@@ -206,7 +210,7 @@ async fn emit(c: &mut EioClient, packet: &str, r: &mut ScenarioReport) -> Result
 }
 
 /// Receive until a Socket.IO packet's text satisfies `done`; others are logged on the way.
-async fn wait_for(
+pub(super) async fn wait_for(
     c: &mut EioClient,
     r: &mut ScenarioReport,
     what: &str,

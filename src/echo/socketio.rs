@@ -6,7 +6,9 @@
 //! sender with `{"ok":true}`; `binary` sends the bytes back (and acknowledges their length); `join`
 //! and `leave` a room, `room` ([room, text]) relays to the room's members; the server pushes a
 //! `tick` to every connected socket on its own, with no request. On `/admin`: a `welcome` on
-//! connect and `stats` (acknowledged with the number of sockets on `/`).
+//! connect and `stats` (acknowledged with the number of sockets on `/`). On `/compare` (the chat
+//! `osiscope compare` carries five ways): each `chat` is answered to its sender alone with
+//! `chat_http::answer_line`, and nothing else is sent (no ticks).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -27,6 +29,8 @@ use tokio_tungstenite::tungstenite::Bytes;
 
 /// The path prefix of every Engine.IO request (the default of every Socket.IO client).
 pub const PATH: &str = "/socket.io";
+/// The namespace of the compared chat.
+pub const COMPARE_NSP: &str = "/compare";
 
 /// Engine.IO and push timings. The bundled server is a teaching server: its defaults are short so
 /// that a class sees pings, ticks and a dropped session within seconds (a production server keeps
@@ -105,6 +109,16 @@ impl SocketIoEndpoint {
                     Ok(())
                 },
             ),
+        );
+        io.ns(
+            COMPARE_NSP,
+            (async |socket: SocketRef| {
+                tracing::info!(sid = %socket.id, "Socket.IO connection on /compare");
+            })
+            .with(async |socket: SocketRef| -> Result<(), Infallible> {
+                on_compare_connection(&socket);
+                Ok(())
+            }),
         );
         Self { service, io }
     }
@@ -221,6 +235,19 @@ async fn push_ticks(socket: SocketRef, every: Duration, ticks: Arc<AtomicU64>) {
             return;
         }
     }
+}
+
+/// `io.of('/compare').on('connection', socket => socket.on('chat', text => socket.emit('chat',
+/// answer)))`: the answer numbered per socket, with the time it was made.
+fn on_compare_connection(socket: &SocketRef) {
+    let answered = Arc::new(AtomicU64::new(0));
+    socket.on(
+        "chat",
+        async move |socket: SocketRef, Data(text): Data<String>| {
+            let n = answered.fetch_add(1, Ordering::Relaxed) + 1;
+            let _ = socket.emit("chat", &super::chat_http::answer_line(n, &text));
+        },
+    );
 }
 
 /// `io.of('/admin').on('connection', …)`: a second namespace on the same Engine.IO session (the

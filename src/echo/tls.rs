@@ -129,7 +129,7 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 /// A connection of the bundled server or the demo client: TCP, or TLS on TCP. Dropping a TLS
 /// one sends its `close_notify` alert first (RFC 8446 §6.1), so that the peer knows nothing was
 /// cut off, then the FIN, as dropping a TCP one does. A server's then reads until the client's
-/// own `close_notify` and FIN (at most [`LINGER`]): a socket closed with the client's last
+/// own `close_notify` and FIN (at most two seconds): a socket closed with the client's last
 /// bytes unread would answer them with RST.
 #[derive(Debug)]
 pub struct MaybeTls(Inner);

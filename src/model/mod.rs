@@ -2,7 +2,9 @@
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
 pub mod ack_fill;
+pub mod broadcast;
 pub mod bytes;
+pub mod compare;
 pub mod details;
 pub mod io_label;
 pub mod io_summary;
@@ -29,6 +31,7 @@ pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::engineio::{EioRecord, SioRecord};
 pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
 pub use crate::app_proto::{
@@ -86,6 +89,8 @@ pub struct Model {
     bytes: ByteStore,
     /// What each resend copies and each duplicate ACK repeats.
     loss: loss::LossTracker,
+    /// Server events that went to several Engine.IO sessions at once (`io.emit`).
+    broadcasts: broadcast::Broadcasts,
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -194,6 +199,8 @@ impl Model {
             connection,
         } = incoming;
         let index = self.packets.len();
+        let earlier = self.broadcasts.observe(index, &row);
+        self.relabel_broadcasts(&earlier);
         if let Some(conn) = connection {
             let id = conn.id as usize;
             if id >= self.connections.len() {
@@ -208,10 +215,12 @@ impl Model {
                 };
                 self.loss.observe(seg, sent)
             });
+            let broadcasts = &self.broadcasts;
+            let scope = |r: &SioRecord| broadcasts.scope(index, &row, r);
             if let Some(step) = self
                 .stories
                 .get_mut(id)
-                .and_then(|story| step::step_for(&row, &conn, story, (index, mark)))
+                .and_then(|story| step::step_for(&row, &conn, story, (index, mark), &scope))
             {
                 row.step = Some(self.steps.len());
                 self.mark_lost(&step);
@@ -236,6 +245,33 @@ impl Model {
                 index: resend.packet_index,
                 ts_ns: resend.ts_ns,
             });
+        }
+    }
+
+    /// The steps of `packets` (earlier packets whose server events turned out to be
+    /// broadcasts) say `io.emit` now.
+    fn relabel_broadcasts(&mut self, packets: &[u32]) {
+        for &index in packets {
+            let index = index as usize;
+            let Some(row) = self.packets.get(index) else {
+                continue;
+            };
+            let broadcasts = &self.broadcasts;
+            let before = step::io_step_label(row, &|_| io_label::EmitScope::Socket);
+            let after = step::io_step_label(row, &|r| broadcasts.scope(index, row, r));
+            if let (Some(step), Some(before), Some(after)) =
+                (row.step.and_then(|s| self.steps.get_mut(s)), before, after)
+            {
+                step.label = step.label.replacen(&before, &after, 1);
+            }
+        }
+    }
+
+    /// Whether Socket.IO record `record` of packet `index` went to several sessions at once.
+    pub fn emit_scope(&self, index: usize, record: &SioRecord) -> io_label::EmitScope {
+        match self.packets.get(index) {
+            Some(row) => self.broadcasts.scope(index, row, record),
+            None => io_label::EmitScope::Socket,
         }
     }
 

@@ -2,6 +2,7 @@
 //! recording to pcapng, started the same way by the app, `osiscope live` and `osiscope record`
 //! (see [`starter`]), with typed errors that carry their fix. Built without the `gui` feature.
 
+pub mod compare;
 pub mod error;
 pub mod live;
 pub mod record;

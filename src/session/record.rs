@@ -9,10 +9,11 @@ use std::sync::mpsc::Receiver;
 use crate::capture::Frame;
 use crate::capture::live::{Backend, CaptureFilter, LiveStats};
 use crate::capture::writer::{DropCounts, PcapNgFileWriter};
+use crate::echo::client::ClientError;
 use crate::echo::{Scenario, ScenarioReport, run_scenario};
 
 use super::error::SessionError;
-use super::starter::{self, CaptureOptions, Capturing, ServerOptions};
+use super::starter::{self, CaptureOptions, Capturing, Served, ServerOptions};
 
 /// What to record.
 #[derive(Clone, Debug)]
@@ -37,20 +38,67 @@ pub struct RecordReport {
 
 /// Record one scenario into `options.output`.
 pub fn record(options: &RecordOptions) -> Result<RecordReport, SessionError> {
+    let (recorded, scenario) = record_client(
+        &RecordTarget {
+            output: &options.output,
+            listen: options.listen,
+            interface: &options.interface,
+            backend: options.backend,
+        },
+        options.scenario.name(),
+        |served| {
+            let target = served.target(options.scenario);
+            (target.port(), run_scenario(target, options.scenario))
+        },
+    )?;
+    Ok(RecordReport {
+        frames_written: recorded.frames_written,
+        stats: recorded.stats,
+        port: recorded.port,
+        scenario,
+    })
+}
+
+/// Where and how [`record_client`] records.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordTarget<'a> {
+    pub output: &'a Path,
+    /// Where the echo server listens (port 0: any free port).
+    pub listen: SocketAddr,
+    pub interface: &'a str,
+    pub backend: Backend,
+}
+
+/// What [`record_client`] wrote.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub frames_written: u64,
+    pub stats: LiveStats,
+    /// The port the client connected to.
+    pub port: u16,
+}
+
+/// Start the echo server and a capture of it, run `client` (named `name` in errors; it returns
+/// the port it connected to and what it did), stop, and write what was captured to
+/// `target.output`. `osiscope record` and `osiscope compare` record this way.
+pub fn record_client<R>(
+    target: &RecordTarget<'_>,
+    name: &'static str,
+    client: impl FnOnce(&Served) -> (u16, Result<R, ClientError>),
+) -> Result<(Recorded, R), SessionError> {
     let (served, Capturing { capture, frames }) = starter::start_with_server(
         ServerOptions {
-            listen: options.listen,
+            listen: target.listen,
             any_port_if_taken: false,
         },
         &CaptureOptions {
-            interface: options.interface.clone(),
-            backend: options.backend,
+            interface: target.interface.to_owned(),
+            backend: target.backend,
             filter: CaptureFilter::All,
         },
     )?;
-    let target = served.target(options.scenario);
-    let output = options.output.clone();
-    let interface = options.interface.clone();
+    let output = target.output.to_path_buf();
+    let interface = target.interface.to_owned();
     let writer = std::thread::Builder::new()
         .name("osiscope-record-writer".into())
         .spawn(move || write_until_closed(&frames, &output, &interface))
@@ -58,26 +106,28 @@ pub fn record(options: &RecordOptions) -> Result<RecordReport, SessionError> {
             thread: "osiscope-record-writer",
             source,
         })?;
-    let scenario = run_scenario(target, options.scenario);
+    let (port, ran) = client(&served);
     let stats = capture.stop();
     served.server.shutdown();
     let written = writer.join().map_err(|_| SessionError::ThreadPanicked {
         thread: "osiscope-record-writer",
     })?;
-    let scenario = scenario.map_err(|source| SessionError::Scenario {
-        scenario: options.scenario.name(),
+    let ran = ran.map_err(|source| SessionError::Scenario {
+        scenario: name,
         source,
     })?;
     let stats = stats?;
     let (frames_written, mut writer) = written?;
     writer.write_drop_counts(drop_counts(&stats))?;
     writer.finish()?;
-    Ok(RecordReport {
-        frames_written,
-        stats,
-        port: target.port(),
-        scenario,
-    })
+    Ok((
+        Recorded {
+            frames_written,
+            stats,
+            port,
+        },
+        ran,
+    ))
 }
 
 /// Write `frames` to a new pcapng file at `path`, with the capture's drop counts in its

@@ -18,8 +18,15 @@ const LANE_INSET: f32 = 0.12;
 /// The widest RFC state name a pill shows.
 const WIDEST_STATE: &str = "SYN-RECEIVED";
 
+/// A row's height: 2.6 lines of body text, or 2.2 (the label still clears the row above) when
+/// fewer than ten such rows fit, as in presentation mode's large fonts at 1280 × 720.
 fn row_height(ui: &egui::Ui) -> f32 {
-    ui.text_style_height(&egui::TextStyle::Body) * 2.6
+    let line = ui.text_style_height(&egui::TextStyle::Body);
+    if ui.available_height() < line * 2.6 * 10.0 {
+        line * 2.2
+    } else {
+        line * 2.6
+    }
 }
 
 /// Room left of the client lane and right of the server lane, so that a row's "#N +time" label
@@ -134,7 +141,12 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
     if app.view.ladder.scroll_to_current.is_pending()
         && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
     {
-        let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
+        // Whole rows above the current one, so that the top row is not cut under the lane
+        // headers.
+        // (`show_rows` places row k at k × (row height + item spacing).)
+        let stride = row_h + ui.spacing().item_spacing.y;
+        let above = (ui.available_height() / 2.0 / stride).floor();
+        let offset = (r as f32 - above).max(0.0) * stride;
         scroll = scroll.vertical_scroll_offset(offset);
     }
     let horizon = app.horizon();
@@ -179,7 +191,7 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                         lost: lost.is_some(),
                     };
                     arrow.paint(painter, palette, &body, &small);
-                    drawn.push((r, *i, arrow.start_end()));
+                    drawn.push((r, *i, arrow.start_end(body.size)));
                     if response.hovered() {
                         painter.rect_stroke(
                             rect,
@@ -191,10 +203,7 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                     if response.clicked() {
                         actions.push(Action::GoToStep(*i));
                     }
-                    let label = match super::ladder_loss::note(step, lost) {
-                        Some(note) => format!("ladder: {label} ({note})"),
-                        None => format!("ladder: {label}"),
-                    };
+                    let label = super::ladder_loss::accessible(&label, step, lost);
                     response.widget_info(|| {
                         egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &label)
                     });
@@ -307,7 +316,7 @@ fn lane_headers_ui(
         client_state.rfc_name(),
         server_state.rfc_name()
     );
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &states));
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &states));
     let (cx, sx) = margins.lanes(header);
     let painter = ui.painter();
     for (x, name, addr, state, colour) in [
@@ -403,14 +412,17 @@ struct ArrowRow<'a> {
 }
 
 impl ArrowRow<'_> {
-    /// Where the arrow starts (the sender's lane) and ends (the receiver's).
-    fn start_end(&self) -> (Pos2, Pos2) {
+    /// Where the arrow starts (the sender's lane) and ends (the receiver's); `body_size` is the
+    /// label's font size.
+    fn start_end(&self, body_size: f32) -> (Pos2, Pos2) {
         let (from_x, to_x) = match self.step.direction {
             Direction::ClientToServer => (self.cx, self.sx),
             Direction::ServerToClient => (self.sx, self.cx),
         };
-        let y0 = self.rect.top() + self.rect.height() * 0.45;
-        let y1 = self.rect.bottom() - self.rect.height() * 0.12;
+        let rect = self.rect;
+        // The label above the arrow stays inside the row, however tight the rows are.
+        let y0 = (rect.top() + rect.height() * 0.45).max(rect.top() + body_size * 1.2 + 2.0);
+        let y1 = rect.bottom() - rect.height() * 0.12;
         (pos2(from_x, y0), pos2(to_x, y1))
     }
 
@@ -425,7 +437,7 @@ impl ArrowRow<'_> {
         if self.is_current {
             painter.rect_filled(rect, 0.0, palette.hover.gamma_multiply(0.6));
         }
-        let (start, end) = self.start_end();
+        let (start, end) = self.start_end(body.size);
         let (y0, y1) = (start.y, end.y);
         let colour = super::ladder_loss::arrow_colour(step, colour, palette);
         let (width, colour) = if self.is_current {

@@ -93,7 +93,7 @@ pub(super) fn never_seen(
 
 /// What the ladder says about a step's loss (its accessible label and hover text carry it):
 /// `lost` is the resend of this copy, when it is shown.
-pub(super) fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
+fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
     if let Some(resend) = lost {
         return Some(format!(
             "lost: resent in #{} after {}",
@@ -110,6 +110,14 @@ pub(super) fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
         },
         LossMark::DupAck { ack, .. } => format!("duplicate ACK: asks for byte {ack}"),
     })
+}
+
+/// A row's accessible label: "ladder: " and the drawn label, with the loss note if any.
+pub(super) fn accessible(label: &str, step: &Step, lost: Option<Sent>) -> String {
+    match note(step, lost) {
+        Some(note) => format!("ladder: {label} ({note})"),
+        None => format!("ladder: {label}"),
+    }
 }
 
 /// The rows drawn this frame: (row, step index, arrow start and end).

@@ -46,14 +46,13 @@ pub fn whole_label<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::FileReader;
-    use crate::pipeline::process_all;
+    use crate::pipeline::process_bytes;
 
     #[test]
     fn a_cut_message_is_written_whole_or_by_its_length() {
         let path =
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures/chat.pcapng");
-        let model = process_all(FileReader::open(&path).unwrap());
+        let model = process_bytes(&std::fs::read(&path).unwrap());
         let step = model
             .steps
             .iter()

@@ -127,7 +127,7 @@ pub enum TlsAnomaly {
     UnknownContentType { content_type: u8 },
     /// A ClientHello or ServerHello whose fields run past its end (RFC 8446 §4.1.2, §4.1.3).
     MalformedHello { message_type: u8 },
-    /// Our limit: a handshake message over [`stream::HANDSHAKE_KEEP`] bytes is not parsed.
+    /// Our limit: a handshake message over 64 KiB (`stream::HANDSHAKE_KEEP`) is not parsed.
     HandshakeOverCap { message_type: u8, length: u32 },
 }
 
