@@ -397,10 +397,17 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {
-            let content = frame.text.as_deref().map_or_else(
-                || format!("{} bytes", frame.payload_len),
-                |t| format!("\"{}\" ({} bytes)", preview(t), frame.payload_len),
-            );
+            let content = match frame.text.as_deref() {
+                Some(t) if frame.compressed => format!(
+                    "\"{}\", a text of {} bytes sent compressed (permessage-deflate, RSV1=1) \
+                     in {} bytes; the receiver inflates it back",
+                    preview(t),
+                    frame.text_len,
+                    frame.payload_len
+                ),
+                Some(t) => format!("\"{}\" ({} bytes)", preview(t), frame.payload_len),
+                None => format!("{} bytes", frame.payload_len),
+            };
             let fin = if frame.fin {
                 "FIN=1: this frame completes the message."
             } else {
