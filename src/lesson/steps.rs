@@ -393,20 +393,29 @@ fn fin(f: &Facts) -> Narration {
     }
 }
 
+/// "1 byte", "0 bytes", "20 bytes".
+fn byte_count(n: u64) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {
             let content = match frame.text.as_deref() {
                 Some(t) if frame.compressed => format!(
-                    "\"{}\", a text of {} bytes sent compressed (permessage-deflate, RSV1=1) \
-                     in {} bytes; the receiver inflates it back",
+                    "\"{}\", a text of {} sent compressed (permessage-deflate, RSV1=1) in {}; \
+                     the receiver inflates it back",
                     preview(t),
-                    frame.text_len,
-                    frame.payload_len
+                    byte_count(frame.text_len),
+                    byte_count(frame.payload_len)
                 ),
-                Some(t) => format!("\"{}\" ({} bytes)", preview(t), frame.payload_len),
-                None => format!("{} bytes", frame.payload_len),
+                Some(t) => format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),
+                None => byte_count(frame.payload_len),
             };
             let fin = if frame.fin {
                 "FIN=1: this frame completes the message."
@@ -416,12 +425,12 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
             format!("{sender} sends a WebSocket {name} frame: {content}. {fin}")
         }
         opcode::PING => format!(
-            "{sender} sends a Ping ({} bytes): \"are you still there?\".",
-            frame.payload_len
+            "{sender} sends a Ping ({}): \"are you still there?\".",
+            byte_count(frame.payload_len)
         ),
         opcode::PONG => format!(
-            "{sender} answers with a Pong carrying the same {} bytes as the Ping.",
-            frame.payload_len
+            "{sender} answers with a Pong carrying the same {} as the Ping.",
+            byte_count(frame.payload_len)
         ),
         opcode::CLOSE => {
             let code = frame.close_code.map_or_else(
