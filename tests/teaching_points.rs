@@ -328,6 +328,7 @@ fn a_compressed_text_is_told_with_its_inflated_and_its_wire_length() {
         "{body}"
     );
     assert!(!body.contains("(7 bytes)"), "{body}");
+}
 
 /// What layer `n` (1–7) says about packet `number`.
 fn layer_text(m: &Model, number: u64, n: usize) -> String {
