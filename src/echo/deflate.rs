@@ -108,13 +108,11 @@ impl FrameReader {
                     });
                 }
             }
-            let mut chunk = [0u8; 16 * 1024];
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
+            // Read into the buffer's own spare room: no large array in the future.
+            self.buf.reserve(16 * 1024);
+            if stream.read_buf(&mut self.buf).await? == 0 {
                 return Err(FrameError::Closed);
             }
-            self.buf
-                .extend_from_slice(chunk.get(..n).unwrap_or_default());
         }
     }
 }
@@ -465,15 +463,15 @@ pub(super) async fn scenario(
                 what: "the echo".into(),
             })?
             .map_err(|e| unexpected("the echo", e.to_string()))?;
-        let inflated = inflater.inflate(&echo.payload, echo.fin, 0);
-        if echo.opcode != opcode::TEXT || echo.rsv != RSV1 || inflated.data != text.as_bytes() {
+        let echoed = inflater.inflate(&echo.payload, echo.fin, 0);
+        if echo.opcode != opcode::TEXT || echo.rsv != RSV1 || echoed.data != text.as_bytes() {
             return Err(unexpected(
                 "the compressed echo of the same text",
                 format!(
                     "opcode {} rsv {} inflating to {:?}",
                     echo.opcode,
                     echo.rsv,
-                    String::from_utf8_lossy(&inflated.data)
+                    String::from_utf8_lossy(&echoed.data)
                 ),
             ));
         }
@@ -481,20 +479,34 @@ pub(super) async fn scenario(
         r.log.push(format!(
             "received the echo: {} bytes inflated to {}",
             echo.payload.len(),
-            inflated.data.len()
+            echoed.data.len()
         ));
     }
+    close_normally(&mut stream, &mut reader, r).await
+}
+
+/// Send Close 1000, wait for the server's answer and for its FIN (the server closes TCP
+/// first), then let the caller drop the socket.
+async fn close_normally(
+    stream: &mut tokio::net::TcpStream,
+    reader: &mut FrameReader,
+    r: &mut super::client::ScenarioReport,
+) -> Result<(), super::client::ClientError> {
+    use super::client::{ANSWER_TIMEOUT, ClientError};
     write_frame(
-        &mut stream,
+        stream,
         (true, 0, opcode::CLOSE),
         &1000_u16.to_be_bytes(),
         Some(random_mask()),
     )
     .await
-    .map_err(io("sending Close"))?;
+    .map_err(|source| ClientError::Io {
+        what: "sending Close",
+        source,
+    })?;
     let code = tokio::time::timeout(ANSWER_TIMEOUT, async {
         loop {
-            let f = reader.read(&mut stream, 1 << 20).await?;
+            let f = reader.read(stream, 1 << 20).await?;
             if f.opcode == opcode::CLOSE {
                 let code = f.payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
                 return Ok::<_, FrameError>(code);
@@ -505,10 +517,12 @@ pub(super) async fn scenario(
     .map_err(|_| ClientError::Timeout {
         what: "the Close answer".into(),
     })?
-    .map_err(|e| unexpected("the Close answer", e.to_string()))?;
+    .map_err(|e| ClientError::Unexpected {
+        expected: "the Close answer".into(),
+        got: e.to_string(),
+    })?;
     r.close_codes.push(code.unwrap_or(1005));
     r.log.push("close handshake done".into());
-    // The server closes TCP first; wait for its FIN, then close ours.
     let _ = tokio::time::timeout(ANSWER_TIMEOUT, async {
         let mut sink = [0u8; 256];
         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
@@ -622,22 +636,22 @@ mod tests {
 
     #[test]
     fn fragments_of_a_compressed_message_are_joined_then_echoed() {
-        let mut d = Deflater::new(false);
-        let z = d.compress(b"one two three four five six").unwrap();
-        let (a, b) = z.split_at(z.len() / 2);
-        let mut i = Inflater::new(false);
+        let mut deflater = Deflater::new(false);
+        let z = deflater.compress(b"one two three four five six").unwrap();
+        let (head, tail) = z.split_at(z.len() / 2);
+        let mut inflater = Inflater::new(false);
         let mut partial = None;
         let step = on_frame(
-            client_frame(false, RSV1, opcode::TEXT, a),
+            client_frame(false, RSV1, opcode::TEXT, head),
             &mut partial,
-            Some(&mut i),
+            Some(&mut inflater),
             1024,
         );
         assert_eq!(step, Step::Wait);
         let step = on_frame(
-            client_frame(true, 0, opcode::CONTINUATION, b),
+            client_frame(true, 0, opcode::CONTINUATION, tail),
             &mut partial,
-            Some(&mut i),
+            Some(&mut inflater),
             1024,
         );
         assert_eq!(

@@ -354,24 +354,23 @@ async fn serve_http(
                 shutdown,
                 stats,
             };
-            match (route, member) {
-                (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
-                (Route::Push { interval, count }, _) => {
-                    endpoints::push(conn, interval, count).await;
-                }
-                (Route::Duplex { interval, count }, _) => {
-                    endpoints::duplex(conn, interval, count).await;
-                }
-                (Route::ServerPing { interval, count }, _) => {
-                    endpoints::server_ping(conn, interval, count).await;
-                }
-                (Route::ServerClose, _) => endpoints::server_close(conn).await,
-                (Route::Chat, _) => endpoints::chat(conn).await,
-                (Route::Echo | Route::Broadcast { .. } | Route::Deflate, _) => {
-                    endpoints::echo(conn).await;
-                }
-            }
+            serve_route(conn, route, member).await;
         }
+    }
+}
+
+/// Run the endpoint `route` names on an upgraded connection (tungstenite's).
+async fn serve_route(conn: Conn<'_>, route: Route, member: Option<rooms::Member>) {
+    match (route, member) {
+        (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
+        (Route::Push { interval, count }, _) => endpoints::push(conn, interval, count).await,
+        (Route::Duplex { interval, count }, _) => endpoints::duplex(conn, interval, count).await,
+        (Route::ServerPing { interval, count }, _) => {
+            endpoints::server_ping(conn, interval, count).await;
+        }
+        (Route::ServerClose, _) => endpoints::server_close(conn).await,
+        (Route::Chat, _) => endpoints::chat(conn).await,
+        (Route::Echo | Route::Broadcast { .. } | Route::Deflate, _) => endpoints::echo(conn).await,
     }
 }
 
