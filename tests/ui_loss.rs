@@ -82,52 +82,6 @@ fn a_closed_port_shows_its_server_closed_not_listening() {
 }
 
 #[test]
-fn the_ladder_draws_the_lost_copy_and_ties_the_resend_to_it() {
-    let mut harness = app_on("loss_netem.pcapng");
-    // tshark: #86 (server, 108 bytes at seq 24128) resent in #88 after 206 ms, and again in #89.
-    // The ladder shows the rows before the current one: go a few packets further.
-    step_to(&mut harness, 92);
-    row(
-        &harness,
-        "ladder: WS Binary 3000 bytes (lost: resent in #88 after 205.829 ms)",
-    );
-    row(
-        &harness,
-        "ladder: Retransmission of #86 (after 205.829 ms) (lost: resent in #89 after 207.982 ms)",
-    );
-    row(
-        &harness,
-        "ladder: Retransmission of #86 (after 413.810 ms) (tied to lost #88)",
-    );
-    step_to(&mut harness, 99);
-    // Duplicate ACKs say which ACK they repeat and what they ask for (tshark: #95 is Dup ACK
-    // 93#1, relative ack 25708).
-    row(
-        &harness,
-        "ladder: Dup ACK ack=25708 (repeats #93, 2nd time) (duplicate ACK: asks for byte 25708)",
-    );
-    assert!(harness.query_by_label_contains("got it").is_none());
-}
-
-#[test]
-fn a_resend_whose_first_copy_is_not_in_the_capture_is_marked_never_seen() {
-    // loss_netem without #171: #178 resends its bytes, and the capture has only the resend.
-    let frames = FileReader::open(&captures().join("loss_netem.pcapng"))
-        .unwrap()
-        .filter(|f| f.as_ref().map_or(true, |f| f.number != 171));
-    let mut harness = app_with(osiscope::pipeline::process_all(frames), "cut");
-    step_to(&mut harness, 186);
-    let rows = ladder_rows(&harness);
-    assert!(
-        rows.iter().any(
-            |r| r.starts_with("ladder: Retransmission (first copy never seen)")
-                && r.ends_with("(first copy never seen)")
-        ),
-        "{rows:#?}"
-    );
-}
-
-#[test]
 fn what_comes_next_hides_the_loss_it_would_reveal() {
     // With hide-future on, #86 is not drawn as lost before its resend (#88) is reached.
     let settings = Settings {

@@ -395,8 +395,22 @@ mod tests {
             .filter(|s| matches!(s.loss, Some(LossMark::DupAck { .. })))
             .count();
         let lost = m.steps.iter().filter(|s| s.lost.is_some()).count();
-        // tshark: 23 retransmissions and 24 duplicate ACKs.
-        assert_eq!((resends, dups), (23, 24));
+        let out_of_order_copies = m
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.loss,
+                    Some(LossMark::Resend {
+                        kind: crate::model::ResendKind::OutOfOrder,
+                        ..
+                    })
+                )
+            })
+            .count();
+        // tshark: 23 retransmissions, 5 out-of-order segments (each a copy of a captured
+        // packet) and 24 duplicate ACKs.
+        assert_eq!((resends, out_of_order_copies, dups), (28, 5, 24));
         assert_eq!(count(&|p| p.resends.len()), resends);
         assert_eq!(count(&|p| p.dup_acks.len()), dups);
         assert_eq!(count(&|p| p.lost.len()), lost);
