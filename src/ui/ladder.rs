@@ -109,24 +109,15 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     ladder_body_ui(ui, app, actions, stream);
 }
 
-fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
-    let palette = app.palette();
-    let Some(conn) = app.model.connections.get(stream as usize) else {
-        return;
-    };
-    let current = app.playback.current;
-    let stage = app.stage(ui.ctx());
-    let (client_state, server_state) = app
-        .current_step()
-        .filter(|s| s.stream == stream)
-        .map_or((conn.client_state, conn.server_state), |s| {
-            (s.client_state, s.server_state)
-        });
-    let rows = &app.view.ladder.rows;
-    let first_ts = conn.first_ts_ns;
-    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-    let widest = widest_label(rows, &app.model.steps, first_ts);
-    let mut margins = Margins::measure(ui, &small, &widest);
+/// The lanes' margins for `widest` row label, and whether the ladder is roomy: whether row
+/// labels keep their time and state pills are written beside the rows.
+fn fitted_margins(
+    ui: &egui::Ui,
+    conn: &Connection,
+    small: &FontId,
+    widest: &str,
+) -> (Margins, bool) {
+    let mut margins = Margins::measure(ui, small, widest);
     // In a narrow ladder (the teaching panel open at 1280 px, in presentation mode above all)
     // the lanes would come closer than their titles and state pills are wide, and the two
     // titles would run into each other. Then the row labels give up their time ("#12", not
@@ -157,6 +148,31 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
             right: half_title,
         };
     }
+    (margins, roomy)
+}
+
+fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
+    let palette = app.palette();
+    let Some(conn) = app.model.connections.get(stream as usize) else {
+        return;
+    };
+    let current = app.playback.current;
+    let stage = app.stage(ui.ctx());
+    let (client_state, server_state) = app
+        .current_step()
+        .filter(|s| s.stream == stream)
+        .map_or((conn.client_state, conn.server_state), |s| {
+            (s.client_state, s.server_state)
+        });
+    let rows = &app.view.ladder.rows;
+    let first_ts = conn.first_ts_ns;
+    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
+    let (margins, roomy) = fitted_margins(
+        ui,
+        conn,
+        &small,
+        &widest_label(rows, &app.model.steps, first_ts),
+    );
     let body = lane_headers_ui(
         ui,
         conn,
