@@ -308,15 +308,37 @@ pub fn binding(command: Command) -> Option<&'static Binding> {
     BINDINGS.iter().find(|b| b.command == command)
 }
 
-/// The keys of `command` as the overlay writes them ("Ctrl+S", "F1 or ?").
+/// How the overlay writes a key: the sign on the key cap where it has one.
+fn key_name(key: Key) -> &'static str {
+    match key {
+        Key::ArrowRight => "→",
+        Key::ArrowLeft => "←",
+        Key::Questionmark => "?",
+        Key::Plus => "+",
+        Key::Equals => "=",
+        Key::Minus => "-",
+        Key::Period => ".",
+        Key::Comma => ",",
+        Key::PageDown => "Page Down",
+        Key::PageUp => "Page Up",
+        Key::Escape => "Esc",
+        other => other.name(),
+    }
+}
+
+/// The keys of a binding as the overlay writes them ("Ctrl+S", "F1 / ?").
 pub fn keys_text(binding: &Binding) -> String {
-    let names = egui::ModifierNames::NAMES;
     binding
         .keys
         .iter()
-        .map(|k| k.format(&names, cfg!(target_os = "macos")))
+        .map(|k| {
+            let modifiers =
+                egui::ModifierNames::NAMES.format(&k.modifiers, cfg!(target_os = "macos"));
+            let plus = if modifiers.is_empty() { "" } else { "+" };
+            format!("{modifiers}{plus}{}", key_name(k.logical_key))
+        })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" / ")
 }
 
 /// The actions of the keys pressed this frame.
@@ -415,7 +437,7 @@ mod tests {
         assert!(matches!(save.as_deref(), Some("Ctrl+S" | "⌘S")), "{save:?}");
         assert_eq!(
             binding(Command::Help).map(keys_text).as_deref(),
-            Some("F1 ?")
+            Some("F1 / ?")
         );
     }
 }
