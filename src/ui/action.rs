@@ -35,4 +35,8 @@ pub enum Action {
     DismissBanner,
     /// Leave the file opened from live mode and show the live session again.
     BackToLive,
+    /// Show the Compare view, or leave it for the ladder (key C).
+    ToggleCompare,
+    /// Open a compared transport's bundled capture on the ladder.
+    OpenCompareCapture(crate::session::compare::ChatTransport),
 }

@@ -17,7 +17,9 @@ use super::settings::{STORAGE_KEY, Settings};
 use super::theme::{self, Palette};
 use super::track::Track;
 use super::view::{Tab, View};
-use super::{connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
+use super::{
+    compare, connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar,
+};
 
 /// What the app opens with.
 pub enum Start {
@@ -80,6 +82,8 @@ pub struct App {
     pub(crate) egui_ctx: egui::Context,
     /// Lessons, quiz and glossary.
     pub(crate) teach: super::teach::Teach,
+    /// The Compare view's measurements.
+    pub(crate) compare: super::compare::CompareState,
 }
 
 impl App {
@@ -115,6 +119,7 @@ impl App {
             fullscreen: false,
             egui_ctx: ctx.clone(),
             teach: super::teach::Teach::default(),
+            compare: super::compare::CompareState::default(),
         };
         match options.start {
             Start::Model { model, title } => app.set_model(*model, title),
@@ -178,6 +183,21 @@ impl App {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// What the centre shows.
+    pub fn tab(&self) -> Tab {
+        self.view.tab
+    }
+
+    /// The shown capture's title (its file name).
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The Compare view's measurements, once made.
+    pub fn compare_measures(&self) -> Option<&[crate::model::compare::ChatMeasure]> {
+        self.compare.measures()
     }
 
     pub fn current_step(&self) -> Option<&Step> {
@@ -364,6 +384,17 @@ impl App {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
             Action::Teach(a) => super::teach::apply(self, a, ctx),
+            Action::ToggleCompare => {
+                self.view.tab = if self.view.tab == Tab::Compare {
+                    Tab::Ladder
+                } else {
+                    Tab::Compare
+                };
+            }
+            Action::OpenCompareCapture(t) => {
+                use crate::session::compare::{bundled, capture_name};
+                self.open_bundled(bundled(t), &capture_name(t));
+            }
             Action::Live(cmd) => {
                 // Live controls act only while live mode is shown, never on an opened file.
                 if let Some(live) = self.live.as_mut().filter(|_| self.parked.is_none())
@@ -390,6 +421,7 @@ impl App {
                 (Key::PageDown, Action::NextPhase),
                 (Key::PageUp, Action::PreviousPhase),
                 (Key::F11, Action::ToggleFullscreen),
+                (Key::C, Action::ToggleCompare),
             ];
             for (key, action) in map {
                 if i.key_pressed(key) {
@@ -486,23 +518,13 @@ impl App {
         self.sync_view();
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
-        self.lower_panels_ui(ui, &mut actions);
-        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
-        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
-            .min(ui.available_width() * 0.25)
-            .max(240.0);
-        Panel::left("client_stack")
-            .resizable(false)
-            .exact_size(side)
-            .show(ui, |ui| {
-                osi::osi_stack_ui(ui, self, Peer::Client);
-            });
-        Panel::right("server_stack")
-            .resizable(false)
-            .exact_size(side)
-            .show(ui, |ui| {
-                osi::osi_stack_ui(ui, self, Peer::Server);
-            });
+        let comparing = self.view.tab == Tab::Compare;
+        if comparing {
+            self.compare.start(&ctx);
+            self.compare.drain();
+        } else {
+            self.side_panels_ui(ui, &mut actions);
+        }
         CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.view.tab, Tab::Ladder, "Ladder diagram");
@@ -513,11 +535,14 @@ impl App {
                     Tab::Connections,
                     format!("Connections ({n})"),
                 );
+                ui.selectable_value(&mut self.view.tab, Tab::Compare, "Compare (C)")
+                    .on_hover_text("The same chat by polling, long-polling, SSE, WebSocket and Socket.IO, measured");
             });
             match self.view.tab {
                 Tab::Ladder => ladder::ladder_ui(ui, self, &mut actions),
                 Tab::TimeSequence => seqgraph::seqgraph_ui(ui, self, &mut actions),
                 Tab::Connections => connections::connections_ui(ui, self, &mut actions),
+                Tab::Compare => compare::compare_ui(ui, self, &mut actions),
             }
         });
 
@@ -534,6 +559,28 @@ impl App {
         {
             ctx.request_repaint();
         }
+    }
+
+    /// Everything around the centre: the lower panels and the two OSI stacks (not in the
+    /// Compare view, which takes the whole window under the toolbar).
+    fn side_panels_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.lower_panels_ui(ui, actions);
+        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
+        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
+            .min(ui.available_width() * 0.25)
+            .max(240.0);
+        Panel::left("client_stack")
+            .resizable(false)
+            .exact_size(side)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Client);
+            });
+        Panel::right("server_stack")
+            .resizable(false)
+            .exact_size(side)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Server);
+            });
     }
 }
 
