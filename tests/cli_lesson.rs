@@ -28,6 +28,9 @@ fn the_list_names_each_lesson_with_its_questions() {
     for id in [
         "what-is-websocket",
         "upgrade",
+        "push",
+        "socketio-not-websocket",
+        "socketio-emit",
         "osi-layers",
         "tcp-handshake",
         "goodbye",

@@ -94,7 +94,7 @@ fn plain_get_gets_the_page_and_bad_requests_get_http_errors() {
     let addr = srv.local_addr();
     let page = raw_exchange(addr, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
-    assert!(page.contains("osiscope echo server"));
+    assert!(page.contains("Everything you send here is shown to the whole class."));
     assert!(
         raw_exchange(
             addr,

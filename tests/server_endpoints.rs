@@ -1,7 +1,8 @@
 //! The server's own-initiative endpoints against real clients (tungstenite) and bad input:
 //! `/push` sends before the client says anything, `/broadcast` relays every message of 200
 //! members to all 200 with none lost, a broadcast message over the room's limit is closed with
-//! 1009, and garbage on every endpoint gets an HTTP error that says what is wrong.
+//! 1009, a member that stops reading is closed with 1013 once it is a whole relay queue behind
+//! (the others go on), and garbage on every endpoint gets an HTTP error that says what is wrong.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 #[path = "support/echo.rs"]
@@ -15,8 +16,9 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use echo_support::{poll_until, raw_exchange, server};
-use osiscope::echo::rooms::MAX_BROADCAST_MESSAGE_BYTES;
-use tokio_tungstenite::tungstenite::{self, Message};
+use osiscope::echo::rooms::{MAX_BROADCAST_MESSAGE_BYTES, RELAY_QUEUE, TOO_SLOW_REASON};
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::{self, Message, WebSocket};
 
 fn upgrade(target: &str) -> Vec<u8> {
     format!(
@@ -130,6 +132,64 @@ fn a_broadcast_message_over_the_room_limit_is_closed_with_1009() {
 }
 
 #[test]
+fn a_member_that_stops_reading_is_closed_with_1013_and_the_room_goes_on() {
+    let srv = server();
+    let addr = srv.local_addr();
+    let url = format!("ws://{addr}/broadcast?room=slow");
+    // This member never reads until the server has given up on it.
+    let (mut slow, _) = tungstenite::connect(&url).unwrap();
+    // The sender keeps up: a second handle on its socket reads every relay it gets back.
+    let stream = TcpStream::connect(addr).unwrap();
+    let reading = stream.try_clone().unwrap();
+    let (mut sender, _) = tungstenite::client(url.as_str(), stream).unwrap();
+    let reader = std::thread::Builder::new()
+        .name("sender-reads".into())
+        .spawn(move || {
+            let mut ws = WebSocket::from_raw_socket(reading, Role::Client, None);
+            let mut relays = 0usize;
+            while let Ok(m) = ws.read() {
+                match m {
+                    Message::Binary(_) => relays += 1,
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+            relays
+        })
+        .unwrap();
+    let payload = vec![7u8; 16 * 1024];
+    let mut sent = 0;
+    while srv.stats().members_too_slow.load(Ordering::Relaxed) == 0 {
+        assert!(
+            sent < 20 * RELAY_QUEUE,
+            "a member that never reads was never closed"
+        );
+        sender.send(Message::binary(payload.clone())).unwrap();
+        sent += 1;
+    }
+    assert!(sent >= RELAY_QUEUE, "closed after only {sent} messages");
+    // Now it reads: the relays its socket held, then the server's Close.
+    let mut relays = 0;
+    let close = loop {
+        match slow.read().unwrap() {
+            Message::Binary(_) => relays += 1,
+            Message::Close(frame) => break frame.unwrap(),
+            other => panic!("expected relays then a Close, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1013);
+    assert_eq!(close.reason.as_str(), TOO_SLOW_REASON);
+    assert!(relays < sent, "it got all {sent}: it was not behind");
+    poll_until("the slow member to leave", || srv.room_members("slow") == 1);
+    // The sender was never behind: it is still served, and got every relay.
+    sender.send(Message::text("still here")).unwrap();
+    sender.close(None).unwrap();
+    assert_eq!(reader.join().unwrap(), sent);
+    assert_eq!(srv.stats().members_too_slow.load(Ordering::Relaxed), 1);
+    srv.shutdown();
+}
+
+#[test]
 fn garbage_on_every_endpoint_gets_a_clear_http_error() {
     let srv = server();
     let addr = srv.local_addr();
@@ -179,6 +239,28 @@ fn garbage_on_every_endpoint_gets_a_clear_http_error() {
         // And a good upgrade is accepted.
         let good = raw_exchange_until_101(addr, &upgrade(path));
         assert!(good.starts_with("HTTP/1.1 101 "), "{path}: {good}");
+    }
+    // The browser page's files: GET only, and the same 400 for garbage.
+    for path in ["/", "/index.html", "/chat.js", "/socket.io.min.js"] {
+        let get = raw_exchange(
+            addr,
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        );
+        assert!(get.starts_with("HTTP/1.1 200 OK\r\n"), "{path}");
+        let post = raw_exchange(
+            addr,
+            format!("PUT {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+        );
+        assert!(
+            post.starts_with("HTTP/1.1 405 ") && post.contains("Allow: GET\r\n"),
+            "{post}"
+        );
+        let mut bytes = format!("GET {path}").into_bytes();
+        bytes.extend_from_slice(b"\x00\xff junk\r\n\r\n");
+        assert!(
+            raw_exchange(addr, &bytes).starts_with("HTTP/1.1 400 "),
+            "{path}"
+        );
     }
     for (target, says) in [
         (

@@ -317,3 +317,60 @@ fn point_12_each_side_is_established_when_it_gets_what_it_waits_for() {
         "{syn_ack}"
     );
 }
+
+/// What layer `n` (1–7) says about packet `number`.
+fn layer_text(m: &Model, number: u64, n: usize) -> String {
+    let row = m
+        .packets
+        .iter()
+        .find(|p| p.packet.number == number)
+        .unwrap();
+    lesson::layer_uses(row)[n - 1].text().to_string()
+}
+
+#[test]
+fn point_13_no_grammar_slips_in_any_sentence_of_the_bundled_captures() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut seen_one_byte = false;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pcapng") {
+            continue;
+        }
+        let m = model(&path);
+        for i in 0..m.steps.len() {
+            let n = lesson::narrate_in(&m, i).unwrap();
+            let mut text = all(&n);
+            for l in lesson::layer_uses(&m.packets[m.steps[i].packet_index]) {
+                text.push_str(l.text());
+            }
+            seen_one_byte |= text.contains("(1 byte)");
+            for slip in ["bits is", " 1 bytes", "(1 bytes)"] {
+                assert!(!text.contains(slip), "{}: {slip} in {text}", path.display());
+            }
+        }
+    }
+    // socketio-plain-ws.pcapng's Engine.IO ping is a 1-byte Text frame.
+    assert!(seen_one_byte);
+}
+
+#[test]
+fn the_common_wrong_ideas_are_corrected_where_the_evidence_is() {
+    let hs = model(&own("handshake.pcapng"));
+    // The TCP handshake is exactly three segments (said on the third).
+    assert!(all(&said(&hs, 3)).contains("Exactly three segments"));
+    // The Accept key is not identity checking (said on the 101).
+    assert!(all(&said(&hs, 6)).contains("not a password, an identity check or encryption"));
+    // WebSocket is not "at the TCP layer": said at layer 7 of a frame, beside its bytes.
+    let l7 = layer_text(&hs, 8, 7);
+    assert!(l7.contains("inside the TCP payload"), "{l7}");
+    assert!(l7.contains("not part of the TCP layer"), "{l7}");
+    // Socket.IO is not WebSocket: on an EVENT in a WebSocket frame, and on polling bodies.
+    let sio = model(&own("socketio.pcapng"));
+    let event = layer_text(&sio, 40, 7);
+    assert!(event.contains("not WebSocket itself"), "{event}");
+    let polling = layer_text(&sio, 9, 7);
+    assert!(polling.contains("no WebSocket at all"), "{polling}");
+    // A plain WebSocket packet says nothing of Socket.IO.
+    assert!(!l7.contains("Socket.IO"), "{l7}");
+}

@@ -167,3 +167,27 @@ fn presentation_mode_folds_the_packets_away_until_d() {
     press(&mut harness, egui::Key::D);
     assert!(harness.query_by_label("Source → Destination").is_none());
 }
+
+#[test]
+fn a_lesson_on_two_captures_opens_each_at_its_step() {
+    let mut harness = ui_support::harness(AppOptions::new(Start::Empty));
+    press(&mut harness, egui::Key::L);
+    harness
+        .get_by_label_contains("Socket.IO is not a WebSocket")
+        .click();
+    harness.run_steps(2);
+    // Steps 1–3 on socketio.pcapng (58 packets), at its polling GET.
+    assert_eq!(harness.state().model().packets.len(), 58);
+    assert_eq!(harness.state().selected_packet(), Some(6));
+    for _ in 0..3 {
+        press(&mut harness, egui::Key::N);
+    }
+    // Step 4: the plain WebSocket client, on socketio-plain-ws.pcapng (31 packets), at its 101.
+    harness.get_by_label_contains("A plain WebSocket client at the Socket.IO URL");
+    assert_eq!(harness.state().model().packets.len(), 31);
+    assert_eq!(harness.state().selected_packet(), Some(5));
+    // Back to step 3: socketio.pcapng again, at the EVENT in frame 40.
+    press(&mut harness, egui::Key::P);
+    assert_eq!(harness.state().model().packets.len(), 58);
+    assert_eq!(harness.state().selected_packet(), Some(39));
+}

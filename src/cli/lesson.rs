@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -73,8 +73,14 @@ fn list(format: Format) -> anyhow::Result<String> {
 
 fn handout_of(target: &str) -> anyhow::Result<Handout> {
     if let Some(l) = lesson(target) {
-        let reader = FileReader::from_bytes(l.capture_bytes.to_vec())?;
-        return Ok(handout::lesson_handout(l, &process_all(reader)));
+        let mut models = Vec::new();
+        for c in l.captures() {
+            let reader = FileReader::from_bytes(c.bytes.to_vec())?;
+            models.push((c.name, process_all(reader)));
+        }
+        return Ok(handout::lesson_handout(l, |name| {
+            models.iter().find(|(n, _)| *n == name).map(|(_, m)| m)
+        }));
     }
     let path = PathBuf::from(target);
     anyhow::ensure!(
@@ -88,6 +94,27 @@ fn handout_of(target: &str) -> anyhow::Result<Handout> {
     Ok(handout::capture_handout(&process_all(reader), &name))
 }
 
+/// Markdown with its ladder pictures: beside `output` as `STEM-ladder-K.svg` (written here),
+/// or inside the Markdown as `data:` URLs when it goes to standard output.
+fn markdown(h: &Handout, output: Option<&Path>) -> anyhow::Result<String> {
+    let Some(output) = output else {
+        let refs: Vec<String> = h.ladders.iter().map(handout::ladder_data_url).collect();
+        return Ok(handout::to_markdown(h, &refs));
+    };
+    let stem = output
+        .file_stem()
+        .map_or_else(|| "handout".into(), |s| s.to_string_lossy().into_owned());
+    let dir = output.parent().unwrap_or_else(|| Path::new(""));
+    let mut refs = Vec::new();
+    for (k, l) in h.ladders.iter().enumerate() {
+        let name = format!("{stem}-ladder-{}.svg", k + 1);
+        let path = dir.join(&name);
+        std::fs::write(&path, &l.svg).with_context(|| format!("writing {}", path.display()))?;
+        refs.push(name);
+    }
+    Ok(handout::to_markdown(h, &refs))
+}
+
 pub fn run(args: &LessonArgs) -> anyhow::Result<ExitCode> {
     let text = match (&args.target, args.list) {
         (_, true) => list(args.format.unwrap_or(Format::Text))?,
@@ -96,7 +123,7 @@ pub fn run(args: &LessonArgs) -> anyhow::Result<ExitCode> {
             match args.format.unwrap_or(Format::Md) {
                 Format::Json => serde_json::to_string_pretty(&h)? + "\n",
                 Format::Html => handout::to_html(&h),
-                Format::Md | Format::Text => handout::to_markdown(&h),
+                Format::Md | Format::Text => markdown(&h, args.output.as_deref())?,
             }
         }
         (None, false) => anyhow::bail!("give a lesson id or a capture file, or --list"),

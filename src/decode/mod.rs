@@ -241,8 +241,8 @@ impl TcpSegment {
 }
 
 /// Decode one frame (its bytes in `frame.data`). Never fails: whatever could not be parsed
-/// becomes an [`Issue`]. An IP fragment is shown as a fragment (see [`decode_with`] for
-/// reassembly).
+/// becomes an [`Issue`]. An IP fragment is shown as a fragment (see [`decode_borrowed_with`]
+/// for reassembly).
 pub fn decode(frame: &Frame) -> Packet {
     decode_borrowed(frame, &frame.data)
 }
@@ -252,13 +252,8 @@ pub fn decode_borrowed(frame: &Frame, bytes: &[u8]) -> Packet {
     layers::decode_bytes(frame, bytes, None)
 }
 
-/// As [`decode`], with IP fragments reassembled by `fragments`: the packet that completes a
-/// datagram carries it ([`Packet::reassembled`]) and its transport layer.
-pub fn decode_with(frame: &Frame, fragments: &mut Reassembler) -> Packet {
-    decode_borrowed_with(frame, &frame.data, fragments)
-}
-
-/// As [`decode_borrowed`], with IP fragments reassembled by `fragments`.
+/// As [`decode_borrowed`], with IP fragments reassembled by `fragments`: the packet that
+/// completes a datagram carries it ([`Packet::reassembled`]) and its transport layer.
 pub fn decode_borrowed_with(frame: &Frame, bytes: &[u8], fragments: &mut Reassembler) -> Packet {
     layers::decode_bytes(frame, bytes, Some(fragments))
 }

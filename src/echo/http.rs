@@ -1,26 +1,14 @@
 //! The echo server's side of the HTTP/1.1 Upgrade (RFC 6455 §4.2): read one request head, decide
-//! between `101 Switching Protocols`, the explanation page, and the right HTTP error.
+//! between `101 Switching Protocols`, the browser page's files (`web.rs`), and the right HTTP error.
 
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::routes::{CHAT_PREFIX, Route, RouteError};
+use super::web;
 
 /// Largest request head the server reads before answering 431.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
 const MAX_HEADERS: usize = 32;
-
-const PAGE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>osiscope echo server</title></head>\n\
-<body><h1>osiscope echo server</h1>\n<p>This is the WebSocket echo server bundled with osiscope, a tool that shows \
-a class how a WebSocket connection travels through the network stack. It sends back every text and binary \
-message it receives, answers pings, and closes with the code it was given.</p>\n\
-<p>Connect a WebSocket client to <code>ws://HOST:PORT/</code> (or <code>/echo</code>); a plain browser visit \
-only gets this page. The other endpoints: <code>/push</code> (the server sends a clock tick every \
-<code>interval_ms</code>, and a news item every third time, without being asked), <code>/broadcast?room=NAME</code> \
-(every message is relayed to everyone in the room), <code>/duplex</code> (the server streams while the client \
-streams), <code>/server-ping</code> (the server pings) and <code>/server-close</code> (the server closes with 4000 \
-\"lesson over\"). The same chat without WebSocket: <code>POST /chat/send?client=ID</code>, then \
-<code>GET /chat/poll?client=ID</code> (add <code>&amp;wait_ms=N</code> to long-poll) or \
-<code>GET /chat/events?client=ID</code> (Server-Sent Events).</p></body></html>\n";
 
 /// What to do with a request head.
 #[derive(Debug, PartialEq, Eq)]
@@ -97,8 +85,14 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     }
     let wants_websocket = has_token(header(req, "Upgrade"), "websocket");
     if !wants_websocket {
-        return if matches!(target, "/" | "/index.html") {
-            respond(200, "OK", "text/html; charset=utf-8", &[], PAGE)
+        return if let Some(file) = web::asset(target) {
+            respond(
+                200,
+                "OK",
+                file.content_type,
+                &[("Cache-Control", "no-cache")],
+                file.body,
+            )
         } else if Route::is_endpoint(target) {
             let path = target.split_once('?').map_or(target, |(p, _)| p);
             explained(

@@ -17,6 +17,7 @@ pub mod server_speaks;
 mod sio_scenarios;
 pub mod socketio;
 pub mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,13 +1,15 @@
 //! Broadcast rooms (`/broadcast?room=NAME`): each member's text and binary messages are relayed
 //! to every member of the room, the sender too, text prefixed with who sent it ("client 2: …").
 //! A member joins before its `101` is sent, so a client that has its `101` is in the room. The
-//! relay queue is bounded: a member that falls more than [`RELAY_QUEUE`] messages behind is
-//! closed with 1013 (Try Again Later) rather than silently missing messages.
+//! relay queue is bounded: a member that falls [`RELAY_QUEUE`] messages behind (a client that
+//! stops reading: its socket is full and the relay waits) is closed with 1013 (Try Again Later)
+//! rather than silently missing messages or holding the room's memory.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::broadcast;
@@ -18,6 +20,11 @@ use super::endpoints::{Conn, Reply};
 
 /// Relayed messages a member may be behind before it is closed.
 pub const RELAY_QUEUE: usize = 1024;
+/// The reason of the 1013 Close a member that fell behind gets.
+pub const TOO_SLOW_REASON: &str = "too slow for the room";
+/// How often a relay that waits for a full socket checks whether its member is too far behind.
+const LAG_CHECK: Duration = Duration::from_millis(50);
+
 /// Largest message a member may send to a room (the queue holds up to [`RELAY_QUEUE`] of them).
 pub const MAX_BROADCAST_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -103,13 +110,17 @@ pub(super) async fn broadcast(mut c: Conn<'_>, mut member: Member) {
             },
             relayed = member.rx.recv() => match relayed {
                 Ok(message) => {
-                    let sent = c.ws.send(message).await;
-                    c.sent(sent)
+                    // While this waits for a full socket, the room goes on without it.
+                    let sent = tokio::select! {
+                        sent = c.ws.send(message) => Some(sent),
+                        () = fallen_behind(&member.rx) => None,
+                    };
+                    match sent {
+                        Some(sent) => c.sent(sent),
+                        None => too_slow(&mut c).await,
+                    }
                 }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::info!(peer = %c.peer, missed, "too slow for the room: 1013");
-                    c.close(CloseCode::Again, "too slow for the room").await
-                }
+                Err(broadcast::error::RecvError::Lagged(_)) => too_slow(&mut c).await,
                 // This member holds a sender: the channel cannot close.
                 Err(broadcast::error::RecvError::Closed) => ControlFlow::Break(()),
             },
@@ -119,6 +130,21 @@ pub(super) async fn broadcast(mut c: Conn<'_>, mut member: Member) {
             return;
         }
     }
+}
+
+/// Resolves once `rx` has [`RELAY_QUEUE`] messages waiting: one more and it would miss one.
+async fn fallen_behind(rx: &broadcast::Receiver<Message>) {
+    while rx.len() < RELAY_QUEUE {
+        tokio::time::sleep(LAG_CHECK).await;
+    }
+}
+
+/// Close a member that fell behind with 1013 (Try Again Later, in the IANA registry of
+/// WebSocket close codes).
+async fn too_slow(c: &mut Conn<'_>) -> ControlFlow<()> {
+    tracing::info!(peer = %c.peer, "too slow for the room: 1013");
+    c.stats.members_too_slow.fetch_add(1, Ordering::Relaxed);
+    c.close(CloseCode::Again, TOO_SLOW_REASON).await
 }
 
 fn relay(c: &Conn<'_>, member: &Member, message: Message) -> ControlFlow<()> {

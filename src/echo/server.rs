@@ -39,6 +39,8 @@ pub struct EchoStats {
     /// Client messages read and not answered (the client's half of duplex).
     pub messages_absorbed: AtomicU64,
     pub rejected_busy: AtomicU64,
+    /// Broadcast members closed with 1013 because they fell a whole relay queue behind.
+    pub members_too_slow: AtomicU64,
 }
 
 /// Starts echo servers.

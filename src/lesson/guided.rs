@@ -13,10 +13,22 @@ pub struct Question {
     pub why: &'static str,
 }
 
+/// A capture bundled in the binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Bundled {
+    /// Its file name in `captures/`.
+    pub name: &'static str,
+    #[serde(skip)]
+    pub bytes: &'static [u8],
+}
+
 /// One stop on a lesson's path: the frames to show and what to say about them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LessonStep {
-    /// Packet numbers (1-based) in the lesson's capture.
+    /// The capture of this step when it is not the lesson's (a lesson that compares two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<Bundled>,
+    /// Packet numbers (1-based) in the step's capture.
     pub frames: &'static [u64],
     pub title: &'static str,
     pub text: &'static str,
@@ -40,7 +52,32 @@ impl Lesson {
     pub fn questions(&self) -> impl Iterator<Item = &Question> {
         self.steps.iter().flat_map(|s| s.questions.iter())
     }
+
+    /// The capture `step` is on: its own, or the lesson's.
+    pub fn capture_of(&self, step: &LessonStep) -> Bundled {
+        step.capture.unwrap_or(Bundled {
+            name: self.capture,
+            bytes: self.capture_bytes,
+        })
+    }
+
+    /// Every capture the lesson uses, the lesson's first, each once.
+    pub fn captures(&self) -> Vec<Bundled> {
+        let mut out = vec![Bundled {
+            name: self.capture,
+            bytes: self.capture_bytes,
+        }];
+        for s in self.steps {
+            let c = self.capture_of(s);
+            if !out.iter().any(|o| o.name == c.name) {
+                out.push(c);
+            }
+        }
+        out
+    }
 }
+
+use super::guided_sio::{PUSH, SOCKETIO_EMIT, SOCKETIO_NOT_WEBSOCKET};
 
 const HANDSHAKE: &[u8] = include_bytes!("../../captures/handshake.pcapng");
 const CHAT: &[u8] = include_bytes!("../../captures/chat.pcapng");
@@ -90,7 +127,7 @@ const Q_AFTER_101: Question = Question {
           sides send frames (here 0x81: FIN=1, opcode 1 = text).",
 };
 
-const Q_MASKED: Question = Question {
+pub(super) const Q_MASKED: Question = Question {
     prompt: "Which frames are masked?",
     choices: &["Only the client's", "Only the server's", "Both directions"],
     answer: 0,
@@ -157,6 +194,7 @@ pub const LESSONS: &[Lesson] = &[
         capture_bytes: CHAT,
         steps: &[
             LessonStep {
+                capture: None,
                 frames: &[1, 2, 3],
                 title: "It starts as an ordinary TCP connection",
                 text: "A WebSocket begins like any web request: the browser opens a TCP \
@@ -164,6 +202,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[4, 6],
                 title: "One HTTP request asks to switch",
                 text: "The client sends an HTTP GET with \"Upgrade: websocket\"; the server \
@@ -171,6 +210,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[8, 9],
                 title: "Messages both ways, any time",
                 text: "Now either side may send a message whenever it likes, on the same \
@@ -179,6 +219,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[Q_ONE_CONNECTION, Q_NOT_TCP_LAYER],
             },
             LessonStep {
+                capture: None,
                 frames: &[16, 17],
                 title: "A polite goodbye",
                 text: "Each side sends a Close frame; then TCP closes the connection.",
@@ -193,6 +234,7 @@ pub const LESSONS: &[Lesson] = &[
         capture_bytes: HANDSHAKE,
         steps: &[
             LessonStep {
+                capture: None,
                 frames: &[4],
                 title: "The request: Upgrade and a random key",
                 text: "The client's GET carries Connection: Upgrade, Upgrade: websocket, \
@@ -200,6 +242,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[6],
                 title: "The answer: 101 and the Accept",
                 text: "The server answers 101 Switching Protocols with Sec-WebSocket-Accept: \
@@ -208,6 +251,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[Q_ACCEPT],
             },
             LessonStep {
+                capture: None,
                 frames: &[8, 9],
                 title: "After the 101: frames",
                 text: "The next bytes are WebSocket frames: a 2-byte header (FIN, opcode, MASK, \
@@ -216,6 +260,9 @@ pub const LESSONS: &[Lesson] = &[
             },
         ],
     },
+    PUSH,
+    SOCKETIO_NOT_WEBSOCKET,
+    SOCKETIO_EMIT,
     Lesson {
         id: "osi-layers",
         title: "The OSI model: which layer adds which header",
@@ -223,6 +270,7 @@ pub const LESSONS: &[Lesson] = &[
         capture_bytes: HANDSHAKE,
         steps: &[
             LessonStep {
+                capture: None,
                 frames: &[1],
                 title: "A SYN: headers only",
                 text: "The SYN has a link header, an IP header and a TCP header, and no payload: \
@@ -230,12 +278,14 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[Q_PORTS, Q_MACS],
             },
             LessonStep {
+                capture: None,
                 frames: &[4],
                 title: "An HTTP request: data at layer 7",
                 text: "The same three headers, then the HTTP request as the TCP payload.",
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[8],
                 title: "A WebSocket frame inside TCP",
                 text: "Again the same headers; the TCP payload now starts with a WebSocket frame \
@@ -251,18 +301,21 @@ pub const LESSONS: &[Lesson] = &[
         capture_bytes: HANDSHAKE,
         steps: &[
             LessonStep {
+                capture: None,
                 frames: &[1],
                 title: "\"Can we talk?\"",
                 text: "The client picks a random starting number and asks to open a connection.",
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[2],
                 title: "\"Yes — can you hear me?\"",
                 text: "The server confirms the client's number plus one and picks its own.",
                 questions: &[Q_ACK_ONE],
             },
             LessonStep {
+                capture: None,
                 frames: &[3],
                 title: "\"Yes.\"",
                 text: "The client confirms the server's number plus one. Both can now send.",
@@ -277,6 +330,7 @@ pub const LESSONS: &[Lesson] = &[
         capture_bytes: HANDSHAKE,
         steps: &[
             LessonStep {
+                capture: None,
                 frames: &[10, 11],
                 title: "The WebSocket closing handshake",
                 text: "The client sends Close 1000 \"bye\"; the server answers with its own Close. \
@@ -284,6 +338,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[],
             },
             LessonStep {
+                capture: None,
                 frames: &[12, 13],
                 title: "Two FINs, one per direction",
                 text: "TCP closes each direction separately: the server's FIN first, then the \
@@ -291,6 +346,7 @@ pub const LESSONS: &[Lesson] = &[
                 questions: &[Q_FIRST_FIN],
             },
             LessonStep {
+                capture: None,
                 frames: &[14],
                 title: "The last ACK and TIME-WAIT",
                 text: "The server acknowledges the client's FIN and waits in TIME-WAIT before \

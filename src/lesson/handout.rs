@@ -7,10 +7,13 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::guided::{Lesson, Question};
+use super::ladder_svg::ladder_svg;
 use super::layers::{OSI_LAYERS, TCPIP_LAYERS, layer_uses};
 use super::steps::narrate_in;
+use crate::app_proto::engineio::{EioType, IoEvent};
+use crate::app_proto::socketio::SioType;
 use crate::flow::Direction;
-use crate::model::Model;
+use crate::model::{Model, PacketRow};
 
 /// One layer's line in a handout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,6 +44,8 @@ pub struct Worked {
 /// One step of a handout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HandoutStep {
+    /// The capture the frames are in.
+    pub capture: String,
     pub frames: Vec<u64>,
     pub title: String,
     pub text: String,
@@ -50,12 +55,59 @@ pub struct HandoutStep {
     pub questions: Vec<Question>,
 }
 
+/// The ladder picture of one capture's frames in the handout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ladder {
+    pub capture: String,
+    /// One arrow per frame, in this order.
+    pub frames: Vec<u64>,
+    /// The picture (md and html; not in the JSON).
+    #[serde(skip)]
+    pub svg: String,
+}
+
 /// A whole handout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Handout {
     pub title: String,
     pub capture: String,
     pub steps: Vec<HandoutStep>,
+    /// One per capture the steps use, in the order of first use.
+    pub ladders: Vec<Ladder>,
+}
+
+impl Handout {
+    /// Draw one ladder per capture, with the frames of the steps on it, each once.
+    fn with_ladders<'m>(mut self, model_of: impl Fn(&str) -> Option<&'m Model>) -> Self {
+        let mut ladders: Vec<Ladder> = Vec::new();
+        for s in &self.steps {
+            let at = if let Some(at) = ladders.iter().position(|l| l.capture == s.capture) {
+                at
+            } else {
+                ladders.push(Ladder {
+                    capture: s.capture.clone(),
+                    frames: Vec::new(),
+                    svg: String::new(),
+                });
+                ladders.len() - 1
+            };
+            if let Some(l) = ladders.get_mut(at) {
+                for f in &s.frames {
+                    if !l.frames.contains(f) {
+                        l.frames.push(*f);
+                    }
+                }
+            }
+        }
+        for l in &mut ladders {
+            l.frames.sort_unstable();
+            if let Some(model) = model_of(&l.capture) {
+                l.svg = ladder_svg(model, &l.frames, &format!("{}: {}", self.title, l.capture));
+            }
+        }
+        self.ladders = ladders;
+        self
+    }
 }
 
 fn layers_of(model: &Model, packet_index: usize) -> Layers {
@@ -134,6 +186,81 @@ pub fn numbers(model: &Model, packet_index: usize) -> Vec<Worked> {
         what: "payload".into(),
         value: format!("{} bytes, next seq = {}", tcp.payload_len, seg.next_rel_seq),
     });
+    out.extend(io_numbers(record));
+    out
+}
+
+/// The type digit of an Engine.IO packet type, as on the wire.
+fn eio_digit(kind: EioType) -> Option<u8> {
+    (0..=6).find(|&n| EioType::from_number(n) == Some(kind))
+}
+
+/// The Engine.IO and Socket.IO packets this packet completes, taken apart: each type digit
+/// and what it means, the namespace, the ack id and the data.
+fn io_numbers(record: &PacketRow) -> Vec<Worked> {
+    record
+        .io
+        .iter()
+        .filter_map(|e| match e {
+            IoEvent::EngineIo(r) => {
+                let digit = eio_digit(r.packet.kind)?;
+                let mut value = format!(
+                    "{digit} = {} (over {})",
+                    r.packet.kind.name(),
+                    r.transport.name()
+                );
+                if let Some(text) = r.packet.text().filter(|t| !t.is_empty()) {
+                    let _ = write!(value, ", then \"{text}\"");
+                }
+                Some(Worked {
+                    what: format!("Engine.IO packet in #{}", record.packet.number),
+                    value,
+                })
+            }
+            IoEvent::SocketIo(r) => {
+                let p = &r.packet;
+                let digit = (b'0'..=b'6').find(|&d| SioType::from_digit(d) == Some(p.kind))?;
+                let mut value = format!(
+                    "{} = {}, namespace {}",
+                    char::from(digit),
+                    p.kind.name(),
+                    p.nsp
+                );
+                if let Some(id) = p.id {
+                    let _ = write!(value, ", ack id {id}");
+                }
+                if p.attachments > 0 {
+                    let _ = write!(value, ", {} binary attachment(s)", p.attachments);
+                }
+                if let Some(data) = &p.data {
+                    let _ = write!(value, ", data {data}");
+                }
+                Some(Worked {
+                    what: format!("Socket.IO packet in #{}", record.packet.number),
+                    value,
+                })
+            }
+            IoEvent::AckPair(_) | IoEvent::Anomaly(_) => None,
+        })
+        .collect()
+}
+
+/// The first packet's arithmetic, then what the other packets carry inside.
+fn step_numbers(model: &Model, step_indices: &[usize]) -> Vec<Worked> {
+    let packets: Vec<usize> = step_indices
+        .iter()
+        .filter_map(|&i| model.steps.get(i))
+        .map(|s| s.packet_index)
+        .collect();
+    let Some((&first, rest)) = packets.split_first() else {
+        return Vec::new();
+    };
+    let mut out = numbers(model, first);
+    for &p in rest {
+        if let Some(record) = model.packets.get(p) {
+            out.extend(io_numbers(record));
+        }
+    }
     out
 }
 
@@ -148,6 +275,7 @@ pub fn capture_handout(model: &Model, capture: &str) -> Handout {
             let step = model.steps.get(i)?;
             let n = narrate_in(model, i)?;
             Some(HandoutStep {
+                capture: capture.to_string(),
                 frames: vec![step.packet],
                 title: n.headline,
                 text: n.body,
@@ -162,15 +290,24 @@ pub fn capture_handout(model: &Model, capture: &str) -> Handout {
         title: format!("The story of {capture}"),
         capture: capture.to_string(),
         steps,
+        ladders: Vec::new(),
     }
+    .with_ladders(|_| Some(model))
 }
 
-/// A guided lesson on `model` (its capture): the lesson's words, then each frame's narration.
-pub fn lesson_handout(lesson: &Lesson, model: &Model) -> Handout {
+/// A guided lesson: the lesson's words, then each frame's narration. `model_of` gives the
+/// model of each capture the lesson uses (by file name; see [`Lesson::captures`]).
+pub fn lesson_handout<'m>(
+    lesson: &Lesson,
+    model_of: impl Fn(&str) -> Option<&'m Model>,
+) -> Handout {
+    let empty = Model::default();
     let steps = lesson
         .steps
         .iter()
         .map(|ls| {
+            let capture = lesson.capture_of(ls).name;
+            let model = model_of(capture).unwrap_or(&empty);
             let indices: Vec<usize> = ls
                 .frames
                 .iter()
@@ -193,11 +330,12 @@ pub fn lesson_handout(lesson: &Lesson, model: &Model) -> Handout {
                 .and_then(|&i| model.steps.get(i))
                 .map(|s| s.packet_index);
             HandoutStep {
+                capture: capture.to_string(),
                 frames: ls.frames.to_vec(),
                 title: ls.title.to_string(),
                 text,
                 next,
-                numbers: first.map(|p| numbers(model, p)).unwrap_or_default(),
+                numbers: step_numbers(model, &indices),
                 layers: first.map(|p| layers_of(model, p)).unwrap_or_default(),
                 questions: ls.questions.to_vec(),
             }
@@ -207,17 +345,42 @@ pub fn lesson_handout(lesson: &Lesson, model: &Model) -> Handout {
         title: lesson.title.to_string(),
         capture: lesson.capture.to_string(),
         steps,
+        ladders: Vec::new(),
     }
+    .with_ladders(model_of)
 }
 
-/// The handout as Markdown.
-pub fn to_markdown(h: &Handout) -> String {
+/// Where Markdown finds each ladder picture: a file written beside it, or the picture itself
+/// in a `data:` URL (for a handout on standard output).
+pub fn ladder_data_url(ladder: &Ladder) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&ladder.svg)
+    )
+}
+
+/// The handout as Markdown; `ladder_refs` holds where each of `h.ladders` is (see
+/// [`ladder_data_url`]).
+pub fn to_markdown(h: &Handout, ladder_refs: &[String]) -> String {
     let mut out = format!("# {}\n\nCapture: `{}`\n", h.title, h.capture);
-    for (i, s) in h.steps.iter().enumerate() {
-        let frames: Vec<String> = s.frames.iter().map(u64::to_string).collect();
+    for (l, r) in h.ladders.iter().zip(ladder_refs) {
         let _ = write!(
             out,
-            "\n## {}. {} (frames {})\n\n{}\n",
+            "\n![The ladder of {}: one arrow per packet]({r})\n",
+            l.capture
+        );
+    }
+    for (i, s) in h.steps.iter().enumerate() {
+        let frames: Vec<String> = s.frames.iter().map(u64::to_string).collect();
+        let on = if s.capture == h.capture {
+            String::new()
+        } else {
+            format!(" of {}", s.capture)
+        };
+        let _ = write!(
+            out,
+            "\n## {}. {} (frames {}{on})\n\n{}\n",
             i + 1,
             s.title,
             frames.join(", "),
@@ -229,7 +392,7 @@ pub fn to_markdown(h: &Handout) -> String {
         if !s.numbers.is_empty() {
             out.push_str("\n| the numbers | worked out |\n|---|---|\n");
             for w in &s.numbers {
-                let _ = writeln!(out, "| {} | {} |", w.what, w.value);
+                let _ = writeln!(out, "| {} | {} |", w.what, w.value.replace('|', "\\|"));
             }
         }
         out.push_str("\n| OSI layer | what it does here |\n|---|---|\n");
@@ -272,11 +435,19 @@ pub fn to_html(h: &Handout) -> String {
         t = esc(&h.title),
         c = esc(&h.capture)
     );
+    for l in &h.ladders {
+        let _ = writeln!(out, "<figure>{}</figure>", l.svg);
+    }
     for (i, s) in h.steps.iter().enumerate() {
         let frames: Vec<String> = s.frames.iter().map(u64::to_string).collect();
+        let on = if s.capture == h.capture {
+            String::new()
+        } else {
+            format!(" of {}", esc(&s.capture))
+        };
         let _ = writeln!(
             out,
-            "<h2>{}. {} <small>(frames {})</small></h2>",
+            "<h2>{}. {} <small>(frames {}{on})</small></h2>",
             i + 1,
             esc(&s.title),
             frames.join(", ")
@@ -286,6 +457,18 @@ pub fn to_html(h: &Handout) -> String {
         }
         if let Some(next) = &s.next {
             let _ = writeln!(out, "<p><b>Next:</b> {}</p>", esc(next));
+        }
+        if !s.numbers.is_empty() {
+            out.push_str("<table><tr><th>the numbers</th><th>worked out</th></tr>\n");
+            for w in &s.numbers {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    esc(&w.what),
+                    esc(&w.value)
+                );
+            }
+            out.push_str("</table>\n");
         }
         out.push_str("<table><tr><th>OSI layer</th><th>what it does here</th></tr>\n");
         for l in s.layers.osi.iter().rev() {

@@ -226,6 +226,45 @@ pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
     [l1, l2, l3, l4, l5, l6, l7]
 }
 
+/// Where a packet completes Socket.IO or Engine.IO packets: what they are, since a class
+/// takes Socket.IO for WebSocket itself.
+fn socket_io_note(record: &PacketRow) -> &'static str {
+    use crate::app_proto::engineio::IoEvent;
+    let sio = record.io.iter().any(|e| matches!(e, IoEvent::SocketIo(_)));
+    let eio = record.io.iter().any(|e| matches!(e, IoEvent::EngineIo(_)));
+    match (sio, eio, record.ws.is_empty()) {
+        (true, _, false) => {
+            " Inside it is Socket.IO's own protocol (an Engine.IO type digit, a Socket.IO type \
+             digit, then JSON): Socket.IO is a library with its own protocol on top of \
+             WebSocket, not WebSocket itself."
+        }
+        (_, true, false) => {
+            " Inside it is an Engine.IO packet (a type digit, then its data): the transport \
+             under Socket.IO, with its own protocol on top of WebSocket."
+        }
+        (_, true, true) => {
+            " The body carries Engine.IO packets: Socket.IO over plain HTTP requests \
+             (long-polling), with no WebSocket at all."
+        }
+        _ => "",
+    }
+}
+
+/// Said of every WebSocket frame: where it travels.
+const IN_TCP: &str = " The frame travels inside the TCP payload, after the TCP header: WebSocket \
+                      is an application protocol carried by TCP, not part of the TCP layer.";
+
+/// `layer` with `extra` after its text.
+fn noted(layer: LayerUse, extra: &str) -> LayerUse {
+    match layer {
+        LayerUse::Used { proto, what } => LayerUse::Used {
+            proto,
+            what: format!("{what}{extra}"),
+        },
+        other => other,
+    }
+}
+
 fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     let folded = "TCP/IP has no separate session or presentation header: it folds layers 5–7 into \"Application\".";
     if let Some(frame) = record.ws.first() {
@@ -257,9 +296,16 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                  clear in the same header. Not encryption.",
             );
         }
-        let l7 = LayerUse::Used {
-            proto: "WebSocket".into(),
-            what,
+        if !what.ends_with('.') {
+            what.push('.');
+        }
+        what.push_str(IN_TCP);
+        let l7 = match super::io_steps::app_layer(record) {
+            Some(io) => noted(io, &format!(".{IN_TCP}{}", socket_io_note(record))),
+            None => LayerUse::Used {
+                proto: "WebSocket".into(),
+                what,
+            },
         };
         return (l5, l6, l7);
     }
@@ -267,9 +313,12 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         return tls_layers(record);
     }
     if let Some(http) = record.http.first() {
-        let l7 = LayerUse::Used {
-            proto: "HTTP".into(),
-            what: format!("HTTP: {}", http.start_line()),
+        let l7 = match super::io_steps::app_layer(record) {
+            Some(io) => noted(io, &format!(".{}", socket_io_note(record))),
+            None => LayerUse::Used {
+                proto: "HTTP".into(),
+                what: format!("HTTP: {}", http.start_line()),
+            },
         };
         return (
             LayerUse::Unused { why: folded.into() },

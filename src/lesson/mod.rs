@@ -6,9 +6,12 @@ pub mod accept;
 pub mod annotations;
 pub mod glossary;
 pub mod guided;
+mod guided_sio;
 pub mod handout;
 pub mod handshake;
 pub mod io_annotations;
+pub mod io_steps;
+pub mod ladder_svg;
 pub mod layers;
 pub mod problems;
 pub mod quiz;
@@ -18,6 +21,7 @@ pub mod tls;
 pub mod wsbits;
 
 pub use accept::{AcceptDerivation, WEBSOCKET_GUID, derive_accept};
+pub use io_steps::{IoCode, io_code};
 pub use layers::{
     LayerUse, OSI_LAYERS, OsiLayer, TCPIP_LAYERS, TcpIpLayer, is_loopback, layer_uses,
 };

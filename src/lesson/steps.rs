@@ -98,14 +98,22 @@ impl StepContext {
 
 /// Narrate step `index` of `model`, with what its connection's other steps tell.
 pub fn narrate_in(model: &Model, index: usize) -> Option<Narration> {
+    if let Some(n) = super::io_steps::narrate_io(model, index) {
+        return Some(n);
+    }
     let step = model.steps.get(index)?;
     let record = model.packets.get(step.packet_index)?;
-    Some(narrate_with(
+    let mut n = narrate_with(
         step,
         record,
         model.connections.get(step.stream as usize),
         StepContext::of(model, index),
-    ))
+    );
+    if let Some(extra) = super::io_steps::upgrade_sentence(record) {
+        n.body.push(' ');
+        n.body.push_str(&extra);
+    }
+    Some(n)
 }
 
 struct Facts<'a> {
@@ -385,13 +393,22 @@ fn fin(f: &Facts) -> Narration {
     }
 }
 
+/// "1 byte", "0 bytes", "20 bytes".
+fn byte_count(n: u64) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {
             let content = frame.text.as_deref().map_or_else(
-                || format!("{} bytes", frame.payload_len),
-                |t| format!("\"{}\" ({} bytes)", preview(t), frame.payload_len),
+                || byte_count(frame.payload_len),
+                |t| format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),
             );
             let fin = if frame.fin {
                 "FIN=1: this frame completes the message."
@@ -401,12 +418,12 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
             format!("{sender} sends a WebSocket {name} frame: {content}. {fin}")
         }
         opcode::PING => format!(
-            "{sender} sends a Ping ({} bytes): \"are you still there?\".",
-            frame.payload_len
+            "{sender} sends a Ping ({}): \"are you still there?\".",
+            byte_count(frame.payload_len)
         ),
         opcode::PONG => format!(
-            "{sender} answers with a Pong carrying the same {} bytes as the Ping.",
-            frame.payload_len
+            "{sender} answers with a Pong carrying the same {} as the Ping.",
+            byte_count(frame.payload_len)
         ),
         opcode::CLOSE => {
             let code = frame.close_code.map_or_else(

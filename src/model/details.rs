@@ -5,10 +5,14 @@
 
 use std::ops::Range;
 
+use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord, Transport};
 use crate::app_proto::{HttpMessage, TlsRecord};
 use crate::decode::{self, FieldNode, LayerDetail, Packet};
 
 use super::{ByteError, Model, PacketRow, WsFrame};
+
+#[cfg(test)]
+mod io_tests;
 
 /// A packet decoded again from its bytes, with its field tree.
 #[derive(Clone, Debug)]
@@ -113,6 +117,104 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
         range: to_packet(r.offset, 5 + u64::from(r.length)),
     });
     http.chain(ws).chain(tls).collect()
+}
+
+/// An Engine.IO packet completed in a packet, with the Socket.IO packet it completed, nested
+/// in the application section (WebSocket frame or HTTP message) that carried it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IoSection<'a> {
+    /// Index into [`app_sections`] of the frame or HTTP message that carried it.
+    pub carrier: usize,
+    pub eio: &'a EioRecord,
+    /// The Socket.IO packet this Engine.IO message completed (for a binary event: its last
+    /// attachment).
+    pub sio: Option<&'a SioRecord>,
+    /// Packet offsets of the Engine.IO packet: the frame's payload, or the whole HTTP body
+    /// (which holds all the body's Engine.IO packets).
+    pub range: Range<usize>,
+    /// Packet offsets of the Socket.IO packet (the text after the Engine.IO type digit), when
+    /// it is a WebSocket text frame whose payload is all in this packet.
+    pub sio_range: Option<Range<usize>>,
+}
+
+/// The Engine.IO and Socket.IO packets of `row`, each with what carried it and its bytes:
+/// the n-th WebSocket message completed here carried the n-th Engine.IO packet sent over
+/// WebSocket; a polling body carried the Engine.IO packets sent in its direction.
+pub fn io_sections(row: &PacketRow) -> Vec<IoSection<'_>> {
+    let sections = app_sections(row);
+    let mut ws = sections.iter().enumerate().filter(|(_, s)| {
+        matches!(s.item, AppItem::WebSocket(f)
+            if f.fin && matches!(f.opcode, crate::app_proto::websocket::opcode::TEXT
+                | crate::app_proto::websocket::opcode::BINARY
+                | crate::app_proto::websocket::opcode::CONTINUATION))
+    });
+    let mut out: Vec<IoSection<'_>> = Vec::new();
+    for event in &row.io {
+        match event {
+            IoEvent::EngineIo(r) => {
+                let carrier = match r.transport {
+                    Transport::WebSocket => ws.next().map(|(i, s)| {
+                        let AppItem::WebSocket(f) = s.item else {
+                            return (i, s.range.clone(), None);
+                        };
+                        let end = s.range.end;
+                        let len = usize::try_from(f.payload_len).unwrap_or(usize::MAX);
+                        let start = end.saturating_sub(len).max(s.range.start);
+                        let whole = end - start == len && len > 0;
+                        let text = f.opcode == crate::app_proto::websocket::opcode::TEXT;
+                        (i, start..end, (whole && text).then(|| start + 1..end))
+                    }),
+                    Transport::Polling => {
+                        sections.iter().enumerate().find_map(|(i, s)| match s.item {
+                            AppItem::Http(m) if m.direction == r.direction && m.body_len > 0 => {
+                                let len = usize::try_from(m.body_len).unwrap_or(usize::MAX);
+                                let end = s.range.end;
+                                Some((i, end.saturating_sub(len).max(s.range.start)..end, None))
+                            }
+                            _ => None,
+                        })
+                    }
+                };
+                if let Some((carrier, range, sio_range)) = carrier {
+                    out.push(IoSection {
+                        carrier,
+                        eio: r,
+                        sio: None,
+                        range,
+                        sio_range,
+                    });
+                }
+            }
+            IoEvent::SocketIo(r) => attach(&mut out, r),
+            IoEvent::AckPair(_) | IoEvent::Anomaly(_) => {}
+        }
+    }
+    out
+}
+
+/// Put Socket.IO packet `r` on the Engine.IO messages that carried it. A plain packet: the
+/// first text message not yet claimed (Socket.IO packets are reported after the Engine.IO
+/// packets of their body). A binary one: the attachments (the messages not yet claimed at the
+/// end) and the text message with its JSON before them, when that is in this packet.
+fn attach<'a>(out: &mut [IoSection<'a>], r: &'a SioRecord) {
+    let free = |s: &IoSection<'_>| {
+        s.sio.is_none() && s.eio.packet.kind == crate::app_proto::engineio::EioType::Message
+    };
+    if r.packet.kind.is_binary() {
+        for s in out.iter_mut().rev().take_while(|s| free(s)) {
+            s.sio = Some(r);
+            if s.eio.packet.is_binary() {
+                s.sio_range = None;
+            } else {
+                break;
+            }
+        }
+    } else if let Some(s) = out
+        .iter_mut()
+        .find(|s| free(s) && !s.eio.packet.is_binary())
+    {
+        s.sio = Some(r);
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,9 @@ struct JsonHttp<'a> {
     expected_accept: Option<&'a str>,
     content_type: Option<&'a str>,
     body_len: u64,
+    /// Every header as `[name, value]`, in the order on the wire (a browser's Origin,
+    /// User-Agent, Sec-WebSocket-Extensions…).
+    headers: &'a [(String, String)],
 }
 
 fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
@@ -69,6 +72,7 @@ fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
         expected_accept: m.expected_accept.as_deref(),
         content_type: m.header("Content-Type"),
         body_len: m.body_len,
+        headers: &m.headers,
     }
 }
 

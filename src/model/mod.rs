@@ -2,6 +2,7 @@
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
 pub mod ack_fill;
+pub mod broadcast;
 pub mod bytes;
 pub mod compare;
 pub mod details;
@@ -27,6 +28,7 @@ pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
+pub use crate::app_proto::engineio::{EioRecord, SioRecord};
 pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
 pub use crate::app_proto::{
@@ -82,6 +84,8 @@ pub struct Model {
     stream_steps: Vec<Vec<u32>>,
     /// The packets' bytes, in memory or in the capture file.
     bytes: ByteStore,
+    /// Server events that went to several Engine.IO sessions at once (`io.emit`).
+    broadcasts: broadcast::Broadcasts,
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -190,16 +194,20 @@ impl Model {
             connection,
         } = incoming;
         let index = self.packets.len();
+        let earlier = self.broadcasts.observe(index, &row);
+        self.relabel_broadcasts(&earlier);
         if let Some(conn) = connection {
             let id = conn.id as usize;
             if id >= self.connections.len() {
                 self.connections.resize(id + 1, conn.clone());
                 self.stories.resize(id + 1, StreamStory::default());
             }
+            let broadcasts = &self.broadcasts;
+            let scope = |r: &SioRecord| broadcasts.scope(index, &row, r);
             if let Some(step) = self
                 .stories
                 .get_mut(id)
-                .and_then(|story| step::step_for(&row, &conn, story, index))
+                .and_then(|story| step::step_for(&row, &conn, story, index, &scope))
             {
                 row.step = Some(self.steps.len());
                 self.steps.push(step);
@@ -209,6 +217,33 @@ impl Model {
             }
         }
         self.push_row(row, bytes);
+    }
+
+    /// The steps of `packets` (earlier packets whose server events turned out to be
+    /// broadcasts) say `io.emit` now.
+    fn relabel_broadcasts(&mut self, packets: &[u32]) {
+        for &index in packets {
+            let index = index as usize;
+            let Some(row) = self.packets.get(index) else {
+                continue;
+            };
+            let broadcasts = &self.broadcasts;
+            let before = step::io_step_label(row, &|_| io_label::EmitScope::Socket);
+            let after = step::io_step_label(row, &|r| broadcasts.scope(index, row, r));
+            if let (Some(step), Some(before), Some(after)) =
+                (row.step.and_then(|s| self.steps.get_mut(s)), before, after)
+            {
+                step.label = step.label.replacen(&before, &after, 1);
+            }
+        }
+    }
+
+    /// Whether Socket.IO record `record` of packet `index` went to several sessions at once.
+    pub fn emit_scope(&self, index: usize, record: &SioRecord) -> io_label::EmitScope {
+        match self.packets.get(index) {
+            Some(row) => self.broadcasts.scope(index, row, record),
+            None => io_label::EmitScope::Socket,
+        }
     }
 
     /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.

@@ -12,6 +12,8 @@ use crate::decode::flags;
 use crate::flow::{Analysis, Connection, Direction, Peer, TcpState};
 
 use super::PacketRow;
+use super::io_label::EmitScope;
+use crate::app_proto::engineio::SioRecord;
 
 /// The phase of a connection's life a step belongs to (the ladder groups steps by phase).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -121,10 +123,11 @@ pub fn step_for(
     connection: &Connection,
     story: &mut StreamStory,
     packet_index: usize,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
 ) -> Option<Step> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
-    let (kind, mut label) = classify(record, story)?;
+    let (kind, mut label) = classify(record, story, scope)?;
     let phase = match kind {
         StepKind::Syn | StepKind::SynAck | StepKind::HandshakeAck => Phase::TcpHandshake,
         StepKind::UpgradeRequest | StepKind::UpgradeResponse | StepKind::UpgradeRefused => {
@@ -184,7 +187,11 @@ pub fn step_for(
     })
 }
 
-fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, String)> {
+fn classify(
+    record: &PacketRow,
+    story: &mut StreamStory,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
+) -> Option<(StepKind, String)> {
     let seg = record.seg.as_ref()?;
     let tcp = record.packet.tcp.as_ref()?;
     let has = |f| tcp.has(f);
@@ -208,37 +215,21 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
     if let Some(first) = record.http.first() {
         let kind = http_kind(first, story);
         let labels: Vec<String> = record.http.iter().map(http_label).collect();
-        return Some((kind, labels.join(" + ")));
+        let mut label = labels.join(" + ");
+        if let Some(io) = io_step_label(record, scope) {
+            // What the body carried, the way the code that sent it reads.
+            let _ = write!(label, ": {io}");
+        }
+        return Some((kind, label));
     }
     if let Some(first) = record.ws.first() {
-        let mut label = String::from("WS ");
-        for (i, f) in record.ws.iter().enumerate() {
-            if i > 0 {
-                label.push_str(", ");
-            }
-            if i == 3 {
-                let _ = write!(label, "+{} more", record.ws.len() - 3);
-                break;
-            }
-            label.push_str(&opcode::name(f.opcode));
-            if f.opcode == opcode::CLOSE {
-                if let Some(code) = f.close_code {
-                    let _ = write!(label, " {code}");
-                }
-            } else {
-                label.push(' ');
-                label.push_str(&super::summary::ws_payload_text(f, 20));
-            }
-            if f.masked {
-                label.push_str(" (masked)");
-            }
+        let kind = StepKind::WsFrame {
+            opcode: first.opcode,
+        };
+        if let Some(io) = io_step_label(record, scope) {
+            return Some((kind, io));
         }
-        return Some((
-            StepKind::WsFrame {
-                opcode: first.opcode,
-            },
-            label,
-        ));
+        return Some((kind, ws_label(&record.ws)));
     }
     if !record.tls.is_empty() {
         return Some(tls_step(record, story));
@@ -283,6 +274,42 @@ fn classify(record: &PacketRow, story: &mut StreamStory) -> Option<(StepKind, St
         },
         label,
     ))
+}
+
+/// `WS Text 'hi' (masked), Ping …`: up to three frames of a packet.
+fn ws_label(frames: &[crate::app_proto::WsFrame]) -> String {
+    let mut label = String::from("WS ");
+    for (i, f) in frames.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        if i == 3 {
+            let _ = write!(label, "+{} more", frames.len() - 3);
+            break;
+        }
+        label.push_str(&opcode::name(f.opcode));
+        if f.opcode == opcode::CLOSE {
+            if let Some(code) = f.close_code {
+                let _ = write!(label, " {code}");
+            }
+        } else {
+            label.push(' ');
+            label.push_str(&super::summary::ws_payload_text(f, 20));
+        }
+        if f.masked {
+            label.push_str(" (masked)");
+        }
+    }
+    label
+}
+
+/// The ladder's words for the Engine.IO and Socket.IO packets a packet completed
+/// (`socket.emit("chat", "hi") + ack 0`, `ping`), if it completed any.
+pub fn io_step_label(
+    record: &PacketRow,
+    scope: &dyn Fn(&SioRecord) -> EmitScope,
+) -> Option<String> {
+    super::io_label::io_label(&record.io, scope)
 }
 
 /// The step of a packet that completes TLS records: the plaintext handshake, or encrypted

@@ -6,9 +6,11 @@ use std::ops::Range;
 
 use egui::{CollapsingHeader, RichText};
 
+use crate::model::details::{IoSection, io_sections};
 use crate::model::{
     AppItem, FieldNode, app_sections, handshake_type, opcode, tls_content_type, version_name,
 };
+use crate::model::{EioRecord, SioRecord};
 
 use super::action::Action;
 use super::app::App;
@@ -183,14 +185,20 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     hl.track(&header.header_response, &layer.range);
                 }
             }
-            for section in sections {
+            let nested = io_sections(record);
+            for (i, section) in sections.iter().enumerate() {
                 let (title, lines) = app_item_text(section.item);
                 let header =
                     CollapsingHeader::new(RichText::new(title).background_color(palette.osi_bg(7)))
+                        .id_salt(("app", i))
                         .default_open(true)
                         .show(ui, |ui| {
                             for line in &lines {
                                 ui.label(line);
+                            }
+                            for (j, io) in nested.iter().enumerate().filter(|(_, s)| s.carrier == i)
+                            {
+                                io_section_ui(ui, io, j, &mut hl);
                             }
                         });
                 hl.track(&header.header_response, &section.range);
@@ -212,6 +220,82 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     if hover_next.is_some() {
         app.view.hover_next = hover_next;
     }
+}
+
+/// An Engine.IO packet inside its frame or body, and the Socket.IO packet inside it.
+fn io_section_ui(ui: &mut egui::Ui, io: &IoSection<'_>, index: usize, hl: &mut Highlight<'_>) {
+    let (title, lines) = eio_text(io.eio);
+    let palette = hl.palette;
+    let header = CollapsingHeader::new(RichText::new(title).background_color(palette.eio_bg()))
+        .id_salt(("eio", index))
+        .default_open(true)
+        .show(ui, |ui| {
+            for line in &lines {
+                ui.label(line);
+            }
+            if let Some(sio) = io.sio {
+                let (title, lines) = sio_text(sio);
+                let header =
+                    CollapsingHeader::new(RichText::new(title).background_color(palette.sio_bg()))
+                        .id_salt(("sio", index))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            for line in &lines {
+                                ui.label(line);
+                            }
+                        });
+                if let Some(range) = &io.sio_range {
+                    hl.track(&header.header_response, range);
+                }
+            }
+        });
+    hl.track(&header.header_response, &io.range);
+}
+
+/// The title and lines of an Engine.IO packet.
+pub fn eio_text(r: &EioRecord) -> (String, Vec<String>) {
+    let mut lines = vec![
+        format!("Version: EIO={}", r.eio.number()),
+        format!("Transport: {}", r.transport.name()),
+        format!(
+            "Session (sid): {}",
+            r.sid.as_deref().unwrap_or("not known yet")
+        ),
+        format!("Type: {} ({})", r.packet.kind.name(), r.packet.kind as u8),
+    ];
+    match (r.packet.text(), r.packet.binary_len()) {
+        (Some(t), _) if !t.is_empty() => lines.push(format!("Data: {t}")),
+        (_, Some(len)) => lines.push(format!("Data: {len} bytes of binary")),
+        _ => {}
+    }
+    (
+        format!("Engine.IO: {}", crate::model::io_summary::eio_info(r)),
+        lines,
+    )
+}
+
+/// The title and lines of a Socket.IO packet.
+pub fn sio_text(r: &SioRecord) -> (String, Vec<String>) {
+    let p = &r.packet;
+    let mut lines = vec![
+        format!("Type: {} ({})", p.kind.name(), p.kind as u8),
+        format!("Namespace: {}", p.nsp),
+    ];
+    lines.extend(p.id.map(|id| format!("Ack id: {id}")));
+    if p.kind.is_binary() {
+        lines.push(format!(
+            "Attachments: {} ({} bytes)",
+            p.attachments,
+            r.attachment_lens.iter().sum::<u64>()
+        ));
+    }
+    lines.extend(p.event().map(|e| format!("Event: {e}")));
+    lines.extend(p.sid().map(|sid| format!("Socket.IO sid: {sid}")));
+    lines.extend(p.data.as_ref().map(|d| format!("Data: {d}")));
+    (
+        format!("Socket.IO: {}", crate::model::io_summary::sio_info(r)),
+        lines,
+    )
 }
 
 struct Highlight<'a> {

@@ -6,7 +6,8 @@ use std::ops::Range;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Sense};
 
-use crate::model::PacketDetails;
+use crate::model::details::io_sections;
+use crate::model::{PacketDetails, PacketRow};
 
 use super::app::App;
 use super::theme::Palette;
@@ -28,14 +29,35 @@ pub fn byte_at_column(col: usize) -> Option<usize> {
     }
 }
 
+/// The bytes of the Engine.IO and Socket.IO packets inside the application layer, each with
+/// its colour (Socket.IO last: it lies inside Engine.IO and wins).
+fn io_ranges(record: &PacketRow, palette: Palette) -> Vec<(Range<usize>, Color32)> {
+    let sections = io_sections(record);
+    let eio = sections.iter().map(|s| (s.range.clone(), palette.eio_bg()));
+    let sio = sections
+        .iter()
+        .filter_map(|s| Some((s.sio_range.clone()?, palette.sio_bg())));
+    eio.chain(sio).collect()
+}
+
+struct Marks<'a> {
+    hovered: Option<&'a Range<usize>>,
+    selected: Option<&'a Range<usize>>,
+    io: &'a [(Range<usize>, Color32)],
+}
+
 fn row_job(
     details: &PacketDetails,
     row: usize,
     font: &FontId,
     palette: Palette,
-    hovered: Option<&Range<usize>>,
-    selected: Option<&Range<usize>>,
+    marks: &Marks<'_>,
 ) -> LayoutJob {
+    let Marks {
+        hovered,
+        selected,
+        io,
+    } = *marks;
     let data = &details.data;
     let start = row * PER_ROW;
     let end = (start + PER_ROW).min(data.len());
@@ -47,6 +69,8 @@ fn row_job(
             palette.selected
         } else if hovered.is_some_and(|r| r.contains(&i)) {
             palette.hover.to_opaque()
+        } else if let Some((_, colour)) = io.iter().rev().find(|(r, _)| r.contains(&i)) {
+            *colour
         } else {
             palette.osi_bg(details.osi_layer_of(i))
         };
@@ -80,9 +104,14 @@ fn row_job(
 
 pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
     let palette = app.palette();
+    let io = app
+        .selected
+        .and_then(|i| app.model.packets.get(i))
+        .map(|r| io_ranges(r, palette))
+        .unwrap_or_default();
     ui.horizontal(|ui| {
         ui.heading("Bytes");
-        legend_ui(ui, palette);
+        legend_ui(ui, palette, !io.is_empty());
     });
     let Some(shown) = app.view.details.as_ref() else {
         return;
@@ -106,14 +135,12 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
         .show_rows(ui, row_h, rows, |ui, range| {
             ui.spacing_mut().item_spacing.y = 0.0;
             for row in range {
-                let job = row_job(
-                    details,
-                    row,
-                    &font,
-                    palette,
-                    hovered.as_ref(),
-                    selected.as_ref(),
-                );
+                let marks = Marks {
+                    hovered: hovered.as_ref(),
+                    selected: selected.as_ref(),
+                    io: &io,
+                };
+                let job = row_job(details, row, &font, palette, &marks);
                 let galley = ui.painter().layout_job(job);
                 let (rect, response) = ui.allocate_exact_size(galley.size(), Sense::hover());
                 if let Some(pos) = response.hover_pos() {
@@ -130,18 +157,25 @@ pub fn hex_ui(ui: &mut egui::Ui, app: &mut App) {
     }
 }
 
-fn legend_ui(ui: &mut egui::Ui, palette: Palette) {
+fn legend_ui(ui: &mut egui::Ui, palette: Palette, io: bool) {
+    let chip = |ui: &mut egui::Ui, name: &str, colour: Color32| {
+        ui.label(
+            egui::RichText::new(format!(" {name} "))
+                .small()
+                .background_color(colour),
+        );
+    };
     for (layer, name) in [
         (2, "link"),
         (3, "network"),
         (4, "transport"),
         (7, "application"),
     ] {
-        ui.label(
-            egui::RichText::new(format!(" {name} "))
-                .small()
-                .background_color(palette.osi_bg(layer)),
-        );
+        chip(ui, name, palette.osi_bg(layer));
+    }
+    if io {
+        chip(ui, "Engine.IO", palette.eio_bg());
+        chip(ui, "Socket.IO", palette.sio_bg());
     }
 }
 

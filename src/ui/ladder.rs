@@ -18,8 +18,15 @@ const LANE_INSET: f32 = 0.12;
 /// The widest RFC state name a pill shows.
 const WIDEST_STATE: &str = "SYN-RECEIVED";
 
+/// A row's height: 2.6 lines of body text, or 2.2 (the label still clears the row above) when
+/// fewer than ten such rows fit, as in presentation mode's large fonts at 1280 × 720.
 fn row_height(ui: &egui::Ui) -> f32 {
-    ui.text_style_height(&egui::TextStyle::Body) * 2.6
+    let line = ui.text_style_height(&egui::TextStyle::Body);
+    if ui.available_height() < line * 2.6 * 10.0 {
+        line * 2.2
+    } else {
+        line * 2.6
+    }
 }
 
 /// Room left of the client lane and right of the server lane, so that a row's "#N +time" label
@@ -134,7 +141,12 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
     if app.view.ladder.scroll_to_current.is_pending()
         && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
     {
-        let offset = (r as f32 * row_h - ui.available_height() / 2.0).max(0.0);
+        // Whole rows above the current one, so that the top row is not cut under the lane
+        // headers.
+        // (`show_rows` places row k at k × (row height + item spacing).)
+        let stride = row_h + ui.spacing().item_spacing.y;
+        let above = (ui.available_height() / 2.0 / stride).floor();
+        let offset = (r as f32 - above).max(0.0) * stride;
         scroll = scroll.vertical_scroll_offset(offset);
     }
     let shown = app.view.ladder.shown(&app.model.steps, app.horizon());
@@ -391,7 +403,8 @@ impl ArrowRow<'_> {
         if self.is_current {
             painter.rect_filled(rect, 0.0, palette.hover.gamma_multiply(0.6));
         }
-        let y0 = rect.top() + rect.height() * 0.45;
+        // The label above the arrow stays inside the row, however tight the rows are.
+        let y0 = (rect.top() + rect.height() * 0.45).max(rect.top() + body.size * 1.2 + 2.0);
         let y1 = rect.bottom() - rect.height() * 0.12;
         let (start, end) = (pos2(from_x, y0), pos2(to_x, y1));
         let (width, colour) = if self.is_current {

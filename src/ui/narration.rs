@@ -130,7 +130,9 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
         .step
         .and_then(|i| app.model.steps.get(i))
         .map(|s| s.kind);
-    if let Some(frame) = record.ws.first() {
+    if let Some(code) = app.selected.and_then(|i| lesson::io_code(&app.model, i)) {
+        io_code_ui(ui, &code, palette);
+    } else if let Some(frame) = record.ws.first() {
         ws_frame_ui(ui, frame, palette);
     } else if let Some(resp) = record
         .http
@@ -149,6 +151,28 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
     }
 }
 
+/// Monospace text that wraps at the panel's edge instead of running past it (a class cannot
+/// scroll sideways to read the rest).
+fn wrapped_mono(ui: &mut egui::Ui, text: impl Into<String>) {
+    ui.add(egui::Label::new(RichText::new(text.into()).monospace()).wrap());
+}
+
+/// The JavaScript that sent the Socket.IO packets, and what runs where they arrive.
+fn io_code_ui(ui: &mut egui::Ui, code: &lesson::IoCode, palette: Palette) {
+    let receiver = if code.sender_name == "client" {
+        "server"
+    } else {
+        "client"
+    };
+    ui.label(RichText::new("The code behind this packet (JavaScript)").strong());
+    for (who, lines) in [(code.sender_name, &code.sender), (receiver, &code.receiver)] {
+        ui.label(RichText::new(format!("on the {who}:")).color(palette.weak_text));
+        for line in lines {
+            ui.add(egui::Label::new(RichText::new(line).monospace().color(palette.accent)).wrap());
+        }
+    }
+}
+
 fn accept_ui(ui: &mut egui::Ui, key: &str, received: Option<&str>, palette: Palette) {
     let d = lesson::derive_accept(key, received);
     ui.label(RichText::new("Sec-WebSocket-Accept, worked out").strong());
@@ -157,19 +181,19 @@ fn accept_ui(ui: &mut egui::Ui, key: &str, received: Option<&str>, palette: Pale
         .striped(true)
         .show(ui, |ui| {
             ui.label("1. client's key");
-            ui.monospace(&d.key);
+            wrapped_mono(ui, &d.key);
             ui.end_row();
             ui.label("2. + fixed GUID");
-            ui.monospace(&d.concatenated);
+            wrapped_mono(ui, &d.concatenated);
             ui.end_row();
             ui.label("3. SHA-1");
-            ui.monospace(d.sha1_hex());
+            wrapped_mono(ui, d.sha1_hex());
             ui.end_row();
             ui.label("4. base64");
-            ui.monospace(&d.expected);
+            wrapped_mono(ui, &d.expected);
             ui.end_row();
             ui.label("server sent");
-            ui.monospace(d.received.as_deref().unwrap_or("—"));
+            wrapped_mono(ui, d.received.as_deref().unwrap_or("—"));
             ui.end_row();
         });
     match d.matches() {

@@ -146,14 +146,17 @@ pub fn shortcuts(i: &egui::InputState, app: &App, actions: &mut Vec<Action>) {
     }
 }
 
-/// Go to the lesson step's first frame.
+/// Go to the lesson step's first frame, on the step's capture (opened if another is shown).
 fn show_lesson_step(app: &mut App, ctx: &egui::Context) {
     let Some(run) = &app.teach.lesson else { return };
-    let frame = run
-        .lesson
-        .steps
-        .get(run.step)
-        .and_then(|s| s.frames.first().copied());
+    let Some(step) = run.lesson.steps.get(run.step) else {
+        return;
+    };
+    let capture = run.lesson.capture_of(step);
+    let frame = step.frames.first().copied();
+    if app.title != capture.name {
+        app.open_bundled(capture.bytes, capture.name);
+    }
     if let Some(index) = frame.and_then(|f| app.packet_of_frame(f)) {
         app.apply(Action::SelectPacket(index), ctx);
     }

@@ -134,6 +134,18 @@ impl Palette {
         Color32::from_rgba_unmultiplied(r, g, b, alpha)
     }
 
+    /// Background tint of Engine.IO bytes (inside the application layer's colour).
+    pub fn eio_bg(&self) -> Color32 {
+        let alpha = if self.dark { 90 } else { 110 };
+        Color32::from_rgba_unmultiplied(200, 120, 255, alpha)
+    }
+
+    /// Background tint of Socket.IO bytes (inside Engine.IO's).
+    pub fn sio_bg(&self) -> Color32 {
+        let alpha = if self.dark { 90 } else { 110 };
+        Color32::from_rgba_unmultiplied(255, 110, 160, alpha)
+    }
+
     /// Row colours of the packet list, Wireshark's default colouring rules.
     pub fn row_colors(&self, rule: RowRule) -> (Color32, Color32) {
         let (bg, fg) = match rule {

@@ -211,12 +211,12 @@ impl Assembler {
             (Cow::Borrowed(payload.as_slice()), complete)
         };
         let msg = self.open.as_mut()?;
-        let own_text = (!moved_text && msg.opcode == opcode::TEXT && own_complete)
-            .then(|| std::str::from_utf8(&own).ok().map(str::to_owned));
+        let wants_text = !moved_text && msg.opcode == opcode::TEXT && own_complete;
         let room = MAX_INFLATED.saturating_sub(msg.data.len());
         msg.truncated |= !own_complete || own.len() > room;
         // Without payloads, a one-frame message needs no body: its text check is the frame's.
-        if !(self.drop_payloads && frame.fin && msg.fragments == 1) {
+        let needs_body = !(self.drop_payloads && frame.fin && msg.fragments == 1);
+        if needs_body {
             msg.data
                 .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
         }
@@ -225,6 +225,11 @@ impl Assembler {
         } else {
             frame.payload_len
         };
+        // An inflated text nobody else needs becomes the frame's text without a copy.
+        let own_text = wants_text.then(|| match own {
+            Cow::Owned(inflated) if !needs_body => String::from_utf8(inflated).ok(),
+            own => std::str::from_utf8(&own).ok().map(str::to_owned),
+        });
         if let Some(text) = own_text {
             frame.set_text(text);
         }

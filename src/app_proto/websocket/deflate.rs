@@ -107,38 +107,47 @@ impl Inflater {
         out
     }
 
+    /// Inflate `input` into the thread's scratch buffer, keeping up to [`MAX_INFLATED`] bytes
+    /// of the message in `out.data` and counting the rest.
     fn feed(
         &mut self,
         mut input: &[u8],
         kept: usize,
         out: &mut Inflated,
     ) -> Result<(), flate2::DecompressError> {
-        let mut scratch = vec![0u8; 32 * 1024];
-        loop {
-            let before_in = self.inner.total_in();
-            let before_out = self.inner.total_out();
-            let status = self
-                .inner
-                .decompress(input, &mut scratch, FlushDecompress::Sync)?;
-            let consumed = (self.inner.total_in() - before_in) as usize;
-            let produced = (self.inner.total_out() - before_out) as usize;
-            input = input.get(consumed..).unwrap_or_default();
-            let room = MAX_INFLATED.saturating_sub(kept + out.data.len());
-            out.data
-                .extend_from_slice(scratch.get(..produced.min(room)).unwrap_or_default());
-            out.len += produced as u64;
-            if produced.min(room) < produced && out.issue.is_none() {
-                out.issue = Some(WsAnomaly::InflatedOverCap { cap: MAX_INFLATED });
+        SCRATCH.with_borrow_mut(|scratch| {
+            loop {
+                let before_in = self.inner.total_in();
+                let before_out = self.inner.total_out();
+                let status = self
+                    .inner
+                    .decompress(input, scratch, FlushDecompress::Sync)?;
+                let consumed = (self.inner.total_in() - before_in) as usize;
+                let produced = (self.inner.total_out() - before_out) as usize;
+                input = input.get(consumed..).unwrap_or_default();
+                let room = MAX_INFLATED.saturating_sub(kept + out.data.len());
+                out.data
+                    .extend_from_slice(scratch.get(..produced.min(room)).unwrap_or_default());
+                out.len += produced as u64;
+                if produced.min(room) < produced && out.issue.is_none() {
+                    out.issue = Some(WsAnomaly::InflatedOverCap { cap: MAX_INFLATED });
+                }
+                let stalled = consumed == 0 && produced == 0;
+                if status == Status::StreamEnd
+                    || stalled
+                    || (input.is_empty() && produced < scratch.len())
+                {
+                    return Ok(());
+                }
             }
-            let stalled = consumed == 0 && produced == 0;
-            if status == Status::StreamEnd
-                || stalled
-                || (input.is_empty() && produced < scratch.len())
-            {
-                return Ok(());
-            }
-        }
+        })
     }
+}
+
+thread_local! {
+    /// Where every inflater of the thread writes first: allocated and zeroed once, not per
+    /// message (a fresh zeroed buffer per message cost more than inflating small messages).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 32 * 1024]);
 }
 
 #[cfg(test)]
