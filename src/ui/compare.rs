@@ -130,17 +130,7 @@ fn table_ui(ui: &mut egui::Ui, measures: &[ChatMeasure], actions: &mut Vec<Actio
                 {
                     actions.push(Action::OpenCompareCapture(t));
                 }
-                let cells = [
-                    m.messages.to_string(),
-                    m.tcp_connections.to_string(),
-                    m.packets.to_string(),
-                    m.wire_bytes.to_string(),
-                    format!("{:.1}", m.bytes_per_message),
-                    format!("{:.1}", m.header_bytes_per_message),
-                    format!("{:.2}", m.delay_median_ms),
-                    format!("{:.2}", m.delay_max_ms),
-                ];
-                for c in cells {
+                for c in m.cells() {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         ui.label(c);
                     });
