@@ -5,11 +5,11 @@
 # also get their Engine.IO/Socket.IO reference (captures/NAME.sio.jsonl) from npm
 # engine.io-parser 5 and socket.io-parser 4 (installed in $SIO_SCRATCH/parsers, default
 # /tmp/osiscope-sio, never in the repository), as captures/make_sio_captures.sh makes it.
-# Usage: .ci/make-captures.sh [SCENARIO...]   (default: all nineteen; wss then needs captures/make_tls_captures.sh --references-only for its .tls.json)
+# Usage: .ci/make-captures.sh [SCENARIO...]   (default: all twenty; wss then needs captures/make_tls_captures.sh --references-only for its .tls.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(handshake chat binary fragmented ping large close-codes refused rejected push broadcast duplex server-ping server-close socketio socketio-ws socketio-broadcast socketio-plain-ws wss)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(handshake chat binary fragmented ping large close-codes refused rejected push broadcast duplex server-ping server-close socketio socketio-ws socketio-broadcast socketio-plain-ws wss deflate)
 cargo build --no-default-features --quiet
 for s in "${scenarios[@]}"; do
   ./target/debug/osiscope record --scenario "$s" --listen 127.0.0.1:8765 --output "captures/$s.pcapng" >/dev/null

@@ -8,6 +8,7 @@ mod support;
 
 use osiscope::app_proto::AppEvent;
 use osiscope::capture::live::{Backend, LiveConfig};
+use osiscope::echo::deflate::DEFLATE_TEXTS;
 use osiscope::echo::{EchoConfig, EchoServer, Scenario, run_scenario};
 use osiscope::engine::{Engine, PacketOutput};
 use osiscope::flow::Direction;
@@ -256,6 +257,22 @@ fn check_scenario(backend: Backend, scenario: Scenario, rec: &Recorded) {
             }
         }
         Scenario::Binary => assert_eq!(client(2), 3, "{ctx}"),
+        Scenario::Deflate => {
+            let data: Vec<_> = frames.iter().filter(|f| f.opcode == 1).collect();
+            assert_eq!(
+                data.len(),
+                2 * DEFLATE_TEXTS.len(),
+                "{ctx}: texts and echoes"
+            );
+            for (f, text) in data.iter().zip(DEFLATE_TEXTS.iter().flat_map(|t| [t, t])) {
+                assert!(f.compressed && f.rsv == 4, "{ctx}: RSV1 on {f:?}");
+                assert_eq!(f.text.as_deref(), Some(*text), "{ctx}: inflated");
+                assert!(
+                    f.payload_len < text.len() as u64,
+                    "{ctx}: smaller on the wire"
+                );
+            }
+        }
         _ => {}
     }
 }

@@ -229,3 +229,44 @@ fn server_close_code_and_reason_then_the_servers_fin_first() {
         "the server's FIN first, then the client's"
     );
 }
+
+#[test]
+fn deflate_frames_carry_rsv1_and_compressed_payloads_that_inflate_to_the_texts() {
+    use osiscope::echo::deflate::DEFLATE_TEXTS;
+    let Some(d) = record("deflate") else { return };
+    let response = d
+        .lines
+        .iter()
+        .flat_map(|l| l["http"].as_array().cloned().unwrap_or_default())
+        .find(|m| m["status"] == 101)
+        .expect("a 101");
+    let extensions: Vec<&str> = response["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h[0] == "Sec-WebSocket-Extensions")
+        .filter_map(|h| h[1].as_str())
+        .collect();
+    assert_eq!(extensions, ["permessage-deflate"], "the 101 accepts it");
+    let texts: Vec<Frame> = d.frames().into_iter().filter(|f| opcode(f) == 1).collect();
+    assert_eq!(
+        texts.len(),
+        2 * DEFLATE_TEXTS.len(),
+        "each text and its echo"
+    );
+    for (pair, sent) in texts.chunks(2).zip(DEFLATE_TEXTS) {
+        for f in pair {
+            assert_eq!(f.ws["rsv"], 4, "RSV1 set: {f:?}");
+            assert_eq!(f.ws["compressed"], true);
+            assert_eq!(text(f), sent, "inflated to what was sent");
+            assert!(f.ws["payload_len"].as_u64().unwrap() < sent.len() as u64);
+        }
+        assert!(
+            !pair[0].from_server && pair[1].from_server,
+            "text then echo"
+        );
+    }
+    // The third text repeats the first: with context takeover it is a back-reference.
+    let repeat = texts[4].ws["payload_len"].as_u64().unwrap();
+    assert!(repeat <= 10, "the repeat in {repeat} bytes");
+}

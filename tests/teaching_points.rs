@@ -318,6 +318,18 @@ fn point_12_each_side_is_established_when_it_gets_what_it_waits_for() {
     );
 }
 
+#[test]
+fn a_compressed_text_is_told_with_its_inflated_and_its_wire_length() {
+    // captures/deflate.pcapng, packet 12: the first text again, 78 bytes in 7 on the wire.
+    let m = model(&own("deflate.pcapng"));
+    let body = said(&m, 12).body;
+    assert!(
+        body.contains("a text of 78 bytes sent compressed (permessage-deflate, RSV1=1) in 7 bytes"),
+        "{body}"
+    );
+    assert!(!body.contains("(7 bytes)"), "{body}");
+}
+
 /// What layer `n` (1–7) says about packet `number`.
 fn layer_text(m: &Model, number: u64, n: usize) -> String {
     let row = m

@@ -6,18 +6,19 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ui_support;
+
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use osiscope::capture::FileReader;
 use osiscope::model::{Phase, StepKind};
-use osiscope::session::LiveSession;
 use osiscope::ui::playback::{HOLD_SECS, STEP_SECS};
 use osiscope::ui::settings::Settings;
 use osiscope::ui::{App, AppOptions, Clock, Start};
+use ui_support::{live_app, poll_until};
 
 /// `captures/NAME`, or `NAME` in the shared public corpus.
 fn capture(name: &str) -> PathBuf {
@@ -56,42 +57,6 @@ fn app_sized(name: &str, settings: Settings, size: [f32; 2]) -> Harness<'static,
 
 fn app_on(name: &str) -> Harness<'static, App> {
     app_sized(name, Settings::default(), [1600.0, 1000.0])
-}
-
-/// The live app (echo server, loopback capture, demo client), or `None` without permission.
-fn live_app(settings: Settings, size: [f32; 2]) -> Option<Harness<'static, App>> {
-    let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
-        Ok(s) => s,
-        Err(e) if e.is_permission_denied() => {
-            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
-            return None;
-        }
-        Err(e) => panic!("live mode did not start: {e:?}"),
-    };
-    let options = AppOptions {
-        clock: Clock::manual(),
-        live: Some(session),
-        ..AppOptions::new(Start::Model {
-            model: Box::default(),
-            title: "live".into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size(size)
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
-    harness.run_steps(2);
-    Some(harness)
-}
-
-/// Runs frames until `done` holds. The deadline is generous: on a loaded 2-core CI machine the
-/// live server, capture and pipeline threads compete with the test for the CPU.
-fn poll_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.run_steps(1);
-    }
 }
 
 fn press(harness: &mut Harness<'_, App>, key: egui::Key) {

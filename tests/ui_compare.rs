@@ -1,4 +1,4 @@
-//! The Compare view through `egui_kittest`: key C shows it, the five bundled captures are
+//! The Compare view through `egui_kittest`: key F6 shows it, the five bundled captures are
 //! measured off the UI thread into the table (the numbers `osiscope compare` computes), and a
 //! click on a transport opens its capture on the ladder.
 #![cfg(feature = "gui")]
@@ -14,9 +14,9 @@ use osiscope::ui::view::Tab;
 use osiscope::ui::{AppOptions, Start};
 
 #[test]
-fn key_c_shows_the_table_and_a_click_opens_the_transport_on_the_ladder() {
+fn key_f6_shows_the_table_and_a_click_opens_the_transport_on_the_ladder() {
     let mut harness = ui_support::harness(AppOptions::new(Start::Empty));
-    harness.key_press(egui::Key::C);
+    harness.key_press(egui::Key::F6);
     harness.run_steps(2);
     assert_eq!(harness.state().tab(), Tab::Compare);
     // The measuring thread answers within seconds; the frames go on meanwhile.
@@ -45,12 +45,12 @@ fn key_c_shows_the_table_and_a_click_opens_the_transport_on_the_ladder() {
     assert_eq!(app.tab(), Tab::Ladder);
     assert_eq!(app.title(), "compare-websocket.pcapng");
     assert_eq!(app.model().packets.len() as u64, websocket.packets);
-    // C again: back to the table, measured once.
-    harness.key_press(egui::Key::C);
+    // F6 again: back to the table, measured once; F2: the ladder.
+    harness.key_press(egui::Key::F6);
     harness.run_steps(2);
     assert_eq!(harness.state().tab(), Tab::Compare);
     assert!(harness.state().compare_measures().is_some());
-    harness.key_press(egui::Key::C);
+    harness.key_press(egui::Key::F2);
     harness.run_steps(2);
     assert_eq!(harness.state().tab(), Tab::Ladder);
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use osiscope::model::StepKind;
-use osiscope::session::LiveSession;
-use osiscope::ui::{App, AppOptions, Clock, Start};
+use osiscope::ui::App;
+use osiscope::ui::settings::Settings;
 
 const HANDSHAKE: [StepKind; 5] = [
     StepKind::Syn,
@@ -24,19 +24,7 @@ const HANDSHAKE: [StepKind; 5] = [
 ];
 
 fn live_app(step_mode: bool) -> Option<Harness<'static, App>> {
-    let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
-        Ok(s) => s,
-        Err(e) if e.is_permission_denied() => {
-            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
-            return None;
-        }
-        Err(e) => panic!("live mode did not start: {e:?}"),
-    };
-    let mut harness = ui_support::harness(AppOptions {
-        clock: Clock::manual(),
-        live: Some(session),
-        ..AppOptions::new(Start::Empty)
-    });
+    let mut harness = ui_support::live_app(Settings::default(), [1600.0, 1000.0])?;
     harness.state_mut().set_step_mode(step_mode);
     harness.run_steps(2);
     Some(harness)

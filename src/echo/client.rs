@@ -68,6 +68,12 @@ pub enum ClientError {
     },
     #[error("HTTP error: {0}")]
     Http(#[from] hyper::Error),
+    #[error("{what}: {source}")]
+    Io {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl ClientError {
@@ -89,7 +95,8 @@ impl ClientError {
             | Self::Runtime(_)
             | Self::Tls(_)
             | Self::TlsHandshake { .. }
-            | Self::Http(_) => None,
+            | Self::Http(_)
+            | Self::Io { .. } => None,
         }
     }
 }
@@ -147,6 +154,7 @@ async fn scenario_async(
             close(&mut ws, CloseCode::Normal, "", &mut r).await?;
         }
         Scenario::Push => server_speaks::push(addr, &mut r).await?,
+        Scenario::Deflate => super::deflate::scenario(addr, &mut r).await?,
         Scenario::Broadcast => server_speaks::broadcast(addr, &mut r).await?,
         Scenario::Duplex => server_speaks::duplex(addr, &mut r).await?,
         Scenario::ServerPing => server_speaks::server_ping(addr, &mut r).await?,

@@ -5,6 +5,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::routes::{CHAT_PREFIX, Route, RouteError};
 use super::web;
+use crate::app_proto::websocket::DeflateParams;
 
 /// Largest request head the server reads before answering 431.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
@@ -13,8 +14,13 @@ const MAX_HEADERS: usize = 32;
 /// What to do with a request head.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// A valid upgrade: answer 101 with this `Sec-WebSocket-Accept`.
-    Upgrade { accept: String, route: Route },
+    /// A valid upgrade: answer 101 with this `Sec-WebSocket-Accept`, and on `/deflate` with
+    /// the permessage-deflate parameters taken and the `Sec-WebSocket-Extensions` answer.
+    Upgrade {
+        accept: String,
+        route: Route,
+        deflate: Option<(DeflateParams, String)>,
+    },
     /// An Engine.IO / Socket.IO request (`/socket.io/…`, any method): hyper and socketioxide
     /// take the connection from its first byte.
     SocketIo,
@@ -117,6 +123,9 @@ fn classify(req: &httparse::Request<'_, '_>) -> Verdict {
     match Route::parse(target) {
         Ok(route) => Verdict::Upgrade {
             accept: derive_accept_key(key.as_bytes()),
+            deflate: header(req, "Sec-WebSocket-Extensions")
+                .filter(|_| route == Route::Deflate)
+                .and_then(super::deflate::accept_offer),
             route,
         },
         Err(RouteError::NotFound { .. }) => error(404, "Not Found", &[]),
@@ -176,11 +185,14 @@ pub fn service_unavailable() -> Verdict {
     error(503, "Service Unavailable", &[("Retry-After", "1")])
 }
 
-/// The `101 Switching Protocols` response for an accepted upgrade.
-pub fn switching_protocols(accept: &str) -> Vec<u8> {
+/// The `101 Switching Protocols` response for an accepted upgrade, with the extensions taken.
+pub fn switching_protocols(accept: &str, extensions: Option<&str>) -> Vec<u8> {
+    let extensions = extensions
+        .map(|e| format!("Sec-WebSocket-Extensions: {e}\r\n"))
+        .unwrap_or_default();
     format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+         Sec-WebSocket-Accept: {accept}\r\n{extensions}\r\n"
     )
     .into_bytes()
 }
@@ -218,7 +230,7 @@ mod tests {
     #[test]
     fn rfc6455_example_key_is_accepted() {
         let Head::Complete {
-            verdict: Verdict::Upgrade { accept, route },
+            verdict: Verdict::Upgrade { accept, route, .. },
             len,
         } = parse_head(UPGRADE.as_bytes())
         else {

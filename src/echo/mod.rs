@@ -5,6 +5,7 @@
 pub mod chat_http;
 pub mod client;
 pub mod compare;
+pub mod deflate;
 pub mod demo;
 mod eio_client;
 mod endpoints;

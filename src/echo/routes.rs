@@ -15,6 +15,8 @@ pub const DUPLEX: &str = "/duplex";
 pub const SERVER_PING: &str = "/server-ping";
 /// The path where the server closes.
 pub const SERVER_CLOSE: &str = "/server-close";
+/// The path of the echo that compresses (permessage-deflate, when the client offers it).
+pub const DEFLATE: &str = "/deflate";
 /// The path of the chat on a WebSocket (the HTTP transports of the same chat are under
 /// [`CHAT_PREFIX`]).
 pub const CHAT_WS: &str = "/chat";
@@ -61,6 +63,9 @@ pub enum Route {
     /// `/server-close`: the server sends Close 4000 "lesson over" at once, and closes TCP first
     /// once the client's Close has answered it.
     ServerClose,
+    /// `/deflate`: the echo, with permessage-deflate when the client offers it (RFC 7692):
+    /// the server's echoes are compressed and carry RSV1.
+    Deflate,
     /// `/chat`: every text message is answered as the chat's HTTP transports answer it
     /// (`chat_http::answer_line`: "re: …" with the time the answer was made).
     Chat,
@@ -137,6 +142,7 @@ impl Route {
             },
             SERVER_CLOSE => Self::ServerClose,
             CHAT_WS => Self::Chat,
+            DEFLATE => Self::Deflate,
             _ => {
                 return Err(RouteError::NotFound {
                     path: path.to_string(),
@@ -152,7 +158,14 @@ impl Route {
         let path = path.split_once('?').map_or(path, |(p, _)| p);
         matches!(
             path,
-            "/" | "/echo" | PUSH | BROADCAST | DUPLEX | SERVER_PING | SERVER_CLOSE | CHAT_WS
+            "/" | "/echo"
+                | PUSH
+                | BROADCAST
+                | DUPLEX
+                | SERVER_PING
+                | SERVER_CLOSE
+                | CHAT_WS
+                | DEFLATE
         )
     }
 
@@ -372,6 +385,8 @@ mod tests {
         );
         assert_eq!(Route::parse("/server-close"), Ok(Route::ServerClose));
         assert_eq!(Route::parse("/chat"), Ok(Route::Chat));
+        assert_eq!(Route::parse("/deflate"), Ok(Route::Deflate));
+        assert!(Route::parse("/deflate?level=9").is_err());
     }
 
     #[test]

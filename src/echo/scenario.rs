@@ -26,10 +26,11 @@ pub enum Scenario {
     SocketIoBroadcast,
     SocketIoPlainWs,
     Wss,
+    Deflate,
 }
 
 impl Scenario {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Handshake,
         Self::Chat,
         Self::Binary,
@@ -49,6 +50,7 @@ impl Scenario {
         Self::SocketIoBroadcast,
         Self::SocketIoPlainWs,
         Self::Wss,
+        Self::Deflate,
     ];
 
     /// The name on the command line and of the bundled capture (`captures/NAME.pcapng`).
@@ -73,6 +75,7 @@ impl Scenario {
             Self::SocketIoBroadcast => "socketio-broadcast",
             Self::SocketIoPlainWs => "socketio-plain-ws",
             Self::Wss => "wss",
+            Self::Deflate => "deflate",
         }
     }
 
@@ -119,6 +122,9 @@ impl Scenario {
             }
             Self::Wss => {
                 "the chat over wss://: a TLS handshake, then the same Upgrade and frames, encrypted"
+            }
+            Self::Deflate => {
+                "permessage-deflate: RSV1 set, compressed payloads, a repeat sent in a few bytes"
             }
         }
     }

@@ -308,7 +308,11 @@ async fn serve_http(
                 .serve(stream, buf, config.handshake_timeout, shutdown)
                 .await;
         }
-        Verdict::Upgrade { accept, route } => {
+        Verdict::Upgrade {
+            accept,
+            route,
+            deflate,
+        } => {
             tracing::info!(%peer, ?route, "WebSocket upgrade");
             // A broadcast member joins before its 101: a client with its 101 is in the room.
             let member = match &route {
@@ -316,7 +320,10 @@ async fn serve_http(
                 _ => None,
             };
             if stream
-                .write_all(&http::switching_protocols(&accept))
+                .write_all(&http::switching_protocols(
+                    &accept,
+                    deflate.as_ref().map(|(_, answer)| answer.as_str()),
+                ))
                 .await
                 .is_err()
             {
@@ -333,6 +340,11 @@ async fn serve_http(
                 .max_message_size(Some(max_bytes))
                 .max_frame_size(Some(max_bytes));
             let rest = buf.get(len..).unwrap_or_default().to_vec();
+            if route == Route::Deflate {
+                let params = deflate.map(|(params, _)| params);
+                super::deflate::serve(stream, rest, params, max_bytes, shutdown, stats).await;
+                return;
+            }
             let ws =
                 WebSocketStream::from_partially_read(stream, rest, Role::Server, Some(ws_config))
                     .await;
@@ -342,22 +354,23 @@ async fn serve_http(
                 shutdown,
                 stats,
             };
-            match (route, member) {
-                (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
-                (Route::Push { interval, count }, _) => {
-                    endpoints::push(conn, interval, count).await;
-                }
-                (Route::Duplex { interval, count }, _) => {
-                    endpoints::duplex(conn, interval, count).await;
-                }
-                (Route::ServerPing { interval, count }, _) => {
-                    endpoints::server_ping(conn, interval, count).await;
-                }
-                (Route::ServerClose, _) => endpoints::server_close(conn).await,
-                (Route::Chat, _) => endpoints::chat(conn).await,
-                (Route::Echo | Route::Broadcast { .. }, _) => endpoints::echo(conn).await,
-            }
+            serve_route(conn, route, member).await;
         }
+    }
+}
+
+/// Run the endpoint `route` names on an upgraded connection (tungstenite's).
+async fn serve_route(conn: Conn<'_>, route: Route, member: Option<rooms::Member>) {
+    match (route, member) {
+        (Route::Broadcast { .. }, Some(member)) => rooms::broadcast(conn, member).await,
+        (Route::Push { interval, count }, _) => endpoints::push(conn, interval, count).await,
+        (Route::Duplex { interval, count }, _) => endpoints::duplex(conn, interval, count).await,
+        (Route::ServerPing { interval, count }, _) => {
+            endpoints::server_ping(conn, interval, count).await;
+        }
+        (Route::ServerClose, _) => endpoints::server_close(conn).await,
+        (Route::Chat, _) => endpoints::chat(conn).await,
+        (Route::Echo | Route::Broadcast { .. } | Route::Deflate, _) => endpoints::echo(conn).await,
     }
 }
 

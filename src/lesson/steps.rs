@@ -406,10 +406,17 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
     let name = opcode::name(frame.opcode);
     let mut body = match frame.opcode {
         opcode::TEXT | opcode::CONTINUATION | opcode::BINARY => {
-            let content = frame.text.as_deref().map_or_else(
-                || byte_count(frame.payload_len),
-                |t| format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),
-            );
+            let content = match frame.text.as_deref() {
+                Some(t) if frame.compressed => format!(
+                    "\"{}\", a text of {} sent compressed (permessage-deflate, RSV1=1) in {}; \
+                     the receiver inflates it back",
+                    preview(t),
+                    byte_count(frame.text_len),
+                    byte_count(frame.payload_len)
+                ),
+                Some(t) => format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),
+                None => byte_count(frame.payload_len),
+            };
             let fin = if frame.fin {
                 "FIN=1: this frame completes the message."
             } else {

@@ -35,8 +35,15 @@ pub enum Action {
     DismissBanner,
     /// Leave the file opened from live mode and show the live session again.
     BackToLive,
-    /// Show the Compare view, or leave it for the ladder (key C).
-    ToggleCompare,
     /// Open a compared transport's bundled capture on the ladder.
     OpenCompareCapture(crate::session::compare::ChatTransport),
+    /// Show or hide the keyboard map (F1, ?).
+    ToggleHelp,
+    CloseHelp,
+    /// Ask where to save what was captured live.
+    SaveDialog,
+    /// Save what was captured live, as pcapng, at this path.
+    Save(PathBuf),
+    /// A view choice made with a key (the toolbar's widgets change settings directly).
+    View(super::keys::ViewKey),
 }

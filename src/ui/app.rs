@@ -3,13 +3,14 @@
 
 use std::path::PathBuf;
 
-use egui::{CentralPanel, Key, Panel};
+use egui::{CentralPanel, Panel};
 
 use crate::lesson::{self, Narration};
 use crate::model::{Model, Peer, Step};
 
 use super::action::Action;
 use super::clock::Clock;
+use super::dialog::Purpose;
 use super::live::{Banner, LiveForm, LiveSession};
 use super::loader::{LoadBudget, Loader};
 use super::playback::{Playback, Stage};
@@ -78,12 +79,16 @@ pub struct App {
     applied_settings: Option<Settings>,
     /// The text scale applied with them (presentation mode follows the window's height).
     applied_scale: f32,
-    fullscreen: bool,
+    pub(crate) fullscreen: bool,
     pub(crate) egui_ctx: egui::Context,
     /// Lessons, quiz and glossary.
     pub(crate) teach: super::teach::Teach,
     /// The Compare view's measurements.
     pub(crate) compare: super::compare::CompareState,
+    /// The keyboard map is shown.
+    pub(crate) help: bool,
+    /// The Open… or Save… dialog, while it is open.
+    pub(crate) dialog: Option<super::dialog::Dialog>,
 }
 
 impl App {
@@ -120,6 +125,8 @@ impl App {
             egui_ctx: ctx.clone(),
             teach: super::teach::Teach::default(),
             compare: super::compare::CompareState::default(),
+            help: false,
+            dialog: None,
         };
         match options.start {
             Start::Model { model, title } => app.set_model(*model, title),
@@ -183,11 +190,6 @@ impl App {
 
     pub fn model(&self) -> &Model {
         &self.model
-    }
-
-    /// What the centre shows.
-    pub fn tab(&self) -> Tab {
-        self.view.tab
     }
 
     /// The shown capture's title (its file name).
@@ -368,29 +370,19 @@ impl App {
             Action::Follow(stream) => self.follow(stream),
             Action::BackToLive => self.back_to_live(),
             Action::DismissBanner => self.banner = None,
-            Action::OpenDialog => {
-                if let Some(path) = rfd::FileDialog::new()
-                    .add_filter("Captures", &["pcap", "pcapng", "cap", "dmp"])
-                    .add_filter("All files", &["*"])
-                    .pick_file()
-                {
-                    self.open(path, ctx);
-                }
-            }
+            Action::OpenDialog => self.open_dialog(Purpose::Open),
+            Action::SaveDialog => self.open_dialog(Purpose::Save),
             Action::Open(path) => self.open(path, ctx),
+            Action::Save(path) => self.save(&path),
+            Action::ToggleHelp => self.help = !self.help,
+            Action::CloseHelp => self.help = false,
+            Action::View(key) => self.apply_view_key(key),
             Action::SelectBytes(range) => self.view.selected_bytes = Some(range),
             Action::ToggleFullscreen => {
                 self.fullscreen = !self.fullscreen;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
             Action::Teach(a) => super::teach::apply(self, a, ctx),
-            Action::ToggleCompare => {
-                self.view.tab = if self.view.tab == Tab::Compare {
-                    Tab::Ladder
-                } else {
-                    Tab::Compare
-                };
-            }
             Action::OpenCompareCapture(t) => {
                 use crate::session::compare::{bundled, capture_name};
                 self.open_bundled(bundled(t), &capture_name(t));
@@ -407,28 +399,10 @@ impl App {
         self.playback.speed = self.settings.speed;
     }
 
+    /// The keys pressed (see `keys::BINDINGS`) and a file dropped on the window.
     fn shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
+        super::keys::shortcuts(ctx, self, actions);
         ctx.input(|i| {
-            let map = [
-                (Key::Space, Action::TogglePlay),
-                (Key::ArrowRight, Action::StepForward),
-                (Key::ArrowLeft, Action::StepBack),
-                (Key::Home, Action::Home),
-                (Key::End, Action::End),
-                (Key::PageDown, Action::NextPhase),
-                (Key::PageUp, Action::PreviousPhase),
-                (Key::F11, Action::ToggleFullscreen),
-                (Key::C, Action::ToggleCompare),
-            ];
-            for (key, action) in map {
-                if i.key_pressed(key) {
-                    actions.push(action);
-                }
-            }
-            super::teach::shortcuts(i, self, actions);
             if let Some(path) = i.raw.dropped_files.first().map(|f| f.path().to_path_buf()) {
                 actions.push(Action::Open(path));
             }
@@ -535,7 +509,7 @@ impl App {
                     Tab::Connections,
                     format!("Connections ({n})"),
                 );
-                ui.selectable_value(&mut self.view.tab, Tab::Compare, "Compare (C)")
+                ui.selectable_value(&mut self.view.tab, Tab::Compare, "Compare (F6)")
                     .on_hover_text("The same chat by polling, long-polling, SSE, WebSocket and Socket.IO, measured");
             });
             match self.view.tab {
@@ -546,6 +520,8 @@ impl App {
             }
         });
 
+        self.dialog_ui(&ctx, &mut actions);
+        super::help::help_ui(&ctx, self, &mut actions);
         for action in actions {
             self.apply(action, &ctx);
         }

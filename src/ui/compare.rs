@@ -1,4 +1,4 @@
-//! The Compare view (key C, or the "Compare" tab): the same chat carried by polling,
+//! The Compare view (key F6, or the "Compare" tab): the same chat carried by polling,
 //! long-polling, SSE, WebSocket and Socket.IO, measured from the bundled `compare-*` captures
 //! on a background thread (`session::compare::measure_bundled`, the numbers `osiscope compare`
 //! prints); a table, three charts, and a click on a transport opens its capture on the ladder.

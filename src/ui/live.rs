@@ -135,6 +135,11 @@ impl super::app::App {
         self.settings.step_mode = on;
     }
 
+    /// Put `text` in the message box (what Send text and Enter send).
+    pub fn set_message(&mut self, text: &str) {
+        text.clone_into(&mut self.live_form.text);
+    }
+
     /// Set the interval of the "Server push" button (the "every … ms" field).
     pub fn set_push_interval_ms(&mut self, interval_ms: u32) {
         self.live_form.push_interval_ms = interval_ms;

@@ -1,8 +1,9 @@
 //! The teaching panel on the right: guided lessons, the quiz and the glossary in three tabs,
-//! their state, what the user can ask of them ([`TeachAction`]) and their keys
-//! (L lessons, Q quiz, G glossary, D packet list/details/bytes in presentation mode).
+//! their state and what the user can ask of them ([`TeachAction`]). Their keys (L lessons,
+//! Q quiz, G glossary, D packet list/details/bytes in presentation mode) are in the one
+//! keyboard map, `super::keys`.
 
-use egui::{Key, RichText};
+use egui::RichText;
 
 use crate::lesson::glossary;
 use crate::lesson::guided::{LESSONS, Lesson};
@@ -112,37 +113,6 @@ impl App {
     /// The teaching panel's state.
     pub fn teach(&self) -> &Teach {
         &self.teach
-    }
-}
-
-/// The keys of the teaching panel (called inside `ctx.input`).
-pub fn shortcuts(i: &egui::InputState, app: &App, actions: &mut Vec<Action>) {
-    let keys = [
-        (Key::L, TeachAction::Toggle(TeachTab::Lessons)),
-        (Key::Q, TeachAction::QuizOnOff),
-        (Key::G, TeachAction::Toggle(TeachTab::Glossary)),
-        (Key::D, TeachAction::ToggleBytes),
-        (Key::N, TeachAction::LessonNext),
-        (Key::P, TeachAction::LessonBack),
-        (Key::A, TeachAction::LessonAnswers),
-    ];
-    for (key, action) in keys {
-        if i.key_pressed(key) {
-            actions.push(Action::Teach(action));
-        }
-    }
-    if app.teach.quiz.on {
-        for (n, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4]
-            .into_iter()
-            .enumerate()
-        {
-            if i.key_pressed(key) {
-                actions.push(Action::Teach(TeachAction::QuizChoose(n)));
-            }
-        }
-        if i.key_pressed(Key::Enter) {
-            actions.push(Action::StepForward);
-        }
     }
 }
 

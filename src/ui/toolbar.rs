@@ -6,6 +6,7 @@ use egui::{RichText, Slider};
 
 use super::action::Action;
 use super::app::App;
+use super::keys::{self, Command};
 use super::live::LiveCommand;
 use crate::session::Scenario;
 
@@ -66,10 +67,24 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
 fn file_menu_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     if ui
         .button("Open…")
-        .on_hover_text("Open a pcap or pcapng file (or drop one on the window)")
+        .on_hover_text(hint(
+            "Open a pcap or pcapng file (or drop one on the window)",
+            Command::Open,
+        ))
         .clicked()
     {
         actions.push(Action::OpenDialog);
+    }
+    if app.live.is_some()
+        && ui
+            .button("Save…")
+            .on_hover_text(hint(
+                "Save what was captured live as a pcapng file (Wireshark and tshark open it)",
+                Command::Save,
+            ))
+            .clicked()
+    {
+        actions.push(Action::SaveDialog);
     }
     ui.add_enabled_ui(!app.settings.recent_files.is_empty(), |ui| {
         ui.menu_button("Recent", |ui| {
@@ -88,12 +103,16 @@ fn file_menu_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
 fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     let has_steps = !app.model.steps.is_empty() || (app.is_live() && !app.live_pending.is_empty());
     ui.add_enabled_ui(has_steps, |ui| {
-        if ui.button("|◀").on_hover_text("First step (Home)").clicked() {
+        if ui
+            .button("|◀")
+            .on_hover_text(hint("First step", Command::First))
+            .clicked()
+        {
             actions.push(Action::Home);
         }
         if ui
             .button("◀ Back")
-            .on_hover_text("Previous step (←)")
+            .on_hover_text(hint("Previous step", Command::Back))
             .clicked()
         {
             actions.push(Action::StepBack);
@@ -105,17 +124,21 @@ fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         };
         if ui
             .button(play)
-            .on_hover_text("Play / pause (Space)")
+            .on_hover_text(hint("Play / pause", Command::PlayPause))
             .clicked()
         {
             actions.push(Action::TogglePlay);
         }
-        if ui.button("Step ▶").on_hover_text("Next step (→)").clicked() {
+        if ui
+            .button("Step ▶")
+            .on_hover_text(hint("Next step", Command::Step))
+            .clicked()
+        {
             actions.push(Action::StepForward);
         }
         if ui
             .button("Next phase ▶▶")
-            .on_hover_text("Jump to the next phase (Page Down)")
+            .on_hover_text(hint("Jump to the next phase", Command::NextPhase))
             .clicked()
         {
             actions.push(Action::NextPhase);
@@ -123,7 +146,7 @@ fn playback_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     });
     wrap_unless_room(ui, slider_width(ui, "speed"));
     ui.add(
-        Slider::new(&mut app.settings.speed, 0.25..=4.0)
+        Slider::new(&mut app.settings.speed, keys::SPEED_RANGE)
             .logarithmic(true)
             .text("speed")
             .suffix("×"),
@@ -143,14 +166,21 @@ fn view_ui(ui: &mut egui::Ui, app: &mut App) {
     } else {
         "☾ Dark"
     };
-    if ui.button(theme).clicked() {
+    if ui
+        .button(theme)
+        .on_hover_text(hint("Light or dark theme", Command::Theme))
+        .clicked()
+    {
         app.settings.dark = !app.settings.dark;
     }
     ui.toggle_value(&mut app.settings.presentation, "Presentation")
-        .on_hover_text("Large fonts and high contrast for the projector (F11: full screen)");
+        .on_hover_text(hint(
+            "Large fonts and high contrast for the projector (F11: full screen)",
+            Command::Presentation,
+        ));
     wrap_unless_room(ui, slider_width(ui, "zoom"));
     ui.add(
-        Slider::new(&mut app.settings.zoom, 0.6..=2.5)
+        Slider::new(&mut app.settings.zoom, keys::ZOOM_RANGE)
             .text("zoom")
             .fixed_decimals(1),
     );
@@ -178,11 +208,20 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         text_width(ui, "message") + 90.0 + ui.spacing().item_spacing.x,
     );
     let label = ui.label("message");
-    ui.add_enabled(
-        on,
-        egui::TextEdit::singleline(&mut app.live_form.text).desired_width(90.0),
-    )
-    .labelled_by(label.id);
+    let message = ui
+        .add_enabled(
+            on,
+            egui::TextEdit::singleline(&mut app.live_form.text).desired_width(90.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(hint("The text Send text sends", Command::Send));
+    // Enter in the message box sends it (its binding in the keyboard map); the box gives the
+    // keyboard back, so the app's keys work again.
+    if message.lost_focus() && keys::pressed_in(ui, Command::Send) {
+        actions.push(Action::Live(LiveCommand::SendText(
+            app.live_form.text.clone(),
+        )));
+    }
     let buttons = [
         (
             "Send text",
@@ -214,7 +253,8 @@ fn live_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     if let Some(why) = refusal {
         ui.label(RichText::new(why).color(app.palette().warn));
     }
-    scenario_menu_ui(ui, scenarios, actions);
+    let open = std::mem::take(&mut app.view.open_scenarios);
+    scenario_menu_ui(ui, scenarios, open, actions);
     // After the echo client's controls, so that they keep their place whatever this takes.
     server_push_ui(ui, app, actions);
     ui.checkbox(&mut app.settings.step_mode, "step mode")
@@ -306,8 +346,14 @@ fn server_push_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
 }
 
 /// The scenario menu: each scenario's name (a button) beside what the class will see.
-fn scenario_menu_ui(ui: &mut egui::Ui, scenarios: Vec<Scenario>, actions: &mut Vec<Action>) {
-    ui.menu_button("Scenarios", |ui| {
+/// `open`: open it now (its key).
+fn scenario_menu_ui(
+    ui: &mut egui::Ui,
+    scenarios: Vec<Scenario>,
+    open: bool,
+    actions: &mut Vec<Action>,
+) {
+    let menu = ui.menu_button("Scenarios", |ui| {
         egui::Grid::new("scenario-menu").show(ui, |ui| {
             for scenario in scenarios {
                 if ui.button(scenario.name()).clicked() {
@@ -319,6 +365,17 @@ fn scenario_menu_ui(ui: &mut egui::Ui, scenarios: Vec<Scenario>, actions: &mut V
             }
         });
     });
+    if open {
+        egui::Popup::open_id(ui.ctx(), egui::Popup::default_response_id(&menu.response));
+    }
+}
+
+/// A button's hover text with its keys from the keyboard map: "Open a file (Ctrl+O)".
+fn hint(text: &str, command: Command) -> String {
+    match keys::binding(command) {
+        Some(b) => format!("{text} ({})", keys::keys_text(b)),
+        None => text.to_owned(),
+    }
 }
 
 fn scrubber_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {

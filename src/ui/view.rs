@@ -225,6 +225,8 @@ pub struct View {
     pub seq: super::seqgraph::SeqCache,
     /// The connections overview (numbers, phases reached).
     pub overview: super::connections::Overview,
+    /// The scenario menu was asked for with its key: the toolbar opens it.
+    pub open_scenarios: bool,
 }
 
 impl View {

@@ -94,9 +94,10 @@ impl Tcpdump {
         out
     }
 
-    /// Wait until tcpdump has written at least `n` packets, then stop it and return them.
+    /// Wait until tcpdump has written at least `n` packets (up to 20 s: on a loaded machine
+    /// tcpdump may be descheduled for seconds), then stop it and return them.
     pub fn finish(mut self, n: usize) -> Vec<Vec<u8>> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(20);
         while self.packets().len() < n && Instant::now() < deadline {
             std::thread::yield_now();
         }
