@@ -26,6 +26,8 @@ pub struct LiveArgs {
     pub filter: Option<String>,
     /// Also start the bundled echo server on ADDR (default 127.0.0.1:8765; port 0: any free
     /// port) and capture its traffic instead of --port/--filter, as the app's live mode does.
+    /// Classroom mode: `--serve 0.0.0.0:8765 --interface eth0` lets students' devices join, each
+    /// appearing as its own connection (a warning says who can connect).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
     pub serve: Option<SocketAddr>,
     #[arg(long, value_enum, default_value_t)]
@@ -46,7 +48,8 @@ pub struct LiveArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on. A non-loopback address is used only when given here explicitly.
+    /// Address to listen on. A non-loopback address (classroom mode, e.g. 0.0.0.0:8765) is used
+    /// only when given here explicitly, and a warning says who can then connect.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// Connections served at once.
@@ -127,6 +130,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             ServerOptions {
                 listen,
                 any_port_if_taken: false,
+                allow_non_loopback: true, // given explicitly with --serve
             },
             &options,
         )
@@ -137,6 +141,12 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(session_failed(&e)),
     };
+    if let Some(warning) = served
+        .as_ref()
+        .and_then(|s| osiscope::echo::reachable_warning(s.server.local_addr()))
+    {
+        eprintln!("{warning}");
+    }
     match &served {
         Some(s) => eprintln!(
             "capturing on {} ({:?}), echo server on ws://{}/; stop with Ctrl-C",
@@ -250,6 +260,9 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(echo_failed(&e)),
     };
     let addr = server.local_addr();
+    if let Some(warning) = osiscope::echo::reachable_warning(addr) {
+        eprintln!("{warning}");
+    }
     println!(
         "echo server listening on ws://{addr}/ and Socket.IO on http://{addr}/socket.io/ (Ctrl-C stops it)"
     );

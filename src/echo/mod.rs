@@ -77,6 +77,30 @@ impl EchoConfig {
     }
 }
 
+/// What to tell the person who starts the server on `addr` when others can reach it (`None` on
+/// loopback, where only this machine can connect).
+pub fn reachable_warning(addr: SocketAddr) -> Option<String> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        return None;
+    }
+    let port = addr.port();
+    let who = if ip.is_unspecified() {
+        format!(
+            "every device that can reach this machine on port {port}, on any of its networks \
+             (the classroom Wi-Fi, the school LAN…)"
+        )
+    } else {
+        format!("every device that can reach {ip} on port {port}")
+    };
+    Some(format!(
+        "WARNING: the bundled server listens on {addr}, not only on this machine: {who} can now \
+         open http://<this machine's address>:{port}/, join the class chat and connect to every \
+         endpoint. Everything they send is shown to the class. Listen on 127.0.0.1 to keep it on \
+         this machine."
+    ))
+}
+
 /// Why the echo server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EchoError {
@@ -110,5 +134,26 @@ impl EchoError {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_reachable_address_gets_the_warning() {
+        let warn = |a: &str| reachable_warning(a.parse().unwrap());
+        assert_eq!(warn("127.0.0.1:8765"), None);
+        assert_eq!(warn("[::1]:8765"), None);
+        let any = warn("0.0.0.0:8765").unwrap();
+        assert!(any.starts_with("WARNING: the bundled server listens on 0.0.0.0:8765"));
+        assert!(any.contains("on any of its networks"), "{any}");
+        let one = warn("10.1.2.3:9000").unwrap();
+        assert!(
+            one.contains("every device that can reach 10.1.2.3 on port 9000"),
+            "{one}"
+        );
+        assert!(one.contains("Everything they send is shown to the class."));
     }
 }

@@ -138,6 +138,7 @@ impl LiveSession {
             ServerOptions {
                 listen: preferred,
                 any_port_if_taken: true,
+                allow_non_loopback: false,
             },
             &CaptureOptions {
                 interface: interface.to_string(),

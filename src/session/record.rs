@@ -90,6 +90,7 @@ pub fn record_client<R>(
         ServerOptions {
             listen: target.listen,
             any_port_if_taken: false,
+            allow_non_loopback: false,
         },
         &CaptureOptions {
             interface: target.interface.to_owned(),

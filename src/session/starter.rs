@@ -21,6 +21,9 @@ pub struct ServerOptions {
     /// When `listen` is taken, listen on any free port of the same address instead of failing
     /// (the app does; `record` does not, its user asked for that port).
     pub any_port_if_taken: bool,
+    /// Listen on a non-loopback `listen` (classroom mode: `osiscope live --serve 0.0.0.0:8765`,
+    /// asked for explicitly); otherwise such an address is refused.
+    pub allow_non_loopback: bool,
 }
 
 /// The capture to start.
@@ -102,6 +105,7 @@ pub fn start_capture(options: &CaptureOptions) -> Result<Capturing, SessionError
 fn serve(options: ServerOptions) -> Result<Served, SessionError> {
     let config = |listen| EchoConfig {
         listen,
+        allow_non_loopback: options.allow_non_loopback,
         ..EchoConfig::default()
     };
     let (server, port_moved) = match EchoServer::start(config(options.listen)) {

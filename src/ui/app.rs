@@ -500,7 +500,9 @@ impl App {
             self.side_panels_ui(ui, &mut actions);
         }
         CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
+            // Wrapped: in a narrow middle (the teaching panel open at 1280 px) a row wider
+            // than the panel would widen the ladder under the server's stack.
+            ui.horizontal_wrapped(|ui| {
                 ui.selectable_value(&mut self.view.tab, Tab::Ladder, "Ladder diagram");
                 ui.selectable_value(&mut self.view.tab, Tab::TimeSequence, "Time-sequence graph");
                 let n = self.view.overview.ids.len();

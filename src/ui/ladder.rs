@@ -109,6 +109,48 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     ladder_body_ui(ui, app, actions, stream);
 }
 
+/// The lanes' margins for `widest` row label, and whether the ladder is roomy: whether row
+/// labels keep their time and state pills are written beside the rows.
+fn fitted_margins(
+    ui: &egui::Ui,
+    conn: &Connection,
+    small: &FontId,
+    widest: &str,
+) -> (Margins, bool) {
+    let mut margins = Margins::measure(ui, small, widest);
+    // In a narrow ladder (the teaching panel open at 1280 px, in presentation mode above all)
+    // the lanes would come closer than their titles and state pills are wide, and the two
+    // titles would run into each other. Then the row labels give up their time ("#12", not
+    // "#12 +3.5 ms") and the state pills beside the rows give up their room: the lanes' own
+    // pills in the header still show both states.
+    let (cx, sx) = margins.lanes(ui.available_rect_before_wrap());
+    let text_width = |t: String| {
+        ui.painter()
+            .layout_no_wrap(t, small.clone(), Color32::WHITE)
+            .size()
+            .x
+    };
+    let widest_title = [
+        conn.client.to_string(),
+        conn.server.to_string(),
+        WIDEST_STATE.into(),
+    ]
+    .into_iter()
+    .map(text_width)
+    .fold(0.0, f32::max)
+        + PILL_PAD.x;
+    let roomy = sx - cx >= widest_title + LANE_GAP;
+    if !roomy {
+        let short = widest.split(' ').next().unwrap_or_default().to_owned();
+        let half_title = widest_title / 2.0 + LANE_GAP;
+        margins = Margins {
+            left: (LABEL_X + text_width(short) + LANE_GAP).max(half_title),
+            right: half_title,
+        };
+    }
+    (margins, roomy)
+}
+
 fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
     let palette = app.palette();
     let Some(conn) = app.model.connections.get(stream as usize) else {
@@ -125,7 +167,12 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
     let rows = &app.view.ladder.rows;
     let first_ts = conn.first_ts_ns;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-    let margins = Margins::measure(ui, &small, &widest_label(rows, &app.model.steps, first_ts));
+    let (margins, roomy) = fitted_margins(
+        ui,
+        conn,
+        &small,
+        &widest_label(rows, &app.model.steps, first_ts),
+    );
     let body = lane_headers_ui(
         ui,
         conn,
@@ -181,7 +228,8 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
                         prev,
                         is_current,
                         envelope,
-                        first_ts,
+                        first_ts: roomy.then_some(first_ts),
+                        pills: roomy,
                     };
                     arrow.paint(painter, palette, &body, &small);
                     if response.hovered() {
@@ -388,7 +436,10 @@ struct ArrowRow<'a> {
     prev: Option<&'a Step>,
     is_current: bool,
     envelope: Option<f32>,
-    first_ts: i64,
+    /// The time of the connection's first packet; None: the row label shows no time.
+    first_ts: Option<i64>,
+    /// Whether state changes are written beside the lanes.
+    pills: bool,
 }
 
 impl ArrowRow<'_> {
@@ -428,7 +479,10 @@ impl ArrowRow<'_> {
         painter.text(
             rect.left_center() + vec2(LABEL_X, 0.0),
             Align2::LEFT_CENTER,
-            row_label(step, self.first_ts),
+            self.first_ts.map_or_else(
+                || format!("#{}", step.packet),
+                |first| row_label(step, first),
+            ),
             small.clone(),
             palette.weak_text,
         );
@@ -442,7 +496,7 @@ impl ArrowRow<'_> {
             } else {
                 (sx, Align2::LEFT_CENTER)
             };
-            if before != Some(now) {
+            if self.pills && before != Some(now) {
                 // A sender changes state as it sends, a receiver as the packet arrives.
                 let y = if is_client_lane == (step.direction == Direction::ClientToServer) {
                     y0

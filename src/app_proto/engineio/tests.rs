@@ -444,3 +444,75 @@ fn bad_sessions_are_annotated() {
         ]
     );
 }
+
+/// Pieces a broken session is made of: packets, halves of packets, separators, junk.
+fn any_piece() -> impl Strategy<Value = Vec<u8>> {
+    let words = prop::sample::select(vec![
+        &br#"0{"sid":"S","upgrades":[],"pingInterval":1,"pingTimeout":1,"maxPayload":9}"#[..],
+        b"40",
+        br#"40{"sid":"x"}"#,
+        br#"42["chat","hi"]"#,
+        br#"420["chat"]"#,
+        b"430[1]",
+        br#"451-["b",{"_placeholder":true,"num":0}]"#,
+        br#"462-0[{"_placeholder":true,"num":0}]"#,
+        b"bAQID",
+        b"b!!",
+        b"\x1e",
+        b"2",
+        b"3probe",
+        b"5",
+        b"6",
+        b"9",
+        b"4",
+        b"12:42[\"a\"]",
+        b"99:4",
+        b"",
+    ]);
+    prop_oneof![
+        prop::collection::vec(words, 1..4).prop_map(|w| w.concat()),
+        prop::collection::vec(any::<u8>(), 0..24),
+    ]
+}
+
+proptest! {
+    /// Whatever a session is fed (bodies cut anywhere, attachments that never come, sids never
+    /// opened), nothing panics and every report belongs to the packet that was being read.
+    #[test]
+    fn broken_sessions_never_panic_and_report_where_they_are(
+        pieces in prop::collection::vec((any::<u8>(), any_piece()), 0..24)
+    ) {
+        let urls = [
+            url("/socket.io/?EIO=4&transport=polling"),
+            url("/socket.io/?EIO=4&transport=polling&sid=S"),
+            url("/socket.io/?EIO=3&transport=polling&sid=S"),
+            url("/socket.io/?EIO=4&transport=websocket&sid=S"),
+        ];
+        let mut s = EioSessions::new();
+        for (i, (ctl, piece)) in pieces.iter().enumerate() {
+            let frame = i as u64 + 1;
+            let direction = if ctl & 1 == 0 { C2S } else { S2C };
+            let u = &urls[usize::from(ctl >> 1 & 3)];
+            let mut out = Vec::new();
+            if ctl & 8 == 0 {
+                s.on_polling_body(u, direction, piece, ctl & 0x80 != 0, frame, &mut out);
+            } else {
+                let stream = u32::from(ctl >> 6);
+                if !s.is_websocket(stream) {
+                    s.on_websocket(stream, u, frame, &mut out);
+                }
+                let text = std::str::from_utf8(piece).ok().filter(|_| ctl & 0x10 == 0);
+                s.on_ws_message(stream, &msg(direction, text, piece, frame), &mut out);
+            }
+            for e in &out {
+                let at = match e {
+                    IoEvent::EngineIo(r) => r.frame,
+                    IoEvent::SocketIo(r) => r.frame,
+                    IoEvent::AckPair(p) => p.ack_frame,
+                    IoEvent::Anomaly(a) => a.frame,
+                };
+                prop_assert_eq!(at, frame, "{:?}", e);
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! The default live backend: pnet's `AF_PACKET` channel on a socket osiscope prepares itself
-//! (outgoing copies ignored, BPF port filter, large kernel buffer, kernel timestamps).
+//! (outgoing copies ignored on loopback, BPF port filter, large kernel buffer, kernel timestamps).
 
 use std::os::fd::{AsRawFd as _, IntoRawFd as _, RawFd};
 
@@ -43,8 +43,12 @@ impl PnetSource {
             std::io::ErrorKind::PermissionDenied => super::permission_denied(name),
             _ => socket_error(name, SocketStep::OpenSocket, e),
         })?;
-        sys::ignore_outgoing(&socket)
-            .map_err(|e| socket_error(name, SocketStep::IgnoreOutgoing, e))?;
+        // Loopback shows every packet twice (sent, then received): keep one. On any other
+        // interface the outgoing copy is the only one (the server's packets to a student).
+        if interface.is_loopback() {
+            sys::ignore_outgoing(&socket)
+                .map_err(|e| socket_error(name, SocketStep::IgnoreOutgoing, e))?;
+        }
         if let Err(e) = sys::set_receive_buffer(&socket, config.kernel_buffer_bytes) {
             tracing::warn!("cannot enlarge the capture buffer: {e}");
         }
