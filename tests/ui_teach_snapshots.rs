@@ -118,3 +118,24 @@ fn snapshot_presentation_1920x1080() {
 fn snapshot_presentation_1280x720() {
     presentation([1280.0, 720.0], "presentation_1280x720");
 }
+
+#[test]
+fn snapshot_presentation_lesson_1280x720() {
+    // The narrowest classroom case: presentation fonts, 1280 × 720, the Lessons panel open.
+    // The lane titles must not run into each other, and nothing is cut with "…".
+    let settings = Settings {
+        presentation: true,
+        ..Settings::default()
+    };
+    let mut harness = app_on("push.pcapng", settings, [1280.0, 720.0]);
+    press(&mut harness, egui::Key::L);
+    harness
+        .get_by_label_contains("The server speaks first (push)")
+        .click();
+    settle(&mut harness);
+    press(&mut harness, egui::Key::N);
+    settle(&mut harness);
+    assert_eq!(harness.state().selected_packet(), Some(7));
+    harness.snapshot_options("presentation_lesson_1280x720", &options());
+    assert_nothing_cut(&harness);
+}
