@@ -111,20 +111,12 @@ fn table(measures: &[ChatMeasure]) -> String {
         "delay_median_ms",
         "delay_max_ms",
     ];
-    let rows: Vec<[String; 9]> = measures
+    let rows: Vec<Vec<String>> = measures
         .iter()
         .map(|m| {
-            [
-                m.transport.clone(),
-                m.messages.to_string(),
-                m.tcp_connections.to_string(),
-                m.packets.to_string(),
-                m.wire_bytes.to_string(),
-                format!("{:.1}", m.bytes_per_message),
-                format!("{:.1}", m.header_bytes_per_message),
-                format!("{:.2}", m.delay_median_ms),
-                format!("{:.2}", m.delay_max_ms),
-            ]
+            std::iter::once(m.transport.clone())
+                .chain(m.cells())
+                .collect()
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())

@@ -71,6 +71,22 @@ pub struct ChatMeasure {
 }
 
 impl ChatMeasure {
+    /// Its numbers as a table shows them, after the transport: messages, TCP connections,
+    /// packets, wire bytes, bytes and header bytes per message (one decimal), median and worst
+    /// delay in ms (two decimals).
+    pub fn cells(&self) -> [String; 8] {
+        [
+            self.messages.to_string(),
+            self.tcp_connections.to_string(),
+            self.packets.to_string(),
+            self.wire_bytes.to_string(),
+            format!("{:.1}", self.bytes_per_message),
+            format!("{:.1}", self.header_bytes_per_message),
+            format!("{:.2}", self.delay_median_ms),
+            format!("{:.2}", self.delay_max_ms),
+        ]
+    }
+
     /// Packets per message.
     pub fn packets_per_message(&self) -> f64 {
         per(self.packets, self.messages)

@@ -92,3 +92,44 @@ fn named(mut m: ChatMeasure, transport: ChatTransport) -> ChatMeasure {
     transport.name().clone_into(&mut m.transport);
     m
 }
+
+/// The bundled captures of the five transports (`captures/compare-*.pcapng`), in
+/// [`ChatTransport::ALL`]'s order.
+pub const BUNDLED: [(ChatTransport, &[u8]); 5] = [
+    (
+        ChatTransport::Polling,
+        include_bytes!("../../captures/compare-polling.pcapng"),
+    ),
+    (
+        ChatTransport::LongPolling,
+        include_bytes!("../../captures/compare-long-polling.pcapng"),
+    ),
+    (
+        ChatTransport::Sse,
+        include_bytes!("../../captures/compare-sse.pcapng"),
+    ),
+    (
+        ChatTransport::WebSocket,
+        include_bytes!("../../captures/compare-websocket.pcapng"),
+    ),
+    (
+        ChatTransport::SocketIo,
+        include_bytes!("../../captures/compare-socketio.pcapng"),
+    ),
+];
+
+/// The bundled capture of `transport`.
+pub fn bundled(transport: ChatTransport) -> &'static [u8] {
+    BUNDLED
+        .iter()
+        .find(|(t, _)| *t == transport)
+        .map_or(&[], |(_, bytes)| bytes)
+}
+
+/// Measure the five bundled captures.
+pub fn measure_bundled() -> Result<Vec<ChatMeasure>, CaptureError> {
+    BUNDLED
+        .iter()
+        .map(|&(t, bytes)| measure_bytes(bytes, t))
+        .collect()
+}

@@ -35,6 +35,8 @@ pub enum Action {
     DismissBanner,
     /// Leave the file opened from live mode and show the live session again.
     BackToLive,
+    /// Open a compared transport's bundled capture on the ladder.
+    OpenCompareCapture(crate::session::compare::ChatTransport),
     /// Show or hide the keyboard map (F1, ?).
     ToggleHelp,
     CloseHelp,

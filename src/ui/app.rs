@@ -18,7 +18,9 @@ use super::settings::{STORAGE_KEY, Settings};
 use super::theme::{self, Palette};
 use super::track::Track;
 use super::view::{Tab, View};
-use super::{connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar};
+use super::{
+    compare, connections, details, hex, ladder, narration, osi, packet_list, seqgraph, toolbar,
+};
 
 /// What the app opens with.
 pub enum Start {
@@ -81,6 +83,8 @@ pub struct App {
     pub(crate) egui_ctx: egui::Context,
     /// Lessons, quiz and glossary.
     pub(crate) teach: super::teach::Teach,
+    /// The Compare view's measurements.
+    pub(crate) compare: super::compare::CompareState,
     /// The keyboard map is shown.
     pub(crate) help: bool,
     /// The Open… or Save… dialog, while it is open.
@@ -120,6 +124,7 @@ impl App {
             fullscreen: false,
             egui_ctx: ctx.clone(),
             teach: super::teach::Teach::default(),
+            compare: super::compare::CompareState::default(),
             help: false,
             dialog: None,
         };
@@ -185,6 +190,16 @@ impl App {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// The shown capture's title (its file name).
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The Compare view's measurements, once made.
+    pub fn compare_measures(&self) -> Option<&[crate::model::compare::ChatMeasure]> {
+        self.compare.measures()
     }
 
     pub fn current_step(&self) -> Option<&Step> {
@@ -368,6 +383,10 @@ impl App {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
             Action::Teach(a) => super::teach::apply(self, a, ctx),
+            Action::OpenCompareCapture(t) => {
+                use crate::session::compare::{bundled, capture_name};
+                self.open_bundled(bundled(t), &capture_name(t));
+            }
             Action::Live(cmd) => {
                 // Live controls act only while live mode is shown, never on an opened file.
                 if let Some(live) = self.live.as_mut().filter(|_| self.parked.is_none())
@@ -473,23 +492,13 @@ impl App {
         self.sync_view();
 
         Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(ui, self, &mut actions));
-        self.lower_panels_ui(ui, &mut actions);
-        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
-        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
-            .min(ui.available_width() * 0.25)
-            .max(240.0);
-        Panel::left("client_stack")
-            .resizable(false)
-            .exact_size(side)
-            .show(ui, |ui| {
-                osi::osi_stack_ui(ui, self, Peer::Client);
-            });
-        Panel::right("server_stack")
-            .resizable(false)
-            .exact_size(side)
-            .show(ui, |ui| {
-                osi::osi_stack_ui(ui, self, Peer::Server);
-            });
+        let comparing = self.view.tab == Tab::Compare;
+        if comparing {
+            self.compare.start(&ctx);
+            self.compare.drain();
+        } else {
+            self.side_panels_ui(ui, &mut actions);
+        }
         CentralPanel::default().show(ui, |ui| {
             // Wrapped: in a narrow middle (the teaching panel open at 1280 px) a row wider
             // than the panel would widen the ladder under the server's stack.
@@ -502,11 +511,14 @@ impl App {
                     Tab::Connections,
                     format!("Connections ({n})"),
                 );
+                ui.selectable_value(&mut self.view.tab, Tab::Compare, "Compare (F6)")
+                    .on_hover_text("The same chat by polling, long-polling, SSE, WebSocket and Socket.IO, measured");
             });
             match self.view.tab {
                 Tab::Ladder => ladder::ladder_ui(ui, self, &mut actions),
                 Tab::TimeSequence => seqgraph::seqgraph_ui(ui, self, &mut actions),
                 Tab::Connections => connections::connections_ui(ui, self, &mut actions),
+                Tab::Compare => compare::compare_ui(ui, self, &mut actions),
             }
         });
 
@@ -525,6 +537,28 @@ impl App {
         {
             ctx.request_repaint();
         }
+    }
+
+    /// Everything around the centre: the lower panels and the two OSI stacks (not in the
+    /// Compare view, which takes the whole window under the toolbar).
+    fn side_panels_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.lower_panels_ui(ui, actions);
+        // The stacks widen with the font (presentation mode), up to a quarter of the window each.
+        let side = (330.0 * ui.text_style_height(&egui::TextStyle::Body) / 14.0)
+            .min(ui.available_width() * 0.25)
+            .max(240.0);
+        Panel::left("client_stack")
+            .resizable(false)
+            .exact_size(side)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Client);
+            });
+        Panel::right("server_stack")
+            .resizable(false)
+            .exact_size(side)
+            .show(ui, |ui| {
+                osi::osi_stack_ui(ui, self, Peer::Server);
+            });
     }
 }
 

@@ -166,7 +166,7 @@ use When as W;
 /// teaching panel's buttons name.
 // One binding per line: the table reads as the keyboard map it is.
 #[rustfmt::skip]
-pub static BINDINGS: [Binding; 36] = [
+pub static BINDINGS: [Binding; 37] = [
     bind(&[key(Key::Space)], Command::PlayPause, W::Always, G::Playback, "Play / pause"),
     bind(&[key(Key::ArrowRight)], Command::Step, W::Always, G::Playback, "Next step"),
     bind(&[key(Key::ArrowLeft)], Command::Back, W::Always, G::Playback, "Previous step"),
@@ -183,6 +183,8 @@ pub static BINDINGS: [Binding; 36] = [
         "Time-sequence graph"),
     bind(&[key(Key::F4)], Command::ShowTab(Tab::Connections), W::Always, G::View,
         "Connections"),
+    bind(&[key(Key::F6)], Command::ShowTab(Tab::Compare), W::Always, G::View,
+        "Compare: the same chat five ways"),
     bind(&[key(Key::F5)], Command::Presentation, W::Always, G::View,
         "Presentation mode on / off"),
     bind(&[key(Key::F11)], Command::FullScreen, W::Always, G::View, "Full screen on / off"),

@@ -447,6 +447,28 @@ fn state_pill(
     painter.galley(rect.min + PILL_PAD / 2.0, galley, colour);
 }
 
+/// An arrow's label laid out to fit `max_width`: at its size when it fits, else smaller (down
+/// to 60 %), else also wrapped; never cut, so a long Socket.IO label stays whole.
+fn fitted_label(
+    painter: &egui::Painter,
+    text: &str,
+    font: &FontId,
+    colour: egui::Color32,
+    max_width: f32,
+) -> std::sync::Arc<egui::Galley> {
+    let galley = painter.layout_no_wrap(text.to_owned(), font.clone(), colour);
+    let width = galley.size().x;
+    if width <= max_width || max_width <= 0.0 {
+        return galley;
+    }
+    let scale = (max_width / width).max(0.6);
+    let smaller = FontId::new(font.size * scale, font.family.clone());
+    if width * scale <= max_width {
+        return painter.layout_no_wrap(text.to_owned(), smaller, colour);
+    }
+    painter.layout(text.to_owned(), smaller, colour, max_width)
+}
+
 struct ArrowRow<'a> {
     /// The step's label as drawn (whole in presentation mode).
     label: &'a str,
@@ -508,17 +530,19 @@ impl ArrowRow<'_> {
             arrow_head(painter, start, end, Stroke::new(width, colour));
         }
         super::ladder_loss::never_seen(painter, step, start, end, palette, small);
-        painter.text(
-            pos2(f32::midpoint(from_x, to_x), y0 - 2.0),
-            Align2::CENTER_BOTTOM,
-            self.label,
-            body.clone(),
-            if self.is_current {
-                palette.text
-            } else {
-                colour
-            },
-        );
+        let label_colour = if self.is_current {
+            palette.text
+        } else {
+            colour
+        };
+        let galley = fitted_label(painter, self.label, body, label_colour, rect.width() - 8.0);
+        // Centred over the arrow, moved in where a wide label would leave the row.
+        let half = galley.size().x / 2.0;
+        let centre = f32::midpoint(from_x, to_x)
+            .min(rect.right() - 4.0 - half)
+            .max(rect.left() + 4.0 + half);
+        let top = y0 - 2.0 - galley.size().y;
+        painter.galley(pos2(centre - half, top), galley, label_colour);
         painter.text(
             rect.left_center() + vec2(LABEL_X, 0.0),
             Align2::LEFT_CENTER,
@@ -600,6 +624,32 @@ mod tests {
         ];
         assert_eq!(previous_step(&rows, 3), Some(0));
         assert_eq!(previous_step(&rows, 1), None);
+    }
+
+    /// A label wider than the row is made smaller, then wrapped, never cut: the long labels of
+    /// packets with several Socket.IO packets ran off the ladder's left edge.
+    #[test]
+    fn a_long_label_fits_the_row_whole() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let font = FontId::proportional(16.0);
+            let painter = ui.painter();
+            let short = fitted_label(painter, "SYN seq=0", &font, Color32::WHITE, 400.0);
+            let natural = painter.layout_no_wrap("SYN seq=0".into(), font.clone(), Color32::WHITE);
+            assert_eq!(
+                short.size(),
+                natural.size(),
+                "a label that fits is left alone"
+            );
+            let long = "connected /admin sid=HZ_kvxsXWnwIRDW1, socket.emit(\"welcome\", \
+                        {\"namespace\":\"/admin\"})";
+            for max in [420.0, 250.0, 120.0] {
+                let g = fitted_label(painter, long, &font, Color32::WHITE, max);
+                assert!(g.size().x <= max + 0.5, "{} > {max}", g.size().x);
+                assert_eq!(g.text(), long, "whole, never cut");
+            }
+        });
+        output.textures_delta.clear();
     }
 
     /// A row's "#N +time" label and the widest state pill beside the client lane never meet, at

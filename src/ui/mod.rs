@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod bench;
 pub mod clock;
+pub mod compare;
 pub mod connections;
 pub mod details;
 pub mod dialog;

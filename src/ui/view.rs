@@ -14,6 +14,8 @@ pub enum Tab {
     TimeSequence,
     /// The overview of all connections, from which one is chosen to follow.
     Connections,
+    /// The same chat carried five ways, measured (`ui::compare`).
+    Compare,
 }
 
 /// The packet list's protocol filter.
