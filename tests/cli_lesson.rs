@@ -31,6 +31,7 @@ fn the_list_names_each_lesson_with_its_questions() {
         "push",
         "socketio-not-websocket",
         "socketio-emit",
+        "when-to-use-which",
         "osi-layers",
         "tcp-handshake",
         "goodbye",

@@ -357,3 +357,107 @@ fn html_handouts_hold_the_ladder_inline() {
     let md = String::from_utf8(run(&["lesson", "push", "--format", "md"])).unwrap();
     assert!(md.contains("](data:image/svg+xml;base64,"), "{md}");
 }
+
+#[test]
+fn the_when_to_use_which_lesson_lands_on_each_transports_evidence() {
+    let s = steps("when-to-use-which");
+    let captures: Vec<&str> = s.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        captures,
+        [
+            "compare-polling.pcapng",
+            "compare-long-polling.pcapng",
+            "compare-sse.pcapng",
+            "compare-websocket.pcapng",
+            "compare-socketio.pcapng"
+        ]
+    );
+    let http = |p: &Value| p["http"][0].clone();
+    // Polling: a GET answered empty, a later GET answered with several messages.
+    let d = decode(captures[0]);
+    let [get, empty, later, batch] = s[0].1[..] else {
+        panic!()
+    };
+    for g in [get, later] {
+        assert_eq!(http(pkt(&d, g))["method"], "GET");
+        assert!(
+            http(pkt(&d, g))["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("/chat/poll")
+        );
+    }
+    assert_eq!(http(pkt(&d, empty))["status"], 200);
+    assert_eq!(http(pkt(&d, empty))["body_len"], 0, "nothing new yet");
+    assert_eq!(http(pkt(&d, batch))["status"], 200);
+    assert!(
+        http(pkt(&d, batch))["body_len"].as_u64().unwrap() > 200,
+        "several messages"
+    );
+    // Long-polling: the held GET is answered only after the client's POST.
+    let d = decode(captures[1]);
+    let [held, post, answer] = s[1].1[..] else {
+        panic!()
+    };
+    assert!(
+        http(pkt(&d, held))["uri"]
+            .as_str()
+            .unwrap()
+            .contains("wait_ms=")
+    );
+    assert_eq!(http(pkt(&d, post))["method"], "POST");
+    assert_eq!(http(pkt(&d, answer))["status"], 200);
+    assert_eq!(
+        pkt(&d, answer)["tcp"]["stream"],
+        pkt(&d, held)["tcp"]["stream"]
+    );
+    // SSE: the events GET, a POST on another connection, an event on the events stream.
+    let d = decode(captures[2]);
+    let [events, post, event] = s[2].1[..] else {
+        panic!()
+    };
+    assert!(
+        http(pkt(&d, events))["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("/chat/events")
+    );
+    assert_eq!(http(pkt(&d, post))["method"], "POST");
+    assert_ne!(
+        pkt(&d, post)["tcp"]["stream"],
+        pkt(&d, events)["tcp"]["stream"]
+    );
+    assert_eq!(
+        pkt(&d, event)["tcp"]["stream"],
+        pkt(&d, events)["tcp"]["stream"]
+    );
+    assert!(pkt(&d, event)["tcp"]["payload_len"].as_u64().unwrap() > 0);
+    // WebSocket: the client's text and the server's answer on one connection.
+    let d = decode(captures[3]);
+    let [asked, answered] = s[3].1[..] else {
+        panic!()
+    };
+    assert!(ws(pkt(&d, asked))[0]["masked"].as_bool().unwrap());
+    assert!(!ws(pkt(&d, answered))[0]["masked"].as_bool().unwrap());
+    assert_eq!(
+        pkt(&d, asked)["tcp"]["stream"],
+        pkt(&d, answered)["tcp"]["stream"]
+    );
+    // Socket.IO: polling open, the WebSocket upgrade, EVENTs both ways in frames.
+    let d = decode(captures[4]);
+    let [open_get, open, upgrade, emit, reply] = s[4].1[..] else {
+        panic!()
+    };
+    assert!(
+        http(pkt(&d, open_get))["uri"]
+            .as_str()
+            .unwrap()
+            .contains("transport=polling")
+    );
+    assert_eq!(pkt(&d, open)["engineio"][0]["type"], "open");
+    assert_eq!(http(pkt(&d, upgrade))["upgrade"], "websocket");
+    for f in [emit, reply] {
+        assert_eq!(pkt(&d, f)["socketio"][0]["type"], "EVENT");
+        assert!(has_ws(pkt(&d, f)));
+    }
+}

@@ -77,6 +77,7 @@ impl Lesson {
     }
 }
 
+use super::guided_compare::WHEN_TO_USE_WHICH;
 use super::guided_sio::{PUSH, SOCKETIO_EMIT, SOCKETIO_NOT_WEBSOCKET};
 
 const HANDSHAKE: &[u8] = include_bytes!("../../captures/handshake.pcapng");
@@ -263,6 +264,7 @@ pub const LESSONS: &[Lesson] = &[
     PUSH,
     SOCKETIO_NOT_WEBSOCKET,
     SOCKETIO_EMIT,
+    WHEN_TO_USE_WHICH,
     Lesson {
         id: "osi-layers",
         title: "The OSI model: which layer adds which header",

@@ -6,6 +6,7 @@ pub mod accept;
 pub mod annotations;
 pub mod glossary;
 pub mod guided;
+mod guided_compare;
 mod guided_sio;
 pub mod handout;
 pub mod handshake;
