@@ -380,7 +380,7 @@ mod tests {
     fn loss_marks_follow_the_model() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/loss_netem.pcapng");
-        let m = crate::pipeline::process_all(crate::capture::FileReader::open(&path).unwrap());
+        let m = crate::pipeline::process_bytes(&std::fs::read(&path).unwrap());
         let mut c = SeqCache::default();
         c.update(&m, Some(0));
         let count = |f: &dyn Fn(&LossPoints) -> usize| c.loss.iter().map(f).sum::<usize>();
