@@ -8,16 +8,7 @@ mod common;
 use std::process::Command;
 
 fn osiscope(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_osiscope"))
-        .args(args)
-        .output()
-        .expect("run osiscope");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&common::run_osiscope(args)).unwrap()
 }
 
 #[test]

@@ -7,21 +7,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_osiscope"))
-        .args(args)
-        .output()
-        .expect("run osiscope");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    common::run_osiscope(args)
 }
 
 fn json(args: &[&str]) -> Value {

@@ -12,6 +12,21 @@ use osiscope::engine::{Engine, PacketOutput};
 use osiscope::model::PacketRecord;
 use osiscope::pipeline;
 
+/// Run the `osiscope` binary with `args`, check that it succeeded, and return its standard
+/// output.
+pub fn run_osiscope(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_osiscope"))
+        .args(args)
+        .output()
+        .expect("run osiscope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// The public corpus (`shared/corpus` beside the repository).
 pub fn corpus_dir() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
