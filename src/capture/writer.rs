@@ -42,7 +42,8 @@ pub struct PcapNgFileWriter<W: Write> {
     inner: PcapNgWriter<W>,
     /// (frame.interface, link type) of each Interface Description Block written, in order.
     interfaces: Vec<(u32, LinkType)>,
-    interface_name: String,
+    /// The name of each `frame.interface` (the last one names any further).
+    interface_names: Vec<String>,
     path: PathBuf,
     last_ts_ns: i64,
 }
@@ -85,10 +86,19 @@ impl<W: Write> PcapNgFileWriter<W> {
         Ok(Self {
             inner,
             interfaces: Vec::new(),
-            interface_name: interface_name.to_string(),
+            interface_names: vec![interface_name.to_string()],
             path: path.to_path_buf(),
             last_ts_ns: 0,
         })
+    }
+
+    /// Name the interfaces of a capture on several (`frame.interface` indexes `names`).
+    #[must_use]
+    pub fn with_interface_names(mut self, names: &[String]) -> Self {
+        if !names.is_empty() {
+            self.interface_names = names.to_vec();
+        }
+        self
     }
 
     fn interface_id(&mut self, frame: &Frame) -> Result<u32, CaptureError> {
@@ -100,7 +110,7 @@ impl<W: Write> PcapNgFileWriter<W> {
             linktype: DataLink::from(frame.link.linktype()),
             snaplen: SNAPLEN,
             options: vec![
-                InterfaceDescriptionOption::IfName(Cow::Owned(self.interface_name.clone())),
+                InterfaceDescriptionOption::IfName(Cow::Owned(self.name_of(frame.interface))),
                 InterfaceDescriptionOption::IfTsResol(TS_RESOLUTION_NS),
             ],
         };
@@ -109,6 +119,16 @@ impl<W: Write> PcapNgFileWriter<W> {
             .map_err(|e| write_error(&self.path, e))?;
         self.interfaces.push(key);
         Ok(self.interfaces.len() as u32 - 1)
+    }
+
+    fn name_of(&self, interface: u32) -> String {
+        let names = &self.interface_names;
+        usize::try_from(interface)
+            .ok()
+            .and_then(|i| names.get(i))
+            .or(names.last())
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn write_frame(&mut self, frame: &Frame) -> Result<(), CaptureError> {

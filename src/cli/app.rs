@@ -15,6 +15,21 @@ pub struct OpenArgs {
     pub bench_frames: Option<usize>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ClassroomArgs {
+    /// Where the bundled server listens: every address by default, so that devices on the LAN
+    /// reach it (a warning says who can connect).
+    #[arg(long, default_value = "0.0.0.0:8765")]
+    pub listen: std::net::SocketAddr,
+    /// The interface students' devices connect through (default: the first that is up, not
+    /// loopback and has an IPv4 address). Loopback is captured too, for this machine's own
+    /// Connect button.
+    #[arg(short, long)]
+    pub interface: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub backend: osiscope::capture::live::Backend,
+}
+
 /// The capture shown when live capture is not possible, embedded so that it works from any
 /// directory: `captures/chat.pcapng`, made by `osiscope record --scenario chat` (see
 /// `captures/README.md`).
@@ -63,6 +78,41 @@ pub fn run_default() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "gui")]
+pub fn run_classroom(args: &ClassroomArgs) -> anyhow::Result<ExitCode> {
+    use osiscope::capture::live::{default_lan_interface, interface_names};
+    use osiscope::session::LiveSession;
+    use osiscope::ui::live::classroom_banner;
+    use osiscope::ui::{AppOptions, Start};
+
+    let Some(interface) = args.interface.clone().or_else(default_lan_interface) else {
+        eprintln!(
+            "osiscope: no network interface is up with an IPv4 address (interfaces: {}); \
+             connect to the classroom network or name one with --interface",
+            interface_names().join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    };
+    let session = match LiveSession::start_classroom(args.listen, &interface, args.backend) {
+        Ok(s) => s,
+        Err(e) => return Ok(super::live::session_failed(&e)),
+    };
+    let banner = classroom_banner(&session);
+    eprintln!("osiscope: {}", banner.text);
+    let options = AppOptions {
+        banner: Some(banner),
+        ..AppOptions::new(Start::Model {
+            model: Box::default(),
+            title: format!("classroom: ws://{}/ on {interface}", session.server_addr()),
+        })
+    };
+    osiscope::ui::run(AppOptions {
+        live: Some(session),
+        ..options
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The app on the bundled capture, with `banner`.
 #[cfg(feature = "gui")]
 fn bundled_options(banner: osiscope::ui::Banner) -> anyhow::Result<osiscope::ui::AppOptions> {
@@ -104,5 +154,13 @@ pub fn run_open(args: &OpenArgs) -> anyhow::Result<ExitCode> {
     anyhow::bail!(
         "this osiscope was built without the app (cargo feature `gui`): {}",
         args.file.display()
+    )
+}
+
+#[cfg(not(feature = "gui"))]
+pub fn run_classroom(_args: &ClassroomArgs) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "this osiscope was built without the app (cargo feature `gui`); for a classroom without \
+         it: `osiscope live --serve 0.0.0.0:8765 --interface IFACE`"
     )
 }

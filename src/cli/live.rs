@@ -124,6 +124,7 @@ pub fn run_live(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         interface: args.interface.clone(),
         backend: args.backend,
         filter,
+        also_loopback: false,
     };
     let started = match args.serve {
         Some(listen) => starter::start_with_server(

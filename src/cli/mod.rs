@@ -29,6 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// Open the app on a capture file (pcap or pcapng).
     Open(app::OpenArgs),
+    /// The app in classroom mode: the bundled server listens on the LAN so that students'
+    /// phones and laptops join the chat, and the app captures the LAN interface and loopback.
+    Classroom(app::ClassroomArgs),
     /// Print every packet of a capture file: one line each, or JSON Lines.
     Decode(decode::DecodeArgs),
     /// Capture live on loopback and print packets as they arrive.
@@ -64,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => app::run_default(),
         Some(Command::Open(a)) => app::run_open(&a),
+        Some(Command::Classroom(a)) => app::run_classroom(&a),
         Some(Command::Decode(a)) => decode::run(&a),
         Some(Command::Live(a)) => live::run_live(&a),
         Some(Command::Serve(a)) => live::run_serve(&a),

@@ -105,7 +105,8 @@ pub struct LiveSession {
     capture: LiveCapture,
     pipeline: Background,
     served: Served,
-    interface: String,
+    /// The captured interfaces (classroom mode: the LAN's, then `lo`).
+    interfaces: Vec<String>,
     recording: Arc<Mutex<Recording>>,
     client: Option<DemoClient>,
     connected: bool,
@@ -134,7 +135,7 @@ impl LiveSession {
         interface: &str,
         backend: Backend,
     ) -> Result<Self, SessionError> {
-        let (served, Capturing { capture, frames }) = starter::start_with_server(
+        Self::start_with(
             ServerOptions {
                 listen: preferred,
                 any_port_if_taken: true,
@@ -144,8 +145,38 @@ impl LiveSession {
                 interface: interface.to_string(),
                 backend,
                 filter: CaptureFilter::All,
+                also_loopback: false,
             },
-        )?;
+        )
+    }
+
+    /// Classroom mode: the server listens on `listen` (asked for explicitly, so a non-loopback
+    /// address is allowed: students' devices connect) and the capture reads `interface`, where
+    /// they arrive, and loopback, where this machine's demo client connects. The port is the
+    /// one asked for: students are told it.
+    pub fn start_classroom(
+        listen: SocketAddr,
+        interface: &str,
+        backend: Backend,
+    ) -> Result<Self, SessionError> {
+        Self::start_with(
+            ServerOptions {
+                listen,
+                any_port_if_taken: false,
+                allow_non_loopback: true,
+            },
+            &CaptureOptions {
+                interface: interface.to_string(),
+                backend,
+                filter: CaptureFilter::All,
+                also_loopback: true,
+            },
+        )
+    }
+
+    fn start_with(serve: ServerOptions, options: &CaptureOptions) -> Result<Self, SessionError> {
+        let interfaces = options.interfaces();
+        let (served, Capturing { capture, frames }) = starter::start_with_server(serve, options)?;
         let recording = Arc::new(Mutex::new(Recording::default()));
         let source = RecordedFrames {
             live: LiveFrames::new(frames),
@@ -162,7 +193,7 @@ impl LiveSession {
             capture,
             pipeline,
             served,
-            interface: interface.to_string(),
+            interfaces,
             recording,
             client: None,
             connected: false,
@@ -177,6 +208,36 @@ impl LiveSession {
     /// Where the echo server listens.
     pub fn server_addr(&self) -> SocketAddr {
         self.served.server.local_addr()
+    }
+
+    /// The captured interfaces: one, or in classroom mode the LAN's and then `lo`.
+    pub fn interfaces(&self) -> &[String] {
+        &self.interfaces
+    }
+
+    /// Where students' browsers open the bundled page: `http://ADDR:PORT/` for the address the
+    /// server listens on, or, when it listens on every address, for each IPv4 address of the
+    /// captured interface (the first of [`LiveSession::interfaces`]).
+    pub fn page_urls(&self) -> Vec<String> {
+        let server = self.server_addr();
+        let ips = if server.ip().is_unspecified() {
+            let first = self.interfaces.first().map_or("", String::as_str);
+            crate::capture::live::interface_addresses(first)
+                .into_iter()
+                .filter(std::net::IpAddr::is_ipv4)
+                .collect()
+        } else {
+            vec![server.ip()]
+        };
+        ips.into_iter()
+            .map(|ip| format!("http://{}/", SocketAddr::new(ip, server.port())))
+            .collect()
+    }
+
+    /// Who can connect, when the server listens beyond loopback (see
+    /// [`crate::echo::reachable_warning`]).
+    pub fn reachable_warning(&self) -> Option<String> {
+        crate::echo::reachable_warning(self.server_addr())
     }
 
     /// Set when the preferred port was taken and the server listens on another one.
@@ -214,7 +275,7 @@ impl LiveSession {
             Some(why) => format!("capture stopped: {why}"),
             None => format!(
                 "capturing on {}, port {}",
-                self.interface,
+                self.interfaces.join(" and "),
                 self.server_addr().port()
             ),
         };
@@ -309,7 +370,7 @@ impl LiveSession {
             .unwrap_or_else(PoisonError::into_inner);
         let frames_written = write_pcapng(
             path,
-            &self.interface,
+            &self.interfaces,
             &recording.frames,
             &self.capture.stats(),
         )?;
@@ -328,9 +389,10 @@ impl LiveSession {
 
     /// Replace the demo client with one connected to the endpoint `path`.
     fn connect_to(&mut self, path: &str) -> Result<(), SessionError> {
-        self.client = Some(DemoClient::connect_to(self.server_addr(), path)?);
+        let addr = self.served.client_addr();
+        self.client = Some(DemoClient::connect_to(addr, path)?);
         self.connected = false;
-        self.say(format!("connecting to ws://{}{path} …", self.server_addr()));
+        self.say(format!("connecting to ws://{addr}{path} …"));
         Ok(())
     }
 
@@ -395,7 +457,7 @@ impl std::fmt::Debug for LiveSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSession")
             .field("server", &self.server_addr())
-            .field("interface", &self.interface)
+            .field("interfaces", &self.interfaces)
             .field("connected", &self.connected)
             .finish_non_exhaustive()
     }

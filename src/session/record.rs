@@ -96,6 +96,7 @@ pub fn record_client<R>(
             interface: target.interface.to_owned(),
             backend: target.backend,
             filter: CaptureFilter::All,
+            also_loopback: false,
         },
     )?;
     let output = target.output.to_path_buf();
@@ -131,15 +132,17 @@ pub fn record_client<R>(
     ))
 }
 
-/// Write `frames` to a new pcapng file at `path`, with the capture's drop counts in its
-/// Interface Statistics Block. Returns how many frames were written.
+/// Write `frames` to a new pcapng file at `path` (one Interface Description Block per captured
+/// interface, named from `interfaces`), with the capture's drop counts (of every interface
+/// together) in its Interface Statistics Block. Returns how many frames were written.
 pub fn write_pcapng<'a>(
     path: &Path,
-    interface: &str,
+    interfaces: &[String],
     frames: impl IntoIterator<Item = &'a Frame>,
     stats: &LiveStats,
 ) -> Result<u64, SessionError> {
-    let mut writer = PcapNgFileWriter::create(path, interface)?;
+    let first = interfaces.first().map_or("", String::as_str);
+    let mut writer = PcapNgFileWriter::create(path, first)?.with_interface_names(interfaces);
     let mut n = 0;
     for frame in frames {
         writer.write_frame(frame)?;

@@ -3,7 +3,7 @@
 //! [`start_capture`] starts the capture alone (`osiscope live` on ports another program
 //! serves).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::mpsc::Receiver;
 
 use crate::capture::Frame;
@@ -33,6 +33,10 @@ pub struct CaptureOptions {
     pub backend: Backend,
     /// What to keep (with a server: its port and the closed port, set by the starter).
     pub filter: CaptureFilter,
+    /// Capture loopback too, with the same filter (classroom mode: students' devices reach
+    /// the server over `interface`, this machine's own demo client over `lo`). Ignored when
+    /// `interface` is loopback.
+    pub also_loopback: bool,
 }
 
 impl CaptureOptions {
@@ -42,9 +46,22 @@ impl CaptureOptions {
             interface: "lo".to_string(),
             backend: Backend::default(),
             filter: CaptureFilter::All,
+            also_loopback: false,
         }
     }
+
+    /// The interfaces captured: `interface`, then `lo` when asked for.
+    pub fn interfaces(&self) -> Vec<String> {
+        let mut names = vec![self.interface.clone()];
+        if self.also_loopback && self.interface != LOOPBACK {
+            names.push(LOOPBACK.to_string());
+        }
+        names
+    }
 }
+
+/// Linux's loopback interface.
+pub const LOOPBACK: &str = "lo";
 
 /// The bundled server, and a loopback port nobody listens on (for the "refused" scenario).
 #[derive(Debug)]
@@ -61,7 +78,23 @@ impl Served {
         if scenario == Scenario::Refused {
             self.refused
         } else {
-            self.server.local_addr()
+            self.client_addr()
+        }
+    }
+
+    /// Where this machine's own clients connect: the server's address, or loopback when it
+    /// listens on every address (classroom mode), so that the demo client's packets go over
+    /// `lo` with 127.0.0.1 on them rather than "0.0.0.0".
+    pub fn client_addr(&self) -> SocketAddr {
+        let addr = self.server.local_addr();
+        match addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+            }
+            IpAddr::V6(ip) if ip.is_unspecified() => {
+                SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+            }
+            _ => addr,
         }
     }
 }
@@ -92,13 +125,17 @@ pub fn start_with_server(
 
 /// Start a capture alone (`osiscope live` on ports another program serves).
 pub fn start_capture(options: &CaptureOptions) -> Result<Capturing, SessionError> {
-    let config = LiveConfig {
-        interface: options.interface.clone(),
-        filter: options.filter.clone(),
-        backend: options.backend,
-        ..LiveConfig::loopback_port(0)
-    };
-    let (capture, frames) = LiveCapture::start_taking_frames(&config)?;
+    let configs: Vec<LiveConfig> = options
+        .interfaces()
+        .into_iter()
+        .map(|interface| LiveConfig {
+            interface,
+            filter: options.filter.clone(),
+            backend: options.backend,
+            ..LiveConfig::loopback_port(0)
+        })
+        .collect();
+    let (capture, frames) = LiveCapture::start_merged(&configs)?;
     Ok(Capturing { capture, frames })
 }
 

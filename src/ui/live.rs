@@ -56,6 +56,39 @@ impl Banner {
     }
 }
 
+/// The banner of classroom mode: where students point their browsers, what is captured, and
+/// the server's warning of who can now connect.
+pub fn classroom_banner(session: &LiveSession) -> Banner {
+    let interfaces = session.interfaces();
+    let lan = interfaces.first().map_or("", String::as_str);
+    let urls = session.page_urls();
+    let open = match urls.as_slice() {
+        [] => format!(
+            "Students open http://<this machine's address on {lan}>:{}/ in a browser",
+            session.server_addr().port()
+        ),
+        [one] => format!("Students open {one} in a browser"),
+        many => format!("Students open one of {} in a browser", many.join(", ")),
+    };
+    let captured = if interfaces.len() > 1 {
+        format!(
+            "osiscope captures {lan} (the students' devices) and {} (this machine's Connect \
+             button and scenarios)",
+            interfaces[1..].join(", ")
+        )
+    } else {
+        format!("osiscope captures {lan}")
+    };
+    let mut text = format!(
+        "Classroom mode. {open} and join the chat: each device's connection appears as it \
+         connects. {captured}."
+    );
+    if let Some(warning) = session.reachable_warning() {
+        text = format!("{text} {warning}");
+    }
+    Banner::notice(text, None)
+}
+
 /// How long one frame may spend taking in live packets.
 const LIVE_BUDGET: std::time::Duration = std::time::Duration::from_millis(4);
 /// How often the window looks for new live packets while nothing moves.

@@ -118,14 +118,20 @@ pub(crate) trait Source: Send {
     fn kernel_drops(&mut self) -> KernelDrops;
 }
 
-/// A running live capture.
+/// A running live capture: one reading thread per interface, all handing frames to one channel.
 pub struct LiveCapture {
     frames: Option<Receiver<Frame>>,
-    counters: Arc<Counters>,
+    /// One per interface, in the order they were asked for (a frame's `interface` is its index).
+    readers: Vec<Reader>,
     stop: Arc<AtomicBool>,
+    link: LinkType,
+}
+
+/// One interface's reading thread and what it reports.
+struct Reader {
+    counters: Arc<Counters>,
     error: Arc<Mutex<Option<CaptureError>>>,
     thread: Option<JoinHandle<()>>,
-    link: LinkType,
 }
 
 impl LiveCapture {
@@ -142,46 +148,63 @@ impl LiveCapture {
     pub fn start_taking_frames(
         config: &LiveConfig,
     ) -> Result<(Self, Receiver<Frame>), CaptureError> {
-        let source: Box<dyn Source> = match config.backend {
-            Backend::Pnet => Box::new(pnet::PnetSource::open(config)?),
-            #[cfg(feature = "libpcap")]
-            Backend::Libpcap => Box::new(libpcap::PcapSource::open(config)?),
-            #[cfg(not(feature = "libpcap"))]
-            Backend::Libpcap => {
-                return Err(CaptureError::BackendNotBuilt {
-                    backend: "libpcap",
-                    feature: "libpcap",
-                });
-            }
-        };
-        let link = source.link();
-        let (tx, rx) = sync_channel(config.channel_capacity.max(1));
-        let counters = Arc::new(Counters::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let error = Arc::new(Mutex::new(None));
-        let worker = Worker {
-            source,
-            tx,
-            counters: Arc::clone(&counters),
-            stop: Arc::clone(&stop),
-            error: Arc::clone(&error),
-            linger: config.linger,
-        };
-        let thread = std::thread::Builder::new()
-            .name("osiscope-capture".into())
-            .spawn(move || worker.run())
-            .map_err(|source| CaptureError::Thread {
-                thread: "osiscope-capture",
-                source,
+        Self::start_merged(std::slice::from_ref(config))
+    }
+
+    /// Capture on several interfaces at once (classroom mode: the LAN interface where students'
+    /// devices connect, and loopback where the teacher's own demo client does), every frame on
+    /// one channel in the order the threads read them, numbered in that order; a frame's
+    /// `interface` is the index of its config. Every interface is opened before any thread
+    /// starts, so an error leaves nothing running. Channel capacity and linger are the first
+    /// config's.
+    pub fn start_merged(configs: &[LiveConfig]) -> Result<(Self, Receiver<Frame>), CaptureError> {
+        let first = configs
+            .first()
+            .ok_or_else(|| CaptureError::NoSuchInterface {
+                name: String::new(),
+                available: interface_names(),
             })?;
-        let capture = Self {
+        let sources = configs
+            .iter()
+            .map(open_source)
+            .collect::<Result<Vec<_>, _>>()?;
+        let link = sources[0].link();
+        let (tx, rx) = sync_channel(first.channel_capacity.max(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        let numbers = Arc::new(Mutex::new(0));
+        let mut capture = Self {
             frames: None,
-            counters,
-            stop,
-            error,
-            thread: Some(thread),
+            readers: Vec::with_capacity(sources.len()),
+            stop: Arc::clone(&stop),
             link,
         };
+        for (index, source) in sources.into_iter().enumerate() {
+            let counters = Arc::new(Counters::default());
+            let error = Arc::new(Mutex::new(None));
+            let worker = Worker {
+                source,
+                interface: u32::try_from(index).unwrap_or(u32::MAX),
+                tx: tx.clone(),
+                numbers: Arc::clone(&numbers),
+                counters: Arc::clone(&counters),
+                stop: Arc::clone(&stop),
+                error: Arc::clone(&error),
+                linger: first.linger,
+            };
+            // On an error, dropping `capture` tells the threads already started to stop.
+            let thread = std::thread::Builder::new()
+                .name("osiscope-capture".into())
+                .spawn(move || worker.run())
+                .map_err(|source| CaptureError::Thread {
+                    thread: "osiscope-capture",
+                    source,
+                })?;
+            capture.readers.push(Reader {
+                counters,
+                error,
+                thread: Some(thread),
+            });
+        }
         Ok((capture, rx))
     }
 
@@ -200,38 +223,49 @@ impl LiveCapture {
         self.frames.take()
     }
 
+    /// The counters, summed over the interfaces.
     pub fn stats(&self) -> LiveStats {
-        let c = &self.counters;
-        LiveStats {
-            received: c.received.load(Ordering::Relaxed),
-            delivered: c.delivered.load(Ordering::Relaxed),
-            osiscope_dropped: c.osiscope_dropped.load(Ordering::Relaxed),
-            kernel_dropped: c.kernel_dropped.load(Ordering::Relaxed),
-            interface_dropped: c.interface_dropped.load(Ordering::Relaxed),
+        let mut total = LiveStats::default();
+        for r in &self.readers {
+            let c = &r.counters;
+            total.received += c.received.load(Ordering::Relaxed);
+            total.delivered += c.delivered.load(Ordering::Relaxed);
+            total.osiscope_dropped += c.osiscope_dropped.load(Ordering::Relaxed);
+            total.kernel_dropped += c.kernel_dropped.load(Ordering::Relaxed);
+            total.interface_dropped += c.interface_dropped.load(Ordering::Relaxed);
         }
+        total
     }
 
-    /// The error that ended the capture, if it ended on its own.
+    /// The error that ended the capture (on one of its interfaces), if it ended on its own.
     pub fn take_error(&self) -> Option<CaptureError> {
-        self.error
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        self.readers.iter().find_map(|r| {
+            r.error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+        })
     }
 
-    /// Whether the capture thread is still reading.
+    /// Whether every capture thread is still reading.
     pub fn is_running(&self) -> bool {
-        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+        self.readers
+            .iter()
+            .all(|r| r.thread.as_ref().is_some_and(|t| !t.is_finished()))
     }
 
-    /// Stop after the interface has been quiet for `linger`, wait for the thread, and return the
-    /// final counters (or the error that ended the capture). Frames not yet read stay in the
-    /// channel.
+    /// Stop after the interfaces have been quiet for `linger`, wait for the threads, and
+    /// return the final counters (or the error that ended the capture). Frames not yet read
+    /// stay in the channel.
     pub fn stop(mut self) -> Result<LiveStats, CaptureError> {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take()
-            && t.join().is_err()
-        {
+        let mut panicked = false;
+        for r in &mut self.readers {
+            if let Some(t) = r.thread.take() {
+                panicked |= t.join().is_err();
+            }
+        }
+        if panicked {
             return Err(CaptureError::ThreadPanicked {
                 thread: "osiscope-capture",
             });
@@ -243,9 +277,25 @@ impl LiveCapture {
     }
 }
 
+/// Open `config`'s interface with its backend.
+fn open_source(config: &LiveConfig) -> Result<Box<dyn Source>, CaptureError> {
+    Ok(match config.backend {
+        Backend::Pnet => Box::new(pnet::PnetSource::open(config)?),
+        #[cfg(feature = "libpcap")]
+        Backend::Libpcap => Box::new(libpcap::PcapSource::open(config)?),
+        #[cfg(not(feature = "libpcap"))]
+        Backend::Libpcap => {
+            return Err(CaptureError::BackendNotBuilt {
+                backend: "libpcap",
+                feature: "libpcap",
+            });
+        }
+    })
+}
+
 impl Drop for LiveCapture {
     fn drop(&mut self) {
-        // The thread notices within one read timeout; it is not joined here.
+        // The threads notice within one read timeout; they are not joined here.
         self.stop.store(true, Ordering::Relaxed);
     }
 }
@@ -257,7 +307,11 @@ pub(crate) const READ_TIMEOUT: Duration = Duration::from_millis(50);
 
 struct Worker {
     source: Box<dyn Source>,
+    /// Its index among the capture's interfaces.
+    interface: u32,
     tx: SyncSender<Frame>,
+    /// The last frame number handed out, shared by the interfaces' threads.
+    numbers: Arc<Mutex<u64>>,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     error: Arc<Mutex<Option<CaptureError>>>,
@@ -286,15 +340,26 @@ impl Worker {
                 Ok(Some(p)) => {
                     last_packet = Instant::now();
                     self.counters.received.fetch_add(1, Ordering::Relaxed);
-                    let frame = Frame {
-                        number: delivered + 1,
+                    let mut frame = Frame {
+                        number: 0,
                         ts_ns: p.ts_ns,
                         orig_len: p.orig_len,
                         link,
-                        interface: 0,
+                        interface: self.interface,
                         data: p.data.to_vec(),
                     };
-                    match self.tx.try_send(frame) {
+                    // Numbered under the lock that orders the interfaces' sends: a frame's
+                    // number is its place in the channel, whichever thread read it.
+                    let sent = {
+                        let mut last = self.numbers.lock().unwrap_or_else(PoisonError::into_inner);
+                        frame.number = *last + 1;
+                        let sent = self.tx.try_send(frame);
+                        if sent.is_ok() {
+                            *last += 1;
+                        }
+                        sent
+                    };
+                    match sent {
                         Ok(()) => {
                             delivered += 1;
                             self.counters.delivered.store(delivered, Ordering::Relaxed);
@@ -348,6 +413,29 @@ pub fn interface_names() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The addresses of interface `name` (none when there is no such interface).
+pub fn interface_addresses(name: &str) -> Vec<std::net::IpAddr> {
+    ::pnet::datalink::interfaces()
+        .into_iter()
+        .filter(|i| i.name == name)
+        .flat_map(|i| i.ips.into_iter().map(|net| net.ip()))
+        .collect()
+}
+
+/// The interface a classroom's devices most likely reach this machine on: the first (by name)
+/// that is up, not loopback and has an IPv4 address.
+pub fn default_lan_interface() -> Option<String> {
+    let mut candidates: Vec<String> = ::pnet::datalink::interfaces()
+        .into_iter()
+        .filter(|i| {
+            i.is_up() && !i.is_loopback() && i.ips.iter().any(::pnet::ipnetwork::IpNetwork::is_ipv4)
+        })
+        .map(|i| i.name)
+        .collect();
+    candidates.sort();
+    candidates.into_iter().next()
 }
 
 pub(crate) fn permission_denied(interface: &str) -> CaptureError {
