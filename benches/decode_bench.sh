@@ -27,5 +27,6 @@ for name in osiscope tshark; do
   declare -n cmd=$name
   /usr/bin/time -v -o /tmp/decode_bench.time "${cmd[@]}" >/dev/null 2>&1
   rss=$(awk -F': ' '/Maximum resident/ {print $2}' /tmp/decode_bench.time)
-  echo "peak RSS $((rss / 1024)) MB ($rss kB): ${cmd[*]}"
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' /tmp/decode_bench.time)
+  echo "peak RSS $((rss / 1024)) MB ($rss kB), CPU ${cpu} s (user + system, one run): ${cmd[*]}"
 done

@@ -16,25 +16,8 @@ msgs=${3:-130}
 port=${PORT:-18765}
 cd "$(dirname "$0")/.."
 
-# A python3 that has `websockets` (a pyenv shim may shadow the system one that has it).
-python=
-for p in "${PYTHON:-python3}" /usr/bin/python3; do
-  if "$p" -c 'import websockets' 2>/dev/null; then python=$p; break; fi
-done
-[ -n "$python" ] || { echo "no python3 with websockets: apt-get install python3-websockets" >&2; exit 1; }
-
-server=
-dump=
-trap 'kill $server $dump 2>/dev/null || true' EXIT
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-wait_listening() { # PID: waits until the port answers; fails if PID exits first or after 10 s
-  for _ in $(seq 100); do
-    listening && return 0
-    kill -0 "$1" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=benches/capture_lib.sh
+source benches/capture_lib.sh
 
 if listening; then echo "port $port is taken; set PORT" >&2; exit 1; fi
 mode=

@@ -4,7 +4,9 @@
 //! bytes (or first bytes inside a `CONNECT` tunnel) are a TLS handshake record is read as TLS
 //! records: that decision is made here, in [`Conn::sniff`], and nowhere else.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use crate::flow::{Delivered, Direction};
 

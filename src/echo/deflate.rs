@@ -355,7 +355,7 @@ fn on_frame(
         let Some(inflater) = inflater else {
             return Step::End(End::Close(1002));
         };
-        let out = inflater.inflate(&frame.payload, frame.fin, msg.data.len());
+        let out = inflater.inflate(&frame.payload, frame.fin, msg.data.len(), true);
         if out.issue.is_some() {
             return Step::End(End::Close(1007));
         }
@@ -463,7 +463,7 @@ pub(super) async fn scenario(
                 what: "the echo".into(),
             })?
             .map_err(|e| unexpected("the echo", e.to_string()))?;
-        let echoed = inflater.inflate(&echo.payload, echo.fin, 0);
+        let echoed = inflater.inflate(&echo.payload, echo.fin, 0, true);
         if echo.opcode != opcode::TEXT || echo.rsv != RSV1 || echoed.data != text.as_bytes() {
             return Err(unexpected(
                 "the compressed echo of the same text",
@@ -618,7 +618,7 @@ mod tests {
             for text in ["hello hello hello", "hello hello hello", "", "other words"] {
                 let z = d.compress(text.as_bytes()).unwrap();
                 assert!(!z.ends_with(&TAIL) || z.len() < 4);
-                let out = i.inflate(&z, true, 0);
+                let out = i.inflate(&z, true, 0, true);
                 assert_eq!(out.issue, None);
                 assert_eq!(out.data, text.as_bytes());
             }

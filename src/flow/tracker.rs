@@ -1,6 +1,6 @@
 //! The flow tracker: finds each packet's connection and runs state, analysis and reassembly.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::SocketAddr;
 
 use crate::decode::flags::{ACK, FIN, RST, SYN};

@@ -107,19 +107,37 @@ fn bool<W: Write>(out: &mut W, v: bool) -> io::Result<()> {
     out.write_all(if v { b"true" } else { b"false" })
 }
 
+/// A JSON array: `each` writes one item.
+pub(super) fn array<W: Write, T>(
+    out: &mut W,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut W, T) -> io::Result<()>,
+) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        each(out, item)?;
+    }
+    out.write_all(b"]")
+}
+
 /// A JSON array of strings.
 fn str_array<'a, W: Write>(
     out: &mut W,
     items: impl IntoIterator<Item = &'a str>,
 ) -> io::Result<()> {
-    out.write_all(b"[")?;
-    for (i, s) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        write_str(out, s)?;
-    }
-    out.write_all(b"]")
+    array(out, items, |out, s| write_str(out, s))
+}
+
+/// A name of ours (a layer, a link type, an enum variant: ASCII letters, digits, `_`, `-`, `/`,
+/// `.`) as a JSON string, quoted without looking for bytes to escape: there are none.
+pub(super) fn name<W: Write>(out: &mut W, s: &'static str) -> io::Result<()> {
+    debug_assert!(!s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+    out.write_all(b"\"")?;
+    out.write_all(s.as_bytes())?;
+    out.write_all(b"\"")
 }
 
 /// A JSON array of serde-serialized items.
@@ -127,14 +145,9 @@ fn serde_array<W: Write, T: Serialize>(
     out: &mut W,
     items: impl IntoIterator<Item = T>,
 ) -> io::Result<()> {
-    out.write_all(b"[")?;
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *out, &item)?;
-    }
-    out.write_all(b"]")
+    array(out, items, |out, item| {
+        Ok(serde_json::to_writer(out, &item)?)
+    })
 }
 
 /// The `flag_names` array of a flags value, made once for each of the 512 combinations of
@@ -197,14 +210,8 @@ fn ip<W: Write>(out: &mut W, ip: &IpSummary, reassembled_from: Option<&[u64]>) -
     ip_addr(out, ip.dst)?;
     num(out, b",\"ttl\":", u64::from(ip.ttl))?;
     if let Some(frames) = reassembled_from {
-        out.write_all(b",\"reassembled_from\":[")?;
-        for (i, frame) in frames.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            write_u64(out, *frame)?;
-        }
-        out.write_all(b"]")?;
+        out.write_all(b",\"reassembled_from\":")?;
+        array(out, frames, |out, frame| write_u64(out, *frame))?;
     }
     out.write_all(b"}")
 }
@@ -238,10 +245,11 @@ fn tcp<W: Write>(
         None => b"null",
     })?;
     out.write_all(b",\"analysis\":")?;
-    str_array(
+    array(
         out,
         seg.into_iter()
             .flat_map(|s| s.analysis.iter().map(|a| a.json_name())),
+        name,
     )?;
     if let Some(s) = seg.filter(|s| !s.state_changes.is_empty()) {
         out.write_all(b",\"state_changes\":")?;
@@ -330,14 +338,14 @@ pub fn write_packet<W: Write>(
     num(out, b",\"len\":", u64::from(p.len))?;
     num(out, b",\"caplen\":", u64::from(p.caplen))?;
     out.write_all(b",\"link\":")?;
-    write_str(out, p.link.json_name())?;
+    name(out, p.link.json_name())?;
     num(out, b",\"interface\":", u64::from(p.interface))?;
     out.write_all(b",\"layers\":")?;
     let tls = (!record.tls.is_empty()).then_some("tls");
     let http = (!record.http.is_empty()).then_some("http");
     let websocket = (!record.ws.is_empty()).then_some("websocket");
     let (engineio, socketio) = engine_io::layers(&record.io);
-    str_array(
+    array(
         out,
         p.layers
             .iter()
@@ -347,6 +355,7 @@ pub fn write_packet<W: Write>(
             .chain(websocket)
             .chain(engineio)
             .chain(socketio),
+        name,
     )?;
     if let Some(summary) = &p.ip {
         out.write_all(b",")?;
@@ -368,24 +377,17 @@ pub fn write_packet<W: Write>(
         serde_array(out, record.http.iter().map(http_json))?;
     }
     if !record.ws.is_empty() {
-        out.write_all(b",\"ws\":[")?;
-        for (i, f) in record.ws.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            ws(out, f, sentences)?;
-        }
-        out.write_all(b"]")?;
+        out.write_all(b",\"ws\":")?;
+        array(out, &record.ws, |out, f| ws(out, f, sentences))?;
     }
     engine_io::write(out, &record.io)?;
     if !record.tls.is_empty() {
-        out.write_all(b",")?;
-        key(out, "tls")?;
-        serde_array(out, record.tls.iter().map(|r| tls::tls_json(r, sentences)))?;
+        out.write_all(b",\"tls\":")?;
+        array(out, &record.tls, |out, r| tls::write(out, r, sentences))?;
     }
     out.write_all(b",\"issues\":")?;
     issues(out, &p.issues, &record.io, sentences)?;
     out.write_all(b",\"protocol\":")?;
-    write_str(out, record.protocol)?;
+    name(out, record.protocol)?;
     out.write_all(b"}\n")
 }

@@ -2,7 +2,9 @@
 //! them are joined by their `sid` (from the open packet, then `sid=` in every URL); each
 //! session decodes its Socket.IO packets, joins binary attachments and pairs acks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use crate::app_proto::socketio::{
     Attachments, Completed, SioPacket, SioVersion, SocketIoAnomaly, decode_packet,

@@ -284,7 +284,14 @@ impl Assembler {
             frame.add_issue(WsAnomaly::CompressedOverCap { cap: MAX_INFLATED });
             return (Vec::new(), false);
         }
-        let out = inflater.inflate(payload, frame.fin, kept);
+        // Without payloads, a one-frame binary message's inflated bytes are only counted.
+        let keep = !(self.drop_payloads
+            && frame.fin
+            && self
+                .open
+                .as_ref()
+                .is_some_and(|m| m.opcode == opcode::BINARY && m.fragments == 1));
+        let out = inflater.inflate(payload, frame.fin, kept, keep);
         let ok = out.issue.is_none();
         if let Some(issue) = out.issue {
             frame.add_issue(issue.clone());

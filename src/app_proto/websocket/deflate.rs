@@ -83,21 +83,32 @@ impl Inflater {
     }
 
     /// Inflate one fragment's payload; `last` adds the stripped tail and ends the message.
-    /// `kept` is how many inflated bytes of this message are already kept.
-    pub fn inflate(&mut self, payload: &[u8], last: bool, kept: usize) -> Inflated {
+    /// `kept` is how many inflated bytes of this message are already kept; `keep: false` when
+    /// nothing needs the inflated bytes (they are only counted: the window still advances).
+    pub fn inflate(&mut self, payload: &[u8], last: bool, kept: usize, keep: bool) -> Inflated {
         let mut out = Inflated::default();
         if self.broken {
             out.issue = Some(WsAnomaly::InflateAfterFailure);
         } else {
             let tail: &[u8] = if last { &TAIL } else { &[] };
+            let keep_at_most = if keep {
+                MAX_INFLATED.saturating_sub(kept)
+            } else {
+                0
+            };
             for input in [payload, tail] {
-                if let Err(e) = self.feed(input, kept, &mut out) {
+                if let Err(e) = self.feed(input, keep_at_most, &mut out) {
                     out.issue = Some(WsAnomaly::InflateFailed {
                         error: e.to_string(),
                     });
                     self.broken = !self.no_context_takeover;
                     break;
                 }
+            }
+            // Reported whether or not the bytes are kept: the frame says the same either way.
+            if out.len > MAX_INFLATED.saturating_sub(kept) as u64 {
+                out.issue
+                    .get_or_insert(WsAnomaly::InflatedOverCap { cap: MAX_INFLATED });
             }
         }
         if last && self.no_context_takeover {
@@ -107,35 +118,48 @@ impl Inflater {
         out
     }
 
-    /// Inflate `input` into the thread's scratch buffer, keeping up to [`MAX_INFLATED`] bytes
-    /// of the message in `out.data` and counting the rest.
+    /// Inflate `input`, keeping up to `keep_at_most` bytes of it in `out.data` and counting
+    /// all. While the kept bytes have room, zlib writes straight into `out.data` (no copy, no
+    /// zeroing); past it, and when nothing is kept, into the thread's scratch buffer.
     fn feed(
         &mut self,
         mut input: &[u8],
-        kept: usize,
+        keep_at_most: usize,
         out: &mut Inflated,
     ) -> Result<(), flate2::DecompressError> {
+        /// Room zlib gets at most per call when writing straight into `out.data` (a guess
+        /// from the compressed size: more is asked for when it fills up).
+        const STEP: usize = 32 * 1024;
         SCRATCH.with_borrow_mut(|scratch| {
             loop {
                 let before_in = self.inner.total_in();
                 let before_out = self.inner.total_out();
-                let status = self
-                    .inner
-                    .decompress(input, scratch, FlushDecompress::Sync)?;
+                let room = keep_at_most.saturating_sub(out.data.len());
+                if room >= 2 * STEP {
+                    out.data.reserve((input.len() * 4 + 64).clamp(256, STEP));
+                }
+                let spare = out.data.capacity() - out.data.len();
+                let direct = room >= 2 * STEP && spare <= room;
+                let status = if direct {
+                    self.inner
+                        .decompress_vec(input, &mut out.data, FlushDecompress::Sync)?
+                } else {
+                    self.inner
+                        .decompress(input, scratch, FlushDecompress::Sync)?
+                };
                 let consumed = (self.inner.total_in() - before_in) as usize;
                 let produced = (self.inner.total_out() - before_out) as usize;
                 input = input.get(consumed..).unwrap_or_default();
-                let room = MAX_INFLATED.saturating_sub(kept + out.data.len());
-                out.data
-                    .extend_from_slice(scratch.get(..produced.min(room)).unwrap_or_default());
-                out.len += produced as u64;
-                if produced.min(room) < produced && out.issue.is_none() {
-                    out.issue = Some(WsAnomaly::InflatedOverCap { cap: MAX_INFLATED });
+                if !direct {
+                    out.data
+                        .extend_from_slice(scratch.get(..produced.min(room)).unwrap_or_default());
                 }
+                out.len += produced as u64;
+                let capacity = if direct { spare } else { scratch.len() };
                 let stalled = consumed == 0 && produced == 0;
                 if status == Status::StreamEnd
                     || stalled
-                    || (input.is_empty() && produced < scratch.len())
+                    || (input.is_empty() && produced < capacity)
                 {
                     return Ok(());
                 }
@@ -188,16 +212,38 @@ pub(crate) mod tests {
         let a = deflate_message(&mut c, b"hello hello hello");
         let b = deflate_message(&mut c, b"hello hello hello");
         let mut inf = Inflater::new(false);
-        assert_eq!(inf.inflate(&a, true, 0).data, b"hello hello hello");
-        assert_eq!(inf.inflate(&b, true, 0).data, b"hello hello hello");
+        assert_eq!(inf.inflate(&a, true, 0, true).data, b"hello hello hello");
+        assert_eq!(inf.inflate(&b, true, 0, true).data, b"hello hello hello");
+    }
+
+    #[test]
+    fn unkept_messages_are_counted_and_still_fill_the_window() {
+        let mut c = Compress::new(Compression::default(), false);
+        let text = b"binary-ish binary-ish binary-ish".repeat(3000);
+        let a = deflate_message(&mut c, &text);
+        let b = deflate_message(&mut c, &text);
+        let mut inf = Inflater::new(false);
+        let skipped = inf.inflate(&a, true, 0, false);
+        assert!(skipped.data.is_empty() && skipped.issue.is_none());
+        assert_eq!(skipped.len, text.len() as u64);
+        // The second message refers back into the first one's bytes.
+        let kept = inf.inflate(&b, true, 0, true);
+        assert_eq!(kept.data, text);
+        assert_eq!(kept.len, text.len() as u64);
     }
 
     #[test]
     fn no_context_takeover_resets() {
         let msg = |d: &[u8]| deflate_message(&mut Compress::new(Compression::default(), false), d);
         let mut inf = Inflater::new(true);
-        assert_eq!(inf.inflate(&msg(b"abcabcabc"), true, 0).data, b"abcabcabc");
-        assert_eq!(inf.inflate(&msg(b"abcabcabc"), true, 0).data, b"abcabcabc");
+        assert_eq!(
+            inf.inflate(&msg(b"abcabcabc"), true, 0, true).data,
+            b"abcabcabc"
+        );
+        assert_eq!(
+            inf.inflate(&msg(b"abcabcabc"), true, 0, true).data,
+            b"abcabcabc"
+        );
     }
 
     #[test]
@@ -206,16 +252,16 @@ pub(crate) mod tests {
         let z = deflate_message(&mut c, b"the quick brown fox jumps over the lazy dog");
         let (a, b) = z.split_at(z.len() / 2);
         let mut inf = Inflater::new(false);
-        let mut got = inf.inflate(a, false, 0).data;
-        got.extend(inf.inflate(b, true, got.len()).data);
+        let mut got = inf.inflate(a, false, 0, true).data;
+        got.extend(inf.inflate(b, true, got.len(), true).data);
         assert_eq!(got, b"the quick brown fox jumps over the lazy dog");
     }
 
     #[test]
     fn garbage_is_an_issue() {
         let mut inf = Inflater::new(false);
-        let out = inf.inflate(&[0xff; 16], true, 0);
+        let out = inf.inflate(&[0xff; 16], true, 0, true);
         assert!(out.issue.is_some());
-        assert!(inf.inflate(&[0x00], true, 0).issue.is_some());
+        assert!(inf.inflate(&[0x00], true, 0, true).issue.is_some());
     }
 }

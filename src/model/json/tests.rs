@@ -264,12 +264,7 @@ fn rare_fields_write_the_same_bytes_as_serde() {
         eprintln!("SKIPPED: no corpus captures beside the repository");
         return;
     };
-    let mut engine = Engine::new();
-    let mut records: Vec<PacketRecord> = FileReader::open(&path)
-        .unwrap()
-        .map_while(Result::ok)
-        .map(|f| PacketRecord::from_output(engine.process(f)))
-        .collect();
+    let mut records = records_of(&path);
     let ws = records.iter().find_map(|r| r.ws.first().cloned()).unwrap();
     let http = records
         .iter()
@@ -343,4 +338,79 @@ fn ipv4_addresses_and_flag_names_write_as_serde_does() {
         let reference = serde_json::to_vec(&flags::names(f)).unwrap();
         assert_eq!(super::flag_names_json(f), reference.as_slice(), "{f:#x}");
     }
+}
+
+fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+    use proptest::prelude::*;
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[\"\\\\a-z\\n]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            proptest::collection::vec(("[a-z\"\\\\é]{0,6}", inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    /// Socket.IO `data` is written by hand; serde_json wrote it before.
+    #[test]
+    fn any_json_value_writes_as_serde_json_does(v in json_value()) {
+        let mut ours = Vec::new();
+        super::engine_io::value(&mut ours, &v).unwrap();
+        proptest::prop_assert_eq!(ours, serde_json::to_vec(&v).unwrap());
+    }
+}
+
+#[test]
+fn rare_tls_fields_write_the_same_bytes_as_serde() {
+    let path = corpus_captures()
+        .into_iter()
+        .find(|p| p.ends_with("wss.pcapng"))
+        .expect("captures/wss.pcapng");
+    let mut records = records_of(&path);
+    let r = records.iter_mut().find(|r| !r.tls.is_empty()).unwrap();
+    let mut rare = r.tls[0].clone();
+    rare.sni = Some("odd \"name\" é".into());
+    rare.alpn = vec!["h2".into(), "http/1.1".into()];
+    rare.cipher_suite = Some(0x1301);
+    rare.selected_version = Some(0x0304);
+    rare.alert = Some((2, 40));
+    rare.handshake_types = vec![1, 2, 11];
+    rare.issues = vec![
+        crate::app_proto::TlsAnomaly::RecordTooLong { length: 40_000 },
+        crate::app_proto::TlsAnomaly::UnknownContentType { content_type: 99 },
+    ];
+    let mut bare = rare.clone();
+    bare.sni = None;
+    bare.alpn.clear();
+    bare.alert = None;
+    bare.cipher_suite = None;
+    bare.handshake_types.clear();
+    bare.issues.clear();
+    r.tls = vec![rare, bare];
+    let (ours, reference) = both(r);
+    assert_eq!(ours, reference);
+    assert!(ours.contains("\"alert_description\":40"), "{ours}");
+}
+
+/// Every packet of a capture, decoded.
+fn records_of(path: &std::path::Path) -> Vec<PacketRecord> {
+    let mut engine = Engine::new();
+    FileReader::open(path)
+        .unwrap()
+        .map_while(Result::ok)
+        .map(|f| PacketRecord::from_output(engine.process(f)))
+        .collect()
 }
