@@ -76,8 +76,9 @@ impl<T> Chunked<T> {
     /// The elements in order.
     pub fn iter(&self) -> Iter<'_, T> {
         Iter {
-            inner: self.chunks.iter().flatten(),
-            left: self.len,
+            list: self,
+            front: 0,
+            back: self.len,
         }
     }
 
@@ -127,32 +128,50 @@ impl<T> FromIterator<T> for Chunked<T> {
     }
 }
 
-/// The elements of a [`Chunked`] list, in order (both ways, with their count).
-#[derive(Clone)]
+/// The elements of a [`Chunked`] list, in order (both ways, with their count). Skipping is
+/// constant work, as on a slice: `iter().skip(n)` is how views resume a scan.
 pub struct Iter<'a, T> {
-    inner: std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>,
-    left: usize,
+    list: &'a Chunked<T>,
+    /// The next element from the front, and one past the next from the back.
+    front: usize,
+    back: usize,
+}
+
+impl<T> Clone for Iter<'_, T> {
+    fn clone(&self) -> Self {
+        Self { ..*self }
+    }
 }
 
 impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        let next = self.inner.next()?;
-        self.left -= 1;
-        Some(next)
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.list.get(self.front - 1)
+    }
+
+    fn nth(&mut self, n: usize) -> Option<&'a T> {
+        self.front = self.front.saturating_add(n).min(self.back);
+        self.next()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        let left = self.back - self.front;
+        (left, Some(left))
     }
 }
 
 impl<T> DoubleEndedIterator for Iter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let next = self.inner.next_back()?;
-        self.left -= 1;
-        Some(next)
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.list.get(self.back)
     }
 }
 
@@ -192,6 +211,17 @@ mod tests {
         it.next();
         it.next_back();
         assert_eq!(it.len(), n - 2);
+        for skip in [0, 1, CHUNK - 2, CHUNK, n - 3, n - 2, n + 5] {
+            let mut a = list.iter();
+            let mut b = vec.iter();
+            a.next_back();
+            b.next_back();
+            assert!(a.clone().skip(skip).eq(b.clone().skip(skip)), "{skip}");
+            assert!(
+                a.enumerate().skip(skip).eq(b.enumerate().skip(skip)),
+                "{skip}"
+            );
+        }
         for probe in [0, 1, 7 * CHUNK, 7 * n, 7 * n + 1] {
             assert_eq!(
                 list.partition_point(|&v| v < probe),

@@ -320,3 +320,29 @@ fn rss_bytes() -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_keeps_the_lines_that_tools_read() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures/chat.pcapng");
+        let report = run(path, 3);
+        assert!(report.packets > 10, "{}", report.packets);
+        assert!(report.first_packets.is_some());
+        assert_eq!(report.loaded.frames, 3);
+        let text = report.to_string();
+        let line = |prefix: &str| {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no line {prefix:?} in\n{text}"))
+        };
+        assert!(line("first packets shown: ").ends_with(" ms after open"));
+        let loading = line("frames while loading: ");
+        assert!(loading.contains(" preempted, the others p99 "), "{loading}");
+        assert!(loading.contains(" ms, max "), "{loading}");
+        let model = line("model (");
+        assert!(model.ends_with(" bytes/packet"), "{model}");
+    }
+}
