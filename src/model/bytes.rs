@@ -122,9 +122,10 @@ impl ByteStore {
         usize::try_from(file_len / per_packet).ok()
     }
 
-    /// Room for `additional` more packets, allocated now.
+    /// Room for `additional` more packets, allocated now if it can be (else the store grows as
+    /// packets come).
     pub fn reserve(&mut self, additional: usize) {
-        self.locations.reserve(additional);
+        let _ = self.locations.try_reserve_exact(additional);
     }
 
     /// Packets held.

@@ -85,9 +85,10 @@ pub struct PacketRecord {
 }
 
 /// How many packets are in the model when it reserves room for the whole file's steps, from
-/// the file's length and the size of the packets so far; and again with a better estimate.
-const RESERVE_AT_FIRST: usize = 4096;
-const RESERVE_AT_SECOND: usize = 65_536;
+/// the file's length and the size of the packets so far: past the handshakes at the start of a
+/// capture (small packets, that would make the estimate too big), while copying the steps so
+/// far is still cheap (11 MB).
+const RESERVE_AT: usize = 65_536;
 
 /// Everything the UI renders.
 #[derive(Debug, Default)]
@@ -341,7 +342,7 @@ impl Model {
         }
         self.packets.push(row);
         self.bytes.push(bytes);
-        if matches!(self.packets.len(), RESERVE_AT_FIRST | RESERVE_AT_SECOND) {
+        if self.packets.len() == RESERVE_AT {
             self.reserve_for_file();
         }
     }
@@ -358,7 +359,10 @@ impl Model {
         // rest of the file's.
         let room = estimate.saturating_add(estimate / 4);
         let len = self.packets.len();
-        self.steps.reserve(room.saturating_sub(self.steps.len()));
+        // Where the room cannot be had, the lists grow as they would have.
+        let _ = self
+            .steps
+            .try_reserve_exact(room.saturating_sub(self.steps.len()));
         self.bytes.reserve(room.saturating_sub(len));
     }
 
@@ -473,7 +477,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{FrameBytes, Model, RESERVE_AT_FIRST};
+    use super::{FrameBytes, Model, RESERVE_AT};
     use crate::app_proto::http::Handshake;
     use crate::capture::FileReader;
     use crate::pipeline::process_all;
@@ -527,15 +531,19 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("osiscope-reserve-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("f.pcap");
-        // Packets of 100 bytes after a 24-byte header: the file holds 10,000 of them.
-        std::fs::write(&path, vec![0u8; 1_000_024]).unwrap();
+        // Packets of 100 bytes after a 24-byte header: the file holds 1,000,000 of them.
+        // (A sparse file: no disk is used.)
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(100_000_024)
+            .unwrap();
         let row = crate::lesson::fixture::conversation().packets[0].clone();
         let mut m = Model::reading_from(&path).unwrap();
-        for i in 0..RESERVE_AT_FIRST as u64 {
-            assert!(m.steps.capacity() < 10_000, "reserved early, at {i}");
+        for i in 0..RESERVE_AT as u64 {
+            assert!(m.steps.capacity() < 1_000_000, "reserved early, at {i}");
             m.push_row(row.clone(), FrameBytes::in_file(24 + 100 * i, &[0; 100]));
         }
-        assert!(m.steps.capacity() >= 10_000, "{}", m.steps.capacity());
+        assert!(m.steps.capacity() >= 1_000_000, "{}", m.steps.capacity());
         // Shared, not copied: every row points at the same list of layers.
         let first = &m.packets[0].packet.layers;
         assert!(
