@@ -268,7 +268,7 @@ proptest! {
         let orig_len = data.len() as u32 + extra;
         let f = Frame { number: 1, ts_ns: 0, orig_len, link: LINKS[link], interface: 0, data };
         let p = decode::decode(&f);
-        for layer in &p.layers {
+        for layer in p.layers.iter() {
             prop_assert!(layer.range.start <= layer.range.end && layer.range.end <= f.data.len());
         }
         if let Some(tcp) = &p.tcp {

@@ -23,7 +23,12 @@ fn background_and_synchronous_pipelines_agree() {
     assert_eq!(model.packets.len(), sync.packets.len());
     assert_eq!(model.steps, sync.steps);
     assert_eq!(model.connections, sync.connections);
-    let infos = |m: &Model| m.packets.iter().map(|p| p.info.clone()).collect::<Vec<_>>();
+    let infos = |m: &Model| {
+        m.packets
+            .iter()
+            .map(osiscope::model::PacketRow::info)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(infos(&model), infos(&sync));
 }
 

@@ -235,7 +235,7 @@ fn choosing_a_connection_in_the_list_then_stepping_stays_on_it() {
                     .is_some_and(|s| m.steps[s].kind == StepKind::UpgradeRequest)
             })
             .unwrap();
-        m.packets[i as usize].info.clone()
+        m.packets[i as usize].info()
     };
     assert!(info.contains("transport=websocket"), "{info}");
     harness.get_by_label(&info).click();
@@ -286,7 +286,7 @@ fn choosing_a_connection_in_the_list_then_stepping_stays_on_it() {
 /// The row of the packet list that shows packet `index` (its Info cell), if it is built (the
 /// list builds only the rows in view).
 fn list_row(harness: &Harness<'_, App>, index: usize) -> Option<egui::Rect> {
-    let info = harness.state().model().packets[index].info.clone();
+    let info = harness.state().model().packets[index].info();
     harness.query_by_label(&info).map(|n| n.rect())
 }
 
@@ -527,7 +527,7 @@ fn a_refused_upgrade_is_not_labelled_with_an_accept_check() {
         .expect("the 404");
     assert_eq!(refused.label, "404 Not Found");
     let row = &model.packets[refused.packet_index];
-    assert!(!row.info.contains("Accept"), "{}", row.info);
+    assert!(!row.info().contains("Accept"), "{}", row.info());
     harness.get_by_label("ladder: 404 Not Found");
 }
 

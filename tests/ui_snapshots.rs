@@ -104,7 +104,7 @@ fn snapshot_websocket_frame_unmasking() {
             .iter()
             .find(|r| r.ws.iter().any(|f| f.masked))
             .expect("a masked client frame");
-        record.info.clone()
+        record.info()
     };
     harness.get_by_label(&label).click();
     harness.run_steps(2);

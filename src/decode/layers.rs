@@ -30,7 +30,7 @@ const MAX_IP_DEPTH: usize = 4;
 /// then the datagram's layers.
 pub(super) fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembled) -> Packet {
     let mut packet = decode_bytes(frame, bytes, None);
-    let mut layers = std::mem::take(&mut packet.layers).into_vec();
+    let mut layers = packet.layers.to_vec();
     let mut issues = std::mem::take(&mut packet.issues).into_vec();
     Walk {
         data: bytes,
@@ -41,7 +41,7 @@ pub(super) fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembl
         fragments: None,
     }
     .reassembled(datagram.clone());
-    packet.layers = layers.into_boxed_slice();
+    packet.layers = layers.into();
     packet.issues = issues.into_boxed_slice();
     packet
 }
@@ -59,7 +59,7 @@ pub(super) fn decode_bytes(
         link: frame.link,
         interface: frame.interface,
         caplen: bytes.len() as u32,
-        layers: Box::default(),
+        layers: std::sync::Arc::default(),
         ip: None,
         tcp: None,
         issues: Box::default(),
@@ -76,7 +76,7 @@ pub(super) fn decode_bytes(
         fragments,
     };
     walk.link();
-    packet.layers = layers.into_boxed_slice();
+    packet.layers = layers.into();
     packet.issues = issues.into_boxed_slice();
     packet
 }

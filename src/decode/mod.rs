@@ -44,7 +44,9 @@ pub struct Packet {
     /// Captured length: how many bytes the frame had.
     pub caplen: u32,
     /// Headers in order, outermost first, each with its byte range in the frame's bytes.
-    pub layers: Box<[Layer]>,
+    /// Shared: the app's model keeps one copy of each list that many packets have in common
+    /// (`model::Model` interns them).
+    pub layers: std::sync::Arc<[Layer]>,
     /// The innermost IP header's facts.
     pub ip: Option<IpSummary>,
     /// The TCP header's facts, if the packet is TCP.
@@ -156,7 +158,7 @@ impl Proto {
 }
 
 /// One header in the packet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Layer {
     pub proto: Proto,
     /// Byte range of the header in the frame's bytes (clamped to what was captured).

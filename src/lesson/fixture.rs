@@ -236,13 +236,6 @@ pub(crate) fn conversation() -> Model {
             StepKind::UpgradeResponse => vec![http_msg(S, HttpKind::Response, number)],
             _ => Vec::new(),
         };
-        let protocol = if !ws.is_empty() {
-            "WebSocket"
-        } else if !http.is_empty() {
-            "HTTP"
-        } else {
-            "TCP"
-        };
         let packet = Packet {
             reassembled: None,
             number,
@@ -250,7 +243,7 @@ pub(crate) fn conversation() -> Model {
             len: data.len() as u32,
             link: LinkType::Null,
             interface: 0,
-            layers: Box::new([
+            layers: std::sync::Arc::new([
                 Layer {
                     proto: Proto::Null,
                     range: 0..4,
@@ -311,8 +304,6 @@ pub(crate) fn conversation() -> Model {
             packet_index: i,
             packet: number,
             ts_ns,
-            src,
-            dst,
             label: spec.label.into(),
             client_state: spec.states.0,
             server_state: spec.states.1,
@@ -326,8 +317,6 @@ pub(crate) fn conversation() -> Model {
             http: http.into_boxed_slice(),
             ws: ws.into_boxed_slice(),
             notes: Box::default(),
-            protocol,
-            info: spec.label.into(),
             step: Some(model.steps.len()),
             io: Box::default(),
             tls: Box::default(),

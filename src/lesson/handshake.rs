@@ -59,14 +59,20 @@ fn announced(options: &TcpOptions, ipv6: bool) -> Vec<String> {
     out
 }
 
-pub(super) fn syn(step: &Step, record: &PacketRow) -> Narration {
+pub(super) fn syn(step: &Step, record: &PacketRow, conn: Option<&Connection>) -> Narration {
     let tcp = record.packet.tcp.as_ref();
+    // The step's sender and receiver: its connection's client and server, in its direction.
+    let (src, dst) = match (conn, step.direction) {
+        (Some(c), Direction::ClientToServer) => (c.client.to_string(), c.server.to_string()),
+        (Some(c), Direction::ServerToClient) => (c.server.to_string(), c.client.to_string()),
+        (None, _) => ("an unknown address".to_owned(), "another".to_owned()),
+    };
+    let dst_port = tcp.map_or(0, |t| t.dst_port);
     let raw_seq = tcp.map_or(0, |t| t.seq);
     let mut body = format!(
-        "The client at {} asks {} to open a connection. It picks a random starting number for \
+        "The client at {src} asks {dst} to open a connection. It picks a random starting number for \
          counting its bytes (its ISN), {raw_seq} on the wire; tools show it as seq=0 (relative = \
-         raw − ISN) to keep the arithmetic readable.",
-        step.src, step.dst
+         raw − ISN) to keep the arithmetic readable."
     );
     let options = tcp
         .map(|t| announced(&t.options, is_ipv6(record)))
@@ -83,8 +89,7 @@ pub(super) fn syn(step: &Step, record: &PacketRow) -> Narration {
         headline: "SYN: \"can we talk?\"".into(),
         body,
         next: Some(format!(
-            "If a program listens on port {}, the server answers SYN, ACK; if not, it answers RST.",
-            step.dst.port()
+            "If a program listens on port {dst_port}, the server answers SYN, ACK; if not, it answers RST."
         )),
         analogy: Some(
             "Like starting a phone call: \"Hello, can you hear me?\" — \"Yes, I hear you; can you \

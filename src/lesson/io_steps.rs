@@ -131,7 +131,7 @@ pub fn app_layer(record: &PacketRow) -> Option<super::LayerUse> {
             format!(
                 "Socket.IO {} inside an Engine.IO message, inside {carrier}: {}",
                 r.packet.kind.name(),
-                record.info
+                record.info()
             ),
         ),
         None => (
@@ -139,7 +139,7 @@ pub fn app_layer(record: &PacketRow) -> Option<super::LayerUse> {
             format!(
                 "Engine.IO {} inside {carrier}: {}",
                 eio.packet.kind.name(),
-                record.info
+                record.info()
             ),
         ),
     };

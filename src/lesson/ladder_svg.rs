@@ -48,14 +48,17 @@ pub fn ladder_svg(model: &Model, frames: &[u64], title: &str) -> String {
     let first_ts = model.steps.first().map_or(0, |s| s.ts_ns);
     let shown: Vec<_> = frames
         .iter()
-        .filter_map(|&f| model.steps.iter().find(|s| s.packet == f))
+        .filter_map(|&f| {
+            let step = model.steps.iter().find(|s| s.packet == f)?;
+            Some((step, model.step_endpoints(step)?))
+        })
         .collect();
-    let several_streams = shown.windows(2).any(|w| w[0].stream != w[1].stream);
+    let several_streams = shown.windows(2).any(|w| w[0].0.stream != w[1].0.stream);
     let arrows: Vec<Arrow> = shown
         .iter()
-        .map(|s| {
+        .map(|&(s, (src, dst))| {
             let to_server = s.direction == Direction::ClientToServer;
-            let client = if to_server { s.src } else { s.dst };
+            let client = if to_server { src } else { dst };
             let mut label = s.label.clone();
             if several_streams {
                 let _ = write!(label, " (client port {})", client.port());
@@ -71,11 +74,11 @@ pub fn ladder_svg(model: &Model, frames: &[u64], title: &str) -> String {
         .collect();
     let (client, server) = shown.first().map_or_else(
         || ("client".to_owned(), "server".to_owned()),
-        |s| {
+        |&(s, (src, dst))| {
             let (c, sv) = if s.direction == Direction::ClientToServer {
-                (s.src, s.dst)
+                (src, dst)
             } else {
-                (s.dst, s.src)
+                (dst, src)
             };
             let c = if several_streams {
                 c.ip().to_string()

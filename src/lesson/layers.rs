@@ -289,7 +289,7 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
                 what: format!("The payload is {}.", roles.join(", ")),
             }
         };
-        let mut what = record.info.to_string();
+        let mut what = record.info();
         if frame.masked {
             what.push_str(
                 ". Masked: part of WebSocket's own framing (layer 7), an XOR with a key sent in \
@@ -331,8 +331,8 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
     let payload = record.packet.tcp.as_ref().map_or(0, |t| t.payload_len);
     if payload > 0 {
         let l7 = LayerUse::Used {
-            proto: record.protocol.to_string(),
-            what: format!("{payload} bytes of application data ({}).", record.info),
+            proto: record.protocol().to_string(),
+            what: format!("{payload} bytes of application data ({}).", record.info()),
         };
         return (
             LayerUse::Unused { why: folded.into() },
@@ -364,12 +364,12 @@ fn tls_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
             format!(
                 "TLS records ({}): encryption is this layer's job, the bytes are transformed so \
                  that only the two ends can read them.",
-                record.info
+                record.info()
             )
         } else {
             format!(
                 "TLS handshake in clear ({}): the two ends agree on a version, a cipher suite and keys.",
-                record.info
+                record.info()
             )
         },
     };

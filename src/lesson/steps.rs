@@ -219,7 +219,7 @@ fn narrate_kind(
     };
     let (sender, receiver) = who(step.direction);
     match step.kind {
-        StepKind::Syn => handshake::syn(step, record),
+        StepKind::Syn => handshake::syn(step, record, conn),
         StepKind::SynAck => handshake::syn_ack(record, conn),
         StepKind::HandshakeAck => handshake::handshake_ack(record, conn),
         StepKind::Ack
@@ -302,10 +302,10 @@ fn narrate_kind(
 /// Narrate a packet that has no step (not TCP, or not understood).
 pub fn narrate_packet(record: &PacketRow) -> Narration {
     Narration {
-        headline: format!("{} packet", record.protocol),
+        headline: format!("{} packet", record.protocol()),
         body: format!(
             "{} This packet is not part of a TCP conversation osiscope follows.",
-            record.info
+            record.info()
         ),
         next: None,
         analogy: None,

@@ -1,9 +1,25 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
+/// The [`summary::Facts`] of a [`PacketRecord`] or a [`PacketRow`] (same field names, lists
+/// held as a `Vec` in one and a boxed slice in the other).
+macro_rules! facts_of {
+    ($packet:expr) => {
+        $crate::model::summary::Facts {
+            packet: &$packet.packet,
+            seg: $packet.seg.as_ref(),
+            http: &$packet.http,
+            ws: &$packet.ws,
+            io: &$packet.io,
+            tls: &$packet.tls,
+        }
+    };
+}
+
 pub mod ack_fill;
 pub mod broadcast;
 pub mod bytes;
+pub mod chunked;
 pub mod compare;
 pub mod details;
 pub mod io_label;
@@ -25,6 +41,7 @@ use step::StreamStory;
 
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
+pub use chunked::Chunked;
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use loss::{LossMark, ResendKind, Sent};
 pub use row::{MODEL_TEXT_KEEP, PacketRow};
@@ -67,12 +84,18 @@ pub struct PacketRecord {
     pub step: Option<usize>,
 }
 
+/// How many packets are in the model when it reserves room for the whole file's steps, from
+/// the file's length and the size of the packets so far: past the handshakes at the start of a
+/// capture (small packets, that would make the estimate too big), while copying the steps so
+/// far is still cheap (11 MB).
+const RESERVE_AT: usize = 65_536;
+
 /// Everything the UI renders.
 #[derive(Debug, Default)]
 pub struct Model {
     /// One compact row per packet. Add packets with [`Model::push`] or [`Model::push_incoming`]
     /// (or [`Model::push_row`]), which keep the byte store in step.
-    pub packets: Vec<PacketRow>,
+    pub packets: Chunked<PacketRow>,
     /// Connections, by `tcp.stream` index, kept up to date as packets arrive.
     pub connections: Vec<Connection>,
     /// The teaching timeline, in packet order.
@@ -91,6 +114,27 @@ pub struct Model {
     loss: loss::LossTracker,
     /// Server events that went to several Engine.IO sessions at once (`io.emit`).
     broadcasts: broadcast::Broadcasts,
+    /// One copy of each list of layers (with their byte ranges): most packets of a capture
+    /// share a handful of them.
+    layer_lists: LayerLists,
+}
+
+/// Distinct lists of layers the model's packets share, at most [`LayerLists::MAX`] (a capture
+/// of ever different headers keeps its lists unshared rather than a table as big).
+#[derive(Debug, Default)]
+struct LayerLists(std::collections::HashSet<std::sync::Arc<[Layer]>>);
+
+impl LayerLists {
+    const MAX: usize = 4096;
+
+    /// The shared copy of `layers` (`layers` itself the first time).
+    fn share(&mut self, layers: &mut std::sync::Arc<[Layer]>) {
+        if let Some(shared) = self.0.get(layers) {
+            layers.clone_from(shared);
+        } else if self.0.len() < Self::MAX {
+            self.0.insert(layers.clone());
+        }
+    }
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -112,7 +156,7 @@ impl Incoming {
         file_offset: Option<u64>,
     ) -> Self {
         let data = std::mem::take(&mut output.data);
-        let row = PacketRow::from_record(PacketRecord::from_output(output));
+        let row = PacketRow::from_record(PacketRecord::without_info(output));
         let bytes = match file_offset {
             Some(offset) => FrameBytes::in_file(offset, &data),
             None => FrameBytes::Kept(data),
@@ -129,8 +173,13 @@ impl PacketRecord {
     /// A record for one processed packet, with its Protocol and Info columns filled in.
     pub fn from_output(output: PacketOutput) -> Self {
         let mut record = Self::without_info(output);
-        record.info = summary::info(&record);
+        record.info = summary::info(&record.facts());
         record
+    }
+
+    /// What its Protocol and Info columns are made from.
+    pub fn facts(&self) -> summary::Facts<'_> {
+        facts_of!(self)
     }
 
     /// As [`PacketRecord::from_output`], but the Info column is left empty: for output that
@@ -165,7 +214,7 @@ impl PacketRecord {
                 AppEvent::Tls(r) => record.tls.push(r),
             }
         }
-        record.protocol = summary::protocol(&record);
+        record.protocol = summary::protocol(&record.facts());
         record
     }
 }
@@ -276,7 +325,8 @@ impl Model {
     }
 
     /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.
-    pub fn push_row(&mut self, row: PacketRow, bytes: FrameBytes) {
+    pub fn push_row(&mut self, mut row: PacketRow, bytes: FrameBytes) {
+        self.layer_lists.share(&mut row.packet.layers);
         if let Some(seg) = &row.seg {
             let id = seg.stream as usize;
             if id >= self.stream_packets.len() {
@@ -292,6 +342,28 @@ impl Model {
         }
         self.packets.push(row);
         self.bytes.push(bytes);
+        if self.packets.len() == RESERVE_AT {
+            self.reserve_for_file();
+        }
+    }
+
+    /// Room for the steps (and byte store places) of the whole file, allocated while the lists
+    /// are short: a `Vec` that doubles at half a million steps copies 120 MB in the frame that
+    /// adds the step that did not fit. The room is reserved, not touched: memory that the file
+    /// turns out not to need is never made resident.
+    fn reserve_for_file(&mut self) {
+        let Some(estimate) = self.bytes.estimated_file_packets() else {
+            return;
+        };
+        // A quarter more than the estimate: the packets seen so far may be bigger than the
+        // rest of the file's.
+        let room = estimate.saturating_add(estimate / 4);
+        let len = self.packets.len();
+        // Where the room cannot be had, the lists grow as they would have.
+        let _ = self
+            .steps
+            .try_reserve_exact(room.saturating_sub(self.steps.len()));
+        self.bytes.reserve(room.saturating_sub(len));
     }
 
     /// Packet `index` and its bytes (read back from the capture file, or from memory), for the
@@ -368,6 +440,19 @@ impl Model {
         (step.client_state, server)
     }
 
+    /// The sender's and the receiver's address of `step`: its connection's client and server,
+    /// in the step's direction (a step does not keep them: its connection has them).
+    pub fn step_endpoints(
+        &self,
+        step: &Step,
+    ) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
+        let c = self.connection(step.stream)?;
+        Some(match step.direction {
+            Direction::ClientToServer => (c.client, c.server),
+            Direction::ServerToClient => (c.server, c.client),
+        })
+    }
+
     /// The steps of one connection, in order.
     pub fn steps_of(&self, stream: u32) -> impl Iterator<Item = (usize, &Step)> {
         self.stream_steps(stream)
@@ -392,6 +477,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
+    use super::{FrameBytes, Model, RESERVE_AT};
     use crate::app_proto::http::Handshake;
     use crate::capture::FileReader;
     use crate::pipeline::process_all;
@@ -438,5 +524,33 @@ mod tests {
             }
         }
         assert!(upgrades > 10, "{upgrades} accepted upgrades");
+    }
+
+    #[test]
+    fn the_steps_of_the_whole_file_get_room_before_the_list_is_long() {
+        let dir = std::env::temp_dir().join(format!("osiscope-reserve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.pcap");
+        // Packets of 100 bytes after a 24-byte header: the file holds 1,000,000 of them.
+        // (A sparse file: no disk is used.)
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(100_000_024)
+            .unwrap();
+        let row = crate::lesson::fixture::conversation().packets[0].clone();
+        let mut m = Model::reading_from(&path).unwrap();
+        for i in 0..RESERVE_AT as u64 {
+            assert!(m.steps.capacity() < 1_000_000, "reserved early, at {i}");
+            m.push_row(row.clone(), FrameBytes::in_file(24 + 100 * i, &[0; 100]));
+        }
+        assert!(m.steps.capacity() >= 1_000_000, "{}", m.steps.capacity());
+        // Shared, not copied: every row points at the same list of layers.
+        let first = &m.packets[0].packet.layers;
+        assert!(
+            m.packets
+                .iter()
+                .all(|r| std::sync::Arc::ptr_eq(&r.packet.layers, first))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,8 +2,10 @@
 //! packet list, ladder, sequence graph, steps and narration need, without the packet's bytes
 //! (the model's byte store has those, see [`super::bytes`]) and with long WebSocket texts cut.
 //!
-//! A row is built from a full [`PacketRecord`] (off the UI thread when a file is loading), so
-//! the Protocol and Info columns are exactly what `osiscope decode` prints.
+//! A row is built from a full [`PacketRecord`] (off the UI thread when a file is loading). The
+//! Protocol and Info columns are not kept: [`PacketRow::protocol`] and [`PacketRow::info`] make
+//! them from the row's facts when a row is drawn, as `osiscope decode` makes them from the
+//! record's (the kept texts are long enough for the Info column's quotes).
 
 use crate::app_proto::{HttpMessage, NoteKind, TlsRecord, WsFrame};
 use crate::decode::Packet;
@@ -12,9 +14,11 @@ use crate::flow::SegmentInfo;
 use super::PacketRecord;
 
 /// Bytes of a WebSocket text the model keeps (cut at a character boundary); the full length
-/// is in [`WsFrame::text_len`]. Every view quotes far less (the Info column 30 characters,
-/// the narration 60); the details tree shows the kept text and says how much more there was.
-pub const MODEL_TEXT_KEEP: usize = 256;
+/// is in [`WsFrame::text_len`]. 31 characters of up to 4 bytes: the Info column quotes 30 and
+/// adds "…" when there are more, so it is the same as `osiscope decode`'s for any text. Longer
+/// quotes (the narration's 60 characters, the quiz's 120) end in "…" where the kept text ends;
+/// the details tree shows the kept text and says how much more there was.
+pub const MODEL_TEXT_KEEP: usize = 124;
 
 /// One packet as the app's model keeps it. Lists are boxed slices: most are empty, and a
 /// boxed slice holds no spare capacity.
@@ -29,10 +33,6 @@ pub struct PacketRow {
     pub ws: Box<[WsFrame]>,
     /// Other remarks of the application parsers.
     pub notes: Box<[NoteKind]>,
-    /// Protocol column.
-    pub protocol: &'static str,
-    /// Info column.
-    pub info: Box<str>,
     /// Index into `Model::steps` of this packet's teaching step, if it has one.
     pub step: Option<usize>,
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
@@ -55,8 +55,8 @@ impl PacketRow {
             notes,
             io,
             tls,
-            protocol,
-            info,
+            protocol: _,
+            info: _,
             step,
         } = record;
         Self {
@@ -73,10 +73,24 @@ impl PacketRow {
             notes: notes.into_boxed_slice(),
             io: io.into_boxed_slice(),
             tls: tls.into_boxed_slice(),
-            protocol,
-            info: info.into_boxed_str(),
             step,
         }
+    }
+
+    /// What its Protocol and Info columns are made from.
+    pub fn facts(&self) -> super::summary::Facts<'_> {
+        facts_of!(self)
+    }
+
+    /// The Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
+    pub fn protocol(&self) -> &'static str {
+        super::summary::protocol(&self.facts())
+    }
+
+    /// The Info column, like Wireshark's but WebSocket-aware (made anew on each call: the
+    /// model keeps the facts, not the text).
+    pub fn info(&self) -> String {
+        super::summary::info(&self.facts())
     }
 }
 
@@ -106,5 +120,26 @@ mod tests {
         assert_eq!(f.text.as_deref(), Some("Hello"));
         assert_eq!(f.text_cut(), 0);
         assert_eq!(crate::model::summary::ws_payload_text(&f, 30), "'Hello'");
+    }
+
+    #[test]
+    fn the_info_quote_of_a_cut_text_is_the_quote_of_the_whole_text() {
+        use crate::model::summary::ws_payload_text;
+        for unit in ["a", "é", "語", "🦀"] {
+            let mut whole = masked_hello();
+            whole.set_text(Some(unit.repeat(200)));
+            let mut cut = whole.clone();
+            cut.cut_text(MODEL_TEXT_KEEP);
+            assert!(cut.text_cut() > 0, "{unit}");
+            assert_eq!(
+                ws_payload_text(&cut, 30),
+                ws_payload_text(&whole, 30),
+                "{unit}"
+            );
+            // Longer quotes than the model keeps still say that there was more.
+            let long = ws_payload_text(&cut, 120);
+            assert!(long.ends_with("…'"), "{long}");
+            assert!(long.chars().count() <= 123, "{long}");
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Teaching steps: what one packet means in the story of its connection.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 
 use serde::Serialize;
 
@@ -90,8 +89,6 @@ pub struct Step {
     /// Packet number (1-based).
     pub packet: u64,
     pub ts_ns: i64,
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
     /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
     pub label: String,
     /// States of both peers after this packet.
@@ -158,10 +155,8 @@ pub fn step_for(
         story.closing = true;
     }
     label = loss_label(label, kind, loss, seg, record.packet.ts_ns);
-    let (src, dst) = match seg.direction {
-        Direction::ClientToServer => (connection.client, connection.server),
-        Direction::ServerToClient => (connection.server, connection.client),
-    };
+    // Half a million labels: no spare capacity in any of them.
+    label.shrink_to_fit();
     let top_layer = if tcp.payload_len > 0 { 7 } else { 4 };
     Some(Step {
         kind,
@@ -171,8 +166,6 @@ pub fn step_for(
         packet_index,
         packet: record.packet.number,
         ts_ns: record.packet.ts_ns,
-        src,
-        dst,
         label,
         client_state: connection.client_state,
         server_state: connection.server_state,

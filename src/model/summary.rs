@@ -2,16 +2,31 @@
 
 use std::fmt::Write as _;
 
+use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::tls::{content_type, handshake_type};
 use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpKind, HttpMessage, TlsRecord, WsFrame};
-use crate::decode::{Proto, flags};
+use crate::decode::{Packet, Proto, flags};
+use crate::flow::SegmentInfo;
 
-use super::{PacketRecord, io_summary};
+use super::io_summary;
+
+/// What the Protocol and Info columns are made from: the facts of one packet, borrowed from a
+/// [`super::PacketRecord`] (the decode) or a [`super::PacketRow`] (the app's model, which makes
+/// its columns when a row is drawn instead of keeping them).
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    pub packet: &'a Packet,
+    pub seg: Option<&'a SegmentInfo>,
+    pub http: &'a [HttpMessage],
+    pub ws: &'a [WsFrame],
+    pub io: &'a [IoEvent],
+    pub tls: &'a [TlsRecord],
+}
 
 /// The highest protocol in the packet, as the Protocol column shows it.
-pub fn protocol(record: &PacketRecord) -> &'static str {
-    if let Some(io) = io_summary::protocol(&record.io) {
+pub fn protocol(record: &Facts<'_>) -> &'static str {
+    if let Some(io) = io_summary::protocol(record.io) {
         return io;
     }
     if !record.ws.is_empty() {
@@ -47,9 +62,17 @@ pub fn protocol(record: &PacketRecord) -> &'static str {
 }
 
 /// A short text for a WebSocket payload: quoted text (cut at `max` chars) or a byte count.
+/// A text the model cut ([`super::MODEL_TEXT_KEEP`]) and that has fewer than `max` characters
+/// left ends in an ellipsis too: there was more.
 pub fn ws_payload_text(frame: &WsFrame, max: usize) -> String {
     match &frame.text {
-        Some(t) if frame.opcode != opcode::CLOSE => quote(t, max),
+        Some(t) if frame.opcode != opcode::CLOSE => {
+            let mut quoted = quote(t, max);
+            if frame.text_cut() > 0 && !quoted.ends_with("…'") {
+                quoted.insert(quoted.len() - 1, '…');
+            }
+            quoted
+        }
         _ => format!("{} bytes", frame.payload_len),
     }
 }
@@ -148,14 +171,14 @@ pub fn tls_record_info(r: &TlsRecord) -> String {
 }
 
 /// The Info column.
-pub fn info(record: &PacketRecord) -> String {
+pub fn info(record: &Facts<'_>) -> String {
     let mut s = String::new();
-    if let Some(seg) = &record.seg {
+    if let Some(seg) = record.seg {
         for a in &seg.analysis {
             let _ = write!(s, "[{}] ", a.label());
         }
     }
-    if let Some(io) = io_summary::io_info(&record.io) {
+    if let Some(io) = io_summary::io_info(record.io) {
         // What carried them: the HTTP message (polling) or the WebSocket frame, without the
         // payload the packets above already show.
         let carriers: Vec<String> = record
@@ -190,11 +213,11 @@ pub fn info(record: &PacketRecord) -> String {
         s.push_str(&parts.join(", "));
         return s;
     }
-    let packet = &record.packet;
+    let packet = record.packet;
     if let Some(tcp) = &packet.tcp {
         let names = flags::names(tcp.flags).join(", ");
         let _ = write!(s, "{} → {} [{}]", tcp.src_port, tcp.dst_port, names);
-        match &record.seg {
+        match record.seg {
             Some(seg) => {
                 let _ = write!(s, " Seq={}", seg.rel_seq);
                 if tcp.has(flags::ACK) {
@@ -208,7 +231,6 @@ pub fn info(record: &PacketRecord) -> String {
         // Like Wireshark: the window in bytes, scaled by the negotiated shift where it is known.
         let window = record
             .seg
-            .as_ref()
             .map_or(u64::from(tcp.window), |seg| seg.window_scaled);
         let _ = write!(s, " Win={window} Len={}", tcp.payload_len);
         if let Some(mss) = tcp.options.mss {

@@ -33,7 +33,8 @@ pub struct BenchReport {
 pub struct ModelMemory {
     /// The rows themselves (the `Vec`'s spare capacity is not counted: it is never touched).
     pub rows: usize,
-    /// Heap blocks of the rows: layers, Info text, flow analysis, HTTP messages, notes, issues.
+    /// Heap blocks of the rows: layers (each shared list once), flow analysis, HTTP messages,
+    /// notes, issues.
     pub row_heap: usize,
     /// WebSocket frames: the frame structs and their first payload bytes.
     pub ws_frames: usize,
@@ -54,10 +55,13 @@ impl ModelMemory {
             byte_store: model.byte_store_bytes(),
             ..Self::default()
         };
+        // Lists of layers are shared between packets: each counts once.
+        let mut layer_lists = std::collections::HashSet::new();
         for r in &model.packets {
-            m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>()
-                + r.info.len()
-                + r.http.len() * size_of::<crate::model::HttpMessage>()
+            if layer_lists.insert(std::sync::Arc::as_ptr(&r.packet.layers)) {
+                m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>();
+            }
+            m.row_heap += r.http.len() * size_of::<crate::model::HttpMessage>()
                 + r.notes.len() * size_of::<crate::model::NoteKind>()
                 + r.packet.issues.len() * size_of::<crate::model::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
@@ -185,7 +189,7 @@ impl std::fmt::Display for BenchReport {
         )?;
         for (name, b) in [
             ("rows", m.rows),
-            ("row heap (layers, Info, analysis, HTTP)", m.row_heap),
+            ("row heap (layers, analysis, HTTP)", m.row_heap),
             ("WebSocket frames", m.ws_frames),
             ("WebSocket texts", m.ws_texts),
             ("steps + labels", m.steps),
@@ -315,4 +319,30 @@ fn rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_keeps_the_lines_that_tools_read() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("captures/chat.pcapng");
+        let report = run(path, 3);
+        assert!(report.packets > 10, "{}", report.packets);
+        assert!(report.first_packets.is_some());
+        assert_eq!(report.loaded.frames, 3);
+        let text = report.to_string();
+        let line = |prefix: &str| {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no line {prefix:?} in\n{text}"))
+        };
+        assert!(line("first packets shown: ").ends_with(" ms after open"));
+        let loading = line("frames while loading: ");
+        assert!(loading.contains(" preempted, the others p99 "), "{loading}");
+        assert!(loading.contains(" ms, max "), "{loading}");
+        let model = line("model (");
+        assert!(model.ends_with(" bytes/packet"), "{model}");
+    }
 }

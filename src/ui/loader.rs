@@ -184,7 +184,7 @@ mod tests {
             let errors = |m: &Model| m.errors.iter().map(ToString::to_string).collect::<Vec<_>>();
             assert_eq!(errors(&model), errors(&sync), "{name}");
             for (i, (a, b)) in model.packets.iter().zip(&sync.packets).enumerate() {
-                assert_eq!(a.info, b.info, "{name} packet {i}");
+                assert_eq!(a.info(), b.info(), "{name} packet {i}");
                 assert_eq!(a.ws, b.ws, "{name} packet {i}");
                 let from_file = model.packet_details(i).unwrap();
                 let kept = sync.packet_details(i).unwrap();

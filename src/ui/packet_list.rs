@@ -107,9 +107,9 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                     record.packet.number.to_string(),
                     super::timefmt::offset_text(record.packet.ts_ns - first_ts, 6),
                     format!("{} → {}", endpoint(record, true), endpoint(record, false)),
-                    record.protocol.to_string(),
+                    record.protocol().to_string(),
                     crate::lesson::annotations::info_column(
-                        &record.info,
+                        &record.info(),
                         record.packet.tcp.is_some(),
                         &record.packet.issues,
                     ),

@@ -135,7 +135,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
         link: LinkType::Raw,
         interface: 0,
         caplen: seg.payload.len() as u32,
-        layers: Box::default(),
+        layers: std::sync::Arc::default(),
         reassembled: None,
         ip: Some(IpSummary {
             version: 4,
