@@ -40,19 +40,7 @@ fn capture(name: &str) -> PathBuf {
 
 /// The app on capture `name` with `settings`, in a window of `size` points.
 fn app_sized(name: &str, settings: Settings, size: [f32; 2]) -> Harness<'static, App> {
-    let model = osiscope::pipeline::process_all(FileReader::open(&capture(name)).unwrap());
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: name.into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size(size)
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
-    harness.run_steps(2);
-    harness
+    ui_support::app_on_path(&capture(name), settings, size)
 }
 
 fn app_on(name: &str) -> Harness<'static, App> {

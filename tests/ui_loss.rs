@@ -5,6 +5,8 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ui_support;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use osiscope::capture::FileReader;
@@ -18,18 +20,11 @@ fn captures() -> std::path::PathBuf {
 }
 
 fn app_with(model: Model, title: &str) -> Harness<'static, App> {
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: title.into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, Settings::default(), options));
-    harness.run_steps(2);
-    harness
+    ui_support::harness_with(
+        Settings::default(),
+        ui_support::model_options(model, title),
+        [1600.0, 1000.0],
+    )
 }
 
 fn app_on(name: &str) -> Harness<'static, App> {

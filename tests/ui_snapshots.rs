@@ -9,15 +9,14 @@
 #![cfg(feature = "snapshots")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod ui_support;
 
 use egui_kittest::kittest::Queryable as _;
 use egui_kittest::{Harness, SnapshotOptions};
-use osiscope::capture::FileReader;
 use osiscope::model::StepKind;
+use osiscope::ui::App;
 use osiscope::ui::playback::STEP_SECS;
 use osiscope::ui::settings::Settings;
-use osiscope::ui::{App, AppOptions, Clock, Start};
 
 /// The screens are 1600 × 1000 points, as the window opens.
 const SIZE: [f32; 2] = [1600.0, 1000.0];
@@ -27,23 +26,7 @@ fn app_on_chat(settings: Settings) -> Harness<'static, App> {
 }
 
 fn app_on(capture: &str, settings: Settings) -> Harness<'static, App> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(capture);
-    let model = osiscope::pipeline::process_all(FileReader::open(&path).expect("open chat"));
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: capture.into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .wgpu()
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
-    harness.run_steps(2);
-    harness
+    ui_support::snapshot_app_on_bundled(capture, settings, SIZE)
 }
 
 /// Go to the first step of `kind` by clicking its ladder row, and let its animation finish.

@@ -7,32 +7,14 @@
 
 mod ui_support;
 
-use std::path::PathBuf;
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use osiscope::capture::FileReader;
 use osiscope::model::StepKind;
 use osiscope::ui::settings::Settings;
-use osiscope::ui::{App, AppOptions, Clock, Start};
+use osiscope::ui::{App, AppOptions, Start};
 
 fn app_on(name: &str, settings: Settings) -> Harness<'static, App> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(name);
-    let model = osiscope::pipeline::process_all(FileReader::open(&path).unwrap());
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: name.into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
-    harness.run_steps(2);
-    harness
+    ui_support::app_on_bundled(name, settings, [1600.0, 1000.0])
 }
 
 fn press(harness: &mut Harness<'_, App>, key: egui::Key) {

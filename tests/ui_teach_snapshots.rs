@@ -4,34 +4,17 @@
 #![cfg(feature = "snapshots")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod ui_support;
 
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::{Harness, SnapshotOptions};
-use osiscope::capture::FileReader;
 use osiscope::model::StepKind;
+use osiscope::ui::App;
 use osiscope::ui::playback::STEP_SECS;
 use osiscope::ui::settings::Settings;
-use osiscope::ui::{App, AppOptions, Clock, Start};
 
 fn app_on(capture: &str, settings: Settings, size: [f32; 2]) -> Harness<'static, App> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(capture);
-    let model = osiscope::pipeline::process_all(FileReader::open(&path).unwrap());
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: capture.into(),
-        })
-    };
-    let mut harness = Harness::builder()
-        .with_size(size)
-        .wgpu()
-        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
-    harness.run_steps(2);
-    harness
+    ui_support::snapshot_app_on_bundled(capture, settings, size)
 }
 
 fn settle(harness: &mut Harness<'_, App>) {

@@ -3,7 +3,7 @@
 // Each test binary includes this module and uses some of it.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -41,17 +41,43 @@ pub fn bundled(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The app on bundled capture `name` (read before the first frame), with a manual clock.
-pub fn app_on_bundled(name: &str, settings: Settings, size: [f32; 2]) -> Harness<'static, App> {
-    let model = osiscope::pipeline::process_all(FileReader::open(&bundled(name)).unwrap());
-    let options = AppOptions {
+/// Options for the app on `model`, titled `title`, with a manual clock.
+pub fn model_options(model: osiscope::model::Model, title: &str) -> AppOptions {
+    AppOptions {
         clock: Clock::manual(),
         ..AppOptions::new(Start::Model {
             model: Box::new(model),
-            title: name.into(),
+            title: title.into(),
         })
-    };
-    harness_with(settings, options, size)
+    }
+}
+
+/// The app on the capture at `path` (read before the first frame), with a manual clock.
+pub fn app_on_path(path: &Path, settings: Settings, size: [f32; 2]) -> Harness<'static, App> {
+    let model = osiscope::pipeline::process_all(FileReader::open(path).unwrap());
+    let title = path.file_name().unwrap().to_string_lossy();
+    harness_with(settings, model_options(model, &title), size)
+}
+
+/// The app on bundled capture `name` (read before the first frame), with a manual clock.
+pub fn app_on_bundled(name: &str, settings: Settings, size: [f32; 2]) -> Harness<'static, App> {
+    app_on_path(&bundled(name), settings, size)
+}
+
+/// As [`app_on_bundled`], drawn with wgpu, for snapshot tests.
+pub fn snapshot_app_on_bundled(
+    name: &str,
+    settings: Settings,
+    size: [f32; 2],
+) -> Harness<'static, App> {
+    let model = osiscope::pipeline::process_all(FileReader::open(&bundled(name)).unwrap());
+    let options = model_options(model, name);
+    let mut harness = Harness::builder()
+        .with_size(size)
+        .wgpu()
+        .build_eframe(move |cc| App::with_settings(&cc.egui_ctx, settings, options));
+    harness.run_steps(2);
+    harness
 }
 
 /// The live app (echo server, loopback capture, demo client), or `None` without permission.
