@@ -9,6 +9,7 @@ pub mod details;
 pub mod io_label;
 pub mod io_summary;
 pub mod json;
+pub mod lanes;
 pub mod loss;
 pub mod row;
 pub mod step;
@@ -26,6 +27,7 @@ use step::StreamStory;
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
+pub use lanes::{AckTie, GroupKind, Lane, LaneGroup};
 pub use loss::{LossMark, ResendKind, Sent};
 pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
@@ -91,6 +93,8 @@ pub struct Model {
     loss: loss::LossTracker,
     /// Server events that went to several Engine.IO sessions at once (`io.emit`).
     broadcasts: broadcast::Broadcasts,
+    /// The Engine.IO session each connection carried (for the ladder's lanes).
+    sessions: lanes::Sessions,
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -278,6 +282,7 @@ impl Model {
     /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.
     pub fn push_row(&mut self, row: PacketRow, bytes: FrameBytes) {
         if let Some(seg) = &row.seg {
+            self.sessions.observe(seg.stream, &row);
             let id = seg.stream as usize;
             if id >= self.stream_packets.len() {
                 self.stream_packets.resize_with(id + 1, Vec::new);
