@@ -114,12 +114,17 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
             app.view.overview.ids.len(),
         ),
     };
-    ui.horizontal_wrapped(|ui| {
-        if super::ladder_lanes::toggle_ui(ui, app) {
-            actions.push(Action::View(super::keys::ViewKey::LadderLanes));
-        }
-        ui.label(RichText::new(heading).color(palette.weak_text));
-    });
+    let heading = RichText::new(heading).color(palette.weak_text);
+    if ladder.group.is_some() {
+        ui.horizontal_wrapped(|ui| {
+            if super::ladder_lanes::toggle_ui(ui, app) {
+                actions.push(Action::View(super::keys::ViewKey::LadderLanes));
+            }
+            ui.label(heading);
+        });
+    } else {
+        ui.label(heading);
+    }
     ladder_body_ui(ui, app, actions, stream);
 }
 
@@ -305,9 +310,14 @@ impl RowFrame<'_> {
         let rows = &app.view.ladder.rows;
         let step = app.model.steps.get(i)?;
         let (cx, sx) = self.geometry.lanes(rect, step.stream)?;
-        let has_ties = !app.view.ladder.ties.is_empty();
-        let (label_centre, label_span) = self.geometry.label_place(rect, (cx, sx), has_ties);
-        let room = label_span.1 - label_span.0;
+        let (label_centre, label_span) = self.geometry.label_place(rect, (cx, sx));
+        // Presentation mode picks the words that fit this room: between the lanes (and a
+        // little beyond) for one connection, the label's span with several lanes.
+        let room = if self.many {
+            label_span.1 - label_span.0
+        } else {
+            (sx - cx).abs() + 2.0 * LABEL_X
+        };
         let label = drawn_label(app, i, painter, (rect, room), &self.body)?;
         let packet = app.model.packets.get(step.packet_index);
         if self.many && packet.is_some_and(crate::model::lanes::upgrade_part) {
