@@ -12,7 +12,7 @@ mod ui_support;
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use osiscope::model::{GroupKind, Model, timefmt};
+use osiscope::model::{GroupKind, Model};
 use osiscope::ui::App;
 use osiscope::ui::playback::STEP_SECS;
 use osiscope::ui::settings::Settings;
@@ -58,14 +58,15 @@ fn an_event_and_its_ack_are_tied_with_the_round_trip_of_the_capture() {
     // The decode paired the event in #40 with the ACK in #41 (`ack_frame`).
     let (event, event_ts) = step_of(harness.state().model(), 40);
     let (ack, ack_ts) = step_of(harness.state().model(), 41);
-    let rtt = timefmt::offset_text(ack_ts - event_ts, 3);
+    // Under a second, in milliseconds as the narration writes it.
+    assert!(ack_ts - event_ts < 1_000_000_000);
+    let rtt = format!("{:.3} ms", (ack_ts - event_ts) as f64 / 1e6);
     show_packet(&mut harness, 40);
     harness.get_by_label(&format!("ladder: {event} (ack 0 · {rtt}: answered by #41)"));
     harness.get_by_label(&format!("ladder: {ack} (ack 0 · {rtt}: answers #40)"));
     // Selecting the ACK end, the narration says the same round trip.
     show_packet(&mut harness, 41);
-    let ms = format!("{:.3} ms", (ack_ts - event_ts) as f64 / 1e6);
-    harness.get_by_label_contains(&format!("the round trip took {ms}"));
+    harness.get_by_label_contains(&format!("the round trip took {rtt}"));
     // Every tie on the ladder is one the decode made: an ACK and its event's frame.
     let ladder = harness.state().ladder();
     assert!(ladder.ties.len() >= 3, "{:?}", ladder.ties);

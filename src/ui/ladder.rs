@@ -214,9 +214,11 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
         first_ts,
     };
     let row_h = row_height(ui);
-    let mut scroll = egui::ScrollArea::vertical()
-        .auto_shrink(false)
-        .id_salt(("ladder", stream, frame.many));
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink(false).id_salt((
+        "ladder",
+        app.view.ladder.lanes.first(),
+        frame.many,
+    ));
     if app.view.ladder.scroll_to_current.is_pending()
         && let Some(r) = app
             .playback

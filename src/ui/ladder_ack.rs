@@ -23,13 +23,16 @@ pub(super) fn tie_label(tie: &LadderTie) -> String {
     tie_text(tie, " · ")
 }
 
-/// The ack id and the round trip, with `between` between them.
+/// The ack id and the round trip, with `between` between them. Below a second the round trip
+/// is in milliseconds, as the narration writes it ("0.347 ms", not "346.962 µs").
 fn tie_text(tie: &LadderTie, between: &str) -> String {
-    format!(
-        "ack {}{between}{}",
-        tie.tie.id,
-        timefmt::offset_text(tie.tie.rtt_ns, 3)
-    )
+    let rtt_ns = tie.tie.rtt_ns;
+    let rtt = if rtt_ns.unsigned_abs() < 1_000_000_000 {
+        format!("{:.3} ms", rtt_ns as f64 / 1e6)
+    } else {
+        timefmt::offset_text(rtt_ns, 3)
+    };
+    format!("ack {}{between}{rtt}", tie.tie.id)
 }
 
 /// The room right of the server's lane that ties need (none without ties).
@@ -95,11 +98,13 @@ pub(super) fn ties(
                 arrow.0 + egui::vec2(0.0, shift),
                 arrow.1 + egui::vec2(0.0, shift),
             );
-            let (y_event, y_ack) = if tie.event_step == i {
-                (at_server(step, arrow), at_server(other_step, other_arrow))
+            // (The event's arrow and step, the ACK's.)
+            let (event, ack) = if tie.event_step == i {
+                ((arrow, step), (other_arrow, other_step))
             } else {
-                (at_server(other_step, other_arrow), at_server(step, arrow))
+                ((other_arrow, other_step), (arrow, step))
             };
+            let (y_event, y_ack) = (at_server(event.1, event.0), at_server(ack.1, ack.0));
             let selected = current.is_some_and(|c| c == tie.event_step || c == tie.ack_step);
             let (width, colour) = if selected {
                 (3.0, palette.accent)
@@ -124,9 +129,14 @@ pub(super) fn ties(
             );
             painter.galley(at, galley, colour);
             if selected {
-                // The other end, outlined where it is.
+                // The end that is not the current step, outlined where it is.
+                let other_end = if current == Some(tie.event_step) {
+                    ack.0
+                } else {
+                    event.0
+                };
                 // (An arrow ends 12 % of a row above the row's bottom.)
-                let bottom = other_arrow.1.y + row_h * 0.12;
+                let bottom = other_end.1.y + row_h * 0.12;
                 let rect =
                     Rect::from_x_y_ranges(painter.clip_rect().x_range(), bottom - row_h..=bottom);
                 painter.rect_stroke(

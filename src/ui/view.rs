@@ -219,7 +219,9 @@ impl Ladder {
             .iter()
             .zip(&self.scanned)
             .any(|(&l, &n)| n > model.stream_steps(l).len());
-        if stream != self.stream || lanes != self.lanes || stale {
+        // (Another connection of the lanes drawn becoming the chosen one changes nothing drawn
+        // but the lane's colour.)
+        if stream.is_none() || lanes != self.lanes || stale {
             *self = Self {
                 stream,
                 scroll_to_current: ScrollRequest::now(),
@@ -232,6 +234,7 @@ impl Ladder {
                 ..Self::default()
             };
         }
+        self.stream = stream;
         // Every lane is taken in up to the same moment, so new steps all come after the ones
         // taken: sorted, they extend the rows in time order.
         let mut new = Vec::new();
@@ -533,6 +536,12 @@ mod tests {
         for (k, &i) in expected.iter().enumerate() {
             assert!(ladder.row_of_step(i).is_some(), "step {k}");
         }
+        // Choosing another connection of the session keeps the rows (the lanes are the same).
+        let rows = ladder.rows.clone();
+        ladder.scroll_to_current = ScrollRequest::default();
+        ladder.update(&model, Some(0));
+        assert_eq!((ladder.stream, &ladder.rows), (Some(0), &rows));
+        assert!(!ladder.scroll_to_current.is_pending());
         // Back to one connection: its own steps, with phase titles.
         ladder.mode = LadderMode::Connection;
         ladder.update(&model, Some(2));
