@@ -668,16 +668,7 @@ impl ArrowRow<'_> {
         } else {
             colour
         };
-        let (left, right) = self.label_span;
-        let galley = fitted_label(painter, self.label, body, label_colour, right - left);
-        // Centred over the arrow, moved in where a wide label would leave its span.
-        let half = galley.size().x / 2.0;
-        let centre = self.label_centre.min(right - half).max(left + half);
-        let top = y0 - 2.0 - galley.size().y;
-        painter.galley(pos2(centre - half, top), galley, label_colour);
-        painter.text(
-            rect.left_center() + vec2(LABEL_X, 0.0),
-            Align2::LEFT_CENTER,
+        let row_label = painter.layout_no_wrap(
             self.first_ts.map_or_else(
                 || format!("#{}", step.packet),
                 |first| row_label(step, first),
@@ -685,6 +676,17 @@ impl ArrowRow<'_> {
             small.clone(),
             palette.weak_text,
         );
+        // The arrow's label never runs over the row's "#N +time".
+        let (left, right) = self.label_span;
+        let left = left.max(rect.left() + LABEL_X + row_label.size().x + LANE_GAP);
+        let galley = fitted_label(painter, self.label, body, label_colour, right - left);
+        // Centred over the arrow, moved in where a wide label would leave its span.
+        let half = galley.size().x / 2.0;
+        let centre = self.label_centre.min(right - half).max(left + half);
+        let top = y0 - 2.0 - galley.size().y;
+        painter.galley(pos2(centre - half, top), galley, label_colour);
+        let at = rect.left_center() + vec2(LABEL_X, -row_label.size().y / 2.0);
+        painter.galley(at, row_label, palette.weak_text);
         // State changes, written on the lane where they happen.
         for (is_client_lane, now, before) in [
             (true, self.states.0, self.prev.map(|p| p.0)),
