@@ -170,6 +170,8 @@ pub struct Ladder {
     pub lane_room: usize,
     /// The acks on the ladder, tied to their events, in the order of their ACKs.
     pub ties: Vec<LadderTie>,
+    /// (event step, index in `ties`), ascending: the ties found from their event's end.
+    tie_events: Vec<(usize, usize)>,
     /// Per lane: its steps taken in.
     scanned: Vec<usize>,
     last_phase: Option<Phase>,
@@ -190,6 +192,7 @@ impl Default for Ladder {
             lanes: Vec::new(),
             lane_room: LANES_BEFORE_MEASURED,
             ties: Vec::new(),
+            tie_events: Vec::new(),
             scanned: Vec::new(),
             last_phase: None,
             grouped_at: 0,
@@ -276,6 +279,8 @@ impl Ladder {
         for tie in model.ack_ties_at(step.packet_index) {
             let event_step = model.packets.get(tie.event_index).and_then(|r| r.step);
             if let Some(event_step) = event_step.filter(|&e| self.row_of_step(e).is_some()) {
+                let at = self.tie_events.partition_point(|&(e, _)| e <= event_step);
+                self.tie_events.insert(at, (event_step, self.ties.len()));
                 self.ties.push(LadderTie {
                     event_step,
                     ack_step: i,
@@ -293,11 +298,16 @@ impl Ladder {
         self.step_rows.get(at).map(|&(_, row)| row)
     }
 
-    /// The ties step `step` is an end of.
+    /// The ties step `step` is an end of (the ties are in the order of their ACKs' steps).
     pub fn ties_of(&self, step: usize) -> impl Iterator<Item = &LadderTie> {
-        self.ties
+        let acks = self.ties.partition_point(|t| t.ack_step < step);
+        let as_ack = self.ties[acks..].iter().take_while(move |t| t.ack_step == step);
+        let events = self.tie_events.partition_point(|&(e, _)| e < step);
+        let as_event = self.tie_events[events..]
             .iter()
-            .filter(move |t| t.event_step == step || t.ack_step == step)
+            .take_while(move |&&(e, _)| e == step)
+            .filter_map(|&(_, k)| self.ties.get(k));
+        as_event.chain(as_ack)
     }
 
     /// Connections of the group not drawn, for want of width.
@@ -618,6 +628,15 @@ mod tests {
                 });
             assert_eq!(pair.map(|p| p.event_frame), Some(event.packet));
         }
-        assert_eq!(ladder.ties_of(ladder.ties[0].event_step).count(), 1);
+        for (k, t) in ladder.ties.iter().enumerate() {
+            for end in [t.event_step, t.ack_step] {
+                let found: Vec<_> = ladder.ties_of(end).collect();
+                assert_eq!(found, [&ladder.ties[k]], "tie {k} from step {end}");
+            }
+        }
+        let neither = (0..model.steps.len())
+            .find(|&i| ladder.ties.iter().all(|t| t.event_step != i && t.ack_step != i))
+            .unwrap();
+        assert_eq!(ladder.ties_of(neither).count(), 0);
     }
 }
