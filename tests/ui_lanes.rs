@@ -98,9 +98,7 @@ fn a_session_that_polled_then_upgraded_is_one_ladder_named_by_its_sid() {
     let sid = model.stream_session(2).unwrap().sid.to_string();
     let group = model.lane_group(2).unwrap();
     assert_eq!(group.kind, GroupKind::Session { sid: sid.clone() });
-    harness.get_by_label(&format!(
-        "Engine.IO session sid={sid}: 3 TCP connections, one lane each"
-    ));
+    harness.get_by_label(&format!("Engine.IO session sid={sid}: 3 TCP connections"));
     let port = |s: u32| model.connection(s).unwrap().client.port();
     harness.get_by_label(&format!(
         "lanes: polling #1 :{}, polling #2 :{}, WebSocket :{}, server {}",
@@ -147,9 +145,7 @@ fn a_broadcast_has_a_lane_per_client_and_reaches_each() {
     lanes_on(&mut harness);
     let model = harness.state().model();
     let server = model.connection(0).unwrap().server;
-    harness.get_by_label(&format!(
-        "All clients of {server} at the time: 3 connections, one lane each"
-    ));
+    harness.get_by_label(&format!("All clients of {server} at the time: 3"));
     let port = |s: u32| model.connection(s).unwrap().client.port();
     harness.get_by_label(&format!(
         "lanes: client 1 :{}, client 2 :{}, client 3 :{}, server {server}",
@@ -188,9 +184,7 @@ fn lanes_that_do_not_fit_are_counted_in_the_heading() {
         hidden > 0,
         "five connections do not fit at 1280 in presentation mode"
     );
-    harness.get_by_label_contains(&format!(
-        "({hidden} more not drawn: the window is too narrow for them)"
-    ));
+    harness.get_by_label_contains(&format!("({hidden} more: too narrow to draw)"));
     // The chosen connection's lane is drawn.
     let chosen = harness.state().current_step().unwrap().stream;
     assert!(harness.state().ladder().lanes.contains(&chosen));

@@ -197,7 +197,7 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
         ),
         Geometry::Many(many) => {
             let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
-            many.headers_ui(ui, Some(stream), palette, (&small, &body));
+            many.headers_ui(ui, Some(stream), palette, &small);
             body
         }
     };

@@ -17,12 +17,12 @@ use super::app::App;
 use super::theme::Palette;
 
 /// The gap between a lane's title and the next lane's, and around the row labels.
-const GAP: f32 = 10.0;
+const GAP: f32 = 14.0;
 /// Where a row's "#N +time" label starts.
 const LABEL_X: f32 = 6.0;
 /// The share of the width kept for the arrows' labels, between the last client lane and the
 /// server's.
-const LABEL_SHARE: f32 = 0.38;
+const LABEL_SHARE: f32 = 0.35;
 
 /// One lane drawn: its connection, its name and its client's address as written.
 #[derive(Clone, Debug)]
@@ -61,7 +61,7 @@ impl ManyLanes {
     pub(super) fn measure(
         ui: &egui::Ui,
         (group, streams): (&LaneGroup, &[u32]),
-        (small, body): (&FontId, &FontId),
+        small: &FontId,
         widest_label: &str,
         tie_room: f32,
     ) -> (Self, usize) {
@@ -82,11 +82,11 @@ impl ManyLanes {
             .collect();
         let lane_w = all
             .iter()
-            .map(|l| width(&l.name, body).max(width(&l.address, small)))
+            .map(|l| width(&l.name, small).max(width(&l.address, small)))
             .fold(0.0, f32::max);
         let spacing = lane_w + GAP;
         let server = group.server.to_string();
-        let right = (width(&server, small).max(width("Server", body)) / 2.0 + GAP).max(tie_room);
+        let right = (width(&server, small).max(width("Server", small)) / 2.0 + GAP).max(tie_room);
         let first = LABEL_X + width(widest_label, small) + GAP + spacing / 2.0;
         let total = ui.available_width();
         let for_lanes = total - first + spacing / 2.0 - right - total * LABEL_SHARE;
@@ -135,9 +135,10 @@ impl ManyLanes {
         ui: &mut egui::Ui,
         chosen: Option<u32>,
         palette: Palette,
-        (small, body): (&FontId, &FontId),
+        small: &FontId,
     ) {
-        let header_h = body.size * 1.25 + small.size * 1.3 + 6.0;
+        // Titles in the small font: several lanes share the width.
+        let header_h = small.size * 2.55 + 6.0;
         let (header, response) =
             ui.allocate_exact_size(vec2(ui.available_width(), header_h), Sense::hover());
         let names: Vec<String> = self
@@ -167,7 +168,7 @@ impl ManyLanes {
                 painter,
                 pos2(x, header.top()),
                 (name, address),
-                (body, small),
+                (small, small),
                 colour,
             );
         }
@@ -248,14 +249,13 @@ pub(super) fn lane_room(ui: &egui::Ui, app: &App, small: &FontId) -> Option<usiz
 fn measured(ui: &egui::Ui, app: &App, small: &FontId) -> Option<(ManyLanes, usize)> {
     let ladder = &app.view.ladder;
     let group = ladder.group.as_ref()?;
-    let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
     // Row labels without their time ("#12"): the lanes need the width.
     let widest = lanes_label(&ladder.rows, &app.model.steps);
     let tie_room = super::ladder_ack::room(ui.painter(), app, small);
     Some(ManyLanes::measure(
         ui,
         (group, &ladder.lanes),
-        (small, &body),
+        small,
         &widest,
         tie_room,
     ))
@@ -276,18 +276,12 @@ pub(super) fn heading(group: &LaneGroup, hidden: usize) -> String {
     let n = group.lanes.len();
     let mut s = match &group.kind {
         GroupKind::Session { sid } => {
-            format!("Engine.IO session sid={sid}: {n} TCP connections, one lane each")
+            format!("Engine.IO session sid={sid}: {n} TCP connections")
         }
-        GroupKind::Clients => format!(
-            "All clients of {} at the time: {n} connections, one lane each",
-            group.server
-        ),
+        GroupKind::Clients => format!("All clients of {} at the time: {n}", group.server),
     };
     if hidden > 0 {
-        let _ = write!(
-            s,
-            " ({hidden} more not drawn: the window is too narrow for them)"
-        );
+        let _ = write!(s, " ({hidden} more: too narrow to draw)");
     }
     s
 }

@@ -301,7 +301,9 @@ impl Ladder {
     /// The ties step `step` is an end of (the ties are in the order of their ACKs' steps).
     pub fn ties_of(&self, step: usize) -> impl Iterator<Item = &LadderTie> {
         let acks = self.ties.partition_point(|t| t.ack_step < step);
-        let as_ack = self.ties[acks..].iter().take_while(move |t| t.ack_step == step);
+        let as_ack = self.ties[acks..]
+            .iter()
+            .take_while(move |t| t.ack_step == step);
         let events = self.tie_events.partition_point(|&(e, _)| e < step);
         let as_event = self.tie_events[events..]
             .iter()
@@ -635,7 +637,12 @@ mod tests {
             }
         }
         let neither = (0..model.steps.len())
-            .find(|&i| ladder.ties.iter().all(|t| t.event_step != i && t.ack_step != i))
+            .find(|&i| {
+                ladder
+                    .ties
+                    .iter()
+                    .all(|t| t.event_step != i && t.ack_step != i)
+            })
             .unwrap();
         assert_eq!(ladder.ties_of(neither).count(), 0);
     }
