@@ -312,7 +312,8 @@ impl RowFrame<'_> {
         let rows = &app.view.ladder.rows;
         let step = app.model.steps.get(i)?;
         let (cx, sx) = self.geometry.lanes(rect, step.stream)?;
-        let (label_centre, label_span) = self.geometry.label_place(rect, (cx, sx));
+        let ties = !app.view.ladder.ties.is_empty();
+        let (label_centre, label_span) = self.geometry.label_place(rect, (cx, sx), ties);
         // Presentation mode picks the words that fit this room: between the lanes (and a
         // little beyond) for one connection, the label's span with several lanes.
         let room = if self.many {

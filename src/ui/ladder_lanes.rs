@@ -202,13 +202,19 @@ impl Geometry {
         }
     }
 
-    /// Where an arrow's label is centred in `rect`, and from where to where it may spread.
-    pub(super) fn label_place(&self, rect: Rect, (cx, sx): (f32, f32)) -> (f32, (f32, f32)) {
+    /// Where an arrow's label is centred in `rect`, and from where to where it may spread:
+    /// short of the server's lane when acks are tied beside it (`ties`).
+    pub(super) fn label_place(
+        &self,
+        rect: Rect,
+        (cx, sx): (f32, f32),
+        ties: bool,
+    ) -> (f32, (f32, f32)) {
         match self {
-            Self::One(_) => (
-                f32::midpoint(cx, sx),
-                (rect.left() + 4.0, rect.right() - 4.0),
-            ),
+            Self::One(_) => {
+                let right = if ties { sx - 4.0 } else { rect.right() - 4.0 };
+                (f32::midpoint(cx, sx), (rect.left() + 4.0, right))
+            }
             Self::Many(m) => {
                 let span = m.label_span(rect);
                 (f32::midpoint(span.0, span.1), span)
