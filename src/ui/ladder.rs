@@ -597,7 +597,16 @@ fn fitted_label(
     if width * scale <= max_width {
         return painter.layout_no_wrap(text.to_owned(), smaller, colour);
     }
-    painter.layout(text.to_owned(), smaller, colour, max_width)
+    let mut wrapped = painter.layout(text.to_owned(), smaller, colour, max_width);
+    // More than two lines would leave the row (a long URL between the lanes of the lanes
+    // view): smaller still, down to 40 %, until it fits in two.
+    let mut scale = scale;
+    while wrapped.rows.len() > 2 && scale > 0.4 {
+        scale -= 0.05;
+        let smaller = FontId::new(font.size * scale, font.family.clone());
+        wrapped = painter.layout(text.to_owned(), smaller, colour, max_width);
+    }
+    wrapped
 }
 
 struct ArrowRow<'a> {

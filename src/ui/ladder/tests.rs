@@ -37,6 +37,13 @@ fn a_long_label_fits_the_row_whole() {
             assert!(g.size().x <= max + 0.5, "{} > {max}", g.size().x);
             assert_eq!(g.text(), long, "whole, never cut");
         }
+        // A long URL in a narrow span stays within two lines (three would leave its row).
+        let url = "GET /socket.io/?EIO=4&transport=websocket&sid=HZ_kvxsXWnwIRDW1 Upgrade: \
+                   websocket";
+        let g = fitted_label(painter, url, &font, Color32::WHITE, 250.0);
+        assert!(g.rows.len() <= 2, "{} lines", g.rows.len());
+        assert!(g.size().x <= 250.5);
+        assert_eq!(g.text(), url, "whole, never cut");
     });
     output.textures_delta.clear();
 }
