@@ -17,7 +17,7 @@ use osiscope::ui::dialog::Purpose;
 use osiscope::ui::keys::{BINDINGS, Binding, Command, When, keys_text};
 use osiscope::ui::settings::Settings;
 use osiscope::ui::teach::TeachTab;
-use osiscope::ui::view::Tab;
+use osiscope::ui::view::{LadderMode, Tab};
 use ui_support::{live_app, poll_until};
 
 fn app_on(name: &str) -> Harness<'static, App> {
@@ -55,6 +55,7 @@ struct Seen {
     answers: bool,
     show_bytes: bool,
     banner: Option<String>,
+    ladder_mode: LadderMode,
 }
 
 fn seen(app: &App) -> Seen {
@@ -77,6 +78,7 @@ fn seen(app: &App) -> Seen {
         answers: teach.lesson.as_ref().is_some_and(|l| l.answers_shown),
         show_bytes: teach.show_bytes,
         banner: app.banner().map(|b| b.text.clone()),
+        ladder_mode: app.ladder_mode(),
     }
 }
 
@@ -196,6 +198,12 @@ fn check(binding: &Binding, pressed: KeyboardShortcut, before: &Seen, after: &Se
         }
         Command::QuizNext => expected.quiz_revealed = true,
         Command::Packets => expected.show_bytes = !before.show_bytes,
+        Command::LadderLanes => {
+            expected.ladder_mode = match before.ladder_mode {
+                LadderMode::Connection => LadderMode::Lanes,
+                LadderMode::Lanes => LadderMode::Connection,
+            };
+        }
     }
     // A step or a selection moves with some keys (a lesson step shows its packet).
     if matches!(

@@ -55,12 +55,13 @@ fn step_to(harness: &mut Harness<'_, App>, number: u64) {
 fn an_event_and_its_ack_read_as_code_with_the_round_trip() {
     let mut harness = app_on("socketio.pcapng");
     step_to(&mut harness, 40);
-    harness.get_by_label(r#"ladder: socket.emit("chat", "hi") + ack 0"#);
+    // (The row also says its tie to the ACK: see ui_lanes.rs.)
+    harness.get_by_label_contains(r#"ladder: socket.emit("chat", "hi") + ack 0 (ack 0 · "#);
     harness.get_by_label(r#"socket.emit("chat", "hi", (reply) => { … });"#);
     harness.get_by_label(r#"socket.on("chat", (arg1, callback) => { callback(…); });"#);
     harness.get_by_label("on the client:");
     step_to(&mut harness, 41);
-    harness.get_by_label(r#"ladder: socket.emit("chat", "hi"), ack 0 → [{"ok":true}]"#);
+    harness.get_by_label_contains(r#"ladder: socket.emit("chat", "hi"), ack 0 → [{"ok":true}] ("#);
     harness.get_by_label_contains("the round trip took 0.347 ms");
     harness.get_by_label(r#"callback({"ok":true});"#);
     harness.get_by_label("on the server:");

@@ -25,6 +25,7 @@ pub mod details;
 pub mod io_label;
 pub mod io_summary;
 pub mod json;
+pub mod lanes;
 pub mod loss;
 pub mod row;
 pub mod step;
@@ -43,6 +44,7 @@ pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use chunked::Chunked;
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
+pub use lanes::{AckTie, GroupKind, Lane, LaneGroup};
 pub use loss::{LossMark, ResendKind, Sent};
 pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
@@ -117,6 +119,8 @@ pub struct Model {
     /// One copy of each list of layers (with their byte ranges): most packets of a capture
     /// share a handful of them.
     layer_lists: LayerLists,
+    /// The Engine.IO session each connection carried (for the ladder's lanes).
+    sessions: lanes::Sessions,
 }
 
 /// Distinct lists of layers the model's packets share, at most [`LayerLists::MAX`] (a capture
@@ -328,6 +332,7 @@ impl Model {
     pub fn push_row(&mut self, mut row: PacketRow, bytes: FrameBytes) {
         self.layer_lists.share(&mut row.packet.layers);
         if let Some(seg) = &row.seg {
+            self.sessions.observe(seg.stream, &row);
             let id = seg.stream as usize;
             if id >= self.stream_packets.len() {
                 self.stream_packets.resize_with(id + 1, Vec::new);

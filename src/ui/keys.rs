@@ -9,7 +9,7 @@ use super::action::Action;
 use super::app::App;
 use super::live::LiveCommand;
 use super::teach::{TeachAction, TeachTab};
-use super::view::Tab;
+use super::view::{LadderMode, Tab};
 
 /// What a key does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub enum Command {
     QuizNext,
     Glossary,
     Packets,
+    /// The ladder: the chosen connection, or a lane per connection of its session or server.
+    LadderLanes,
 }
 
 /// When a binding is active.
@@ -166,7 +168,7 @@ use When as W;
 /// teaching panel's buttons name.
 // One binding per line: the table reads as the keyboard map it is.
 #[rustfmt::skip]
-pub static BINDINGS: [Binding; 37] = [
+pub static BINDINGS: [Binding; 38] = [
     bind(&[key(Key::Space)], Command::PlayPause, W::Always, G::Playback, "Play / pause"),
     bind(&[key(Key::ArrowRight)], Command::Step, W::Always, G::Playback, "Next step"),
     bind(&[key(Key::ArrowLeft)], Command::Back, W::Always, G::Playback, "Previous step"),
@@ -188,6 +190,8 @@ pub static BINDINGS: [Binding; 37] = [
     bind(&[key(Key::F5)], Command::Presentation, W::Always, G::View,
         "Presentation mode on / off"),
     bind(&[key(Key::F11)], Command::FullScreen, W::Always, G::View, "Full screen on / off"),
+    bind(&[key(Key::M)], Command::LadderLanes, W::Always, G::View,
+        "Ladder: this connection / its whole session or all clients, a lane each"),
     bind(&[key(Key::T)], Command::Theme, W::Always, G::View, "Light / dark theme"),
     bind(&[key(Key::Plus), key(Key::Equals)], Command::ZoomIn, W::Always, G::View, "Zoom in"),
     bind(&[key(Key::Minus)], Command::ZoomOut, W::Always, G::View, "Zoom out"),
@@ -229,6 +233,8 @@ pub enum ViewKey {
     Tab(Tab),
     /// Open the scenario menu.
     Scenarios,
+    /// Switch the ladder between the chosen connection and a lane per connection.
+    LadderLanes,
 }
 
 /// Zoom and speed steps of one key press.
@@ -284,6 +290,7 @@ impl Command {
             }
             Self::Glossary => Action::Teach(TeachAction::Toggle(TeachTab::Glossary)),
             Self::Packets => Action::Teach(TeachAction::ToggleBytes),
+            Self::LadderLanes => Action::View(ViewKey::LadderLanes),
         })
     }
 }
@@ -386,6 +393,14 @@ impl App {
             ViewKey::HideFuture => s.hide_future = !s.hide_future,
             ViewKey::Tab(tab) => self.view.tab = tab,
             ViewKey::Scenarios => self.view.open_scenarios = true,
+            ViewKey::LadderLanes => {
+                let ladder = &mut self.view.ladder;
+                ladder.mode = match ladder.mode {
+                    LadderMode::Connection => LadderMode::Lanes,
+                    LadderMode::Lanes => LadderMode::Connection,
+                };
+                ladder.scroll_to_current.request();
+            }
         }
     }
 
@@ -402,6 +417,16 @@ impl App {
     /// The centre tab on show.
     pub fn tab(&self) -> Tab {
         self.view.tab
+    }
+
+    /// Whether the ladder shows the chosen connection or a lane per connection of its group.
+    pub fn ladder_mode(&self) -> LadderMode {
+        self.view.ladder.mode
+    }
+
+    /// The ladder's rows, lanes and ties as drawn.
+    pub fn ladder(&self) -> &super::view::Ladder {
+        &self.view.ladder
     }
 }
 

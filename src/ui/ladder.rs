@@ -6,10 +6,11 @@ use egui::{
     Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Stroke, StrokeKind, Vec2, pos2, vec2,
 };
 
-use crate::model::{Connection, Direction, Phase, Step, TcpState};
+use crate::model::{Connection, Direction, Step, TcpState};
 
 use super::action::Action;
 use super::app::App;
+use super::ladder_lanes::{Geometry, UPGRADE_TITLE, geometry, lane_name, lane_room};
 use super::theme::Palette;
 use super::view::LadderRow;
 
@@ -32,9 +33,9 @@ fn row_height(ui: &egui::Ui) -> f32 {
 /// Room left of the client lane and right of the server lane, so that a row's "#N +time" label
 /// and a state pill beside the lane never overlap.
 #[derive(Clone, Copy, Debug)]
-struct Margins {
-    left: f32,
-    right: f32,
+pub(super) struct Margins {
+    pub(super) left: f32,
+    pub(super) right: f32,
 }
 
 impl Margins {
@@ -53,7 +54,7 @@ impl Margins {
     }
 
     /// The x positions of the client and server lanes in `rect`.
-    fn lanes(self, rect: Rect) -> (f32, f32) {
+    pub(super) fn lanes(self, rect: Rect) -> (f32, f32) {
         let min = rect.width() * LANE_INSET;
         let cx = rect.left() + self.left.max(min);
         let sx = (rect.right() - self.right.max(min)).max(cx + rect.width() * 0.2);
@@ -69,10 +70,10 @@ const LABEL_X: f32 = 6.0;
 
 /// The row label with the most characters: the last step's packet number (they only grow)
 /// with the last step's time or the widest time below a second, whichever is longer.
-fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
+pub(super) fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
     let last = rows.iter().rev().find_map(|r| match r {
         LadderRow::Step(i) => steps.get(*i),
-        LadderRow::Phase(_) => None,
+        LadderRow::Phase(_) | LadderRow::Upgrade => None,
     });
     let widest_ms = last.map_or_else(
         || "#0 +999.999 ms".to_owned(),
@@ -82,6 +83,12 @@ fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
         Some(label) if label.chars().count() > widest_ms.chars().count() => label,
         _ => widest_ms,
     }
+}
+
+/// The widest row label of the lanes view, where rows show the packet number alone.
+pub(super) fn lanes_label(rows: &[LadderRow], steps: &[Step]) -> String {
+    let widest = widest_label(rows, steps, 0);
+    widest.split(' ').next().unwrap_or_default().to_owned()
 }
 
 fn row_label(step: &Step, first_ts: i64) -> String {
@@ -98,20 +105,32 @@ pub fn ladder_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         no_connection_ui(ui, app);
         return;
     };
-    ui.label(
-        RichText::new(ladder_heading(
+    let ladder = &app.view.ladder;
+    let heading = match (&ladder.group, ladder.lanes.len() > 1) {
+        (Some(group), true) => super::ladder_lanes::heading(group, ladder.lanes_hidden()),
+        _ => ladder_heading(
             &app.view.overview.name(stream),
             app.view.follow.is_some(),
             app.view.overview.ids.len(),
-        ))
-        .color(palette.weak_text),
-    );
+        ),
+    };
+    let heading = RichText::new(heading).color(palette.weak_text);
+    if ladder.group.is_some() {
+        ui.horizontal_wrapped(|ui| {
+            if super::ladder_lanes::toggle_ui(ui, app) {
+                actions.push(Action::View(super::keys::ViewKey::LadderLanes));
+            }
+            ui.label(heading);
+        });
+    } else {
+        ui.label(heading);
+    }
     ladder_body_ui(ui, app, actions, stream);
 }
 
 /// The lanes' margins for `widest` row label, and whether the ladder is roomy: whether row
 /// labels keep their time and state pills are written beside the rows.
-fn fitted_margins(
+pub(super) fn fitted_margins(
     ui: &egui::Ui,
     conn: &Connection,
     small: &FontId,
@@ -153,40 +172,58 @@ fn fitted_margins(
 
 fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, stream: u32) {
     let palette = app.palette();
+    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
+    if let Some(fit) = lane_room(ui, app, &small) {
+        app.view.ladder.lane_room = fit;
+    }
     let Some(conn) = app.model.connections.get(stream as usize) else {
         return;
     };
-    let current = app.playback.current;
-    let stage = app.stage(ui.ctx());
     let (client_state, server_state) = app
         .current_step()
         .filter(|s| s.stream == stream)
         .map_or((conn.client_state, conn.server_state), |s| {
             app.model.states_shown(s)
         });
-    let rows = &app.view.ladder.rows;
-    let first_ts = conn.first_ts_ns;
-    let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-    let (margins, roomy) = fitted_margins(
-        ui,
-        conn,
-        &small,
-        &widest_label(rows, &app.model.steps, first_ts),
-    );
-    let body = lane_headers_ui(
-        ui,
-        conn,
-        (client_state, server_state),
+    let (geometry, first_ts, roomy) = geometry(ui, app, conn, &small);
+    let body = match &geometry {
+        Geometry::One(margins) => lane_headers_ui(
+            ui,
+            conn,
+            (client_state, server_state),
+            palette,
+            *margins,
+            &small,
+        ),
+        Geometry::Many(many) => {
+            let body = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body));
+            many.headers_ui(ui, Some(stream), palette, &small);
+            body
+        }
+    };
+    let frame = RowFrame {
+        app,
+        many: matches!(geometry, Geometry::Many(_)),
+        geometry,
+        body,
+        small,
         palette,
-        margins,
-        &small,
-    );
+        envelope: app.stage(ui.ctx()).envelope,
+        horizon: app.horizon(),
+        roomy,
+        first_ts,
+    };
     let row_h = row_height(ui);
-    let mut scroll = egui::ScrollArea::vertical()
-        .auto_shrink(false)
-        .id_salt(("ladder", stream));
+    let mut scroll = egui::ScrollArea::vertical().auto_shrink(false).id_salt((
+        "ladder",
+        app.view.ladder.lanes.first(),
+        frame.many,
+    ));
     if app.view.ladder.scroll_to_current.is_pending()
-        && let Some(r) = current.and_then(|c| app.view.ladder.row_of_step(c))
+        && let Some(r) = app
+            .playback
+            .current
+            .and_then(|c| app.view.ladder.row_of_step(c))
     {
         // Whole rows above the current one, so that the top row is not cut under the lane
         // headers.
@@ -196,67 +233,148 @@ fn ladder_body_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>, s
         let offset = (r as f32 - above).max(0.0) * stride;
         scroll = scroll.vertical_scroll_offset(offset);
     }
-    let horizon = app.horizon();
-    let shown = app.view.ladder.shown(&app.model.steps, horizon);
+    let shown = app.view.ladder.shown(&app.model.steps, frame.horizon);
     scroll.show_rows(ui, row_h, shown, |ui, range| {
         ui.spacing_mut().item_spacing.y = 0.0;
         let mut drawn: Vec<super::ladder_loss::Drawn> = Vec::new();
+        let mut server_x = None;
         for r in range {
             let (rect, response) =
                 ui.allocate_exact_size(vec2(ui.available_width(), row_h), Sense::click());
-            let (cx, sx) = margins.lanes(rect);
-            let painter = ui.painter();
-            painter.vline(cx, rect.y_range(), Stroke::new(2.0, palette.lane));
-            painter.vline(sx, rect.y_range(), Stroke::new(2.0, palette.lane));
-            match rows.get(r) {
-                Some(LadderRow::Phase(phase)) => phase_row(painter, rect, *phase, &body, palette),
-                Some(LadderRow::Step(i)) => {
-                    let Some(step) = app.model.steps.get(*i) else {
-                        continue;
-                    };
-                    let room = (sx - cx).abs() + 2.0 * LABEL_X;
-                    let Some(label) = drawn_label(app, *i, painter, (rect, room), &body) else {
-                        continue;
-                    };
-                    let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
-                    let is_current = current == Some(*i);
-                    let envelope = if is_current { stage.envelope } else { None };
-                    // A copy is drawn as lost once its resend is shown (not before, when what
-                    // comes next is hidden).
-                    let lost = step.lost.filter(|l| horizon.is_none_or(|h| l.index <= h));
-                    let arrow = ArrowRow {
-                        label: &label,
-                        rect,
-                        cx,
-                        sx,
-                        step,
-                        states: app.model.states_shown(step),
-                        prev: prev.map(|p| app.model.states_shown(p)),
-                        is_current,
-                        envelope,
-                        first_ts: roomy.then_some(first_ts),
-                        pills: roomy,
-                        lost: lost.is_some(),
-                    };
-                    arrow.paint(painter, palette, &body, &small);
-                    drawn.push((r, *i, arrow.start_end(body.size)));
-                    if response.hovered() {
-                        hover_outline(painter, rect, palette);
-                    }
-                    if response.clicked() {
-                        actions.push(Action::GoToStep(*i));
-                    }
-                    let label = super::ladder_loss::accessible(&label, step, lost);
-                    response.widget_info(|| {
-                        egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &label)
-                    });
-                    response.on_hover_text(format!("Packet {}: {}", step.packet, step.label));
-                }
-                None => {}
+            if let Some((arrow, i, sx)) = frame.row(ui.painter(), r, rect, &response, actions) {
+                drawn.push((r, i, arrow));
+                server_x = Some(sx);
             }
         }
-        super::ladder_loss::ties(ui.painter(), app, (&drawn, row_h, shown), palette, &small);
+        let painter = ui.painter();
+        super::ladder_loss::ties(painter, app, (&drawn, row_h, shown), palette, &frame.small);
+        if let Some(sx) = server_x {
+            let at = (&drawn[..], row_h, shown, sx);
+            super::ladder_ack::ties(painter, app, at, palette, &frame.small);
+        }
     });
+}
+
+/// What the rows of one frame of the ladder share.
+struct RowFrame<'a> {
+    app: &'a App,
+    geometry: Geometry,
+    /// Several lanes are drawn.
+    many: bool,
+    body: FontId,
+    small: FontId,
+    palette: Palette,
+    /// Where the current packet's envelope is on its arrow.
+    envelope: Option<f32>,
+    horizon: Option<usize>,
+    /// Row labels keep their time and state pills are drawn.
+    roomy: bool,
+    first_ts: i64,
+}
+
+impl RowFrame<'_> {
+    /// Draw row `r` in `rect`. For a step's row: its arrow's ends, its step and the x of the
+    /// server's lane.
+    fn row(
+        &self,
+        painter: &egui::Painter,
+        r: usize,
+        rect: Rect,
+        response: &egui::Response,
+        actions: &mut Vec<Action>,
+    ) -> Option<((Pos2, Pos2), usize, f32)> {
+        let (app, palette) = (self.app, self.palette);
+        for x in self.geometry.lines(rect) {
+            painter.vline(x, rect.y_range(), Stroke::new(2.0, palette.lane));
+        }
+        let rows = &app.view.ladder.rows;
+        let title = match rows.get(r)? {
+            LadderRow::Phase(phase) => phase.title(),
+            LadderRow::Upgrade => UPGRADE_TITLE,
+            LadderRow::Step(i) => return self.step_row(painter, (r, *i), rect, response, actions),
+        };
+        title_row(painter, rect, title, &self.body, palette);
+        let text = format!("ladder title: {title}");
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &text));
+        None
+    }
+
+    /// Draw step `i`'s row `r` in `rect`: its arrow's ends, and the x of the server's lane.
+    fn step_row(
+        &self,
+        painter: &egui::Painter,
+        (r, i): (usize, usize),
+        rect: Rect,
+        response: &egui::Response,
+        actions: &mut Vec<Action>,
+    ) -> Option<((Pos2, Pos2), usize, f32)> {
+        let (app, palette) = (self.app, self.palette);
+        let rows = &app.view.ladder.rows;
+        let step = app.model.steps.get(i)?;
+        let (cx, sx) = self.geometry.lanes(rect, step.stream)?;
+        let ties = !app.view.ladder.ties.is_empty();
+        let (label_centre, label_span) = self.geometry.label_place(rect, (cx, sx), ties);
+        // Presentation mode picks the words that fit this room: between the lanes (and a
+        // little beyond) for one connection, the label's span with several lanes.
+        let room = if self.many {
+            label_span.1 - label_span.0
+        } else {
+            (sx - cx).abs() + 2.0 * LABEL_X
+        };
+        let label = drawn_label(app, i, painter, (rect, room), &self.body)?;
+        let packet = app.model.packets.get(step.packet_index);
+        if self.many && packet.is_some_and(crate::model::lanes::upgrade_part) {
+            painter.rect_filled(rect.shrink2(vec2(0.0, 2.0)), 4.0, palette.phase_bg);
+        }
+        let prev = previous_step(rows, r).and_then(|j| app.model.steps.get(j));
+        let is_current = app.playback.current == Some(i);
+        // A copy is drawn as lost once its resend is shown (not before, when what comes next
+        // is hidden).
+        let lost = step
+            .lost
+            .filter(|l| self.horizon.is_none_or(|h| l.index <= h));
+        let arrow = ArrowRow {
+            label: &label,
+            rect,
+            cx,
+            sx,
+            label_centre,
+            label_span,
+            step,
+            states: app.model.states_shown(step),
+            prev: prev.map(|p| app.model.states_shown(p)),
+            is_current,
+            envelope: if is_current { self.envelope } else { None },
+            first_ts: self.roomy.then_some(self.first_ts),
+            pills: self.roomy && !self.many,
+            lost: lost.is_some(),
+        };
+        arrow.paint(painter, palette, &self.body, &self.small);
+        if response.hovered() {
+            hover_outline(painter, rect, palette);
+        }
+        if response.clicked() {
+            actions.push(Action::GoToStep(i));
+        }
+        let tie = super::ladder_ack::note(app, i);
+        let mut text = super::ladder_loss::accessible(&label, step, lost);
+        if let Some(note) = &tie {
+            text = format!("{text} ({note})");
+        }
+        if self.many
+            && let Some(lane) = lane_name(app, step.stream)
+        {
+            text = format!("{text} [{lane}]");
+        }
+        response.widget_info(|| {
+            egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &text)
+        });
+        let tie = tie.map_or_else(String::new, |n| format!("\n{n}"));
+        response
+            .clone()
+            .on_hover_text(format!("Packet {}: {}{tie}", step.packet, step.label));
+        Some((arrow.start_end(self.body.size), i, sx))
+    }
 }
 
 /// The outline of the row under the pointer.
@@ -269,13 +387,13 @@ fn hover_outline(painter: &egui::Painter, rect: Rect, palette: Palette) {
     );
 }
 
-/// A phase's title row.
-fn phase_row(painter: &egui::Painter, rect: Rect, phase: Phase, body: &FontId, palette: Palette) {
+/// A title row: a phase's, or the upgrade's.
+fn title_row(painter: &egui::Painter, rect: Rect, title: &str, body: &FontId, palette: Palette) {
     painter.rect_filled(rect.shrink2(vec2(4.0, 3.0)), 4.0, palette.phase_bg);
     painter.text(
         rect.left_center() + vec2(8.0, 0.0),
         Align2::LEFT_CENTER,
-        phase.title(),
+        title,
         body.clone(),
         palette.accent,
     );
@@ -376,18 +494,12 @@ fn lane_headers_ui(
         (cx, "Client", conn.client, client_state, palette.client),
         (sx, "Server", conn.server, server_state, palette.server),
     ] {
-        painter.text(
+        let addr = addr.to_string();
+        lane_title(
+            painter,
             pos2(x, header.top()),
-            Align2::CENTER_TOP,
-            name,
-            body.clone(),
-            colour,
-        );
-        painter.text(
-            pos2(x, header.top() + body.size * 1.25),
-            Align2::CENTER_TOP,
-            addr.to_string(),
-            small.clone(),
+            (name, &addr),
+            (&body, small),
             colour,
         );
         state_pill(
@@ -413,11 +525,30 @@ fn lane_headers_ui(
     body
 }
 
+/// A lane's title at `top`: its name, and under it its address (on its own line, so that
+/// neighbouring titles never run into each other in a narrow window).
+pub(super) fn lane_title(
+    painter: &egui::Painter,
+    top: Pos2,
+    (name, address): (&str, &str),
+    (body, small): (&FontId, &FontId),
+    colour: Color32,
+) {
+    painter.text(top, Align2::CENTER_TOP, name, body.clone(), colour);
+    painter.text(
+        top + vec2(0.0, body.size * 1.25),
+        Align2::CENTER_TOP,
+        address,
+        small.clone(),
+        colour,
+    );
+}
+
 /// The step shown in the row before `row` (skipping phase titles).
 fn previous_step(rows: &[LadderRow], row: usize) -> Option<usize> {
     rows.get(..row)?.iter().rev().find_map(|r| match r {
         LadderRow::Step(i) => Some(*i),
-        LadderRow::Phase(_) => None,
+        LadderRow::Phase(_) | LadderRow::Upgrade => None,
     })
 }
 
@@ -466,7 +597,16 @@ fn fitted_label(
     if width * scale <= max_width {
         return painter.layout_no_wrap(text.to_owned(), smaller, colour);
     }
-    painter.layout(text.to_owned(), smaller, colour, max_width)
+    let mut wrapped = painter.layout(text.to_owned(), smaller, colour, max_width);
+    // More than two lines would leave the row (a long URL between the lanes of the lanes
+    // view): smaller still, down to 40 %, until it fits in two.
+    let mut scale = scale;
+    while wrapped.rows.len() > 2 && scale > 0.4 {
+        scale -= 0.05;
+        let smaller = FontId::new(font.size * scale, font.family.clone());
+        wrapped = painter.layout(text.to_owned(), smaller, colour, max_width);
+    }
+    wrapped
 }
 
 struct ArrowRow<'a> {
@@ -475,6 +615,9 @@ struct ArrowRow<'a> {
     rect: Rect,
     cx: f32,
     sx: f32,
+    /// Where the label is centred, and from where to where it may spread.
+    label_centre: f32,
+    label_span: (f32, f32),
     step: &'a Step,
     /// The peers' states after this step and after the one before, as shown.
     states: (TcpState, TcpState),
@@ -508,9 +651,9 @@ impl ArrowRow<'_> {
         let Self {
             rect, cx, sx, step, ..
         } = *self;
-        let (from_x, to_x, colour) = match step.direction {
-            Direction::ClientToServer => (cx, sx, palette.client),
-            Direction::ServerToClient => (sx, cx, palette.server),
+        let colour = match step.direction {
+            Direction::ClientToServer => palette.client,
+            Direction::ServerToClient => palette.server,
         };
         if self.is_current {
             painter.rect_filled(rect, 0.0, palette.hover.gamma_multiply(0.6));
@@ -535,17 +678,7 @@ impl ArrowRow<'_> {
         } else {
             colour
         };
-        let galley = fitted_label(painter, self.label, body, label_colour, rect.width() - 8.0);
-        // Centred over the arrow, moved in where a wide label would leave the row.
-        let half = galley.size().x / 2.0;
-        let centre = f32::midpoint(from_x, to_x)
-            .min(rect.right() - 4.0 - half)
-            .max(rect.left() + 4.0 + half);
-        let top = y0 - 2.0 - galley.size().y;
-        painter.galley(pos2(centre - half, top), galley, label_colour);
-        painter.text(
-            rect.left_center() + vec2(LABEL_X, 0.0),
-            Align2::LEFT_CENTER,
+        let row_label = painter.layout_no_wrap(
             self.first_ts.map_or_else(
                 || format!("#{}", step.packet),
                 |first| row_label(step, first),
@@ -553,6 +686,17 @@ impl ArrowRow<'_> {
             small.clone(),
             palette.weak_text,
         );
+        // The arrow's label never runs over the row's "#N +time".
+        let (left, right) = self.label_span;
+        let left = left.max(rect.left() + LABEL_X + row_label.size().x + LANE_GAP);
+        let galley = fitted_label(painter, self.label, body, label_colour, right - left);
+        // Centred over the arrow, moved in where a wide label would leave its span.
+        let half = galley.size().x / 2.0;
+        let centre = self.label_centre.min(right - half).max(left + half);
+        let top = y0 - 2.0 - galley.size().y;
+        painter.galley(pos2(centre - half, top), galley, label_colour);
+        let at = rect.left_center() + vec2(LABEL_X, -row_label.size().y / 2.0);
+        painter.galley(at, row_label, palette.weak_text);
         // State changes, written on the lane where they happen.
         for (is_client_lane, now, before) in [
             (true, self.states.0, self.prev.map(|p| p.0)),
@@ -610,86 +754,4 @@ fn envelope(painter: &egui::Painter, at: Pos2, palette: Palette) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn previous_step_skips_phase_rows() {
-        use crate::model::Phase;
-        let rows = [
-            LadderRow::Phase(Phase::TcpHandshake),
-            LadderRow::Step(0),
-            LadderRow::Phase(Phase::HttpUpgrade),
-            LadderRow::Step(3),
-        ];
-        assert_eq!(previous_step(&rows, 3), Some(0));
-        assert_eq!(previous_step(&rows, 1), None);
-    }
-
-    /// A label wider than the row is made smaller, then wrapped, never cut: the long labels of
-    /// packets with several Socket.IO packets ran off the ladder's left edge.
-    #[test]
-    fn a_long_label_fits_the_row_whole() {
-        let ctx = egui::Context::default();
-        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
-            let font = FontId::proportional(16.0);
-            let painter = ui.painter();
-            let short = fitted_label(painter, "SYN seq=0", &font, Color32::WHITE, 400.0);
-            let natural = painter.layout_no_wrap("SYN seq=0".into(), font.clone(), Color32::WHITE);
-            assert_eq!(
-                short.size(),
-                natural.size(),
-                "a label that fits is left alone"
-            );
-            let long = "connected /admin sid=HZ_kvxsXWnwIRDW1, socket.emit(\"welcome\", \
-                        {\"namespace\":\"/admin\"})";
-            for max in [420.0, 250.0, 120.0] {
-                let g = fitted_label(painter, long, &font, Color32::WHITE, max);
-                assert!(g.size().x <= max + 0.5, "{} > {max}", g.size().x);
-                assert_eq!(g.text(), long, "whole, never cut");
-            }
-        });
-        output.textures_delta.clear();
-    }
-
-    /// A row's "#N +time" label and the widest state pill beside the client lane never meet, at
-    /// the normal font size and at presentation size; the server lane keeps room for its pill.
-    #[test]
-    fn lanes_leave_room_for_the_row_label_and_a_state_pill() {
-        for scale in [1.0_f32, 2.0] {
-            let ctx = egui::Context::default();
-            ctx.all_styles_mut(|style| {
-                for font in style.text_styles.values_mut() {
-                    font.size *= scale;
-                }
-            });
-            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
-                let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
-                let label = "#545670 +1234.567s";
-                let margins = Margins::measure(ui, &small, label);
-                let width = |t: &str| {
-                    ui.painter()
-                        .layout_no_wrap(t.to_owned(), small.clone(), Color32::WHITE)
-                        .size()
-                        .x
-                };
-                let rect = Rect::from_min_size(pos2(100.0, 0.0), vec2(900.0, 40.0));
-                let (cx, sx) = margins.lanes(rect);
-                let label_end = rect.left() + LABEL_X + width(label);
-                let pill_start = cx - LANE_GAP - width(WIDEST_STATE) - PILL_PAD.x;
-                assert!(
-                    label_end < pill_start,
-                    "{label_end} >= {pill_start} at {scale}x"
-                );
-                let pill_end = sx + LANE_GAP + width(WIDEST_STATE) + PILL_PAD.x;
-                assert!(
-                    pill_end <= rect.right(),
-                    "{pill_end} > {} at {scale}x",
-                    rect.right()
-                );
-                assert!(sx - cx >= rect.width() * 0.2);
-            });
-            output.textures_delta.clear();
-        }
-    }
-}
+mod tests;

@@ -17,6 +17,8 @@ pub mod help;
 pub mod hex;
 pub mod keys;
 pub mod ladder;
+mod ladder_ack;
+mod ladder_lanes;
 mod ladder_loss;
 pub mod lessons;
 pub mod live;

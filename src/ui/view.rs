@@ -4,7 +4,10 @@
 
 use std::ops::Range;
 
-use crate::model::{ByteError, LayerDetail, Model, PacketDetails, PacketRow, Phase, Step};
+use crate::model::{
+    AckTie, ByteError, GroupKind, LaneGroup, LayerDetail, Model, PacketDetails, PacketRow, Phase,
+    Step,
+};
 
 /// What the centre of the window shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -126,65 +129,223 @@ pub enum LadderRow {
     Phase(Phase),
     /// Index into `Model::steps`.
     Step(usize),
+    /// Where an Engine.IO session moves from long-polling to its WebSocket (the lanes view).
+    Upgrade,
 }
 
-/// The ladder's rows for one connection.
-#[derive(Clone, Debug, Default)]
+/// What the ladder shows: the chosen connection, or it with its neighbours, a lane each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LadderMode {
+    #[default]
+    Connection,
+    /// The connection's whole Engine.IO session, or all the clients of its server at the time.
+    Lanes,
+}
+
+/// An event that asked for an ack and its ACK, both on the ladder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LadderTie {
+    /// Indices into `Model::steps`.
+    pub event_step: usize,
+    pub ack_step: usize,
+    pub tie: AckTie,
+}
+
+/// Lanes the ladder draws before the width tells it how many fit.
+const LANES_BEFORE_MEASURED: usize = 6;
+
+/// The ladder's rows for one connection, or for a group of connections a lane each.
+#[derive(Clone, Debug)]
 pub struct Ladder {
+    /// The chosen connection.
     pub stream: Option<u32>,
     pub rows: Vec<LadderRow>,
-    /// Steps of the connection taken in.
-    scanned: usize,
-    last_phase: Option<Phase>,
     pub scroll_to_current: ScrollRequest,
+    pub mode: LadderMode,
+    /// The group of the chosen connection, all its lanes (drawn in the lanes mode).
+    pub group: Option<LaneGroup>,
+    /// The connections drawn, a lane each, in the group's order (one in the connection mode).
+    pub lanes: Vec<u32>,
+    /// How many lanes fit the width (the drawing measures it).
+    pub lane_room: usize,
+    /// The acks on the ladder, tied to their events, in the order of their ACKs.
+    pub ties: Vec<LadderTie>,
+    /// (event step, index in `ties`), ascending: the ties found from their event's end.
+    tie_events: Vec<(usize, usize)>,
+    /// Per lane: its steps taken in.
+    scanned: Vec<usize>,
+    last_phase: Option<Phase>,
+    /// `Model::steps.len()` when the group was found.
+    grouped_at: usize,
+    /// (step, row) of each step row, ascending.
+    step_rows: Vec<(usize, usize)>,
+}
+
+impl Default for Ladder {
+    fn default() -> Self {
+        Self {
+            stream: None,
+            rows: Vec::new(),
+            scroll_to_current: ScrollRequest::default(),
+            mode: LadderMode::default(),
+            group: None,
+            lanes: Vec::new(),
+            lane_room: LANES_BEFORE_MEASURED,
+            ties: Vec::new(),
+            tie_events: Vec::new(),
+            scanned: Vec::new(),
+            last_phase: None,
+            grouped_at: 0,
+            step_rows: Vec::new(),
+        }
+    }
 }
 
 impl Ladder {
-    /// Show connection `stream` and take in its new steps (only its own: the model keeps each
-    /// connection's steps apart).
+    /// Show connection `stream` (with its group in the lanes mode) and take in its new steps
+    /// (only its own: the model keeps each connection's steps apart).
     pub fn update(&mut self, model: &Model, stream: Option<u32>) {
-        let steps = stream.map_or(&[][..], |s| model.stream_steps(s));
-        if stream != self.stream || self.scanned > steps.len() {
+        let regroup = stream != self.stream || model.steps.len() != self.grouped_at;
+        if regroup {
+            self.grouped_at = model.steps.len();
+            self.group = stream.and_then(|s| model.lane_group(s));
+        }
+        let lanes = match (&self.group, stream) {
+            (Some(g), Some(s)) if self.mode == LadderMode::Lanes => {
+                shown_lanes(g, s, self.lane_room)
+            }
+            (_, Some(s)) => vec![s],
+            (_, None) => Vec::new(),
+        };
+        let stale = self
+            .lanes
+            .iter()
+            .zip(&self.scanned)
+            .any(|(&l, &n)| n > model.stream_steps(l).len());
+        // (Another connection of the lanes drawn becoming the chosen one changes nothing drawn
+        // but the lane's colour.)
+        if stream.is_none() || lanes != self.lanes || stale {
             *self = Self {
                 stream,
                 scroll_to_current: ScrollRequest::now(),
+                mode: self.mode,
+                group: self.group.take(),
+                scanned: vec![0; lanes.len()],
+                lanes,
+                lane_room: self.lane_room,
+                grouped_at: self.grouped_at,
                 ..Self::default()
             };
         }
-        for &i in steps.iter().skip(self.scanned) {
-            let i = i as usize;
-            let Some(step) = model.steps.get(i) else {
-                continue;
-            };
-            if self.last_phase != Some(step.phase) {
-                self.rows.push(LadderRow::Phase(step.phase));
-                self.last_phase = Some(step.phase);
-            }
-            self.rows.push(LadderRow::Step(i));
+        self.stream = stream;
+        // Every lane is taken in up to the same moment, so new steps all come after the ones
+        // taken: sorted, they extend the rows in time order.
+        let mut new = Vec::new();
+        for (&lane, scanned) in self.lanes.iter().zip(self.scanned.iter_mut()) {
+            let steps = model.stream_steps(lane);
+            new.extend(steps.iter().skip(*scanned).map(|&i| i as usize));
+            *scanned = steps.len();
         }
-        self.scanned = steps.len();
+        new.sort_unstable();
+        for i in new {
+            self.take(model, i);
+        }
+    }
+
+    /// Add step `i`'s row (after its phase's title in the connection mode, after the upgrade's
+    /// title in the lanes mode), and its tie to the event its ACK answers.
+    fn take(&mut self, model: &Model, i: usize) {
+        let Some(step) = model.steps.get(i) else {
+            return;
+        };
+        if self.lanes.len() > 1 {
+            let session = matches!(
+                self.group.as_ref().map(|g| &g.kind),
+                Some(GroupKind::Session { .. })
+            );
+            let starts_upgrade = model
+                .packets
+                .get(step.packet_index)
+                .is_some_and(crate::model::lanes::starts_upgrade);
+            if session && starts_upgrade && !self.rows.contains(&LadderRow::Upgrade) {
+                self.rows.push(LadderRow::Upgrade);
+            }
+        } else if self.last_phase != Some(step.phase) {
+            self.rows.push(LadderRow::Phase(step.phase));
+            self.last_phase = Some(step.phase);
+        }
+        self.step_rows.push((i, self.rows.len()));
+        self.rows.push(LadderRow::Step(i));
+        for tie in model.ack_ties_at(step.packet_index) {
+            let event_step = model.packets.get(tie.event_index).and_then(|r| r.step);
+            if let Some(event_step) = event_step.filter(|&e| self.row_of_step(e).is_some()) {
+                let at = self.tie_events.partition_point(|&(e, _)| e <= event_step);
+                self.tie_events.insert(at, (event_step, self.ties.len()));
+                self.ties.push(LadderTie {
+                    event_step,
+                    ack_step: i,
+                    tie,
+                });
+            }
+        }
     }
 
     pub fn row_of_step(&self, step: usize) -> Option<usize> {
-        self.rows.iter().position(|r| *r == LadderRow::Step(step))
+        let at = self
+            .step_rows
+            .binary_search_by_key(&step, |&(s, _)| s)
+            .ok()?;
+        self.step_rows.get(at).map(|&(_, row)| row)
+    }
+
+    /// The ties step `step` is an end of (the ties are in the order of their ACKs' steps).
+    pub fn ties_of(&self, step: usize) -> impl Iterator<Item = &LadderTie> {
+        let acks = self.ties.partition_point(|t| t.ack_step < step);
+        let as_ack = self.ties[acks..]
+            .iter()
+            .take_while(move |t| t.ack_step == step);
+        let events = self.tie_events.partition_point(|&(e, _)| e < step);
+        let as_event = self.tie_events[events..]
+            .iter()
+            .take_while(move |&&(e, _)| e == step)
+            .filter_map(|&(_, k)| self.ties.get(k));
+        as_event.chain(as_ack)
+    }
+
+    /// Connections of the group not drawn, for want of width.
+    pub fn lanes_hidden(&self) -> usize {
+        self.group
+            .as_ref()
+            .map_or(0, |g| g.lanes.len().saturating_sub(self.lanes.len()))
     }
 
     /// How many rows are shown: the steps of packets up to `horizon` (all with `None`); a
-    /// phase title shows only with a step under it.
+    /// title shows only with a step under it.
     pub fn shown(&self, steps: &[Step], horizon: Option<usize>) -> usize {
         let Some(h) = horizon else {
             return self.rows.len();
         };
         let beyond = |r: &LadderRow| match r {
             LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index > h),
-            LadderRow::Phase(_) => false,
+            LadderRow::Phase(_) | LadderRow::Upgrade => false,
         };
         let mut n = self.rows.iter().position(beyond).unwrap_or(self.rows.len());
-        while n > 0 && matches!(self.rows.get(n - 1), Some(LadderRow::Phase(_))) {
+        while n > 0 && !matches!(self.rows.get(n - 1), Some(LadderRow::Step(_))) {
             n -= 1;
         }
         n
     }
+}
+
+/// The lanes of `group` to draw when `room` fit: the first ones, and always `chosen`'s.
+fn shown_lanes(group: &LaneGroup, chosen: u32, room: usize) -> Vec<u32> {
+    let room = room.max(2);
+    let mut lanes: Vec<u32> = group.lanes.iter().take(room).map(|l| l.stream).collect();
+    if !lanes.contains(&chosen) && group.lanes.iter().any(|l| l.stream == chosen) {
+        lanes.pop();
+        lanes.push(chosen);
+    }
+    lanes
 }
 
 /// The selected packet as the details tree and the hex view show it: decoded again from its
@@ -301,7 +462,7 @@ mod tests {
             .iter()
             .filter_map(|r| match r {
                 LadderRow::Phase(p) => Some(*p),
-                LadderRow::Step(_) => None,
+                LadderRow::Step(_) | LadderRow::Upgrade => None,
             })
             .collect();
         assert_eq!(
@@ -329,5 +490,160 @@ mod tests {
         assert_eq!(ladder.shown(&model.steps, None), ladder.rows.len());
         ladder.update(&model, Some(7));
         assert!(ladder.rows.is_empty());
+    }
+
+    fn capture(name: &str) -> Model {
+        let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        crate::pipeline::process_all(
+            crate::capture::FileReader::open(std::path::Path::new(&path)).unwrap(),
+        )
+    }
+
+    fn steps_of(ladder: &Ladder) -> Vec<usize> {
+        ladder
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                LadderRow::Step(i) => Some(*i),
+                LadderRow::Phase(_) | LadderRow::Upgrade => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_lanes_mode_interleaves_every_connection_of_the_session_in_time_order() {
+        let model = capture("socketio.pcapng");
+        let mut ladder = Ladder {
+            mode: LadderMode::Lanes,
+            ..Ladder::default()
+        };
+        ladder.update(&model, Some(2));
+        let group = ladder.group.clone().unwrap();
+        assert!(matches!(group.kind, GroupKind::Session { .. }));
+        assert_eq!(ladder.lanes, [0, 1, 2]);
+        // Every step of the three connections, in packet order, and nothing else.
+        let expected: Vec<usize> = (0..model.steps.len())
+            .filter(|&i| [0, 1, 2].contains(&model.steps[i].stream))
+            .collect();
+        assert_eq!(steps_of(&ladder), expected);
+        // One upgrade title, just before the WebSocket request that names the sid.
+        let at = ladder
+            .rows
+            .iter()
+            .position(|r| *r == LadderRow::Upgrade)
+            .unwrap();
+        let LadderRow::Step(next) = ladder.rows[at + 1] else {
+            panic!("a step follows the title")
+        };
+        let row = &model.packets[model.steps[next].packet_index];
+        assert!(crate::model::lanes::starts_upgrade(row));
+        assert_eq!(
+            ladder
+                .rows
+                .iter()
+                .filter(|r| **r == LadderRow::Upgrade)
+                .count(),
+            1
+        );
+        for (k, &i) in expected.iter().enumerate() {
+            assert!(ladder.row_of_step(i).is_some(), "step {k}");
+        }
+        // Choosing another connection of the session keeps the rows (the lanes are the same).
+        let rows = ladder.rows.clone();
+        ladder.scroll_to_current = ScrollRequest::default();
+        ladder.update(&model, Some(0));
+        assert_eq!((ladder.stream, &ladder.rows), (Some(0), &rows));
+        assert!(!ladder.scroll_to_current.is_pending());
+        // Back to one connection: its own steps, with phase titles.
+        ladder.mode = LadderMode::Connection;
+        ladder.update(&model, Some(2));
+        assert_eq!(ladder.lanes, [2]);
+        assert_eq!(
+            steps_of(&ladder),
+            model
+                .stream_steps(2)
+                .iter()
+                .map(|&i| i as usize)
+                .collect::<Vec<_>>()
+        );
+        assert!(ladder.rows.iter().any(|r| matches!(r, LadderRow::Phase(_))));
+    }
+
+    #[test]
+    fn lanes_beyond_the_room_are_counted_and_the_chosen_one_is_always_drawn() {
+        let model = capture("broadcast.pcapng");
+        let mut ladder = Ladder {
+            mode: LadderMode::Lanes,
+            lane_room: 2,
+            ..Ladder::default()
+        };
+        ladder.update(&model, Some(2));
+        assert_eq!(ladder.lanes, [0, 2]);
+        assert_eq!(ladder.lanes_hidden(), 1);
+        ladder.lane_room = 3;
+        ladder.update(&model, Some(2));
+        assert_eq!(ladder.lanes, [0, 1, 2]);
+        assert_eq!(ladder.lanes_hidden(), 0);
+    }
+
+    #[test]
+    fn the_lanes_grow_as_packets_arrive() {
+        let full = capture("broadcast.pcapng");
+        let mut model = Model::new();
+        let mut ladder = Ladder {
+            mode: LadderMode::Lanes,
+            ..Ladder::default()
+        };
+        for (i, row) in full.packets.iter().enumerate() {
+            // The live path: rows with their steps, one at a time.
+            let mut row = row.clone();
+            if let Some(s) = row.step {
+                row.step = Some(model.steps.len());
+                model.steps.push(full.steps[s].clone());
+            }
+            model.connections = full.connections.clone();
+            model.push_row(row, crate::model::FrameBytes::Kept(Vec::new()));
+            ladder.update(&model, Some(0));
+            let steps = steps_of(&ladder);
+            assert!(steps.windows(2).all(|w| w[0] < w[1]), "after packet {i}");
+        }
+        assert_eq!(ladder.lanes, [0, 1, 2]);
+        assert_eq!(steps_of(&ladder), (0..full.steps.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_ack_is_tied_to_its_event_with_the_decode_s_round_trip() {
+        let model = capture("socketio.pcapng");
+        let mut ladder = Ladder::default();
+        ladder.update(&model, Some(2));
+        assert!(!ladder.ties.is_empty());
+        for t in &ladder.ties {
+            let event = &model.steps[t.event_step];
+            let ack = &model.steps[t.ack_step];
+            assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
+            let pair = model.packets[ack.packet_index]
+                .io
+                .iter()
+                .find_map(|e| match e {
+                    crate::app_proto::engineio::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),
+                    _ => None,
+                });
+            assert_eq!(pair.map(|p| p.event_frame), Some(event.packet));
+        }
+        for (k, t) in ladder.ties.iter().enumerate() {
+            for end in [t.event_step, t.ack_step] {
+                let found: Vec<_> = ladder.ties_of(end).collect();
+                assert_eq!(found, [&ladder.ties[k]], "tie {k} from step {end}");
+            }
+        }
+        let neither = (0..model.steps.len())
+            .find(|&i| {
+                ladder
+                    .ties
+                    .iter()
+                    .all(|t| t.event_step != i && t.ack_step != i)
+            })
+            .unwrap();
+        assert_eq!(ladder.ties_of(neither).count(), 0);
     }
 }
