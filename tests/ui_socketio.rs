@@ -6,33 +6,18 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ui_support;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use osiscope::capture::FileReader;
+use osiscope::ui::App;
 use osiscope::ui::playback::STEP_SECS;
-use osiscope::ui::{App, AppOptions, Clock, Start};
+use osiscope::ui::settings::Settings;
 
+/// The app on bundled capture `name`. An egui widget-ID clash fails the test (see
+/// `ui_every_packet.rs`).
 fn app_on(name: &str) -> Harness<'static, App> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(name);
-    let model = osiscope::pipeline::process_all(FileReader::open(&path).expect("the capture"));
-    let options = AppOptions {
-        clock: Clock::manual(),
-        ..AppOptions::new(Start::Model {
-            model: Box::new(model),
-            title: name.into(),
-        })
-    };
-    // egui paints its debug "🔥 widget ID used twice" warning in a font the test lacks, which
-    // the default policy turns into a panic that hides what the test checks. Seen once (not
-    // reproduced) on the packets with two WebSocket frames; see the helper's report.
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .allow_missing_glyphs()
-        .build_eframe(move |cc| App::new(cc, options));
-    harness.run_steps(2);
-    harness
+    ui_support::app_on_bundled(name, Settings::default(), [1600.0, 1000.0])
 }
 
 /// Press Step until the step on show is packet `number`'s, and let its animation finish.
