@@ -9,7 +9,7 @@ use std::ops::{Index, IndexMut};
 const CHUNK_BITS: u32 = 12;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
-/// An append-only list of `T` in chunks of [`CHUNK`] elements, indexed like a slice.
+/// An append-only list of `T` in chunks of 4,096 elements (`CHUNK`), indexed like a slice.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Chunked<T> {
     chunks: Vec<Vec<T>>,
@@ -40,7 +40,7 @@ impl<T> Chunked<T> {
         self.len == 0
     }
 
-    /// Add `value` at the end; a new chunk is allocated once every [`CHUNK`] elements.
+    /// Add `value` at the end; a new chunk is allocated once every 4,096 elements.
     pub fn push(&mut self, value: T) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(value),
