@@ -32,7 +32,6 @@ pub mod step;
 pub mod summary;
 pub mod timefmt;
 
-use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::{AppEvent, WsMessage};
 use crate::capture::{CaptureError, Frame};
 use crate::decode;
@@ -50,7 +49,7 @@ pub use row::{MODEL_TEXT_KEEP, PacketRow};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
-pub use crate::app_proto::engineio::{EioRecord, SioRecord};
+pub use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
 pub use crate::app_proto::tls::{content_type as tls_content_type, handshake_type, version_name};
 pub use crate::app_proto::websocket::{RAW_PAYLOAD_KEEP, opcode};
 pub use crate::app_proto::{

@@ -494,9 +494,7 @@ mod tests {
 
     fn capture(name: &str) -> Model {
         let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
-        crate::pipeline::process_all(
-            crate::capture::FileReader::open(std::path::Path::new(&path)).unwrap(),
-        )
+        crate::pipeline::tests::process_file(std::path::Path::new(&path))
     }
 
     fn steps_of(ladder: &Ladder) -> Vec<usize> {
@@ -625,7 +623,7 @@ mod tests {
                 .io
                 .iter()
                 .find_map(|e| match e {
-                    crate::app_proto::engineio::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),
+                    crate::model::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),
                     _ => None,
                 });
             assert_eq!(pair.map(|p| p.event_frame), Some(event.packet));
