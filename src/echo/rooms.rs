@@ -3,7 +3,9 @@
 //! A member joins before its `101` is sent, so a client that has its `101` is in the room. The
 //! relay queue is bounded: a member that falls [`RELAY_QUEUE`] messages behind (a client that
 //! stops reading: its socket is full and the relay waits) is closed with 1013 (Try Again Later)
-//! rather than silently missing messages or holding the room's memory.
+//! rather than silently missing messages or holding the room's memory. A member whose own
+//! backlog is half full is not read from until it catches up, so a client that sends faster
+//! than it reads is held back by TCP flow control instead of being closed for its own echoes.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -100,7 +102,9 @@ impl Drop for Member {
 pub(super) async fn broadcast(mut c: Conn<'_>, mut member: Member) {
     loop {
         let flow = tokio::select! {
-            next = c.ws.next() => match next {
+            // A member whose own backlog is half full is not read until it catches up: one that
+            // sends faster than it reads is slowed down by TCP, not closed for its own messages.
+            next = c.ws.next(), if member.rx.len() < RELAY_QUEUE / 2 => match next {
                 Some(Ok(Message::Text(t))) => {
                     let text = format!("client {}: {}", member.number, t.as_str());
                     relay(&c, &member, Message::text(text))
