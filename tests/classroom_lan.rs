@@ -17,6 +17,8 @@ use serde_json::Value;
 
 #[path = "support/lan.rs"]
 mod lan;
+#[path = "support/skip.rs"]
+mod skip;
 
 use lan::{Lan, PORT, STUDENT, TEACHER, is_root};
 
@@ -33,7 +35,7 @@ impl Drop for Live {
 #[test]
 fn students_on_the_lan_each_appear_as_a_connection_on_the_captured_interface() {
     if !is_root() {
-        eprintln!("SKIPPED: network namespaces and live capture need root (CI runs as root)");
+        skip::skip("network namespaces and live capture need root (CI runs as root)");
         return;
     }
     let lan = Lan::create();

@@ -5,6 +5,9 @@
 //! for WebSocket and Socket.IO (whose text the decode shows) the server's messages and delays.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -158,9 +161,9 @@ fn a_live_run_lists_five_transports_and_agrees_with_its_captures() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("no permission") {
-        eprintln!(
-            "SKIPPED: compare records live and needs CAP_NET_RAW (CI runs as root): {stderr}"
-        );
+        skip::skip(&format!(
+            "compare records live and needs CAP_NET_RAW (CI runs as root): {stderr}"
+        ));
         assert!(stderr.contains("setcap"), "the fix is said: {stderr}");
         return;
     }

@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 use osiscope::capture::{CaptureError, FileReader, Frame, LinkType};
 use osiscope::decode::{self, IssueKind};
 
-fn corpus(name: &str) -> Option<PathBuf> {
+/// A capture of the public corpus (`../shared/corpus/captures`, DESIGN.md "Fixtures and
+/// references"); its absence fails the test rather than skipping it.
+fn corpus(name: &str) -> PathBuf {
     let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
     [beside, PathBuf::from("/work/shared/corpus/captures")]
         .into_iter()
         .map(|d| d.join(name))
         .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} of the public corpus was not found in ../shared/corpus"))
 }
 
 fn read_all(reader: FileReader) -> (Vec<Frame>, Option<CaptureError>) {
@@ -31,9 +34,7 @@ fn read_all(reader: FileReader) -> (Vec<Frame>, Option<CaptureError>) {
 
 #[test]
 fn cut_file_gives_twenty_packets_then_truncated() {
-    let Some(path) = corpus("ws_suricata_basic_cut.pcap") else {
-        return;
-    };
+    let path = corpus("ws_suricata_basic_cut.pcap");
     let size = std::fs::metadata(&path)
         .map(|m| m.len())
         .unwrap_or_default();
@@ -54,9 +55,7 @@ fn cut_file_gives_twenty_packets_then_truncated() {
 
 #[test]
 fn packet_shorter_than_its_ip_header_says() {
-    let Some(path) = corpus("ipv4_truncated_packet.pcap") else {
-        return;
-    };
+    let path = corpus("ipv4_truncated_packet.pcap");
     let (frames, error) = read_all(FileReader::open(&path).expect("open"));
     assert!(error.is_none());
     let p = decode::decode(&frames.into_iter().next().expect("one packet"));
@@ -378,10 +377,10 @@ fn frame_offsets_point_at_the_captured_bytes() {
         8
     );
     // The corpus, read from disk.
-    let Some(dir) = corpus("ws_suricata_basic.pcap").and_then(|p| Some(p.parent()?.to_owned()))
-    else {
-        return;
-    };
+    let dir = corpus("ws_suricata_basic.pcap")
+        .parent()
+        .unwrap()
+        .to_owned();
     let mut frames = 0;
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();

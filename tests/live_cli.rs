@@ -4,6 +4,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
@@ -56,7 +59,7 @@ fn live_capture_prints_the_decoded_session_of_the_demo_client() {
         let _ = server.kill();
         let _ = server.wait();
         assert!(format!("{first}{rest}").contains("setcap"), "{first}{rest}");
-        eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does)");
+        skip::skip("live capture needs CAP_NET_RAW (run as root, as CI does)");
         return;
     }
     let client = osiscope()
@@ -126,7 +129,7 @@ fn live_serve_captures_its_own_server() {
         let _ = std::io::Read::read_to_string(&mut err, &mut rest);
         let _ = live.wait();
         assert!(format!("{first}{rest}").contains("setcap"), "{first}{rest}");
-        eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does)");
+        skip::skip("live capture needs CAP_NET_RAW (run as root, as CI does)");
         return;
     }
     // "capturing on lo (Pnet), echo server on ws://127.0.0.1:PORT/; stop with Ctrl-C"
@@ -187,7 +190,7 @@ fn without_the_gui_feature_the_cli_works_and_the_app_is_absent() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("no permission") {
-        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does)");
+        skip::skip("recording needs CAP_NET_RAW (run as root, as CI does)");
         return;
     }
     assert!(out.status.success(), "{stderr}");
@@ -217,7 +220,7 @@ fn record_wss_then_decode_shows_tls_and_no_websocket_frames() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("no permission") {
-        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does)");
+        skip::skip("recording needs CAP_NET_RAW (run as root, as CI does)");
         return;
     }
     assert!(out.status.success(), "{stderr}");

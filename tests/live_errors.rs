@@ -3,6 +3,9 @@
 //! `setpriv` and so needs root (it says SKIPPED otherwise).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_osiscope");
@@ -22,7 +25,7 @@ fn without_cap_net_raw_the_fix_is_printed() {
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"));
     if !root || Command::new("setpriv").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: dropping CAP_NET_RAW with setpriv needs root");
+        skip::skip("dropping CAP_NET_RAW with setpriv needs root");
         return;
     }
     for backend in backends() {
@@ -75,7 +78,7 @@ fn an_unknown_interface_lists_the_real_ones() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("no permission") {
-            eprintln!("SKIPPED ({backend}): no permission to list capture devices");
+            skip::skip(&format!("{backend} no permission to list capture devices"));
             continue;
         }
         assert_eq!(out.status.code(), Some(2), "{backend}: {stderr}");

@@ -4,6 +4,9 @@
 //! SKIPPED.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -20,7 +23,9 @@ fn start_or_skip(listen: SocketAddr) -> Option<LiveSession> {
     match LiveSession::start(listen) {
         Ok(s) => Some(s),
         Err(e) if e.is_permission_denied() => {
-            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
+            skip::skip(&format!(
+                "live capture needs CAP_NET_RAW (run as root, as CI does): {e}"
+            ));
             None
         }
         Err(e) => panic!("the live session did not start: {e}"),
@@ -157,7 +162,9 @@ fn record_writes_a_scenario_to_pcapng_with_every_step() {
     }) {
         Ok(r) => r,
         Err(e) if e.is_permission_denied() => {
-            eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does): {e}");
+            skip::skip(&format!(
+                "recording needs CAP_NET_RAW (run as root, as CI does): {e}"
+            ));
             return;
         }
         Err(e) => panic!("record failed: {e}"),

@@ -35,7 +35,7 @@ const INNER: &str = "the_app_inside_the_teachers_namespace";
 #[test]
 fn the_app_in_classroom_mode_shows_the_students_devices_and_the_teachers_own_client() {
     if !is_root() {
-        eprintln!("SKIPPED: network namespaces and live capture need root (CI runs as root)");
+        ui_support::skip::skip("network namespaces and live capture need root (CI runs as root)");
         return;
     }
     let lan = Lan::create();

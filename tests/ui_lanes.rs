@@ -191,6 +191,27 @@ fn lanes_that_do_not_fit_are_counted_in_the_heading() {
 }
 
 #[test]
+fn a_sessions_three_connections_all_fit_a_projector_at_1280() {
+    let settings = Settings {
+        presentation: true,
+        ..Settings::default()
+    };
+    let mut harness = app_on_bundled("socketio.pcapng", settings, [1280.0, 720.0]);
+    show_packet(&mut harness, 25);
+    lanes_on(&mut harness);
+    let ladder = harness.state().ladder();
+    let group = ladder.group.clone().unwrap();
+    assert_eq!(group.lanes.len(), 3);
+    assert_eq!(ladder.lanes.len(), 3, "every lane of the session is drawn");
+    assert_eq!(ladder.lanes_hidden(), 0);
+    assert!(
+        harness
+            .query_by_label_contains("too narrow to draw")
+            .is_none()
+    );
+}
+
+#[test]
 fn live_the_lanes_grow_as_clients_join() {
     let Some(mut harness) = live_app(Settings::default(), [1600.0, 1000.0]) else {
         return;

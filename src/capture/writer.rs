@@ -147,23 +147,33 @@ impl<W: Write> PcapNgFileWriter<W> {
         Ok(())
     }
 
-    /// Record drop counts for the first interface (only once some frame defined it).
-    pub fn write_drop_counts(&mut self, drops: DropCounts) -> Result<(), CaptureError> {
-        if self.interfaces.is_empty() {
-            return Ok(());
+    /// Record the drop counts of captured interface `interface` (a frame's `interface`): one
+    /// Interface Statistics Block for each Interface Description Block its frames were written
+    /// under. An interface none of whose frames was written has no block to attach them to.
+    pub fn write_drop_counts(
+        &mut self,
+        interface: u32,
+        drops: DropCounts,
+    ) -> Result<(), CaptureError> {
+        let ids: Vec<u32> = (0u32..)
+            .zip(&self.interfaces)
+            .filter(|(_, (i, _))| *i == interface)
+            .map(|(id, _)| id)
+            .collect();
+        for interface_id in ids {
+            let isb = InterfaceStatisticsBlock {
+                interface_id,
+                timestamp: u64::try_from(self.last_ts_ns).unwrap_or(0),
+                options: vec![
+                    InterfaceStatisticsOption::IsbIfDrop(drops.kernel),
+                    InterfaceStatisticsOption::IsbOsDrop(drops.osiscope),
+                    InterfaceStatisticsOption::IsbUsrDeliv(drops.delivered),
+                ],
+            };
+            self.inner
+                .write_pcapng_block(isb)
+                .map_err(|e| write_error(&self.path, e))?;
         }
-        let isb = InterfaceStatisticsBlock {
-            interface_id: 0,
-            timestamp: u64::try_from(self.last_ts_ns).unwrap_or(0),
-            options: vec![
-                InterfaceStatisticsOption::IsbIfDrop(drops.kernel),
-                InterfaceStatisticsOption::IsbOsDrop(drops.osiscope),
-                InterfaceStatisticsOption::IsbUsrDeliv(drops.delivered),
-            ],
-        };
-        self.inner
-            .write_pcapng_block(isb)
-            .map_err(|e| write_error(&self.path, e))?;
         Ok(())
     }
 
@@ -199,11 +209,14 @@ mod tests {
         w.write_frame(&frame(1, LinkType::Ethernet)).unwrap();
         w.write_frame(&frame(2, LinkType::Ethernet)).unwrap();
         w.write_frame(&frame(3, LinkType::Raw)).unwrap();
-        w.write_drop_counts(DropCounts {
-            kernel: 1,
-            osiscope: 2,
-            delivered: 3,
-        })
+        w.write_drop_counts(
+            0,
+            DropCounts {
+                kernel: 1,
+                osiscope: 2,
+                delivered: 3,
+            },
+        )
         .unwrap();
         let bytes = w.finish().unwrap();
         let mut r = pcap_file::pcapng::PcapNgReader::new(&bytes[..]).unwrap();
@@ -222,5 +235,50 @@ mod tests {
             ]
         );
         assert_eq!(r.interfaces().len(), 2);
+    }
+
+    #[test]
+    fn each_interface_gets_its_own_drop_counts() {
+        let mut w = PcapNgFileWriter::new(Vec::new(), Path::new("mem"), "eth0")
+            .unwrap()
+            .with_interface_names(&["eth0".to_string(), "lo".to_string()]);
+        let mut on_lo = frame(1, LinkType::Ethernet);
+        on_lo.interface = 1;
+        w.write_frame(&on_lo).unwrap();
+        w.write_frame(&frame(2, LinkType::Ethernet)).unwrap();
+        for (interface, kernel) in [(0, 5), (1, 7), (2, 9)] {
+            let drops = DropCounts {
+                kernel,
+                osiscope: kernel + 1,
+                delivered: 1,
+            };
+            w.write_drop_counts(interface, drops).unwrap();
+        }
+        let bytes = w.finish().unwrap();
+        let mut r = pcap_file::pcapng::PcapNgReader::new(&bytes[..]).unwrap();
+        let mut stats = Vec::new();
+        while let Some(block) = r.next_block() {
+            if let pcap_file::pcapng::Block::InterfaceStatistics(isb) = block.unwrap() {
+                for option in isb.options {
+                    if let InterfaceStatisticsOption::IsbIfDrop(n) = option {
+                        stats.push((isb.interface_id, n));
+                    }
+                }
+            }
+        }
+        // "lo" was seen first, so it is Interface Description Block 0; interface 2 had no
+        // frames and so no block.
+        let names: Vec<_> = r
+            .interfaces()
+            .iter()
+            .map(|idb| {
+                idb.options.iter().find_map(|o| match o {
+                    InterfaceDescriptionOption::IfName(n) => Some(n.to_string()),
+                    _ => None,
+                })
+            })
+            .collect();
+        assert_eq!(names, [Some("lo".into()), Some("eth0".into())]);
+        assert_eq!(stats, [(1, 5), (0, 7)]);
     }
 }

@@ -372,7 +372,7 @@ impl LiveSession {
             path,
             &self.interfaces,
             &recording.frames,
-            &self.capture.stats(),
+            &self.capture.stats_by_interface(),
         )?;
         Ok(SaveReport {
             frames_written,

@@ -120,7 +120,7 @@ pub fn record_client<R>(
     })?;
     let stats = stats?;
     let (frames_written, mut writer) = written?;
-    writer.write_drop_counts(drop_counts(&stats))?;
+    writer.write_drop_counts(0, drop_counts(&stats))?;
     writer.finish()?;
     Ok((
         Recorded {
@@ -133,13 +133,14 @@ pub fn record_client<R>(
 }
 
 /// Write `frames` to a new pcapng file at `path` (one Interface Description Block per captured
-/// interface, named from `interfaces`), with the capture's drop counts (of every interface
-/// together) in its Interface Statistics Block. Returns how many frames were written.
+/// interface, named from `interfaces`), with each interface's drop counts in an Interface
+/// Statistics Block of its own (`stats[i]` for the frames whose `interface` is `i`). Returns how
+/// many frames were written.
 pub fn write_pcapng<'a>(
     path: &Path,
     interfaces: &[String],
     frames: impl IntoIterator<Item = &'a Frame>,
-    stats: &LiveStats,
+    stats: &[LiveStats],
 ) -> Result<u64, SessionError> {
     let first = interfaces.first().map_or("", String::as_str);
     let mut writer = PcapNgFileWriter::create(path, first)?.with_interface_names(interfaces);
@@ -148,7 +149,9 @@ pub fn write_pcapng<'a>(
         writer.write_frame(frame)?;
         n += 1;
     }
-    writer.write_drop_counts(drop_counts(stats))?;
+    for (interface, stats) in (0u32..).zip(stats) {
+        writer.write_drop_counts(interface, drop_counts(stats))?;
+    }
     writer.finish()?;
     Ok(n)
 }

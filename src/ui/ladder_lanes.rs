@@ -23,6 +23,9 @@ const LABEL_X: f32 = 6.0;
 /// The share of the width kept for the arrows' labels, between the last client lane and the
 /// server's.
 const LABEL_SHARE: f32 = 0.35;
+/// What that share may shrink to so that every lane is drawn (the labels get smaller first: a
+/// session's three connections at 1280 × 720 in presentation mode).
+const MIN_LABEL_SHARE: f32 = 0.22;
 
 /// One lane drawn: its connection, its name and its client's address as written.
 #[derive(Clone, Debug)]
@@ -89,8 +92,14 @@ impl ManyLanes {
         let right = (width(&server, small).max(width("Server", small)) / 2.0 + GAP).max(tie_room);
         let first = LABEL_X + width(widest_label, small) + GAP + spacing / 2.0;
         let total = ui.available_width();
-        let for_lanes = total - first + spacing / 2.0 - right - total * LABEL_SHARE;
-        let fit = (for_lanes / spacing).floor().max(2.0) as usize;
+        let fit_with = |share: f32| {
+            let for_lanes = total - first + spacing / 2.0 - right - total * share;
+            (for_lanes / spacing).floor().max(2.0) as usize
+        };
+        let fit = match fit_with(LABEL_SHARE) {
+            fit if fit < all.len() => fit_with(MIN_LABEL_SHARE),
+            fit => fit,
+        };
         let lanes = streams
             .iter()
             .filter_map(|s| all.iter().find(|l| l.stream == *s).cloned())

@@ -2,6 +2,9 @@
 //! tcpdump, skipping with a clear message when this process may not capture.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "skip.rs"]
+mod skip;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -34,7 +37,9 @@ pub fn start_or_skip(config: &LiveConfig) -> Option<LiveCapture> {
     match LiveCapture::start(config) {
         Ok(c) => Some(c),
         Err(e @ CaptureError::PermissionDenied { .. }) => {
-            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
+            skip::skip(&format!(
+                "live capture needs CAP_NET_RAW (run as root, as CI does): {e}"
+            ));
             None
         }
         Err(e) => panic!("cannot start live capture: {e}"),

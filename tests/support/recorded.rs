@@ -3,6 +3,9 @@
 //! without capture permission.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
+#[path = "skip.rs"]
+mod skip;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -27,7 +30,9 @@ pub fn record_json(scenario: &str) -> Option<(Vec<Value>, u64)> {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("no permission") {
-        eprintln!("SKIPPED: recording needs CAP_NET_RAW (run as root, as CI does): {stderr}");
+        skip::skip(&format!(
+            "recording needs CAP_NET_RAW (run as root, as CI does): {stderr}"
+        ));
         return None;
     }
     assert!(out.status.success(), "record {scenario}: {stderr}");

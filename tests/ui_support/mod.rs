@@ -3,6 +3,9 @@
 // Each test binary includes this module and uses some of it.
 #![allow(dead_code)]
 
+#[path = "../support/skip.rs"]
+pub mod skip;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -85,7 +88,9 @@ pub fn live_app(settings: Settings, size: [f32; 2]) -> Option<Harness<'static, A
     let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
         Ok(s) => s,
         Err(e) if e.is_permission_denied() => {
-            eprintln!("SKIPPED: live capture needs CAP_NET_RAW (run as root, as CI does): {e}");
+            skip::skip(&format!(
+                "live capture needs CAP_NET_RAW (run as root, as CI does): {e}"
+            ));
             return None;
         }
         Err(e) => panic!("live mode did not start: {e:?}"),

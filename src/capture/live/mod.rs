@@ -225,16 +225,33 @@ impl LiveCapture {
 
     /// The counters, summed over the interfaces.
     pub fn stats(&self) -> LiveStats {
-        let mut total = LiveStats::default();
-        for r in &self.readers {
-            let c = &r.counters;
-            total.received += c.received.load(Ordering::Relaxed);
-            total.delivered += c.delivered.load(Ordering::Relaxed);
-            total.osiscope_dropped += c.osiscope_dropped.load(Ordering::Relaxed);
-            total.kernel_dropped += c.kernel_dropped.load(Ordering::Relaxed);
-            total.interface_dropped += c.interface_dropped.load(Ordering::Relaxed);
-        }
-        total
+        self.stats_by_interface()
+            .iter()
+            .fold(LiveStats::default(), |total, s| LiveStats {
+                received: total.received + s.received,
+                delivered: total.delivered + s.delivered,
+                osiscope_dropped: total.osiscope_dropped + s.osiscope_dropped,
+                kernel_dropped: total.kernel_dropped + s.kernel_dropped,
+                interface_dropped: total.interface_dropped + s.interface_dropped,
+            })
+    }
+
+    /// The counters of each interface, in the order they were asked for (index = a frame's
+    /// `interface`).
+    pub fn stats_by_interface(&self) -> Vec<LiveStats> {
+        self.readers
+            .iter()
+            .map(|r| {
+                let c = &r.counters;
+                LiveStats {
+                    received: c.received.load(Ordering::Relaxed),
+                    delivered: c.delivered.load(Ordering::Relaxed),
+                    osiscope_dropped: c.osiscope_dropped.load(Ordering::Relaxed),
+                    kernel_dropped: c.kernel_dropped.load(Ordering::Relaxed),
+                    interface_dropped: c.interface_dropped.load(Ordering::Relaxed),
+                }
+            })
+            .collect()
     }
 
     /// The error that ended the capture (on one of its interfaces), if it ended on its own.
