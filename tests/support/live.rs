@@ -71,7 +71,11 @@ impl Tcpdump {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| eprintln!("note: tcpdump not run ({e}); install it to compare captures"))
+            .map_err(|e| {
+                skip::skip(&format!(
+                    "tcpdump not run ({e}), so no comparison with it: install it"
+                ))
+            })
             .ok()?;
         let stderr = child.stderr.take()?;
         let mut line = String::new();

@@ -57,6 +57,9 @@ impl PnetSource {
                 .map_err(|e| socket_error(name, SocketStep::AttachFilter, e))?;
         }
         let fd = socket.as_raw_fd();
+        if let Err(e) = sys::enable_kernel_timestamps(fd) {
+            tracing::warn!("no kernel timestamps: packets are timed when read: {e}");
+        }
         let pnet_config = datalink::Config {
             read_buffer_size: LOOPBACK_FRAME_MAX,
             read_timeout: Some(READ_TIMEOUT),
@@ -126,4 +129,66 @@ fn wall_clock_ns() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use super::*;
+
+    fn now_ns() -> i64 {
+        i64::try_from(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_nanos(),
+        )
+        .unwrap()
+    }
+
+    /// The first packets of a capture (the handshake a teacher's Connect makes) carry the
+    /// kernel's receive time, not the time they were read: read 200 ms late, they are still
+    /// timed when they happened, and the SYN-ACK comes microseconds after the SYN.
+    #[test]
+    fn the_first_packets_carry_the_kernels_time_not_the_reads() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = LiveConfig::loopback_port(listener.local_addr().unwrap().port());
+        let mut source = match PnetSource::open(&config) {
+            Ok(s) => s,
+            Err(e @ CaptureError::PermissionDenied { .. }) => {
+                assert!(
+                    std::env::var_os("OSISCOPE_NO_SKIP").is_none(),
+                    "live capture needs root here: {e}"
+                );
+                eprintln!("SKIPPED: live capture needs CAP_NET_RAW (CI runs as root): {e}");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        // The capture is open before anyone connects, as in the app.
+        std::thread::sleep(Duration::from_millis(50));
+        let connected_ns = now_ns();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let _server = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let read_ns = now_ns();
+        let mut times = Vec::new();
+        while times.len() < 3 {
+            if let Some(p) = source.next_packet().unwrap() {
+                times.push(p.ts_ns);
+            }
+        }
+        for ts in &times {
+            assert!(
+                *ts >= connected_ns && *ts < read_ns - 100_000_000,
+                "timed {} ms after the connect, read {} ms after it",
+                (ts - connected_ns) / 1_000_000,
+                (read_ns - connected_ns) / 1_000_000
+            );
+        }
+        assert!(times[1] - times[0] < 10_000_000, "SYN-ACK {times:?}");
+    }
 }

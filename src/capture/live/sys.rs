@@ -120,6 +120,20 @@ pub fn packet_statistics(fd: RawFd) -> io::Result<(u64, u64)> {
     }
 }
 
+/// Ask the kernel to timestamp the packets `fd` will receive, before the first one arrives.
+///
+/// The kernel turns timestamps on for a socket the first time its last packet's time is asked
+/// for (`SIOCGSTAMPNS`); until then a packet socket's packets carry none and their time is that
+/// of the read. Asking once at open, when no packet has come (the answer is `ENOENT`), makes the
+/// very first packets (a TCP handshake, on Connect) carry the kernel's receive time like
+/// tcpdump's.
+pub fn enable_kernel_timestamps(fd: RawFd) -> io::Result<()> {
+    match last_packet_time_ns(fd) {
+        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// The kernel's receive time of the packet just read from `fd`, nanoseconds since the epoch.
 pub fn last_packet_time_ns(fd: RawFd) -> io::Result<i64> {
     let mut ts = libc::timespec {
