@@ -74,7 +74,7 @@ impl Tcpdump {
             .map_err(|e| {
                 skip::skip(&format!(
                     "tcpdump not run ({e}), so no comparison with it: install it"
-                ))
+                ));
             })
             .ok()?;
         let stderr = child.stderr.take()?;
