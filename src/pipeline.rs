@@ -453,6 +453,7 @@ pub(crate) mod tests {
 
     /// The model of the capture file at `path`, read synchronously (for the app's tests, which
     /// may not import `capture`).
+    #[cfg(feature = "gui")]
     pub(crate) fn process_file(path: &Path) -> Model {
         process_all(FileReader::open(path).unwrap())
     }

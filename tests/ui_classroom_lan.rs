@@ -5,6 +5,7 @@
 //! loopback) both show up in the app's live model, each connection with its own upgrade. The
 //! banner tells the teacher which address students open. Needs root (namespaces and capture):
 //! without it the test says SKIPPED, as every live test does.
+#![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 mod ui_support;

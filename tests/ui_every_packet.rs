@@ -4,6 +4,7 @@
 //! with one ID. egui marks such a clash on screen with a "🔥" warning in debug builds; the
 //! harness's default policy fails the test on a glyph its fonts lack, and this one is such a
 //! glyph, so the clash fails the test rather than hiding in a corner of the window.
+#![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step is a failed test
 
 mod ui_support;
