@@ -296,21 +296,14 @@ pub(crate) fn conversation() -> Model {
             state_changes: Box::default(),
             rel_time_ns: ts_ns - 1_700_000_000_000_000_000,
         };
-        let step = Step {
-            kind: spec.kind,
-            phase: spec.phase,
-            stream: 0,
-            direction: spec.dir,
-            packet_index: i,
-            packet: number,
-            ts_ns,
-            label: spec.label.into(),
-            client_state: spec.states.0,
-            server_state: spec.states.1,
-            top_layer: if plen > 0 { 7 } else { 4 },
-            loss: None,
-            lost: None,
-        };
+        let step = Step::new(
+            (spec.kind, spec.phase),
+            (0, spec.dir),
+            (i, number, ts_ns),
+            spec.label.into(),
+            spec.states,
+            if plen > 0 { 7 } else { 4 },
+        );
         let row = PacketRow {
             packet,
             seg: Some(seg),

@@ -287,12 +287,12 @@ impl Model {
 
     /// A resend's step just made: the copy it replaces was lost.
     fn mark_lost(&mut self, resend: &Step) {
-        let Some(lost) = resend.loss.as_ref().and_then(LossMark::lost_copy) else {
+        let Some(lost) = resend.loss().as_ref().and_then(LossMark::lost_copy) else {
             return;
         };
         let step = self.packets.get(lost.index).and_then(|r| r.step);
         if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
-            s.lost = Some(Sent {
+            s.set_lost(Sent {
                 packet: resend.packet,
                 index: resend.packet_index,
                 ts_ns: resend.ts_ns,

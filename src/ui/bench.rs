@@ -40,7 +40,7 @@ pub struct ModelMemory {
     pub ws_frames: usize,
     /// WebSocket texts (cut at `MODEL_TEXT_KEEP`).
     pub ws_texts: usize,
-    /// Teaching steps and their labels.
+    /// Teaching steps, their labels and their loss marks.
     pub steps: usize,
     /// The byte store: packets' places in the file (or their bytes, when kept).
     pub byte_store: usize,
@@ -78,7 +78,7 @@ impl ModelMemory {
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label.capacity())
+            .map(|s| s.label.capacity() + s.marks_heap_bytes())
             .sum::<usize>();
         m
     }
