@@ -11,6 +11,7 @@ mod ip_fragment;
 mod issue;
 mod layers;
 mod link;
+mod rare;
 pub mod tcp_options;
 
 use std::net::IpAddr;
@@ -23,6 +24,7 @@ use crate::capture::{Frame, LinkType};
 pub use fields::{FieldNode, LayerDetail, details};
 pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
 pub use issue::{Issue, IssueKind, LengthLimit};
+pub use rare::RareList;
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet: what its headers say and where each is in the frame's bytes (which it
@@ -52,7 +54,7 @@ pub struct Packet {
     /// The TCP header's facts, if the packet is TCP.
     pub tcp: Option<TcpSegment>,
     /// What went wrong while decoding (truncation, bad lengths…). Parsed layers are kept.
-    pub issues: Box<[Issue]>,
+    pub issues: RareList<Issue>,
     /// The IP datagram this packet completed, when it was the last missing fragment.
     pub reassembled: Option<Box<Reassembled>>,
 }

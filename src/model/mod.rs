@@ -39,6 +39,7 @@ use crate::engine::PacketOutput;
 use crate::flow::SegmentInfo;
 use step::StreamStory;
 
+pub use crate::decode::RareList;
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use chunked::Chunked;
@@ -56,7 +57,7 @@ pub use crate::app_proto::{
     HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly, WsFrame,
 };
 pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
-pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
+pub use crate::flow::{Analysis, AnalysisSet, Connection, Direction, Peer, StateChange, TcpState};
 
 /// One decoded packet with everything the engine found in it (what `osiscope decode` prints);
 /// the app's model keeps a compact [`PacketRow`] instead.

@@ -12,6 +12,7 @@ use crate::decode::Packet;
 use crate::flow::SegmentInfo;
 
 use super::PacketRecord;
+use crate::decode::RareList;
 
 /// Bytes of a WebSocket text the model keeps (cut at a character boundary); the full length
 /// is in [`WsFrame::text_len`]. 31 characters of up to 4 bytes: the Info column quotes 30 and
@@ -20,26 +21,26 @@ use super::PacketRecord;
 /// the details tree shows the kept text and says how much more there was.
 pub const MODEL_TEXT_KEEP: usize = 124;
 
-/// One packet as the app's model keeps it. Lists are boxed slices: most are empty, and a
-/// boxed slice holds no spare capacity.
+/// One packet as the app's model keeps it. Lists hold no spare capacity; those that are empty
+/// on most packets are [`RareList`]s (a pointer, null when empty).
 #[derive(Clone, Debug)]
 pub struct PacketRow {
     pub packet: Packet,
     pub seg: Option<SegmentInfo>,
     /// HTTP messages whose last byte is in this packet.
-    pub http: Box<[HttpMessage]>,
+    pub http: RareList<HttpMessage>,
     /// WebSocket frames whose last byte is in this packet, their texts cut at
     /// [`MODEL_TEXT_KEEP`].
     pub ws: Box<[WsFrame]>,
     /// Other remarks of the application parsers.
-    pub notes: Box<[NoteKind]>,
+    pub notes: RareList<NoteKind>,
     /// Index into `Model::steps` of this packet's teaching step, if it has one.
     pub step: Option<usize>,
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
     /// with the frame of their event).
-    pub io: Box<[crate::app_proto::engineio::IoEvent]>,
+    pub io: RareList<crate::app_proto::engineio::IoEvent>,
     /// TLS records whose last byte is in this packet.
-    pub tls: Box<[TlsRecord]>,
+    pub tls: RareList<TlsRecord>,
 }
 
 impl PacketRow {
@@ -62,7 +63,7 @@ impl PacketRow {
         Self {
             packet,
             seg,
-            http: http.into_boxed_slice(),
+            http: http.into(),
             ws: ws
                 .into_iter()
                 .map(|mut frame| {
@@ -70,9 +71,9 @@ impl PacketRow {
                     frame
                 })
                 .collect(),
-            notes: notes.into_boxed_slice(),
-            io: io.into_boxed_slice(),
-            tls: tls.into_boxed_slice(),
+            notes: notes.into(),
+            io: io.into(),
+            tls: tls.into(),
             step,
         }
     }

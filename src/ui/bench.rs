@@ -34,7 +34,7 @@ pub struct ModelMemory {
     /// The rows themselves (the `Vec`'s spare capacity is not counted: it is never touched).
     pub rows: usize,
     /// Heap blocks of the rows: layers (each shared list once), flow analysis, HTTP messages,
-    /// notes, issues.
+    /// notes, Engine.IO events and TLS records (their structs, not what those hold), issues.
     pub row_heap: usize,
     /// WebSocket frames: the frame structs and their first payload bytes.
     pub ws_frames: usize,
@@ -61,8 +61,10 @@ impl ModelMemory {
             if layer_lists.insert(std::sync::Arc::as_ptr(&r.packet.layers)) {
                 m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>();
             }
-            m.row_heap += r.http.len() * size_of::<crate::model::HttpMessage>()
-                + r.notes.len() * size_of::<crate::model::NoteKind>()
+            m.row_heap += r.http.heap_bytes()
+                + r.notes.heap_bytes()
+                + r.io.heap_bytes()
+                + r.tls.heap_bytes()
                 + r.packet.issues.len() * size_of::<crate::model::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
                     s.analysis.len() * size_of::<crate::model::Analysis>()

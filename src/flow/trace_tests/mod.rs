@@ -157,7 +157,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
             payload_len: seg.len.unwrap_or(seg.payload.len() as u32),
             payload: 0..seg.payload.len(),
         }),
-        issues: Box::default(),
+        issues: crate::decode::RareList::default(),
     }
 }
 

@@ -278,7 +278,7 @@ fn rare_fields_write_the_same_bytes_as_serde() {
             error: "odd \"quoted\" \\ \u{1} é".into(),
         },
     });
-    r.packet.issues = issues.into_boxed_slice();
+    r.packet.issues = issues.into();
     r.packet.ip = Some(IpSummary {
         version: 6,
         src: "2001:db8::1".parse().unwrap(),
@@ -308,7 +308,7 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     refused.accept_valid = Some(false);
     r.http = vec![http, refused];
     if let Some(seg) = r.seg.as_mut() {
-        seg.analysis = Box::new([
+        seg.analysis = crate::flow::AnalysisSet::from([
             crate::flow::Analysis::Retransmission,
             crate::flow::Analysis::LostSegment,
         ]);
