@@ -15,6 +15,9 @@ impl<T> Default for RareList<T> {
 }
 
 impl<T> RareList<T> {
+    /// The empty list.
+    pub const EMPTY: Self = Self(None);
+
     /// The items, to add more (rare: the list grows one at a time).
     pub fn into_vec(self) -> Vec<T> {
         self.0.map_or_else(Vec::new, |items| items.into_vec())
@@ -51,11 +54,25 @@ impl<T> FromIterator<T> for RareList<T> {
     }
 }
 
+/// Equal to a `Vec` with the same items.
+impl<T: PartialEq> PartialEq<Vec<T>> for RareList<T> {
+    fn eq(&self, items: &Vec<T>) -> bool {
+        **self == **items
+    }
+}
+
 impl<'a, T> IntoIterator for &'a RareList<T> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+/// Serialized as the list it is.
+impl<T: serde::Serialize> serde::Serialize for RareList<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 
@@ -88,6 +105,8 @@ mod tests {
         assert_eq!(list.heap_bytes(), 16 + 3 * 8);
         assert_eq!(format!("{list:?}"), "[1, 2, 3]");
         assert_ne!(list, RareList::default());
+        assert_eq!(list, vec![1, 2, 3]);
+        assert_ne!(list, vec![1, 2]);
         let mut items = list.into_vec();
         items.push(4);
         assert_eq!(&*RareList::from(items), &[1, 2, 3, 4]);

@@ -36,7 +36,7 @@ pub struct ModelMemory {
     /// Heap blocks of the rows: layers (each shared list once), flow analysis, HTTP messages,
     /// notes, Engine.IO events and TLS records (their structs, not what those hold), issues.
     pub row_heap: usize,
-    /// WebSocket frames: the frame structs and their first payload bytes.
+    /// WebSocket frames: the frame structs (with their first payload bytes) and their issues.
     pub ws_frames: usize,
     /// WebSocket texts (cut at `MODEL_TEXT_KEEP`).
     pub ws_texts: usize,
@@ -72,8 +72,8 @@ impl ModelMemory {
                 });
             m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrame>();
             for f in &r.ws {
-                m.ws_frames +=
-                    f.raw_payload.len() + f.issues.len() * size_of::<crate::model::WsAnomaly>();
+                // The first payload bytes are in the struct.
+                m.ws_frames += f.issues.heap_bytes();
                 m.ws_texts += f.text.as_deref().map_or(0, str::len);
             }
         }

@@ -24,7 +24,7 @@ const NO_OPTIONS: TcpOptions = TcpOptions {
     mss: None,
     window_scale: None,
     sack_permitted: false,
-    sack: Vec::new(),
+    sack: crate::decode::RareList::EMPTY,
     timestamps: None,
 };
 

@@ -290,12 +290,13 @@ fn rare_fields_write_the_same_bytes_as_serde() {
         text: Some("line\nbreak \u{0}".into()),
         close_code: Some(1000),
         close_reason: Some("bye".into()),
-        issues: Box::new([
+        issues: vec![
             WsAnomaly::FrameAfterClose,
             WsAnomaly::InflateFailed {
                 error: "odd \\ é".into(),
             },
-        ]),
+        ]
+        .into(),
         masking_key: Some([0, 0xab, 0x10, 0xff]),
         ..ws
     };
