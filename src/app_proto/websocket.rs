@@ -8,7 +8,7 @@ mod stream;
 
 use serde::Serialize;
 
-use crate::decode::RareList;
+use crate::decode::{RareList, RareText};
 use crate::flow::Direction;
 
 pub use anomaly::WsAnomaly;
@@ -76,7 +76,7 @@ pub struct WsFrame {
     /// Length of the whole text in bytes (0 without text), also after [`WsFrame::cut_text`].
     pub text_len: u64,
     pub close_code: Option<u16>,
-    pub close_reason: Option<Box<str>>,
+    pub close_reason: Option<RareText>,
     /// RFC 6455 violations and the limits of what was kept (on few frames).
     pub issues: RareList<WsAnomaly>,
 }

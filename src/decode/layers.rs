@@ -297,7 +297,7 @@ impl Walk<'_, '_> {
             header_len: header_len as u8,
             options,
             payload_len: declared.saturating_sub(header_len) as u32,
-            payload: payload_start..payload_end,
+            payload_at: TcpSegment::payload_range(payload_start..payload_end),
         });
     }
 }

@@ -82,9 +82,61 @@ impl<T: std::fmt::Debug> std::fmt::Debug for RareList<T> {
     }
 }
 
+/// A text that most values do not have (a Close frame's reason): 8 bytes, null when absent
+/// (an `Option<Box<str>>` takes 16). Reads as a `str`; hold it as `Option<RareText>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RareText(Box<Box<str>>);
+
+impl std::ops::Deref for RareText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for RareText {
+    fn from(text: &str) -> Self {
+        Self(Box::new(text.into()))
+    }
+}
+
+impl From<String> for RareText {
+    fn from(text: String) -> Self {
+        Self(Box::new(text.into_boxed_str()))
+    }
+}
+
+impl std::fmt::Debug for RareText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self.0, f)
+    }
+}
+
+impl serde::Serialize for RareText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rare_text_reads_as_its_str_and_costs_a_pointer() {
+        assert_eq!(std::mem::size_of::<Option<RareText>>(), 8);
+        let reason: Option<RareText> = Some("bye".into());
+        assert_eq!(reason.as_deref(), Some("bye"));
+        assert_eq!(RareText::from(String::from("é")).len(), 2);
+        assert_eq!(
+            format!("{:?}", RareText::from("a\"b")),
+            format!("{:?}", "a\"b")
+        );
+        assert_eq!(
+            serde_json::to_string(&RareText::from("x")).unwrap(),
+            "\"x\""
+        );
+    }
 
     #[test]
     fn an_empty_list_holds_nothing_and_costs_a_pointer() {

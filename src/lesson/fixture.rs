@@ -279,7 +279,7 @@ pub(crate) fn conversation() -> Model {
                     ..TcpOptions::default()
                 },
                 payload_len: plen,
-                payload: payload_range,
+                payload_at: TcpSegment::payload_range(payload_range),
             }),
             caplen: data.len() as u32,
             issues: RareList::default(),

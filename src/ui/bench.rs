@@ -38,7 +38,7 @@ pub struct ModelMemory {
     pub row_heap: usize,
     /// WebSocket frames: the frame structs (with their first payload bytes) and their issues.
     pub ws_frames: usize,
-    /// WebSocket texts (cut at `MODEL_TEXT_KEEP`).
+    /// WebSocket texts (cut at `MODEL_TEXT_KEEP`) and close reasons.
     pub ws_texts: usize,
     /// Teaching steps, their labels and their loss marks.
     pub steps: usize,
@@ -74,7 +74,10 @@ impl ModelMemory {
             for f in &r.ws {
                 // The first payload bytes are in the struct.
                 m.ws_frames += f.issues.heap_bytes();
-                m.ws_texts += f.text.as_deref().map_or(0, str::len);
+                m.ws_texts += f.text.as_deref().map_or(0, str::len)
+                    + f.close_reason
+                        .as_deref()
+                        .map_or(0, |r| size_of::<Box<str>>() + r.len());
             }
         }
         m.steps += model

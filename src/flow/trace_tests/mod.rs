@@ -155,7 +155,7 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
             header_len: 20,
             options: seg.options.clone(),
             payload_len: seg.len.unwrap_or(seg.payload.len() as u32),
-            payload: 0..seg.payload.len(),
+            payload_at: crate::decode::TcpSegment::payload_range(0..seg.payload.len()),
         }),
         issues: crate::decode::RareList::default(),
     }
