@@ -74,7 +74,7 @@ pub struct WsFrame {
     /// the whole text is in [`WsMessage::text`]). Whole, unless [`WsFrame::cut_text`] cut it.
     pub text: Option<Box<str>>,
     /// Length of the whole text in bytes (0 without text), also after [`WsFrame::cut_text`].
-    pub text_len: u64,
+    pub text_len: u32,
     pub close_code: Option<u16>,
     pub close_reason: Option<RareText>,
     /// RFC 6455 violations and the limits of what was kept (on few frames).
@@ -143,7 +143,10 @@ impl WsFrame {
 
     /// Set the frame's text (and its length).
     pub fn set_text(&mut self, text: Option<String>) {
-        self.text_len = text.as_ref().map_or(0, |t| t.len() as u64);
+        // A text is held whole before it is cut: well under 4 GiB (clamped if not).
+        self.text_len = text
+            .as_ref()
+            .map_or(0, |t| u32::try_from(t.len()).unwrap_or(u32::MAX));
         self.text = text.map(String::into_boxed_str);
     }
 
@@ -164,7 +167,7 @@ impl WsFrame {
     /// Bytes of the text that were cut off.
     pub fn text_cut(&self) -> u64 {
         let kept = self.text.as_deref().map_or(0, str::len);
-        self.text_len.saturating_sub(kept as u64)
+        u64::from(self.text_len).saturating_sub(kept as u64)
     }
 }
 

@@ -46,9 +46,9 @@ pub struct Packet {
     /// Captured length: how many bytes the frame had.
     pub caplen: u32,
     /// Headers in order, outermost first, each with its byte range in the frame's bytes.
-    /// Shared: the app's model keeps one copy of each list that many packets have in common
+    /// Shared (behind one pointer): the app's model keeps one copy of each list that many packets have in common
     /// (`model::Model` interns them).
-    pub layers: std::sync::Arc<[Layer]>,
+    pub layers: std::sync::Arc<Vec<Layer>>,
     /// The innermost IP header's facts.
     pub ip: Option<IpSummary>,
     /// The TCP header's facts, if the packet is TCP.

@@ -243,7 +243,7 @@ pub(crate) fn conversation() -> Model {
             len: data.len() as u32,
             link: LinkType::Null,
             interface: 0,
-            layers: std::sync::Arc::new([
+            layers: std::sync::Arc::new(vec![
                 Layer {
                     proto: Proto::Null,
                     range: 0..4,

@@ -461,7 +461,7 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
                     "\"{}\", a text of {} sent compressed (permessage-deflate, RSV1=1) in {}; \
                      the receiver inflates it back",
                     preview(t),
-                    byte_count(frame.text_len),
+                    byte_count(u64::from(frame.text_len)),
                     byte_count(frame.payload_len)
                 ),
                 Some(t) => format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),

@@ -126,13 +126,13 @@ pub struct Model {
 /// Distinct lists of layers the model's packets share, at most [`LayerLists::MAX`] (a capture
 /// of ever different headers keeps its lists unshared rather than a table as big).
 #[derive(Debug, Default)]
-struct LayerLists(std::collections::HashSet<std::sync::Arc<[Layer]>>);
+struct LayerLists(std::collections::HashSet<std::sync::Arc<Vec<Layer>>>);
 
 impl LayerLists {
     const MAX: usize = 4096;
 
     /// The shared copy of `layers` (`layers` itself the first time).
-    fn share(&mut self, layers: &mut std::sync::Arc<[Layer]>) {
+    fn share(&mut self, layers: &mut std::sync::Arc<Vec<Layer>>) {
         if let Some(shared) = self.0.get(layers) {
             layers.clone_from(shared);
         } else if self.0.len() < Self::MAX {

@@ -110,8 +110,20 @@ mod tests {
         let kept = f.text.as_deref().unwrap();
         assert_eq!(kept.len(), MODEL_TEXT_KEEP - 1);
         assert!(text.starts_with(kept));
-        assert_eq!(f.text_len, text.len() as u64);
+        assert_eq!(f.text_len as usize, text.len());
         assert_eq!(f.text_cut(), (text.len() - kept.len()) as u64);
+    }
+
+    /// The sizes the model's bytes per packet rest on (`--bench-frames` reports them by part):
+    /// a field that grows one of these grows every packet of a big capture.
+    #[test]
+    fn the_kept_types_stay_as_small_as_they_were_made() {
+        use std::mem::size_of;
+        assert!(size_of::<Packet>() <= 168, "{}", size_of::<Packet>());
+        assert!(size_of::<Option<SegmentInfo>>() <= 48);
+        assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
+        assert!(size_of::<PacketRow>() <= 280, "{}", size_of::<PacketRow>());
+        assert!(size_of::<crate::model::Step>() <= 72);
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl ModelMemory {
         let mut layer_lists = std::collections::HashSet::new();
         for r in &model.packets {
             if layer_lists.insert(std::sync::Arc::as_ptr(&r.packet.layers)) {
-                m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>();
+                m.row_heap += size_of::<Vec<crate::model::Layer>>()
+                    + r.packet.layers.capacity() * size_of::<crate::model::Layer>();
             }
             m.row_heap += r.http.heap_bytes()
                 + r.notes.heap_bytes()
