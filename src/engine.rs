@@ -187,7 +187,7 @@ pub(crate) mod tests {
                     .cloned()
                     .map(|e| match e {
                         AppEvent::WsFrame(mut f) => {
-                            f.raw_payload = Box::default();
+                            f.raw_payload = crate::app_proto::websocket::RawPrefix::default();
                             frames += 1;
                             AppEvent::WsFrame(f)
                         }

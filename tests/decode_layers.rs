@@ -98,7 +98,7 @@ fn ethernet_vlan_and_padding() {
     assert_eq!(p.layers[1].range, 14..18, "TCI and inner ether type");
     assert_syn(&p);
     assert_eq!(
-        p.tcp.as_ref().map(|t| t.payload.clone()),
+        p.tcp.as_ref().map(osiscope::decode::TcpSegment::payload),
         Some(62..62),
         "padding is not payload"
     );
@@ -272,7 +272,7 @@ proptest! {
             prop_assert!(layer.range.start <= layer.range.end && layer.range.end <= f.data.len());
         }
         if let Some(tcp) = &p.tcp {
-            prop_assert!(tcp.payload.end <= f.data.len());
+            prop_assert!(tcp.payload().end <= f.data.len());
         }
         let _ = decode::details(&p, &f.data);
     }

@@ -143,7 +143,7 @@ fn the_vlan_capture_decodes_as_the_untagged_one_does() {
         let shift = |r: &PacketRecord| {
             r.packet.tcp.clone().map(|mut t| {
                 if r.packet.reassembled.is_none() && has(r, Proto::Vlan) {
-                    t.payload = t.payload.start - 4..t.payload.end - 4;
+                    t.payload_at = t.payload_at.start - 4..t.payload_at.end - 4;
                 }
                 t
             })

@@ -47,7 +47,7 @@ fn agree(name: &str) -> (usize, usize) {
             .step
             .map(|i| &m.steps[i])
             .expect("every TCP packet has a step");
-        let (dup_num, dup_frame) = match step.loss {
+        let (dup_num, dup_frame) = match step.loss() {
             Some(LossMark::DupAck { num, repeats, .. }) => (Some(u64::from(num)), repeats),
             _ => (None, None),
         };
@@ -96,18 +96,25 @@ fn agree(name: &str) -> (usize, usize) {
                 ));
             }
         }
-        if step.loss.is_some() {
+        if step.loss().is_some() {
             marked += 1;
         }
         if flag(row, "tcp.analysis.retransmission") {
-            check_resend(name, &rows, row, step.loss, record.packet.ts_ns, &mut diffs);
+            check_resend(
+                name,
+                &rows,
+                row,
+                step.loss(),
+                record.packet.ts_ns,
+                &mut diffs,
+            );
         }
     }
     // Every copy drawn as lost was replaced by the resend that names it.
-    for s in m.steps.iter().filter(|s| s.lost.is_some()) {
-        let resend = &m.steps[m.packets[s.lost.unwrap().index].step.unwrap()];
+    for s in m.steps.iter().filter(|s| s.lost().is_some()) {
+        let resend = &m.steps[m.packets[s.lost().unwrap().index].step.unwrap()];
         assert_eq!(
-            resend.loss.and_then(|l| l.lost_copy()).map(|c| c.packet),
+            resend.loss().and_then(|l| l.lost_copy()).map(|c| c.packet),
             Some(s.packet),
             "{name}: #{} lost, replaced by #{}",
             s.packet,

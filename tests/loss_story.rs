@@ -49,7 +49,7 @@ fn a_resend_names_the_packet_it_copies_and_the_wait() {
     }
     // The copy it replaces says it was not acknowledged in time, and which packet resent it.
     let lost = &m.steps[step_of(&m, 100)];
-    assert_eq!(lost.lost.map(|s| s.packet), Some(105));
+    assert_eq!(lost.lost().map(|s| s.packet), Some(105));
     let n = lesson::narrate_in(&m, step_of(&m, 100)).unwrap();
     assert!(
         n.body
@@ -80,7 +80,7 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
     let dup = &m.steps[step_of(&m, 115)];
     assert_eq!(dup.label, "Dup ACK ack=31692 (repeats #110, 3rd time)");
     assert_eq!(
-        dup.loss,
+        dup.loss(),
         Some(LossMark::DupAck {
             ack: 31692,
             repeats: Some(110),
@@ -126,7 +126,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
         if let Some(LossMark::Resend {
             kind: ResendKind::Spurious,
             ..
-        }) = step.loss
+        }) = step.loss()
         {
             spurious += 1;
             assert!(
@@ -152,8 +152,8 @@ fn a_second_resend_names_the_first_copy_and_the_one_before() {
     assert_eq!(first.label, "Retransmission of #86 (after 205.829 ms)");
     let second = &m.steps[step_of(&m, 89)];
     assert_eq!(second.label, "Retransmission of #86 (after 413.810 ms)");
-    assert_eq!(m.steps[step_of(&m, 86)].lost.map(|s| s.packet), Some(88));
-    assert_eq!(first.lost.map(|s| s.packet), Some(89));
+    assert_eq!(m.steps[step_of(&m, 86)].lost().map(|s| s.packet), Some(88));
+    assert_eq!(first.lost().map(|s| s.packet), Some(89));
     let n = lesson::narrate_in(&m, step_of(&m, 89)).unwrap();
     assert!(
         n.body
@@ -183,9 +183,9 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         .unwrap();
     let step = &m.steps[m.packets[i].step.unwrap()];
     assert!(
-        matches!(step.loss, Some(LossMark::Resend { original: None, .. })),
+        matches!(step.loss(), Some(LossMark::Resend { original: None, .. })),
         "{:?}",
-        step.loss
+        step.loss()
     );
     assert!(
         step.label

@@ -8,6 +8,7 @@ mod stream;
 
 use serde::Serialize;
 
+use crate::decode::{RareList, RareText};
 use crate::flow::Direction;
 
 pub use anomaly::WsAnomaly;
@@ -65,7 +66,7 @@ pub struct WsFrame {
     /// The first payload bytes as sent (still masked), at most [`RAW_PAYLOAD_KEEP`]: enough
     /// to show how unmasking works. The unmasked payload is the message's
     /// ([`WsMessage::data`]).
-    pub raw_payload: Box<[u8]>,
+    pub raw_payload: RawPrefix,
     /// This frame is (the first fragment of) a compressed message (RSV1 with permessage-deflate).
     pub compressed: bool,
     /// The text this frame carries, unmasked and (where compressed) inflated, when it is part of
@@ -73,11 +74,57 @@ pub struct WsFrame {
     /// the whole text is in [`WsMessage::text`]). Whole, unless [`WsFrame::cut_text`] cut it.
     pub text: Option<Box<str>>,
     /// Length of the whole text in bytes (0 without text), also after [`WsFrame::cut_text`].
-    pub text_len: u64,
+    pub text_len: u32,
     pub close_code: Option<u16>,
-    pub close_reason: Option<Box<str>>,
-    /// RFC 6455 violations and the limits of what was kept.
-    pub issues: Box<[WsAnomaly]>,
+    pub close_reason: Option<RareText>,
+    /// RFC 6455 violations and the limits of what was kept (on few frames).
+    pub issues: RareList<WsAnomaly>,
+}
+
+/// The first bytes of a payload as sent, at most [`RAW_PAYLOAD_KEEP`], held in the frame
+/// itself (a boxed slice took 16 bytes and a heap block besides). Reads as a `[u8]`.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct RawPrefix {
+    len: u8,
+    bytes: [u8; RAW_PAYLOAD_KEEP],
+}
+
+impl RawPrefix {
+    /// The first [`RAW_PAYLOAD_KEEP`] bytes of `payload` (all of it when shorter).
+    pub fn of(payload: &[u8]) -> Self {
+        let mut prefix = Self::default();
+        let n = payload.len().min(RAW_PAYLOAD_KEEP);
+        if let (Some(to), Some(from)) = (prefix.bytes.get_mut(..n), payload.get(..n)) {
+            to.copy_from_slice(from);
+            prefix.len = n as u8;
+        }
+        prefix
+    }
+}
+
+impl std::ops::Deref for RawPrefix {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+impl From<&[u8]> for RawPrefix {
+    fn from(payload: &[u8]) -> Self {
+        Self::of(payload)
+    }
+}
+
+impl std::fmt::Debug for RawPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for RawPrefix {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// How many payload bytes a message keeps for display.
@@ -91,12 +138,15 @@ impl WsFrame {
     pub fn add_issue(&mut self, issue: WsAnomaly) {
         let mut issues = std::mem::take(&mut self.issues).into_vec();
         issues.push(issue);
-        self.issues = issues.into_boxed_slice();
+        self.issues = issues.into();
     }
 
     /// Set the frame's text (and its length).
     pub fn set_text(&mut self, text: Option<String>) {
-        self.text_len = text.as_ref().map_or(0, |t| t.len() as u64);
+        // A text is held whole before it is cut: well under 4 GiB (clamped if not).
+        self.text_len = text
+            .as_ref()
+            .map_or(0, |t| u32::try_from(t.len()).unwrap_or(u32::MAX));
         self.text = text.map(String::into_boxed_str);
     }
 
@@ -117,7 +167,7 @@ impl WsFrame {
     /// Bytes of the text that were cut off.
     pub fn text_cut(&self) -> u64 {
         let kept = self.text.as_deref().map_or(0, str::len);
-        self.text_len.saturating_sub(kept as u64)
+        u64::from(self.text_len).saturating_sub(kept as u64)
     }
 }
 
@@ -137,4 +187,28 @@ pub struct WsMessage {
     pub issues: Vec<WsAnomaly>,
     /// Packets that carried it.
     pub packets: Vec<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raw_prefix_keeps_the_first_bytes_and_reads_as_a_slice() {
+        let empty = RawPrefix::of(&[]);
+        assert!(empty.is_empty());
+        assert_eq!(empty, RawPrefix::default());
+        let short = RawPrefix::of(&[0x7f, 0x9f, 0x4d]);
+        assert_eq!(*short, [0x7f, 0x9f, 0x4d]);
+        let long: Vec<u8> = (0..=40).collect();
+        let cut = RawPrefix::from(long.as_slice());
+        assert_eq!(*cut, long[..RAW_PAYLOAD_KEEP]);
+        assert_eq!(format!("{short:?}"), "[127, 159, 77]");
+        assert_eq!(
+            serde_json::to_string(&short).unwrap(),
+            serde_json::to_string(&vec![0x7fu8, 0x9f, 0x4d]).unwrap()
+        );
+        // In the frame: no pointer and no heap block.
+        assert!(std::mem::size_of::<RawPrefix>() <= RAW_PAYLOAD_KEEP + 1);
+    }
 }

@@ -42,7 +42,7 @@ pub(super) fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembl
     }
     .reassembled(datagram.clone());
     packet.layers = layers.into();
-    packet.issues = issues.into_boxed_slice();
+    packet.issues = issues.into();
     packet
 }
 
@@ -62,7 +62,7 @@ pub(super) fn decode_bytes(
         layers: std::sync::Arc::default(),
         ip: None,
         tcp: None,
-        issues: Box::default(),
+        issues: super::RareList::default(),
         reassembled: None,
     };
     let mut layers = Vec::with_capacity(4);
@@ -77,7 +77,7 @@ pub(super) fn decode_bytes(
     };
     walk.link();
     packet.layers = layers.into();
-    packet.issues = issues.into_boxed_slice();
+    packet.issues = issues.into();
     packet
 }
 
@@ -297,7 +297,7 @@ impl Walk<'_, '_> {
             header_len: header_len as u8,
             options,
             payload_len: declared.saturating_sub(header_len) as u32,
-            payload: payload_start..payload_end,
+            payload_at: TcpSegment::payload_range(payload_start..payload_end),
         });
     }
 }

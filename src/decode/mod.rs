@@ -11,6 +11,7 @@ mod ip_fragment;
 mod issue;
 mod layers;
 mod link;
+mod rare;
 pub mod tcp_options;
 
 use std::net::IpAddr;
@@ -23,6 +24,7 @@ use crate::capture::{Frame, LinkType};
 pub use fields::{FieldNode, LayerDetail, details};
 pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
 pub use issue::{Issue, IssueKind, LengthLimit};
+pub use rare::{RareList, RareText};
 pub use tcp_options::TcpOptions;
 
 /// One decoded packet: what its headers say and where each is in the frame's bytes (which it
@@ -44,15 +46,15 @@ pub struct Packet {
     /// Captured length: how many bytes the frame had.
     pub caplen: u32,
     /// Headers in order, outermost first, each with its byte range in the frame's bytes.
-    /// Shared: the app's model keeps one copy of each list that many packets have in common
+    /// Shared (behind one pointer): the app's model keeps one copy of each list that many packets have in common
     /// (`model::Model` interns them).
-    pub layers: std::sync::Arc<[Layer]>,
+    pub layers: std::sync::Arc<Vec<Layer>>,
     /// The innermost IP header's facts.
     pub ip: Option<IpSummary>,
     /// The TCP header's facts, if the packet is TCP.
     pub tcp: Option<TcpSegment>,
     /// What went wrong while decoding (truncation, bad lengths…). Parsed layers are kept.
-    pub issues: Box<[Issue]>,
+    pub issues: RareList<Issue>,
     /// The IP datagram this packet completed, when it was the last missing fragment.
     pub reassembled: Option<Box<Reassembled>>,
 }
@@ -103,7 +105,7 @@ impl Packet {
         let bytes = self.reassembled.as_ref().map_or(bytes, |r| &r.data);
         self.tcp
             .as_ref()
-            .and_then(|t| bytes.get(t.payload.clone()))
+            .and_then(|t| bytes.get(t.payload()))
             .unwrap_or(&[])
     }
 }
@@ -232,13 +234,26 @@ pub struct TcpSegment {
     /// TCP payload length as the IP header says (Wireshark's `tcp.len`), even where fewer
     /// bytes were captured.
     pub payload_len: u32,
-    /// Byte range of the captured payload in the frame's bytes.
-    pub payload: Range<usize>,
+    /// Byte range of the captured payload in the frame's bytes (see [`TcpSegment::payload`]:
+    /// 32-bit offsets, as a frame's captured length is).
+    pub payload_at: Range<u32>,
 }
 
 impl TcpSegment {
     pub fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
+    }
+
+    /// Byte range of the captured payload in the frame's bytes.
+    pub fn payload(&self) -> Range<usize> {
+        self.payload_at.start as usize..self.payload_at.end as usize
+    }
+
+    /// Where the captured payload is, for [`TcpSegment::payload_at`] (a range past 4 GiB,
+    /// which no frame has, is clamped).
+    pub fn payload_range(range: Range<usize>) -> Range<u32> {
+        let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        at(range.start)..at(range.end)
     }
 }
 
@@ -265,4 +280,33 @@ pub fn decode_borrowed_with(frame: &Frame, bytes: &[u8], fragments: &mut Reassem
 /// Issues found while reassembling are not found again.
 pub fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembled) -> Packet {
     layers::decode_completed(frame, bytes, datagram)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tcp_payload_range_is_kept_in_32_bits_and_read_back_whole() {
+        let at = TcpSegment::payload_range(54..1514);
+        assert_eq!(at, 54..1514);
+        let seg = TcpSegment {
+            src_port: 1,
+            dst_port: 2,
+            seq: 0,
+            ack: 0,
+            flags: flags::ACK,
+            window: 0,
+            checksum: 0,
+            urgent: 0,
+            header_len: 20,
+            options: TcpOptions::default(),
+            payload_len: 1460,
+            payload_at: at,
+        };
+        assert_eq!(seg.payload(), 54..1514);
+        // No frame is 4 GiB long; a range past it is clamped rather than wrapped.
+        let far = TcpSegment::payload_range(0..(u32::MAX as usize + 10));
+        assert_eq!(far, 0..u32::MAX);
+    }
 }

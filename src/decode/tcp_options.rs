@@ -1,6 +1,6 @@
 //! TCP options (RFC 9293 §3.2, RFC 7323 window scale and timestamps, RFC 2018 SACK).
 
-use super::IssueKind;
+use super::{IssueKind, RareList};
 
 /// The TCP options Wireshark and a teacher care about.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -11,8 +11,8 @@ pub struct TcpOptions {
     pub window_scale: Option<u8>,
     /// SACK permitted (kind 4).
     pub sack_permitted: bool,
-    /// SACK blocks (kind 5), left and right edges.
-    pub sack: Vec<(u32, u32)>,
+    /// SACK blocks (kind 5), left and right edges (on few packets: a [`RareList`]).
+    pub sack: RareList<(u32, u32)>,
     /// Timestamps (kind 8): value and echo reply.
     pub timestamps: Option<(u32, u32)>,
 }

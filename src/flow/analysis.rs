@@ -133,7 +133,7 @@ pub(crate) fn analyze(
     rev: &mut DirAnalysis,
     s: &SegFacts,
     first_rtt_ns: Option<i64>,
-) -> Vec<Analysis> {
+) -> AnalysisSet {
     let mut bits = forward_checks(fwd, rev, s);
     // finished_fwd: a new ACK number resets the duplicate-ACK count.
     if s.ack != fwd.lastack {
@@ -278,8 +278,8 @@ fn update(fwd: &mut DirAnalysis, s: &SegFacts, bits: u16) {
 
 /// The flags, in Wireshark's order. Fast and spurious retransmissions are retransmissions too
 /// (Wireshark adds `tcp.analysis.retransmission` to both).
-fn to_list(bits: u16) -> Vec<Analysis> {
-    const ORDER: [(u16, Analysis); 11] = [
+fn to_list(bits: u16) -> AnalysisSet {
+    const BITS: [(u16, Analysis); 11] = [
         (bit::FAST_RETRANSMISSION, Analysis::FastRetransmission),
         (
             bit::SPURIOUS_RETRANSMISSION,
@@ -298,9 +298,166 @@ fn to_list(bits: u16) -> Vec<Analysis> {
         (bit::ZERO_WINDOW, Analysis::ZeroWindow),
         (bit::DUPLICATE_ACK, Analysis::DuplicateAck),
     ];
-    ORDER
-        .iter()
+    BITS.iter()
         .filter(|(b, _)| bits & b != 0)
         .map(|&(_, a)| a)
         .collect()
+}
+
+/// A packet's analysis flags: a set (two bytes; a list took sixteen) that lists them in
+/// Wireshark's order, whatever order they were added in.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AnalysisSet(u16);
+
+impl AnalysisSet {
+    /// Every flag, in the order Wireshark lists them (`tcp.analysis.*`).
+    const ORDER: [Analysis; 12] = [
+        Analysis::FastRetransmission,
+        Analysis::SpuriousRetransmission,
+        Analysis::Retransmission,
+        Analysis::OutOfOrder,
+        Analysis::LostSegment,
+        Analysis::AckedUnseen,
+        Analysis::WindowUpdate,
+        Analysis::KeepAlive,
+        Analysis::KeepAliveAck,
+        Analysis::ZeroWindow,
+        Analysis::DuplicateAck,
+        Analysis::WindowFull,
+    ];
+
+    fn bit(a: Analysis) -> u16 {
+        1 << (a as u16)
+    }
+
+    pub fn insert(&mut self, a: Analysis) {
+        self.0 |= Self::bit(a);
+    }
+
+    pub fn contains(&self, a: &Analysis) -> bool {
+        self.0 & Self::bit(*a) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The flags, in Wireshark's order.
+    pub fn iter(&self) -> impl Iterator<Item = &'static Analysis> + use<> {
+        let bits = self.0;
+        Self::ORDER
+            .iter()
+            .filter(move |a| bits & Self::bit(**a) != 0)
+    }
+}
+
+impl FromIterator<Analysis> for AnalysisSet {
+    fn from_iter<I: IntoIterator<Item = Analysis>>(iter: I) -> Self {
+        let mut set = Self::default();
+        for a in iter {
+            set.insert(a);
+        }
+        set
+    }
+}
+
+impl From<&[Analysis]> for AnalysisSet {
+    fn from(flags: &[Analysis]) -> Self {
+        flags.iter().copied().collect()
+    }
+}
+
+impl<const N: usize> From<[Analysis; N]> for AnalysisSet {
+    fn from(flags: [Analysis; N]) -> Self {
+        flags.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a AnalysisSet {
+    type Item = &'static Analysis;
+    type IntoIter = Box<dyn Iterator<Item = &'static Analysis> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// Equal to a list of flags in Wireshark's order.
+impl<const N: usize> PartialEq<[Analysis; N]> for AnalysisSet {
+    fn eq(&self, list: &[Analysis; N]) -> bool {
+        self.iter().eq(list.iter())
+    }
+}
+
+impl std::fmt::Debug for AnalysisSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_lists_its_flags_in_wiresharks_order_whatever_the_order_they_came_in() {
+        let set = AnalysisSet::from([
+            Analysis::DuplicateAck,
+            Analysis::Retransmission,
+            Analysis::FastRetransmission,
+        ]);
+        assert_eq!(
+            set,
+            [
+                Analysis::FastRetransmission,
+                Analysis::Retransmission,
+                Analysis::DuplicateAck
+            ]
+        );
+        assert_ne!(
+            set,
+            [Analysis::Retransmission, Analysis::FastRetransmission]
+        );
+        assert_eq!(set.len(), 3);
+        assert!(set.contains(&Analysis::Retransmission));
+        assert!(!set.contains(&Analysis::ZeroWindow));
+        assert_eq!((&set).into_iter().count(), 3);
+        assert_eq!(
+            format!("{set:?}"),
+            "[FastRetransmission, Retransmission, DuplicateAck]"
+        );
+        assert!(AnalysisSet::default().is_empty());
+        assert_eq!(std::mem::size_of::<AnalysisSet>(), 2);
+    }
+
+    #[test]
+    fn every_flag_has_its_own_bit_and_its_place_in_the_order() {
+        for a in AnalysisSet::ORDER {
+            let one = AnalysisSet::from([a]);
+            assert_eq!(one, [a]);
+            assert_eq!(one.len(), 1);
+        }
+        let all: AnalysisSet = AnalysisSet::ORDER.into_iter().collect();
+        assert!(all.iter().copied().eq(AnalysisSet::ORDER));
+    }
+
+    #[test]
+    fn fast_and_spurious_retransmissions_are_retransmissions_too() {
+        assert_eq!(
+            to_list(bit::FAST_RETRANSMISSION),
+            [Analysis::FastRetransmission, Analysis::Retransmission]
+        );
+        assert_eq!(
+            to_list(bit::SPURIOUS_RETRANSMISSION | bit::DUPLICATE_ACK),
+            [
+                Analysis::SpuriousRetransmission,
+                Analysis::Retransmission,
+                Analysis::DuplicateAck
+            ]
+        );
+        assert!(to_list(0).is_empty());
+    }
 }

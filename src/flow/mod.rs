@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-pub use analysis::Analysis;
+pub use analysis::{Analysis, AnalysisSet};
 pub use conn::{Completeness, Connection, PeerOptions};
 pub use seq::SeqNum;
 pub use state::TcpState;
@@ -147,8 +147,8 @@ pub struct SegmentInfo {
     pub window_scaled: u64,
     /// The shift that was applied (`None` when window scaling was not negotiated or not seen).
     pub window_shift: Option<u8>,
-    pub analysis: Box<[Analysis]>,
-    pub state_changes: Box<[StateChange]>,
+    pub analysis: AnalysisSet,
+    pub state_changes: crate::decode::RareList<StateChange>,
     /// Time since the connection's first packet, ns.
     pub rel_time_ns: i64,
 }

@@ -330,8 +330,8 @@ fn segment(
         next_rel_seq,
         window_scaled,
         window_shift,
-        analysis: analysis.into_boxed_slice(),
-        state_changes: state_changes.into_boxed_slice(),
+        analysis,
+        state_changes: state_changes.into(),
         rel_time_ns: packet.ts_ns.wrapping_sub(conn.first_ts_ns),
     };
     (info, delivered)

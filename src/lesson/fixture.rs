@@ -8,7 +8,7 @@ use crate::app_proto::{HttpKind, HttpMessage, WsFrame};
 use crate::capture::LinkType;
 use crate::decode::{IpSummary, Layer, Packet, Proto, TcpOptions, TcpSegment, flags};
 use crate::flow::{Completeness, Connection, Direction, PeerOptions, SegmentInfo, TcpState};
-use crate::model::{FrameBytes, Model, PacketRow, Phase, Step, StepKind};
+use crate::model::{FrameBytes, Model, PacketRow, Phase, RareList, Step, StepKind};
 
 pub(crate) const CLIENT: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 51234);
 pub(crate) const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8765);
@@ -243,7 +243,7 @@ pub(crate) fn conversation() -> Model {
             len: data.len() as u32,
             link: LinkType::Null,
             interface: 0,
-            layers: std::sync::Arc::new([
+            layers: std::sync::Arc::new(vec![
                 Layer {
                     proto: Proto::Null,
                     range: 0..4,
@@ -279,10 +279,10 @@ pub(crate) fn conversation() -> Model {
                     ..TcpOptions::default()
                 },
                 payload_len: plen,
-                payload: payload_range,
+                payload_at: TcpSegment::payload_range(payload_range),
             }),
             caplen: data.len() as u32,
-            issues: Box::default(),
+            issues: RareList::default(),
         };
         let seg = SegmentInfo {
             stream: 0,
@@ -292,34 +292,27 @@ pub(crate) fn conversation() -> Model {
             next_rel_seq: next_seq[d],
             window_scaled: 65_536,
             window_shift: Some(7),
-            analysis: Box::default(),
-            state_changes: Box::default(),
+            analysis: crate::flow::AnalysisSet::default(),
+            state_changes: RareList::default(),
             rel_time_ns: ts_ns - 1_700_000_000_000_000_000,
         };
-        let step = Step {
-            kind: spec.kind,
-            phase: spec.phase,
-            stream: 0,
-            direction: spec.dir,
-            packet_index: i,
-            packet: number,
-            ts_ns,
-            label: spec.label.into(),
-            client_state: spec.states.0,
-            server_state: spec.states.1,
-            top_layer: if plen > 0 { 7 } else { 4 },
-            loss: None,
-            lost: None,
-        };
+        let step = Step::new(
+            (spec.kind, spec.phase),
+            (0, spec.dir),
+            (i, number, ts_ns),
+            spec.label.into(),
+            spec.states,
+            if plen > 0 { 7 } else { 4 },
+        );
         let row = PacketRow {
             packet,
             seg: Some(seg),
-            http: http.into_boxed_slice(),
+            http: http.into(),
             ws: ws.into_boxed_slice(),
-            notes: Box::default(),
+            notes: RareList::default(),
             step: Some(model.steps.len()),
-            io: Box::default(),
-            tls: Box::default(),
+            io: RareList::default(),
+            tls: RareList::default(),
         };
         model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);

@@ -49,7 +49,7 @@ fn analysis_sentence(a: Analysis) -> Option<&'static str> {
 /// Wireshark marks a fast or spurious retransmission as a retransmission too; its sentence
 /// ("not acknowledged in time") would contradict theirs ("already acknowledged", "asked for
 /// with duplicate ACKs"), so only the more specific one is said.
-fn less_specific(a: Analysis, all: &[Analysis]) -> bool {
+fn less_specific(a: Analysis, all: crate::model::AnalysisSet) -> bool {
     a == Analysis::Retransmission
         && all.iter().any(|b| {
             matches!(
@@ -106,7 +106,7 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
         out.extend(
             seg.analysis
                 .iter()
-                .filter(|a| !less_specific(**a, &seg.analysis))
+                .filter(|a| !less_specific(**a, seg.analysis))
                 .filter_map(|a| analysis_sentence(*a))
                 .map(|s| warning(s.to_string())),
         );

@@ -257,15 +257,15 @@ fn byte_layer_question(details: &PacketDetails, index: usize, turn: usize) -> Op
         })
         .collect();
     if let Some(tcp) = &packet.tcp
-        && !tcp.payload.is_empty()
+        && !tcp.payload().is_empty()
     {
         candidates.push((
-            tcp.payload.start,
+            tcp.payload().start,
             format!(
                 "it is the first byte after the TCP header: the TCP payload, the application's \
                  own data, which TCP carries without reading it (bytes {}–{})",
-                tcp.payload.start,
-                tcp.payload.end - 1
+                tcp.payload().start,
+                tcp.payload().end - 1
             ),
         ));
     }

@@ -91,9 +91,9 @@ impl StepContext {
                 direction: s.direction,
                 packet: s.packet,
             });
-        let resent_by = step.lost.and_then(|r| {
+        let resent_by = step.lost().and_then(|r| {
             let resend = model.steps.get(model.packets.get(r.index)?.step?)?;
-            match resend.loss? {
+            match resend.loss()? {
                 LossMark::Resend { kind, .. } => Some((r, kind)),
                 LossMark::DupAck { .. } => None,
             }
@@ -179,7 +179,7 @@ fn narrate_loss(
     conn: Option<&Connection>,
     context: StepContext,
 ) -> Narration {
-    let Some(mark) = step.loss else {
+    let Some(mark) = step.loss() else {
         return narrate_kind(step, record, conn, context);
     };
     let tcp = record.packet.tcp.as_ref();
@@ -461,7 +461,7 @@ fn ws_body(frame: &WsFrame, sender: &str, role: Option<CloseRole>) -> String {
                     "\"{}\", a text of {} sent compressed (permessage-deflate, RSV1=1) in {}; \
                      the receiver inflates it back",
                     preview(t),
-                    byte_count(frame.text_len),
+                    byte_count(u64::from(frame.text_len)),
                     byte_count(frame.payload_len)
                 ),
                 Some(t) => format!("\"{}\" ({})", preview(t), byte_count(frame.payload_len)),

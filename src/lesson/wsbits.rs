@@ -187,13 +187,13 @@ pub(crate) mod tests {
             len_field: 5,
             header_len: 6,
             offset: 0,
-            raw_payload: Box::new([0x7f, 0x9f, 0x4d, 0x51, 0x58]),
+            raw_payload: [0x7f, 0x9f, 0x4d, 0x51, 0x58].as_slice().into(),
             compressed: false,
             text: Some("Hello".into()),
             text_len: 5,
             close_code: None,
             close_reason: None,
-            issues: Box::default(),
+            issues: crate::model::RareList::default(),
         }
     }
 

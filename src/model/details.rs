@@ -92,7 +92,7 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
     let Some(tcp) = &row.packet.tcp else {
         return Vec::new();
     };
-    let payload = tcp.payload.clone();
+    let payload = tcp.payload();
     // Stream offset of the first payload byte: relative seq 1 is stream offset 0.
     let first = row
         .seg
@@ -268,7 +268,7 @@ mod tests {
             assert_eq!(details.data.len(), details.packet.caplen as usize);
             assert_eq!(details.osi_layer_of(0), 2, "Ethernet first");
             let tcp = details.packet.tcp.as_ref().unwrap();
-            assert_eq!(details.osi_layer_of(tcp.payload.start - 1), 4);
+            assert_eq!(details.osi_layer_of(tcp.payload().start - 1), 4);
             assert_eq!(
                 details.layers.first().map(|l| l.proto),
                 Some(Proto::Ethernet)
@@ -285,7 +285,7 @@ mod tests {
         let model = chat();
         let mut seen = (0, 0);
         for row in &model.packets {
-            let payload = row.packet.tcp.as_ref().unwrap().payload.clone();
+            let payload = row.packet.tcp.as_ref().unwrap().payload();
             let sections = app_sections(row);
             assert_eq!(
                 sections.len(),

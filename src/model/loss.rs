@@ -152,7 +152,7 @@ impl DirLoss {
         if seg.next_rel_seq == seg.rel_seq {
             return None;
         }
-        let kind = resend_kind(&seg.analysis);
+        let kind = resend_kind(seg.analysis);
         let start = SeqNum(seg.rel_seq);
         // The latest run that starts at or before this segment and still covers its first byte.
         let covering = self
@@ -202,7 +202,7 @@ impl DirLoss {
 }
 
 /// The resend kind of a segment's flags, the most specific first.
-fn resend_kind(analysis: &[Analysis]) -> Option<ResendKind> {
+fn resend_kind(analysis: crate::flow::AnalysisSet) -> Option<ResendKind> {
     [
         (Analysis::SpuriousRetransmission, ResendKind::Spurious),
         (Analysis::FastRetransmission, ResendKind::Fast),
@@ -229,7 +229,7 @@ mod tests {
             window_scaled: 65_535,
             window_shift: None,
             analysis: analysis.into(),
-            state_changes: Box::default(),
+            state_changes: crate::decode::RareList::default(),
             rel_time_ns: 0,
         }
     }

@@ -39,6 +39,7 @@ use crate::engine::PacketOutput;
 use crate::flow::SegmentInfo;
 use step::StreamStory;
 
+pub use crate::decode::RareList;
 pub use ack_fill::AckFill;
 pub use bytes::{ByteError, ByteStore, FrameBytes};
 pub use chunked::Chunked;
@@ -56,7 +57,7 @@ pub use crate::app_proto::{
     HttpKind, HttpMessage, NoteKind, TlsAnomaly, TlsRecord, WsAnomaly, WsFrame,
 };
 pub use crate::decode::{FieldNode, Issue, Layer, LayerDetail, Packet, Proto, flags};
-pub use crate::flow::{Analysis, Connection, Direction, Peer, StateChange, TcpState};
+pub use crate::flow::{Analysis, AnalysisSet, Connection, Direction, Peer, StateChange, TcpState};
 
 /// One decoded packet with everything the engine found in it (what `osiscope decode` prints);
 /// the app's model keeps a compact [`PacketRow`] instead.
@@ -125,13 +126,13 @@ pub struct Model {
 /// Distinct lists of layers the model's packets share, at most [`LayerLists::MAX`] (a capture
 /// of ever different headers keeps its lists unshared rather than a table as big).
 #[derive(Debug, Default)]
-struct LayerLists(std::collections::HashSet<std::sync::Arc<[Layer]>>);
+struct LayerLists(std::collections::HashSet<std::sync::Arc<Vec<Layer>>>);
 
 impl LayerLists {
     const MAX: usize = 4096;
 
     /// The shared copy of `layers` (`layers` itself the first time).
-    fn share(&mut self, layers: &mut std::sync::Arc<[Layer]>) {
+    fn share(&mut self, layers: &mut std::sync::Arc<Vec<Layer>>) {
         if let Some(shared) = self.0.get(layers) {
             layers.clone_from(shared);
         } else if self.0.len() < Self::MAX {
@@ -287,12 +288,12 @@ impl Model {
 
     /// A resend's step just made: the copy it replaces was lost.
     fn mark_lost(&mut self, resend: &Step) {
-        let Some(lost) = resend.loss.as_ref().and_then(LossMark::lost_copy) else {
+        let Some(lost) = resend.loss().as_ref().and_then(LossMark::lost_copy) else {
             return;
         };
         let step = self.packets.get(lost.index).and_then(|r| r.step);
         if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
-            s.lost = Some(Sent {
+            s.set_lost(Sent {
                 packet: resend.packet,
                 index: resend.packet_index,
                 ts_ns: resend.ts_ns,

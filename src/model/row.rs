@@ -12,6 +12,7 @@ use crate::decode::Packet;
 use crate::flow::SegmentInfo;
 
 use super::PacketRecord;
+use crate::decode::RareList;
 
 /// Bytes of a WebSocket text the model keeps (cut at a character boundary); the full length
 /// is in [`WsFrame::text_len`]. 31 characters of up to 4 bytes: the Info column quotes 30 and
@@ -20,26 +21,26 @@ use super::PacketRecord;
 /// the details tree shows the kept text and says how much more there was.
 pub const MODEL_TEXT_KEEP: usize = 124;
 
-/// One packet as the app's model keeps it. Lists are boxed slices: most are empty, and a
-/// boxed slice holds no spare capacity.
+/// One packet as the app's model keeps it. Lists hold no spare capacity; those that are empty
+/// on most packets are [`RareList`]s (a pointer, null when empty).
 #[derive(Clone, Debug)]
 pub struct PacketRow {
     pub packet: Packet,
     pub seg: Option<SegmentInfo>,
     /// HTTP messages whose last byte is in this packet.
-    pub http: Box<[HttpMessage]>,
+    pub http: RareList<HttpMessage>,
     /// WebSocket frames whose last byte is in this packet, their texts cut at
     /// [`MODEL_TEXT_KEEP`].
     pub ws: Box<[WsFrame]>,
     /// Other remarks of the application parsers.
-    pub notes: Box<[NoteKind]>,
+    pub notes: RareList<NoteKind>,
     /// Index into `Model::steps` of this packet's teaching step, if it has one.
     pub step: Option<usize>,
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
     /// with the frame of their event).
-    pub io: Box<[crate::app_proto::engineio::IoEvent]>,
+    pub io: RareList<crate::app_proto::engineio::IoEvent>,
     /// TLS records whose last byte is in this packet.
-    pub tls: Box<[TlsRecord]>,
+    pub tls: RareList<TlsRecord>,
 }
 
 impl PacketRow {
@@ -62,7 +63,7 @@ impl PacketRow {
         Self {
             packet,
             seg,
-            http: http.into_boxed_slice(),
+            http: http.into(),
             ws: ws
                 .into_iter()
                 .map(|mut frame| {
@@ -70,9 +71,9 @@ impl PacketRow {
                     frame
                 })
                 .collect(),
-            notes: notes.into_boxed_slice(),
-            io: io.into_boxed_slice(),
-            tls: tls.into_boxed_slice(),
+            notes: notes.into(),
+            io: io.into(),
+            tls: tls.into(),
             step,
         }
     }
@@ -109,8 +110,20 @@ mod tests {
         let kept = f.text.as_deref().unwrap();
         assert_eq!(kept.len(), MODEL_TEXT_KEEP - 1);
         assert!(text.starts_with(kept));
-        assert_eq!(f.text_len, text.len() as u64);
+        assert_eq!(f.text_len as usize, text.len());
         assert_eq!(f.text_cut(), (text.len() - kept.len()) as u64);
+    }
+
+    /// The sizes the model's bytes per packet rest on (`--bench-frames` reports them by part):
+    /// a field that grows one of these grows every packet of a big capture.
+    #[test]
+    fn the_kept_types_stay_as_small_as_they_were_made() {
+        use std::mem::size_of;
+        assert!(size_of::<Packet>() <= 168, "{}", size_of::<Packet>());
+        assert!(size_of::<Option<SegmentInfo>>() <= 48);
+        assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
+        assert!(size_of::<PacketRow>() <= 280, "{}", size_of::<PacketRow>());
+        assert!(size_of::<crate::model::Step>() <= 72);
     }
 
     #[test]

@@ -96,11 +96,77 @@ pub struct Step {
     pub server_state: TcpState,
     /// Highest OSI layer this packet carries something for (4 for a bare SYN, 7 for HTTP/WS).
     pub top_layer: u8,
+    /// What loss means for this packet and whether it was lost: `None` on almost every step
+    /// (boxed so that the others do not carry it; see [`Step::loss`] and [`Step::lost`]).
+    #[serde(flatten)]
+    marks: Option<Box<LossMarks>>,
+}
+
+/// The loss facts of a step that has any.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+struct LossMarks {
+    loss: Option<LossMark>,
+    lost: Option<Sent>,
+}
+
+impl Step {
+    /// A step without loss marks (add them with [`Step::with_loss`] and [`Step::set_lost`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        (kind, phase): (StepKind, Phase),
+        (stream, direction): (u32, Direction),
+        (packet_index, packet, ts_ns): (usize, u64, i64),
+        label: String,
+        (client_state, server_state): (TcpState, TcpState),
+        top_layer: u8,
+    ) -> Self {
+        Self {
+            kind,
+            phase,
+            stream,
+            direction,
+            packet_index,
+            packet,
+            ts_ns,
+            label,
+            client_state,
+            server_state,
+            top_layer,
+            marks: None,
+        }
+    }
+
     /// What loss means for this packet: a resend of earlier bytes, or a duplicate ACK.
-    pub loss: Option<LossMark>,
+    pub fn loss(&self) -> Option<LossMark> {
+        self.marks.as_ref().and_then(|m| m.loss)
+    }
+
     /// The packet that resent this one's bytes because this copy was lost (or not
     /// acknowledged in time); set when that packet arrives.
-    pub lost: Option<Sent>,
+    pub fn lost(&self) -> Option<Sent> {
+        self.marks.as_ref().and_then(|m| m.lost)
+    }
+
+    /// This step with `loss` as its loss mark.
+    #[must_use]
+    pub fn with_loss(mut self, loss: Option<LossMark>) -> Self {
+        if loss.is_some() || self.marks.is_some() {
+            self.marks.get_or_insert_default().loss = loss;
+        }
+        self
+    }
+
+    /// Heap bytes the step holds besides its label (its loss marks, when it has any).
+    pub fn marks_heap_bytes(&self) -> usize {
+        self.marks
+            .as_ref()
+            .map_or(0, |_| std::mem::size_of::<LossMarks>())
+    }
+
+    /// Note the packet that resent this one's bytes.
+    pub fn set_lost(&mut self, lost: Sent) {
+        self.marks.get_or_insert_default().lost = Some(lost);
+    }
 }
 
 /// What the model remembers about a connection to tell its story (the handshake roles are
@@ -158,21 +224,17 @@ pub fn step_for(
     // Half a million labels: no spare capacity in any of them.
     label.shrink_to_fit();
     let top_layer = if tcp.payload_len > 0 { 7 } else { 4 };
-    Some(Step {
-        kind,
-        phase,
-        stream: seg.stream,
-        direction: seg.direction,
-        packet_index,
-        packet: record.packet.number,
-        ts_ns: record.packet.ts_ns,
-        label,
-        client_state: connection.client_state,
-        server_state: connection.server_state,
-        top_layer,
-        loss,
-        lost: None,
-    })
+    Some(
+        Step::new(
+            (kind, phase),
+            (seg.stream, seg.direction),
+            (packet_index, record.packet.number, record.packet.ts_ns),
+            label,
+            (connection.client_state, connection.server_state),
+            top_layer,
+        )
+        .with_loss(loss),
+    )
 }
 
 /// The label of a packet that loss concerns: a resend names the packet it copies and how long
@@ -434,5 +496,68 @@ fn http_label(m: &HttpMessage) -> String {
             }
             s.trim_end().to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step() -> Step {
+        Step::new(
+            (StepKind::Data, Phase::Data),
+            (3, Direction::ClientToServer),
+            (7, 8, 1_000),
+            "Data".into(),
+            (TcpState::Established, TcpState::Established),
+            7,
+        )
+    }
+
+    fn sent(packet: u64) -> Sent {
+        Sent {
+            packet,
+            index: (packet - 1) as usize,
+            ts_ns: 5,
+        }
+    }
+
+    #[test]
+    fn a_step_without_loss_keeps_no_marks() {
+        let s = step().with_loss(None);
+        assert!(s.marks.is_none());
+        assert_eq!(s.loss(), None);
+        assert_eq!(s.lost(), None);
+        // The box is what keeps the other steps small.
+        assert!(
+            std::mem::size_of::<Step>() <= 72,
+            "{}",
+            std::mem::size_of::<Step>()
+        );
+    }
+
+    #[test]
+    fn loss_and_lost_are_kept_apart_and_together() {
+        let mark = LossMark::DupAck {
+            ack: 10,
+            repeats: Some(4),
+            num: 2,
+        };
+        let mut s = step().with_loss(Some(mark));
+        assert_eq!(s.loss(), Some(mark));
+        assert_eq!(s.lost(), None);
+        s.set_lost(sent(9));
+        assert_eq!(s.loss(), Some(mark));
+        assert_eq!(s.lost(), Some(sent(9)));
+
+        let mut only_lost = step();
+        only_lost.set_lost(sent(12));
+        assert_eq!(only_lost.loss(), None);
+        assert_eq!(only_lost.lost(), Some(sent(12)));
+        // Serialized as the fields were: `loss` and `lost` beside the others.
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["lost"]["packet"], 9);
+        assert_eq!(json["loss"]["DupAck"]["num"], 2);
+        assert_eq!(json["label"], "Data");
     }
 }

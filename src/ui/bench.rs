@@ -34,13 +34,13 @@ pub struct ModelMemory {
     /// The rows themselves (the `Vec`'s spare capacity is not counted: it is never touched).
     pub rows: usize,
     /// Heap blocks of the rows: layers (each shared list once), flow analysis, HTTP messages,
-    /// notes, issues.
+    /// notes, Engine.IO events and TLS records (their structs, not what those hold), issues.
     pub row_heap: usize,
-    /// WebSocket frames: the frame structs and their first payload bytes.
+    /// WebSocket frames: the frame structs (with their first payload bytes) and their issues.
     pub ws_frames: usize,
-    /// WebSocket texts (cut at `MODEL_TEXT_KEEP`).
+    /// WebSocket texts (cut at `MODEL_TEXT_KEEP`) and close reasons.
     pub ws_texts: usize,
-    /// Teaching steps and their labels.
+    /// Teaching steps, their labels and their loss marks.
     pub steps: usize,
     /// The byte store: packets' places in the file (or their bytes, when kept).
     pub byte_store: usize,
@@ -59,10 +59,13 @@ impl ModelMemory {
         let mut layer_lists = std::collections::HashSet::new();
         for r in &model.packets {
             if layer_lists.insert(std::sync::Arc::as_ptr(&r.packet.layers)) {
-                m.row_heap += r.packet.layers.len() * size_of::<crate::model::Layer>();
+                m.row_heap += size_of::<Vec<crate::model::Layer>>()
+                    + r.packet.layers.capacity() * size_of::<crate::model::Layer>();
             }
-            m.row_heap += r.http.len() * size_of::<crate::model::HttpMessage>()
-                + r.notes.len() * size_of::<crate::model::NoteKind>()
+            m.row_heap += r.http.heap_bytes()
+                + r.notes.heap_bytes()
+                + r.io.heap_bytes()
+                + r.tls.heap_bytes()
                 + r.packet.issues.len() * size_of::<crate::model::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
                     s.analysis.len() * size_of::<crate::model::Analysis>()
@@ -70,15 +73,18 @@ impl ModelMemory {
                 });
             m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrame>();
             for f in &r.ws {
-                m.ws_frames +=
-                    f.raw_payload.len() + f.issues.len() * size_of::<crate::model::WsAnomaly>();
-                m.ws_texts += f.text.as_deref().map_or(0, str::len);
+                // The first payload bytes are in the struct.
+                m.ws_frames += f.issues.heap_bytes();
+                m.ws_texts += f.text.as_deref().map_or(0, str::len)
+                    + f.close_reason
+                        .as_deref()
+                        .map_or(0, |r| size_of::<Box<str>>() + r.len());
             }
         }
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label.capacity())
+            .map(|s| s.label.capacity() + s.marks_heap_bytes())
             .sum::<usize>();
         m
     }

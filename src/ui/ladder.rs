@@ -331,7 +331,7 @@ impl RowFrame<'_> {
         // A copy is drawn as lost once its resend is shown (not before, when what comes next
         // is hidden).
         let lost = step
-            .lost
+            .lost()
             .filter(|l| self.horizon.is_none_or(|h| l.index <= h));
         let arrow = ArrowRow {
             label: &label,

@@ -20,7 +20,7 @@ const TIE_REACH: usize = 4000;
 
 /// The colour of a step's arrow: resends and duplicate ACKs stand out from the lane colour.
 pub(super) fn arrow_colour(step: &Step, lane: Color32, palette: Palette) -> Color32 {
-    match step.loss {
+    match step.loss() {
         Some(LossMark::Resend { .. }) => palette.resend,
         Some(LossMark::DupAck { .. }) => palette.dup_ack,
         None => lane,
@@ -61,7 +61,7 @@ pub(super) fn never_seen(
     palette: Palette,
     small: &FontId,
 ) {
-    if !matches!(step.loss, Some(LossMark::Resend { original: None, .. })) {
+    if !matches!(step.loss(), Some(LossMark::Resend { original: None, .. })) {
         return;
     }
     let dir = (end.x - start.x).signum();
@@ -101,7 +101,7 @@ fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
             timefmt::offset_text(resend.ts_ns - step.ts_ns, 3)
         ));
     }
-    let mark = step.loss?;
+    let mark = step.loss()?;
     Some(match mark {
         LossMark::Resend { original: None, .. } => "first copy never seen".to_owned(),
         LossMark::Resend { .. } => match mark.lost_copy() {
@@ -139,10 +139,10 @@ pub(super) fn ties(
     for &(r, i, (start, end)) in drawn {
         let Some(step) = steps.get(i) else { continue };
         // (lost step, resend step, row of the other end), from either end.
-        let pair = if let Some(resend) = step.lost {
+        let pair = if let Some(resend) = step.lost() {
             let j = app.model.packets.get(resend.index).and_then(|p| p.step);
             j.and_then(|j| find_row(rows, r, j, true).map(|row| (i, j, row)))
-        } else if let Some(copy) = step.loss.as_ref().and_then(LossMark::lost_copy) {
+        } else if let Some(copy) = step.loss().as_ref().and_then(LossMark::lost_copy) {
             let j = app.model.packets.get(copy.index).and_then(|p| p.step);
             j.and_then(|j| find_row(rows, r, j, false).map(|row| (j, i, row)))
         } else {

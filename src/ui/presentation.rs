@@ -39,7 +39,10 @@ pub fn whole_label<'a>(
     };
     Cow::Owned(step.label.replace(
         &cut,
-        &format!("({} {units})", frame.text_len.max(frame.payload_len)),
+        &format!(
+            "({} {units})",
+            u64::from(frame.text_len).max(frame.payload_len)
+        ),
     ))
 }
 

@@ -123,7 +123,7 @@ impl SeqCache {
         ) else {
             return;
         };
-        let Some(mark) = step.loss else { return };
+        let Some(mark) = step.loss() else { return };
         match mark {
             LossMark::Resend { .. } => {
                 let points = &mut self.loss[seg.direction.index()];
@@ -387,20 +387,20 @@ mod tests {
         let resends = m
             .steps
             .iter()
-            .filter(|s| matches!(s.loss, Some(LossMark::Resend { .. })))
+            .filter(|s| matches!(s.loss(), Some(LossMark::Resend { .. })))
             .count();
         let dups = m
             .steps
             .iter()
-            .filter(|s| matches!(s.loss, Some(LossMark::DupAck { .. })))
+            .filter(|s| matches!(s.loss(), Some(LossMark::DupAck { .. })))
             .count();
-        let lost = m.steps.iter().filter(|s| s.lost.is_some()).count();
+        let lost = m.steps.iter().filter(|s| s.lost().is_some()).count();
         let out_of_order_copies = m
             .steps
             .iter()
             .filter(|s| {
                 matches!(
-                    s.loss,
+                    s.loss(),
                     Some(LossMark::Resend {
                         kind: crate::model::ResendKind::OutOfOrder,
                         ..

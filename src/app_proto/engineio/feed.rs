@@ -94,7 +94,7 @@ impl EioSessions {
                 events.retain_mut(|e| {
                     i += 1;
                     if let AppEvent::WsFrame(f) = e {
-                        f.raw_payload = Box::default();
+                        f.raw_payload = crate::app_proto::websocket::RawPrefix::default();
                     }
                     i <= start || !matches!(e, AppEvent::WsMessage(_))
                 });

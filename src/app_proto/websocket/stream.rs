@@ -120,13 +120,13 @@ impl WsStream {
             len_field: h.len_field,
             header_len: h.header_len,
             offset: p.offset,
-            raw_payload: p.raw.into_boxed_slice(),
+            raw_payload: super::RawPrefix::of(&p.raw),
             compressed: false,
             text: None,
             text_len: 0,
             close_code: None,
             close_reason: None,
-            issues: h.issues().into_boxed_slice(),
+            issues: h.issues().into(),
         };
         if !complete {
             frame.add_issue(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });

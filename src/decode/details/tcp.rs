@@ -96,7 +96,7 @@ pub(super) fn tcp(b: &[u8], at: usize, packet: &Packet) -> (String, Vec<FieldNod
             "tcp.len",
             "TCP Segment Len",
             t.payload_len.to_string(),
-            t.payload.clone(),
+            t.payload(),
         ),
         "IP payload length − TCP header length".into(),
     ));

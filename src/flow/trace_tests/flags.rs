@@ -19,7 +19,7 @@ fn syn_retransmission_is_a_retransmission_on_the_same_stream() {
         },
     );
     assert_eq!(again.stream, 0);
-    assert_eq!(*again.analysis, [Analysis::Retransmission]);
+    assert_eq!(again.analysis, [Analysis::Retransmission]);
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn retransmission_after_a_timeout() {
             ..C
         },
     );
-    assert_eq!(*again.analysis, [Analysis::Retransmission]);
+    assert_eq!(again.analysis, [Analysis::Retransmission]);
     assert!(
         again.chunks().is_empty(),
         "retransmitted bytes are delivered once"
@@ -58,7 +58,7 @@ fn out_of_order_when_the_earlier_segment_arrives_soon_after() {
         payload: b"world",
         ..C
     });
-    assert_eq!(*later.analysis, [Analysis::LostSegment]);
+    assert_eq!(later.analysis, [Analysis::LostSegment]);
     assert!(later.chunks().is_empty());
     let early = t.send_after(
         100_000,
@@ -69,7 +69,7 @@ fn out_of_order_when_the_earlier_segment_arrives_soon_after() {
             ..C
         },
     );
-    assert_eq!(*early.analysis, [Analysis::OutOfOrder]);
+    assert_eq!(early.analysis, [Analysis::OutOfOrder]);
     assert_eq!(bytes(&early), b"helloworld".to_vec());
 }
 
@@ -89,7 +89,7 @@ fn three_identical_acks_are_duplicate_acks_then_fast_retransmission() {
         payload: b"cccc",
         ..C
     });
-    assert_eq!(*lost.analysis, [Analysis::LostSegment]);
+    assert_eq!(lost.analysis, [Analysis::LostSegment]);
     let ack = Seg {
         seq: S_ISN + 1,
         ack: C_ISN + 5,
@@ -101,9 +101,9 @@ fn three_identical_acks_are_duplicate_acks_then_fast_retransmission() {
         ack: C_ISN + 5,
         ..S
     };
-    assert_eq!(*t.send(dup).analysis, [Analysis::DuplicateAck]);
+    assert_eq!(t.send(dup).analysis, [Analysis::DuplicateAck]);
     assert_eq!(
-        *t.send(Seg {
+        t.send(Seg {
             seq: S_ISN + 1,
             ack: C_ISN + 5,
             ..S
@@ -118,7 +118,7 @@ fn three_identical_acks_are_duplicate_acks_then_fast_retransmission() {
         ..C
     });
     assert_eq!(
-        *fast.analysis,
+        fast.analysis,
         [Analysis::FastRetransmission, Analysis::Retransmission]
     );
     assert_eq!(bytes(&fast), b"bbbbcccc".to_vec());
@@ -133,14 +133,14 @@ fn duplicate_ack_needs_no_payload_and_the_same_window() {
         ack: S_ISN + 1,
         ..C
     };
-    assert_eq!(*t.send(same).analysis, [Analysis::DuplicateAck]);
+    assert_eq!(t.send(same).analysis, [Analysis::DuplicateAck]);
     let update = t.send(Seg {
         seq: C_ISN + 1,
         ack: S_ISN + 1,
         window: 2000,
         ..C
     });
-    assert_eq!(*update.analysis, [Analysis::WindowUpdate]);
+    assert_eq!(update.analysis, [Analysis::WindowUpdate]);
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn zero_window_and_keep_alive() {
         window: 0,
         ..S
     });
-    assert_eq!(*zero.analysis, [Analysis::ZeroWindow]);
+    assert_eq!(zero.analysis, [Analysis::ZeroWindow]);
     let keep_alive = t.send_after(
         5_000_000_000,
         Seg {
@@ -162,7 +162,7 @@ fn zero_window_and_keep_alive() {
             ..C
         },
     );
-    assert_eq!(*keep_alive.analysis, [Analysis::KeepAlive]);
+    assert_eq!(keep_alive.analysis, [Analysis::KeepAlive]);
     let keep_alive_ack = t.send(Seg {
         seq: S_ISN + 1,
         ack: C_ISN + 1,
@@ -194,7 +194,7 @@ fn spurious_retransmission_of_acknowledged_data_counts_as_retransmission() {
         ..C
     });
     assert_eq!(
-        *again.analysis,
+        again.analysis,
         [Analysis::SpuriousRetransmission, Analysis::Retransmission]
     );
 }

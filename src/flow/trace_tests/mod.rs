@@ -24,7 +24,7 @@ const NO_OPTIONS: TcpOptions = TcpOptions {
     mss: None,
     window_scale: None,
     sack_permitted: false,
-    sack: Vec::new(),
+    sack: crate::decode::RareList::EMPTY,
     timestamps: None,
 };
 
@@ -155,9 +155,9 @@ fn make_packet(number: u64, ts_ns: i64, seg: &Seg) -> Packet {
             header_len: 20,
             options: seg.options.clone(),
             payload_len: seg.len.unwrap_or(seg.payload.len() as u32),
-            payload: 0..seg.payload.len(),
+            payload_at: crate::decode::TcpSegment::payload_range(0..seg.payload.len()),
         }),
-        issues: Box::default(),
+        issues: crate::decode::RareList::default(),
     }
 }
 

@@ -278,7 +278,7 @@ fn rare_fields_write_the_same_bytes_as_serde() {
             error: "odd \"quoted\" \\ \u{1} é".into(),
         },
     });
-    r.packet.issues = issues.into_boxed_slice();
+    r.packet.issues = issues.into();
     r.packet.ip = Some(IpSummary {
         version: 6,
         src: "2001:db8::1".parse().unwrap(),
@@ -290,12 +290,13 @@ fn rare_fields_write_the_same_bytes_as_serde() {
         text: Some("line\nbreak \u{0}".into()),
         close_code: Some(1000),
         close_reason: Some("bye".into()),
-        issues: Box::new([
+        issues: vec![
             WsAnomaly::FrameAfterClose,
             WsAnomaly::InflateFailed {
                 error: "odd \\ é".into(),
             },
-        ]),
+        ]
+        .into(),
         masking_key: Some([0, 0xab, 0x10, 0xff]),
         ..ws
     };
@@ -308,7 +309,7 @@ fn rare_fields_write_the_same_bytes_as_serde() {
     refused.accept_valid = Some(false);
     r.http = vec![http, refused];
     if let Some(seg) = r.seg.as_mut() {
-        seg.analysis = Box::new([
+        seg.analysis = crate::flow::AnalysisSet::from([
             crate::flow::Analysis::Retransmission,
             crate::flow::Analysis::LostSegment,
         ]);
