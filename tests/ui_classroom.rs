@@ -15,10 +15,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use osiscope::capture::FileReader;
 use osiscope::model::{Phase, StepKind};
+use osiscope::session::LiveSession;
+use osiscope::ui::live::live_banner;
 use osiscope::ui::playback::{HOLD_SECS, STEP_SECS};
 use osiscope::ui::settings::Settings;
 use osiscope::ui::{App, AppOptions, Clock, Start};
-use ui_support::{live_app, poll_until};
+use ui_support::{harness_with, live_app, poll_until};
 
 /// `captures/NAME`, or `NAME` in the shared public corpus.
 fn capture(name: &str) -> PathBuf {
@@ -610,4 +612,71 @@ fn hiding_what_comes_next_shows_packets_only_up_to_the_current_step() {
     harness.get_by_label("hide what comes next").click();
     harness.run_steps(2);
     harness.get_by_label(&format!("{total} of {total}"));
+}
+
+// ---- presentation on a 1280 × 720 projector, live: the stacks keep all seven layers ----
+
+#[test]
+fn live_presentation_at_1280_keeps_every_layer_of_both_stacks_above_the_narration() {
+    let settings = Settings {
+        presentation: true,
+        ..Settings::default()
+    };
+    let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
+        Ok(s) => s,
+        Err(e) if e.is_permission_denied() => {
+            ui_support::skip::skip(&format!("live capture needs CAP_NET_RAW: {e}"));
+            return;
+        }
+        Err(e) => panic!("live mode did not start: {e:?}"),
+    };
+    // As `osiscope` opens it: the live toolbar and its banner take height from the rest.
+    let options = AppOptions {
+        clock: Clock::manual(),
+        banner: Some(live_banner(&session)),
+        live: Some(session),
+        ..AppOptions::new(Start::Model {
+            model: Box::default(),
+            title: "live".into(),
+        })
+    };
+    let mut harness = harness_with(settings, options, [1280.0, 720.0]);
+    harness.get_by_label("Connect").click();
+    poll_until(&mut harness, "the 101 in the live model", |app| {
+        app.model()
+            .steps
+            .iter()
+            .any(|s| s.kind == StepKind::UpgradeResponse)
+    });
+    harness.run_steps(4);
+    harness.get_by_label_contains("Live: the bundled echo server");
+    // The SYN's narration is the longest of the handshake: it would take the stacks' room.
+    let headline = harness.get_by_label_contains("can we talk").rect();
+    let names = [
+        "Physical",
+        "Data link",
+        "Network",
+        "Transport",
+        "Session",
+        "Presentation",
+        "Application",
+    ];
+    for (n, name) in (1..).zip(names) {
+        let cells: Vec<_> = harness
+            .query_all_by_label(&format!("layer {n} {name}"))
+            .map(|node| node.rect())
+            .collect();
+        assert_eq!(
+            cells.len(),
+            2,
+            "layer {n} in the client's and the server's stack"
+        );
+        for cell in cells {
+            assert!(
+                cell.bottom() <= headline.top() && cell.top() >= 0.0,
+                "layer {n} at {cell:?} is not on screen above the narration (from {})",
+                headline.top()
+            );
+        }
+    }
 }

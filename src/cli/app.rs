@@ -39,23 +39,16 @@ const BUNDLED: &[u8] = include_bytes!("../../captures/chat.pcapng");
 #[cfg(feature = "gui")]
 pub fn run_default() -> anyhow::Result<ExitCode> {
     use osiscope::session::LiveSession;
+    use osiscope::ui::live::live_banner;
     use osiscope::ui::{AppOptions, Banner, Start};
 
     let preferred: std::net::SocketAddr = osiscope::echo::DEFAULT_LISTEN.parse()?;
     let options = match LiveSession::start(preferred) {
         Ok(session) => {
             let addr = session.server_addr();
-            let mut text = format!(
-                "Live: the bundled echo server listens on ws://{addr}/ and osiscope captures its \
-                 traffic on loopback. Press Connect, then Send text, Ping or Close — or pick a \
-                 scenario. Tick \"step mode\" to walk through new packets one at a time."
-            );
-            if let Some(moved) = session.port_moved() {
-                text = format!("{moved} {text}");
-            }
             eprintln!("osiscope: live mode, echo server on {addr}");
             AppOptions {
-                banner: Some(Banner::notice(text, None)),
+                banner: Some(live_banner(&session)),
                 live: Some(session),
                 ..AppOptions::new(Start::Model {
                     model: Box::default(),

@@ -442,9 +442,14 @@ impl App {
         let narration_panel = if self.settings.presentation {
             // The narration whole: the panel takes the height its text took last frame.
             let wanted = narration::wanted_height(&ctx).unwrap_or(height * 0.3);
+            // Up to its share of the window, but never so much that the stacks above lose a
+            // layer (the live toolbar takes more height): the narration scrolls instead.
+            let most = (height * narration::PRESENTATION_SHARE)
+                .min(ui.available_height() - osi::stack_min_height(ui))
+                .max(120.0);
             Panel::bottom("narration")
                 .resizable(false)
-                .exact_size(wanted.clamp(120.0, height * narration::PRESENTATION_SHARE))
+                .exact_size(wanted.clamp(120.0, most))
         } else {
             Panel::bottom("narration")
                 .resizable(true)

@@ -56,6 +56,20 @@ impl Banner {
     }
 }
 
+/// The banner of live mode (`osiscope` with no arguments): what is running and what to press.
+pub fn live_banner(session: &LiveSession) -> Banner {
+    let addr = session.server_addr();
+    let mut text = format!(
+        "Live: the bundled echo server listens on ws://{addr}/ and osiscope captures its \
+         traffic on loopback. Press Connect, then Send text, Ping or Close — or pick a \
+         scenario. Tick \"step mode\" to walk through new packets one at a time."
+    );
+    if let Some(moved) = session.port_moved() {
+        text = format!("{moved} {text}");
+    }
+    Banner::notice(text, None)
+}
+
 /// The banner of classroom mode: where students point their browsers, what is captured, and
 /// the server's warning of who can now connect.
 pub fn classroom_banner(session: &LiveSession) -> Banner {

@@ -22,6 +22,11 @@ pub fn narration_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
     ui.add_space(4.0);
     let mut wanted = 0.0_f32;
     let share = narration_share(ui, app);
+    if app.settings().presentation {
+        // The narration may be cut where the stacks need the height: a scroll bar always shown
+        // says there is more below (the default one shows only under the mouse).
+        ui.style_mut().spacing.scroll = egui::style::ScrollStyle::thin();
+    }
     if share >= 1.0 {
         let out = egui::ScrollArea::vertical()
             .id_salt("narration")

@@ -44,7 +44,7 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
     ui.label(egui::RichText::new(format!("{}  {role}", addr.unwrap_or_default())).small());
     ui.add_space(4.0);
 
-    let caption_h = ui.text_style_height(&egui::TextStyle::Body) * 2.5;
+    let caption_h = caption_height(ui);
     let avail = ui.available_size();
     let osi_w = avail.x * 0.76;
     let small = FontId::proportional(ui.text_style_height(&egui::TextStyle::Small));
@@ -53,8 +53,7 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
     // bits: rows share the panel's height, each explanation gets the lines that fit (ending in
     // "…" when cut; the tooltip has all of it). Only a panel too short for the seven titles
     // scrolls.
-    // Tight enough for the seven titles to fit at 1280 × 720 in presentation mode.
-    let min_row = body.size + 6.0;
+    let min_row = min_row_height(ui);
     let row_h = ((avail.y - caption_h) / 7.0).max(min_row);
     egui::ScrollArea::vertical()
         .id_salt(("osi_stack", name))
@@ -75,6 +74,27 @@ pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
                 },
             );
         });
+}
+
+/// The caption under a stack (what the layers did: two lines).
+fn caption_height(ui: &egui::Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Body) * 2.5
+}
+
+/// A layer's row at its tightest: its title and a little room. Tight enough for the seven
+/// titles to fit at 1280 × 720 in presentation mode.
+fn min_row_height(ui: &egui::Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Body) + 9.0
+}
+
+/// The height a stack needs to show its title, address, seven layers at their tightest and its
+/// caption: what the panels below leave it at least (presentation mode's narration).
+pub fn stack_min_height(ui: &egui::Ui) -> f32 {
+    let heading = ui.text_style_height(&egui::TextStyle::Heading);
+    // The address and role may wrap to two lines in a narrow panel.
+    let address = 2.0 * ui.text_style_height(&egui::TextStyle::Small);
+    let spacing = 3.0 * ui.spacing().item_spacing.y + 8.0;
+    heading + address + spacing + 7.0 * min_row_height(ui) + caption_height(ui)
 }
 
 struct Stack {
@@ -190,6 +210,14 @@ impl CellStyle {
             ui.scope_id().with(("osi", layer.number)),
             Sense::hover(),
         );
+        // Named for screen readers (and the UI tests): "layer 4 Transport".
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(
+                egui::Role::Label,
+                true,
+                format!("layer {} {}", layer.number, layer.name),
+            )
+        });
         let painter = ui.painter();
         let stroke = if on {
             Stroke::new(2.0, palette.accent)
