@@ -258,6 +258,13 @@ fn tcp<W: Write>(
     out.write_all(b"}")
 }
 
+thread_local! {
+    /// The last WebSocket text written, escaped and quoted: an Engine.IO packet's `data` is
+    /// usually that text after its type digit, and is then copied from here instead of
+    /// escaped again (see `engine_io::write`).
+    static ESCAPED_TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn ws<W: Write>(out: &mut W, f: &WsFrame, sentences: Sentences) -> io::Result<()> {
     out.write_all(b"{\"fin\":")?;
     bool(out, f.fin)?;
@@ -287,7 +294,14 @@ fn ws<W: Write>(out: &mut W, f: &WsFrame, sentences: Sentences) -> io::Result<()
     out.write_all(b",\"close_reason\":")?;
     opt_str(out, f.close_reason.as_deref())?;
     out.write_all(b",\"text\":")?;
-    opt_str(out, f.text.as_deref())?;
+    match f.text.as_deref() {
+        Some(text) => ESCAPED_TEXT.with_borrow_mut(|escaped| {
+            escaped.clear();
+            write_str(escaped, text)?;
+            out.write_all(escaped)
+        })?,
+        None => out.write_all(b"null")?,
+    }
     if !f.issues.is_empty() {
         out.write_all(b",\"issues\":")?;
         let issues: Vec<String> = f.issues.iter().map(sentences.ws_anomaly).collect();
@@ -380,7 +394,10 @@ pub fn write_packet<W: Write>(
         out.write_all(b",\"ws\":")?;
         array(out, &record.ws, |out, f| ws(out, f, sentences))?;
     }
-    engine_io::write(out, &record.io)?;
+    let last_text = record.ws.iter().rev().find_map(|f| f.text.as_deref());
+    ESCAPED_TEXT.with_borrow(|escaped| {
+        engine_io::write(out, &record.io, last_text.map(|t| (t, escaped.as_slice())))
+    })?;
     if !record.tls.is_empty() {
         out.write_all(b",\"tls\":")?;
         array(out, &record.tls, |out, r| tls::write(out, r, sentences))?;
