@@ -82,8 +82,8 @@ pub(super) fn layers(events: &[IoEvent]) -> (Option<&'static str>, Option<&'stat
 
 /// `,"engineio":[…]` and `,"socketio":[…]`, each only when it has records. `ws_text`: the
 /// packet's last WebSocket text and how it was written (escaped, quoted), when it has one.
-pub(super) fn write<W: Write>(
-    out: &mut W,
+pub(super) fn write(
+    out: &mut Vec<u8>,
     events: &[IoEvent],
     ws_text: Option<(&str, &[u8])>,
 ) -> io::Result<()> {
@@ -108,8 +108,8 @@ pub(super) fn write<W: Write>(
 }
 
 /// One Engine.IO packet, the fields in `JsonEngineIo`'s order.
-fn engine_io_record<W: Write>(
-    out: &mut W,
+fn engine_io_record(
+    out: &mut Vec<u8>,
     r: &EioRecord,
     ws_text: Option<(&str, &[u8])>,
 ) -> io::Result<()> {
@@ -152,7 +152,7 @@ fn after_type_digit<'e>(text: &str, escaped: &'e [u8], data: &str) -> Option<&'e
 }
 
 /// One Socket.IO packet, the fields in `JsonSocketIo`'s order.
-fn socket_io_record<W: Write>(out: &mut W, r: &SioRecord) -> io::Result<()> {
+fn socket_io_record(out: &mut Vec<u8>, r: &SioRecord) -> io::Result<()> {
     let p = &r.packet;
     out.write_all(b"{\"type\":")?;
     name(out, p.kind.name())?;
@@ -184,7 +184,7 @@ fn socket_io_record<W: Write>(out: &mut W, r: &SioRecord) -> io::Result<()> {
 
 /// A JSON value as `serde_json` writes it (compact; objects in their order, `preserve_order`);
 /// floats go through `serde_json` itself. Parsed values are at most 128 levels deep.
-pub(super) fn value<W: Write>(out: &mut W, v: &Value) -> io::Result<()> {
+pub(super) fn value(out: &mut Vec<u8>, v: &Value) -> io::Result<()> {
     match v {
         Value::Null => out.write_all(b"null"),
         Value::Bool(b) => bool(out, *b),
