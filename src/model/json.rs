@@ -15,6 +15,7 @@ mod tls;
 
 use std::io::{self, Write};
 use std::net::IpAddr;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -261,14 +262,10 @@ fn tcp(
     out.write_all(b"}")
 }
 
-thread_local! {
-    /// The last WebSocket text written, escaped and quoted: an Engine.IO packet's `data` is
-    /// usually that text after its type digit, and is then copied from here instead of
-    /// escaped again (see `engine_io::write`).
-    static ESCAPED_TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<()> {
+/// One WebSocket frame; where in `out` its text went (escaped and quoted), when it has one: an
+/// Engine.IO packet's `data` is usually that text after its type digit, and is then copied
+/// from there instead of escaped again (see `engine_io::write`).
+fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option<Range<usize>>> {
     out.write_all(b"{\"fin\":")?;
     bool(out, f.fin)?;
     num(out, b",\"rsv\":", u64::from(f.rsv))?;
@@ -297,20 +294,16 @@ fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<()> {
     out.write_all(b",\"close_reason\":")?;
     opt_str(out, f.close_reason.as_deref())?;
     out.write_all(b",\"text\":")?;
-    match f.text.as_deref() {
-        Some(text) => ESCAPED_TEXT.with_borrow_mut(|escaped| {
-            escaped.clear();
-            write_str(escaped, text)?;
-            out.write_all(escaped)
-        })?,
-        None => out.write_all(b"null")?,
-    }
+    let start = out.len();
+    opt_str(out, f.text.as_deref())?;
+    let text_at = f.text.is_some().then_some(start..out.len());
     if !f.issues.is_empty() {
         out.write_all(b",\"issues\":")?;
         let issues: Vec<String> = f.issues.iter().map(sentences.ws_anomaly).collect();
         str_array(out, issues.iter().map(String::as_str))?;
     }
-    out.write_all(b"}")
+    out.write_all(b"}")?;
+    Ok(text_at)
 }
 
 /// `[{"layer":…,"message":…}]`.
@@ -412,14 +405,18 @@ pub fn append_packet(
         key(out, "http")?;
         serde_array(out, record.http.iter().map(http_json))?;
     }
+    // The last text written and where it is in `out`.
+    let mut last_text = None;
     if !record.ws.is_empty() {
         out.write_all(b",\"ws\":")?;
-        array(out, &record.ws, |out, f| ws(out, f, sentences))?;
+        array(out, &record.ws, |out, f| {
+            if let (Some(text), Some(at)) = (f.text.as_deref(), ws(out, f, sentences)?) {
+                last_text = Some((text, at));
+            }
+            Ok(())
+        })?;
     }
-    let last_text = record.ws.iter().rev().find_map(|f| f.text.as_deref());
-    ESCAPED_TEXT.with_borrow(|escaped| {
-        engine_io::write(out, &record.io, last_text.map(|t| (t, escaped.as_slice())))
-    })?;
+    engine_io::write(out, &record.io, last_text.as_ref())?;
     if !record.tls.is_empty() {
         out.write_all(b",\"tls\":")?;
         array(out, &record.tls, |out, r| tls::write(out, r, sentences))?;

@@ -4,6 +4,7 @@
 //! the reference the tests compare with.
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 #[cfg(test)]
 use serde::Serialize;
@@ -81,11 +82,12 @@ pub(super) fn layers(events: &[IoEvent]) -> (Option<&'static str>, Option<&'stat
 }
 
 /// `,"engineio":[…]` and `,"socketio":[…]`, each only when it has records. `ws_text`: the
-/// packet's last WebSocket text and how it was written (escaped, quoted), when it has one.
+/// packet's last WebSocket text and where in `out` it was written (escaped, quoted), when it
+/// has one.
 pub(super) fn write(
     out: &mut Vec<u8>,
     events: &[IoEvent],
-    ws_text: Option<(&str, &[u8])>,
+    ws_text: Option<&(&str, Range<usize>)>,
 ) -> io::Result<()> {
     let (eio, sio) = layers(events);
     if eio.is_some() {
@@ -111,7 +113,7 @@ pub(super) fn write(
 fn engine_io_record(
     out: &mut Vec<u8>,
     r: &EioRecord,
-    ws_text: Option<(&str, &[u8])>,
+    ws_text: Option<&(&str, Range<usize>)>,
 ) -> io::Result<()> {
     out.write_all(b"{\"eio\":")?;
     write_u64(out, u64::from(r.eio.number()))?;
@@ -123,10 +125,10 @@ fn engine_io_record(
     name(out, r.packet.kind.name())?;
     if let Some(data) = r.packet.text() {
         out.write_all(b",\"data\":")?;
-        match ws_text.and_then(|(text, escaped)| after_type_digit(text, escaped, data)) {
+        match ws_text.and_then(|(text, at)| after_type_digit(text, out, at, data)) {
             Some(escaped) => {
                 out.write_all(b"\"")?;
-                out.write_all(escaped)?;
+                out.extend_from_within(escaped);
             }
             None => write_str(out, data)?,
         }
@@ -141,14 +143,14 @@ fn engine_io_record(
 }
 
 /// When `data` is `text` after its first byte, a type digit (an Engine.IO packet carried by
-/// that WebSocket text), the escaped `data` after its opening quote: `escaped` (`text` escaped
-/// and quoted) after the quote and the digit, which escaping leaves as they are. This saves
-/// escaping each Socket.IO message's text a second time.
-fn after_type_digit<'e>(text: &str, escaped: &'e [u8], data: &str) -> Option<&'e [u8]> {
+/// that WebSocket text), where the escaped `data` after its opening quote is in `out`: `at`
+/// (`text` escaped and quoted) after the quote and the digit, which escaping leaves as they
+/// are. This saves escaping each Socket.IO message's text a second time.
+fn after_type_digit(text: &str, out: &[u8], at: &Range<usize>, data: &str) -> Option<Range<usize>> {
     let (&digit, rest) = text.as_bytes().split_first()?;
-    (digit.is_ascii_digit() && rest == data.as_bytes() && escaped.get(1) == Some(&digit))
-        .then(|| escaped.get(2..))
-        .flatten()
+    (digit.is_ascii_digit() && rest == data.as_bytes() && out.get(at.start + 1) == Some(&digit))
+        .then_some(at.start + 2..at.end)
+        .filter(|r| r.start <= r.end && r.end <= out.len())
 }
 
 /// One Socket.IO packet, the fields in `JsonSocketIo`'s order.
