@@ -211,7 +211,7 @@ fn write_records(
                 Format::Json => {
                     acks.push(PacketRecord::without_info(output));
                     while let Some(record) = acks.pop_ready() {
-                        write_record(&mut buf, &record, format)?;
+                        json::append_packet(&mut buf, &record, annotations::SENTENCES)?;
                     }
                 }
             }
@@ -224,7 +224,7 @@ fn write_records(
         let _ = empty.try_send(batch);
     }
     while let Some(record) = acks.pop_any() {
-        write_record(&mut buf, &record, format)?;
+        json::append_packet(&mut buf, &record, annotations::SENTENCES)?;
     }
     stdout.write_all(&buf)?;
     stdout.flush()

@@ -182,15 +182,13 @@ impl EioSessions {
         let Some(conn) = self.websockets.get_mut(&stream) else {
             return;
         };
-        let sid = conn.sid.clone();
-        let session = match &sid {
-            Some(s) if self.sessions.contains_key(s) => self.session(s),
-            _ => match self.websockets.get_mut(&stream) {
-                Some(c) => &mut c.anonymous,
-                None => return,
-            },
+        // The connection's session, found without copying its sid (this runs for every
+        // message).
+        let session = match conn.sid.as_ref().and_then(|s| self.sessions.get_mut(s)) {
+            Some(session) => session,
+            None => &mut conn.anonymous,
         };
-        session.on_packet(packet, sid.as_ref(), at, out);
+        session.on_packet(packet, conn.sid.as_ref(), at, out);
     }
 
     /// Connection `stream` ended. Its session stays: a binary packet still waiting for
@@ -258,12 +256,7 @@ impl Session {
         at: At,
         out: &mut Vec<IoEvent>,
     ) {
-        let kind = packet.kind;
-        let data = match &packet.data {
-            EioData::Text(t) if kind == EioType::Message => Some(Ok(t.clone())),
-            EioData::Binary { len, .. } if kind == EioType::Message => Some(Err(*len)),
-            _ => None,
-        };
+        let is_message = packet.kind == EioType::Message;
         out.push(IoEvent::EngineIo(EioRecord {
             direction: at.direction,
             eio: at.eio,
@@ -275,20 +268,24 @@ impl Session {
         let Some(attachments) = self.attachments.get_mut(at.direction.index()) else {
             return;
         };
+        // The Socket.IO packet is read from the text in the record just pushed (not a copy).
+        let Some(IoEvent::EngineIo(record)) = out.last().filter(|_| is_message) else {
+            return;
+        };
         let mut done = Vec::new();
-        match data {
-            None => return,
-            Some(Ok(text)) => {
+        match &record.packet.data {
+            EioData::Text(text) => {
                 let version = match at.eio {
                     EioVersion::V3 => SioVersion::V4,
                     EioVersion::V4 => SioVersion::V5,
                 };
-                match decode_packet(&text, version) {
+                match decode_packet(text, version) {
                     Ok(p) => attachments.on_packet(p, &mut done),
                     Err(a) => done.push(Completed::Anomaly(a)),
                 }
             }
-            Some(Err(len)) => done.extend(attachments.on_binary(len)),
+            EioData::Binary { len, .. } => done.extend(attachments.on_binary(*len)),
+            EioData::None => return,
         }
         for completed in done {
             match completed {

@@ -5,71 +5,10 @@
 
 use std::io::{self, Write};
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// One byte set (0x80) in each position of the 8 bytes that needs escaping: `< 0x20`, `"` or
-/// `\\`. The lowest set byte is exact (the borrow trick only over-reports bytes above a real
-/// hit), so `trailing_zeros / 8` is the position of the first byte to escape.
-fn escape_mask(word: u64) -> u64 {
-    let below_space = word.wrapping_sub(LO * 0x20) & !word;
-    let quote = (word ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'"')));
-    let backslash =
-        (word ^ (LO * u64::from(b'\\'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'\\')));
-    (below_space | quote | backslash) & HI
-}
-
-/// How many leading bytes of `bytes` need no escaping.
-fn clean_prefix(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    // 64 bytes a turn while all are clean, then 8 at a time, the first hit found from the
-    // word's mask (short runs between the quotes of a JSON text are common: Socket.IO
-    // payloads). A byte needs escaping exactly when `clean_distance` is 0, so a block is clean
-    // when the minimum over it is not: a minimum of byte-wise XORs and saturating subtractions,
-    // which the compiler turns into a few vector instructions per 16 bytes.
-    for block in bytes.chunks_exact(64) {
-        if block
-            .iter()
-            .map(|&b| clean_distance(b))
-            .fold(u8::MAX, u8::min)
-            == 0
-        {
-            break;
-        }
-        i += 64;
-    }
-    let rest = bytes.get(i..).unwrap_or_default();
-    let mut words = rest.chunks_exact(8);
-    for w in &mut words {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        let mask = escape_mask(u64::from_le_bytes(b));
-        if mask != 0 {
-            return i + (mask.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    // The last 1-7 bytes, padded with a byte that needs no escaping.
-    let tail = words.remainder();
-    let mut b = [b'a'; 8];
-    b.get_mut(..tail.len())
-        .unwrap_or_default()
-        .copy_from_slice(tail);
-    let mask = escape_mask(u64::from_le_bytes(b));
-    i + if mask == 0 {
-        tail.len()
-    } else {
-        (mask.trailing_zeros() / 8) as usize
-    }
-}
-
-/// 0 when `b` needs escaping (below 0x20, `"` or `\\`), more than 0 otherwise.
-fn clean_distance(b: u8) -> u8 {
-    (b ^ b'"').min(b ^ b'\\').min(b.saturating_sub(0x1F))
-}
+use crate::app_proto::json_text::clean_prefix;
 
 /// Write `s` as a JSON string, quotes included.
-pub fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> io::Result<()> {
+pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.write_all(b"\"")?;
     let mut rest = s.as_bytes();
@@ -103,15 +42,24 @@ pub fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> io::Result<()> {
 }
 
 /// Write an unsigned integer in decimal, two digits a step (as `itoa` does).
-pub fn write_u64<W: Write + ?Sized>(out: &mut W, mut n: u64) -> io::Result<()> {
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
+)]
+pub fn write_u64(out: &mut Vec<u8>, mut n: u64) -> io::Result<()> {
     const PAIRS: &[u8; 200] = b"\
         0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
+    // The digits are made left-aligned in `buf` (their count first), and all of `buf` is
+    // appended and the rest cut off: a copy of a length known when compiling is a few moves,
+    // where one of the digits' own length was a call to `memcpy` (about twenty numbers are in
+    // every packet's line).
+    let digits = decimal_digits(n);
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut i = digits;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
@@ -120,37 +68,23 @@ pub fn write_u64<W: Write + ?Sized>(out: &mut W, mut n: u64) -> io::Result<()> {
     }
     if n >= 10 {
         let pair = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        buf[0..2].copy_from_slice(&PAIRS[pair..pair + 2]);
     } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
+        buf[0] = b'0' + n as u8;
     }
-    // One arm per length, so that each copy has a length known when compiling: a few moves
-    // instead of a call to `memcpy` (there are about twenty numbers in every packet's line).
-    match buf.len() - i {
-        1 => tail::<W, 1>(out, &buf),
-        2 => tail::<W, 2>(out, &buf),
-        3 => tail::<W, 3>(out, &buf),
-        4 => tail::<W, 4>(out, &buf),
-        5 => tail::<W, 5>(out, &buf),
-        6 => tail::<W, 6>(out, &buf),
-        7 => tail::<W, 7>(out, &buf),
-        8 => tail::<W, 8>(out, &buf),
-        9 => tail::<W, 9>(out, &buf),
-        10 => tail::<W, 10>(out, &buf),
-        _ => out.write_all(&buf[i..]),
-    }
+    let len = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(len + digits);
+    Ok(())
 }
 
-/// The last `N` bytes of `buf`.
-#[inline]
-fn tail<W: Write + ?Sized, const N: usize>(out: &mut W, buf: &[u8; 20]) -> io::Result<()> {
-    out.write_all(&buf[20 - N..])
+/// How many decimal digits `n` has (1 for 0).
+fn decimal_digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// Write a signed integer in decimal.
-pub fn write_i64<W: Write + ?Sized>(out: &mut W, n: i64) -> io::Result<()> {
+pub fn write_i64(out: &mut Vec<u8>, n: i64) -> io::Result<()> {
     if n < 0 {
         out.write_all(b"-")?;
     }
@@ -176,20 +110,6 @@ mod tests {
         }
         let s = "héllo → 世界 \u{7f} \u{1F600}";
         assert_eq!(ours(s), serde_json::to_string(s).unwrap());
-    }
-
-    #[test]
-    fn a_special_byte_at_any_position_is_found() {
-        for special in [b'"', b'\\', b'\n', 0x00, 0x1F] {
-            for len in 0..140 {
-                for at in 0..len {
-                    let mut bytes = vec![b'x'; len];
-                    bytes[at] = special;
-                    assert_eq!(clean_prefix(&bytes), at, "{special:#x} at {at} of {len}");
-                }
-                assert_eq!(clean_prefix(&vec![b' '; len]), len);
-            }
-        }
     }
 
     #[test]
