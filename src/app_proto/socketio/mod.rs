@@ -4,7 +4,6 @@
 //! protocol's own parser, npm `socket.io-parser` (4.x for v5, 3.x for v4).
 
 mod assembler;
-mod json;
 mod packet;
 
 use serde::Serialize;

@@ -67,7 +67,8 @@ pub fn decode_packet(text: &str, version: SioVersion) -> Result<SioPacket, Socke
     let data = if rest.is_empty() {
         None
     } else {
-        let value = super::json::parse(rest).map_err(|_| SocketIoAnomaly::NotJson)?;
+        let value: serde_json::Value =
+            serde_json::from_str(rest).map_err(|_| SocketIoAnomaly::NotJson)?;
         if !payload_valid(kind, &value, version) {
             return Err(SocketIoAnomaly::InvalidPayload { kind: kind.name() });
         }
