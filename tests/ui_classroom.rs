@@ -513,8 +513,8 @@ fn a_refused_upgrade_is_not_labelled_with_an_accept_check() {
         .iter()
         .find(|s| s.kind == StepKind::UpgradeRefused)
         .expect("the 404");
-    assert_eq!(refused.label, "404 Not Found");
-    let row = &model.packets[refused.packet_index];
+    assert_eq!(refused.label(), "404 Not Found");
+    let row = &model.packets[refused.packet_index()];
     assert!(!row.info().contains("Accept"), "{}", row.info());
     harness.get_by_label("ladder: 404 Not Found");
 }
@@ -596,7 +596,7 @@ fn hiding_what_comes_next_shows_packets_only_up_to_the_current_step() {
     for _ in 0..request {
         press(&mut harness, egui::Key::ArrowRight);
     }
-    let shown = harness.state().model().steps[request].packet_index + 1;
+    let shown = harness.state().model().steps[request].packet_index() + 1;
     harness.get_by_label(&format!("{shown} of {total}"));
     assert!(
         harness.query_by_label(&answer_label).is_none(),

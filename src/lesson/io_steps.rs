@@ -51,8 +51,8 @@ fn packet_numbered(model: &Model, frame: u64) -> Option<&PacketRow> {
 /// long-polling request of an Engine.IO session); `None` for other packets.
 pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     let step = model.steps.get(index)?;
-    let record = model.packets.get(step.packet_index)?;
-    let scope = |r: &SioRecord| model.emit_scope(step.packet_index, r);
+    let record = model.packets.get(step.packet_index())?;
+    let scope = |r: &SioRecord| model.emit_scope(step.packet_index(), r);
     let sio: Vec<&SioRecord> = record
         .io
         .iter()
@@ -99,7 +99,7 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     let headline = match (sio.first(), eio.first()) {
         (Some(r), _) => sio_label(r, scope(r)),
         (None, Some(r)) => format!("Engine.IO {}", eio_label(r)),
-        (None, None) => step.label.clone(),
+        (None, None) => step.label.to_string(),
     };
     Some(Narration {
         headline,
@@ -428,7 +428,7 @@ fn polling_request(step: &Step, record: &PacketRow) -> Option<Narration> {
         ),
     };
     Some(Narration {
-        headline: step.label.clone(),
+        headline: step.label.to_string(),
         body,
         next: Some("The server answers 200 OK with Engine.IO packets in the body.".into()),
         analogy: Some(

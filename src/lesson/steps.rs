@@ -61,7 +61,7 @@ impl StepContext {
             model
                 .steps
                 .get(i as usize)
-                .and_then(|s| model.packets.get(s.packet_index))
+                .and_then(|s| model.packets.get(s.packet_index()))
                 .is_some_and(|r| {
                     r.ws.iter()
                         .any(|f| f.opcode == opcode::CLOSE && f.direction == dir)
@@ -83,7 +83,7 @@ impl StepContext {
             .find(|s| {
                 model
                     .packets
-                    .get(s.packet_index)
+                    .get(s.packet_index())
                     .and_then(|r| r.packet.tcp.as_ref())
                     .is_some_and(|t| t.has(crate::decode::flags::FIN))
             })
@@ -112,7 +112,7 @@ pub fn narrate_in(model: &Model, index: usize) -> Option<Narration> {
         return Some(n);
     }
     let step = model.steps.get(index)?;
-    let record = model.packets.get(step.packet_index)?;
+    let record = model.packets.get(step.packet_index())?;
     let mut n = narrate_with(
         step,
         record,
@@ -193,7 +193,7 @@ fn narrate_loss(
         StepKind::Ack => super::loss::dup_ack(step, &mark),
         _ => super::loss::resend_sentences(step, &mark, facts).map(|sentences| {
             let mut n = narrate_kind(step, record, conn, context);
-            n.headline.clone_from(&step.label);
+            n.headline = step.label.to_string();
             n.body = format!("{sentences} {}", n.body);
             n
         }),
@@ -340,7 +340,7 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
 fn http(f: &Facts) -> Narration {
     let (sender, _) = who(f.step.direction);
     let line = f.record.http.first().map_or_else(
-        || f.step.label.clone(),
+        || f.step.label.to_string(),
         crate::app_proto::HttpMessage::start_line,
     );
     let refused = f.step.kind == StepKind::UpgradeRefused;
@@ -519,7 +519,7 @@ fn ws(f: &Facts) -> Narration {
     let (sender, receiver) = who(f.step.direction);
     let Some(frame) = f.record.ws.first() else {
         return Narration {
-            headline: f.step.label.clone(),
+            headline: f.step.label.to_string(),
             body: String::new(),
             next: None,
             analogy: None,
@@ -543,7 +543,7 @@ fn ws(f: &Facts) -> Narration {
         _ => None,
     };
     Narration {
-        headline: f.step.label.clone(),
+        headline: f.step.label.to_string(),
         body,
         next,
         analogy: None,
@@ -559,7 +559,7 @@ mod tests {
         let m = fixture::conversation();
         narrate(
             &m.steps[i],
-            &m.packets[m.steps[i].packet_index],
+            &m.packets[m.steps[i].packet_index()],
             m.connections.first(),
         )
     }

@@ -295,7 +295,7 @@ impl Model {
         if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
             s.set_lost(Sent {
                 packet: resend.packet,
-                index: resend.packet_index,
+                index: resend.packet_index(),
                 ts_ns: resend.ts_ns,
             });
         }
@@ -315,7 +315,7 @@ impl Model {
             if let (Some(step), Some(before), Some(after)) =
                 (row.step.and_then(|s| self.steps.get_mut(s)), before, after)
             {
-                step.label = step.label.replacen(&before, &after, 1);
+                step.label = step.label.replacen(&before, &after, 1).into();
             }
         }
     }

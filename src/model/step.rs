@@ -84,13 +84,13 @@ pub struct Step {
     /// Connection index (`tcp.stream`).
     pub stream: u32,
     pub direction: Direction,
-    /// Index into `Model::packets`.
-    pub packet_index: usize,
+    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]).
+    packet_index: u32,
     /// Packet number (1-based).
     pub packet: u64,
     pub ts_ns: i64,
     /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
-    pub label: String,
+    pub label: Box<str>,
     /// States of both peers after this packet.
     pub client_state: TcpState,
     pub server_state: TcpState,
@@ -125,15 +125,26 @@ impl Step {
             phase,
             stream,
             direction,
-            packet_index,
+            // A model of 2^32 packets would need over a terabyte: not a case to handle.
+            packet_index: u32::try_from(packet_index).unwrap_or(u32::MAX),
             packet,
             ts_ns,
-            label,
+            label: label.into_boxed_str(),
             client_state,
             server_state,
             top_layer,
             marks: None,
         }
+    }
+
+    /// The step's label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Index into `Model::packets` of the step's packet.
+    pub fn packet_index(&self) -> usize {
+        self.packet_index as usize
     }
 
     /// What loss means for this packet: a resend of earlier bytes, or a duplicate ACK.
@@ -530,7 +541,7 @@ mod tests {
         assert_eq!(s.lost(), None);
         // The box is what keeps the other steps small.
         assert!(
-            std::mem::size_of::<Step>() <= 72,
+            std::mem::size_of::<Step>() <= 56,
             "{}",
             std::mem::size_of::<Step>()
         );

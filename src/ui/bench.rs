@@ -84,7 +84,7 @@ impl ModelMemory {
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label.capacity() + s.marks_heap_bytes())
+            .map(|s| s.label.len() + s.marks_heap_bytes())
             .sum::<usize>();
         m
     }

@@ -265,7 +265,7 @@ impl Ladder {
             );
             let starts_upgrade = model
                 .packets
-                .get(step.packet_index)
+                .get(step.packet_index())
                 .is_some_and(crate::model::lanes::starts_upgrade);
             if session && starts_upgrade && !self.rows.contains(&LadderRow::Upgrade) {
                 self.rows.push(LadderRow::Upgrade);
@@ -276,7 +276,7 @@ impl Ladder {
         }
         self.step_rows.push((i, self.rows.len()));
         self.rows.push(LadderRow::Step(i));
-        for tie in model.ack_ties_at(step.packet_index) {
+        for tie in model.ack_ties_at(step.packet_index()) {
             let event_step = model.packets.get(tie.event_index).and_then(|r| r.step);
             if let Some(event_step) = event_step.filter(|&e| self.row_of_step(e).is_some()) {
                 let at = self.tie_events.partition_point(|&(e, _)| e <= event_step);
@@ -326,7 +326,7 @@ impl Ladder {
             return self.rows.len();
         };
         let beyond = |r: &LadderRow| match r {
-            LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index > h),
+            LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index() > h),
             LadderRow::Phase(_) | LadderRow::Upgrade => false,
         };
         let mut n = self.rows.iter().position(beyond).unwrap_or(self.rows.len());
@@ -533,7 +533,7 @@ mod tests {
         let LadderRow::Step(next) = ladder.rows[at + 1] else {
             panic!("a step follows the title")
         };
-        let row = &model.packets[model.steps[next].packet_index];
+        let row = &model.packets[model.steps[next].packet_index()];
         assert!(crate::model::lanes::starts_upgrade(row));
         assert_eq!(
             ladder
@@ -619,7 +619,7 @@ mod tests {
             let event = &model.steps[t.event_step];
             let ack = &model.steps[t.ack_step];
             assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
-            let pair = model.packets[ack.packet_index]
+            let pair = model.packets[ack.packet_index()]
                 .io
                 .iter()
                 .find_map(|e| match e {
