@@ -16,7 +16,7 @@ fn model(name: &str) -> Model {
 }
 
 fn step_of(m: &Model, packet: u64) -> usize {
-    m.packets[packet as usize - 1].step.unwrap()
+    m.packets[packet as usize - 1].step().unwrap()
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         .iter()
         .position(|r| r.packet.number == 178)
         .unwrap();
-    let step = &m.steps[m.packets[i].step.unwrap()];
+    let step = &m.steps[m.packets[i].step().unwrap()];
     assert!(
         matches!(step.loss(), Some(LossMark::Resend { original: None, .. })),
         "{:?}",
@@ -193,7 +193,7 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         "{}",
         step.label
     );
-    let n = lesson::narrate_in(&m, m.packets[i].step.unwrap()).unwrap();
+    let n = lesson::narrate_in(&m, m.packets[i].step().unwrap()).unwrap();
     assert!(
         n.body.starts_with("The client sends bytes 51332 to 52779 again (a retransmission), but this capture never saw the first copy"),
         "{}",

@@ -71,14 +71,14 @@ fn every_tcp_packet_of_the_corpus_has_a_step() {
         for p in &m.packets {
             assert_eq!(
                 p.seg.is_some(),
-                p.step.is_some(),
+                p.step().is_some(),
                 "{:?} packet {}",
                 entry.path(),
                 p.packet.number
             );
         }
         for (i, s) in m.steps.iter().enumerate() {
-            assert_eq!(m.packets[s.packet_index()].step, Some(i));
+            assert_eq!(m.packets[s.packet_index()].step(), Some(i));
             assert!(!s.label.is_empty());
         }
     }

@@ -219,7 +219,7 @@ fn choosing_a_connection_in_the_list_then_stepping_stays_on_it() {
             .iter()
             .find(|&&i| {
                 m.packets[i as usize]
-                    .step
+                    .step()
                     .is_some_and(|s| m.steps[s].kind == StepKind::UpgradeRequest)
             })
             .unwrap();

@@ -304,16 +304,17 @@ pub(crate) fn conversation() -> Model {
             spec.states,
             if plen > 0 { 7 } else { 4 },
         );
-        let row = PacketRow {
+        let mut row = PacketRow {
             packet,
             seg: Some(seg),
             http: http.into(),
             ws: ws.into_boxed_slice(),
             notes: RareList::default(),
-            step: Some(model.steps.len()),
+            step: None,
             io: RareList::default(),
             tls: RareList::default(),
         };
+        row.set_step(Some(model.steps.len()));
         model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);
     }

@@ -92,7 +92,7 @@ impl StepContext {
                 packet: s.packet,
             });
         let resent_by = step.lost().and_then(|r| {
-            let resend = model.steps.get(model.packets.get(r.index)?.step?)?;
+            let resend = model.steps.get(model.packets.get(r.index)?.step()?)?;
             match resend.loss()? {
                 LossMark::Resend { kind, .. } => Some((r, kind)),
                 LossMark::DupAck { .. } => None,

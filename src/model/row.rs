@@ -21,6 +21,12 @@ use crate::decode::RareList;
 /// the details tree shows the kept text and says how much more there was.
 pub const MODEL_TEXT_KEEP: usize = 124;
 
+/// A step index in 32 bits: a model of 2^32 steps would need over a terabyte, not a case to
+/// handle.
+fn step_index(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
 /// One packet as the app's model keeps it. Lists hold no spare capacity; those that are empty
 /// on most packets are [`RareList`]s (a pointer, null when empty).
 #[derive(Clone, Debug)]
@@ -34,8 +40,9 @@ pub struct PacketRow {
     pub ws: Box<[WsFrame]>,
     /// Other remarks of the application parsers.
     pub notes: RareList<NoteKind>,
-    /// Index into `Model::steps` of this packet's teaching step, if it has one.
-    pub step: Option<usize>,
+    /// Index into `Model::steps` of this packet's teaching step, if it has one (32 bits: see
+    /// [`PacketRow::step`]).
+    pub(crate) step: Option<u32>,
     /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
     /// with the frame of their event).
     pub io: RareList<crate::app_proto::engineio::IoEvent>,
@@ -74,8 +81,18 @@ impl PacketRow {
             notes: notes.into(),
             io: io.into(),
             tls: tls.into(),
-            step,
+            step: step.map(step_index),
         }
+    }
+
+    /// Index into `Model::steps` of this packet's teaching step, if it has one.
+    pub fn step(&self) -> Option<usize> {
+        self.step.map(|i| i as usize)
+    }
+
+    /// Set the index of this packet's teaching step.
+    pub fn set_step(&mut self, step: Option<usize>) {
+        self.step = step.map(step_index);
     }
 
     /// What its Protocol and Info columns are made from.
@@ -122,7 +139,7 @@ mod tests {
         assert!(size_of::<Packet>() <= 168, "{}", size_of::<Packet>());
         assert!(size_of::<Option<SegmentInfo>>() <= 48);
         assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
-        assert!(size_of::<PacketRow>() <= 280, "{}", size_of::<PacketRow>());
+        assert!(size_of::<PacketRow>() <= 272, "{}", size_of::<PacketRow>());
         assert!(size_of::<crate::model::Step>() <= 72);
     }
 

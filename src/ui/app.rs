@@ -340,7 +340,12 @@ impl App {
             Action::JumpToStep(i) => self.playback.jump_to(i),
             Action::SelectPacket(i) => {
                 self.selected = Some(i);
-                match self.model.packets.get(i).and_then(|r| r.step) {
+                match self
+                    .model
+                    .packets
+                    .get(i)
+                    .and_then(crate::model::PacketRow::step)
+                {
                     Some(step) => self.playback.go_to(step, now),
                     None => self.playback.current = None,
                 }

@@ -127,7 +127,7 @@ pub fn wanted_height(ctx: &egui::Context) -> Option<f32> {
 
 fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: Palette) {
     let kind = record
-        .step
+        .step()
         .and_then(|i| app.model.steps.get(i))
         .map(|s| s.kind);
     if let Some(code) = app.selected.and_then(|i| lesson::io_code(&app.model, i)) {
@@ -337,7 +337,7 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
             ui.end_row();
         });
     if record
-        .step
+        .step()
         .and_then(|i| app.model.steps.get(i))
         .is_some_and(|s| matches!(s.kind, StepKind::Syn | StepKind::SynAck))
         && let Some(mss) = tcp.options.mss

@@ -277,7 +277,10 @@ impl Ladder {
         self.step_rows.push((i, self.rows.len()));
         self.rows.push(LadderRow::Step(i));
         for tie in model.ack_ties_at(step.packet_index()) {
-            let event_step = model.packets.get(tie.event_index).and_then(|r| r.step);
+            let event_step = model
+                .packets
+                .get(tie.event_index)
+                .and_then(crate::model::PacketRow::step);
             if let Some(event_step) = event_step.filter(|&e| self.row_of_step(e).is_some()) {
                 let at = self.tie_events.partition_point(|&(e, _)| e <= event_step);
                 self.tie_events.insert(at, (event_step, self.ties.len()));
@@ -477,7 +480,7 @@ mod tests {
         assert_eq!(ladder.row_of_step(0), Some(1));
         // Hiding what comes next: up to the step of packet 3 (the Upgrade request, the first
         // step of its phase), with its phase title; no title of a phase not reached.
-        let upgrade = model.packets[3].step.unwrap();
+        let upgrade = model.packets[3].step().unwrap();
         let shown = ladder.shown(&model.steps, Some(3));
         assert_eq!(ladder.rows[shown - 1], LadderRow::Step(upgrade));
         assert_eq!(ladder.rows[shown - 2], LadderRow::Phase(Phase::HttpUpgrade));
@@ -595,8 +598,8 @@ mod tests {
         for (i, row) in full.packets.iter().enumerate() {
             // The live path: rows with their steps, one at a time.
             let mut row = row.clone();
-            if let Some(s) = row.step {
-                row.step = Some(model.steps.len());
+            if let Some(s) = row.step() {
+                row.set_step(Some(model.steps.len()));
                 model.steps.push(full.steps[s].clone());
             }
             model.connections = full.connections.clone();

@@ -11,7 +11,7 @@ fn model(name: &str) -> Model {
 /// The narration of the step of packet `number`.
 fn said(m: &Model, number: u64) -> Narration {
     let row = packet_numbered(m, number).unwrap();
-    crate::lesson::narrate_in(m, row.step.unwrap()).unwrap()
+    crate::lesson::narrate_in(m, row.step().unwrap()).unwrap()
 }
 
 fn code(m: &Model, number: u64) -> IoCode {
@@ -161,7 +161,7 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
             {
                 continue;
             }
-            let Some(step) = row.step else { continue };
+            let Some(step) = row.step() else { continue };
             let n = crate::lesson::narrate_in(&m, step).unwrap();
             assert!(
                 n.body.contains("On the wire it is"),
