@@ -75,7 +75,7 @@ fn an_event_and_its_ack_are_tied_with_the_round_trip_of_the_capture() {
         let (e, a) = (&model.steps[t.event_step], &model.steps[t.ack_step]);
         assert_eq!(t.tie.rtt_ns, a.ts_ns - e.ts_ns);
         let sio = model.packets[a.packet_index()]
-            .io
+            .io()
             .iter()
             .find_map(|ev| match ev {
                 osiscope::app_proto::engineio::IoEvent::SocketIo(r) if r.ack_frame.is_some() => {

@@ -199,7 +199,7 @@ fn eio_digit(kind: EioType) -> Option<u8> {
 /// and what it means, the namespace, the ack id and the data.
 fn io_numbers(record: &PacketRow) -> Vec<Worked> {
     record
-        .io
+        .io()
         .iter()
         .filter_map(|e| match e {
             IoEvent::EngineIo(r) => {

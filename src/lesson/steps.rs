@@ -339,7 +339,7 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
 
 fn http(f: &Facts) -> Narration {
     let (sender, _) = who(f.step.direction);
-    let line = f.record.http.first().map_or_else(
+    let line = f.record.http().first().map_or_else(
         || f.step.label.to_string(),
         crate::app_proto::HttpMessage::start_line,
     );
@@ -362,7 +362,7 @@ fn http(f: &Facts) -> Narration {
 }
 
 fn upgrade_request(f: &Facts) -> Narration {
-    let msg = f.record.http.iter().find(|m| m.kind == HttpKind::Request);
+    let msg = f.record.http().iter().find(|m| m.kind == HttpKind::Request);
     let uri = msg
         .and_then(|m| m.uri.clone())
         .unwrap_or_else(|| "/".into());
@@ -386,7 +386,11 @@ fn upgrade_request(f: &Facts) -> Narration {
 }
 
 fn upgrade_response(f: &Facts) -> Narration {
-    let msg = f.record.http.iter().find(|m| m.kind == HttpKind::Response);
+    let msg = f
+        .record
+        .http()
+        .iter()
+        .find(|m| m.kind == HttpKind::Response);
     let accept = msg
         .and_then(|m| m.sec_websocket_accept.clone())
         .unwrap_or_default();

@@ -1,8 +1,7 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
-/// The [`summary::Facts`] of a [`PacketRecord`] or a [`PacketRow`] (same field names, lists
-/// held as a `Vec` in one and a boxed slice in the other).
+/// The [`summary::Facts`] of a [`PacketRecord`] ([`PacketRow::facts`] makes a row's).
 macro_rules! facts_of {
     ($packet:expr) => {
         $crate::model::summary::Facts {
@@ -518,7 +517,7 @@ mod tests {
                 let mut keys = Vec::new();
                 for &i in &packets {
                     let row = &m.packets[i as usize];
-                    for h in &row.http {
+                    for h in row.http() {
                         match h.handshake {
                             Handshake::UpgradeRequest => keys.push(h.sec_websocket_key.clone()),
                             Handshake::Accepted => {

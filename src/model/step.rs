@@ -336,9 +336,9 @@ fn classify(
     if has(flags::SYN) {
         return Some((StepKind::Syn, format!("SYN seq={}", seg.rel_seq)));
     }
-    if let Some(first) = record.http.first() {
+    if let Some(first) = record.http().first() {
         let kind = http_kind(first, story);
-        let labels: Vec<String> = record.http.iter().map(http_label).collect();
+        let labels: Vec<String> = record.http().iter().map(http_label).collect();
         let mut label = labels.join(" + ");
         if let Some(io) = io_step_label(record, scope) {
             // What the body carried, the way the code that sent it reads.
@@ -355,7 +355,7 @@ fn classify(
         }
         return Some((kind, ws_label(&record.ws)));
     }
-    if !record.tls.is_empty() {
+    if !record.tls().is_empty() {
         return Some(tls_step(record, story));
     }
     if has(flags::FIN) {
@@ -433,7 +433,7 @@ pub fn io_step_label(
     record: &PacketRow,
     scope: &dyn Fn(&SioRecord) -> EmitScope,
 ) -> Option<String> {
-    super::io_label::io_label(&record.io, scope)
+    super::io_label::io_label(record.io(), scope)
 }
 
 /// The step of a packet that completes TLS records: the plaintext handshake, or encrypted
@@ -441,18 +441,18 @@ pub fn io_step_label(
 fn tls_step(record: &PacketRow, story: &mut StreamStory) -> (StepKind, String) {
     story.tls = true;
     let plain = record
-        .tls
+        .tls()
         .iter()
         .any(|r| !r.encrypted && !r.handshake_types.is_empty());
     let names: Vec<String> = record
-        .tls
+        .tls()
         .iter()
         .take(3)
         .map(super::summary::tls_record_info)
         .collect();
     let mut label = format!("TLS {}", names.join(", "));
-    if record.tls.len() > 3 {
-        let _ = write!(label, ", +{} more", record.tls.len() - 3);
+    if record.tls().len() > 3 {
+        let _ = write!(label, ", +{} more", record.tls().len() - 3);
     }
     let kind = if plain {
         StepKind::TlsHandshake

@@ -135,7 +135,7 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
     } else if let Some(frame) = record.ws.first() {
         ws_frame_ui(ui, frame, palette);
     } else if let Some(resp) = record
-        .http
+        .http()
         .iter()
         .find(|m| m.kind == HttpKind::Response && m.sec_websocket_accept.is_some())
     {

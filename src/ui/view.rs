@@ -47,9 +47,9 @@ impl ProtoFilter {
         match self {
             Self::All => true,
             Self::Tcp => {
-                record.packet.tcp.is_some() && record.http.is_empty() && record.ws.is_empty()
+                record.packet.tcp.is_some() && record.http().is_empty() && record.ws.is_empty()
             }
-            Self::Http => !record.http.is_empty(),
+            Self::Http => !record.http().is_empty(),
             Self::WebSocket => !record.ws.is_empty(),
         }
     }
@@ -623,7 +623,7 @@ mod tests {
             let ack = &model.steps[t.ack_step];
             assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
             let pair = model.packets[ack.packet_index()]
-                .io
+                .io()
                 .iter()
                 .find_map(|e| match e {
                     crate::model::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),

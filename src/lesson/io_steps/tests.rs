@@ -155,7 +155,7 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
         let m = model(&name);
         for row in &m.packets {
             if row
-                .io
+                .io()
                 .iter()
                 .all(|e| matches!(e, IoEvent::AckPair(_) | IoEvent::Anomaly(_)))
             {
@@ -173,7 +173,7 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
                 "{name} #{}: {n:?}",
                 row.packet.number
             );
-            for e in &row.io {
+            for e in row.io() {
                 match e {
                     IoEvent::EngineIo(r) => {
                         eio_kinds.insert(r.packet.kind.name());
