@@ -44,7 +44,7 @@ fn agree(name: &str) -> (usize, usize) {
         let Some(seg) = &record.seg else { continue };
         let has = |a| seg.analysis.contains(&a);
         let step = record
-            .step
+            .step()
             .map(|i| &m.steps[i])
             .expect("every TCP packet has a step");
         let (dup_num, dup_frame) = match step.loss() {
@@ -112,7 +112,7 @@ fn agree(name: &str) -> (usize, usize) {
     }
     // Every copy drawn as lost was replaced by the resend that names it.
     for s in m.steps.iter().filter(|s| s.lost().is_some()) {
-        let resend = &m.steps[m.packets[s.lost().unwrap().index].step.unwrap()];
+        let resend = &m.steps[m.packets[s.lost().unwrap().index].step().unwrap()];
         assert_eq!(
             resend.loss().and_then(|l| l.lost_copy()).map(|c| c.packet),
             Some(s.packet),

@@ -16,7 +16,7 @@ fn model(name: &str) -> Model {
 }
 
 fn step_of(m: &Model, packet: u64) -> usize {
-    m.packets[packet as usize - 1].step.unwrap()
+    m.packets[packet as usize - 1].step().unwrap()
 }
 
 #[test]
@@ -26,10 +26,10 @@ fn a_resend_names_the_packet_it_copies_and_the_wait() {
     // (tcp.analysis.rto 0.000045678, rto_frame 100).
     let i = step_of(&m, 105);
     let step = &m.steps[i];
-    assert_eq!(step.label, "Retransmission of #100 (after 45.678 µs)");
+    assert_eq!(step.label(), "Retransmission of #100 (after 45.678 µs)");
     assert_eq!(step.kind, StepKind::Data);
     let n = lesson::narrate_in(&m, i).unwrap();
-    assert_eq!(n.headline, step.label);
+    assert_eq!(n.headline, step.label());
     assert!(
         n.body
             .starts_with("The client sends bytes 34732 to 36179 again: they first went out in packet #100, 45.678 µs earlier."),
@@ -78,7 +78,7 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
         n.body
     );
     let dup = &m.steps[step_of(&m, 115)];
-    assert_eq!(dup.label, "Dup ACK ack=31692 (repeats #110, 3rd time)");
+    assert_eq!(dup.label(), "Dup ACK ack=31692 (repeats #110, 3rd time)");
     assert_eq!(
         dup.loss(),
         Some(LossMark::DupAck {
@@ -88,7 +88,7 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
         })
     );
     let n = lesson::narrate_in(&m, step_of(&m, 115)).unwrap();
-    assert_eq!(n.headline, dup.label);
+    assert_eq!(n.headline, dup.label());
     assert!(!n.headline.contains("got it"), "{}", n.headline);
     assert!(
         n.body
@@ -111,7 +111,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
     let m = model("loss_netem.pcapng");
     let mut spurious = 0;
     for (i, step) in m.steps.iter().enumerate() {
-        let row = &m.packets[step.packet_index];
+        let row = &m.packets[step.packet_index()];
         let said: Vec<String> = lesson::problems(row)
             .into_iter()
             .filter(|p| p.severity == Severity::Warning)
@@ -149,9 +149,9 @@ fn a_second_resend_names_the_first_copy_and_the_one_before() {
     // tshark: the server sent seq 24128 (108 bytes) in #86, resent it in #88 and again in #89
     // (rto_frame 86 for both): the timer doubles, 206 ms then 414 ms after the first copy.
     let first = &m.steps[step_of(&m, 88)];
-    assert_eq!(first.label, "Retransmission of #86 (after 205.829 ms)");
+    assert_eq!(first.label(), "Retransmission of #86 (after 205.829 ms)");
     let second = &m.steps[step_of(&m, 89)];
-    assert_eq!(second.label, "Retransmission of #86 (after 413.810 ms)");
+    assert_eq!(second.label(), "Retransmission of #86 (after 413.810 ms)");
     assert_eq!(m.steps[step_of(&m, 86)].lost().map(|s| s.packet), Some(88));
     assert_eq!(first.lost().map(|s| s.packet), Some(89));
     let n = lesson::narrate_in(&m, step_of(&m, 89)).unwrap();
@@ -181,7 +181,7 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         .iter()
         .position(|r| r.packet.number == 178)
         .unwrap();
-    let step = &m.steps[m.packets[i].step.unwrap()];
+    let step = &m.steps[m.packets[i].step().unwrap()];
     assert!(
         matches!(step.loss(), Some(LossMark::Resend { original: None, .. })),
         "{:?}",
@@ -193,7 +193,7 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         "{}",
         step.label
     );
-    let n = lesson::narrate_in(&m, m.packets[i].step.unwrap()).unwrap();
+    let n = lesson::narrate_in(&m, m.packets[i].step().unwrap()).unwrap();
     assert!(
         n.body.starts_with("The client sends bytes 51332 to 52779 again (a retransmission), but this capture never saw the first copy"),
         "{}",

@@ -71,14 +71,14 @@ fn every_tcp_packet_of_the_corpus_has_a_step() {
         for p in &m.packets {
             assert_eq!(
                 p.seg.is_some(),
-                p.step.is_some(),
+                p.step().is_some(),
                 "{:?} packet {}",
                 entry.path(),
                 p.packet.number
             );
         }
         for (i, s) in m.steps.iter().enumerate() {
-            assert_eq!(m.packets[s.packet_index].step, Some(i));
+            assert_eq!(m.packets[s.packet_index()].step(), Some(i));
             assert!(!s.label.is_empty());
         }
     }
@@ -102,7 +102,7 @@ fn a_frame_across_many_segments_is_told_part_by_part() {
             "{}",
             step.label
         );
-        let record = &m.packets[step.packet_index];
+        let record = &m.packets[step.packet_index()];
         let conn = m.connections.get(step.stream as usize);
         let n = osiscope::lesson::narrate(step, record, conn);
         assert!(
@@ -123,6 +123,6 @@ fn a_frame_across_many_segments_is_told_part_by_part() {
                 && s.packet > first.packet
         })
         .expect("the frame completes later");
-    let record = &m.packets[frame.packet_index];
+    let record = &m.packets[frame.packet_index()];
     assert!(record.ws.iter().any(|f| f.payload_len >= 100_000));
 }

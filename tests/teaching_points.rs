@@ -353,7 +353,7 @@ fn point_13_no_grammar_slips_in_any_sentence_of_the_bundled_captures() {
         for i in 0..m.steps.len() {
             let n = lesson::narrate_in(&m, i).unwrap();
             let mut text = all(&n);
-            for l in lesson::layer_uses(&m.packets[m.steps[i].packet_index]) {
+            for l in lesson::layer_uses(&m.packets[m.steps[i].packet_index()]) {
                 text.push_str(l.text());
             }
             seen_one_byte |= text.contains("(1 byte)");

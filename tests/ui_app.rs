@@ -158,7 +158,7 @@ fn clicking_a_packet_row_moves_the_ladder() {
             .enumerate()
             .find(|(_, r)| r.ws.iter().any(|f| f.masked))
             .expect("a masked client frame");
-        (i, r.info(), r.step.expect("it is a step"))
+        (i, r.info(), r.step().expect("it is a step"))
     };
     harness.get_by_label(&info).click();
     harness.run_steps(2);

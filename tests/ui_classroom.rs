@@ -221,7 +221,7 @@ fn choosing_a_connection_in_the_list_then_stepping_stays_on_it() {
             .iter()
             .find(|&&i| {
                 m.packets[i as usize]
-                    .step
+                    .step()
                     .is_some_and(|s| m.steps[s].kind == StepKind::UpgradeRequest)
             })
             .unwrap();
@@ -515,8 +515,8 @@ fn a_refused_upgrade_is_not_labelled_with_an_accept_check() {
         .iter()
         .find(|s| s.kind == StepKind::UpgradeRefused)
         .expect("the 404");
-    assert_eq!(refused.label, "404 Not Found");
-    let row = &model.packets[refused.packet_index];
+    assert_eq!(refused.label(), "404 Not Found");
+    let row = &model.packets[refused.packet_index()];
     assert!(!row.info().contains("Accept"), "{}", row.info());
     harness.get_by_label("ladder: 404 Not Found");
 }
@@ -598,7 +598,7 @@ fn hiding_what_comes_next_shows_packets_only_up_to_the_current_step() {
     for _ in 0..request {
         press(&mut harness, egui::Key::ArrowRight);
     }
-    let shown = harness.state().model().steps[request].packet_index + 1;
+    let shown = harness.state().model().steps[request].packet_index() + 1;
     harness.get_by_label(&format!("{shown} of {total}"));
     assert!(
         harness.query_by_label(&answer_label).is_none(),

@@ -49,7 +49,7 @@ fn lanes_on(harness: &mut Harness<'_, App>) {
 /// The step label and time of packet `number`.
 fn step_of(model: &Model, number: u64) -> (String, i64) {
     let s = model.steps.iter().find(|s| s.packet == number).unwrap();
-    (s.label.clone(), s.ts_ns)
+    (s.label().to_string(), s.ts_ns)
 }
 
 #[test]
@@ -74,8 +74,8 @@ fn an_event_and_its_ack_are_tied_with_the_round_trip_of_the_capture() {
     for t in &ladder.ties {
         let (e, a) = (&model.steps[t.event_step], &model.steps[t.ack_step]);
         assert_eq!(t.tie.rtt_ns, a.ts_ns - e.ts_ns);
-        let sio = model.packets[a.packet_index]
-            .io
+        let sio = model.packets[a.packet_index()]
+            .io()
             .iter()
             .find_map(|ev| match ev {
                 osiscope::app_proto::engineio::IoEvent::SocketIo(r) if r.ack_frame.is_some() => {

@@ -304,16 +304,10 @@ pub(crate) fn conversation() -> Model {
             spec.states,
             if plen > 0 { 7 } else { 4 },
         );
-        let row = PacketRow {
-            packet,
-            seg: Some(seg),
-            http: http.into(),
-            ws: ws.into_boxed_slice(),
-            notes: RareList::default(),
-            step: Some(model.steps.len()),
-            io: RareList::default(),
-            tls: RareList::default(),
-        };
+        let mut row = PacketRow::new(packet, Some(seg));
+        row.ws = ws.into_boxed_slice();
+        row.set_lists(http, Vec::new(), Vec::new(), Vec::new());
+        row.set_step(Some(model.steps.len()));
         model.push_row(row, FrameBytes::Kept(data));
         model.steps.push(step);
     }

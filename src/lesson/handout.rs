@@ -199,7 +199,7 @@ fn eio_digit(kind: EioType) -> Option<u8> {
 /// and what it means, the namespace, the ack id and the data.
 fn io_numbers(record: &PacketRow) -> Vec<Worked> {
     record
-        .io
+        .io()
         .iter()
         .filter_map(|e| match e {
             IoEvent::EngineIo(r) => {
@@ -250,7 +250,7 @@ fn step_numbers(model: &Model, step_indices: &[usize]) -> Vec<Worked> {
     let packets: Vec<usize> = step_indices
         .iter()
         .filter_map(|&i| model.steps.get(i))
-        .map(|s| s.packet_index)
+        .map(crate::model::Step::packet_index)
         .collect();
     let Some((&first, rest)) = packets.split_first() else {
         return Vec::new();
@@ -280,8 +280,8 @@ pub fn capture_handout(model: &Model, capture: &str) -> Handout {
                 title: n.headline,
                 text: n.body,
                 next: n.next,
-                numbers: numbers(model, step.packet_index),
-                layers: layers_of(model, step.packet_index),
+                numbers: numbers(model, step.packet_index()),
+                layers: layers_of(model, step.packet_index()),
                 questions: Vec::new(),
             })
         })
@@ -328,7 +328,7 @@ pub fn lesson_handout<'m>(
             let first = indices
                 .first()
                 .and_then(|&i| model.steps.get(i))
-                .map(|s| s.packet_index);
+                .map(crate::model::Step::packet_index);
             HandoutStep {
                 capture: capture.to_string(),
                 frames: ls.frames.to_vec(),

@@ -51,10 +51,10 @@ fn packet_numbered(model: &Model, frame: u64) -> Option<&PacketRow> {
 /// long-polling request of an Engine.IO session); `None` for other packets.
 pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     let step = model.steps.get(index)?;
-    let record = model.packets.get(step.packet_index)?;
-    let scope = |r: &SioRecord| model.emit_scope(step.packet_index, r);
+    let record = model.packets.get(step.packet_index())?;
+    let scope = |r: &SioRecord| model.emit_scope(step.packet_index(), r);
     let sio: Vec<&SioRecord> = record
-        .io
+        .io()
         .iter()
         .filter_map(|e| match e {
             IoEvent::SocketIo(r) => Some(r),
@@ -62,7 +62,7 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
         })
         .collect();
     let eio: Vec<&EioRecord> = record
-        .io
+        .io()
         .iter()
         .filter_map(|e| match e {
             IoEvent::EngineIo(r) if r.packet.kind != EioType::Message || sio.is_empty() => Some(r),
@@ -99,7 +99,7 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     let headline = match (sio.first(), eio.first()) {
         (Some(r), _) => sio_label(r, scope(r)),
         (None, Some(r)) => format!("Engine.IO {}", eio_label(r)),
-        (None, None) => step.label.clone(),
+        (None, None) => step.label.to_string(),
     };
     Some(Narration {
         headline,
@@ -111,15 +111,15 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
 
 /// Layer 7 of a packet that completed Engine.IO or Socket.IO packets: what is nested in what.
 pub fn app_layer(record: &PacketRow) -> Option<super::LayerUse> {
-    let sio = record.io.iter().find_map(|e| match e {
+    let sio = record.io().iter().find_map(|e| match e {
         IoEvent::SocketIo(r) => Some(r),
         _ => None,
     });
-    let eio = record.io.iter().find_map(|e| match e {
+    let eio = record.io().iter().find_map(|e| match e {
         IoEvent::EngineIo(r) => Some(r),
         _ => None,
     })?;
-    let carrier = match record.http.first() {
+    let carrier = match record.http().first() {
         Some(m) if eio.transport == Transport::Polling => {
             format!("the body of HTTP {}", m.start_line())
         }
@@ -151,7 +151,7 @@ pub fn app_layer(record: &PacketRow) -> Option<super::LayerUse> {
 
 /// What carries the packets: a WebSocket message or an HTTP body.
 fn carrier_noun(record: &PacketRow) -> &'static str {
-    if record.http.is_empty() {
+    if record.http().is_empty() {
         "WebSocket frames"
     } else {
         "HTTP body"
@@ -165,7 +165,7 @@ fn nesting(record: &PacketRow, socket_io: bool, transport: Option<Transport>) ->
     } else {
         "an Engine.IO packet (its first character is its type)"
     };
-    let outer = match (transport, record.http.first()) {
+    let outer = match (transport, record.http().first()) {
         (Some(Transport::Polling), Some(m)) => format!(
             "the body of the HTTP {} (long-polling: {})",
             if m.kind == HttpKind::Request {
@@ -355,7 +355,7 @@ fn ms_text(ns: i64) -> String {
 /// For the WebSocket upgrade request of an Engine.IO session (`transport=websocket&sid=…`):
 /// the sentence that says it starts the move from long-polling.
 pub fn upgrade_sentence(record: &PacketRow) -> Option<String> {
-    let m = record.http.iter().find(|m| m.kind == HttpKind::Request)?;
+    let m = record.http().iter().find(|m| m.kind == HttpKind::Request)?;
     let url = EioUrl::parse(m.uri.as_deref()?)?;
     if url.transport != Some(Transport::WebSocket) {
         return None;
@@ -410,7 +410,7 @@ fn next(sio: &[&SioRecord], eio: &[&EioRecord]) -> Option<String> {
 
 /// A long-polling GET of an Engine.IO session: the client asks for what the server has to say.
 fn polling_request(step: &Step, record: &PacketRow) -> Option<Narration> {
-    let m = record.http.iter().find(|m| m.kind == HttpKind::Request)?;
+    let m = record.http().iter().find(|m| m.kind == HttpKind::Request)?;
     let url = EioUrl::parse(m.uri.as_deref()?)?;
     if url.transport != Some(Transport::Polling) || m.method.as_deref() != Some("GET") {
         return None;
@@ -428,7 +428,7 @@ fn polling_request(step: &Step, record: &PacketRow) -> Option<Narration> {
         ),
     };
     Some(Narration {
-        headline: step.label.clone(),
+        headline: step.label.to_string(),
         body,
         next: Some("The server answers 200 OK with Engine.IO packets in the body.".into()),
         analogy: Some(
@@ -444,7 +444,7 @@ fn polling_request(step: &Step, record: &PacketRow) -> Option<Narration> {
 pub fn io_code(model: &Model, index: usize) -> Option<IoCode> {
     let record = model.packets.get(index)?;
     let mut code = IoCode::default();
-    for r in record.io.iter().filter_map(|e| match e {
+    for r in record.io().iter().filter_map(|e| match e {
         IoEvent::SocketIo(r) => Some(r),
         _ => None,
     }) {

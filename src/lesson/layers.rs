@@ -230,8 +230,14 @@ pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
 /// takes Socket.IO for WebSocket itself.
 fn socket_io_note(record: &PacketRow) -> &'static str {
     use crate::app_proto::engineio::IoEvent;
-    let sio = record.io.iter().any(|e| matches!(e, IoEvent::SocketIo(_)));
-    let eio = record.io.iter().any(|e| matches!(e, IoEvent::EngineIo(_)));
+    let sio = record
+        .io()
+        .iter()
+        .any(|e| matches!(e, IoEvent::SocketIo(_)));
+    let eio = record
+        .io()
+        .iter()
+        .any(|e| matches!(e, IoEvent::EngineIo(_)));
     match (sio, eio, record.ws.is_empty()) {
         (true, _, false) => {
             " Inside it is Socket.IO's own protocol (an Engine.IO type digit, a Socket.IO type \
@@ -309,10 +315,10 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
         };
         return (l5, l6, l7);
     }
-    if !record.tls.is_empty() {
+    if !record.tls().is_empty() {
         return tls_layers(record);
     }
-    if let Some(http) = record.http.first() {
+    if let Some(http) = record.http().first() {
         let l7 = match super::io_steps::app_layer(record) {
             Some(io) => noted(io, &format!(".{}", socket_io_note(record))),
             None => LayerUse::Used {
@@ -351,7 +357,7 @@ fn app_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
 /// Layers 5–7 of a packet that carries TLS records: TLS does the session and presentation
 /// jobs (keys for the connection, encryption); what the application sends is inside.
 fn tls_layers(record: &PacketRow) -> (LayerUse, LayerUse, LayerUse) {
-    let encrypted = record.tls.iter().any(|r| r.encrypted);
+    let encrypted = record.tls().iter().any(|r| r.encrypted);
     let l5 = LayerUse::Implicit {
         proto: "TLS".into(),
         what: "TLS keeps a session for this connection: the keys agreed in its handshake \

@@ -64,7 +64,7 @@ pub fn worst(record: &PacketRow) -> Option<Severity> {
     if !record.packet.issues.is_empty() || record.ws.iter().any(|f| !f.issues.is_empty()) {
         return Some(Severity::Error);
     }
-    let warn = !record.notes.is_empty()
+    let warn = !record.notes().is_empty()
         || record
             .seg
             .as_ref()
@@ -113,7 +113,7 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
     }
     out.extend(
         record
-            .notes
+            .notes()
             .iter()
             .map(|n| warning(format!("Note: {}.", annotations::note(n)))),
     );

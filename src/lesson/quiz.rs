@@ -423,11 +423,11 @@ fn emit_call(data: &serde_json::Value, with_ack: bool) -> Option<String> {
 fn emit_question(row: &PacketRow, index: usize, turn: usize) -> Option<QuizQuestion> {
     // Each Socket.IO packet (without attachments) is one Engine.IO message: pair them in order
     // and take the first EVENT (a packet may carry a CONNECT answer and an EVENT together).
-    let messages = row.io.iter().filter_map(|e| match e {
+    let messages = row.io().iter().filter_map(|e| match e {
         IoEvent::EngineIo(r) if r.packet.kind == EioType::Message => Some(r),
         _ => None,
     });
-    let packets = row.io.iter().filter_map(|e| match e {
+    let packets = row.io().iter().filter_map(|e| match e {
         IoEvent::SocketIo(r) => Some(r),
         _ => None,
     });

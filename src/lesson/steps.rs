@@ -61,7 +61,7 @@ impl StepContext {
             model
                 .steps
                 .get(i as usize)
-                .and_then(|s| model.packets.get(s.packet_index))
+                .and_then(|s| model.packets.get(s.packet_index()))
                 .is_some_and(|r| {
                     r.ws.iter()
                         .any(|f| f.opcode == opcode::CLOSE && f.direction == dir)
@@ -83,7 +83,7 @@ impl StepContext {
             .find(|s| {
                 model
                     .packets
-                    .get(s.packet_index)
+                    .get(s.packet_index())
                     .and_then(|r| r.packet.tcp.as_ref())
                     .is_some_and(|t| t.has(crate::decode::flags::FIN))
             })
@@ -92,7 +92,7 @@ impl StepContext {
                 packet: s.packet,
             });
         let resent_by = step.lost().and_then(|r| {
-            let resend = model.steps.get(model.packets.get(r.index)?.step?)?;
+            let resend = model.steps.get(model.packets.get(r.index)?.step()?)?;
             match resend.loss()? {
                 LossMark::Resend { kind, .. } => Some((r, kind)),
                 LossMark::DupAck { .. } => None,
@@ -112,7 +112,7 @@ pub fn narrate_in(model: &Model, index: usize) -> Option<Narration> {
         return Some(n);
     }
     let step = model.steps.get(index)?;
-    let record = model.packets.get(step.packet_index)?;
+    let record = model.packets.get(step.packet_index())?;
     let mut n = narrate_with(
         step,
         record,
@@ -193,7 +193,7 @@ fn narrate_loss(
         StepKind::Ack => super::loss::dup_ack(step, &mark),
         _ => super::loss::resend_sentences(step, &mark, facts).map(|sentences| {
             let mut n = narrate_kind(step, record, conn, context);
-            n.headline.clone_from(&step.label);
+            n.headline = step.label.to_string();
             n.body = format!("{sentences} {}", n.body);
             n
         }),
@@ -339,8 +339,8 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
 
 fn http(f: &Facts) -> Narration {
     let (sender, _) = who(f.step.direction);
-    let line = f.record.http.first().map_or_else(
-        || f.step.label.clone(),
+    let line = f.record.http().first().map_or_else(
+        || f.step.label.to_string(),
         crate::app_proto::HttpMessage::start_line,
     );
     let refused = f.step.kind == StepKind::UpgradeRefused;
@@ -362,7 +362,7 @@ fn http(f: &Facts) -> Narration {
 }
 
 fn upgrade_request(f: &Facts) -> Narration {
-    let msg = f.record.http.iter().find(|m| m.kind == HttpKind::Request);
+    let msg = f.record.http().iter().find(|m| m.kind == HttpKind::Request);
     let uri = msg
         .and_then(|m| m.uri.clone())
         .unwrap_or_else(|| "/".into());
@@ -386,7 +386,11 @@ fn upgrade_request(f: &Facts) -> Narration {
 }
 
 fn upgrade_response(f: &Facts) -> Narration {
-    let msg = f.record.http.iter().find(|m| m.kind == HttpKind::Response);
+    let msg = f
+        .record
+        .http()
+        .iter()
+        .find(|m| m.kind == HttpKind::Response);
     let accept = msg
         .and_then(|m| m.sec_websocket_accept.clone())
         .unwrap_or_default();
@@ -519,7 +523,7 @@ fn ws(f: &Facts) -> Narration {
     let (sender, receiver) = who(f.step.direction);
     let Some(frame) = f.record.ws.first() else {
         return Narration {
-            headline: f.step.label.clone(),
+            headline: f.step.label.to_string(),
             body: String::new(),
             next: None,
             analogy: None,
@@ -543,7 +547,7 @@ fn ws(f: &Facts) -> Narration {
         _ => None,
     };
     Narration {
-        headline: f.step.label.clone(),
+        headline: f.step.label.to_string(),
         body,
         next,
         analogy: None,
@@ -559,7 +563,7 @@ mod tests {
         let m = fixture::conversation();
         narrate(
             &m.steps[i],
-            &m.packets[m.steps[i].packet_index],
+            &m.packets[m.steps[i].packet_index()],
             m.connections.first(),
         )
     }

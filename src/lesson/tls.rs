@@ -54,7 +54,7 @@ pub fn narrate(step: &Step, record: &PacketRow) -> Narration {
     let who = sender(step.direction);
     let hello = |t: u8| {
         record
-            .tls
+            .tls()
             .iter()
             .find(|r| !r.encrypted && r.handshake_types.contains(&t))
     };
@@ -64,19 +64,19 @@ pub fn narrate(step: &Step, record: &PacketRow) -> Narration {
     if let Some(sh) = hello(handshake_type::SERVER_HELLO) {
         return server_hello(sh);
     }
-    let bytes: u64 = record.tls.iter().map(|r| u64::from(r.length)).sum();
+    let bytes: u64 = record.tls().iter().map(|r| u64::from(r.length)).sum();
     let plain_handshake = record
-        .tls
+        .tls()
         .iter()
         .any(|r| !r.encrypted && !r.handshake_types.is_empty());
     if plain_handshake {
         let names: Vec<String> = record
-            .tls
+            .tls()
             .iter()
             .flat_map(|r| r.handshake_types.iter().map(|&t| handshake_type::name(t)))
             .collect();
         let certificate = record
-            .tls
+            .tls()
             .iter()
             .any(|r| r.handshake_types.contains(&handshake_type::CERTIFICATE));
         return Narration {
@@ -97,7 +97,7 @@ pub fn narrate(step: &Step, record: &PacketRow) -> Narration {
         };
     }
     let ccs_only = record
-        .tls
+        .tls()
         .iter()
         .all(|r| r.content_type == content_type::CHANGE_CIPHER_SPEC);
     if ccs_only {
@@ -113,7 +113,7 @@ pub fn narrate(step: &Step, record: &PacketRow) -> Narration {
             analogy: None,
         };
     }
-    let n = record.tls.len();
+    let n = record.tls().len();
     Narration {
         headline: format!(
             "{n} encrypted TLS record{}: {bytes} bytes nobody on the path can read",
@@ -123,7 +123,7 @@ pub fn narrate(step: &Step, record: &PacketRow) -> Narration {
             "{} sends {} ({bytes} bytes of record contents). {CONFIDENTIALITY}",
             capitalise(who),
             record
-                .tls
+                .tls()
                 .iter()
                 .map(crate::model::summary::tls_record_info)
                 .collect::<Vec<_>>()

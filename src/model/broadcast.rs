@@ -52,7 +52,7 @@ impl Broadcasts {
         {
             self.recent.pop_front();
         }
-        for (i, event) in row.io.iter().enumerate() {
+        for (i, event) in row.io().iter().enumerate() {
             let IoEvent::SocketIo(r) = event else {
                 continue;
             };
@@ -85,7 +85,7 @@ impl Broadcasts {
     /// Whether Socket.IO record `record` (in packet `index`) went to everyone.
     pub fn scope(&self, index: usize, row: &PacketRow, record: &SioRecord) -> EmitScope {
         let position = row
-            .io
+            .io()
             .iter()
             .position(|e| matches!(e, IoEvent::SocketIo(r) if std::ptr::eq(r, record)));
         match position.and_then(|p| Some((u32::try_from(index).ok()?, u16::try_from(p).ok()?))) {
@@ -123,7 +123,7 @@ mod tests {
         m.steps
             .iter()
             .filter(|s| s.label.contains(".emit("))
-            .map(|s| (s.packet, s.label.clone()))
+            .map(|s| (s.packet, s.label.to_string()))
             .collect()
     }
 

@@ -52,9 +52,20 @@ pub enum ByteError {
     Changed { path: PathBuf, number: u64 },
 }
 
-/// A packet's place in the store.
+/// A packet's place in the store: 12 bytes, three 32-bit words (the offset's high word has
+/// the kind in its top bit; a file or a memory store is far below 2^63 bytes).
 #[derive(Clone, Copy, Debug)]
-enum Location {
+struct Location {
+    low: u32,
+    /// The offset's high 31 bits, and [`Location::MEMORY`] for a kept packet.
+    high: u32,
+    /// The CRC-32 of a packet in the file (0 for a kept packet).
+    crc: u32,
+}
+
+/// A packet's place, unpacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
     /// `memory[start..start + caplen]`.
     Memory {
         start: u64,
@@ -63,6 +74,35 @@ enum Location {
         offset: u64,
         crc: u32,
     },
+}
+
+impl Location {
+    const MEMORY: u32 = 1 << 31;
+
+    fn new(place: Place) -> Self {
+        let (at, kind, crc) = match place {
+            Place::Memory { start } => (start, Self::MEMORY, 0),
+            Place::File { offset, crc } => (offset, 0, crc),
+        };
+        assert!(at < 1 << 63, "a packet at byte {at}");
+        Self {
+            low: at as u32,
+            high: (at >> 32) as u32 | kind,
+            crc,
+        }
+    }
+
+    fn place(self) -> Place {
+        let at = u64::from(self.high & !Self::MEMORY) << 32 | u64::from(self.low);
+        if self.high & Self::MEMORY == 0 {
+            Place::File {
+                offset: at,
+                crc: self.crc,
+            }
+        } else {
+            Place::Memory { start: at }
+        }
+    }
 }
 
 /// The capture file a model was loaded from, open for reading back.
@@ -104,18 +144,18 @@ impl ByteStore {
             FrameBytes::Kept(data) => {
                 let start = self.memory.len() as u64;
                 self.memory.extend_from_slice(&data);
-                Location::Memory { start }
+                Place::Memory { start }
             }
-            FrameBytes::InFile { offset, crc } => Location::File { offset, crc },
+            FrameBytes::InFile { offset, crc } => Place::File { offset, crc },
         };
-        self.locations.push(location);
+        self.locations.push(Location::new(location));
     }
 
     /// How many packets the whole capture file probably holds, from its length and where the
     /// packets held so far end in it (`None` without a file, or before a packet of the file).
     pub fn estimated_file_packets(&self) -> Option<usize> {
         let file_len = self.file.as_ref()?.file.metadata().ok()?.len();
-        let Location::File { offset, .. } = *self.locations.last()? else {
+        let Place::File { offset, .. } = self.locations.last()?.place() else {
             return None;
         };
         let per_packet = offset.checked_div(self.locations.len() as u64)?.max(1);
@@ -145,18 +185,19 @@ impl ByteStore {
 
     /// The `caplen` bytes of packet `index` (number `number`, for messages).
     pub fn read(&self, index: usize, number: u64, caplen: u32) -> Result<Vec<u8>, ByteError> {
-        let location = *self
+        let location = self
             .locations
             .get(index)
-            .ok_or(ByteError::NoPacket { index })?;
+            .ok_or(ByteError::NoPacket { index })?
+            .place();
         let len = u64::from(caplen);
         match location {
-            Location::Memory { start } => usize::try_from(start)
+            Place::Memory { start } => usize::try_from(start)
                 .ok()
                 .and_then(|s| self.memory.get(s..s.checked_add(caplen as usize)?))
                 .map(<[u8]>::to_vec)
                 .ok_or(ByteError::NoPacket { index }),
-            Location::File { offset, crc } => {
+            Place::File { offset, crc } => {
                 let source = self.file.as_ref().ok_or(ByteError::NoFile)?;
                 let data = source.read_at(offset, len, number)?;
                 if crc32fast::hash(&data) == crc {
@@ -204,6 +245,26 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_location_is_12_bytes_and_keeps_any_offset() {
+        assert_eq!(std::mem::size_of::<Location>(), 12);
+        for at in [
+            0,
+            1,
+            u64::from(u32::MAX),
+            1 << 32,
+            (1 << 40) + 7,
+            (1 << 63) - 1,
+        ] {
+            for crc in [0, 1, u32::MAX] {
+                let place = Place::File { offset: at, crc };
+                assert_eq!(Location::new(place).place(), place);
+            }
+            let place = Place::Memory { start: at };
+            assert_eq!(Location::new(place).place(), place);
+        }
+    }
 
     #[test]
     fn kept_bytes_come_back() {

@@ -103,7 +103,7 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
         let end = (offset + len).saturating_sub(first) as usize + payload.start;
         start.clamp(payload.start, payload.end)..end.clamp(payload.start, payload.end)
     };
-    let http = row.http.iter().map(|m| AppSection {
+    let http = row.http().iter().map(|m| AppSection {
         item: AppItem::Http(m),
         range: to_packet(m.offset, m.head_len + m.body_len),
     });
@@ -111,7 +111,7 @@ pub fn app_sections(row: &PacketRow) -> Vec<AppSection<'_>> {
         item: AppItem::WebSocket(f),
         range: to_packet(f.offset, u64::from(f.header_len) + f.payload_len),
     });
-    let tls = row.tls.iter().map(|r| AppSection {
+    let tls = row.tls().iter().map(|r| AppSection {
         item: AppItem::Tls(r),
         // The 5-byte record header and the fragment.
         range: to_packet(r.offset, 5 + u64::from(r.length)),
@@ -149,7 +149,7 @@ pub fn io_sections(row: &PacketRow) -> Vec<IoSection<'_>> {
                 | crate::app_proto::websocket::opcode::CONTINUATION))
     });
     let mut out: Vec<IoSection<'_>> = Vec::new();
-    for event in &row.io {
+    for event in row.io() {
         match event {
             IoEvent::EngineIo(r) => {
                 let carrier = match r.transport {
@@ -289,7 +289,7 @@ mod tests {
             let sections = app_sections(row);
             assert_eq!(
                 sections.len(),
-                row.http.len() + row.ws.len() + row.tls.len()
+                row.http().len() + row.ws.len() + row.tls().len()
             );
             for s in &sections {
                 assert!(payload.start <= s.range.start && s.range.end <= payload.end);

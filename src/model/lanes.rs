@@ -28,7 +28,7 @@ pub struct Sessions {
 impl Sessions {
     /// Take in packet `row` of connection `stream`: constant work.
     pub fn observe(&mut self, stream: u32, row: &PacketRow) {
-        for event in &row.io {
+        for event in row.io() {
             let (sid, transport) = match event {
                 IoEvent::EngineIo(r) => (r.sid.as_deref(), r.transport),
                 IoEvent::SocketIo(r) => (r.eio_sid.as_deref(), r.transport),
@@ -103,7 +103,7 @@ pub fn upgrade_part(row: &PacketRow) -> bool {
 /// Whether `row` opens the upgrade: the WebSocket request (`transport=websocket`) of a session
 /// that already has a sid, so far long-polling.
 pub fn starts_upgrade(row: &PacketRow) -> bool {
-    row.http.iter().any(|m| {
+    row.http().iter().any(|m| {
         m.kind == crate::app_proto::HttpKind::Request
             && m.uri
                 .as_deref()
@@ -113,7 +113,7 @@ pub fn starts_upgrade(row: &PacketRow) -> bool {
 }
 
 fn eio_records(row: &PacketRow) -> impl Iterator<Item = &EioRecord> {
-    row.io.iter().filter_map(|e| match e {
+    row.io().iter().filter_map(|e| match e {
         IoEvent::EngineIo(r) => Some(r),
         _ => None,
     })
@@ -137,7 +137,7 @@ impl Model {
         let row = self.packets.get(index);
         let ack_ts = row.map_or(0, |r| r.packet.ts_ns);
         row.into_iter()
-            .flat_map(|r| r.io.iter())
+            .flat_map(|r| r.io().iter())
             .filter_map(move |e| match e {
                 IoEvent::AckPair(pair) => {
                     let at = self
@@ -241,7 +241,7 @@ mod tests {
         let mut out: Vec<(u32, String, bool)> = Vec::new();
         for row in &m.packets {
             let Some(seg) = &row.seg else { continue };
-            for e in &row.io {
+            for e in row.io() {
                 if let IoEvent::EngineIo(r) = e
                     && let Some(sid) = &r.sid
                 {
@@ -313,7 +313,7 @@ mod tests {
             .collect();
         let mut pairs = 0;
         for row in &m.packets {
-            for e in &row.io {
+            for e in row.io() {
                 let IoEvent::AckPair(p) = e else { continue };
                 pairs += 1;
                 let tie = ties

@@ -1,8 +1,7 @@
 //! The read model the UI renders: packet rows, connections, and the timeline of teaching steps
 //! (SYN, SYN-ACK, ACK, Upgrade request, 101, WebSocket frames, FIN, RST…) with their packets.
 
-/// The [`summary::Facts`] of a [`PacketRecord`] or a [`PacketRow`] (same field names, lists
-/// held as a `Vec` in one and a boxed slice in the other).
+/// The [`summary::Facts`] of a [`PacketRecord`] ([`PacketRow::facts`] makes a row's).
 macro_rules! facts_of {
     ($packet:expr) => {
         $crate::model::summary::Facts {
@@ -275,7 +274,7 @@ impl Model {
                 .get_mut(id)
                 .and_then(|story| step::step_for(&row, &conn, story, (index, mark), &scope))
             {
-                row.step = Some(self.steps.len());
+                row.set_step(Some(self.steps.len()));
                 self.mark_lost(&step);
                 self.steps.push(step);
             }
@@ -291,11 +290,14 @@ impl Model {
         let Some(lost) = resend.loss().as_ref().and_then(LossMark::lost_copy) else {
             return;
         };
-        let step = self.packets.get(lost.index).and_then(|r| r.step);
+        let step = self
+            .packets
+            .get(lost.index)
+            .and_then(crate::model::PacketRow::step);
         if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
             s.set_lost(Sent {
                 packet: resend.packet,
-                index: resend.packet_index,
+                index: resend.packet_index(),
                 ts_ns: resend.ts_ns,
             });
         }
@@ -312,10 +314,12 @@ impl Model {
             let broadcasts = &self.broadcasts;
             let before = step::io_step_label(row, &|_| io_label::EmitScope::Socket);
             let after = step::io_step_label(row, &|r| broadcasts.scope(index, row, r));
-            if let (Some(step), Some(before), Some(after)) =
-                (row.step.and_then(|s| self.steps.get_mut(s)), before, after)
-            {
-                step.label = step.label.replacen(&before, &after, 1);
+            if let (Some(step), Some(before), Some(after)) = (
+                row.step().and_then(|s| self.steps.get_mut(s)),
+                before,
+                after,
+            ) {
+                step.label = step.label.replacen(&before, &after, 1).into();
             }
         }
     }
@@ -341,7 +345,7 @@ impl Model {
             if let Some(packets) = self.stream_packets.get_mut(id) {
                 packets.push(self.packets.len() as u32);
             }
-            if let (Some(steps), Some(step)) = (self.stream_steps.get_mut(id), row.step) {
+            if let (Some(steps), Some(step)) = (self.stream_steps.get_mut(id), row.step()) {
                 steps.push(step as u32);
             }
         }
@@ -513,12 +517,12 @@ mod tests {
                 let mut keys = Vec::new();
                 for &i in &packets {
                     let row = &m.packets[i as usize];
-                    for h in &row.http {
+                    for h in row.http() {
                         match h.handshake {
                             Handshake::UpgradeRequest => keys.push(h.sec_websocket_key.clone()),
                             Handshake::Accepted => {
                                 assert!(keys.contains(&h.request_key), "{}", path.display());
-                                let step = row.step.map(|s| m.steps[s].kind);
+                                let step = row.step().map(|s| m.steps[s].kind);
                                 assert_eq!(step, Some(super::StepKind::UpgradeResponse));
                                 upgrades += 1;
                             }

@@ -12,7 +12,7 @@ use crate::decode::Packet;
 use crate::flow::SegmentInfo;
 
 use super::PacketRecord;
-use crate::decode::RareList;
+use crate::app_proto::engineio::IoEvent;
 
 /// Bytes of a WebSocket text the model keeps (cut at a character boundary); the full length
 /// is in [`WsFrame::text_len`]. 31 characters of up to 4 bytes: the Info column quotes 30 and
@@ -21,26 +21,57 @@ use crate::decode::RareList;
 /// the details tree shows the kept text and says how much more there was.
 pub const MODEL_TEXT_KEEP: usize = 124;
 
+/// A step index in 32 bits: a model of 2^32 steps would need over a terabyte, not a case to
+/// handle.
+fn step_index(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
 /// One packet as the app's model keeps it. Lists hold no spare capacity; those that are empty
 /// on most packets are [`RareList`]s (a pointer, null when empty).
 #[derive(Clone, Debug)]
 pub struct PacketRow {
     pub packet: Packet,
     pub seg: Option<SegmentInfo>,
-    /// HTTP messages whose last byte is in this packet.
-    pub http: RareList<HttpMessage>,
     /// WebSocket frames whose last byte is in this packet, their texts cut at
     /// [`MODEL_TEXT_KEEP`].
     pub ws: Box<[WsFrame]>,
-    /// Other remarks of the application parsers.
-    pub notes: RareList<NoteKind>,
-    /// Index into `Model::steps` of this packet's teaching step, if it has one.
-    pub step: Option<usize>,
-    /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
-    /// with the frame of their event).
-    pub io: RareList<crate::app_proto::engineio::IoEvent>,
-    /// TLS records whose last byte is in this packet.
-    pub tls: RareList<TlsRecord>,
+    /// Index into `Model::steps` of this packet's teaching step, if it has one (32 bits: see
+    /// [`PacketRow::step`]).
+    pub(crate) step: Option<u32>,
+    /// The lists that are empty on most packets (HTTP messages, notes, Engine.IO events, TLS
+    /// records), behind one pointer: null when all four are empty. See [`PacketRow::http`],
+    /// [`PacketRow::notes`], [`PacketRow::io`], [`PacketRow::tls`].
+    rare: Option<Box<RareParts>>,
+}
+
+/// The lists of a row that are empty on most packets.
+#[derive(Clone, Debug, Default)]
+struct RareParts {
+    http: Box<[HttpMessage]>,
+    notes: Box<[NoteKind]>,
+    io: Box<[IoEvent]>,
+    tls: Box<[TlsRecord]>,
+}
+
+impl RareParts {
+    /// The parts, or `None` when every list is empty.
+    fn of(
+        http: Vec<HttpMessage>,
+        notes: Vec<NoteKind>,
+        io: Vec<IoEvent>,
+        tls: Vec<TlsRecord>,
+    ) -> Option<Box<Self>> {
+        if http.is_empty() && notes.is_empty() && io.is_empty() && tls.is_empty() {
+            return None;
+        }
+        Some(Box::new(Self {
+            http: http.into_boxed_slice(),
+            notes: notes.into_boxed_slice(),
+            io: io.into_boxed_slice(),
+            tls: tls.into_boxed_slice(),
+        }))
+    }
 }
 
 impl PacketRow {
@@ -63,7 +94,6 @@ impl PacketRow {
         Self {
             packet,
             seg,
-            http: http.into(),
             ws: ws
                 .into_iter()
                 .map(|mut frame| {
@@ -71,16 +101,88 @@ impl PacketRow {
                     frame
                 })
                 .collect(),
-            notes: notes.into(),
-            io: io.into(),
-            tls: tls.into(),
-            step,
+            step: step.map(step_index),
+            rare: RareParts::of(http, notes, io, tls),
         }
+    }
+
+    /// A row of these facts (no HTTP messages, WebSocket frames… until they are set).
+    #[cfg(test)]
+    pub(crate) fn new(packet: Packet, seg: Option<SegmentInfo>) -> Self {
+        Self {
+            packet,
+            seg,
+            ws: Box::default(),
+            step: None,
+            rare: None,
+        }
+    }
+
+    /// Set the lists that are empty on most packets.
+    #[cfg(test)]
+    pub(crate) fn set_lists(
+        &mut self,
+        http: Vec<HttpMessage>,
+        notes: Vec<NoteKind>,
+        io: Vec<IoEvent>,
+        tls: Vec<TlsRecord>,
+    ) {
+        self.rare = RareParts::of(http, notes, io, tls);
+    }
+
+    /// HTTP messages whose last byte is in this packet.
+    pub fn http(&self) -> &[HttpMessage] {
+        self.rare.as_ref().map_or(&[], |r| &r.http)
+    }
+
+    /// Other remarks of the application parsers.
+    pub fn notes(&self) -> &[NoteKind] {
+        self.rare.as_ref().map_or(&[], |r| &r.notes)
+    }
+
+    /// Engine.IO and Socket.IO packets completed here (sessions named by sid, acks paired
+    /// with the frame of their event).
+    pub fn io(&self) -> &[IoEvent] {
+        self.rare.as_ref().map_or(&[], |r| &r.io)
+    }
+
+    /// TLS records whose last byte is in this packet.
+    pub fn tls(&self) -> &[TlsRecord] {
+        self.rare.as_ref().map_or(&[], |r| &r.tls)
+    }
+
+    /// Heap bytes of the lists that are empty on most packets (the box of the four and their
+    /// items).
+    pub fn rare_heap_bytes(&self) -> usize {
+        self.rare.as_ref().map_or(0, |r| {
+            std::mem::size_of::<RareParts>()
+                + std::mem::size_of_val::<[HttpMessage]>(&r.http)
+                + std::mem::size_of_val::<[NoteKind]>(&r.notes)
+                + std::mem::size_of_val::<[IoEvent]>(&r.io)
+                + std::mem::size_of_val::<[TlsRecord]>(&r.tls)
+        })
+    }
+
+    /// Index into `Model::steps` of this packet's teaching step, if it has one.
+    pub fn step(&self) -> Option<usize> {
+        self.step.map(|i| i as usize)
+    }
+
+    /// Set the index of this packet's teaching step.
+    pub fn set_step(&mut self, step: Option<usize>) {
+        self.step = step.map(step_index);
     }
 
     /// What its Protocol and Info columns are made from.
     pub fn facts(&self) -> super::summary::Facts<'_> {
-        facts_of!(self)
+        super::summary::Facts {
+            packet: &self.packet,
+            seg: self.seg.as_ref(),
+            http: self.http(),
+            ws: &self.ws,
+            io: self.io(),
+            tls: self.tls(),
+        }
     }
 
     /// The Protocol column: the highest protocol in the packet ("TCP", "HTTP", "WebSocket"…).
@@ -122,7 +224,7 @@ mod tests {
         assert!(size_of::<Packet>() <= 168, "{}", size_of::<Packet>());
         assert!(size_of::<Option<SegmentInfo>>() <= 48);
         assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
-        assert!(size_of::<PacketRow>() <= 280, "{}", size_of::<PacketRow>());
+        assert!(size_of::<PacketRow>() <= 248, "{}", size_of::<PacketRow>());
         assert!(size_of::<crate::model::Step>() <= 72);
     }
 

@@ -84,13 +84,13 @@ pub struct Step {
     /// Connection index (`tcp.stream`).
     pub stream: u32,
     pub direction: Direction,
-    /// Index into `Model::packets`.
-    pub packet_index: usize,
+    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]).
+    packet_index: u32,
     /// Packet number (1-based).
     pub packet: u64,
     pub ts_ns: i64,
     /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
-    pub label: String,
+    pub label: Box<str>,
     /// States of both peers after this packet.
     pub client_state: TcpState,
     pub server_state: TcpState,
@@ -125,15 +125,26 @@ impl Step {
             phase,
             stream,
             direction,
-            packet_index,
+            // A model of 2^32 packets would need over a terabyte: not a case to handle.
+            packet_index: u32::try_from(packet_index).unwrap_or(u32::MAX),
             packet,
             ts_ns,
-            label,
+            label: label.into_boxed_str(),
             client_state,
             server_state,
             top_layer,
             marks: None,
         }
+    }
+
+    /// The step's label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Index into `Model::packets` of the step's packet.
+    pub fn packet_index(&self) -> usize {
+        self.packet_index as usize
     }
 
     /// What loss means for this packet: a resend of earlier bytes, or a duplicate ACK.
@@ -325,9 +336,9 @@ fn classify(
     if has(flags::SYN) {
         return Some((StepKind::Syn, format!("SYN seq={}", seg.rel_seq)));
     }
-    if let Some(first) = record.http.first() {
+    if let Some(first) = record.http().first() {
         let kind = http_kind(first, story);
-        let labels: Vec<String> = record.http.iter().map(http_label).collect();
+        let labels: Vec<String> = record.http().iter().map(http_label).collect();
         let mut label = labels.join(" + ");
         if let Some(io) = io_step_label(record, scope) {
             // What the body carried, the way the code that sent it reads.
@@ -344,7 +355,7 @@ fn classify(
         }
         return Some((kind, ws_label(&record.ws)));
     }
-    if !record.tls.is_empty() {
+    if !record.tls().is_empty() {
         return Some(tls_step(record, story));
     }
     if has(flags::FIN) {
@@ -422,7 +433,7 @@ pub fn io_step_label(
     record: &PacketRow,
     scope: &dyn Fn(&SioRecord) -> EmitScope,
 ) -> Option<String> {
-    super::io_label::io_label(&record.io, scope)
+    super::io_label::io_label(record.io(), scope)
 }
 
 /// The step of a packet that completes TLS records: the plaintext handshake, or encrypted
@@ -430,18 +441,18 @@ pub fn io_step_label(
 fn tls_step(record: &PacketRow, story: &mut StreamStory) -> (StepKind, String) {
     story.tls = true;
     let plain = record
-        .tls
+        .tls()
         .iter()
         .any(|r| !r.encrypted && !r.handshake_types.is_empty());
     let names: Vec<String> = record
-        .tls
+        .tls()
         .iter()
         .take(3)
         .map(super::summary::tls_record_info)
         .collect();
     let mut label = format!("TLS {}", names.join(", "));
-    if record.tls.len() > 3 {
-        let _ = write!(label, ", +{} more", record.tls.len() - 3);
+    if record.tls().len() > 3 {
+        let _ = write!(label, ", +{} more", record.tls().len() - 3);
     }
     let kind = if plain {
         StepKind::TlsHandshake
@@ -530,7 +541,7 @@ mod tests {
         assert_eq!(s.lost(), None);
         // The box is what keeps the other steps small.
         assert!(
-            std::mem::size_of::<Step>() <= 72,
+            std::mem::size_of::<Step>() <= 56,
             "{}",
             std::mem::size_of::<Step>()
         );

@@ -248,7 +248,7 @@ impl App {
         let Some(step) = self.current_step() else {
             return lit;
         };
-        let Some(record) = self.model.packets.get(step.packet_index) else {
+        let Some(record) = self.model.packets.get(step.packet_index()) else {
             return lit;
         };
         let uses = lesson::layer_uses(record);
@@ -284,7 +284,7 @@ impl App {
     pub fn problems(&self) -> Vec<lesson::Problem> {
         let index = self
             .current_step()
-            .map(|s| s.packet_index)
+            .map(crate::model::Step::packet_index)
             .or(self.selected);
         index
             .and_then(|i| self.model.packets.get(i))
@@ -303,7 +303,7 @@ impl App {
         if self.playback.current != self.synced_step {
             self.synced_step = self.playback.current;
             if let Some(step) = self.current_step() {
-                self.selected = Some(step.packet_index);
+                self.selected = Some(step.packet_index());
                 self.view.list.scroll_to_selected.request();
                 self.view.ladder.scroll_to_current.request();
             }
@@ -340,7 +340,12 @@ impl App {
             Action::JumpToStep(i) => self.playback.jump_to(i),
             Action::SelectPacket(i) => {
                 self.selected = Some(i);
-                match self.model.packets.get(i).and_then(|r| r.step) {
+                match self
+                    .model
+                    .packets
+                    .get(i)
+                    .and_then(crate::model::PacketRow::step)
+                {
                     Some(step) => self.playback.go_to(step, now),
                     None => self.playback.current = None,
                 }

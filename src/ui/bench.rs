@@ -62,10 +62,7 @@ impl ModelMemory {
                 m.row_heap += size_of::<Vec<crate::model::Layer>>()
                     + r.packet.layers.capacity() * size_of::<crate::model::Layer>();
             }
-            m.row_heap += r.http.heap_bytes()
-                + r.notes.heap_bytes()
-                + r.io.heap_bytes()
-                + r.tls.heap_bytes()
+            m.row_heap += r.rare_heap_bytes()
                 + r.packet.issues.len() * size_of::<crate::model::Issue>()
                 + r.seg.as_ref().map_or(0, |s| {
                     s.analysis.len() * size_of::<crate::model::Analysis>()
@@ -84,7 +81,7 @@ impl ModelMemory {
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label.capacity() + s.marks_heap_bytes())
+            .map(|s| s.label.len() + s.marks_heap_bytes())
             .sum::<usize>();
         m
     }

@@ -213,7 +213,7 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                     ),
                 );
             }
-            for note in &record.notes {
+            for note in record.notes() {
                 ui.colored_label(palette.weak_text, crate::lesson::annotations::note(note));
             }
         });

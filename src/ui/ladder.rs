@@ -322,7 +322,7 @@ impl RowFrame<'_> {
             (sx - cx).abs() + 2.0 * LABEL_X
         };
         let label = drawn_label(app, i, painter, (rect, room), &self.body)?;
-        let packet = app.model.packets.get(step.packet_index);
+        let packet = app.model.packets.get(step.packet_index());
         if self.many && packet.is_some_and(crate::model::lanes::upgrade_part) {
             painter.rect_filled(rect.shrink2(vec2(0.0, 2.0)), 4.0, palette.phase_bg);
         }
@@ -421,7 +421,7 @@ fn drawn_label<'a>(
         return None;
     }
     if !app.settings().presentation {
-        return Some(std::borrow::Cow::Borrowed(step.label.as_str()));
+        return Some(std::borrow::Cow::Borrowed(&step.label));
     }
     let fits = |t: &str| {
         painter
@@ -432,7 +432,7 @@ fn drawn_label<'a>(
     };
     Some(super::presentation::whole_label(
         step,
-        app.model.packets.get(step.packet_index),
+        app.model.packets.get(step.packet_index()),
         fits,
     ))
 }

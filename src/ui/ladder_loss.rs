@@ -140,10 +140,18 @@ pub(super) fn ties(
         let Some(step) = steps.get(i) else { continue };
         // (lost step, resend step, row of the other end), from either end.
         let pair = if let Some(resend) = step.lost() {
-            let j = app.model.packets.get(resend.index).and_then(|p| p.step);
+            let j = app
+                .model
+                .packets
+                .get(resend.index)
+                .and_then(crate::model::PacketRow::step);
             j.and_then(|j| find_row(rows, r, j, true).map(|row| (i, j, row)))
         } else if let Some(copy) = step.loss().as_ref().and_then(LossMark::lost_copy) {
-            let j = app.model.packets.get(copy.index).and_then(|p| p.step);
+            let j = app
+                .model
+                .packets
+                .get(copy.index)
+                .and_then(crate::model::PacketRow::step);
             j.and_then(|j| find_row(rows, r, j, false).map(|row| (j, i, row)))
         } else {
             None

@@ -161,7 +161,12 @@ impl super::app::App {
         };
         self.model.push_incoming(incoming);
         let index = self.model.packets.len() - 1;
-        if let Some(step) = self.model.packets.get(index).and_then(|r| r.step) {
+        if let Some(step) = self
+            .model
+            .packets
+            .get(index)
+            .and_then(crate::model::PacketRow::step)
+        {
             self.playback.go_to(step, now_secs);
         } else {
             self.selected = Some(index);

@@ -132,7 +132,7 @@ pub fn wanted_height(ctx: &egui::Context) -> Option<f32> {
 
 fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: Palette) {
     let kind = record
-        .step
+        .step()
         .and_then(|i| app.model.steps.get(i))
         .map(|s| s.kind);
     if let Some(code) = app.selected.and_then(|i| lesson::io_code(&app.model, i)) {
@@ -140,7 +140,7 @@ fn worked_example_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow, palette: 
     } else if let Some(frame) = record.ws.first() {
         ws_frame_ui(ui, frame, palette);
     } else if let Some(resp) = record
-        .http
+        .http()
         .iter()
         .find(|m| m.kind == HttpKind::Response && m.sec_websocket_accept.is_some())
     {
@@ -342,7 +342,7 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
             ui.end_row();
         });
     if record
-        .step
+        .step()
         .and_then(|i| app.model.steps.get(i))
         .is_some_and(|s| matches!(s.kind, StepKind::Syn | StepKind::SynAck))
         && let Some(mss) = tcp.options.mss

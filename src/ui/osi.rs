@@ -21,7 +21,7 @@ pub fn peer_sends(peer: Peer, direction: Direction) -> bool {
 pub fn osi_stack_ui(ui: &mut egui::Ui, app: &App, peer: Peer) {
     let palette = app.palette();
     let step = app.current_step();
-    let record = step.and_then(|s| app.model.packets.get(s.packet_index));
+    let record = step.and_then(|s| app.model.packets.get(s.packet_index()));
     let sending = step.is_some_and(|s| peer_sends(peer, s.direction));
     let lit = app.lit_layers(ui.ctx(), peer);
     let uses: Option<[LayerUse; 7]> = record.map(lesson::layer_uses);

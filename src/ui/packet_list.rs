@@ -42,7 +42,7 @@ pub fn row_rule(record: &PacketRow) -> RowRule {
         RowRule::SynFin
     } else if !record.ws.is_empty() {
         RowRule::WebSocket
-    } else if !record.http.is_empty() {
+    } else if !record.http().is_empty() {
         RowRule::Http
     } else {
         RowRule::Tcp

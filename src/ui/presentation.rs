@@ -61,7 +61,7 @@ mod tests {
             .iter()
             .find(|s| s.label.contains('…'))
             .expect("a cut label in chat.pcapng");
-        let row = model.packets.get(step.packet_index);
+        let row = model.packets.get(step.packet_index());
         let whole = whole_label(step, row, |_| true);
         assert!(!whole.contains('…'), "{whole}");
         let text = row.unwrap().ws[0].text.as_deref().unwrap();
@@ -73,6 +73,6 @@ mod tests {
             "{short}"
         );
         let plain = &model.steps[0];
-        assert_eq!(whole_label(plain, None, |_| false), plain.label.as_str());
+        assert_eq!(whole_label(plain, None, |_| false), &*plain.label);
     }
 }

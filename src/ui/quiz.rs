@@ -88,7 +88,7 @@ impl App {
         };
         let question = question.or_else(|| {
             let step = self.model.steps.get(next?)?;
-            question_for(&self.model, step.packet_index, None, turn)
+            question_for(&self.model, step.packet_index(), None, turn)
         });
         let Some(q) = question else {
             return false;

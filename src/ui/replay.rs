@@ -30,7 +30,10 @@ impl super::app::App {
         if !self.settings.hide_future || self.is_live() {
             return None;
         }
-        Some(self.current_step().map_or(0, |s| s.packet_index))
+        Some(
+            self.current_step()
+                .map_or(0, crate::model::Step::packet_index),
+        )
     }
 
     /// Before a file replaces the model: keep the live model aside (once: opening a second

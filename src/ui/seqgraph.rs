@@ -119,7 +119,7 @@ impl SeqCache {
         };
         let (Some(seg), Some(step)) = (
             record.seg.as_ref(),
-            record.step.and_then(|s| model.steps.get(s)),
+            record.step().and_then(|s| model.steps.get(s)),
         ) else {
             return;
         };

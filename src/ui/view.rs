@@ -47,9 +47,9 @@ impl ProtoFilter {
         match self {
             Self::All => true,
             Self::Tcp => {
-                record.packet.tcp.is_some() && record.http.is_empty() && record.ws.is_empty()
+                record.packet.tcp.is_some() && record.http().is_empty() && record.ws.is_empty()
             }
-            Self::Http => !record.http.is_empty(),
+            Self::Http => !record.http().is_empty(),
             Self::WebSocket => !record.ws.is_empty(),
         }
     }
@@ -265,7 +265,7 @@ impl Ladder {
             );
             let starts_upgrade = model
                 .packets
-                .get(step.packet_index)
+                .get(step.packet_index())
                 .is_some_and(crate::model::lanes::starts_upgrade);
             if session && starts_upgrade && !self.rows.contains(&LadderRow::Upgrade) {
                 self.rows.push(LadderRow::Upgrade);
@@ -276,8 +276,11 @@ impl Ladder {
         }
         self.step_rows.push((i, self.rows.len()));
         self.rows.push(LadderRow::Step(i));
-        for tie in model.ack_ties_at(step.packet_index) {
-            let event_step = model.packets.get(tie.event_index).and_then(|r| r.step);
+        for tie in model.ack_ties_at(step.packet_index()) {
+            let event_step = model
+                .packets
+                .get(tie.event_index)
+                .and_then(crate::model::PacketRow::step);
             if let Some(event_step) = event_step.filter(|&e| self.row_of_step(e).is_some()) {
                 let at = self.tie_events.partition_point(|&(e, _)| e <= event_step);
                 self.tie_events.insert(at, (event_step, self.ties.len()));
@@ -326,7 +329,7 @@ impl Ladder {
             return self.rows.len();
         };
         let beyond = |r: &LadderRow| match r {
-            LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index > h),
+            LadderRow::Step(i) => steps.get(*i).is_none_or(|s| s.packet_index() > h),
             LadderRow::Phase(_) | LadderRow::Upgrade => false,
         };
         let mut n = self.rows.iter().position(beyond).unwrap_or(self.rows.len());
@@ -477,7 +480,7 @@ mod tests {
         assert_eq!(ladder.row_of_step(0), Some(1));
         // Hiding what comes next: up to the step of packet 3 (the Upgrade request, the first
         // step of its phase), with its phase title; no title of a phase not reached.
-        let upgrade = model.packets[3].step.unwrap();
+        let upgrade = model.packets[3].step().unwrap();
         let shown = ladder.shown(&model.steps, Some(3));
         assert_eq!(ladder.rows[shown - 1], LadderRow::Step(upgrade));
         assert_eq!(ladder.rows[shown - 2], LadderRow::Phase(Phase::HttpUpgrade));
@@ -533,7 +536,7 @@ mod tests {
         let LadderRow::Step(next) = ladder.rows[at + 1] else {
             panic!("a step follows the title")
         };
-        let row = &model.packets[model.steps[next].packet_index];
+        let row = &model.packets[model.steps[next].packet_index()];
         assert!(crate::model::lanes::starts_upgrade(row));
         assert_eq!(
             ladder
@@ -595,8 +598,8 @@ mod tests {
         for (i, row) in full.packets.iter().enumerate() {
             // The live path: rows with their steps, one at a time.
             let mut row = row.clone();
-            if let Some(s) = row.step {
-                row.step = Some(model.steps.len());
+            if let Some(s) = row.step() {
+                row.set_step(Some(model.steps.len()));
                 model.steps.push(full.steps[s].clone());
             }
             model.connections = full.connections.clone();
@@ -619,8 +622,8 @@ mod tests {
             let event = &model.steps[t.event_step];
             let ack = &model.steps[t.ack_step];
             assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
-            let pair = model.packets[ack.packet_index]
-                .io
+            let pair = model.packets[ack.packet_index()]
+                .io()
                 .iter()
                 .find_map(|e| match e {
                     crate::model::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),

@@ -11,7 +11,7 @@ fn model(name: &str) -> Model {
 /// The narration of the step of packet `number`.
 fn said(m: &Model, number: u64) -> Narration {
     let row = packet_numbered(m, number).unwrap();
-    crate::lesson::narrate_in(m, row.step.unwrap()).unwrap()
+    crate::lesson::narrate_in(m, row.step().unwrap()).unwrap()
 }
 
 fn code(m: &Model, number: u64) -> IoCode {
@@ -155,13 +155,13 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
         let m = model(&name);
         for row in &m.packets {
             if row
-                .io
+                .io()
                 .iter()
                 .all(|e| matches!(e, IoEvent::AckPair(_) | IoEvent::Anomaly(_)))
             {
                 continue;
             }
-            let Some(step) = row.step else { continue };
+            let Some(step) = row.step() else { continue };
             let n = crate::lesson::narrate_in(&m, step).unwrap();
             assert!(
                 n.body.contains("On the wire it is"),
@@ -173,7 +173,7 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
                 "{name} #{}: {n:?}",
                 row.packet.number
             );
-            for e in &row.io {
+            for e in row.io() {
                 match e {
                     IoEvent::EngineIo(r) => {
                         eio_kinds.insert(r.packet.kind.name());
