@@ -28,7 +28,7 @@ fn step_index(index: usize) -> u32 {
 }
 
 /// One packet as the app's model keeps it. Lists hold no spare capacity; those that are empty
-/// on most packets are [`RareList`]s (a pointer, null when empty).
+/// on most packets are [`RareList`](crate::decode::RareList)s (a pointer, null when empty).
 #[derive(Clone, Debug)]
 pub struct PacketRow {
     pub packet: Packet,
