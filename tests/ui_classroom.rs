@@ -15,12 +15,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use osiscope::capture::FileReader;
 use osiscope::model::{Phase, StepKind};
-use osiscope::session::LiveSession;
-use osiscope::ui::live::live_banner;
 use osiscope::ui::playback::{HOLD_SECS, STEP_SECS};
 use osiscope::ui::settings::Settings;
 use osiscope::ui::{App, AppOptions, Clock, Start};
-use ui_support::{harness_with, live_app, poll_until};
+use ui_support::{live_app, live_app_as_launched, poll_until};
 
 /// `captures/NAME`, or `NAME` in the shared public corpus.
 fn capture(name: &str) -> PathBuf {
@@ -622,25 +620,10 @@ fn live_presentation_at_1280_keeps_every_layer_of_both_stacks_above_the_narratio
         presentation: true,
         ..Settings::default()
     };
-    let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
-        Ok(s) => s,
-        Err(e) if e.is_permission_denied() => {
-            ui_support::skip::skip(&format!("live capture needs CAP_NET_RAW: {e}"));
-            return;
-        }
-        Err(e) => panic!("live mode did not start: {e:?}"),
-    };
     // As `osiscope` opens it: the live toolbar and its banner take height from the rest.
-    let options = AppOptions {
-        clock: Clock::manual(),
-        banner: Some(live_banner(&session)),
-        live: Some(session),
-        ..AppOptions::new(Start::Model {
-            model: Box::default(),
-            title: "live".into(),
-        })
+    let Some(mut harness) = live_app_as_launched(settings, [1280.0, 720.0]) else {
+        return;
     };
-    let mut harness = harness_with(settings, options, [1280.0, 720.0]);
     harness.get_by_label("Connect").click();
     poll_until(&mut harness, "the 101 in the live model", |app| {
         app.model()

@@ -3,8 +3,9 @@
 use std::ops::Deref;
 
 /// A list that is empty on most packets (decode issues, TCP state changes, and in the app's
-/// model HTTP messages, notes, Engine.IO events, TLS records): one pointer, null when empty. When not empty the slice is boxed once
-/// more (16 bytes on the heap), which is cheaper than 8 more bytes on every packet.
+/// model HTTP messages, notes, Engine.IO events, TLS records): one pointer, null when empty.
+/// When not empty the slice is boxed once more (16 bytes on the heap), which is cheaper than 8
+/// more bytes on every packet.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RareList<T>(Option<Box<Box<[T]>>>);
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use osiscope::capture::FileReader;
 use osiscope::session::LiveSession;
+use osiscope::ui::live::live_banner;
 use osiscope::ui::settings::Settings;
 use osiscope::ui::{App, AppOptions, Clock, Start};
 
@@ -85,6 +86,20 @@ pub fn snapshot_app_on_bundled(
 
 /// The live app (echo server, loopback capture, demo client), or `None` without permission.
 pub fn live_app(settings: Settings, size: [f32; 2]) -> Option<Harness<'static, App>> {
+    live_harness(settings, size, false)
+}
+
+/// The live app as `osiscope` opens it: with its banner (the live toolbar's rows and the banner
+/// take height from the rest of the window).
+pub fn live_app_as_launched(settings: Settings, size: [f32; 2]) -> Option<Harness<'static, App>> {
+    live_harness(settings, size, true)
+}
+
+fn live_harness(
+    settings: Settings,
+    size: [f32; 2],
+    with_banner: bool,
+) -> Option<Harness<'static, App>> {
     let session = match LiveSession::start("127.0.0.1:0".parse().unwrap()) {
         Ok(s) => s,
         Err(e) if e.is_permission_denied() => {
@@ -97,6 +112,7 @@ pub fn live_app(settings: Settings, size: [f32; 2]) -> Option<Harness<'static, A
     };
     let options = AppOptions {
         clock: Clock::manual(),
+        banner: with_banner.then(|| live_banner(&session)),
         live: Some(session),
         ..AppOptions::new(Start::Model {
             model: Box::default(),
