@@ -47,7 +47,7 @@ fn an_event_and_its_ack_read_as_code_with_the_round_trip() {
     harness.get_by_label("on the client:");
     step_to(&mut harness, 41);
     harness.get_by_label_contains(r#"ladder: socket.emit("chat", "hi"), ack 0 → [{"ok":true}] ("#);
-    harness.get_by_label_contains("the round trip took 0.347 ms");
+    harness.get_by_label_contains("the round trip took 0.129 ms");
     harness.get_by_label(r#"callback({"ok":true});"#);
     harness.get_by_label("on the server:");
 }
@@ -58,7 +58,7 @@ fn details_nest_socket_io_in_engine_io_in_the_frame_and_the_hex_view_names_both(
     // In a polling body: a ping and the CONNECT answer, in the HTTP response.
     step_to(&mut harness, 16);
     harness.get_by_label("Engine.IO: ping");
-    harness.get_by_label("Socket.IO: CONNECT / sid=HZ_kvxsXWnwIRDW1");
+    harness.get_by_label("Socket.IO: CONNECT / sid=mb5SLjoul_nJCFni");
     assert_eq!(
         harness.query_all_by_label("Transport: polling").count(),
         2,

@@ -1,6 +1,6 @@
 //! Acks on the ladder: a Socket.IO event that asked for an ack and the ACK that answered it
 //! are tied by a bracket beside the server's lane, labelled with the ack id and the round trip
-//! ("ack 0 · 0.347 ms"). When either end is the current step the tie is drawn bold and the
+//! ("ack 0 · 0.129 ms"). When either end is the current step the tie is drawn bold and the
 //! other end's row is outlined.
 
 use egui::{Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, pos2};
@@ -18,13 +18,13 @@ const LABEL_GAP: f32 = 4.0;
 /// The widest label a tie is given room for.
 const WIDEST: &str = "999.999 ms";
 
-/// A tie's label: "ack 0 · 0.347 ms".
+/// A tie's label: "ack 0 · 0.129 ms".
 pub(super) fn tie_label(tie: &LadderTie) -> String {
     tie_text(tie, " · ")
 }
 
 /// The ack id and the round trip, with `between` between them. Below a second the round trip
-/// is in milliseconds, as the narration writes it ("0.347 ms", not "346.962 µs").
+/// is in milliseconds, as the narration writes it ("0.129 ms", not "128.832 µs").
 fn tie_text(tie: &LadderTie, between: &str) -> String {
     let rtt_ns = tie.tie.rtt_ns;
     let rtt = if rtt_ns.unsigned_abs() < 1_000_000_000 {
@@ -121,7 +121,7 @@ pub(super) fn ties(
             ];
             painter.add(egui::Shape::line(points.to_vec(), stroke));
             super::ladder::arrow_head(painter, points[2], points[3], stroke);
-            // On two lines ("ack 0" over "0.347 ms"), to keep the column beside the server narrow.
+            // On two lines ("ack 0" over "0.129 ms"), to keep the column beside the server narrow.
             let galley = painter.layout_no_wrap(tie_text(tie, "\n"), small.clone(), colour);
             let at = pos2(
                 x + LABEL_GAP,

@@ -74,7 +74,7 @@ fn engine_io_packets_inside_an_http_body() {
     let open = nested(&m, 9);
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].1, EioType::Open);
-    assert!(open[0].3.starts_with(br#"0{"sid":"HZ_kvxsXWnwIRDW1""#));
+    assert!(open[0].3.starts_with(br#"0{"sid":"mb5SLjoul_nJCFni""#));
     // One body, two Engine.IO packets split on \x1e: a ping and the CONNECT answer.
     let body = nested(&m, 16);
     assert_eq!(body.len(), 2);
@@ -84,5 +84,5 @@ fn engine_io_packets_inside_an_http_body() {
         (body[1].1, body[1].2),
         (EioType::Message, Some(SioType::Connect))
     );
-    assert_eq!(body[0].3, b"2\x1e40{\"sid\":\"HZ_kvxsXWnwIRDW1\"}".to_vec());
+    assert_eq!(body[0].3, b"2\x1e40{\"sid\":\"mb5SLjoul_nJCFni\"}".to_vec());
 }
