@@ -37,6 +37,8 @@ pub enum CaptureError {
     },
     #[error("no permission to capture on {interface}")]
     PermissionDenied { interface: String, binary: PathBuf },
+    #[error("no interface to capture on: the list of interfaces is empty")]
+    NoInterfaces { available: Vec<String> },
     #[error("no interface named {name}")]
     NoSuchInterface {
         name: String,
@@ -114,14 +116,16 @@ impl CaptureError {
                  Meanwhile you can open one of the bundled captures.",
                 binary.display()
             )),
-            Self::NoSuchInterface { available, .. } => Some(format!(
-                "Interfaces on this machine: {}",
-                if available.is_empty() {
-                    "(none found)".to_string()
-                } else {
-                    available.join(", ")
-                }
-            )),
+            Self::NoSuchInterface { available, .. } | Self::NoInterfaces { available } => {
+                Some(format!(
+                    "Interfaces on this machine: {}",
+                    if available.is_empty() {
+                        "(none found)".to_string()
+                    } else {
+                        available.join(", ")
+                    }
+                ))
+            }
             Self::Truncated { .. } => Some(
                 "Every packet before the damage is shown. The file was probably copied while it \
                  was still being written; capture again to get the rest."
@@ -171,5 +175,19 @@ mod tests {
         };
         let fix = e.fix().unwrap_or_default();
         assert!(fix.contains("sudo setcap cap_net_raw,cap_net_admin=eip /usr/local/bin/osiscope"));
+    }
+
+    #[test]
+    fn a_capture_on_no_interface_says_so_and_lists_the_interfaces() {
+        let Err(e) = crate::capture::live::LiveCapture::start_merged(&[]) else {
+            panic!("a capture on no interface started");
+        };
+        assert!(matches!(e, CaptureError::NoInterfaces { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "no interface to capture on: the list of interfaces is empty"
+        );
+        // Every Linux machine has loopback.
+        assert!(e.fix().unwrap_or_default().contains("lo"), "{:?}", e.fix());
     }
 }

@@ -158,12 +158,9 @@ impl LiveCapture {
     /// starts, so an error leaves nothing running. Channel capacity and linger are the first
     /// config's.
     pub fn start_merged(configs: &[LiveConfig]) -> Result<(Self, Receiver<Frame>), CaptureError> {
-        let first = configs
-            .first()
-            .ok_or_else(|| CaptureError::NoSuchInterface {
-                name: String::new(),
-                available: interface_names(),
-            })?;
+        let first = configs.first().ok_or_else(|| CaptureError::NoInterfaces {
+            available: interface_names(),
+        })?;
         let sources = configs
             .iter()
             .map(open_source)
