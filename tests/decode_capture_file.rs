@@ -428,3 +428,37 @@ fn streamed_file_cut_short_while_reading_is_an_error() {
         assert_eq!(f.data.first().copied(), Some(i as u8));
     }
 }
+
+#[test]
+fn every_bundled_capture_is_in_time_order() {
+    // A capture that goes back in time draws its ladder out of order and makes the narration's
+    // intervals negative; captures/socketio.pcapng once did (its first packets were stamped when
+    // read, not by the kernel: captures/README.md).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("captures/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains(".pcap"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() > 40,
+        "only {} captures in {}",
+        files.len(),
+        dir.display()
+    );
+    for path in files {
+        let (frames, error) = read_all(FileReader::open(&path).expect("open"));
+        assert!(error.is_none(), "{}: {error:?}", path.display());
+        for pair in frames.windows(2) {
+            assert!(
+                pair[1].ts_ns >= pair[0].ts_ns,
+                "{}: packet {} is {} ns before packet {}",
+                path.display(),
+                pair[1].number,
+                pair[0].ts_ns - pair[1].ts_ns,
+                pair[0].number
+            );
+        }
+    }
+}
