@@ -80,7 +80,7 @@ impl SioType {
 pub struct SioPacket {
     pub kind: SioType,
     /// `"/"` when absent on the wire.
-    pub nsp: String,
+    pub nsp: smol_str::SmolStr,
     /// The ack id.
     pub id: Option<u64>,
     /// How many binary attachments follow (binary types only).

@@ -76,7 +76,7 @@ pub fn decode_packet(text: &str, version: SioVersion) -> Result<SioPacket, Socke
     };
     Ok(SioPacket {
         kind,
-        nsp: nsp.to_owned(),
+        nsp: nsp.into(),
         id,
         attachments,
         data,
