@@ -17,17 +17,19 @@ use crate::app_proto::json_text::{write_i64, write_str, write_u64};
 /// last value, as `JSON.parse` and `serde_json::Value` keep it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SioData {
-    /// UTF-8 (`serde_json` wrote it; kept as bytes so as not to check it again).
-    json: Box<[u8]>,
+    /// The JSON (UTF-8: `serde_json` wrote it; kept as bytes so as not to check it again),
+    /// then the text as it was on the wire when it has a number that is not an integer:
+    /// without `serde_json`'s `float_roundtrip`, a float read back from the JSON written for it
+    /// may differ in its last bit from the one read from the wire, which [`SioData::value`]
+    /// gives. (One allocation for both: records are many, and most have no float.)
+    text: Box<[u8]>,
+    /// Where the JSON ends in `text`.
+    json_len: u32,
     /// The first element of an array, when it is a string (an event's name); the `sid` of an
     /// object, when it is a string (a CONNECT answer's).
     head: Option<SmolStr>,
     /// Whether the first element of an array is a number (an event may be named by one).
     head_is_number: bool,
-    /// The text as it was on the wire, when it has a number that is not an integer: without
-    /// `serde_json`'s `float_roundtrip`, a float read back from the JSON written for it may
-    /// differ in its last bit from the one read from the wire, which [`SioData::value`] gives.
-    source: Option<Box<str>>,
 }
 
 /// The payload's JSON type, as its first byte says.
@@ -62,42 +64,57 @@ impl SioData {
         .ok()?;
         de.end().ok()?;
         if state.repeated_key {
-            // Rare (no JSON.stringify writes one): the tree keeps the key once; write it.
+            // Rare (no JSON.stringify writes one): the tree keeps the key once; its JSON is
+            // the payload's (read again for the rest: its floats may read back differently).
             let value: serde_json::Value = serde_json::from_str(text).ok()?;
-            return Self::parse(&value.to_string());
+            let json = value.to_string();
+            let mut data = Self::parse(&json)?;
+            let mut out = json.into_bytes();
+            data.json_len = u32::try_from(out.len()).ok()?;
+            if state.float {
+                out.extend_from_slice(text.as_bytes());
+            }
+            data.text = out.into_boxed_slice();
+            return Some(data);
+        }
+        let json_len = u32::try_from(state.out.len()).ok()?;
+        if state.float {
+            state.out.extend_from_slice(text.as_bytes());
         }
         Some(Self {
-            json: state.out.into_boxed_slice(),
+            text: state.out.into_boxed_slice(),
+            json_len,
             head: state.head,
             head_is_number: state.head_is_number,
-            source: state.float.then(|| text.into()),
         })
     }
 
     /// The JSON text (what `serde_json` writes for [`SioData::value`]).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.json
+        self.text.get(..self.json_len as usize).unwrap_or_default()
     }
 
     /// The JSON text, as a `str`.
     pub fn as_str(&self) -> &str {
         // Always UTF-8: the JSON writer wrote it from `str`s.
-        std::str::from_utf8(&self.json).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
     /// The parsed value (as `serde_json` reads the text on the wire).
     pub fn value(&self) -> serde_json::Value {
         // JSON that serde_json read before.
-        match &self.source {
-            Some(source) => serde_json::from_str(source),
-            None => serde_json::from_slice(&self.json),
-        }
-        .unwrap_or_default()
+        let source = self.text.get(self.json_len as usize..).unwrap_or_default();
+        let text = if source.is_empty() {
+            self.as_bytes()
+        } else {
+            source
+        };
+        serde_json::from_slice(text).unwrap_or_default()
     }
 
     /// Its JSON type.
     pub fn shape(&self) -> Shape {
-        match self.json.first() {
+        match self.text.first() {
             Some(b'[') => Shape::Array,
             Some(b'{') => Shape::Object,
             Some(b'"') => Shape::String,

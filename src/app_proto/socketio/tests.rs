@@ -162,7 +162,11 @@ fn payloads_are_kept_as_serde_json_writes_them() {
     assert_eq!(data(r#"[["x"]]"#).first_str(), None);
     assert_eq!(data("-0").as_str(), serde_json::json!(-0.0).to_string());
     // A float's value is read from the wire's text, as before (not from the text written).
-    for text in ["[8.567938076373949e-212]", "[0.30000000000000004, 1e3]"] {
+    for text in [
+        "[8.567938076373949e-212]",
+        "[0.30000000000000004, 1e3]",
+        r#"{"a":0.30000000000000004,"b":1,"a":8.567938076373949e-212}"#,
+    ] {
         let wire: serde_json::Value = serde_json::from_str(text).unwrap();
         assert_eq!(
             (data(text).value(), data(text).to_string()),
