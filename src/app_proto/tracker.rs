@@ -414,6 +414,7 @@ impl Conn {
                     side.direction,
                     deflate,
                     drop_payloads,
+                    !self.drop_payloads,
                 )));
             }
         } else if switch == Switch::Tunnel {

@@ -30,6 +30,9 @@ struct Session {
     attachments: [Attachments; 2],
     /// `(direction of the event, nsp, id)` → the event's frame, oldest first.
     pending_acks: VecDeque<((Direction, SmolStr, u64), u64)>,
+    /// What a packet completed, emptied after each (kept for its allocation: this runs for
+    /// every message).
+    done: Vec<Completed>,
 }
 
 /// A WebSocket connection that speaks Engine.IO.
@@ -69,6 +72,8 @@ struct At {
 pub struct EioSessions {
     sessions: HashMap<SmolStr, Session>,
     websockets: HashMap<u32, WsConn>,
+    /// What [`EioSessions::feed`] reports, emptied after each call (kept for its allocation).
+    pub(super) reported: Vec<IoEvent>,
 }
 
 impl EioSessions {
@@ -273,7 +278,7 @@ impl Session {
         let Some(IoEvent::EngineIo(record)) = out.last().filter(|_| is_message) else {
             return;
         };
-        let mut done = Vec::new();
+        let mut done = std::mem::take(&mut self.done);
         match &record.packet.data {
             EioData::Text(text) => {
                 let version = match at.eio {
@@ -286,9 +291,12 @@ impl Session {
                 }
             }
             EioData::Binary { len, .. } => done.extend(attachments.on_binary(*len)),
-            EioData::None => return,
+            EioData::None => {
+                self.done = done;
+                return;
+            }
         }
-        for completed in done {
+        for completed in done.drain(..) {
             match completed {
                 Completed::Packet(p, lens) => self.on_sio(p, lens, sid, at, out),
                 Completed::Anomaly(a) => {
@@ -296,6 +304,7 @@ impl Session {
                 }
             }
         }
+        self.done = done;
     }
 
     /// A complete Socket.IO packet: pair acks, report it.

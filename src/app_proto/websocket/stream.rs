@@ -34,15 +34,24 @@ pub(crate) struct WsStream {
     partial: Option<Partial>,
     /// Keep no `raw_payload` and no message bodies (see `AppTracker::without_payloads`).
     drop_payloads: bool,
+    /// Keep each frame's `raw_payload`: not when the caller asked for no payloads, even where
+    /// messages are kept for Engine.IO (which clears it).
+    keep_raw: bool,
 }
 
 impl WsStream {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
+    pub fn new(
+        direction: Direction,
+        deflate: Option<DeflateParams>,
+        drop_payloads: bool,
+        keep_raw: bool,
+    ) -> Self {
         Self {
             direction,
             assembler: Assembler::new(direction, deflate, drop_payloads),
             partial: None,
             drop_payloads,
+            keep_raw,
         }
     }
 
@@ -70,10 +79,10 @@ impl WsStream {
             let take = usize::try_from(want).unwrap_or(usize::MAX).min(input.len());
             if take > 0 {
                 let bytes = input.bytes().get(..take).unwrap_or_default();
-                let raw_room = if self.drop_payloads {
-                    0
-                } else {
+                let raw_room = if self.keep_raw {
                     RAW_PAYLOAD_KEEP.saturating_sub(p.raw.len())
+                } else {
+                    0
                 };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
