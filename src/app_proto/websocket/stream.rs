@@ -6,7 +6,7 @@ use crate::app_proto::AppEvent;
 use crate::app_proto::input::Input;
 use crate::flow::Direction;
 
-use super::assembler::Assembler;
+use super::assembler::{Assembler, Payloads};
 use super::deflate::{DeflateParams, MAX_INFLATED};
 use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
 use super::{RAW_PAYLOAD_KEEP, WsAnomaly, WsFrame};
@@ -34,24 +34,18 @@ pub(crate) struct WsStream {
     partial: Option<Partial>,
     /// Keep no `raw_payload` and no message bodies (see `AppTracker::without_payloads`).
     drop_payloads: bool,
-    /// Keep each frame's `raw_payload`: not when the caller asked for no payloads, even where
-    /// messages are kept for Engine.IO (which clears it).
-    keep_raw: bool,
+    /// Whether messages are reported (they list the packets that carried them).
+    keep_messages: bool,
 }
 
 impl WsStream {
-    pub fn new(
-        direction: Direction,
-        deflate: Option<DeflateParams>,
-        drop_payloads: bool,
-        keep_raw: bool,
-    ) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, payloads: Payloads) -> Self {
         Self {
             direction,
-            assembler: Assembler::new(direction, deflate, drop_payloads),
+            assembler: Assembler::new(direction, deflate, payloads),
             partial: None,
-            drop_payloads,
-            keep_raw,
+            drop_payloads: payloads != Payloads::All,
+            keep_messages: payloads != Payloads::Checks,
         }
     }
 
@@ -79,10 +73,10 @@ impl WsStream {
             let take = usize::try_from(want).unwrap_or(usize::MAX).min(input.len());
             if take > 0 {
                 let bytes = input.bytes().get(..take).unwrap_or_default();
-                let raw_room = if self.keep_raw {
-                    RAW_PAYLOAD_KEEP.saturating_sub(p.raw.len())
-                } else {
+                let raw_room = if self.drop_payloads {
                     0
+                } else {
+                    RAW_PAYLOAD_KEEP.saturating_sub(p.raw.len())
                 };
                 p.raw
                     .extend_from_slice(bytes.get(..take.min(raw_room)).unwrap_or_default());
@@ -141,10 +135,10 @@ impl WsStream {
             frame.add_issue(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });
         }
         // The packets that carried it make its message's list, which only payloads need.
-        let packets = if self.drop_payloads {
-            Vec::new()
-        } else {
+        let packets = if self.keep_messages {
             input.packets(p.offset, end)
+        } else {
+            Vec::new()
         };
         let mut data = p.data;
         let message = self
