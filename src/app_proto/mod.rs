@@ -6,6 +6,7 @@
 pub mod engineio;
 pub mod http;
 mod input;
+pub(crate) mod json_text;
 pub mod socketio;
 pub mod tls;
 mod tracker;

@@ -14,7 +14,7 @@ use super::engineio::{EioSessions, EioUrl, EioWork};
 use super::http::{self, HttpKind, HttpMessage, HttpParser, HttpStep, PendingRequest, Switch};
 use super::input::{DirInput, Input};
 use super::tls::{self, Sniff, TlsStream};
-use super::websocket::{DeflateParams, WsStream};
+use super::websocket::{DeflateParams, Payloads, WsStream};
 use super::{AppEvent, AppNote, NoteKind, StreamKind};
 
 /// How much a client may send after an Upgrade request before the answer arrives; past it we
@@ -406,15 +406,15 @@ impl Conn {
         let engine_io_ws = matches!(eio, Some(EioWork::WebSocket { .. }));
         self.eio.extend(eio);
         if switch == Switch::WebSocket {
-            // Engine.IO reads whole messages: their payloads are kept.
-            let drop_payloads = self.drop_payloads && !engine_io_ws;
+            // Engine.IO reads whole messages: they are reported even without payloads.
+            let payloads = match (self.drop_payloads, engine_io_ws) {
+                (false, _) => Payloads::All,
+                (true, true) => Payloads::EngineIo,
+                (true, false) => Payloads::Checks,
+            };
             for side in &mut self.dirs {
                 side.kind = StreamKind::WebSocket;
-                side.mode = Mode::Ws(Box::new(WsStream::new(
-                    side.direction,
-                    deflate,
-                    drop_payloads,
-                )));
+                side.mode = Mode::Ws(Box::new(WsStream::new(side.direction, deflate, payloads)));
             }
         } else if switch == Switch::Tunnel {
             let what = if status == 101 {

@@ -12,6 +12,7 @@ use crate::decode::{RareList, RareText};
 use crate::flow::Direction;
 
 pub use anomaly::WsAnomaly;
+pub(crate) use assembler::Payloads;
 pub use assembler::valid_close_code;
 pub use deflate::DeflateParams;
 pub use frame::{FrameHeader, HeaderStatus, parse_header};

@@ -4,6 +4,7 @@
 //! (`offset_in`), so every header keeps its place for the hex view without copying.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use etherparse::err::packet::SliceError;
 use etherparse::err::{Layer as EpLayer, LenError};
@@ -25,6 +26,23 @@ use super::{
 
 /// Tunnels nest at most this deep (IP in IP in IP…), so a crafted packet cannot recurse far.
 const MAX_IP_DEPTH: usize = 4;
+
+thread_local! {
+    /// The layers of the packet decoded last on this thread, and the list the walk fills:
+    /// most packets of a capture have the same headers at the same offsets as the one before,
+    /// and then share its list (a count) instead of allocating one each (which the thread that
+    /// writes them out would then free).
+    static LAYERS: std::cell::RefCell<(Arc<Vec<Layer>>, Vec<Layer>)> =
+        std::cell::RefCell::default();
+}
+
+/// `layers` as a shared list: the last packet's when they are the same.
+fn shared_layers(last: &mut Arc<Vec<Layer>>, layers: &[Layer]) -> Arc<Vec<Layer>> {
+    if last.as_slice() != layers {
+        *last = Arc::new(layers.to_vec());
+    }
+    Arc::clone(last)
+}
 
 /// A frame that completed `datagram`, decoded again from its bytes `bytes`: the fragment,
 /// then the datagram's layers.
@@ -59,25 +77,27 @@ pub(super) fn decode_bytes(
         link: frame.link,
         interface: frame.interface,
         caplen: bytes.len() as u32,
-        layers: std::sync::Arc::default(),
+        layers: Arc::default(),
         ip: None,
         tcp: None,
         issues: super::RareList::default(),
         reassembled: None,
     };
-    let mut layers = Vec::with_capacity(4);
-    let mut issues = Vec::new();
-    let mut walk = Walk {
-        data: bytes,
-        orig_len: frame.orig_len as usize,
-        packet: &mut packet,
-        layers: &mut layers,
-        issues: &mut issues,
-        fragments,
-    };
-    walk.link();
-    packet.layers = layers.into();
-    packet.issues = issues.into();
+    LAYERS.with_borrow_mut(|(last, layers)| {
+        layers.clear();
+        let mut issues = Vec::new();
+        let mut walk = Walk {
+            data: bytes,
+            orig_len: frame.orig_len as usize,
+            packet: &mut packet,
+            layers,
+            issues: &mut issues,
+            fragments,
+        };
+        walk.link();
+        packet.layers = shared_layers(last, layers);
+        packet.issues = issues.into();
+    });
     packet
 }
 

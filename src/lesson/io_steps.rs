@@ -233,7 +233,7 @@ fn open_sentence(r: &EioRecord, text: &str) -> String {
     let mut s = format!(
         "{sender} opens an Engine.IO session (open, type 0) with the id sid={}.",
         field("sid")
-            .or_else(|| r.sid.clone())
+            .or_else(|| r.sid.as_deref().map(str::to_owned))
             .unwrap_or_else(|| "?".into())
     );
     if let (Some(interval), Some(timeout)) = (field("pingInterval"), field("pingTimeout")) {

@@ -435,9 +435,9 @@ fn emit_question(row: &PacketRow, index: usize, turn: usize) -> Option<QuizQuest
         p.packet.kind == SioType::Event && m.packet.text().is_some_and(|t| t.starts_with('2'))
     })?;
     let inner = eio.packet.text()?;
-    let data = sio.packet.data.as_ref()?;
+    let data = sio.packet.data.as_ref()?.value();
     let event = sio.packet.event()?;
-    let call = emit_call(data, sio.packet.id.is_some())?;
+    let call = emit_call(&data, sio.packet.id.is_some())?;
     let (who, _) = side(sio.direction);
     let wire = format!("4{inner}");
     let args: Vec<serde_json::Value> = data.as_array()?.iter().skip(1).cloned().collect();

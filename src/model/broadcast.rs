@@ -22,7 +22,7 @@ const RECENT_MAX: usize = 256;
 #[derive(Debug)]
 struct Seen {
     ts_ns: i64,
-    sid: String,
+    sid: smol_str::SmolStr,
     /// Namespace and JSON arguments.
     key: String,
     /// Packet index and position in the packet's `io`.

@@ -271,8 +271,8 @@ fn client_message(
                 && s.packet.nsp == shape.sio_nsp
                 && s.packet.event() == Some(shape.sio_event) =>
         {
-            let text = s.packet.data.as_ref()?.get(1)?.as_str()?;
-            Some(text.len() as u64)
+            let data = s.packet.data.as_ref()?.value();
+            Some(data.get(1)?.as_str()?.len() as u64)
         }
         _ => None,
     }

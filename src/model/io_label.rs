@@ -90,14 +90,7 @@ pub fn sio_label(r: &SioRecord, scope: EmitScope) -> String {
             if let Some(name) = p.event() {
                 args.push(Value::from(name).to_string());
             }
-            let rest = if p.event().is_some() {
-                p.args()
-            } else {
-                p.data
-                    .as_ref()
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice)
-            };
+            let rest = p.args();
             args.extend(rest.iter().map(|a| js_value(a, &r.attachment_lens)));
             let mut s = format!("{who}.emit({})", cut(&args.join(", "), ARGS_MAX));
             if let Some(id) = p.id {

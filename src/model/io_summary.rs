@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::app_proto::engineio::{EioData, EioRecord, EioType, IoEvent, SioRecord};
-use crate::app_proto::socketio::SioType;
+use crate::app_proto::socketio::{SioData, SioType};
 
 use super::summary::quote;
 
@@ -108,21 +108,29 @@ pub fn sio_info(r: &SioRecord) -> String {
             Some(sid) => {
                 let _ = write!(s, " sid={sid}");
             }
-            None => push_json(&mut s, p.data.as_ref(), &r.attachment_lens),
+            None => push_json(
+                &mut s,
+                p.data.as_ref().map(SioData::value).as_ref(),
+                &r.attachment_lens,
+            ),
         },
         SioType::Event | SioType::BinaryEvent => {
             if let Some(name) = p.event() {
                 let _ = write!(s, " {}", Value::from(name));
+                push_json(&mut s, Some(&Value::from(p.args())), &r.attachment_lens);
+            } else {
                 push_json(
                     &mut s,
-                    Some(&Value::from(p.args().to_vec())),
+                    p.data.as_ref().map(SioData::value).as_ref(),
                     &r.attachment_lens,
                 );
-            } else {
-                push_json(&mut s, p.data.as_ref(), &r.attachment_lens);
             }
         }
-        _ => push_json(&mut s, p.data.as_ref(), &r.attachment_lens),
+        _ => push_json(
+            &mut s,
+            p.data.as_ref().map(SioData::value).as_ref(),
+            &r.attachment_lens,
+        ),
     }
     if let Some(id) = p.id.filter(|_| p.kind.is_event()) {
         let _ = write!(s, " ack={id}");

@@ -8,7 +8,6 @@
 //! structs in `tests.rs` with `serde_json` gives; the tests there compare the two on the corpus.
 
 mod engine_io;
-mod escape;
 #[cfg(test)]
 mod tests;
 mod tls;
@@ -25,7 +24,7 @@ use crate::decode::{IpSummary, Issue, IssueKind, flags};
 use crate::flow::{Direction, SegmentInfo};
 
 use super::PacketRecord;
-use escape::{write_i64, write_str, write_u64};
+use crate::app_proto::json_text::{write_i64, write_str, write_u64};
 
 /// The words for the typed annotations the JSON carries as text. They are written in
 /// `lesson::annotations`, which the model may not import (the lesson imports the model), so

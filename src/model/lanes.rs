@@ -248,7 +248,7 @@ mod tests {
                     let ws = r.transport == Transport::WebSocket;
                     match out.iter_mut().find(|(s, _, _)| *s == seg.stream) {
                         Some(known) => known.2 |= ws,
-                        None => out.push((seg.stream, sid.clone(), ws)),
+                        None => out.push((seg.stream, sid.to_string(), ws)),
                     }
                 }
             }

@@ -51,7 +51,7 @@ impl EioSessions {
         start: usize,
         drop_messages: bool,
     ) {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.reported);
         for w in work.drain(..) {
             match w {
                 EioWork::PollingBody {
@@ -100,6 +100,7 @@ impl EioSessions {
                 });
             }
         }
-        events.extend(out.into_iter().map(AppEvent::Io));
+        events.extend(out.drain(..).map(AppEvent::Io));
+        self.reported = out;
     }
 }

@@ -2,6 +2,8 @@
 //! packet, each ack paired with its event, and each violation, attributed to the packet that
 //! carried the last byte of the message or body that completed it.
 
+use smol_str::SmolStr;
+
 use crate::app_proto::socketio::{SioPacket, SocketIoAnomaly};
 use crate::flow::Direction;
 
@@ -14,7 +16,7 @@ pub struct EioRecord {
     pub eio: EioVersion,
     pub transport: Transport,
     /// The session, once known (from the open packet, or `sid=` in the URL).
-    pub sid: Option<String>,
+    pub sid: Option<SmolStr>,
     pub packet: EioPacket,
     /// The packet that carried the last byte of its body or WebSocket message.
     pub frame: u64,
@@ -25,7 +27,7 @@ pub struct EioRecord {
 pub struct SioRecord {
     pub direction: Direction,
     /// The Engine.IO session that carried it.
-    pub eio_sid: Option<String>,
+    pub eio_sid: Option<SmolStr>,
     pub transport: Transport,
     pub packet: SioPacket,
     /// The lengths of its binary attachments, in order.
@@ -40,8 +42,8 @@ pub struct SioRecord {
 /// An event that asked for an ack, and the ACK that answered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AckPair {
-    pub eio_sid: Option<String>,
-    pub nsp: String,
+    pub eio_sid: Option<SmolStr>,
+    pub nsp: SmolStr,
     pub id: u64,
     /// Who sent the event.
     pub event_direction: Direction,
@@ -60,7 +62,7 @@ pub enum IoAnomalyKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IoAnomaly {
     pub direction: Direction,
-    pub sid: Option<String>,
+    pub sid: Option<SmolStr>,
     pub frame: u64,
     pub kind: IoAnomalyKind,
 }

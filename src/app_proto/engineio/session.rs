@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use foldhash::HashMap;
+use smol_str::SmolStr;
 
 use crate::app_proto::socketio::{
     Attachments, Completed, SioPacket, SioVersion, SocketIoAnomaly, decode_packet,
@@ -28,14 +29,17 @@ struct Session {
     /// A binary packet waiting for attachments, per direction.
     attachments: [Attachments; 2],
     /// `(direction of the event, nsp, id)` → the event's frame, oldest first.
-    pending_acks: VecDeque<((Direction, String, u64), u64)>,
+    pending_acks: VecDeque<((Direction, SmolStr, u64), u64)>,
+    /// What a packet completed, emptied after each (kept for its allocation: this runs for
+    /// every message).
+    done: Vec<Completed>,
 }
 
 /// A WebSocket connection that speaks Engine.IO.
 #[derive(Debug)]
 struct WsConn {
     eio: EioVersion,
-    sid: Option<String>,
+    sid: Option<SmolStr>,
     /// Its session's state until the open packet names it (WebSocket-only clients).
     anonymous: Session,
 }
@@ -66,8 +70,10 @@ struct At {
 /// Follows every Engine.IO session of a capture.
 #[derive(Debug, Default)]
 pub struct EioSessions {
-    sessions: HashMap<String, Session>,
+    sessions: HashMap<SmolStr, Session>,
     websockets: HashMap<u32, WsConn>,
+    /// What [`EioSessions::feed`] reports, emptied after each call (kept for its allocation).
+    pub(super) reported: Vec<IoEvent>,
 }
 
 impl EioSessions {
@@ -198,14 +204,14 @@ impl EioSessions {
     }
 
     /// The sid an open packet gives (and its session made), or `None` when it is not one.
-    fn opened(&mut self, packet: &EioPacket, at: At, out: &mut Vec<IoEvent>) -> Option<String> {
+    fn opened(&mut self, packet: &EioPacket, at: At, out: &mut Vec<IoEvent>) -> Option<SmolStr> {
         if packet.kind != EioType::Open {
             return None;
         }
         let sid = packet
             .text()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-            .and_then(|v| v.get("sid")?.as_str().map(str::to_owned));
+            .and_then(|v| v.get("sid")?.as_str().map(SmolStr::new));
         let Some(sid) = sid else {
             anomaly_event(
                 at,
@@ -228,7 +234,7 @@ impl EioSessions {
         }
         anomaly_event(
             at,
-            Some(sid.to_owned()),
+            Some(sid.into()),
             IoAnomalyKind::EngineIo(EngineIoAnomaly::UnknownSid {
                 sid: sid.to_owned(),
             }),
@@ -243,7 +249,7 @@ impl EioSessions {
             // Over the bound: a throwaway session (its acks are not paired).
             self.sessions.remove(sid);
         }
-        self.sessions.entry(sid.to_owned()).or_default()
+        self.sessions.entry(sid.into()).or_default()
     }
 }
 
@@ -252,7 +258,7 @@ impl Session {
     fn on_packet(
         &mut self,
         packet: EioPacket,
-        sid: Option<&String>,
+        sid: Option<&SmolStr>,
         at: At,
         out: &mut Vec<IoEvent>,
     ) {
@@ -272,7 +278,7 @@ impl Session {
         let Some(IoEvent::EngineIo(record)) = out.last().filter(|_| is_message) else {
             return;
         };
-        let mut done = Vec::new();
+        let mut done = std::mem::take(&mut self.done);
         match &record.packet.data {
             EioData::Text(text) => {
                 let version = match at.eio {
@@ -285,9 +291,12 @@ impl Session {
                 }
             }
             EioData::Binary { len, .. } => done.extend(attachments.on_binary(*len)),
-            EioData::None => return,
+            EioData::None => {
+                self.done = done;
+                return;
+            }
         }
-        for completed in done {
+        for completed in done.drain(..) {
             match completed {
                 Completed::Packet(p, lens) => self.on_sio(p, lens, sid, at, out),
                 Completed::Anomaly(a) => {
@@ -295,6 +304,7 @@ impl Session {
                 }
             }
         }
+        self.done = done;
     }
 
     /// A complete Socket.IO packet: pair acks, report it.
@@ -302,7 +312,7 @@ impl Session {
         &mut self,
         packet: SioPacket,
         attachment_lens: Vec<u64>,
-        sid: Option<&String>,
+        sid: Option<&SmolStr>,
         at: At,
         out: &mut Vec<IoEvent>,
     ) {
@@ -354,7 +364,7 @@ impl Session {
     }
 }
 
-fn anomaly_event(at: At, sid: Option<String>, kind: IoAnomalyKind, out: &mut Vec<IoEvent>) {
+fn anomaly_event(at: At, sid: Option<SmolStr>, kind: IoAnomalyKind, out: &mut Vec<IoEvent>) {
     out.push(IoEvent::Anomaly(IoAnomaly {
         direction: at.direction,
         sid,

@@ -12,7 +12,7 @@ pub struct EioUrl {
     /// `None` when absent or not one we know (then the request is not followed).
     pub transport: Option<Transport>,
     /// The session, on every request after the handshake.
-    pub sid: Option<String>,
+    pub sid: Option<smol_str::SmolStr>,
 }
 
 impl EioUrl {
@@ -33,7 +33,7 @@ impl EioUrl {
                         _ => None,
                     };
                 }
-                "sid" => sid = Some(percent_decode(value)),
+                "sid" => sid = Some(percent_decode(value).into()),
                 _ => {}
             }
         }

@@ -5,11 +5,13 @@
 
 mod assembler;
 mod packet;
+mod payload;
 
 use serde::Serialize;
 
 pub use assembler::{Attachments, Completed};
 pub use packet::decode_packet;
+pub use payload::{Shape, SioData};
 
 /// The Socket.IO protocol revision; Engine.IO v3 carries v4, Engine.IO v4 carries v5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -80,13 +82,13 @@ impl SioType {
 pub struct SioPacket {
     pub kind: SioType,
     /// `"/"` when absent on the wire.
-    pub nsp: String,
+    pub nsp: smol_str::SmolStr,
     /// The ack id.
     pub id: Option<u64>,
     /// How many binary attachments follow (binary types only).
     pub attachments: u32,
     /// The JSON payload; attachment placeholders stay as they are on the wire.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<SioData>,
 }
 
 impl SioPacket {
@@ -95,7 +97,7 @@ impl SioPacket {
         if !self.kind.is_event() {
             return None;
         }
-        self.data.as_ref()?.get(0)?.as_str()
+        self.data.as_ref()?.first_str()
     }
 
     /// The Socket.IO sid a server gives in its CONNECT answer (v5).
@@ -103,21 +105,20 @@ impl SioPacket {
         if self.kind != SioType::Connect {
             return None;
         }
-        self.data.as_ref()?.get("sid")?.as_str()
+        self.data.as_ref()?.sid()
     }
 
-    /// The event's arguments (the payload after the name) or the ack's values.
-    pub fn args(&self) -> &[serde_json::Value] {
-        let all = self
+    /// The event's arguments (the payload after the name) or the ack's values (parsed here).
+    pub fn args(&self) -> Vec<serde_json::Value> {
+        let mut all = self
             .data
             .as_ref()
-            .and_then(serde_json::Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
-        if self.event().is_some() {
-            all.get(1..).unwrap_or_default()
-        } else {
-            all
+            .map(SioData::elements)
+            .unwrap_or_default();
+        if self.event().is_some() && !all.is_empty() {
+            all.remove(0);
         }
+        all
     }
 }
 

@@ -1,7 +1,7 @@
 //! The text of one Socket.IO packet, `<type>[<n>-][<nsp>,][<id>][JSON]`, read as
 //! `socket.io-parser`'s `decodeString` reads it (4.x for protocol v5, 3.x for v4).
 
-use super::{SioPacket, SioType, SioVersion, SocketIoAnomaly};
+use super::{Shape, SioData, SioPacket, SioType, SioVersion, SocketIoAnomaly};
 
 /// Event names a v5 peer may not send (`socket.io-parser`'s `RESERVED_EVENTS`).
 const RESERVED_EVENTS: [&str; 6] = [
@@ -67,16 +67,15 @@ pub fn decode_packet(text: &str, version: SioVersion) -> Result<SioPacket, Socke
     let data = if rest.is_empty() {
         None
     } else {
-        let value: serde_json::Value =
-            serde_json::from_str(rest).map_err(|_| SocketIoAnomaly::NotJson)?;
-        if !payload_valid(kind, &value, version) {
+        let data = SioData::parse(rest).ok_or(SocketIoAnomaly::NotJson)?;
+        if !payload_valid(kind, &data, version) {
             return Err(SocketIoAnomaly::InvalidPayload { kind: kind.name() });
         }
-        Some(value)
+        Some(data)
     };
     Ok(SioPacket {
         kind,
-        nsp: nsp.to_owned(),
+        nsp: nsp.into(),
         id,
         attachments,
         data,
@@ -84,20 +83,21 @@ pub fn decode_packet(text: &str, version: SioVersion) -> Result<SioPacket, Socke
 }
 
 /// `Decoder.isPayloadValid` (v5); v4 takes any JSON in an ERROR and an array elsewhere.
-fn payload_valid(kind: SioType, value: &serde_json::Value, version: SioVersion) -> bool {
-    use serde_json::Value;
+fn payload_valid(kind: SioType, data: &SioData, version: SioVersion) -> bool {
+    let shape = data.shape();
     if version == SioVersion::V4 {
-        return kind == SioType::ConnectError || value.is_array();
+        return kind == SioType::ConnectError || shape == Shape::Array;
     }
     match kind {
-        SioType::Connect => value.is_object(),
+        SioType::Connect => shape == Shape::Object,
         SioType::Disconnect => false,
-        SioType::ConnectError => value.is_string() || value.is_object(),
-        SioType::Event | SioType::BinaryEvent => match value.get(0) {
-            Some(Value::Number(_)) => true,
-            Some(Value::String(name)) => !RESERVED_EVENTS.contains(&name.as_str()),
-            _ => false,
-        },
-        SioType::Ack | SioType::BinaryAck => value.is_array(),
+        SioType::ConnectError => matches!(shape, Shape::String | Shape::Object),
+        SioType::Event | SioType::BinaryEvent => {
+            data.first_is_number()
+                || data
+                    .first_str()
+                    .is_some_and(|name| !RESERVED_EVENTS.contains(&name))
+        }
+        SioType::Ack | SioType::BinaryAck => shape == Shape::Array,
     }
 }

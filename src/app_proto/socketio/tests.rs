@@ -23,7 +23,7 @@ fn pkt(
         nsp: nsp.into(),
         id,
         attachments,
-        data,
+        data: data.map(|v| SioData::parse(&v.to_string()).unwrap()),
     }
 }
 
@@ -45,7 +45,7 @@ fn the_seven_types() {
         e,
         pkt(SioType::Event, "/", None, 0, Some(json!(["chat", "hi"])))
     );
-    assert_eq!((e.event(), e.args()), (Some("chat"), &[json!("hi")][..]));
+    assert_eq!((e.event(), e.args()), (Some("chat"), vec![json!("hi")]));
     assert_eq!(
         v5(r#"2/admin,12["x",1]"#).unwrap(),
         pkt(SioType::Event, "/admin", Some(12), 0, Some(json!(["x", 1])))
@@ -109,7 +109,10 @@ fn protocol_v4_differences() {
     let v4 = |t| decode_packet(t, SioVersion::V4);
     // Socket.IO 2.x: ERROR carries any JSON; everything else an array.
     assert_eq!(
-        v4(r#"4"Invalid namespace""#).unwrap().data,
+        v4(r#"4"Invalid namespace""#)
+            .unwrap()
+            .data
+            .map(|d| d.value()),
         Some(json!("Invalid namespace"))
     );
     assert_eq!(v4("0/admin?token=1,").unwrap().nsp, "/admin?token=1");
@@ -132,6 +135,54 @@ fn truncation_loops() {
             }
             Ok(_) | Err(_) => {}
         }
+    }
+}
+
+/// A payload is kept as the JSON `serde_json` writes for the value it parses, with what the
+/// decoder reads from it on the way.
+#[test]
+fn payloads_are_kept_as_serde_json_writes_them() {
+    let data = |t: &str| SioData::parse(t).unwrap();
+    let spaced = data(" [ \"chat\" , {\"a\" : 1.50, \"b\":[ ] ,\"c\":\"\\u00e9\\/\"} ] ");
+    assert_eq!(spaced.as_str(), r#"["chat",{"a":1.5,"b":[],"c":"é/"}]"#);
+    assert_eq!(
+        (spaced.shape(), spaced.first_str()),
+        (Shape::Array, Some("chat"))
+    );
+    assert_eq!(spaced.to_string(), spaced.value().to_string());
+    // A repeated key is kept once, in its first place, with its last value (`JSON.parse`).
+    let repeated = data(r#"{"sid":"a","x":[{"k":1,"k":2}],"sid":"b"}"#);
+    assert_eq!(repeated.as_str(), r#"{"sid":"b","x":[{"k":2}]}"#);
+    assert_eq!(repeated.sid(), Some("b"));
+    // Only the top level's `sid`, and only a string.
+    assert_eq!(data(r#"[{"sid":"a"}]"#).sid(), None);
+    assert_eq!(data(r#"{"x":{"sid":"a"},"sid":1}"#).sid(), None);
+    assert_eq!(data(r#"["a\"b",1]"#).first_str(), Some("a\"b"));
+    assert!(data("[7,\"x\"]").first_is_number() && !data("[[7]]").first_is_number());
+    assert_eq!(data(r#"[["x"]]"#).first_str(), None);
+    assert_eq!(data("-0").as_str(), serde_json::json!(-0.0).to_string());
+    // A float's value is read from the wire's text, as before (not from the text written).
+    for text in [
+        "[8.567938076373949e-212]",
+        "[0.30000000000000004, 1e3]",
+        r#"{"a":0.30000000000000004,"b":1,"a":8.567938076373949e-212}"#,
+    ] {
+        let wire: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            (data(text).value(), data(text).to_string()),
+            (wire.clone(), wire.to_string())
+        );
+    }
+    for not_json in [
+        "",
+        "[1,]",
+        "{\"a\"}",
+        "[1] x",
+        "\"\\ud800\"",
+        "1e400",
+        "[]]",
+    ] {
+        assert_eq!(SioData::parse(not_json), None, "{not_json}");
     }
 }
 
@@ -160,6 +211,14 @@ proptest! {
         let _ = decode_packet(&s, SioVersion::V5);
         let _ = decode_packet(&t, SioVersion::V4);
         let _ = decode_packet(&t, SioVersion::V5);
+    }
+
+    /// `SioData` takes what `serde_json::Value` takes, and writes what it writes.
+    #[test]
+    fn payloads_read_as_serde_json_reads_them(t in "[ \\[\\]{}:,\"a-c0-9.eE+\\-\\\\]{0,24}") {
+        let value = serde_json::from_str::<serde_json::Value>(&t).ok();
+        let data = SioData::parse(&t);
+        prop_assert_eq!(data.map(|d| d.to_string()), value.map(|v| v.to_string()));
     }
 
     #[test]

@@ -29,6 +29,18 @@ struct OpenMessage {
     packets: Vec<u64>,
 }
 
+/// What one direction keeps of its payloads (see `AppTracker::without_payloads`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Payloads {
+    /// Raw prefixes, message bodies, every message.
+    All,
+    /// Nothing beyond what the checks need, but data messages as Engine.IO reads them (their
+    /// text, a binary message's bytes, the packets that carried them), with no copies beyond.
+    EngineIo,
+    /// Nothing beyond what the checks need, and no messages.
+    Checks,
+}
+
 /// One direction's message state.
 #[derive(Debug)]
 pub(crate) struct Assembler {
@@ -39,10 +51,13 @@ pub(crate) struct Assembler {
     /// Report no messages and keep no message bodies beyond what the checks need (see
     /// `AppTracker::without_payloads`).
     drop_payloads: bool,
+    /// With `drop_payloads`, still report data messages, as Engine.IO reads them (their text,
+    /// a binary message's bytes, the packets that carried them), with no copies beyond that.
+    engine_io: bool,
 }
 
 impl Assembler {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, payloads: Payloads) -> Self {
         let inflater = deflate.map(|p| {
             Inflater::new(match direction {
                 Direction::ClientToServer => p.client_no_context_takeover,
@@ -54,8 +69,14 @@ impl Assembler {
             deflate: inflater,
             open: None,
             close_seen: false,
-            drop_payloads,
+            drop_payloads: payloads != Payloads::All,
+            engine_io: payloads == Payloads::EngineIo,
         }
+    }
+
+    /// Whether data messages are reported.
+    fn reports_messages(&self) -> bool {
+        !self.drop_payloads || self.engine_io
     }
 
     /// Check a frame whose whole payload arrived (`payload`: unmasked, at most the cap;
@@ -114,7 +135,7 @@ impl Assembler {
     /// Whether the payload of the frame with header `h` (the next frame) is needed at all:
     /// without payloads, an uncompressed binary message's bytes are never looked at.
     pub fn needs_payload(&self, h: &FrameHeader) -> bool {
-        if !self.drop_payloads {
+        if self.reports_messages() {
             return true;
         }
         let plain_binary = match h.opcode {
@@ -185,7 +206,7 @@ impl Assembler {
         };
         msg.fragments += 1;
         // The message's packets are only reported with the message.
-        if !self.drop_payloads {
+        if !self.drop_payloads || self.engine_io {
             for p in packets {
                 if !msg.packets.contains(p) {
                     msg.packets.push(*p);
@@ -214,8 +235,12 @@ impl Assembler {
         let wants_text = !moved_text && msg.opcode == opcode::TEXT && own_complete;
         let room = MAX_INFLATED.saturating_sub(msg.data.len());
         msg.truncated |= !own_complete || own.len() > room;
-        // Without payloads, a one-frame message needs no body: its text check is the frame's.
-        let needs_body = !(self.drop_payloads && frame.fin && msg.fragments == 1);
+        // Without payloads, a one-frame message needs no body: its text check is the frame's
+        // (but Engine.IO reads a binary message's bytes).
+        let needs_body = !(self.drop_payloads
+            && frame.fin
+            && msg.fragments == 1
+            && !(self.engine_io && msg.opcode == opcode::BINARY));
         if needs_body {
             msg.data
                 .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
@@ -250,7 +275,7 @@ impl Assembler {
             frame.add_issue(WsAnomaly::InvalidUtf8Text);
             issues.push(WsAnomaly::InvalidUtf8Text);
         }
-        if self.drop_payloads {
+        if !self.reports_messages() {
             return None;
         }
         let text = if !checked || !valid {
@@ -286,6 +311,7 @@ impl Assembler {
         }
         // Without payloads, a one-frame binary message's inflated bytes are only counted.
         let keep = !(self.drop_payloads
+            && !self.engine_io
             && frame.fin
             && self
                 .open

@@ -6,7 +6,7 @@ use crate::app_proto::AppEvent;
 use crate::app_proto::input::Input;
 use crate::flow::Direction;
 
-use super::assembler::Assembler;
+use super::assembler::{Assembler, Payloads};
 use super::deflate::{DeflateParams, MAX_INFLATED};
 use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
 use super::{RAW_PAYLOAD_KEEP, WsAnomaly, WsFrame};
@@ -34,15 +34,18 @@ pub(crate) struct WsStream {
     partial: Option<Partial>,
     /// Keep no `raw_payload` and no message bodies (see `AppTracker::without_payloads`).
     drop_payloads: bool,
+    /// Whether messages are reported (they list the packets that carried them).
+    keep_messages: bool,
 }
 
 impl WsStream {
-    pub fn new(direction: Direction, deflate: Option<DeflateParams>, drop_payloads: bool) -> Self {
+    pub fn new(direction: Direction, deflate: Option<DeflateParams>, payloads: Payloads) -> Self {
         Self {
             direction,
-            assembler: Assembler::new(direction, deflate, drop_payloads),
+            assembler: Assembler::new(direction, deflate, payloads),
             partial: None,
-            drop_payloads,
+            drop_payloads: payloads != Payloads::All,
+            keep_messages: payloads != Payloads::Checks,
         }
     }
 
@@ -132,10 +135,10 @@ impl WsStream {
             frame.add_issue(WsAnomaly::PayloadOverCap { cap: MAX_INFLATED });
         }
         // The packets that carried it make its message's list, which only payloads need.
-        let packets = if self.drop_payloads {
-            Vec::new()
-        } else {
+        let packets = if self.keep_messages {
             input.packets(p.offset, end)
+        } else {
+            Vec::new()
         };
         let mut data = p.data;
         let message = self

@@ -8,12 +8,13 @@ use std::ops::Range;
 
 #[cfg(test)]
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
+#[cfg(test)]
+use crate::app_proto::socketio::SioData;
 
-use super::escape::{write_i64, write_str, write_u64};
 use super::{array, bool, name, opt_str, opt_u64};
+use crate::app_proto::json_text::{write_str, write_u64};
 
 #[cfg(test)]
 #[derive(Serialize)]
@@ -51,7 +52,7 @@ pub(super) struct JsonSocketIo<'a> {
     nsp: &'a str,
     id: Option<u64>,
     attachments: u32,
-    data: Option<&'a serde_json::Value>,
+    data: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,7 +68,7 @@ pub(super) fn socket_io(r: &SioRecord) -> JsonSocketIo<'_> {
         nsp: &r.packet.nsp,
         id: r.packet.id,
         attachments: r.packet.attachments,
-        data: r.packet.data.as_ref(),
+        data: r.packet.data.as_ref().map(SioData::value),
         event: r.packet.event(),
         sid: r.packet.sid(),
         ack_frame: r.ack_frame,
@@ -166,7 +167,8 @@ fn socket_io_record(out: &mut Vec<u8>, r: &SioRecord) -> io::Result<()> {
     write_u64(out, u64::from(p.attachments))?;
     out.write_all(b",\"data\":")?;
     match &p.data {
-        Some(v) => value(out, v)?,
+        // Already the JSON `serde_json` writes for it.
+        Some(data) => out.write_all(data.as_bytes())?,
         None => out.write_all(b"null")?,
     }
     if let Some(event) = p.event() {
@@ -182,36 +184,4 @@ fn socket_io_record(out: &mut Vec<u8>, r: &SioRecord) -> io::Result<()> {
         write_u64(out, frame)?;
     }
     out.write_all(b"}")
-}
-
-/// A JSON value as `serde_json` writes it (compact; objects in their order, `preserve_order`);
-/// floats go through `serde_json` itself. Parsed values are at most 128 levels deep.
-pub(super) fn value(out: &mut Vec<u8>, v: &Value) -> io::Result<()> {
-    match v {
-        Value::Null => out.write_all(b"null"),
-        Value::Bool(b) => bool(out, *b),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                write_u64(out, u)
-            } else if let Some(i) = n.as_i64() {
-                write_i64(out, i)
-            } else {
-                Ok(serde_json::to_writer(&mut *out, n)?)
-            }
-        }
-        Value::String(s) => write_str(out, s),
-        Value::Array(items) => array(out, items, value),
-        Value::Object(map) => {
-            out.write_all(b"{")?;
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                write_str(out, k)?;
-                out.write_all(b":")?;
-                value(out, item)?;
-            }
-            out.write_all(b"}")
-        }
-    }
 }

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::app_proto::TlsRecord;
 
-use super::escape::{write_str, write_u64};
 use super::{Sentences, bool, str_array};
+use crate::app_proto::json_text::{write_str, write_u64};
 
 /// The reference for [`write`]: the tests compare the two.
 #[cfg(test)]

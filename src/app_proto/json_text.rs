@@ -1,5 +1,5 @@
 //! JSON strings and integers, written byte-for-byte as `serde_json` writes them (compact
-//! formatter): `"`, `\` and control characters below 0x20 are escaped, everything else
+//! formatter), for `decode --format json` and for Socket.IO payloads (`socketio::SioData`): `"`, `\` and control characters below 0x20 are escaped, everything else
 //! (including non-ASCII UTF-8 and DEL) is copied as it is. Text runs are scanned eight bytes at
 //! a time, because WebSocket text payloads make up most of the output.
 
