@@ -85,12 +85,6 @@ pub struct PacketRecord {
     pub step: Option<usize>,
 }
 
-/// How many packets are in the model when it reserves room for the whole file's steps, from
-/// the file's length and the size of the packets so far: past the handshakes at the start of a
-/// capture (small packets, that would make the estimate too big), while copying the steps so
-/// far is still cheap (11 MB).
-const RESERVE_AT: usize = 65_536;
-
 /// Everything the UI renders.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -99,8 +93,10 @@ pub struct Model {
     pub packets: Chunked<PacketRow>,
     /// Connections, by `tcp.stream` index, kept up to date as packets arrive.
     pub connections: Vec<Connection>,
-    /// The teaching timeline, in packet order.
-    pub steps: Vec<Step>,
+    /// The teaching timeline, in packet order (in chunks, like the packets: a step is added in
+    /// the UI frame that adds its packet, and a `Vec` that doubles copies all the steps so far
+    /// into fresh memory in that frame).
+    pub steps: Chunked<Step>,
     /// Errors that ended reading (a truncated file…), shown to the user with their fix;
     /// packets before stay.
     pub errors: Vec<CaptureError>,
@@ -351,28 +347,6 @@ impl Model {
         }
         self.packets.push(row);
         self.bytes.push(bytes);
-        if self.packets.len() == RESERVE_AT {
-            self.reserve_for_file();
-        }
-    }
-
-    /// Room for the steps (and byte store places) of the whole file, allocated while the lists
-    /// are short: a `Vec` that doubles at half a million steps copies 120 MB in the frame that
-    /// adds the step that did not fit. The room is reserved, not touched: memory that the file
-    /// turns out not to need is never made resident.
-    fn reserve_for_file(&mut self) {
-        let Some(estimate) = self.bytes.estimated_file_packets() else {
-            return;
-        };
-        // A quarter more than the estimate: the packets seen so far may be bigger than the
-        // rest of the file's.
-        let room = estimate.saturating_add(estimate / 4);
-        let len = self.packets.len();
-        // Where the room cannot be had, the lists grow as they would have.
-        let _ = self
-            .steps
-            .try_reserve_exact(room.saturating_sub(self.steps.len()));
-        self.bytes.reserve(room.saturating_sub(len));
     }
 
     /// Packet `index` and its bytes (read back from the capture file, or from memory), for the
@@ -486,7 +460,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{FrameBytes, Model, RESERVE_AT};
+    use super::{FrameBytes, Model};
     use crate::app_proto::http::Handshake;
     use crate::capture::FileReader;
     use crate::pipeline::process_all;
@@ -536,23 +510,12 @@ mod tests {
     }
 
     #[test]
-    fn the_steps_of_the_whole_file_get_room_before_the_list_is_long() {
-        let dir = std::env::temp_dir().join(format!("osiscope-reserve-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("f.pcap");
-        // Packets of 100 bytes after a 24-byte header: the file holds 1,000,000 of them.
-        // (A sparse file: no disk is used.)
-        std::fs::File::create(&path)
-            .unwrap()
-            .set_len(100_000_024)
-            .unwrap();
+    fn rows_share_their_list_of_layers() {
         let row = crate::lesson::fixture::conversation().packets[0].clone();
-        let mut m = Model::reading_from(&path).unwrap();
-        for i in 0..RESERVE_AT as u64 {
-            assert!(m.steps.capacity() < 1_000_000, "reserved early, at {i}");
-            m.push_row(row.clone(), FrameBytes::in_file(24 + 100 * i, &[0; 100]));
+        let mut m = Model::new();
+        for _ in 0..10_000 {
+            m.push_row(row.clone(), FrameBytes::Kept(vec![0; 4]));
         }
-        assert!(m.steps.capacity() >= 1_000_000, "{}", m.steps.capacity());
         // Shared, not copied: every row points at the same list of layers.
         let first = &m.packets[0].packet.layers;
         assert!(
@@ -560,6 +523,5 @@ mod tests {
                 .iter()
                 .all(|r| std::sync::Arc::ptr_eq(&r.packet.layers, first))
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -248,6 +248,8 @@ fn involuntary_switches() -> Option<u64> {
 
 /// Open `path` and run the benchmark with `frames` frames once it has loaded.
 pub fn run(path: PathBuf, frames: usize) -> BenchReport {
+    // As the app does (`ui::run`).
+    super::pages::small_pages_only();
     let ctx = egui::Context::default();
     let opened = Instant::now();
     let mut app = App::with_settings(

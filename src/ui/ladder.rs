@@ -6,7 +6,7 @@ use egui::{
     Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Stroke, StrokeKind, Vec2, pos2, vec2,
 };
 
-use crate::model::{Connection, Direction, Step, TcpState};
+use crate::model::{Chunked, Connection, Direction, Step, TcpState};
 
 use super::action::Action;
 use super::app::App;
@@ -70,7 +70,7 @@ const LABEL_X: f32 = 6.0;
 
 /// The row label with the most characters: the last step's packet number (they only grow)
 /// with the last step's time or the widest time below a second, whichever is longer.
-pub(super) fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
+pub(super) fn widest_label(rows: &[LadderRow], steps: &Chunked<Step>, first_ts: i64) -> String {
     let last = rows.iter().rev().find_map(|r| match r {
         LadderRow::Step(i) => steps.get(*i),
         LadderRow::Phase(_) | LadderRow::Upgrade => None,
@@ -86,7 +86,7 @@ pub(super) fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) ->
 }
 
 /// The widest row label of the lanes view, where rows show the packet number alone.
-pub(super) fn lanes_label(rows: &[LadderRow], steps: &[Step]) -> String {
+pub(super) fn lanes_label(rows: &[LadderRow], steps: &Chunked<Step>) -> String {
     let widest = widest_label(rows, steps, 0);
     widest.split(' ').next().unwrap_or_default().to_owned()
 }

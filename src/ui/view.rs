@@ -5,8 +5,8 @@
 use std::ops::Range;
 
 use crate::model::{
-    AckTie, ByteError, GroupKind, LaneGroup, LayerDetail, Model, PacketDetails, PacketRow, Phase,
-    Step,
+    AckTie, ByteError, Chunked, GroupKind, LaneGroup, LayerDetail, Model, PacketDetails, PacketRow,
+    Phase, Step,
 };
 
 /// What the centre of the window shows.
@@ -324,7 +324,7 @@ impl Ladder {
 
     /// How many rows are shown: the steps of packets up to `horizon` (all with `None`); a
     /// title shows only with a step under it.
-    pub fn shown(&self, steps: &[Step], horizon: Option<usize>) -> usize {
+    pub fn shown(&self, steps: &Chunked<Step>, horizon: Option<usize>) -> usize {
         let Some(h) = horizon else {
             return self.rows.len();
         };
