@@ -121,7 +121,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
         assert!(
             !(text.contains("already acknowledged") && text.contains("not acknowledged in time")),
             "#{}: {text}",
-            step.packet
+            row.packet.number
         );
         if let Some(LossMark::Resend {
             kind: ResendKind::Spurious,
@@ -132,7 +132,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
             assert!(
                 text.contains("already acknowledged"),
                 "#{}: {text}",
-                step.packet
+                row.packet.number
             );
             let n = lesson::narrate_in(&m, i).unwrap();
             assert!(!n.body.contains("not acknowledged in time"), "{}", n.body);

@@ -19,7 +19,12 @@ fn story(m: &Model) -> Vec<String> {
         .map(|s| {
             format!(
                 "{} {:?} {:?} {} | {}/{}",
-                s.packet, s.phase, s.direction, s.label, s.client_state, s.server_state
+                m.step_number(s),
+                s.phase,
+                s.direction,
+                s.label,
+                s.client_state,
+                s.server_state
             )
         })
         .collect()
@@ -120,7 +125,7 @@ fn a_frame_across_many_segments_is_told_part_by_part() {
         .find(|s| {
             matches!(s.kind, StepKind::WsFrame { .. })
                 && s.direction == first.direction
-                && s.packet > first.packet
+                && m.step_number(s) > m.step_number(first)
         })
         .expect("the frame completes later");
     let record = &m.packets[frame.packet_index()];

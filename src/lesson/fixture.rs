@@ -299,7 +299,7 @@ pub(crate) fn conversation() -> Model {
         let step = Step::new(
             (spec.kind, spec.phase),
             (0, spec.dir),
-            (i, number, ts_ns),
+            i,
             spec.label.into(),
             spec.states,
             if plen > 0 { 7 } else { 4 },

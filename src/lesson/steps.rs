@@ -89,7 +89,7 @@ impl StepContext {
             })
             .map(|s| FinSeen {
                 direction: s.direction,
-                packet: s.packet,
+                packet: model.step_number(s),
             });
         let resent_by = step.lost().and_then(|r| {
             let resend = model.steps.get(model.packets.get(r.index)?.step()?)?;
@@ -155,8 +155,13 @@ fn narrate_with(
             .tcp
             .as_ref()
             .is_some_and(|t| t.has(crate::decode::flags::SYN) && t.payload_len == 0);
-        n.body
-            .push_str(&super::loss::lost_sentence(step, resend, kind, syn));
+        n.body.push_str(&super::loss::lost_sentence(
+            step,
+            record.packet.ts_ns,
+            resend,
+            kind,
+            syn,
+        ));
     }
     for extra in [
         handshake::data_on_third_segment(record).map(str::to_string),
@@ -187,6 +192,7 @@ fn narrate_loss(
         record.seg.as_ref().map_or(0, |s| s.rel_seq),
         tcp.map_or(0, |t| t.payload_len),
         tcp.is_some_and(|t| t.has(crate::decode::flags::SYN)),
+        record.packet.ts_ns,
     );
     match step.kind {
         StepKind::Data => super::loss::resend(step, &mark, facts),

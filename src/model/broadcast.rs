@@ -123,7 +123,7 @@ mod tests {
         m.steps
             .iter()
             .filter(|s| s.label.contains(".emit("))
-            .map(|s| (s.packet, s.label.to_string()))
+            .map(|s| (m.step_number(s), s.label.to_string()))
             .collect()
     }
 

@@ -271,7 +271,7 @@ impl Model {
                 .and_then(|story| step::step_for(&row, &conn, story, (index, mark), &scope))
             {
                 row.set_step(Some(self.steps.len()));
-                self.mark_lost(&step);
+                self.mark_lost(&step, &row);
                 self.steps.push(step);
             }
             if let Some(slot) = self.connections.get_mut(id) {
@@ -281,20 +281,35 @@ impl Model {
         self.push_row(row, bytes);
     }
 
-    /// A resend's step just made: the copy it replaces was lost.
-    fn mark_lost(&mut self, resend: &Step) {
-        let Some(lost) = resend.loss().as_ref().and_then(LossMark::lost_copy) else {
+    /// The number (1-based) of the packet of `step` (0 for a step of no packet of this model).
+    pub fn step_number(&self, step: &Step) -> u64 {
+        self.packets
+            .get(step.packet_index())
+            .map_or(0, |r| r.packet.number)
+    }
+
+    /// The capture time of the packet of `step` (0 for a step of no packet of this model).
+    pub fn step_ts_ns(&self, step: &Step) -> i64 {
+        self.packets
+            .get(step.packet_index())
+            .map_or(0, |r| r.packet.ts_ns)
+    }
+
+    /// A resend's step just made, for `resend` (its packet, not in the model yet): the copy it
+    /// replaces was lost.
+    fn mark_lost(&mut self, step: &Step, resend: &PacketRow) {
+        let Some(lost) = step.loss().as_ref().and_then(LossMark::lost_copy) else {
             return;
         };
-        let step = self
+        let lost_step = self
             .packets
             .get(lost.index)
             .and_then(crate::model::PacketRow::step);
-        if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
+        if let Some(s) = lost_step.and_then(|i| self.steps.get_mut(i)) {
             s.set_lost(Sent {
-                packet: resend.packet,
-                index: resend.packet_index(),
-                ts_ns: resend.ts_ns,
+                packet: resend.packet.number,
+                index: step.packet_index(),
+                ts_ns: resend.packet.ts_ns,
             });
         }
     }

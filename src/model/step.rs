@@ -84,11 +84,9 @@ pub struct Step {
     /// Connection index (`tcp.stream`).
     pub stream: u32,
     pub direction: Direction,
-    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]).
+    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]). The packet's number
+    /// and time are its row's (`Model::step_number`, `Model::step_ts_ns`).
     packet_index: u32,
-    /// Packet number (1-based).
-    pub packet: u64,
-    pub ts_ns: i64,
     /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
     pub label: Box<str>,
     /// States of both peers after this packet.
@@ -115,7 +113,7 @@ impl Step {
     pub fn new(
         (kind, phase): (StepKind, Phase),
         (stream, direction): (u32, Direction),
-        (packet_index, packet, ts_ns): (usize, u64, i64),
+        packet_index: usize,
         label: String,
         (client_state, server_state): (TcpState, TcpState),
         top_layer: u8,
@@ -127,8 +125,6 @@ impl Step {
             direction,
             // A model of 2^32 packets would need over a terabyte: not a case to handle.
             packet_index: u32::try_from(packet_index).unwrap_or(u32::MAX),
-            packet,
-            ts_ns,
             label: label.into_boxed_str(),
             client_state,
             server_state,
@@ -239,7 +235,7 @@ pub fn step_for(
         Step::new(
             (kind, phase),
             (seg.stream, seg.direction),
-            (packet_index, record.packet.number, record.packet.ts_ns),
+            packet_index,
             label,
             (connection.client_state, connection.server_state),
             top_layer,
@@ -518,7 +514,7 @@ mod tests {
         Step::new(
             (StepKind::Data, Phase::Data),
             (3, Direction::ClientToServer),
-            (7, 8, 1_000),
+            7,
             "Data".into(),
             (TcpState::Established, TcpState::Established),
             7,

@@ -621,7 +621,10 @@ mod tests {
         for t in &ladder.ties {
             let event = &model.steps[t.event_step];
             let ack = &model.steps[t.ack_step];
-            assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
+            assert_eq!(
+                t.tie.rtt_ns,
+                model.step_ts_ns(ack) - model.step_ts_ns(event)
+            );
             let pair = model.packets[ack.packet_index()]
                 .io()
                 .iter()
@@ -629,7 +632,7 @@ mod tests {
                     crate::model::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),
                     _ => None,
                 });
-            assert_eq!(pair.map(|p| p.event_frame), Some(event.packet));
+            assert_eq!(pair.map(|p| p.event_frame), Some(model.step_number(event)));
         }
         for (k, t) in ladder.ties.iter().enumerate() {
             for end in [t.event_step, t.ack_step] {
