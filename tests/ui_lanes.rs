@@ -54,7 +54,7 @@ fn step_of(model: &Model, number: u64) -> (String, i64) {
         .iter()
         .find(|s| model.step_number(s) == number)
         .unwrap();
-    (s.label().to_string(), model.step_ts_ns(s))
+    (model.step_label(s).into_owned(), model.step_ts_ns(s))
 }
 
 #[test]

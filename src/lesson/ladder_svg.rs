@@ -59,7 +59,7 @@ pub fn ladder_svg(model: &Model, frames: &[u64], title: &str) -> String {
         .map(|&(s, (src, dst))| {
             let to_server = s.direction == Direction::ClientToServer;
             let client = if to_server { src } else { dst };
-            let mut label = s.label.to_string();
+            let mut label = model.step_label(s).into_owned();
             if several_streams {
                 let _ = write!(label, " (client port {})", client.port());
             }
@@ -169,6 +169,6 @@ mod tests {
         };
         assert!((x1(1) - CLIENT_X).abs() < 0.5);
         assert!(x1(2) > CLIENT_X);
-        assert!(svg.contains(&*model.steps[0].label));
+        assert!(svg.contains(&*model.step_label(&model.steps[0])));
     }
 }

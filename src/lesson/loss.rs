@@ -115,7 +115,8 @@ pub fn resend(step: &Step, mark: &LossMark, facts: (u32, u32, bool, i64)) -> Opt
     let body = resend_sentences(step, mark, facts)?;
     let (_, receiver) = who(step.direction);
     Some(Narration {
-        headline: step.label.to_string(),
+        // The step's label: the caller, which has the packet's row, sets it.
+        headline: String::new(),
         body,
         next: Some(format!(
             "{} puts the bytes in their place by their sequence numbers (dropping any copy it \
@@ -138,7 +139,8 @@ pub fn dup_ack(step: &Step, mark: &LossMark) -> Option<Narration> {
     let (sender, receiver) = who(step.direction);
     let first = repeats.map_or_else(String::new, |p| format!(", first in packet #{p}"));
     Some(Narration {
-        headline: step.label.to_string(),
+        // The step's label: the caller, which has the packet's row, sets it.
+        headline: String::new(),
         body: format!(
             "{} sends ack={ack} again: the {} time it sends this number{first}. It says \"I \
              still miss the bytes starting at {ack}\": later segments arrived (a receiver \

@@ -195,11 +195,17 @@ fn narrate_loss(
         record.packet.ts_ns,
     );
     match step.kind {
-        StepKind::Data => super::loss::resend(step, &mark, facts),
-        StepKind::Ack => super::loss::dup_ack(step, &mark),
+        StepKind::Data => super::loss::resend(step, &mark, facts).map(|n| Narration {
+            headline: step.label_on(record).into_owned(),
+            ..n
+        }),
+        StepKind::Ack => super::loss::dup_ack(step, &mark).map(|n| Narration {
+            headline: step.label_on(record).into_owned(),
+            ..n
+        }),
         _ => super::loss::resend_sentences(step, &mark, facts).map(|sentences| {
             let mut n = narrate_kind(step, record, conn, context);
-            n.headline = step.label.to_string();
+            n.headline = step.label_on(record).into_owned();
             n.body = format!("{sentences} {}", n.body);
             n
         }),
@@ -346,7 +352,7 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
 fn http(f: &Facts) -> Narration {
     let (sender, _) = who(f.step.direction);
     let line = f.record.http().first().map_or_else(
-        || f.step.label.to_string(),
+        || f.step.label_on(f.record).into_owned(),
         crate::app_proto::HttpMessage::start_line,
     );
     let refused = f.step.kind == StepKind::UpgradeRefused;
@@ -529,7 +535,7 @@ fn ws(f: &Facts) -> Narration {
     let (sender, receiver) = who(f.step.direction);
     let Some(frame) = f.record.ws.first() else {
         return Narration {
-            headline: f.step.label.to_string(),
+            headline: f.step.label_on(f.record).into_owned(),
             body: String::new(),
             next: None,
             analogy: None,
@@ -553,7 +559,7 @@ fn ws(f: &Facts) -> Narration {
         _ => None,
     };
     Narration {
-        headline: f.step.label.to_string(),
+        headline: f.step.label_on(f.record).into_owned(),
         body,
         next,
         analogy: None,

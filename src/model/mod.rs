@@ -288,6 +288,16 @@ impl Model {
             .map_or(0, |r| r.packet.number)
     }
 
+    /// The label of `step`: the one it keeps, or the one its kind makes from its packet's row
+    /// ([`step::made_label`]).
+    pub fn step_label<'a>(&'a self, step: &'a Step) -> std::borrow::Cow<'a, str> {
+        match (step.kept_label(), self.packets.get(step.packet_index())) {
+            (Some(label), _) => label.into(),
+            (None, Some(row)) => step.label_on(row),
+            (None, None) => "".into(),
+        }
+    }
+
     /// The capture time of the packet of `step` (0 for a step of no packet of this model).
     pub fn step_ts_ns(&self, step: &Step) -> i64 {
         self.packets
@@ -325,12 +335,15 @@ impl Model {
             let broadcasts = &self.broadcasts;
             let before = step::io_step_label(row, &|_| io_label::EmitScope::Socket);
             let after = step::io_step_label(row, &|r| broadcasts.scope(index, row, r));
-            if let (Some(step), Some(before), Some(after)) = (
-                row.step().and_then(|s| self.steps.get_mut(s)),
-                before,
-                after,
-            ) {
-                step.label = step.label.replacen(&before, &after, 1).into();
+            let (Some(s), Some(before), Some(after)) = (row.step(), before, after) else {
+                continue;
+            };
+            let Some(label) = self.steps.get(s).map(|step| self.step_label(step)) else {
+                continue;
+            };
+            let label = label.replacen(&before, &after, 1);
+            if let Some(step) = self.steps.get_mut(s) {
+                step.set_label(label);
             }
         }
     }

@@ -226,7 +226,7 @@ mod tests {
         assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
         assert!(size_of::<PacketRow>() <= 248, "{}", size_of::<PacketRow>());
         assert!(
-            size_of::<crate::model::Step>() <= 40,
+            size_of::<crate::model::Step>() <= 32,
             "{}",
             size_of::<crate::model::Step>()
         );

@@ -87,8 +87,10 @@ pub struct Step {
     /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]). The packet's number
     /// and time are its row's (`Model::step_number`, `Model::step_ts_ns`).
     packet_index: u32,
-    /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
-    pub label: Box<str>,
+    /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)",
+    /// kept only where it is not the one [`made_label`] makes from the packet's row (most
+    /// steps keep none: a null thin pointer). `Model::step_label` reads it either way.
+    label: Option<Box<Box<str>>>,
     /// States of both peers after this packet.
     pub client_state: TcpState,
     pub server_state: TcpState,
@@ -125,7 +127,7 @@ impl Step {
             direction,
             // A model of 2^32 packets would need over a terabyte: not a case to handle.
             packet_index: u32::try_from(packet_index).unwrap_or(u32::MAX),
-            label: label.into_boxed_str(),
+            label: Some(Box::new(label.into_boxed_str())),
             client_state,
             server_state,
             top_layer,
@@ -133,9 +135,30 @@ impl Step {
         }
     }
 
-    /// The step's label.
-    pub fn label(&self) -> &str {
-        &self.label
+    /// The step's label where it keeps one (`None`: it is [`made_label`]'s for its packet's
+    /// row; `Model::step_label` gives the label in all cases).
+    pub fn kept_label(&self) -> Option<&str> {
+        self.label.as_deref().map(|l| &**l)
+    }
+
+    /// The step's label, for `row` its packet's row (`Model::step_label` finds the row).
+    pub fn label_on(&self, row: &PacketRow) -> std::borrow::Cow<'_, str> {
+        match self.kept_label() {
+            Some(label) => label.into(),
+            None => made_label(self.kind, row).unwrap_or_default().into(),
+        }
+    }
+
+    /// Keep `label` as the step's label.
+    pub fn set_label(&mut self, label: String) {
+        self.label = Some(Box::new(label.into_boxed_str()));
+    }
+
+    /// Heap bytes of the kept label (its box and its text), 0 when it keeps none.
+    pub fn label_heap_bytes(&self) -> usize {
+        self.label
+            .as_deref()
+            .map_or(0, |l| std::mem::size_of::<Box<str>>() + l.len())
     }
 
     /// Index into `Model::packets` of the step's packet.
@@ -231,17 +254,37 @@ pub fn step_for(
     // Half a million labels: no spare capacity in any of them.
     label.shrink_to_fit();
     let top_layer = if tcp.payload_len > 0 { 7 } else { 4 };
-    Some(
-        Step::new(
-            (kind, phase),
-            (seg.stream, seg.direction),
-            packet_index,
-            label,
-            (connection.client_state, connection.server_state),
-            top_layer,
-        )
-        .with_loss(loss),
+    // Half a million labels, most of them made again from the row when shown.
+    let made = made_label(kind, record).is_some_and(|made| made == label);
+    let mut step = Step::new(
+        (kind, phase),
+        (seg.stream, seg.direction),
+        packet_index,
+        label,
+        (connection.client_state, connection.server_state),
+        top_layer,
     )
+    .with_loss(loss);
+    if made {
+        step.label = None;
+    }
+    Some(step)
+}
+
+/// The label a step of `kind` on packet `row` has unless something was added to it (a FIN,
+/// loss, the out-of-order flag) or said instead (an Engine.IO or Socket.IO reading): a
+/// WebSocket frame's or a bare ACK's. Steps whose label is this one keep none.
+pub fn made_label(kind: StepKind, row: &PacketRow) -> Option<String> {
+    match kind {
+        StepKind::WsFrame { .. } => Some(ws_label(&row.ws)),
+        StepKind::Ack => row.seg.as_ref().map(ack_label),
+        _ => None,
+    }
+}
+
+/// `ACK seq=1 ack=1`.
+fn ack_label(seg: &crate::flow::SegmentInfo) -> String {
+    format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack)
 }
 
 /// The label of a packet that loss concerns: a resend names the packet it copies and how long
@@ -385,7 +428,7 @@ fn classify(
     }) && seg.direction == Direction::ClientToServer
         && seg.rel_seq == 1
         && seg.rel_ack == 1;
-    let label = format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack);
+    let label = ack_label(seg);
     Some((
         if handshake_ack {
             StepKind::HandshakeAck

@@ -373,9 +373,11 @@ impl RowFrame<'_> {
             egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &text)
         });
         let tie = tie.map_or_else(String::new, |n| format!("\n{n}"));
-        response
-            .clone()
-            .on_hover_text(format!("Packet {}: {}{tie}", packet.0, step.label));
+        response.clone().on_hover_text(format!(
+            "Packet {}: {}{tie}",
+            packet.0,
+            app.model.step_label(step)
+        ));
         Some((arrow.start_end(self.body.size), i, sx))
     }
 }
@@ -424,7 +426,7 @@ fn drawn_label<'a>(
         return None;
     }
     if !app.settings().presentation {
-        return Some(std::borrow::Cow::Borrowed(&step.label));
+        return Some(app.model.step_label(step));
     }
     let fits = |t: &str| {
         painter
@@ -434,7 +436,7 @@ fn drawn_label<'a>(
             <= room
     };
     Some(super::presentation::whole_label(
-        step,
+        app.model.step_label(step),
         app.model.packets.get(step.packet_index()),
         fits,
     ))
