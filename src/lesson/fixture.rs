@@ -305,7 +305,7 @@ pub(crate) fn conversation() -> Model {
             if plen > 0 { 7 } else { 4 },
         );
         let mut row = PacketRow::new(packet, Some(seg));
-        row.ws = ws.into_boxed_slice();
+        row.ws = ws.into();
         row.set_lists(http, Vec::new(), Vec::new(), Vec::new());
         row.set_step(Some(model.steps.len()));
         model.push_row(row, FrameBytes::Kept(data));

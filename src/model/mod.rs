@@ -45,7 +45,7 @@ pub use chunked::Chunked;
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use lanes::{AckTie, GroupKind, Lane, LaneGroup};
 pub use loss::{LossMark, ResendKind, Sent};
-pub use row::{MODEL_TEXT_KEEP, PacketRow};
+pub use row::{MODEL_TEXT_KEEP, PacketRow, WsFrames};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.

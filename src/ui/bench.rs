@@ -68,7 +68,7 @@ impl ModelMemory {
                     s.analysis.len() * size_of::<crate::model::Analysis>()
                         + s.state_changes.len() * size_of::<crate::model::StateChange>()
                 });
-            m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrame>();
+            m.ws_frames += r.ws.heap_bytes();
             for f in &r.ws {
                 // The first payload bytes are in the struct.
                 m.ws_frames += f.issues.heap_bytes();
