@@ -289,7 +289,7 @@ mod tests {
             size_of::<Frames>()
         );
         assert!(
-            size_of::<crate::model::Step>() <= 32,
+            size_of::<crate::model::Step>() <= 24,
             "{}",
             size_of::<crate::model::Step>()
         );

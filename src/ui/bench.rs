@@ -81,7 +81,7 @@ impl ModelMemory {
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label_heap_bytes() + s.marks_heap_bytes())
+            .map(crate::model::Step::rare_heap_bytes)
             .sum::<usize>();
         m
     }
