@@ -115,10 +115,10 @@ fn agree(name: &str) -> (usize, usize) {
         let resend = &m.steps[m.packets[s.lost().unwrap().index].step().unwrap()];
         assert_eq!(
             resend.loss().and_then(|l| l.lost_copy()).map(|c| c.packet),
-            Some(s.packet),
+            Some(m.step_number(s)),
             "{name}: #{} lost, replaced by #{}",
-            s.packet,
-            resend.packet
+            m.step_number(s),
+            m.step_number(resend)
         );
     }
     assert!(

@@ -26,10 +26,13 @@ fn a_resend_names_the_packet_it_copies_and_the_wait() {
     // (tcp.analysis.rto 0.000045678, rto_frame 100).
     let i = step_of(&m, 105);
     let step = &m.steps[i];
-    assert_eq!(step.label(), "Retransmission of #100 (after 45.678 µs)");
+    assert_eq!(
+        m.step_label(step),
+        "Retransmission of #100 (after 45.678 µs)"
+    );
     assert_eq!(step.kind, StepKind::Data);
     let n = lesson::narrate_in(&m, i).unwrap();
-    assert_eq!(n.headline, step.label());
+    assert_eq!(n.headline, m.step_label(step));
     assert!(
         n.body
             .starts_with("The client sends bytes 34732 to 36179 again: they first went out in packet #100, 45.678 µs earlier."),
@@ -66,10 +69,10 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
     // (#115); #108 carried seq 31692 first.
     let step = &m.steps[step_of(&m, 116)];
     assert!(
-        step.label
+        m.step_label(step)
             .starts_with("Fast retransmission of #108 (after "),
         "{}",
-        step.label
+        m.step_label(step)
     );
     let n = lesson::narrate_in(&m, step_of(&m, 116)).unwrap();
     assert!(
@@ -78,7 +81,10 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
         n.body
     );
     let dup = &m.steps[step_of(&m, 115)];
-    assert_eq!(dup.label(), "Dup ACK ack=31692 (repeats #110, 3rd time)");
+    assert_eq!(
+        m.step_label(dup),
+        "Dup ACK ack=31692 (repeats #110, 3rd time)"
+    );
     assert_eq!(
         dup.loss(),
         Some(LossMark::DupAck {
@@ -88,7 +94,7 @@ fn a_fast_retransmission_says_the_receiver_asked_for_it() {
         })
     );
     let n = lesson::narrate_in(&m, step_of(&m, 115)).unwrap();
-    assert_eq!(n.headline, dup.label());
+    assert_eq!(n.headline, m.step_label(dup));
     assert!(!n.headline.contains("got it"), "{}", n.headline);
     assert!(
         n.body
@@ -121,7 +127,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
         assert!(
             !(text.contains("already acknowledged") && text.contains("not acknowledged in time")),
             "#{}: {text}",
-            step.packet
+            row.packet.number
         );
         if let Some(LossMark::Resend {
             kind: ResendKind::Spurious,
@@ -132,7 +138,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
             assert!(
                 text.contains("already acknowledged"),
                 "#{}: {text}",
-                step.packet
+                row.packet.number
             );
             let n = lesson::narrate_in(&m, i).unwrap();
             assert!(!n.body.contains("not acknowledged in time"), "{}", n.body);
@@ -149,9 +155,15 @@ fn a_second_resend_names_the_first_copy_and_the_one_before() {
     // tshark: the server sent seq 24128 (108 bytes) in #86, resent it in #88 and again in #89
     // (rto_frame 86 for both): the timer doubles, 206 ms then 414 ms after the first copy.
     let first = &m.steps[step_of(&m, 88)];
-    assert_eq!(first.label(), "Retransmission of #86 (after 205.829 ms)");
+    assert_eq!(
+        m.step_label(first),
+        "Retransmission of #86 (after 205.829 ms)"
+    );
     let second = &m.steps[step_of(&m, 89)];
-    assert_eq!(second.label(), "Retransmission of #86 (after 413.810 ms)");
+    assert_eq!(
+        m.step_label(second),
+        "Retransmission of #86 (after 413.810 ms)"
+    );
     assert_eq!(m.steps[step_of(&m, 86)].lost().map(|s| s.packet), Some(88));
     assert_eq!(first.lost().map(|s| s.packet), Some(89));
     let n = lesson::narrate_in(&m, step_of(&m, 89)).unwrap();
@@ -188,10 +200,10 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
         step.loss()
     );
     assert!(
-        step.label
+        m.step_label(step)
             .starts_with("Retransmission (first copy never seen)"),
         "{}",
-        step.label
+        m.step_label(step)
     );
     let n = lesson::narrate_in(&m, m.packets[i].step().unwrap()).unwrap();
     assert!(

@@ -19,7 +19,12 @@ fn story(m: &Model) -> Vec<String> {
         .map(|s| {
             format!(
                 "{} {:?} {:?} {} | {}/{}",
-                s.packet, s.phase, s.direction, s.label, s.client_state, s.server_state
+                m.step_number(s),
+                s.phase,
+                s.direction,
+                m.step_label(s),
+                s.client_state,
+                s.server_state
             )
         })
         .collect()
@@ -79,7 +84,7 @@ fn every_tcp_packet_of_the_corpus_has_a_step() {
         }
         for (i, s) in m.steps.iter().enumerate() {
             assert_eq!(m.packets[s.packet_index()].step(), Some(i));
-            assert!(!s.label.is_empty());
+            assert!(!m.step_label(s).is_empty());
         }
     }
 }
@@ -98,9 +103,9 @@ fn a_frame_across_many_segments_is_told_part_by_part() {
     assert!(parts.len() >= 4, "{} parts", parts.len());
     for step in &parts {
         assert!(
-            step.label.starts_with("WS frame, part seq="),
+            m.step_label(step).starts_with("WS frame, part seq="),
             "{}",
-            step.label
+            m.step_label(step)
         );
         let record = &m.packets[step.packet_index()];
         let conn = m.connections.get(step.stream as usize);
@@ -120,7 +125,7 @@ fn a_frame_across_many_segments_is_told_part_by_part() {
         .find(|s| {
             matches!(s.kind, StepKind::WsFrame { .. })
                 && s.direction == first.direction
-                && s.packet > first.packet
+                && m.step_number(s) > m.step_number(first)
         })
         .expect("the frame completes later");
     let record = &m.packets[frame.packet_index()];

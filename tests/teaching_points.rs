@@ -33,7 +33,7 @@ fn said(m: &Model, number: u64) -> Narration {
     let index = m
         .steps
         .iter()
-        .position(|s| s.packet == number)
+        .position(|s| m.step_number(s) == number)
         .unwrap_or_else(|| panic!("no step on packet {number}"));
     lesson::narrate_in(m, index).unwrap()
 }

@@ -164,7 +164,8 @@ fn clicking_a_packet_row_moves_the_ladder() {
     harness.run_steps(2);
     assert_eq!(harness.state().selected_packet(), Some(index));
     assert_eq!(harness.state().current_step_index(), Some(step));
-    let label = format!("ladder: {}", harness.state().model().steps[step].label);
+    let model = harness.state().model();
+    let label = format!("ladder: {}", model.step_label(&model.steps[step]));
     let row = harness.get_by_label(&label);
     assert_eq!(
         row.accesskit_node().toggled(),

@@ -280,7 +280,8 @@ fn list_row(harness: &Harness<'_, App>, index: usize) -> Option<egui::Rect> {
 
 /// The ladder row of step `step`, if it is built (the ladder builds only the rows in view).
 fn ladder_row(harness: &Harness<'_, App>, step: usize) -> Option<egui::Rect> {
-    let label = format!("ladder: {}", harness.state().model().steps[step].label);
+    let model = harness.state().model();
+    let label = format!("ladder: {}", model.step_label(&model.steps[step]));
     harness.query_by_label(&label).map(|n| n.rect())
 }
 
@@ -513,7 +514,7 @@ fn a_refused_upgrade_is_not_labelled_with_an_accept_check() {
         .iter()
         .find(|s| s.kind == StepKind::UpgradeRefused)
         .expect("the 404");
-    assert_eq!(refused.label(), "404 Not Found");
+    assert_eq!(model.step_label(refused), "404 Not Found");
     let row = &model.packets[refused.packet_index()];
     assert!(!row.info().contains("Accept"), "{}", row.info());
     harness.get_by_label("ladder: 404 Not Found");
@@ -584,7 +585,7 @@ fn hiding_what_comes_next_shows_packets_only_up_to_the_current_step() {
         (
             position(StepKind::UpgradeRequest),
             answer,
-            format!("ladder: {}", m.steps[answer].label),
+            format!("ladder: {}", m.step_label(&m.steps[answer])),
         )
     };
     harness.get_by_label(&answer_label);

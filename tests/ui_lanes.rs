@@ -26,7 +26,8 @@ fn app_on(name: &str) -> Harness<'static, App> {
 /// Select the step of packet `number` (as a click on its row in the packet list would).
 fn show_packet(harness: &mut Harness<'_, App>, number: u64) {
     for _ in 0..400 {
-        if harness.state().current_step().map(|s| s.packet) == Some(number) {
+        let model = harness.state().model();
+        if harness.state().current_step().map(|s| model.step_number(s)) == Some(number) {
             harness.state().clock().advance(STEP_SECS + 0.1);
             harness.run_steps(3);
             return;
@@ -48,8 +49,12 @@ fn lanes_on(harness: &mut Harness<'_, App>) {
 
 /// The step label and time of packet `number`.
 fn step_of(model: &Model, number: u64) -> (String, i64) {
-    let s = model.steps.iter().find(|s| s.packet == number).unwrap();
-    (s.label().to_string(), s.ts_ns)
+    let s = model
+        .steps
+        .iter()
+        .find(|s| model.step_number(s) == number)
+        .unwrap();
+    (model.step_label(s).into_owned(), model.step_ts_ns(s))
 }
 
 #[test]
@@ -73,7 +78,7 @@ fn an_event_and_its_ack_are_tied_with_the_round_trip_of_the_capture() {
     let model = harness.state().model();
     for t in &ladder.ties {
         let (e, a) = (&model.steps[t.event_step], &model.steps[t.ack_step]);
-        assert_eq!(t.tie.rtt_ns, a.ts_ns - e.ts_ns);
+        assert_eq!(t.tie.rtt_ns, model.step_ts_ns(a) - model.step_ts_ns(e));
         let sio = model.packets[a.packet_index()]
             .io()
             .iter()
@@ -83,7 +88,11 @@ fn an_event_and_its_ack_are_tied_with_the_round_trip_of_the_capture() {
                 }
                 _ => None,
             });
-        assert_eq!(sio, Some(e.packet), "the ACK names its event's frame");
+        assert_eq!(
+            sio,
+            Some(model.step_number(e)),
+            "the ACK names its event's frame"
+        );
     }
 }
 
@@ -122,7 +131,7 @@ fn a_session_that_polled_then_upgraded_is_one_ladder_named_by_its_sid() {
     assert_eq!(ladder.lanes, [0, 1, 2]);
     let on_ladder: Vec<u64> = (0..model.steps.len())
         .filter(|&i| ladder.row_of_step(i).is_some())
-        .map(|i| model.steps[i].packet)
+        .map(|i| model.step_number(&model.steps[i]))
         .collect();
     assert_eq!(
         on_ladder.len(),

@@ -35,7 +35,8 @@ fn app_on(name: &str) -> Harness<'static, App> {
 /// Step forward until the current step is packet `frame`'s.
 fn step_to(harness: &mut Harness<'_, App>, frame: u64) {
     for _ in 0..1000 {
-        if harness.state().current_step().map(|s| s.packet) == Some(frame) {
+        let model = harness.state().model();
+        if harness.state().current_step().map(|s| model.step_number(s)) == Some(frame) {
             // Until the step's animation and the scroll have settled.
             harness.state().clock().advance(STEP_SECS + 0.1);
             harness.run_steps(6);
@@ -69,7 +70,11 @@ fn a_closed_port_shows_its_server_closed_not_listening() {
     // refused.pcapng: a SYN answered by RST, ACK. Before the fix the SYN's row showed the server
     // in LISTEN.
     let mut harness = app_on("refused.pcapng");
-    assert_eq!(harness.state().current_step().map(|s| s.packet), Some(1));
+    let model = harness.state().model();
+    assert_eq!(
+        harness.state().current_step().map(|s| model.step_number(s)),
+        Some(1)
+    );
     harness.get_by_label("lanes: client SYN-SENT, server CLOSED");
     assert!(harness.query_by_label_contains("LISTEN").is_none());
     step_to(&mut harness, 2);

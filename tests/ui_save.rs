@@ -79,7 +79,9 @@ fn ctrl_s_saves_the_live_capture_that_tshark_and_our_reader_read_back() {
     let saved = osiscope::pipeline::process_all(FileReader::open(&path).unwrap());
     assert!(saved.errors.is_empty(), "{:?}", saved.errors);
     assert_eq!(saved.packets.len(), in_model);
-    let kinds = |steps: &[osiscope::model::Step]| steps.iter().map(|s| s.kind).collect::<Vec<_>>();
+    let kinds = |steps: &osiscope::model::Chunked<osiscope::model::Step>| {
+        steps.iter().map(|s| s.kind).collect::<Vec<_>>()
+    };
     assert_eq!(kinds(&saved.steps), kinds(&harness.state().model().steps));
 
     let tshark = std::process::Command::new("tshark")

@@ -32,12 +32,13 @@ fn app_on(capture: &str, settings: Settings) -> Harness<'static, App> {
 /// Go to the first step of `kind` by clicking its ladder row, and let its animation finish.
 fn go_to(harness: &mut Harness<'_, App>, kind: StepKind) {
     let label = {
-        let steps = &harness.state().model().steps;
-        let step = steps
+        let model = harness.state().model();
+        let step = model
+            .steps
             .iter()
             .find(|s| s.kind == kind)
             .unwrap_or_else(|| panic!("a {kind:?} step"));
-        format!("ladder: {}", step.label)
+        format!("ladder: {}", model.step_label(step))
     };
     harness.get_by_label(&label).click();
     harness.run_steps(2);

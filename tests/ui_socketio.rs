@@ -23,7 +23,12 @@ fn app_on(name: &str) -> Harness<'static, App> {
 /// Press Step until the step on show is packet `number`'s, and let its animation finish.
 fn step_to(harness: &mut Harness<'_, App>, number: u64) {
     for _ in 0..200 {
-        if harness.state().current_step().map(|s| s.packet) == Some(number) {
+        if harness
+            .state()
+            .current_step()
+            .map(|s| harness.state().model().step_number(s))
+            == Some(number)
+        {
             harness.state().clock().advance(STEP_SECS + 0.1);
             harness.run_steps(2);
             return;

@@ -67,7 +67,8 @@ fn the_quiz_asks_before_the_packet_is_shown() {
     let mut harness = app_on("handshake.pcapng", Settings::default());
     assert_eq!(harness.state().current_step_index(), Some(0));
     // The SYN-ACK's ladder row is there before the quiz...
-    let syn_ack = harness.state().model().steps[1].label.clone();
+    let model = harness.state().model();
+    let syn_ack = model.step_label(&model.steps[1]).into_owned();
     assert!(
         harness
             .query_by_label(&format!("ladder: {syn_ack}"))

@@ -299,13 +299,13 @@ pub(crate) fn conversation() -> Model {
         let step = Step::new(
             (spec.kind, spec.phase),
             (0, spec.dir),
-            (i, number, ts_ns),
+            i,
             spec.label.into(),
             spec.states,
             if plen > 0 { 7 } else { 4 },
         );
         let mut row = PacketRow::new(packet, Some(seg));
-        row.ws = ws.into_boxed_slice();
+        row.ws = ws.into();
         row.set_lists(http, Vec::new(), Vec::new(), Vec::new());
         row.set_step(Some(model.steps.len()));
         model.push_row(row, FrameBytes::Kept(data));

@@ -265,7 +265,10 @@ fn step_numbers(model: &Model, step_indices: &[usize]) -> Vec<Worked> {
 }
 
 fn step_index_of_frame(model: &Model, frame: u64) -> Option<usize> {
-    model.steps.iter().position(|s| s.packet == frame)
+    model
+        .steps
+        .iter()
+        .position(|s| model.step_number(s) == frame)
 }
 
 /// The story of a whole capture: one handout step per teaching step.
@@ -276,7 +279,7 @@ pub fn capture_handout(model: &Model, capture: &str) -> Handout {
             let n = narrate_in(model, i)?;
             Some(HandoutStep {
                 capture: capture.to_string(),
-                frames: vec![step.packet],
+                frames: vec![model.step_number(step)],
                 title: n.headline,
                 text: n.body,
                 next: n.next,
@@ -320,7 +323,9 @@ pub fn lesson_handout<'m>(
                     let _ = write!(
                         text,
                         "\n\nFrame {}: {} — {}",
-                        step.packet, n.headline, n.body
+                        model.step_number(step),
+                        n.headline,
+                        n.body
                     );
                     next = n.next;
                 }

@@ -99,7 +99,7 @@ pub fn narrate_io(model: &Model, index: usize) -> Option<Narration> {
     let headline = match (sio.first(), eio.first()) {
         (Some(r), _) => sio_label(r, scope(r)),
         (None, Some(r)) => format!("Engine.IO {}", eio_label(r)),
-        (None, None) => step.label.to_string(),
+        (None, None) => step.label_on(record).into_owned(),
     };
     Some(Narration {
         headline,
@@ -428,7 +428,7 @@ fn polling_request(step: &Step, record: &PacketRow) -> Option<Narration> {
         ),
     };
     Some(Narration {
-        headline: step.label.to_string(),
+        headline: step.label_on(record).into_owned(),
         body,
         next: Some("The server answers 200 OK with Engine.IO packets in the body.".into()),
         analogy: Some(

@@ -45,11 +45,11 @@ struct Arrow {
 
 /// The ladder of `frames` of `model` (packets that are not in it are left out), titled `title`.
 pub fn ladder_svg(model: &Model, frames: &[u64], title: &str) -> String {
-    let first_ts = model.steps.first().map_or(0, |s| s.ts_ns);
+    let first_ts = model.steps.first().map_or(0, |s| model.step_ts_ns(s));
     let shown: Vec<_> = frames
         .iter()
         .filter_map(|&f| {
-            let step = model.steps.iter().find(|s| s.packet == f)?;
+            let step = model.steps.iter().find(|s| model.step_number(s) == f)?;
             Some((step, model.step_endpoints(step)?))
         })
         .collect();
@@ -59,13 +59,13 @@ pub fn ladder_svg(model: &Model, frames: &[u64], title: &str) -> String {
         .map(|&(s, (src, dst))| {
             let to_server = s.direction == Direction::ClientToServer;
             let client = if to_server { src } else { dst };
-            let mut label = s.label.to_string();
+            let mut label = model.step_label(s).into_owned();
             if several_streams {
                 let _ = write!(label, " (client port {})", client.port());
             }
-            let ms = (s.ts_ns - first_ts) as f64 / 1e6;
+            let ms = (model.step_ts_ns(s) - first_ts) as f64 / 1e6;
             Arrow {
-                frame: s.packet,
+                frame: model.step_number(s),
                 to_server,
                 time: format!("+{ms:.3} ms"),
                 label,
@@ -169,6 +169,6 @@ mod tests {
         };
         assert!((x1(1) - CLIENT_X).abs() < 0.5);
         assert!(x1(2) > CLIENT_X);
-        assert!(svg.contains(&*model.steps[0].label));
+        assert!(svg.contains(&*model.step_label(&model.steps[0])));
     }
 }

@@ -34,7 +34,7 @@ fn what_bytes(rel_seq: u32, payload: u32, syn: bool) -> String {
 pub fn resend_sentences(
     step: &Step,
     mark: &LossMark,
-    (rel_seq, payload, syn): (u32, u32, bool),
+    (rel_seq, payload, syn, ts_ns): (u32, u32, bool, i64),
 ) -> Option<String> {
     let LossMark::Resend {
         kind,
@@ -60,7 +60,7 @@ pub fn resend_sentences(
             capitalise(sender)
         ));
     };
-    let wait = offset_text(step.ts_ns - original.ts_ns, 3);
+    let wait = offset_text(ts_ns - original.ts_ns, 3);
     let first = format!(
         "{} sends {bytes} again: {subject} first went out in packet #{}, {wait} earlier.",
         capitalise(sender),
@@ -111,11 +111,12 @@ pub fn resend_sentences(
 }
 
 /// The narration of a resend that carries nothing new for the application.
-pub fn resend(step: &Step, mark: &LossMark, facts: (u32, u32, bool)) -> Option<Narration> {
+pub fn resend(step: &Step, mark: &LossMark, facts: (u32, u32, bool, i64)) -> Option<Narration> {
     let body = resend_sentences(step, mark, facts)?;
     let (_, receiver) = who(step.direction);
     Some(Narration {
-        headline: step.label.to_string(),
+        // The step's label: the caller, which has the packet's row, sets it.
+        headline: String::new(),
         body,
         next: Some(format!(
             "{} puts the bytes in their place by their sequence numbers (dropping any copy it \
@@ -138,7 +139,8 @@ pub fn dup_ack(step: &Step, mark: &LossMark) -> Option<Narration> {
     let (sender, receiver) = who(step.direction);
     let first = repeats.map_or_else(String::new, |p| format!(", first in packet #{p}"));
     Some(Narration {
-        headline: step.label.to_string(),
+        // The step's label: the caller, which has the packet's row, sets it.
+        headline: String::new(),
         body: format!(
             "{} sends ack={ack} again: the {} time it sends this number{first}. It says \"I \
              still miss the bytes starting at {ack}\": later segments arrived (a receiver \
@@ -158,14 +160,14 @@ pub fn dup_ack(step: &Step, mark: &LossMark) -> Option<Narration> {
 
 /// What the narration of a copy that a later packet resent adds: it was lost (or not
 /// acknowledged in time), and which packet replaced it.
-pub fn lost_sentence(step: &Step, resend: Sent, kind: ResendKind, syn: bool) -> String {
+pub fn lost_sentence(step: &Step, ts_ns: i64, resend: Sent, kind: ResendKind, syn: bool) -> String {
     let (_, receiver) = who(step.direction);
     let same = if syn {
         "the same SYN"
     } else {
         "the same bytes"
     };
-    let later = offset_text(resend.ts_ns - step.ts_ns, 3);
+    let later = offset_text(resend.ts_ns - ts_ns, 3);
     match kind {
         ResendKind::Fast => format!(
             "This copy was lost on the way: {receiver} never got it and asked for it again with \

@@ -89,7 +89,7 @@ impl StepContext {
             })
             .map(|s| FinSeen {
                 direction: s.direction,
-                packet: s.packet,
+                packet: model.step_number(s),
             });
         let resent_by = step.lost().and_then(|r| {
             let resend = model.steps.get(model.packets.get(r.index)?.step()?)?;
@@ -155,8 +155,13 @@ fn narrate_with(
             .tcp
             .as_ref()
             .is_some_and(|t| t.has(crate::decode::flags::SYN) && t.payload_len == 0);
-        n.body
-            .push_str(&super::loss::lost_sentence(step, resend, kind, syn));
+        n.body.push_str(&super::loss::lost_sentence(
+            step,
+            record.packet.ts_ns,
+            resend,
+            kind,
+            syn,
+        ));
     }
     for extra in [
         handshake::data_on_third_segment(record).map(str::to_string),
@@ -187,13 +192,20 @@ fn narrate_loss(
         record.seg.as_ref().map_or(0, |s| s.rel_seq),
         tcp.map_or(0, |t| t.payload_len),
         tcp.is_some_and(|t| t.has(crate::decode::flags::SYN)),
+        record.packet.ts_ns,
     );
     match step.kind {
-        StepKind::Data => super::loss::resend(step, &mark, facts),
-        StepKind::Ack => super::loss::dup_ack(step, &mark),
+        StepKind::Data => super::loss::resend(step, &mark, facts).map(|n| Narration {
+            headline: step.label_on(record).into_owned(),
+            ..n
+        }),
+        StepKind::Ack => super::loss::dup_ack(step, &mark).map(|n| Narration {
+            headline: step.label_on(record).into_owned(),
+            ..n
+        }),
         _ => super::loss::resend_sentences(step, &mark, facts).map(|sentences| {
             let mut n = narrate_kind(step, record, conn, context);
-            n.headline = step.label.to_string();
+            n.headline = step.label_on(record).into_owned();
             n.body = format!("{sentences} {}", n.body);
             n
         }),
@@ -340,7 +352,7 @@ fn ws_frame_part(f: &Facts, sender: &str, receiver: &str) -> Narration {
 fn http(f: &Facts) -> Narration {
     let (sender, _) = who(f.step.direction);
     let line = f.record.http().first().map_or_else(
-        || f.step.label.to_string(),
+        || f.step.label_on(f.record).into_owned(),
         crate::app_proto::HttpMessage::start_line,
     );
     let refused = f.step.kind == StepKind::UpgradeRefused;
@@ -523,7 +535,7 @@ fn ws(f: &Facts) -> Narration {
     let (sender, receiver) = who(f.step.direction);
     let Some(frame) = f.record.ws.first() else {
         return Narration {
-            headline: f.step.label.to_string(),
+            headline: f.step.label_on(f.record).into_owned(),
             body: String::new(),
             next: None,
             analogy: None,
@@ -547,7 +559,7 @@ fn ws(f: &Facts) -> Narration {
         _ => None,
     };
     Narration {
-        headline: f.step.label.to_string(),
+        headline: f.step.label_on(f.record).into_owned(),
         body,
         next,
         analogy: None,

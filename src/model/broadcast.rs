@@ -122,8 +122,8 @@ mod tests {
     fn labels(m: &Model) -> Vec<(u64, String)> {
         m.steps
             .iter()
-            .filter(|s| s.label.contains(".emit("))
-            .map(|s| (s.packet, s.label.to_string()))
+            .map(|s| (m.step_number(s), m.step_label(s).into_owned()))
+            .filter(|(_, label)| label.contains(".emit("))
             .collect()
     }
 

@@ -115,7 +115,8 @@ struct Source {
 /// The bytes of every packet of a model, in packet order.
 #[derive(Debug, Default)]
 pub struct ByteStore {
-    locations: Vec<Location>,
+    /// In chunks: it grows in the UI frames that add packets, without copying what it holds.
+    locations: super::Chunked<Location>,
     /// Kept packets, back to back.
     memory: Vec<u8>,
     file: Option<Source>,
@@ -149,23 +150,6 @@ impl ByteStore {
             FrameBytes::InFile { offset, crc } => Place::File { offset, crc },
         };
         self.locations.push(Location::new(location));
-    }
-
-    /// How many packets the whole capture file probably holds, from its length and where the
-    /// packets held so far end in it (`None` without a file, or before a packet of the file).
-    pub fn estimated_file_packets(&self) -> Option<usize> {
-        let file_len = self.file.as_ref()?.file.metadata().ok()?.len();
-        let Place::File { offset, .. } = self.locations.last()?.place() else {
-            return None;
-        };
-        let per_packet = offset.checked_div(self.locations.len() as u64)?.max(1);
-        usize::try_from(file_len / per_packet).ok()
-    }
-
-    /// Room for `additional` more packets, allocated now if it can be (else the store grows as
-    /// packets come).
-    pub fn reserve(&mut self, additional: usize) {
-        let _ = self.locations.try_reserve_exact(additional);
     }
 
     /// Packets held.
@@ -302,24 +286,6 @@ mod tests {
             "{err:?}"
         );
         assert!(err.to_string().contains("shorter than when it was loaded"));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_packets_of_a_file_are_estimated_from_where_the_first_ones_are() {
-        let dir = std::env::temp_dir().join(format!("osiscope-estimate-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("f.bin");
-        std::fs::write(&path, vec![0u8; 10_000]).unwrap();
-        let mut store = ByteStore::with_file(&path).unwrap();
-        assert_eq!(store.estimated_file_packets(), None);
-        // A 24-byte file header, then packets of 100 bytes.
-        for i in 0..4 {
-            store.push(FrameBytes::in_file(24 + 100 * i, &[0; 100]));
-        }
-        // 324 bytes hold 4 packets: the file's 10,000 about 123.
-        assert_eq!(store.estimated_file_packets(), Some(10_000 / (324 / 4)));
-        assert_eq!(ByteStore::default().estimated_file_packets(), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

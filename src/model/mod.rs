@@ -45,7 +45,7 @@ pub use chunked::Chunked;
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use lanes::{AckTie, GroupKind, Lane, LaneGroup};
 pub use loss::{LossMark, ResendKind, Sent};
-pub use row::{MODEL_TEXT_KEEP, PacketRow};
+pub use row::{MODEL_TEXT_KEEP, PacketRow, WsFrames};
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
@@ -85,12 +85,6 @@ pub struct PacketRecord {
     pub step: Option<usize>,
 }
 
-/// How many packets are in the model when it reserves room for the whole file's steps, from
-/// the file's length and the size of the packets so far: past the handshakes at the start of a
-/// capture (small packets, that would make the estimate too big), while copying the steps so
-/// far is still cheap (11 MB).
-const RESERVE_AT: usize = 65_536;
-
 /// Everything the UI renders.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -99,8 +93,10 @@ pub struct Model {
     pub packets: Chunked<PacketRow>,
     /// Connections, by `tcp.stream` index, kept up to date as packets arrive.
     pub connections: Vec<Connection>,
-    /// The teaching timeline, in packet order.
-    pub steps: Vec<Step>,
+    /// The teaching timeline, in packet order (in chunks, like the packets: a step is added in
+    /// the UI frame that adds its packet, and a `Vec` that doubles copies all the steps so far
+    /// into fresh memory in that frame).
+    pub steps: Chunked<Step>,
     /// Errors that ended reading (a truncated file…), shown to the user with their fix;
     /// packets before stay.
     pub errors: Vec<CaptureError>,
@@ -275,7 +271,7 @@ impl Model {
                 .and_then(|story| step::step_for(&row, &conn, story, (index, mark), &scope))
             {
                 row.set_step(Some(self.steps.len()));
-                self.mark_lost(&step);
+                self.mark_lost(&step, &row);
                 self.steps.push(step);
             }
             if let Some(slot) = self.connections.get_mut(id) {
@@ -285,20 +281,45 @@ impl Model {
         self.push_row(row, bytes);
     }
 
-    /// A resend's step just made: the copy it replaces was lost.
-    fn mark_lost(&mut self, resend: &Step) {
-        let Some(lost) = resend.loss().as_ref().and_then(LossMark::lost_copy) else {
+    /// The number (1-based) of the packet of `step` (0 for a step of no packet of this model).
+    pub fn step_number(&self, step: &Step) -> u64 {
+        self.packets
+            .get(step.packet_index())
+            .map_or(0, |r| r.packet.number)
+    }
+
+    /// The label of `step`: the one it keeps, or the one its kind makes from its packet's row
+    /// ([`step::made_label`]).
+    pub fn step_label<'a>(&'a self, step: &'a Step) -> std::borrow::Cow<'a, str> {
+        match (step.kept_label(), self.packets.get(step.packet_index())) {
+            (Some(label), _) => label.into(),
+            (None, Some(row)) => step.label_on(row),
+            (None, None) => "".into(),
+        }
+    }
+
+    /// The capture time of the packet of `step` (0 for a step of no packet of this model).
+    pub fn step_ts_ns(&self, step: &Step) -> i64 {
+        self.packets
+            .get(step.packet_index())
+            .map_or(0, |r| r.packet.ts_ns)
+    }
+
+    /// A resend's step just made, for `resend` (its packet, not in the model yet): the copy it
+    /// replaces was lost.
+    fn mark_lost(&mut self, step: &Step, resend: &PacketRow) {
+        let Some(lost) = step.loss().as_ref().and_then(LossMark::lost_copy) else {
             return;
         };
-        let step = self
+        let lost_step = self
             .packets
             .get(lost.index)
             .and_then(crate::model::PacketRow::step);
-        if let Some(s) = step.and_then(|i| self.steps.get_mut(i)) {
+        if let Some(s) = lost_step.and_then(|i| self.steps.get_mut(i)) {
             s.set_lost(Sent {
-                packet: resend.packet,
-                index: resend.packet_index(),
-                ts_ns: resend.ts_ns,
+                packet: resend.packet.number,
+                index: step.packet_index(),
+                ts_ns: resend.packet.ts_ns,
             });
         }
     }
@@ -314,12 +335,15 @@ impl Model {
             let broadcasts = &self.broadcasts;
             let before = step::io_step_label(row, &|_| io_label::EmitScope::Socket);
             let after = step::io_step_label(row, &|r| broadcasts.scope(index, row, r));
-            if let (Some(step), Some(before), Some(after)) = (
-                row.step().and_then(|s| self.steps.get_mut(s)),
-                before,
-                after,
-            ) {
-                step.label = step.label.replacen(&before, &after, 1).into();
+            let (Some(s), Some(before), Some(after)) = (row.step(), before, after) else {
+                continue;
+            };
+            let Some(label) = self.steps.get(s).map(|step| self.step_label(step)) else {
+                continue;
+            };
+            let label = label.replacen(&before, &after, 1);
+            if let Some(step) = self.steps.get_mut(s) {
+                step.set_label(label);
             }
         }
     }
@@ -351,28 +375,6 @@ impl Model {
         }
         self.packets.push(row);
         self.bytes.push(bytes);
-        if self.packets.len() == RESERVE_AT {
-            self.reserve_for_file();
-        }
-    }
-
-    /// Room for the steps (and byte store places) of the whole file, allocated while the lists
-    /// are short: a `Vec` that doubles at half a million steps copies 120 MB in the frame that
-    /// adds the step that did not fit. The room is reserved, not touched: memory that the file
-    /// turns out not to need is never made resident.
-    fn reserve_for_file(&mut self) {
-        let Some(estimate) = self.bytes.estimated_file_packets() else {
-            return;
-        };
-        // A quarter more than the estimate: the packets seen so far may be bigger than the
-        // rest of the file's.
-        let room = estimate.saturating_add(estimate / 4);
-        let len = self.packets.len();
-        // Where the room cannot be had, the lists grow as they would have.
-        let _ = self
-            .steps
-            .try_reserve_exact(room.saturating_sub(self.steps.len()));
-        self.bytes.reserve(room.saturating_sub(len));
     }
 
     /// Packet `index` and its bytes (read back from the capture file, or from memory), for the
@@ -486,7 +488,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{FrameBytes, Model, RESERVE_AT};
+    use super::{FrameBytes, Model};
     use crate::app_proto::http::Handshake;
     use crate::capture::FileReader;
     use crate::pipeline::process_all;
@@ -536,23 +538,12 @@ mod tests {
     }
 
     #[test]
-    fn the_steps_of_the_whole_file_get_room_before_the_list_is_long() {
-        let dir = std::env::temp_dir().join(format!("osiscope-reserve-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("f.pcap");
-        // Packets of 100 bytes after a 24-byte header: the file holds 1,000,000 of them.
-        // (A sparse file: no disk is used.)
-        std::fs::File::create(&path)
-            .unwrap()
-            .set_len(100_000_024)
-            .unwrap();
+    fn rows_share_their_list_of_layers() {
         let row = crate::lesson::fixture::conversation().packets[0].clone();
-        let mut m = Model::reading_from(&path).unwrap();
-        for i in 0..RESERVE_AT as u64 {
-            assert!(m.steps.capacity() < 1_000_000, "reserved early, at {i}");
-            m.push_row(row.clone(), FrameBytes::in_file(24 + 100 * i, &[0; 100]));
+        let mut m = Model::new();
+        for _ in 0..10_000 {
+            m.push_row(row.clone(), FrameBytes::Kept(vec![0; 4]));
         }
-        assert!(m.steps.capacity() >= 1_000_000, "{}", m.steps.capacity());
         // Shared, not copied: every row points at the same list of layers.
         let first = &m.packets[0].packet.layers;
         assert!(
@@ -560,6 +551,5 @@ mod tests {
                 .iter()
                 .all(|r| std::sync::Arc::ptr_eq(&r.packet.layers, first))
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

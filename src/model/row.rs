@@ -35,7 +35,7 @@ pub struct PacketRow {
     pub seg: Option<SegmentInfo>,
     /// WebSocket frames whose last byte is in this packet, their texts cut at
     /// [`MODEL_TEXT_KEEP`].
-    pub ws: Box<[WsFrame]>,
+    pub ws: WsFrames,
     /// Index into `Model::steps` of this packet's teaching step, if it has one (32 bits: see
     /// [`PacketRow::step`]).
     pub(crate) step: Option<u32>,
@@ -43,6 +43,62 @@ pub struct PacketRow {
     /// records), behind one pointer: null when all four are empty. See [`PacketRow::http`],
     /// [`PacketRow::notes`], [`PacketRow::io`], [`PacketRow::tls`].
     rare: Option<Box<RareParts>>,
+}
+
+/// A row's WebSocket frames in one pointer (a boxed slice took two): null without frames,
+/// one frame boxed alone (most packets with frames have one), several in a boxed slice.
+/// Reads as a `[WsFrame]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WsFrames(Option<Box<Frames>>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Frames {
+    One(WsFrame),
+    Many(Box<[WsFrame]>),
+}
+
+impl WsFrames {
+    /// Heap bytes: the frames and, for several, the box of their slice.
+    pub fn heap_bytes(&self) -> usize {
+        match self.0.as_deref() {
+            None => 0,
+            Some(Frames::One(_)) => std::mem::size_of::<Frames>(),
+            Some(Frames::Many(frames)) => {
+                std::mem::size_of::<Frames>() + std::mem::size_of_val::<[WsFrame]>(frames)
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for WsFrames {
+    type Target = [WsFrame];
+
+    fn deref(&self) -> &[WsFrame] {
+        match self.0.as_deref() {
+            None => &[],
+            Some(Frames::One(frame)) => std::slice::from_ref(frame),
+            Some(Frames::Many(frames)) => frames,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a WsFrames {
+    type Item = &'a WsFrame;
+    type IntoIter = std::slice::Iter<'a, WsFrame>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<WsFrame>> for WsFrames {
+    fn from(mut frames: Vec<WsFrame>) -> Self {
+        Self(match frames.len() {
+            0 => None,
+            1 => frames.pop().map(|f| Box::new(Frames::One(f))),
+            _ => Some(Box::new(Frames::Many(frames.into_boxed_slice()))),
+        })
+    }
 }
 
 /// The lists of a row that are empty on most packets.
@@ -100,7 +156,8 @@ impl PacketRow {
                     frame.cut_text(MODEL_TEXT_KEEP);
                     frame
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             step: step.map(step_index),
             rare: RareParts::of(http, notes, io, tls),
         }
@@ -112,7 +169,7 @@ impl PacketRow {
         Self {
             packet,
             seg,
-            ws: Box::default(),
+            ws: WsFrames::default(),
             step: None,
             rare: None,
         }
@@ -224,8 +281,18 @@ mod tests {
         assert!(size_of::<Packet>() <= 168, "{}", size_of::<Packet>());
         assert!(size_of::<Option<SegmentInfo>>() <= 48);
         assert!(size_of::<WsFrame>() <= 88, "{}", size_of::<WsFrame>());
-        assert!(size_of::<PacketRow>() <= 248, "{}", size_of::<PacketRow>());
-        assert!(size_of::<crate::model::Step>() <= 72);
+        assert!(size_of::<PacketRow>() <= 240, "{}", size_of::<PacketRow>());
+        // One frame costs what it did in a boxed slice.
+        assert!(
+            size_of::<Frames>() <= size_of::<WsFrame>(),
+            "{}",
+            size_of::<Frames>()
+        );
+        assert!(
+            size_of::<crate::model::Step>() <= 24,
+            "{}",
+            size_of::<crate::model::Step>()
+        );
     }
 
     #[test]

@@ -84,28 +84,30 @@ pub struct Step {
     /// Connection index (`tcp.stream`).
     pub stream: u32,
     pub direction: Direction,
-    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]).
+    /// Index into `Model::packets` (32 bits: see [`Step::packet_index`]). The packet's number
+    /// and time are its row's (`Model::step_number`, `Model::step_ts_ns`).
     packet_index: u32,
-    /// Packet number (1-based).
-    pub packet: u64,
-    pub ts_ns: i64,
-    /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello' (masked)".
-    pub label: Box<str>,
     /// States of both peers after this packet.
     pub client_state: TcpState,
     pub server_state: TcpState,
     /// Highest OSI layer this packet carries something for (4 for a bare SYN, 7 for HTTP/WS).
     pub top_layer: u8,
-    /// What loss means for this packet and whether it was lost: `None` on almost every step
-    /// (boxed so that the others do not carry it; see [`Step::loss`] and [`Step::lost`]).
+    /// What few steps have, behind one pointer (null on most steps, so that the others do not
+    /// carry it): a label of their own, and loss marks.
     #[serde(flatten)]
-    marks: Option<Box<LossMarks>>,
+    rare: Option<Box<RareFacts>>,
 }
 
-/// The loss facts of a step that has any.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-struct LossMarks {
+/// What few steps have.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+struct RareFacts {
+    /// Textbook label, e.g. "SYN seq=0", "GET /chat Upgrade: websocket", "WS Text 'hello'
+    /// (masked)", kept only where it is not the one [`made_label`] makes from the packet's row
+    /// (see [`Step::kept_label`]; `Model::step_label` reads it either way).
+    label: Option<Box<str>>,
+    /// What loss means for this packet (see [`Step::loss`]).
     loss: Option<LossMark>,
+    /// Whether it was lost (see [`Step::lost`]).
     lost: Option<Sent>,
 }
 
@@ -115,7 +117,7 @@ impl Step {
     pub fn new(
         (kind, phase): (StepKind, Phase),
         (stream, direction): (u32, Direction),
-        (packet_index, packet, ts_ns): (usize, u64, i64),
+        packet_index: usize,
         label: String,
         (client_state, server_state): (TcpState, TcpState),
         top_layer: u8,
@@ -127,19 +129,50 @@ impl Step {
             direction,
             // A model of 2^32 packets would need over a terabyte: not a case to handle.
             packet_index: u32::try_from(packet_index).unwrap_or(u32::MAX),
-            packet,
-            ts_ns,
-            label: label.into_boxed_str(),
             client_state,
             server_state,
             top_layer,
-            marks: None,
+            rare: Some(Box::new(RareFacts {
+                label: Some(label.into_boxed_str()),
+                ..RareFacts::default()
+            })),
         }
     }
 
-    /// The step's label.
-    pub fn label(&self) -> &str {
-        &self.label
+    /// The step's label where it keeps one (`None`: it is [`made_label`]'s for its packet's
+    /// row; `Model::step_label` gives the label in all cases).
+    pub fn kept_label(&self) -> Option<&str> {
+        self.rare.as_ref()?.label.as_deref()
+    }
+
+    /// The step's label, for `row` its packet's row (`Model::step_label` finds the row).
+    pub fn label_on(&self, row: &PacketRow) -> std::borrow::Cow<'_, str> {
+        match self.kept_label() {
+            Some(label) => label.into(),
+            None => made_label(self.kind, row).unwrap_or_default().into(),
+        }
+    }
+
+    /// Keep `label` as the step's label.
+    pub fn set_label(&mut self, label: String) {
+        self.rare.get_or_insert_default().label = Some(label.into_boxed_str());
+    }
+
+    /// Keep no label: it is the one [`made_label`] makes from the packet's row.
+    fn forget_label(&mut self) {
+        if let Some(rare) = &mut self.rare {
+            rare.label = None;
+            if rare.loss.is_none() && rare.lost.is_none() {
+                self.rare = None;
+            }
+        }
+    }
+
+    /// Heap bytes of what few steps have (the box, and the text of a kept label), 0 on most.
+    pub fn rare_heap_bytes(&self) -> usize {
+        self.rare.as_ref().map_or(0, |r| {
+            std::mem::size_of::<RareFacts>() + r.label.as_deref().map_or(0, str::len)
+        })
     }
 
     /// Index into `Model::packets` of the step's packet.
@@ -149,34 +182,27 @@ impl Step {
 
     /// What loss means for this packet: a resend of earlier bytes, or a duplicate ACK.
     pub fn loss(&self) -> Option<LossMark> {
-        self.marks.as_ref().and_then(|m| m.loss)
+        self.rare.as_ref().and_then(|r| r.loss)
     }
 
     /// The packet that resent this one's bytes because this copy was lost (or not
     /// acknowledged in time); set when that packet arrives.
     pub fn lost(&self) -> Option<Sent> {
-        self.marks.as_ref().and_then(|m| m.lost)
+        self.rare.as_ref().and_then(|r| r.lost)
     }
 
     /// This step with `loss` as its loss mark.
     #[must_use]
     pub fn with_loss(mut self, loss: Option<LossMark>) -> Self {
-        if loss.is_some() || self.marks.is_some() {
-            self.marks.get_or_insert_default().loss = loss;
+        if loss.is_some() || self.rare.is_some() {
+            self.rare.get_or_insert_default().loss = loss;
         }
         self
     }
 
-    /// Heap bytes the step holds besides its label (its loss marks, when it has any).
-    pub fn marks_heap_bytes(&self) -> usize {
-        self.marks
-            .as_ref()
-            .map_or(0, |_| std::mem::size_of::<LossMarks>())
-    }
-
     /// Note the packet that resent this one's bytes.
     pub fn set_lost(&mut self, lost: Sent) {
-        self.marks.get_or_insert_default().lost = Some(lost);
+        self.rare.get_or_insert_default().lost = Some(lost);
     }
 }
 
@@ -235,17 +261,37 @@ pub fn step_for(
     // Half a million labels: no spare capacity in any of them.
     label.shrink_to_fit();
     let top_layer = if tcp.payload_len > 0 { 7 } else { 4 };
-    Some(
-        Step::new(
-            (kind, phase),
-            (seg.stream, seg.direction),
-            (packet_index, record.packet.number, record.packet.ts_ns),
-            label,
-            (connection.client_state, connection.server_state),
-            top_layer,
-        )
-        .with_loss(loss),
+    // Half a million labels, most of them made again from the row when shown.
+    let made = made_label(kind, record).is_some_and(|made| made == label);
+    let mut step = Step::new(
+        (kind, phase),
+        (seg.stream, seg.direction),
+        packet_index,
+        label,
+        (connection.client_state, connection.server_state),
+        top_layer,
     )
+    .with_loss(loss);
+    if made {
+        step.forget_label();
+    }
+    Some(step)
+}
+
+/// The label a step of `kind` on packet `row` has unless something was added to it (a FIN,
+/// loss, the out-of-order flag) or said instead (an Engine.IO or Socket.IO reading): a
+/// WebSocket frame's or a bare ACK's. Steps whose label is this one keep none.
+pub fn made_label(kind: StepKind, row: &PacketRow) -> Option<String> {
+    match kind {
+        StepKind::WsFrame { .. } => Some(ws_label(&row.ws)),
+        StepKind::Ack => row.seg.as_ref().map(ack_label),
+        _ => None,
+    }
+}
+
+/// `ACK seq=1 ack=1`.
+fn ack_label(seg: &crate::flow::SegmentInfo) -> String {
+    format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack)
 }
 
 /// The label of a packet that loss concerns: a resend names the packet it copies and how long
@@ -389,7 +435,7 @@ fn classify(
     }) && seg.direction == Direction::ClientToServer
         && seg.rel_seq == 1
         && seg.rel_ack == 1;
-    let label = format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack);
+    let label = ack_label(seg);
     Some((
         if handshake_ack {
             StepKind::HandshakeAck
@@ -518,7 +564,7 @@ mod tests {
         Step::new(
             (StepKind::Data, Phase::Data),
             (3, Direction::ClientToServer),
-            (7, 8, 1_000),
+            7,
             "Data".into(),
             (TcpState::Established, TcpState::Established),
             7,
@@ -535,13 +581,14 @@ mod tests {
 
     #[test]
     fn a_step_without_loss_keeps_no_marks() {
-        let s = step().with_loss(None);
-        assert!(s.marks.is_none());
+        let mut s = step().with_loss(None);
+        s.forget_label();
+        assert!(s.rare.is_none());
         assert_eq!(s.loss(), None);
         assert_eq!(s.lost(), None);
         // The box is what keeps the other steps small.
         assert!(
-            std::mem::size_of::<Step>() <= 56,
+            std::mem::size_of::<Step>() <= 24,
             "{}",
             std::mem::size_of::<Step>()
         );

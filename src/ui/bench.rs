@@ -68,7 +68,7 @@ impl ModelMemory {
                     s.analysis.len() * size_of::<crate::model::Analysis>()
                         + s.state_changes.len() * size_of::<crate::model::StateChange>()
                 });
-            m.ws_frames += r.ws.len() * size_of::<crate::model::WsFrame>();
+            m.ws_frames += r.ws.heap_bytes();
             for f in &r.ws {
                 // The first payload bytes are in the struct.
                 m.ws_frames += f.issues.heap_bytes();
@@ -81,7 +81,7 @@ impl ModelMemory {
         m.steps += model
             .steps
             .iter()
-            .map(|s| s.label.len() + s.marks_heap_bytes())
+            .map(crate::model::Step::rare_heap_bytes)
             .sum::<usize>();
         m
     }
@@ -248,6 +248,8 @@ fn involuntary_switches() -> Option<u64> {
 
 /// Open `path` and run the benchmark with `frames` frames once it has loaded.
 pub fn run(path: PathBuf, frames: usize) -> BenchReport {
+    // As the app does (`ui::run`).
+    super::pages::small_pages_only();
     let ctx = egui::Context::default();
     let opened = Instant::now();
     let mut app = App::with_settings(

@@ -6,7 +6,7 @@ use egui::{
     Align2, Color32, FontId, Pos2, Rect, RichText, Sense, Stroke, StrokeKind, Vec2, pos2, vec2,
 };
 
-use crate::model::{Connection, Direction, Step, TcpState};
+use crate::model::{Connection, Direction, Model, Step, TcpState};
 
 use super::action::Action;
 use super::app::App;
@@ -70,32 +70,33 @@ const LABEL_X: f32 = 6.0;
 
 /// The row label with the most characters: the last step's packet number (they only grow)
 /// with the last step's time or the widest time below a second, whichever is longer.
-pub(super) fn widest_label(rows: &[LadderRow], steps: &[Step], first_ts: i64) -> String {
+pub(super) fn widest_label(rows: &[LadderRow], model: &Model, first_ts: i64) -> String {
     let last = rows.iter().rev().find_map(|r| match r {
-        LadderRow::Step(i) => steps.get(*i),
+        LadderRow::Step(i) => model.steps.get(*i),
         LadderRow::Phase(_) | LadderRow::Upgrade => None,
     });
+    let last = last.map(|s| (model.step_number(s), model.step_ts_ns(s)));
     let widest_ms = last.map_or_else(
         || "#0 +999.999 ms".to_owned(),
-        |s| format!("#{} +999.999 ms", s.packet),
+        |(number, _)| format!("#{number} +999.999 ms"),
     );
-    match last.map(|s| row_label(s, first_ts)) {
+    match last.map(|packet| row_label(packet, first_ts)) {
         Some(label) if label.chars().count() > widest_ms.chars().count() => label,
         _ => widest_ms,
     }
 }
 
 /// The widest row label of the lanes view, where rows show the packet number alone.
-pub(super) fn lanes_label(rows: &[LadderRow], steps: &[Step]) -> String {
-    let widest = widest_label(rows, steps, 0);
+pub(super) fn lanes_label(rows: &[LadderRow], model: &Model) -> String {
+    let widest = widest_label(rows, model, 0);
     widest.split(' ').next().unwrap_or_default().to_owned()
 }
 
-fn row_label(step: &Step, first_ts: i64) -> String {
+/// The row label of packet `number`, captured at `ts_ns`.
+fn row_label((number, ts_ns): (u64, i64), first_ts: i64) -> String {
     format!(
-        "#{} {}",
-        step.packet,
-        super::timefmt::plus_offset_text(step.ts_ns - first_ts, 3)
+        "#{number} {}",
+        super::timefmt::plus_offset_text(ts_ns - first_ts, 3)
     )
 }
 
@@ -341,6 +342,7 @@ impl RowFrame<'_> {
             label_centre,
             label_span,
             step,
+            packet: (app.model.step_number(step), app.model.step_ts_ns(step)),
             states: app.model.states_shown(step),
             prev: prev.map(|p| app.model.states_shown(p)),
             is_current,
@@ -357,7 +359,8 @@ impl RowFrame<'_> {
             actions.push(Action::GoToStep(i));
         }
         let tie = super::ladder_ack::note(app, i);
-        let mut text = super::ladder_loss::accessible(&label, step, lost);
+        let packet = (app.model.step_number(step), app.model.step_ts_ns(step));
+        let mut text = super::ladder_loss::accessible(&label, step, packet.1, lost);
         if let Some(note) = &tie {
             text = format!("{text} ({note})");
         }
@@ -370,9 +373,11 @@ impl RowFrame<'_> {
             egui::WidgetInfo::selected(egui::Role::Button, true, is_current, &text)
         });
         let tie = tie.map_or_else(String::new, |n| format!("\n{n}"));
-        response
-            .clone()
-            .on_hover_text(format!("Packet {}: {}{tie}", step.packet, step.label));
+        response.clone().on_hover_text(format!(
+            "Packet {}: {}{tie}",
+            packet.0,
+            app.model.step_label(step)
+        ));
         Some((arrow.start_end(self.body.size), i, sx))
     }
 }
@@ -421,7 +426,7 @@ fn drawn_label<'a>(
         return None;
     }
     if !app.settings().presentation {
-        return Some(std::borrow::Cow::Borrowed(&step.label));
+        return Some(app.model.step_label(step));
     }
     let fits = |t: &str| {
         painter
@@ -431,7 +436,7 @@ fn drawn_label<'a>(
             <= room
     };
     Some(super::presentation::whole_label(
-        step,
+        app.model.step_label(step),
         app.model.packets.get(step.packet_index()),
         fits,
     ))
@@ -619,6 +624,8 @@ struct ArrowRow<'a> {
     label_centre: f32,
     label_span: (f32, f32),
     step: &'a Step,
+    /// The step's packet: its number and capture time.
+    packet: (u64, i64),
     /// The peers' states after this step and after the one before, as shown.
     states: (TcpState, TcpState),
     prev: Option<(TcpState, TcpState)>,
@@ -680,8 +687,8 @@ impl ArrowRow<'_> {
         };
         let row_label = painter.layout_no_wrap(
             self.first_ts.map_or_else(
-                || format!("#{}", step.packet),
-                |first| row_label(step, first),
+                || format!("#{}", self.packet.0),
+                |first| row_label(self.packet, first),
             ),
             small.clone(),
             palette.weak_text,

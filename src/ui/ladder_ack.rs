@@ -47,7 +47,12 @@ pub(super) fn room(painter: &Painter, app: &App, small: &FontId) -> f32 {
 /// What a row's accessible label and hover text say about its tie, if it has one.
 pub(super) fn note(app: &App, step: usize) -> Option<String> {
     let tie = app.view.ladder.ties_of(step).next()?;
-    let packet = |s: usize| app.model.steps.get(s).map_or(0, |s| s.packet);
+    let packet = |s: usize| {
+        app.model
+            .steps
+            .get(s)
+            .map_or(0, |s| app.model.step_number(s))
+    };
     Some(if tie.event_step == step {
         format!("{}: answered by #{}", tie_label(tie), packet(tie.ack_step))
     } else {

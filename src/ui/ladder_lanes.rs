@@ -249,7 +249,7 @@ pub(super) fn geometry(
         return (Geometry::Many(many), conn.first_ts_ns, false);
     }
     let first_ts = conn.first_ts_ns;
-    let widest = widest_label(&ladder.rows, &app.model.steps, first_ts);
+    let widest = widest_label(&ladder.rows, &app.model, first_ts);
     let (mut margins, roomy) = fitted_margins(ui, conn, small, &widest);
     margins.right = margins.right.max(tie_room);
     (Geometry::One(margins), first_ts, roomy)
@@ -265,7 +265,7 @@ fn measured(ui: &egui::Ui, app: &App, small: &FontId) -> Option<(ManyLanes, usiz
     let ladder = &app.view.ladder;
     let group = ladder.group.as_ref()?;
     // Row labels without their time ("#12"): the lanes need the width.
-    let widest = lanes_label(&ladder.rows, &app.model.steps);
+    let widest = lanes_label(&ladder.rows, &app.model);
     let tie_room = super::ladder_ack::room(ui.painter(), app, small);
     Some(ManyLanes::measure(
         ui,

@@ -93,12 +93,12 @@ pub(super) fn never_seen(
 
 /// What the ladder says about a step's loss (its accessible label and hover text carry it):
 /// `lost` is the resend of this copy, when it is shown.
-fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
+fn note(step: &Step, ts_ns: i64, lost: Option<Sent>) -> Option<String> {
     if let Some(resend) = lost {
         return Some(format!(
             "lost: resent in #{} after {}",
             resend.packet,
-            timefmt::offset_text(resend.ts_ns - step.ts_ns, 3)
+            timefmt::offset_text(resend.ts_ns - ts_ns, 3)
         ));
     }
     let mark = step.loss()?;
@@ -113,8 +113,8 @@ fn note(step: &Step, lost: Option<Sent>) -> Option<String> {
 }
 
 /// A row's accessible label: "ladder: " and the drawn label, with the loss note if any.
-pub(super) fn accessible(label: &str, step: &Step, lost: Option<Sent>) -> String {
-    match note(step, lost) {
+pub(super) fn accessible(label: &str, step: &Step, ts_ns: i64, lost: Option<Sent>) -> String {
+    match note(step, ts_ns, lost) {
         Some(note) => format!("ladder: {label} ({note})"),
         None => format!("ladder: {label}"),
     }
@@ -192,7 +192,10 @@ pub(super) fn ties(
             } else {
                 Align2::RIGHT_CENTER
             },
-            format!("↻ {}", timefmt::offset_text(s.ts_ns - l.ts_ns, 3)),
+            format!(
+                "↻ {}",
+                timefmt::offset_text(app.model.step_ts_ns(s) - app.model.step_ts_ns(l), 3)
+            ),
             small.clone(),
             palette.resend,
         );

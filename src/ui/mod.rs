@@ -26,6 +26,7 @@ pub mod loader;
 pub mod narration;
 pub mod osi;
 pub mod packet_list;
+pub mod pages;
 pub mod playback;
 pub mod presentation;
 pub mod quiz;
@@ -49,6 +50,7 @@ pub const TITLE: &str = "osiscope — a WebSocket through the OSI stack";
 
 /// Run the app until its window closes.
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
+    pages::small_pages_only();
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(TITLE)

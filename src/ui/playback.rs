@@ -2,7 +2,7 @@
 //! (sender's stack top → bottom, the crossing, receiver's stack bottom → top), from an injected
 //! clock. No drawing here.
 
-use crate::model::Step;
+use crate::model::{Chunked, Step};
 
 use super::track::Track;
 
@@ -151,7 +151,7 @@ impl Playback {
     }
 
     /// Jump to the next phase of the current connection along `track`.
-    pub fn next_phase(&mut self, steps: &[Step], now_secs: f64, track: Track<'_>) {
+    pub fn next_phase(&mut self, steps: &Chunked<Step>, now_secs: f64, track: Track<'_>) {
         let target = match self.current {
             Some(i) => track.next_phase(steps, i),
             None => track.first(),
@@ -162,7 +162,7 @@ impl Playback {
     }
 
     /// Jump back to the start of this phase, or of the one before.
-    pub fn previous_phase(&mut self, steps: &[Step], now_secs: f64, track: Track<'_>) {
+    pub fn previous_phase(&mut self, steps: &Chunked<Step>, now_secs: f64, track: Track<'_>) {
         if let Some(target) = self.current.and_then(|i| track.previous_phase(steps, i)) {
             self.go_to(target, now_secs);
         }

@@ -4,27 +4,28 @@
 
 use std::borrow::Cow;
 
-use crate::model::{PacketRow, Step};
+use crate::model::PacketRow;
 
-/// `step`'s label without a cut quote: the whole kept text if `fits` it, else its length.
+/// A step's `label` without a cut quote (`row`: the step's packet): the whole kept text if
+/// `fits` it, else its length.
 pub fn whole_label<'a>(
-    step: &'a Step,
+    label: Cow<'a, str>,
     row: Option<&PacketRow>,
     fits: impl Fn(&str) -> bool,
 ) -> Cow<'a, str> {
-    if !step.label.contains('…') {
-        return Cow::Borrowed(&step.label);
+    if !label.contains('…') {
+        return label;
     }
     let Some(frame) = row.and_then(|r| r.ws.first()) else {
-        return Cow::Borrowed(&step.label);
+        return label;
     };
     // The label quotes the first frame's text as `payload_text(20)` does (model::step).
     let cut = crate::model::summary::ws_payload_text(frame, 20);
-    if !step.label.contains(&cut) {
-        return Cow::Borrowed(&step.label);
+    if !label.contains(&cut) {
+        return label;
     }
     if frame.text_cut() == 0 {
-        let whole = step.label.replace(
+        let whole = label.replace(
             &cut,
             &crate::model::summary::ws_payload_text(frame, usize::MAX),
         );
@@ -37,7 +38,7 @@ pub fn whole_label<'a>(
     } else {
         "bytes"
     };
-    Cow::Owned(step.label.replace(
+    Cow::Owned(label.replace(
         &cut,
         &format!(
             "({} {units})",
@@ -59,20 +60,24 @@ mod tests {
         let step = model
             .steps
             .iter()
-            .find(|s| s.label.contains('…'))
+            .find(|s| model.step_label(s).contains('…'))
             .expect("a cut label in chat.pcapng");
         let row = model.packets.get(step.packet_index());
-        let whole = whole_label(step, row, |_| true);
+        let label = || model.step_label(step);
+        let whole = whole_label(label(), row, |_| true);
         assert!(!whole.contains('…'), "{whole}");
         let text = row.unwrap().ws[0].text.as_deref().unwrap();
         assert!(whole.contains(text), "{whole} has {text}");
-        let short = whole_label(step, row, |_| false);
+        let short = whole_label(label(), row, |_| false);
         assert!(!short.contains('…'), "{short}");
         assert!(
             short.contains(&format!("({} bytes of text)", text.len())),
             "{short}"
         );
         let plain = &model.steps[0];
-        assert_eq!(whole_label(plain, None, |_| false), &*plain.label);
+        assert_eq!(
+            whole_label(model.step_label(plain), None, |_| false),
+            model.step_label(plain)
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! teacher follows ("follow this connection"). Step, Back, Play, Home/End, the phase jumps and
 //! the timeline all move along a track, so none of them can wander into another connection.
 
-use crate::model::{Model, Step, StepKind};
+use crate::model::{Chunked, Model, Step, StepKind};
 
 /// An ordered set of step indices (into `Model::steps`), without copying them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl<'a> Track<'a> {
     /// Where "Next phase" lands from `current`: the first step of the next phase of the same
     /// connection, skipping a plain ACK at its start (the ACK of a 101 already belongs to
     /// "WebSocket messages", but the phase is about the frames).
-    pub fn next_phase(self, steps: &[Step], current: usize) -> Option<usize> {
+    pub fn next_phase(self, steps: &Chunked<Step>, current: usize) -> Option<usize> {
         let here = steps.get(current)?;
         let start = self.from(self.rank(current + 1)).find(|&i| {
             steps
@@ -97,7 +97,7 @@ impl<'a> Track<'a> {
 
     /// Where "Previous phase" lands from `current`: the start of its own phase when it is past
     /// it, else the start of the phase before (with Next phase's rule for a leading plain ACK).
-    pub fn previous_phase(self, steps: &[Step], current: usize) -> Option<usize> {
+    pub fn previous_phase(self, steps: &Chunked<Step>, current: usize) -> Option<usize> {
         let stream = steps.get(current)?.stream;
         let here = self.landing(steps, self.phase_start(steps, current));
         if here < current {
@@ -112,7 +112,7 @@ impl<'a> Track<'a> {
     }
 
     /// The first step of the run of same-phase steps of its connection that `step` is in.
-    fn phase_start(self, steps: &[Step], step: usize) -> usize {
+    fn phase_start(self, steps: &Chunked<Step>, step: usize) -> usize {
         let Some(here) = steps.get(step) else {
             return step;
         };
@@ -129,7 +129,7 @@ impl<'a> Track<'a> {
 
     /// Where a phase that starts at `start` is shown from: its first step that is not a plain
     /// ACK, or `start` when it has only ACKs.
-    fn landing(self, steps: &[Step], start: usize) -> usize {
+    fn landing(self, steps: &Chunked<Step>, start: usize) -> usize {
         let Some(first) = steps.get(start) else {
             return start;
         };

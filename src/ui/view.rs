@@ -5,8 +5,8 @@
 use std::ops::Range;
 
 use crate::model::{
-    AckTie, ByteError, GroupKind, LaneGroup, LayerDetail, Model, PacketDetails, PacketRow, Phase,
-    Step,
+    AckTie, ByteError, Chunked, GroupKind, LaneGroup, LayerDetail, Model, PacketDetails, PacketRow,
+    Phase, Step,
 };
 
 /// What the centre of the window shows.
@@ -324,7 +324,7 @@ impl Ladder {
 
     /// How many rows are shown: the steps of packets up to `horizon` (all with `None`); a
     /// title shows only with a step under it.
-    pub fn shown(&self, steps: &[Step], horizon: Option<usize>) -> usize {
+    pub fn shown(&self, steps: &Chunked<Step>, horizon: Option<usize>) -> usize {
         let Some(h) = horizon else {
             return self.rows.len();
         };
@@ -621,7 +621,10 @@ mod tests {
         for t in &ladder.ties {
             let event = &model.steps[t.event_step];
             let ack = &model.steps[t.ack_step];
-            assert_eq!(t.tie.rtt_ns, ack.ts_ns - event.ts_ns);
+            assert_eq!(
+                t.tie.rtt_ns,
+                model.step_ts_ns(ack) - model.step_ts_ns(event)
+            );
             let pair = model.packets[ack.packet_index()]
                 .io()
                 .iter()
@@ -629,7 +632,7 @@ mod tests {
                     crate::model::IoEvent::AckPair(p) if p.id == t.tie.id => Some(p),
                     _ => None,
                 });
-            assert_eq!(pair.map(|p| p.event_frame), Some(event.packet));
+            assert_eq!(pair.map(|p| p.event_frame), Some(model.step_number(event)));
         }
         for (k, t) in ladder.ties.iter().enumerate() {
             for end in [t.event_step, t.ack_step] {
