@@ -48,12 +48,8 @@ pub(crate) struct Assembler {
     deflate: Option<Inflater>,
     open: Option<OpenMessage>,
     close_seen: bool,
-    /// Report no messages and keep no message bodies beyond what the checks need (see
-    /// `AppTracker::without_payloads`).
-    drop_payloads: bool,
-    /// With `drop_payloads`, still report data messages, as Engine.IO reads them (their text,
-    /// a binary message's bytes, the packets that carried them), with no copies beyond that.
-    engine_io: bool,
+    /// Which messages are reported and which bodies kept (see `AppTracker::without_payloads`).
+    payloads: Payloads,
 }
 
 impl Assembler {
@@ -69,14 +65,13 @@ impl Assembler {
             deflate: inflater,
             open: None,
             close_seen: false,
-            drop_payloads: payloads != Payloads::All,
-            engine_io: payloads == Payloads::EngineIo,
+            payloads,
         }
     }
 
     /// Whether data messages are reported.
     fn reports_messages(&self) -> bool {
-        !self.drop_payloads || self.engine_io
+        self.payloads != Payloads::Checks
     }
 
     /// Check a frame whose whole payload arrived (`payload`: unmasked, at most the cap;
@@ -98,7 +93,7 @@ impl Assembler {
         }
         if opcode::is_control(frame.opcode) {
             self.control_frame(frame, payload);
-            return (frame.opcode <= opcode::PONG && !self.drop_payloads)
+            return (frame.opcode <= opcode::PONG && self.payloads == Payloads::All)
                 .then(|| single_message(frame, payload, packets));
         }
         match frame.opcode {
@@ -206,7 +201,7 @@ impl Assembler {
         };
         msg.fragments += 1;
         // The message's packets are only reported with the message.
-        if !self.drop_payloads || self.engine_io {
+        if self.payloads != Payloads::Checks {
             for p in packets {
                 if !msg.packets.contains(p) {
                     msg.packets.push(*p);
@@ -214,8 +209,10 @@ impl Assembler {
             }
         }
         // Without payloads, valid text moves from the payload into the frame's text.
-        let moved_text =
-            self.drop_payloads && !msg.compressed && msg.opcode == opcode::TEXT && complete;
+        let moved_text = self.payloads != Payloads::All
+            && !msg.compressed
+            && msg.opcode == opcode::TEXT
+            && complete;
         if moved_text {
             match String::from_utf8(std::mem::take(payload)) {
                 Ok(text) => frame.set_text(Some(text)),
@@ -237,10 +234,10 @@ impl Assembler {
         msg.truncated |= !own_complete || own.len() > room;
         // Without payloads, a one-frame message needs no body: its text check is the frame's
         // (but Engine.IO reads a binary message's bytes).
-        let needs_body = !(self.drop_payloads
+        let needs_body = !(self.payloads != Payloads::All
             && frame.fin
             && msg.fragments == 1
-            && !(self.engine_io && msg.opcode == opcode::BINARY));
+            && !(self.payloads == Payloads::EngineIo && msg.opcode == opcode::BINARY));
         if needs_body {
             msg.data
                 .extend_from_slice(own.get(..own.len().min(room)).unwrap_or_default());
@@ -310,8 +307,7 @@ impl Assembler {
             return (Vec::new(), false);
         }
         // Without payloads, a one-frame binary message's inflated bytes are only counted.
-        let keep = !(self.drop_payloads
-            && !self.engine_io
+        let keep = !(self.payloads == Payloads::Checks
             && frame.fin
             && self
                 .open
