@@ -300,11 +300,33 @@ impl<'de> Visitor<'de> for Item<'_> {
                     .and_then(|json| serde_json::from_slice::<SmolStr>(json).ok());
             }
         }
+        if has_repeated_key(
+            &state.out,
+            state.keys.get(keys_before..).unwrap_or_default(),
+        ) {
+            state.repeated_key = true;
+        }
         state.keys.truncate(keys_before);
         state.depth -= 1;
         state.out.push(b'}');
         Ok(())
     }
+}
+
+/// Whether two of one map's `keys` (ranges of `out`) are the same. A few keys are compared pair
+/// by pair; more are sorted first, so that a payload of a million keys (16 MB is allowed) takes
+/// n log n, not n² comparisons.
+fn has_repeated_key(out: &[u8], keys: &[Range<usize>]) -> bool {
+    let key = |k: &Range<usize>| out.get(k.clone()).unwrap_or_default();
+    if keys.len() <= 16 {
+        return keys
+            .iter()
+            .enumerate()
+            .any(|(i, a)| keys.iter().skip(i + 1).any(|b| key(a) == key(b)));
+    }
+    let mut sorted: Vec<&[u8]> = keys.iter().map(key).collect();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|pair| pair[0] == pair[1])
 }
 
 /// A map's key, written with its `,` before and `:` after; gives whether it is `"sid"`.
@@ -336,16 +358,7 @@ impl Visitor<'_> for Key<'_> {
         }
         let start = state.out.len();
         write_str(&mut state.out, v).map_err(E::custom)?;
-        let key = start..state.out.len();
-        let written = state.out.get(key.clone()).unwrap_or_default();
-        let earlier = state.keys.get(self.keys_before..).unwrap_or_default();
-        if earlier
-            .iter()
-            .any(|k| state.out.get(k.clone()) == Some(written))
-        {
-            state.repeated_key = true;
-        }
-        state.keys.push(key);
+        state.keys.push(start..state.out.len());
         state.out.push(b':');
         Ok(v == "sid")
     }

@@ -154,6 +154,17 @@ fn payloads_are_kept_as_serde_json_writes_them() {
     let repeated = data(r#"{"sid":"a","x":[{"k":1,"k":2}],"sid":"b"}"#);
     assert_eq!(repeated.as_str(), r#"{"sid":"b","x":[{"k":2}]}"#);
     assert_eq!(repeated.sid(), Some("b"));
+    // In a map of many keys too (sorted to be compared), and in a nested one.
+    let many = |repeat: bool| {
+        let keys: Vec<String> = (0..5000)
+            .map(|i| format!("\"k{}\":{i}", if repeat && i == 4321 { 7 } else { i }))
+            .collect();
+        format!("[\"big\",{{\"inner\":{{{}}}}}]", keys.join(","))
+    };
+    for text in [many(true), many(false)] {
+        let expected = serde_json::from_str::<serde_json::Value>(&text).unwrap();
+        assert_eq!(data(&text).as_str(), expected.to_string());
+    }
     // Only the top level's `sid`, and only a string.
     assert_eq!(data(r#"[{"sid":"a"}]"#).sid(), None);
     assert_eq!(data(r#"{"x":{"sid":"a"},"sid":1}"#).sid(), None);
