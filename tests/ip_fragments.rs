@@ -169,7 +169,7 @@ fn a_completing_packet_reads_back_with_its_datagram() {
     let index = model
         .packets
         .iter()
-        .position(|r| r.packet.reassembled.is_some() && r.packet.tcp.is_some())
+        .position(|r| r.reassembled().is_some() && r.packet.tcp.is_some())
         .expect("a reassembled TCP segment");
     let (packet, data) = model.packet(index).expect("read back");
     assert!(packet.tcp.is_some());

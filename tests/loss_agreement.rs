@@ -39,7 +39,7 @@ fn agree(name: &str) -> (usize, usize) {
     let mut marked = 0;
     let mut diffs = Vec::new();
     for (row, record) in rows.iter().zip(&m.packets) {
-        let frame = record.packet.number;
+        let frame = record.packet.number();
         assert_eq!(num(row, "frame.number"), Some(frame));
         let Some(seg) = &record.seg else { continue };
         let has = |a| seg.analysis.contains(&a);

@@ -127,7 +127,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
         assert!(
             !(text.contains("already acknowledged") && text.contains("not acknowledged in time")),
             "#{}: {text}",
-            row.packet.number
+            row.packet.number()
         );
         if let Some(LossMark::Resend {
             kind: ResendKind::Spurious,
@@ -138,7 +138,7 @@ fn no_packet_is_both_already_acknowledged_and_not_acknowledged_in_time() {
             assert!(
                 text.contains("already acknowledged"),
                 "#{}: {text}",
-                row.packet.number
+                row.packet.number()
             );
             let n = lesson::narrate_in(&m, i).unwrap();
             assert!(!n.body.contains("not acknowledged in time"), "{}", n.body);
@@ -191,7 +191,7 @@ fn a_resend_whose_first_copy_was_never_captured_says_so() {
     let i = m
         .packets
         .iter()
-        .position(|r| r.packet.number == 178)
+        .position(|r| r.packet.number() == 178)
         .unwrap();
     let step = &m.steps[m.packets[i].step().unwrap()];
     assert!(

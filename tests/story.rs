@@ -79,7 +79,7 @@ fn every_tcp_packet_of_the_corpus_has_a_step() {
                 p.step().is_some(),
                 "{:?} packet {}",
                 entry.path(),
-                p.packet.number
+                p.packet.number()
             );
         }
         for (i, s) in m.steps.iter().enumerate() {

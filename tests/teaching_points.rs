@@ -335,7 +335,7 @@ fn layer_text(m: &Model, number: u64, n: usize) -> String {
     let row = m
         .packets
         .iter()
-        .find(|p| p.packet.number == number)
+        .find(|p| p.packet.number() == number)
         .unwrap();
     lesson::layer_uses(row)[n - 1].text().to_string()
 }

@@ -129,7 +129,7 @@ fn opening_a_file_from_live_mode_keeps_live_packets_out_and_comes_back() {
         .model()
         .packets
         .iter()
-        .map(|r| r.packet.number)
+        .map(|r| r.packet.number())
         .collect();
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
 }

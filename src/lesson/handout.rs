@@ -178,7 +178,11 @@ pub fn numbers(model: &Model, packet_index: usize) -> Vec<Worked> {
     out.push(Worked {
         what: "window".into(),
         value: match seg.window_shift {
-            Some(shift) => format!("{} × 2^{shift} = {} bytes", tcp.window, seg.window_scaled),
+            Some(shift) => format!(
+                "{} × 2^{shift} = {} bytes",
+                tcp.window,
+                seg.window_scaled(tcp.window)
+            ),
             None => format!("{} bytes (not scaled)", tcp.window),
         },
     });
@@ -213,7 +217,7 @@ fn io_numbers(record: &PacketRow) -> Vec<Worked> {
                     let _ = write!(value, ", then \"{text}\"");
                 }
                 Some(Worked {
-                    what: format!("Engine.IO packet in #{}", record.packet.number),
+                    what: format!("Engine.IO packet in #{}", record.packet.number()),
                     value,
                 })
             }
@@ -236,7 +240,7 @@ fn io_numbers(record: &PacketRow) -> Vec<Worked> {
                     let _ = write!(value, ", data {data}");
                 }
                 Some(Worked {
-                    what: format!("Socket.IO packet in #{}", record.packet.number),
+                    what: format!("Socket.IO packet in #{}", record.packet.number()),
                     value,
                 })
             }

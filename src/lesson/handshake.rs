@@ -31,7 +31,7 @@ pub fn mss_arithmetic(mss: u16, ipv6: bool) -> Option<&'static str> {
 }
 
 fn is_ipv6(record: &PacketRow) -> bool {
-    record.packet.ip.is_some_and(|ip| ip.version == 6)
+    record.packet.ip().is_some_and(|ip| ip.version == 6)
 }
 
 /// The options one SYN carries, each with what it means for the side that sent it.
@@ -74,8 +74,9 @@ pub(super) fn syn(step: &Step, record: &PacketRow, conn: Option<&Connection>) ->
          counting its bytes (its ISN), {raw_seq} on the wire; tools show it as seq=0 (relative = \
          raw − ISN) to keep the arithmetic readable."
     );
-    let options = tcp
-        .map(|t| announced(&t.options, is_ipv6(record)))
+    let options = record
+        .announced_options()
+        .map(|o| announced(o, is_ipv6(record)))
         .unwrap_or_default();
     if !options.is_empty() {
         let _ = write!(body, " It announces {}.", options.join("; "));
@@ -149,8 +150,9 @@ pub(super) fn syn_ack(record: &PacketRow, conn: Option<&Connection>) -> Narratio
          expect from you is number {rel_ack}\": a SYN counts as one sequence number although it \
          carries no data. Its own SYN picks its own starting number, {raw_seq} on the wire (seq=0)."
     );
-    let options = tcp
-        .map(|t| announced(&t.options, is_ipv6(record)))
+    let options = record
+        .announced_options()
+        .map(|o| announced(o, is_ipv6(record)))
         .unwrap_or_default();
     if !options.is_empty() {
         let _ = write!(body, " It announces {}.", options.join("; "));
@@ -207,7 +209,7 @@ pub(super) fn handshake_ack(record: &PacketRow, conn: Option<&Connection>) -> Na
 pub(super) fn data_on_third_segment(record: &PacketRow) -> Option<&'static str> {
     let seg = record.seg.as_ref()?;
     let payload = record.packet.tcp.as_ref()?.payload_len;
-    let completes = seg.state_changes.iter().any(|c| {
+    let completes = record.state_changes().iter().any(|c| {
         c.from == crate::flow::TcpState::SynReceived && c.to == crate::flow::TcpState::Established
     });
     (completes && payload > 0 && seg.direction == Direction::ClientToServer).then_some(

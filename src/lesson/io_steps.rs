@@ -43,8 +43,8 @@ fn who(direction: Direction) -> (&'static str, &'static str) {
 
 /// The packet whose number is `frame`.
 fn packet_numbered(model: &Model, frame: u64) -> Option<&PacketRow> {
-    let i = model.packets.partition_point(|p| p.packet.number < frame);
-    model.packets.get(i).filter(|p| p.packet.number == frame)
+    let i = model.packets.partition_point(|p| p.packet.number() < frame);
+    model.packets.get(i).filter(|p| p.packet.number() == frame)
 }
 
 /// The narration of step `index` when its packet carries Engine.IO or Socket.IO (or is a
@@ -340,7 +340,7 @@ fn ack_sentence(model: &Model, r: &SioRecord) -> String {
         let _ = write!(
             s,
             " The event was packet #{}: the round trip took {}.",
-            event.packet.number,
+            event.packet.number(),
             ms_text(rtt_ns)
         );
     }

@@ -121,10 +121,10 @@ impl LayerUse {
 
 /// Whether the packet went over loopback (a loopback link type, or loopback addresses).
 pub fn is_loopback(record: &PacketRow) -> bool {
-    matches!(record.packet.link, LinkType::Null | LinkType::Loop)
+    matches!(record.packet.link(), LinkType::Null | LinkType::Loop)
         || record
             .packet
-            .ip
+            .ip()
             .is_some_and(|ip| ip.src.is_loopback() && ip.dst.is_loopback())
 }
 
@@ -152,7 +152,7 @@ fn no_app_data_reason(record: &PacketRow) -> String {
 /// For each OSI layer (index 0 = layer 1): what this packet does there.
 pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
     let packet = &record.packet;
-    let has = |p: Proto| packet.layers.iter().any(|l| l.proto == p);
+    let has = |p: Proto| packet.layers().iter().any(|l| l.proto == p);
     let loopback = is_loopback(record);
 
     let l1 = if loopback {
@@ -194,7 +194,7 @@ pub fn layer_uses(record: &PacketRow) -> [LayerUse; 7] {
         }
     };
 
-    let l3 = match packet.ip {
+    let l3 = match packet.ip() {
         Some(ip) => LayerUse::Used {
             proto: format!("IPv{}", ip.version),
             what: format!(

@@ -61,7 +61,7 @@ fn less_specific(a: Analysis, all: crate::model::AnalysisSet) -> bool {
 
 /// The worst problem of `record`, without building sentences (for row colours).
 pub fn worst(record: &PacketRow) -> Option<Severity> {
-    if !record.packet.issues.is_empty() || record.ws.iter().any(|f| !f.issues.is_empty()) {
+    if !record.issues().is_empty() || record.ws.iter().any(|f| !f.issues.is_empty()) {
         return Some(Severity::Error);
     }
     let warn = !record.notes().is_empty()
@@ -83,8 +83,7 @@ pub fn problems(record: &PacketRow) -> Vec<Problem> {
         sentence,
     };
     let mut out: Vec<Problem> = record
-        .packet
-        .issues
+        .issues()
         .iter()
         .map(|i| {
             error(format!(

@@ -131,10 +131,10 @@ fn flags_question(
     Some(QuizQuestion {
         kind: QuizKind::Flags,
         packet_index: index,
-        frame: row.packet.number,
+        frame: row.packet.number(),
         prompt: format!(
             "Packet {} goes from the {who}. Which TCP flags does it carry?",
-            row.packet.number
+            row.packet.number()
         ),
         choices,
         answer,
@@ -193,11 +193,12 @@ fn seq_ack_question(
     Some(QuizQuestion {
         kind: QuizKind::SeqAck,
         packet_index: index,
-        frame: row.packet.number,
+        frame: row.packet.number(),
         prompt: format!(
             "Packet {} goes from the {who} ({} bytes of data). Which relative seq and ack \
              numbers does it carry?",
-            row.packet.number, tcp.payload_len
+            row.packet.number(),
+            tcp.payload_len
         ),
         choices,
         answer,
@@ -353,10 +354,10 @@ fn opcode_question(
     Some(QuizQuestion {
         kind: QuizKind::Opcode,
         packet_index: index,
-        frame: row.packet.number,
+        frame: row.packet.number(),
         prompt: format!(
             "Packet {} carries a WebSocket frame from the {who}. Which opcode does it have?",
-            row.packet.number
+            row.packet.number()
         ),
         choices,
         answer,
@@ -398,10 +399,10 @@ fn masked_question(index: usize, row: &PacketRow, turn: usize) -> Option<QuizQue
     Some(QuizQuestion {
         kind: QuizKind::Masked,
         packet_index: index,
-        frame: row.packet.number,
+        frame: row.packet.number(),
         prompt: format!(
             "Packet {} carries a WebSocket frame from the {who}. Is its payload masked?",
-            row.packet.number
+            row.packet.number()
         ),
         choices,
         answer,
@@ -470,10 +471,10 @@ fn emit_question(row: &PacketRow, index: usize, turn: usize) -> Option<QuizQuest
     Some(QuizQuestion {
         kind: QuizKind::SocketIoEmit,
         packet_index: index,
-        frame: row.packet.number,
+        frame: row.packet.number(),
         prompt: format!(
             "The {who} calls {call}. What text does packet {} carry for it?",
-            row.packet.number
+            row.packet.number()
         ),
         choices,
         answer,

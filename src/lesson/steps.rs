@@ -252,7 +252,7 @@ fn narrate_kind(
                  expects is {}. It carries no data. Its window says it can take {} more bytes.",
                 f.rel_ack.saturating_sub(1),
                 f.rel_ack,
-                seg.map_or(0, |s| s.window_scaled)
+                seg.zip(tcp).map_or(0, |(s, t)| s.window_scaled(t.window))
             ),
             next: None,
             analogy: None,

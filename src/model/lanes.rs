@@ -142,11 +142,11 @@ impl Model {
                 IoEvent::AckPair(pair) => {
                     let at = self
                         .packets
-                        .partition_point(|p| p.packet.number < pair.event_frame);
+                        .partition_point(|p| p.packet.number() < pair.event_frame);
                     let event = self
                         .packets
                         .get(at)
-                        .filter(|p| p.packet.number == pair.event_frame)?;
+                        .filter(|p| p.packet.number() == pair.event_frame)?;
                     Some(AckTie {
                         event_index: at,
                         ack_index: index,
@@ -318,10 +318,10 @@ mod tests {
                 pairs += 1;
                 let tie = ties
                     .iter()
-                    .find(|t| m.packets[t.ack_index].packet.number == p.ack_frame)
+                    .find(|t| m.packets[t.ack_index].packet.number() == p.ack_frame)
                     .unwrap();
                 let event = &m.packets[tie.event_index];
-                assert_eq!(event.packet.number, p.event_frame);
+                assert_eq!(event.packet.number(), p.event_frame);
                 assert_eq!(tie.id, p.id);
                 assert_eq!(tie.rtt_ns, row.packet.ts_ns - event.packet.ts_ns);
             }
@@ -337,7 +337,7 @@ mod tests {
             .packets
             .iter()
             .filter(|r| upgrade_part(r))
-            .map(|r| r.packet.number)
+            .map(|r| r.packet.number())
             .collect();
         // Checked against the decode: 23 GET transport=websocket&sid=…, 27 noop (polling),
         // 28 ping probe, 29 pong probe, 30 upgrade.
@@ -353,7 +353,7 @@ mod tests {
             .packets
             .iter()
             .filter(|r| starts_upgrade(r))
-            .map(|r| r.packet.number)
+            .map(|r| r.packet.number())
             .collect();
         assert_eq!(starts, [23]);
     }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::flow::{Analysis, SegmentInfo, SeqNum};
+use super::Seg;
+use crate::flow::{Analysis, SeqNum};
 
 /// Data segments remembered per direction to find what a retransmission copies. Linux keeps
 /// at most a few thousand segments in flight; an older copy is beyond any resend.
@@ -116,7 +117,7 @@ pub struct LossTracker {
 
 impl LossTracker {
     /// The loss mark of the packet `sent` with flow facts `seg`; remembers it for later ones.
-    pub fn observe(&mut self, seg: &SegmentInfo, sent: Sent) -> Option<LossMark> {
+    pub fn observe(&mut self, seg: &Seg, sent: Sent) -> Option<LossMark> {
         let id = seg.stream as usize;
         if id >= self.dirs.len() {
             self.dirs.resize_with(id + 1, Default::default);
@@ -129,7 +130,7 @@ impl LossTracker {
 }
 
 impl DirLoss {
-    fn dup_ack(&mut self, seg: &SegmentInfo, sent: Sent) -> Option<LossMark> {
+    fn dup_ack(&mut self, seg: &Seg, sent: Sent) -> Option<LossMark> {
         // As Wireshark counts: a new acknowledgement number starts a new count, and the packet
         // that first carried it is the one its duplicates repeat.
         if self.last_ack != Some(seg.rel_ack) {
@@ -148,7 +149,7 @@ impl DirLoss {
         })
     }
 
-    fn data(&mut self, seg: &SegmentInfo, sent: Sent) -> Option<LossMark> {
+    fn data(&mut self, seg: &Seg, sent: Sent) -> Option<LossMark> {
         if seg.next_rel_seq == seg.rel_seq {
             return None;
         }
@@ -219,18 +220,15 @@ mod tests {
     use super::*;
     use crate::flow::Direction;
 
-    fn seg(dir: Direction, rel_seq: u32, len: u32, ack: u32, analysis: &[Analysis]) -> SegmentInfo {
-        SegmentInfo {
+    fn seg(dir: Direction, rel_seq: u32, len: u32, ack: u32, analysis: &[Analysis]) -> Seg {
+        Seg {
             stream: 0,
             direction: dir,
             rel_seq,
             rel_ack: ack,
             next_rel_seq: rel_seq + len,
-            window_scaled: 65_535,
             window_shift: None,
             analysis: analysis.into(),
-            state_changes: crate::decode::RareList::default(),
-            rel_time_ns: 0,
         }
     }
 

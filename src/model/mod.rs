@@ -5,8 +5,15 @@
 macro_rules! facts_of {
     ($packet:expr) => {
         $crate::model::summary::Facts {
-            packet: &$packet.packet,
-            seg: $packet.seg.as_ref(),
+            layers: &$packet.packet.layers,
+            ip: $packet.packet.ip,
+            tcp: $packet
+                .packet
+                .tcp
+                .as_ref()
+                .map($crate::model::packet::TcpFacts::of),
+            options: $packet.packet.tcp.as_ref().map(|t| &t.options),
+            seg: $packet.seg.as_ref().map($crate::model::seg::Seg::of),
             http: &$packet.http,
             ws: &$packet.ws,
             io: &$packet.io,
@@ -26,7 +33,9 @@ pub mod io_summary;
 pub mod json;
 pub mod lanes;
 pub mod loss;
+pub mod packet;
 pub mod row;
+pub mod seg;
 pub mod step;
 pub mod summary;
 pub mod timefmt;
@@ -45,7 +54,9 @@ pub use chunked::Chunked;
 pub use details::{AppItem, AppSection, PacketDetails, app_sections};
 pub use lanes::{AckTie, GroupKind, Lane, LaneGroup};
 pub use loss::{LossMark, ResendKind, Sent};
+pub use packet::{RowPacket, Shape, TcpFacts};
 pub use row::{MODEL_TEXT_KEEP, PacketRow, WsFrames};
+pub use seg::Seg;
 pub use step::{Phase, Step, StepKind};
 
 // The words of the stages before the model that the UI uses: the UI imports the model only.
@@ -111,29 +122,11 @@ pub struct Model {
     loss: loss::LossTracker,
     /// Server events that went to several Engine.IO sessions at once (`io.emit`).
     broadcasts: broadcast::Broadcasts,
-    /// One copy of each list of layers (with their byte ranges): most packets of a capture
-    /// share a handful of them.
-    layer_lists: LayerLists,
+    /// One copy of each [`Shape`] (link, layers with their byte ranges, IP header facts): most
+    /// packets of a capture share a handful of them.
+    shapes: packet::Shapes,
     /// The Engine.IO session each connection carried (for the ladder's lanes).
     sessions: lanes::Sessions,
-}
-
-/// Distinct lists of layers the model's packets share, at most [`LayerLists::MAX`] (a capture
-/// of ever different headers keeps its lists unshared rather than a table as big).
-#[derive(Debug, Default)]
-struct LayerLists(std::collections::HashSet<std::sync::Arc<Vec<Layer>>>);
-
-impl LayerLists {
-    const MAX: usize = 4096;
-
-    /// The shared copy of `layers` (`layers` itself the first time).
-    fn share(&mut self, layers: &mut std::sync::Arc<Vec<Layer>>) {
-        if let Some(shared) = self.0.get(layers) {
-            layers.clone_from(shared);
-        } else if self.0.len() < Self::MAX {
-            self.0.insert(layers.clone());
-        }
-    }
 }
 
 /// One processed packet on its way into a [`Model`]: its row, where its bytes are, and its
@@ -181,16 +174,9 @@ impl PacketRecord {
         facts_of!(self)
     }
 
-    /// As [`PacketRecord::from_output`], but the Info column is left empty: for output that
-    /// does not show it (`decode --format json`), where formatting it for every packet costs.
-    pub fn without_info(output: PacketOutput) -> Self {
-        let PacketOutput {
-            packet,
-            data: _,
-            seg,
-            events,
-        } = output;
-        let mut record = Self {
+    /// A record of `packet` and `seg` alone: nothing found above TCP, no columns, no step.
+    pub fn bare(packet: Packet, seg: Option<SegmentInfo>) -> Self {
+        Self {
             packet,
             seg,
             http: Vec::new(),
@@ -202,7 +188,19 @@ impl PacketRecord {
             protocol: "",
             info: String::new(),
             step: None,
-        };
+        }
+    }
+
+    /// As [`PacketRecord::from_output`], but the Info column is left empty: for output that
+    /// does not show it (`decode --format json`), where formatting it for every packet costs.
+    pub fn without_info(output: PacketOutput) -> Self {
+        let PacketOutput {
+            packet,
+            data: _,
+            seg,
+            events,
+        } = output;
+        let mut record = Self::bare(packet, seg);
         for event in events {
             match event {
                 AppEvent::Http(m) => record.http.push(m),
@@ -257,7 +255,7 @@ impl Model {
             }
             let mark = row.seg.as_ref().and_then(|seg| {
                 let sent = Sent {
-                    packet: row.packet.number,
+                    packet: row.packet.number(),
                     index,
                     ts_ns: row.packet.ts_ns,
                 };
@@ -285,7 +283,7 @@ impl Model {
     pub fn step_number(&self, step: &Step) -> u64 {
         self.packets
             .get(step.packet_index())
-            .map_or(0, |r| r.packet.number)
+            .map_or(0, |r| r.packet.number())
     }
 
     /// The label of `step`: the one it keeps, or the one its kind makes from its packet's row
@@ -317,7 +315,7 @@ impl Model {
             .and_then(crate::model::PacketRow::step);
         if let Some(s) = lost_step.and_then(|i| self.steps.get_mut(i)) {
             s.set_lost(Sent {
-                packet: resend.packet.number,
+                packet: resend.packet.number(),
                 index: step.packet_index(),
                 ts_ns: resend.packet.ts_ns,
             });
@@ -358,7 +356,7 @@ impl Model {
 
     /// Add a row as it is (its step, if any, in `steps` at `row.step`), with its bytes.
     pub fn push_row(&mut self, mut row: PacketRow, bytes: FrameBytes) {
-        self.layer_lists.share(&mut row.packet.layers);
+        self.shapes.share(&mut row.packet);
         if let Some(seg) = &row.seg {
             self.sessions.observe(seg.stream, &row);
             let id = seg.stream as usize;
@@ -381,30 +379,30 @@ impl Model {
     /// details tree and the hex view. The bytes are decoded again, to check that they are still
     /// the ones the packet was decoded from.
     pub fn packet(&self, index: usize) -> Result<(Packet, Vec<u8>), ByteError> {
-        let kept = &self
+        let row = self
             .packets
             .get(index)
-            .ok_or(ByteError::NoPacket { index })?
-            .packet;
+            .ok_or(ByteError::NoPacket { index })?;
+        let kept = &row.packet;
         let frame = Frame {
-            number: kept.number,
+            number: kept.number(),
             ts_ns: kept.ts_ns,
             orig_len: kept.len,
-            link: kept.link,
-            interface: kept.interface,
-            data: self.bytes.read(index, kept.number, kept.caplen)?,
+            link: kept.link(),
+            interface: kept.interface(),
+            data: self.bytes.read(index, kept.number(), kept.caplen)?,
         };
-        let mut packet = match &kept.reassembled {
+        let mut packet = match row.reassembled() {
             // Its fragments' bytes are in other packets: the datagram was kept.
             Some(datagram) => decode::decode_completed(&frame, &frame.data, datagram),
             None => decode::decode(&frame),
         };
         // Issues found while reassembling (overlapping fragments…) come after the packet's own
-        // and need the other fragments to be found again: the kept packet has them.
-        if kept.issues.starts_with(&packet.issues) {
-            packet.issues.clone_from(&kept.issues);
+        // and need the other fragments to be found again: the row has them.
+        if row.issues().starts_with(&packet.issues) {
+            packet.issues = row.issues().to_vec().into();
         }
-        if packet == *kept {
+        if row.keeps(&packet) {
             Ok((packet, frame.data))
         } else {
             Err(ByteError::Changed {
@@ -412,7 +410,7 @@ impl Model {
                     .bytes
                     .file_path()
                     .map_or_else(|| "memory".into(), std::path::Path::to_path_buf),
-                number: kept.number,
+                number: kept.number(),
             })
         }
     }
@@ -538,18 +536,18 @@ mod tests {
     }
 
     #[test]
-    fn rows_share_their_list_of_layers() {
+    fn rows_share_their_shape() {
         let row = crate::lesson::fixture::conversation().packets[0].clone();
         let mut m = Model::new();
         for _ in 0..10_000 {
             m.push_row(row.clone(), FrameBytes::Kept(vec![0; 4]));
         }
-        // Shared, not copied: every row points at the same list of layers.
-        let first = &m.packets[0].packet.layers;
+        // Shared, not copied: every row points at the same layers and IP facts.
+        let first = m.packets[0].packet.shape();
         assert!(
             m.packets
                 .iter()
-                .all(|r| std::sync::Arc::ptr_eq(&r.packet.layers, first))
+                .all(|r| std::sync::Arc::ptr_eq(r.packet.shape(), first))
         );
     }
 }

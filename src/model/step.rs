@@ -290,7 +290,7 @@ pub fn made_label(kind: StepKind, row: &PacketRow) -> Option<String> {
 }
 
 /// `ACK seq=1 ack=1`.
-fn ack_label(seg: &crate::flow::SegmentInfo) -> String {
+fn ack_label(seg: &crate::model::Seg) -> String {
     format!("ACK seq={} ack={}", seg.rel_seq, seg.rel_ack)
 }
 
@@ -301,7 +301,7 @@ fn loss_label(
     label: String,
     kind: StepKind,
     loss: Option<LossMark>,
-    seg: &crate::flow::SegmentInfo,
+    seg: &crate::model::Seg,
     ts_ns: i64,
 ) -> String {
     match loss {
@@ -427,7 +427,7 @@ fn classify(
             format!("{what} seq={} len={}", seg.rel_seq, tcp.payload_len),
         ));
     }
-    let handshake_ack = seg.state_changes.iter().any(|c| {
+    let handshake_ack = record.state_changes().iter().any(|c| {
         (c.peer == Peer::Server && c.from == TcpState::SynReceived && c.to == TcpState::Established)
             || (c.peer == Peer::Client
                 && c.from == TcpState::SynSent

@@ -6,18 +6,24 @@ use crate::app_proto::engineio::IoEvent;
 use crate::app_proto::tls::{content_type, handshake_type};
 use crate::app_proto::websocket::opcode;
 use crate::app_proto::{HttpKind, HttpMessage, TlsRecord, WsFrame};
-use crate::decode::{Packet, Proto, flags};
-use crate::flow::SegmentInfo;
+use crate::decode::{IpSummary, Layer, Proto, TcpOptions, flags};
 
 use super::io_summary;
+use super::packet::TcpFacts;
+use super::seg::Seg;
 
 /// What the Protocol and Info columns are made from: the facts of one packet, borrowed from a
 /// [`super::PacketRecord`] (the decode) or a [`super::PacketRow`] (the app's model, which makes
 /// its columns when a row is drawn instead of keeping them).
 #[derive(Clone, Copy, Debug)]
 pub struct Facts<'a> {
-    pub packet: &'a Packet,
-    pub seg: Option<&'a SegmentInfo>,
+    pub layers: &'a [Layer],
+    pub ip: Option<IpSummary>,
+    pub tcp: Option<TcpFacts>,
+    /// The TCP options (a row keeps those that announce something: see
+    /// [`super::PacketRow::announced_options`]).
+    pub options: Option<&'a TcpOptions>,
+    pub seg: Option<Seg>,
     pub http: &'a [HttpMessage],
     pub ws: &'a [WsFrame],
     pub io: &'a [IoEvent],
@@ -39,7 +45,6 @@ pub fn protocol(record: &Facts<'_>) -> &'static str {
         return "TLS";
     }
     let top = record
-        .packet
         .layers
         .iter()
         .rev()
@@ -213,8 +218,7 @@ pub fn info(record: &Facts<'_>) -> String {
         s.push_str(&parts.join(", "));
         return s;
     }
-    let packet = record.packet;
-    if let Some(tcp) = &packet.tcp {
+    if let Some(tcp) = &record.tcp {
         let names = flags::names(tcp.flags).join(", ");
         let _ = write!(s, "{} → {} [{}]", tcp.src_port, tcp.dst_port, names);
         match record.seg {
@@ -231,20 +235,22 @@ pub fn info(record: &Facts<'_>) -> String {
         // Like Wireshark: the window in bytes, scaled by the negotiated shift where it is known.
         let window = record
             .seg
-            .map_or(u64::from(tcp.window), |seg| seg.window_scaled);
+            .map_or(u64::from(tcp.window), |seg| seg.window_scaled(tcp.window));
         let _ = write!(s, " Win={window} Len={}", tcp.payload_len);
-        if let Some(mss) = tcp.options.mss {
-            let _ = write!(s, " MSS={mss}");
-        }
-        if tcp.options.sack_permitted {
-            s.push_str(" SACK_PERM");
-        }
-        if let Some(ws) = tcp.options.window_scale {
-            let _ = write!(s, " WS={}", 1u32 << ws.min(14));
+        if let Some(options) = record.options {
+            if let Some(mss) = options.mss {
+                let _ = write!(s, " MSS={mss}");
+            }
+            if options.sack_permitted {
+                s.push_str(" SACK_PERM");
+            }
+            if let Some(ws) = options.window_scale {
+                let _ = write!(s, " WS={}", 1u32 << ws.min(14));
+            }
         }
         return s;
     }
-    if let Some(ip) = &packet.ip {
+    if let Some(ip) = &record.ip {
         let _ = write!(s, "{} → {}", ip.src, ip.dst);
     }
     // A packet that is not TCP shows its first issue after this, in the lesson's words

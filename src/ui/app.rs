@@ -177,12 +177,12 @@ impl App {
     pub fn packet_of_frame(&self, frame: u64) -> Option<usize> {
         let guess = usize::try_from(frame).ok()?.checked_sub(1)?;
         match self.model.packets.get(guess) {
-            Some(row) if row.packet.number == frame => Some(guess),
+            Some(row) if row.packet.number() == frame => Some(guess),
             _ => self
                 .model
                 .packets
                 .iter()
-                .position(|r| r.packet.number == frame),
+                .position(|r| r.packet.number() == frame),
         }
     }
 

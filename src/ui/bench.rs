@@ -33,8 +33,9 @@ pub struct BenchReport {
 pub struct ModelMemory {
     /// The rows themselves (the `Vec`'s spare capacity is not counted: it is never touched).
     pub rows: usize,
-    /// Heap blocks of the rows: layers (each shared list once), flow analysis, HTTP messages,
-    /// notes, Engine.IO events and TLS records (their structs, not what those hold), issues.
+    /// Heap blocks of the rows: shapes (layers and IP facts, each shared one once), HTTP
+    /// messages, notes, Engine.IO events and TLS records (their structs, not what those hold),
+    /// issues, TCP state changes, a SYN's options, reassembled datagrams.
     pub row_heap: usize,
     /// WebSocket frames: the frame structs (with their first payload bytes) and their issues.
     pub ws_frames: usize,
@@ -55,19 +56,18 @@ impl ModelMemory {
             byte_store: model.byte_store_bytes(),
             ..Self::default()
         };
-        // Lists of layers are shared between packets: each counts once.
-        let mut layer_lists = std::collections::HashSet::new();
+        // Shapes (link, layers, IP facts) are shared between packets: each counts once, with
+        // its reference counts.
+        let mut shapes = std::collections::HashSet::new();
         for r in &model.packets {
-            if layer_lists.insert(std::sync::Arc::as_ptr(&r.packet.layers)) {
-                m.row_heap += size_of::<Vec<crate::model::Layer>>()
-                    + r.packet.layers.capacity() * size_of::<crate::model::Layer>();
+            let shape = r.packet.shape();
+            if shapes.insert(std::sync::Arc::as_ptr(shape)) {
+                m.row_heap += 2 * size_of::<usize>()
+                    + size_of::<crate::model::Shape>()
+                    + std::mem::size_of_val::<[crate::model::Layer]>(&shape.layers);
             }
-            m.row_heap += r.rare_heap_bytes()
-                + r.packet.issues.len() * size_of::<crate::model::Issue>()
-                + r.seg.as_ref().map_or(0, |s| {
-                    s.analysis.len() * size_of::<crate::model::Analysis>()
-                        + s.state_changes.len() * size_of::<crate::model::StateChange>()
-                });
+            // Issues, state changes, options and the rest that few packets have.
+            m.row_heap += r.rare_heap_bytes();
             m.ws_frames += r.ws.heap_bytes();
             for f in &r.ws {
                 // The first payload bytes are in the struct.

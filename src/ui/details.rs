@@ -149,7 +149,9 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
         .show(ui, |ui| {
             ui.label(format!(
                 "Frame {}: {} bytes on the wire, {} captured",
-                record.packet.number, record.packet.len, record.packet.caplen
+                record.packet.number(),
+                record.packet.len,
+                record.packet.caplen
             ));
             if let Some(Err(e)) = app.view.details.as_ref().map(|s| &s.decoded) {
                 ui.colored_label(
@@ -203,7 +205,7 @@ pub fn details_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
                         });
                 hl.track(&header.header_response, &section.range);
             }
-            for issue in &record.packet.issues {
+            for issue in record.issues() {
                 ui.colored_label(
                     palette.bad,
                     format!(

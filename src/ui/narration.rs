@@ -329,7 +329,8 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
             match seg.window_shift {
                 Some(shift) => ui.monospace(format!(
                     "{} × 2^{shift} = {} bytes",
-                    tcp.window, seg.window_scaled
+                    tcp.window,
+                    seg.window_scaled(tcp.window)
                 )),
                 None => ui.monospace(format!("{} bytes (no scaling)", tcp.window)),
             };
@@ -345,7 +346,7 @@ fn seq_arithmetic_ui(ui: &mut egui::Ui, app: &App, record: &PacketRow) {
         .step()
         .and_then(|i| app.model.steps.get(i))
         .is_some_and(|s| matches!(s.kind, StepKind::Syn | StepKind::SynAck))
-        && let Some(mss) = tcp.options.mss
+        && let Some(mss) = record.announced_options().and_then(|o| o.mss)
     {
         ui.label(format!(
             "MSS option: the sender of this SYN can receive at most {mss} bytes of data per segment."

@@ -50,7 +50,7 @@ pub fn row_rule(record: &PacketRow) -> RowRule {
 }
 
 fn endpoint(record: &PacketRow, src: bool) -> String {
-    match (&record.packet.ip, &record.packet.tcp) {
+    match (&record.packet.ip(), &record.packet.tcp) {
         (Some(ip), Some(tcp)) if src => format!("{}:{}", ip.src, tcp.src_port),
         (Some(ip), Some(tcp)) => format!("{}:{}", ip.dst, tcp.dst_port),
         (Some(ip), None) => (if src { ip.src } else { ip.dst }).to_string(),
@@ -104,14 +104,14 @@ pub fn packet_list_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                 row.set_selected(is_selected);
                 let (bg, fg) = palette.row_colors(row_rule(record));
                 let cells = [
-                    record.packet.number.to_string(),
+                    record.packet.number().to_string(),
                     super::timefmt::offset_text(record.packet.ts_ns - first_ts, 6),
                     format!("{} → {}", endpoint(record, true), endpoint(record, false)),
                     record.protocol().to_string(),
                     crate::lesson::annotations::info_column(
                         &record.info(),
                         record.packet.tcp.is_some(),
-                        &record.packet.issues,
+                        record.issues(),
                     ),
                 ];
                 for text in cells {

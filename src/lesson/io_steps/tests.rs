@@ -166,12 +166,12 @@ fn every_engine_io_and_socket_io_packet_of_every_capture_is_narrated() {
             assert!(
                 n.body.contains("On the wire it is"),
                 "{name} #{}: {n:?}",
-                row.packet.number
+                row.packet.number()
             );
             assert!(
                 !n.body.contains("sid=?"),
                 "{name} #{}: {n:?}",
-                row.packet.number
+                row.packet.number()
             );
             for e in row.io() {
                 match e {
