@@ -174,7 +174,10 @@ impl RowPacket {
 pub struct Shapes(std::collections::HashSet<Arc<Shape>>);
 
 impl Shapes {
-    const MAX: usize = 4096;
+    /// The layer lists the model shared before were at most 4,096; with the IP addresses and
+    /// TTL in the shape there are more of them (one per host pair and header layout), and one
+    /// left unshared costs a packet about 170 bytes.
+    const MAX: usize = 1 << 16;
 
     /// Make `packet` point at the shared copy of its shape (its own the first time).
     pub fn share(&mut self, packet: &mut RowPacket) {
@@ -267,5 +270,34 @@ mod tests {
         shapes.share(&mut c);
         assert!(!Arc::ptr_eq(a.shape(), c.shape()));
         assert_eq!(shapes.0.len(), 2);
+    }
+
+    #[test]
+    fn a_full_table_leaves_new_shapes_unshared() {
+        let model = crate::lesson::fixture::conversation();
+        let packet = &model.packets[0].packet;
+        let with_number = |n: u32| RowPacket {
+            shape: Arc::new(Shape {
+                interface: n,
+                ..Shape::clone(packet.shape())
+            }),
+            ..packet.clone()
+        };
+        let mut shapes = Shapes::default();
+        for n in 0..Shapes::MAX as u32 {
+            shapes.share(&mut with_number(n));
+        }
+        let (mut known, mut new) = (with_number(7), with_number(Shapes::MAX as u32));
+        let own = Arc::as_ptr(new.shape());
+        shapes.share(&mut known);
+        shapes.share(&mut new);
+        assert_eq!(shapes.0.len(), Shapes::MAX);
+        assert!(Arc::ptr_eq(
+            shapes.0.get(known.shape()).unwrap(),
+            known.shape()
+        ));
+        assert!(!shapes.0.contains(new.shape()));
+        assert_eq!(Arc::as_ptr(new.shape()), own, "kept as it was");
+        assert_eq!(new.interface(), Shapes::MAX as u32);
     }
 }
