@@ -177,7 +177,7 @@ impl Shapes {
     /// The layer lists the model shared before were at most 4,096; with the IP addresses and
     /// TTL in the shape there are more of them (one per host pair and header layout), and one
     /// left unshared costs a packet about 170 bytes.
-    const MAX: usize = 1 << 16;
+    pub const MAX: usize = 1 << 16;
 
     /// Make `packet` point at the shared copy of its shape (its own the first time).
     pub fn share(&mut self, packet: &mut RowPacket) {

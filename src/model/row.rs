@@ -1,6 +1,8 @@
 //! The compact per-packet record the app's model keeps (Wireshark's `frame_data`): what the
 //! packet list, ladder, sequence graph, steps and narration need, without the packet's bytes
-//! (the model's byte store has those, see [`super::bytes`]) and with long WebSocket texts cut.
+//! (the model's byte store has those, see [`super::bytes`]), without the header fields only the
+//! details tree shows (decoded again on selection: [`super::packet`]) and with long WebSocket
+//! texts cut.
 //!
 //! A row is built from a full [`PacketRecord`] (off the UI thread when a file is loading). The
 //! Protocol and Info columns are not kept: [`PacketRow::protocol`] and [`PacketRow::info`] make
