@@ -205,7 +205,7 @@ impl PacketRecord {
         };
         for event in events {
             match event {
-                AppEvent::Http(m) => record.http.push(m),
+                AppEvent::Http(m) => record.http.push(*m),
                 AppEvent::WsFrame(f) => record.ws.push(f),
                 AppEvent::WsMessage(m) => record.messages.push(m),
                 AppEvent::Note(n) => record.notes.push(n.kind),
