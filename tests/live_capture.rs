@@ -110,7 +110,7 @@ fn ws_frames(out: &[PacketOutput]) -> Vec<osiscope::app_proto::WsFrame> {
 fn http(out: &[PacketOutput]) -> Vec<osiscope::app_proto::HttpMessage> {
     events(out, |e| {
         if let AppEvent::Http(m) = e {
-            Some(m)
+            Some(&**m)
         } else {
             None
         }

@@ -25,7 +25,10 @@ pub use websocket::{WsAnomaly, WsFrame, WsMessage};
 /// that carried the last byte.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AppEvent {
-    Http(HttpMessage),
+    /// Boxed: an HTTP message is 376 bytes, and every packet's events are a `Vec` of these
+    /// (WebSocket and Engine.IO events, far more common, are under 180 bytes; a `Vec` of four
+    /// events then stays in mimalloc's small blocks, and every event moved is smaller).
+    Http(Box<HttpMessage>),
     WsFrame(WsFrame),
     /// A complete message (after defragmentation and decompression).
     WsMessage(WsMessage),

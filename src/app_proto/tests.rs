@@ -68,7 +68,7 @@ impl Conv {
             .iter()
             .filter_map(|(_, e)| {
                 if let AppEvent::Http(m) = e {
-                    Some(m.clone())
+                    Some(HttpMessage::clone(m))
                 } else {
                     None
                 }

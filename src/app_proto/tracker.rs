@@ -369,7 +369,7 @@ impl Conn {
             if tunnel && let Mode::Http(p) = std::mem::replace(&mut side.mode, Mode::Skip) {
                 side.mode = Mode::Hold(p);
             }
-            out.push(AppEvent::Http(msg));
+            out.push(AppEvent::Http(Box::new(msg)));
             return false;
         }
         let request = if http::answers_request(&msg) {
@@ -402,7 +402,7 @@ impl Conn {
                 },
             )
         });
-        out.push(AppEvent::Http(msg));
+        out.push(AppEvent::Http(Box::new(msg)));
         let engine_io_ws = matches!(eio, Some(EioWork::WebSocket { .. }));
         self.eio.extend(eio);
         if switch == Switch::WebSocket {

@@ -203,7 +203,7 @@ impl PacketRecord {
         let mut record = Self::bare(packet, seg);
         for event in events {
             match event {
-                AppEvent::Http(m) => record.http.push(m),
+                AppEvent::Http(m) => record.http.push(*m),
                 AppEvent::WsFrame(f) => record.ws.push(f),
                 AppEvent::WsMessage(m) => record.messages.push(m),
                 AppEvent::Note(n) => record.notes.push(n.kind),

@@ -2,8 +2,8 @@
 //! upgrades its HTTP parser found (queued as [`EioWork`] while a connection is parsed), and
 //! the WebSocket messages of Engine.IO connections, taken from the events of a chunk.
 
-use crate::app_proto::AppEvent;
 use crate::app_proto::websocket::opcode;
+use crate::app_proto::{AppEvent, WsMessage};
 use crate::flow::Direction;
 
 use super::{EioSessions, EioUrl, EioWsMessage, Transport};
@@ -67,7 +67,8 @@ impl EioSessions {
             }
         }
         if self.is_websocket(stream) {
-            for event in events.get(start..).unwrap_or_default() {
+            let new = events.get(start..).unwrap_or_default();
+            for (i, event) in new.iter().enumerate() {
                 let AppEvent::WsMessage(m) = event else {
                     continue;
                 };
@@ -77,7 +78,7 @@ impl EioSessions {
                 let msg = EioWsMessage {
                     direction: m.direction,
                     text: if m.opcode == opcode::TEXT {
-                        Some(m.text.as_deref().unwrap_or_default())
+                        Some(message_text(m, i.checked_sub(1).and_then(|j| new.get(j))))
                     } else {
                         None
                     },
@@ -102,5 +103,18 @@ impl EioSessions {
         }
         events.extend(out.drain(..).map(AppEvent::Io));
         self.reported = out;
+    }
+}
+
+/// A text message's text: its own, or, for a one-frame message that has none (Engine.IO without
+/// payloads: see `Assembler::on_frame`), its frame's, which is the event before it (`before`).
+/// Empty when it is not valid UTF-8 (neither has a text then).
+fn message_text<'a>(m: &'a WsMessage, before: Option<&'a AppEvent>) -> &'a str {
+    match (&m.text, before) {
+        (Some(text), _) => text,
+        (None, Some(AppEvent::WsFrame(f))) if m.fragments == 1 => {
+            f.text.as_deref().unwrap_or_default()
+        }
+        _ => "",
     }
 }

@@ -254,6 +254,15 @@ impl<'de> Visitor<'de> for Item<'_> {
         write_str(&mut self.state.out, v).map_err(E::custom)
     }
 
+    /// A string with no escape on the wire (most are): copied as it is, see [`quote_plain`].
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        if self.is_head() {
+            self.state.head = Some(SmolStr::new(v));
+        }
+        quote_plain(&mut self.state.out, v);
+        Ok(())
+    }
+
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.literal(b"null");
         Ok(())
@@ -344,7 +353,7 @@ impl<'de> DeserializeSeed<'de> for Key<'_> {
     }
 }
 
-impl Visitor<'_> for Key<'_> {
+impl<'de> Visitor<'de> for Key<'_> {
     type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -352,14 +361,43 @@ impl Visitor<'_> for Key<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        self.write(v, |out| write_str(out, v).map_err(E::custom))
+    }
+
+    /// A key with no escape on the wire: copied as it is, see [`quote_plain`].
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<bool, E> {
+        self.write(v, |out| {
+            quote_plain(out, v);
+            Ok(())
+        })
+    }
+}
+
+impl Key<'_> {
+    /// Write the key `v` (quoted by `quote`) with its `,` before and `:` after.
+    fn write<E>(
+        self,
+        v: &str,
+        quote: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<bool, E> {
         let state = self.state;
         if state.keys.len() > self.keys_before {
             state.out.push(b',');
         }
         let start = state.out.len();
-        write_str(&mut state.out, v).map_err(E::custom)?;
+        quote(&mut state.out)?;
         state.keys.push(start..state.out.len());
         state.out.push(b':');
         Ok(v == "sid")
     }
+}
+
+/// Write a string that `serde_json` lent from the wire as JSON, quotes included. It lends a
+/// string only when it had no escape, and a string without escapes holds no `"` or `\\` and
+/// no control character (`serde_json` refuses those unescaped): nothing in it needs escaping,
+/// so the text is copied without the scan [`write_str`] makes.
+fn quote_plain(out: &mut Vec<u8>, v: &str) {
+    out.push(b'"');
+    out.extend_from_slice(v.as_bytes());
+    out.push(b'"');
 }

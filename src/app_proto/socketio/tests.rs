@@ -184,7 +184,14 @@ fn payloads_are_kept_as_serde_json_writes_them() {
             (wire.clone(), wire.to_string())
         );
     }
+    // Strings without escapes are copied as they are: non-ASCII and DEL stay, a control
+    // character that is not escaped is not JSON.
+    let plain = data("[\"é ✓ \u{7f}\",{\"k é\":\"v\\n\"}]");
+    assert_eq!(plain.as_str(), "[\"é ✓ \u{7f}\",{\"k é\":\"v\\n\"}]");
+    assert_eq!(plain.first_str(), Some("é ✓ \u{7f}"));
     for not_json in [
+        "[\"a\u{1}b\"]",
+        "{\"\t\":1}",
         "",
         "[1,]",
         "{\"a\"}",
@@ -230,6 +237,28 @@ proptest! {
         let value = serde_json::from_str::<serde_json::Value>(&t).ok();
         let data = SioData::parse(&t);
         prop_assert_eq!(data.map(|d| d.to_string()), value.map(|v| v.to_string()));
+    }
+
+    /// Strings and keys as they come on the wire, with or without escapes (those without are
+    /// copied as they are): any text between quotes reads as `serde_json::Value` reads it.
+    #[test]
+    fn strings_as_on_the_wire_read_as_serde_json_reads_them(
+        s in "(\\PC|[\u{0}-\u{1f}\u{7f}\"\\\\]){0,12}",
+        escaped in any::<String>(),
+    ) {
+        let escaped = serde_json::to_string(&escaped).unwrap();
+        for t in [
+            format!("[\"{s}\",{{\"{s}\":\"{s}\"}}]"),
+            format!("[{escaped},{{{escaped}:[{escaped}]}}]"),
+        ] {
+            let value = serde_json::from_str::<serde_json::Value>(&t).ok();
+            let data = SioData::parse(&t);
+            prop_assert_eq!(
+                data.as_ref().map(ToString::to_string),
+                value.as_ref().map(ToString::to_string)
+            );
+            prop_assert_eq!(data.map(|d| d.value()), value);
+        }
     }
 
     #[test]

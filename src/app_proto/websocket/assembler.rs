@@ -79,12 +79,14 @@ impl Assembler {
     /// text, close code and issues, and return the message it completes, if any.
     ///
     /// Without payloads (see `AppTracker::without_payloads`), a text frame's valid payload is
-    /// moved into its `text` (not copied): `payload` is then left empty.
+    /// moved into its `text` (not copied): `payload` is then left empty; and a one-frame text
+    /// message for Engine.IO has no `text` of its own: it is its frame's, the event before it
+    /// (`EioSessions::feed` reads it there).
     pub fn on_frame(
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
-        packets: &[u64],
+        packets: Vec<u64>,
         complete: bool,
     ) -> Option<WsMessage> {
         self.sender_checks(frame);
@@ -192,7 +194,7 @@ impl Assembler {
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
-        packets: &[u64],
+        packets: Vec<u64>,
         complete: bool,
     ) -> Option<WsMessage> {
         let Some(msg) = self.open.as_mut() else {
@@ -200,11 +202,17 @@ impl Assembler {
             return None;
         };
         msg.fragments += 1;
-        // The message's packets are only reported with the message.
+        // The message's packets are only reported with the message: the first frame's are
+        // its list (no copy), later frames add theirs.
         if self.payloads != Payloads::Checks {
-            for p in packets {
-                if !msg.packets.contains(p) {
-                    msg.packets.push(*p);
+            if msg.packets.is_empty() {
+                msg.packets = packets;
+                keep_first_of_each(&mut msg.packets);
+            } else {
+                for p in packets {
+                    if !msg.packets.contains(&p) {
+                        msg.packets.push(p);
+                    }
                 }
             }
         }
@@ -275,13 +283,15 @@ impl Assembler {
         if !self.reports_messages() {
             return None;
         }
-        let text = if !checked || !valid {
-            None
-        } else if msg.fragments == 1 {
-            frame.text.as_deref().map(str::to_owned)
-        } else {
-            String::from_utf8(msg.data.clone()).ok()
-        };
+        let text =
+            if !checked || !valid || self.payloads == Payloads::EngineIo && msg.fragments == 1 {
+                // Engine.IO reads a one-frame message's text from its frame (`EioSessions::feed`).
+                None
+            } else if msg.fragments == 1 {
+                frame.text.as_deref().map(str::to_owned)
+            } else {
+                String::from_utf8(msg.data.clone()).ok()
+            };
         let mut data = msg.data;
         data.truncate(PAYLOAD_KEEP);
         Some(WsMessage {
@@ -325,8 +335,22 @@ impl Assembler {
     }
 }
 
+/// Keep each packet number's first place only, in order (what pushing them one by one, each
+/// when not already there, gives).
+fn keep_first_of_each(packets: &mut Vec<u64>) {
+    let mut unique = 0;
+    for i in 0..packets.len() {
+        let Some(&p) = packets.get(i) else { break };
+        if !packets.get(..unique).unwrap_or_default().contains(&p) {
+            packets.swap(unique, i);
+            unique += 1;
+        }
+    }
+    packets.truncate(unique);
+}
+
 /// A control frame is a message on its own.
-fn single_message(frame: &WsFrame, payload: &[u8], packets: &[u64]) -> WsMessage {
+fn single_message(frame: &WsFrame, payload: &[u8], packets: Vec<u64>) -> WsMessage {
     WsMessage {
         direction: frame.direction,
         opcode: frame.opcode,
@@ -339,7 +363,7 @@ fn single_message(frame: &WsFrame, payload: &[u8], packets: &[u64]) -> WsMessage
             .to_vec(),
         text: None,
         issues: frame.issues.to_vec(),
-        packets: packets.to_vec(),
+        packets,
     }
 }
 
@@ -365,4 +389,24 @@ fn close_payload(frame: &mut WsFrame, payload: &[u8]) {
 /// Codes an endpoint may send (RFC 6455 §7.4.1, IANA registry; 3000–4999 for libraries/apps).
 pub fn valid_close_code(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_first_of_each;
+
+    #[test]
+    fn a_message_lists_each_packet_once_in_the_order_first_seen() {
+        for (packets, expected) in [
+            (vec![], vec![]),
+            (vec![7], vec![7]),
+            (vec![3, 4, 5], vec![3, 4, 5]),
+            (vec![5, 3, 5, 4, 3, 6], vec![5, 3, 4, 6]),
+            (vec![2, 2, 2], vec![2]),
+        ] {
+            let mut v = packets.clone();
+            keep_first_of_each(&mut v);
+            assert_eq!(v, expected, "{packets:?}");
+        }
+    }
 }

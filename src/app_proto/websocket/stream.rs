@@ -143,7 +143,7 @@ impl WsStream {
         let mut data = p.data;
         let message = self
             .assembler
-            .on_frame(&mut frame, &mut data, &packets, complete);
+            .on_frame(&mut frame, &mut data, packets, complete);
         out.push(AppEvent::WsFrame(frame));
         if let Some(m) = message {
             out.push(AppEvent::WsMessage(m));
