@@ -39,8 +39,9 @@ pub struct Shape {
     pub link: LinkType,
     /// Interface index (pcapng).
     pub interface: u32,
-    /// Headers in order, outermost first, each with its byte range in the frame's bytes.
-    pub layers: Box<[Layer]>,
+    /// Headers in order, outermost first, each with its byte range in the frame's bytes: the
+    /// decoder's list, which it already shares between the packets of one kind.
+    pub layers: Arc<Vec<Layer>>,
     /// The innermost IP header's facts.
     pub ip: Option<IpSummary>,
 }
@@ -117,7 +118,7 @@ impl RowPacket {
             shape: Arc::new(Shape {
                 link: packet.link,
                 interface: packet.interface,
-                layers: packet.layers.as_slice().into(),
+                layers: Arc::clone(&packet.layers),
                 ip: packet.ip,
             }),
             number: count32(packet.number),
@@ -145,7 +146,7 @@ impl RowPacket {
 
     /// Headers in order, outermost first, each with its byte range in the frame's bytes.
     pub fn layers(&self) -> &[Layer] {
-        &self.shape.layers
+        self.shape.layers.as_slice()
     }
 
     /// The innermost IP header's facts.

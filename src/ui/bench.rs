@@ -58,13 +58,18 @@ impl ModelMemory {
         };
         // Shapes (link, layers, IP facts) are shared between packets: each counts once, with
         // its reference counts.
+        // A shape's list of layers is shared too (the decoder's), and counts once as well.
         let mut shapes = std::collections::HashSet::new();
+        let mut layer_lists = std::collections::HashSet::new();
         for r in &model.packets {
             let shape = r.packet.shape();
             if shapes.insert(std::sync::Arc::as_ptr(shape)) {
-                m.row_heap += 2 * size_of::<usize>()
-                    + size_of::<crate::model::Shape>()
-                    + std::mem::size_of_val::<[crate::model::Layer]>(&shape.layers);
+                m.row_heap += 2 * size_of::<usize>() + size_of::<crate::model::Shape>();
+                if layer_lists.insert(std::sync::Arc::as_ptr(&shape.layers)) {
+                    m.row_heap += 2 * size_of::<usize>()
+                        + size_of::<Vec<crate::model::Layer>>()
+                        + std::mem::size_of_val::<[crate::model::Layer]>(&shape.layers);
+                }
             }
             // Issues, state changes, options and the rest that few packets have.
             m.row_heap += r.rare_heap_bytes();
