@@ -11,7 +11,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// One byte set (0x80) in each position of the 8 bytes that needs escaping: `< 0x20`, `"` or
 /// `\\`. The lowest set byte is exact (the borrow trick only over-reports bytes above a real
 /// hit), so `trailing_zeros / 8` is the position of the first byte to escape.
-fn escape_mask(word: u64) -> u64 {
+pub(crate) fn escape_mask(word: u64) -> u64 {
     let below_space = word.wrapping_sub(LO * 0x20) & !word;
     let quote = (word ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'"')));
     let backslash =

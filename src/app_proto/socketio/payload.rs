@@ -12,6 +12,8 @@ use smol_str::SmolStr;
 
 use crate::app_proto::json_text::{write_i64, write_str, write_u64};
 
+mod plain;
+
 /// A Socket.IO payload: the JSON `serde_json` writes for the value it parses from the wire
 /// (compact, keys in their order, a key repeated in an object once, in its first place with its
 /// last value, as `JSON.parse` and `serde_json::Value` keep it).
@@ -46,6 +48,19 @@ impl SioData {
     /// Parse `text` (a JSON value, with whitespace around it at most), or `None` when it is not
     /// JSON (what `serde_json::from_str::<Value>` refuses).
     pub fn parse(text: &str) -> Option<Self> {
+        match plain::read(text) {
+            Some(plain) => Some(Self {
+                json_len: u32::try_from(plain.json.len()).ok()?,
+                text: plain.json.into_boxed_slice(),
+                head: plain.head,
+                head_is_number: plain.head_is_number,
+            }),
+            None => Self::parse_with_serde(text),
+        }
+    }
+
+    /// [`SioData::parse`] through `serde_json`, for any JSON.
+    fn parse_with_serde(text: &str) -> Option<Self> {
         let mut state = State {
             out: Vec::with_capacity(text.len()),
             keys: Vec::new(),
@@ -68,7 +83,7 @@ impl SioData {
             // the payload's (read again for the rest: its floats may read back differently).
             let value: serde_json::Value = serde_json::from_str(text).ok()?;
             let json = value.to_string();
-            let mut data = Self::parse(&json)?;
+            let mut data = Self::parse_with_serde(&json)?;
             let mut out = json.into_bytes();
             data.json_len = u32::try_from(out.len()).ok()?;
             if state.float {
