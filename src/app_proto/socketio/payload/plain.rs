@@ -221,18 +221,22 @@ impl Reader<'_> {
         loop {
             self.value(depth, place)?;
             place = Place::Inner;
-            self.skip_space();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.skip_space();
-                }
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next(b']')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After an element or a member: `Some(true)` after a `,`, `Some(false)` after `close`.
+    fn next(&mut self, close: u8) -> Option<bool> {
+        self.skip_space();
+        let byte = self.peek()?;
+        self.at += 1;
+        if byte == b',' {
+            self.skip_space();
+            Some(true)
+        } else {
+            (byte == close).then_some(false)
         }
     }
 
@@ -272,18 +276,9 @@ impl Reader<'_> {
             self.expect(b':')?;
             self.skip_space();
             self.value(depth, place)?;
-            self.skip_space();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.skip_space();
-                }
-                b'}' => {
-                    self.at += 1;
-                    self.keys.truncate(keys_before);
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next(b'}')? {
+                self.keys.truncate(keys_before);
+                return Some(());
             }
         }
     }
