@@ -119,41 +119,91 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Write an unsigned integer in decimal, two digits a step (as `itoa` does).
+/// Two decimal digits for each of 0..100.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Write an unsigned integer in decimal. Numbers below 100 (a TTL, the flags, an opcode, a
+/// window: about half of a packet's numbers) are written here, inlined, with no digit count
+/// and no loop; the others by [`write_digits`].
 #[allow(
     clippy::unnecessary_wraps,
     reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
 )]
-pub fn write_u64(out: &mut Vec<u8>, mut n: u64) -> io::Result<()> {
-    const PAIRS: &[u8; 200] = b"\
-        0001020304050607080910111213141516171819\
-        2021222324252627282930313233343536373839\
-        4041424344454647484950515253545556575859\
-        6061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899";
-    // The digits are made left-aligned in `buf` (their count first), and all of `buf` is
-    // appended and the rest cut off: a copy of a length known when compiling is a few moves,
-    // where one of the digits' own length was a call to `memcpy` (about twenty numbers are in
-    // every packet's line).
-    let digits = decimal_digits(n);
-    let mut buf = [0u8; 20];
-    let mut i = digits;
-    while n >= 100 {
+#[inline]
+pub fn write_u64(out: &mut Vec<u8>, n: u64) -> io::Result<()> {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+    } else if n < 100 {
+        let pair = n as usize * 2;
+        out.extend_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        write_digits(out, n);
+    }
+    Ok(())
+}
+
+/// Write `n` in decimal, two digits a step (as `itoa` does).
+#[inline(never)]
+fn write_digits(out: &mut Vec<u8>, n: u64) {
+    put_digits(out, &Digits::of(n));
+}
+
+/// A number's decimal digits, made once to be written more than once (a packet's `caplen` is
+/// usually its `len`) or kept (the seconds of `ts_ns`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digits {
+    /// Left-aligned: `len` digits, then zeros.
+    buf: [u8; 20],
+    len: usize,
+}
+
+impl Digits {
+    /// The digits of `n`, two a step (as `itoa` does).
+    pub fn of(mut n: u64) -> Self {
+        let len = decimal_digits(n);
+        let mut buf = [0u8; 20];
+        let mut i = len;
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            i -= 2;
+            buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            buf[0..2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            buf[0] = b'0' + n as u8;
+        }
+        Self { buf, len }
+    }
+}
+
+/// Append `digits`: all of the buffer is appended and the rest cut off, since a copy of a
+/// length known when compiling is a few moves, where one of the digits' own length was a call
+/// to `memcpy` (about twenty numbers are in every packet's line).
+#[inline]
+pub fn put_digits(out: &mut Vec<u8>, digits: &Digits) {
+    let len = out.len();
+    out.extend_from_slice(&digits.buf);
+    out.truncate(len + digits.len);
+}
+
+/// `n` (below 10⁹) as nine digits, zero-padded: the nanoseconds of a timestamp.
+pub fn nine_digits(mut n: u32) -> [u8; 9] {
+    let mut buf = [b'0'; 9];
+    for i in (0..4).rev() {
         let pair = (n % 100) as usize * 2;
         n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        buf[1 + 2 * i..3 + 2 * i].copy_from_slice(&PAIRS[pair..pair + 2]);
     }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        buf[0..2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    } else {
-        buf[0] = b'0' + n as u8;
-    }
-    let len = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(len + digits);
-    Ok(())
+    buf[0] = b'0' + (n % 10) as u8;
+    buf
 }
 
 /// How many decimal digits `n` has (1 for 0): from its bit length, `log10(2) ≈ 1233 / 4096`
@@ -254,6 +304,21 @@ mod tests {
         #[test]
         fn any_string_escapes_as_serde_json_does(s in any::<String>()) {
             prop_assert_eq!(ours(&s), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        fn nine_digits_are_the_number_zero_padded(n in 0u32..1_000_000_000) {
+            prop_assert_eq!(nine_digits(n).to_vec(), format!("{n:09}").into_bytes());
+        }
+
+        #[test]
+        fn digits_written_twice_are_the_number_twice(n in any::<u64>(), shift in 0u32..64) {
+            let n = n >> shift;
+            let digits = Digits::of(n);
+            let mut v = b"x".to_vec();
+            put_digits(&mut v, &digits);
+            put_digits(&mut v, &digits);
+            prop_assert_eq!(v, format!("x{n}{n}").into_bytes());
         }
 
         #[test]
