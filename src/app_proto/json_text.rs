@@ -1,7 +1,8 @@
 //! JSON strings and integers, written byte-for-byte as `serde_json` writes them (compact
 //! formatter), for `decode --format json` and for Socket.IO payloads (`socketio::SioData`): `"`, `\` and control characters below 0x20 are escaped, everything else
-//! (including non-ASCII UTF-8 and DEL) is copied as it is. Text runs are scanned eight bytes at
-//! a time, because WebSocket text payloads make up most of the output.
+//! (including non-ASCII UTF-8 and DEL) is copied as it is. Text runs are scanned 16 bytes at a
+//! time with SSE2 on `x86_64` (eight elsewhere), because WebSocket text payloads make up most of
+//! the output; integers are made eight digits at a time.
 
 use std::io::{self, Write};
 
