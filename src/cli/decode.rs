@@ -17,7 +17,8 @@ use osiscope::capture::FileReader;
 use osiscope::engine::{Engine, PacketOutput};
 use osiscope::flow::Connection;
 use osiscope::lesson::{annotations, io_annotations};
-use osiscope::model::{AckFill, PacketRecord, json};
+use osiscope::model::json::{self, JsonPacket as _};
+use osiscope::model::{AckFill, PacketRecord};
 use osiscope::pipeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -204,14 +205,19 @@ fn write_records(
     let mut buf = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
     // JSON lines of an event that asks for an ack wait for the ACK's frame (`ack_frame`).
     let mut acks = AckFill::default();
+    let mut lines = json::LineWriter::default();
     for mut batch in outputs {
         for output in batch.drain(..) {
             match format {
                 Format::Text => write_record(&mut buf, &PacketRecord::from_output(output), format)?,
+                // Most packets wait for nothing: their line is written from the output as it is.
+                Format::Json if acks.passes(output.io()) => {
+                    lines.append_packet(&mut buf, &output, annotations::SENTENCES)?;
+                }
                 Format::Json => {
                     acks.push(PacketRecord::without_info(output));
                     while let Some(record) = acks.pop_ready() {
-                        json::append_packet(&mut buf, &record, annotations::SENTENCES)?;
+                        lines.append_packet(&mut buf, &record, annotations::SENTENCES)?;
                     }
                 }
             }
@@ -224,7 +230,7 @@ fn write_records(
         let _ = empty.try_send(batch);
     }
     while let Some(record) = acks.pop_any() {
-        json::append_packet(&mut buf, &record, annotations::SENTENCES)?;
+        lines.append_packet(&mut buf, &record, annotations::SENTENCES)?;
     }
     stdout.write_all(&buf)?;
     stdout.flush()

@@ -40,6 +40,13 @@ impl AckFill {
         self.held.push_back(record);
     }
 
+    /// Whether a record with the Engine.IO and Socket.IO events `io` would leave as soon as it
+    /// came: nothing is held and none of them asks for an ack. A writer then need not make a
+    /// record of it (see `json::JsonPacket`).
+    pub fn passes<'a>(&self, mut io: impl Iterator<Item = &'a IoEvent>) -> bool {
+        self.held.is_empty() && !io.any(asks)
+    }
+
     /// The next record that may leave: all of them when no event waits, else only the oldest
     /// when too many are held.
     pub fn pop_ready(&mut self) -> Option<PacketRecord> {
@@ -194,6 +201,39 @@ mod tests {
         );
         assert_eq!(event_ack(&out[0]), Some(4));
         assert!(fill.pop_any().is_none());
+    }
+
+    #[test]
+    fn a_record_passes_only_when_nothing_is_held_and_it_asks_for_no_ack() {
+        let mut fill = AckFill::default();
+        let asks = vec![sio(
+            r#"20["chat","hi"]"#,
+            Direction::ClientToServer,
+            2,
+            None,
+        )];
+        let answered = vec![sio(
+            r#"20["chat","hi"]"#,
+            Direction::ClientToServer,
+            2,
+            Some(4),
+        )];
+        let plain = vec![sio(r#"2["chat","hi"]"#, Direction::ClientToServer, 2, None)];
+        assert!(fill.passes(plain.iter()));
+        assert!(fill.passes(answered.iter()));
+        assert!(fill.passes([pair(1, 3)].iter()));
+        assert!(!fill.passes(asks.iter()));
+        // What `passes` promises: pushed, it would have left at once.
+        for io in [plain.clone(), answered] {
+            fill.push(record(1, io));
+            assert!(fill.pop_ready().is_some());
+            assert!(fill.pop_ready().is_none());
+        }
+        fill.push(record(2, asks));
+        assert!(fill.pop_ready().is_none());
+        assert!(!fill.passes(plain.iter()), "a record is held");
+        fill.pop_any();
+        assert!(fill.passes(plain.iter()));
     }
 
     #[test]

@@ -17,9 +17,18 @@ const JSON_MAX: usize = 60;
 /// `"Socket.IO"` when the packet completed a Socket.IO packet, `"Engine.IO"` when it completed
 /// only Engine.IO packets, `None` otherwise.
 pub fn protocol(events: &[IoEvent]) -> Option<&'static str> {
-    if events.iter().any(|e| matches!(e, IoEvent::SocketIo(_))) {
+    protocol_of(
+        events.iter().any(|e| matches!(e, IoEvent::SocketIo(_))),
+        events.iter().any(|e| matches!(e, IoEvent::EngineIo(_))),
+    )
+}
+
+/// [`protocol`] of a packet that has Socket.IO packets (`socketio`) or Engine.IO packets
+/// (`engineio`).
+pub fn protocol_of(socketio: bool, engineio: bool) -> Option<&'static str> {
+    if socketio {
         Some("Socket.IO")
-    } else if events.iter().any(|e| matches!(e, IoEvent::EngineIo(_))) {
+    } else if engineio {
         Some("Engine.IO")
     } else {
         None

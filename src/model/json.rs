@@ -19,12 +19,124 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::app_proto::engineio::{IoAnomalyKind, IoEvent};
-use crate::app_proto::{HttpKind, HttpMessage, TlsAnomaly, WsAnomaly, WsFrame};
-use crate::decode::{IpSummary, Issue, IssueKind, flags};
+use crate::app_proto::{
+    AppEvent, HttpKind, HttpMessage, TlsAnomaly, TlsRecord, WsAnomaly, WsFrame,
+};
+use crate::decode::{IpSummary, Issue, IssueKind, Packet, Proto, flags};
+use crate::engine::PacketOutput;
 use crate::flow::{Direction, SegmentInfo};
 
 use super::PacketRecord;
-use crate::app_proto::json_text::{write_i64, write_str, write_u64};
+use super::summary::{self, AppKinds};
+use crate::app_proto::json_text::{
+    Digits, nine_digits, put_digits, write_i64, write_str, write_u64,
+};
+
+/// What a packet's JSON line is made from: a [`PacketRecord`], or the engine's
+/// [`PacketOutput`] as it is. `decode --format json` writes most packets straight from the
+/// output: sorting its events into a record's lists, then freeing those, was a fifth of the
+/// writer thread's instructions.
+pub trait JsonPacket {
+    fn packet(&self) -> &Packet;
+    fn seg(&self) -> Option<&SegmentInfo>;
+    /// HTTP messages whose last byte is in this packet.
+    fn http(&self) -> impl Iterator<Item = &HttpMessage> + Clone;
+    /// WebSocket frames whose last byte is in this packet.
+    fn ws(&self) -> impl Iterator<Item = &WsFrame> + Clone;
+    /// Engine.IO and Socket.IO events of this packet.
+    fn io(&self) -> impl Iterator<Item = &IoEvent> + Clone;
+    /// TLS records whose last byte is in this packet.
+    fn tls(&self) -> impl Iterator<Item = &TlsRecord> + Clone;
+    /// Which of those it has.
+    fn kinds(&self) -> AppKinds;
+    /// The Protocol column, of a packet with records of `kinds` (see [`JsonPacket::kinds`]).
+    fn protocol(&self, kinds: AppKinds) -> &'static str;
+}
+
+impl JsonPacket for PacketRecord {
+    fn packet(&self) -> &Packet {
+        &self.packet
+    }
+    fn seg(&self) -> Option<&SegmentInfo> {
+        self.seg.as_ref()
+    }
+    fn http(&self) -> impl Iterator<Item = &HttpMessage> + Clone {
+        self.http.iter()
+    }
+    fn ws(&self) -> impl Iterator<Item = &WsFrame> + Clone {
+        self.ws.iter()
+    }
+    fn io(&self) -> impl Iterator<Item = &IoEvent> + Clone {
+        self.io.iter()
+    }
+    fn tls(&self) -> impl Iterator<Item = &TlsRecord> + Clone {
+        self.tls.iter()
+    }
+    fn kinds(&self) -> AppKinds {
+        AppKinds {
+            socketio: self.io.iter().any(|e| matches!(e, IoEvent::SocketIo(_))),
+            engineio: self.io.iter().any(|e| matches!(e, IoEvent::EngineIo(_))),
+            ws: !self.ws.is_empty(),
+            http: !self.http.is_empty(),
+            tls: !self.tls.is_empty(),
+        }
+    }
+    /// The record's own (made when it was built).
+    fn protocol(&self, _: AppKinds) -> &'static str {
+        self.protocol
+    }
+}
+
+impl JsonPacket for PacketOutput {
+    fn packet(&self) -> &Packet {
+        &self.packet
+    }
+    fn seg(&self) -> Option<&SegmentInfo> {
+        self.seg.as_ref()
+    }
+    fn http(&self) -> impl Iterator<Item = &HttpMessage> + Clone {
+        self.events.iter().filter_map(|e| match e {
+            AppEvent::Http(m) => Some(&**m),
+            _ => None,
+        })
+    }
+    fn ws(&self) -> impl Iterator<Item = &WsFrame> + Clone {
+        self.events.iter().filter_map(|e| match e {
+            AppEvent::WsFrame(f) => Some(f),
+            _ => None,
+        })
+    }
+    fn io(&self) -> impl Iterator<Item = &IoEvent> + Clone {
+        self.events.iter().filter_map(|e| match e {
+            AppEvent::Io(e) => Some(e),
+            _ => None,
+        })
+    }
+    fn tls(&self) -> impl Iterator<Item = &TlsRecord> + Clone {
+        self.events.iter().filter_map(|e| match e {
+            AppEvent::Tls(r) => Some(r),
+            _ => None,
+        })
+    }
+    fn kinds(&self) -> AppKinds {
+        let mut kinds = AppKinds::default();
+        for event in &self.events {
+            match event {
+                AppEvent::Http(_) => kinds.http = true,
+                AppEvent::WsFrame(_) => kinds.ws = true,
+                AppEvent::Io(IoEvent::SocketIo(_)) => kinds.socketio = true,
+                AppEvent::Io(IoEvent::EngineIo(_)) => kinds.engineio = true,
+                AppEvent::Tls(_) => kinds.tls = true,
+                AppEvent::Io(_) | AppEvent::WsMessage(_) | AppEvent::Note(_) => {}
+            }
+        }
+        kinds
+    }
+    /// As [`PacketRecord::without_info`] makes it.
+    fn protocol(&self, kinds: AppKinds) -> &'static str {
+        summary::protocol_of(kinds, &self.packet.layers)
+    }
+}
 
 /// The words for the typed annotations the JSON carries as text. They are written in
 /// `lesson::annotations`, which the model may not import (the lesson imports the model), so
@@ -203,20 +315,15 @@ fn ip_addr(out: &mut Vec<u8>, addr: IpAddr) -> io::Result<()> {
     }
 }
 
-/// The `ip` object; `reassembled_from`: the frames of the fragments of the datagram the packet
-/// completed.
-fn ip(out: &mut Vec<u8>, ip: &IpSummary, reassembled_from: Option<&[u64]>) -> io::Result<()> {
-    num(out, b"{\"version\":", u64::from(ip.version))?;
+/// `,"ip":{"version":…,"src":…,"dst":…,"ttl":…`: the `ip` object without its closing brace
+/// (`reassembled_from` may follow).
+fn ip(out: &mut Vec<u8>, ip: &IpSummary) -> io::Result<()> {
+    num(out, b",\"ip\":{\"version\":", u64::from(ip.version))?;
     out.write_all(b",\"src\":")?;
     ip_addr(out, ip.src)?;
     out.write_all(b",\"dst\":")?;
     ip_addr(out, ip.dst)?;
-    num(out, b",\"ttl\":", u64::from(ip.ttl))?;
-    if let Some(frames) = reassembled_from {
-        out.write_all(b",\"reassembled_from\":")?;
-        array(out, frames, |out, frame| write_u64(out, *frame))?;
-    }
-    out.write_all(b"}")
+    num(out, b",\"ttl\":", u64::from(ip.ttl))
 }
 
 fn tcp(
@@ -306,17 +413,17 @@ fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option
 }
 
 /// `[{"layer":…,"message":…}]`.
-fn issues(
+fn issues<'a>(
     out: &mut Vec<u8>,
     issues: &[Issue],
-    io_events: &[IoEvent],
+    io_events: impl Iterator<Item = &'a IoEvent>,
     sentences: Sentences,
 ) -> io::Result<()> {
     out.write_all(b"[")?;
     let decode = issues
         .iter()
         .map(|issue| (issue.layer, (sentences.decode_issue)(&issue.kind)));
-    let io = io_events.iter().filter_map(|e| match e {
+    let io = io_events.filter_map(|e| match e {
         IoEvent::Anomaly(a) => Some((sentences.io_anomaly)(&a.kind)),
         _ => None,
     });
@@ -339,90 +446,181 @@ pub fn write_packet<W: Write>(
     record: &PacketRecord,
     sentences: Sentences,
 ) -> io::Result<()> {
-    LINE.with_borrow_mut(|line| {
+    LINE.with_borrow_mut(|(writer, line)| {
         line.clear();
-        append_packet(line, record, sentences)?;
+        writer.append_packet(line, record, sentences)?;
         out.write_all(line)
     })
 }
 
 thread_local! {
-    /// `write_packet`'s line, made here first.
-    static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `write_packet`'s writer, and its line, made here first.
+    static LINE: std::cell::RefCell<(LineWriter, Vec<u8>)> =
+        std::cell::RefCell::new((LineWriter::default(), Vec::new()));
 }
 
-/// As [`write_packet`], appended to `out`: the JSON is made in a `Vec`, where appending a
-/// piece whose length is known when compiling costs a few moves.
-pub fn append_packet(
-    out: &mut Vec<u8>,
-    record: &PacketRecord,
-    sentences: Sentences,
-) -> io::Result<()> {
-    let p = &record.packet;
-    let seg = record.seg.as_ref();
-    num(out, b"{\"frame\":", p.number)?;
-    out.write_all(b",\"ts_ns\":")?;
-    write_i64(out, p.ts_ns)?;
-    num(out, b",\"len\":", u64::from(p.len))?;
-    num(out, b",\"caplen\":", u64::from(p.caplen))?;
-    out.write_all(b",\"link\":")?;
-    name(out, p.link.json_name())?;
-    num(out, b",\"interface\":", u64::from(p.interface))?;
-    out.write_all(b",\"layers\":")?;
-    let tls = (!record.tls.is_empty()).then_some("tls");
-    let http = (!record.http.is_empty()).then_some("http");
-    let websocket = (!record.ws.is_empty()).then_some("websocket");
-    let (engineio, socketio) = engine_io::layers(&record.io);
-    array(
-        out,
-        p.layers
-            .iter()
-            .map(|l| l.proto.name())
-            .chain(tls)
-            .chain(http)
-            .chain(websocket)
-            .chain(engineio)
-            .chain(socketio),
-        name,
-    )?;
-    if let Some(summary) = &p.ip {
-        out.write_all(b",")?;
-        key(out, "ip")?;
-        ip(
-            out,
-            summary,
-            p.reassembled.as_ref().map(|r| r.frames.as_slice()),
-        )?;
-    }
-    if let Some(t) = &p.tcp {
-        out.write_all(b",")?;
-        key(out, "tcp")?;
-        tcp(out, t, seg)?;
-    }
-    if !record.http.is_empty() {
-        out.write_all(b",")?;
-        key(out, "http")?;
-        serde_array(out, record.http.iter().map(http_json))?;
-    }
-    // The last text written and where it is in `out`.
-    let mut last_text = None;
-    if !record.ws.is_empty() {
-        out.write_all(b",\"ws\":")?;
-        array(out, &record.ws, |out, f| {
-            if let (Some(text), Some(at)) = (f.text.as_deref(), ws(out, f, sentences)?) {
-                last_text = Some((text, at));
+/// Writes packets' lines, and remembers pieces of the last ones that the next ones usually
+/// repeat: the seconds of the capture time, the `layers` list, the IP header's facts. Each
+/// is kept with what it was made from and used again only when that is equal, so the bytes
+/// never depend on what came before.
+#[derive(Debug, Default)]
+pub struct LineWriter {
+    /// The seconds of the last `ts_ns` and their digits.
+    ts_secs: Option<(u64, Digits)>,
+    /// The last `layers` list: the protocols of the packet's headers, the kinds of records
+    /// above, and the JSON (`,"layers":[…]`).
+    layers: (Vec<Proto>, AppKinds, Vec<u8>),
+    /// The last two IP headers' facts and their JSON (`,"ip":{…,"ttl":64`, without the
+    /// closing brace): the two directions of a connection alternate.
+    ips: [Option<(IpSummary, Vec<u8>)>; 2],
+    /// Which of `ips` to replace next.
+    ip_next: usize,
+}
+
+impl LineWriter {
+    /// Append `packet`'s line to `out`: the JSON is made in a `Vec`, where appending a piece
+    /// whose length is known when compiling costs a few moves.
+    pub fn append_packet(
+        &mut self,
+        out: &mut Vec<u8>,
+        packet: &impl JsonPacket,
+        sentences: Sentences,
+    ) -> io::Result<()> {
+        let p = packet.packet();
+        let seg = packet.seg();
+        let kinds = packet.kinds();
+        num(out, b"{\"frame\":", p.number)?;
+        out.write_all(b",\"ts_ns\":")?;
+        self.ts_ns(out, p.ts_ns)?;
+        // The captured length is usually the original: its digits are written twice.
+        let len = Digits::of(u64::from(p.len));
+        out.write_all(b",\"len\":")?;
+        put_digits(out, &len);
+        out.write_all(b",\"caplen\":")?;
+        if p.caplen == p.len {
+            put_digits(out, &len);
+        } else {
+            write_u64(out, u64::from(p.caplen))?;
+        }
+        out.write_all(b",\"link\":")?;
+        name(out, p.link.json_name())?;
+        num(out, b",\"interface\":", u64::from(p.interface))?;
+        self.layers(out, p, kinds)?;
+        if let Some(summary) = &p.ip {
+            self.ip(out, summary)?;
+            if let Some(r) = &p.reassembled {
+                out.write_all(b",\"reassembled_from\":")?;
+                array(out, &r.frames, |out, frame| write_u64(out, *frame))?;
             }
-            Ok(())
-        })?;
+            out.write_all(b"}")?;
+        }
+        if let Some(t) = &p.tcp {
+            out.write_all(b",")?;
+            key(out, "tcp")?;
+            tcp(out, t, seg)?;
+        }
+        if kinds.http {
+            out.write_all(b",")?;
+            key(out, "http")?;
+            serde_array(out, packet.http().map(http_json))?;
+        }
+        // The last text written and where it is in `out`.
+        let mut last_text = None;
+        if kinds.ws {
+            out.write_all(b",\"ws\":")?;
+            array(out, packet.ws(), |out, f| {
+                if let (Some(text), Some(at)) = (f.text.as_deref(), ws(out, f, sentences)?) {
+                    last_text = Some((text, at));
+                }
+                Ok(())
+            })?;
+        }
+        engine_io::write(out, packet.io(), kinds, last_text.as_ref())?;
+        if kinds.tls {
+            out.write_all(b",\"tls\":")?;
+            array(out, packet.tls(), |out, r| tls::write(out, r, sentences))?;
+        }
+        out.write_all(b",\"issues\":")?;
+        issues(out, &p.issues, packet.io(), sentences)?;
+        out.write_all(b",\"protocol\":")?;
+        name(out, packet.protocol(kinds))?;
+        out.write_all(b"}\n")
     }
-    engine_io::write(out, &record.io, last_text.as_ref())?;
-    if !record.tls.is_empty() {
-        out.write_all(b",\"tls\":")?;
-        array(out, &record.tls, |out, r| tls::write(out, r, sentences))?;
+
+    /// `ts_ns`: the seconds' digits are made again only when the second changes (packets come
+    /// many a second), then the nanoseconds, nine digits.
+    fn ts_ns(&mut self, out: &mut Vec<u8>, ts_ns: i64) -> io::Result<()> {
+        const NS_PER_SEC: u64 = 1_000_000_000;
+        let Ok(ts_ns) = u64::try_from(ts_ns) else {
+            return write_i64(out, ts_ns);
+        };
+        let secs = ts_ns / NS_PER_SEC;
+        if secs == 0 {
+            // No seconds: the nanoseconds have no leading zeros.
+            return write_u64(out, ts_ns);
+        }
+        let digits = match self.ts_secs {
+            Some((last, digits)) if last == secs => digits,
+            _ => {
+                let digits = Digits::of(secs);
+                self.ts_secs = Some((secs, digits));
+                digits
+            }
+        };
+        put_digits(out, &digits);
+        // Below 10⁹: fits.
+        out.write_all(&nine_digits((ts_ns % NS_PER_SEC) as u32))
     }
-    out.write_all(b",\"issues\":")?;
-    issues(out, &p.issues, &record.io, sentences)?;
-    out.write_all(b",\"protocol\":")?;
-    name(out, record.protocol)?;
-    out.write_all(b"}\n")
+
+    /// `,"layers":[…]`: the header's protocols, then the records' (`tls`, `http`,
+    /// `websocket`, `engineio`, `socketio`); most packets have the same list as the last one.
+    fn layers(&mut self, out: &mut Vec<u8>, p: &Packet, kinds: AppKinds) -> io::Result<()> {
+        let (protos, last_kinds, json) = &mut self.layers;
+        let same = *last_kinds == kinds
+            && protos.len() == p.layers.len()
+            && protos
+                .iter()
+                .zip(p.layers.iter())
+                .all(|(a, b)| *a == b.proto);
+        if !same || json.is_empty() {
+            protos.clear();
+            protos.extend(p.layers.iter().map(|l| l.proto));
+            *last_kinds = kinds;
+            json.clear();
+            json.write_all(b",\"layers\":")?;
+            let above = [
+                (kinds.tls, "tls"),
+                (kinds.http, "http"),
+                (kinds.ws, "websocket"),
+                (kinds.engineio, "engineio"),
+                (kinds.socketio, "socketio"),
+            ];
+            array(
+                json,
+                protos.iter().map(|p| p.name()).chain(
+                    above
+                        .into_iter()
+                        .filter_map(|(has, name)| has.then_some(name)),
+                ),
+                name,
+            )?;
+        }
+        out.write_all(json)
+    }
+
+    /// `,"ip":{"version":…,"src":…,"dst":…,"ttl":…`, without its closing brace.
+    fn ip(&mut self, out: &mut Vec<u8>, summary: &IpSummary) -> io::Result<()> {
+        let known = self.ips.iter().flatten().find(|(kept, _)| kept == summary);
+        if let Some((_, json)) = known {
+            return out.write_all(json);
+        }
+        let mut json = Vec::new();
+        ip(&mut json, summary)?;
+        out.write_all(&json)?;
+        if let Some(slot) = self.ips.get_mut(self.ip_next) {
+            *slot = Some((*summary, json));
+        }
+        self.ip_next = (self.ip_next + 1) % self.ips.len();
+        Ok(())
+    }
 }

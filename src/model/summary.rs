@@ -30,22 +30,49 @@ pub struct Facts<'a> {
     pub tls: &'a [TlsRecord],
 }
 
+/// Which kinds of application records a packet has: all that the Protocol column needs of
+/// them (`decode --format json` knows them without sorting a packet's events into lists).
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts, each read on its own (a packet can have any mix)"
+)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppKinds {
+    pub socketio: bool,
+    pub engineio: bool,
+    pub ws: bool,
+    pub http: bool,
+    pub tls: bool,
+}
+
 /// The highest protocol in the packet, as the Protocol column shows it.
 pub fn protocol(record: &Facts<'_>) -> &'static str {
-    if let Some(io) = io_summary::protocol(record.io) {
+    let kinds = AppKinds {
+        socketio: record.io.iter().any(|e| matches!(e, IoEvent::SocketIo(_))),
+        engineio: record.io.iter().any(|e| matches!(e, IoEvent::EngineIo(_))),
+        ws: !record.ws.is_empty(),
+        http: !record.http.is_empty(),
+        tls: !record.tls.is_empty(),
+    };
+    protocol_of(kinds, record.layers)
+}
+
+/// [`protocol`] of a packet with application records of `kinds` and headers `layers`:
+/// Engine.IO or Socket.IO first, then WebSocket, HTTP, TLS, then its innermost header.
+pub fn protocol_of(kinds: AppKinds, layers: &[Layer]) -> &'static str {
+    if let Some(io) = io_summary::protocol_of(kinds.socketio, kinds.engineio) {
         return io;
     }
-    if !record.ws.is_empty() {
+    if kinds.ws {
         return "WebSocket";
     }
-    if !record.http.is_empty() {
+    if kinds.http {
         return "HTTP";
     }
-    if !record.tls.is_empty() {
+    if kinds.tls {
         return "TLS";
     }
-    let top = record
-        .layers
+    let top = layers
         .iter()
         .rev()
         .map(|l| l.proto)

@@ -13,6 +13,7 @@ use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
 #[cfg(test)]
 use crate::app_proto::socketio::SioData;
 
+use super::summary::AppKinds;
 use super::{array, bool, name, opt_str, opt_u64};
 use crate::app_proto::json_text::{write_str, write_u64};
 
@@ -75,33 +76,26 @@ pub(super) fn socket_io(r: &SioRecord) -> JsonSocketIo<'_> {
     }
 }
 
-/// The layer names a packet's Engine.IO and Socket.IO records add to `layers`.
-pub(super) fn layers(events: &[IoEvent]) -> (Option<&'static str>, Option<&'static str>) {
-    let eio = events.iter().any(|e| matches!(e, IoEvent::EngineIo(_)));
-    let sio = events.iter().any(|e| matches!(e, IoEvent::SocketIo(_)));
-    (eio.then_some("engineio"), sio.then_some("socketio"))
-}
-
-/// `,"engineio":[…]` and `,"socketio":[…]`, each only when it has records. `ws_text`: the
-/// packet's last WebSocket text and where in `out` it was written (escaped, quoted), when it
-/// has one.
-pub(super) fn write(
+/// `,"engineio":[…]` and `,"socketio":[…]`, each only when it has records (`kinds` says).
+/// `ws_text`: the packet's last WebSocket text and where in `out` it was written (escaped,
+/// quoted), when it has one.
+pub(super) fn write<'a>(
     out: &mut Vec<u8>,
-    events: &[IoEvent],
+    events: impl Iterator<Item = &'a IoEvent> + Clone,
+    kinds: AppKinds,
     ws_text: Option<&(&str, Range<usize>)>,
 ) -> io::Result<()> {
-    let (eio, sio) = layers(events);
-    if eio.is_some() {
+    if kinds.engineio {
         out.write_all(b",\"engineio\":")?;
-        let records = events.iter().filter_map(|e| match e {
+        let records = events.clone().filter_map(|e| match e {
             IoEvent::EngineIo(r) => Some(r),
             _ => None,
         });
         array(out, records, |out, r| engine_io_record(out, r, ws_text))?;
     }
-    if sio.is_some() {
+    if kinds.socketio {
         out.write_all(b",\"socketio\":")?;
-        let records = events.iter().filter_map(|e| match e {
+        let records = events.filter_map(|e| match e {
             IoEvent::SocketIo(r) => Some(r),
             _ => None,
         });

@@ -15,7 +15,7 @@ use crate::pipeline::tests::corpus_captures;
 
 use super::engine_io::{JsonEngineIo, JsonSocketIo, engine_io, socket_io};
 use super::tls::{JsonTls, tls_json};
-use super::{JsonHttp, Sentences, http_json, write_packet};
+use super::{JsonHttp, LineWriter, Sentences, http_json, write_packet};
 use crate::app_proto::engineio::IoEvent;
 
 #[derive(Serialize)]
@@ -253,6 +253,120 @@ fn every_corpus_packet_writes_the_same_bytes_as_serde() {
         }
     }
     assert!(packets > 1000, "only {packets} packets");
+}
+
+/// `decode --format json`'s way: one [`LineWriter`] for all the packets (what it keeps from
+/// one line to the next in use), most packets written from the engine's output as it is.
+#[test]
+fn every_corpus_packet_written_from_the_output_by_one_writer_is_the_same_as_serde() {
+    let files = corpus_captures();
+    if files.is_empty() {
+        eprintln!("SKIPPED: no corpus captures beside the repository");
+        return;
+    }
+    let mut packets = 0;
+    let mut lines = LineWriter::default();
+    for path in files {
+        let mut engine = Engine::without_payloads();
+        for frame in FileReader::open(&path).unwrap().map_while(Result::ok) {
+            let output = engine.process(frame);
+            let mut from_output = Vec::new();
+            lines
+                .append_packet(&mut from_output, &output, SENTENCES)
+                .unwrap();
+            let record = PacketRecord::without_info(output);
+            let mut from_record = Vec::new();
+            lines
+                .append_packet(&mut from_record, &record, SENTENCES)
+                .unwrap();
+            let mut reference = Vec::new();
+            reference_packet(&mut reference, &record).unwrap();
+            let at = format!("{} packet {}", path.display(), record.packet.number);
+            assert_eq!(
+                String::from_utf8(from_output).unwrap(),
+                String::from_utf8(reference.clone()).unwrap(),
+                "{at}"
+            );
+            assert_eq!(from_record, reference, "{at}");
+            packets += 1;
+        }
+    }
+    assert!(packets > 1000, "only {packets} packets");
+}
+
+/// The pieces a [`LineWriter`] keeps are used again only for the same facts: lines that
+/// alternate and change them by a little write as serde does.
+#[test]
+fn kept_pieces_are_used_only_for_the_same_facts() {
+    let path = corpus_captures()
+        .into_iter()
+        .find(|p| p.ends_with("ws_suricata_basic.pcap"));
+    let Some(path) = path else {
+        eprintln!("SKIPPED: no corpus captures beside the repository");
+        return;
+    };
+    let records = records_of(&path);
+    let r = records.iter().find(|r| !r.ws.is_empty()).unwrap();
+    let v4 = |a: [u8; 4]| std::net::IpAddr::from(a);
+    let ips = [
+        IpSummary {
+            version: 4,
+            src: v4([10, 0, 0, 1]),
+            dst: v4([10, 0, 0, 2]),
+            ttl: 64,
+        },
+        IpSummary {
+            version: 4,
+            src: v4([10, 0, 0, 2]),
+            dst: v4([10, 0, 0, 1]),
+            ttl: 64,
+        },
+        IpSummary {
+            version: 4,
+            src: v4([10, 0, 0, 2]),
+            dst: v4([10, 0, 0, 1]),
+            ttl: 63,
+        },
+    ];
+    let times = [
+        1_796_622_158_487_728_000,
+        1_796_622_158_000_000_001,
+        1_796_622_159_999_999_999,
+        1_000_000_000,
+        999_999_999,
+        0,
+        -1,
+        i64::MIN,
+        i64::MAX,
+        1_796_622_159_000_000_000,
+    ];
+    let mut lines = LineWriter::default();
+    for (i, ts_ns) in times.into_iter().enumerate() {
+        for (j, ip) in ips.iter().enumerate() {
+            let mut record = r.clone();
+            record.packet.ts_ns = ts_ns;
+            record.packet.ip = Some(*ip);
+            record.packet.caplen = record.packet.len - (i % 2) as u32;
+            if (i + j) % 3 == 0 {
+                record.ws.clear();
+                record.io.clear();
+            }
+            if (i + j) % 4 == 1 {
+                let mut layers = (*record.packet.layers).clone();
+                layers.pop();
+                record.packet.layers = layers.into();
+            }
+            let mut ours = Vec::new();
+            lines.append_packet(&mut ours, &record, SENTENCES).unwrap();
+            let mut reference = Vec::new();
+            reference_packet(&mut reference, &record).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(reference).unwrap(),
+                "ts {ts_ns}, ip {j}"
+            );
+        }
+    }
 }
 
 #[test]
