@@ -12,7 +12,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// One byte set (0x80) in each position of the 8 bytes that needs escaping: `< 0x20`, `"` or
 /// `\\`. The lowest set byte is exact (the borrow trick only over-reports bytes above a real
 /// hit), so `trailing_zeros / 8` is the position of the first byte to escape.
-pub(crate) fn escape_mask(word: u64) -> u64 {
+fn escape_mask(word: u64) -> u64 {
     let below_space = word.wrapping_sub(LO * 0x20) & !word;
     let quote = (word ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(word ^ (LO * u64::from(b'"')));
     let backslash =
@@ -170,6 +170,32 @@ fn append_clean_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
         }
         rest = after;
     }
+}
+
+/// How many leading bytes of `bytes` need no escaping (all, when none does): where a JSON
+/// string without escapes ends, for the Socket.IO payload reader (`socketio::payload`).
+pub(crate) fn clean_len(bytes: &[u8]) -> usize {
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = bytes.get(done..).and_then(<[u8]>::first_chunk::<16>) {
+        let mask = sse2::escape_mask(chunk);
+        if mask != 0 {
+            return done + mask.trailing_zeros() as usize;
+        }
+        done += 16;
+    }
+    while let Some(word) = bytes.get(done..).and_then(<[u8]>::first_chunk::<8>) {
+        let mask = escape_mask(u64::from_le_bytes(*word));
+        if mask != 0 {
+            return done + (mask.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    let rest = bytes.get(done..).unwrap_or_default();
+    done + rest
+        .iter()
+        .position(|&b| clean_distance(b) == 0)
+        .unwrap_or(rest.len())
 }
 
 /// 0 when `b` needs escaping (below 0x20, `"` or `\\`), more than 0 otherwise.
@@ -394,6 +420,21 @@ mod tests {
     /// elsewhere, and the tail of a text).
     type AppendClean = fn(&mut Vec<u8>, &[u8]) -> usize;
     const APPEND_CLEAN: [AppendClean; 2] = [append_clean, append_clean_words];
+
+    #[test]
+    fn clean_len_stops_at_any_special_byte_at_any_position() {
+        for special in [b'"', b'\\', b'\n', 0x00, 0x1F] {
+            for len in 0..90 {
+                for at in 0..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = special;
+                    bytes[len - 1] = special;
+                    assert_eq!(clean_len(&bytes), at, "{special:#x} at {at} of {len}");
+                }
+                assert_eq!(clean_len(&vec![0x7F; len]), len);
+            }
+        }
+    }
 
     #[test]
     fn a_special_byte_at_any_position_is_found() {

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use smol_str::SmolStr;
 
-use crate::app_proto::json_text::escape_mask;
+use crate::app_proto::json_text::clean_len;
 
 /// Deeper than this is declined (`serde_json` refuses more than 128 levels; the full reader
 /// says which).
@@ -154,21 +154,9 @@ impl Reader<'_> {
     fn string(&mut self) -> Option<Range<usize>> {
         let start = self.at + 1;
         let rest = self.bytes.get(start..)?;
-        // Eight bytes a turn (chat texts are most of a payload): the first byte that a JSON
-        // string writer escapes is its closing quote, or something declined here.
-        let mut len = 0;
-        while let Some(word) = rest.get(len..).and_then(<[u8]>::first_chunk::<8>) {
-            let mask = escape_mask(u64::from_le_bytes(*word));
-            if mask != 0 {
-                len += (mask.trailing_zeros() / 8) as usize;
-                break;
-            }
-            len += 8;
-        }
-        len += rest
-            .get(len..)?
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        // The first byte that a JSON string writer escapes is the closing quote, or something
+        // declined here.
+        let len = clean_len(rest);
         if rest.get(len) != Some(&b'"') {
             return None;
         }
