@@ -3,7 +3,8 @@
 //! Byte ranges of etherparse's slices are found from their position in the frame's bytes
 //! (`offset_in`), so every header keeps its place for the hex view without copying.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::ops::Range;
 use std::sync::Arc;
 
 use etherparse::err::packet::SliceError;
@@ -13,7 +14,7 @@ use etherparse::{
     LenSource, LinkSlice, TransportSlice,
 };
 
-use crate::capture::Frame;
+use crate::capture::{Frame, LinkType};
 
 use super::field::{self, be16};
 use super::fragments::Reassembler;
@@ -65,10 +66,24 @@ pub(super) fn decode_completed(frame: &Frame, bytes: &[u8], datagram: &Reassembl
 }
 
 /// The packet of a frame whose bytes are `bytes` (`frame.data` is not read).
+#[allow(
+    clippy::redundant_closure_for_method_calls,
+    reason = "`Walk::link` is not a function of every walk: its lifetimes are its impl's"
+)]
 pub(super) fn decode_bytes(
     frame: &Frame,
     bytes: &[u8],
     fragments: Option<&mut Reassembler>,
+) -> Packet {
+    decode_walk(frame, bytes, fragments, |w| w.link())
+}
+
+/// The packet `walk` makes of a frame whose bytes are `bytes`.
+pub(super) fn decode_walk(
+    frame: &Frame,
+    bytes: &[u8],
+    fragments: Option<&mut Reassembler>,
+    walk: impl FnOnce(&mut Walk<'_, '_>),
 ) -> Packet {
     let mut packet = Packet {
         number: frame.number,
@@ -86,7 +101,7 @@ pub(super) fn decode_bytes(
     LAYERS.with_borrow_mut(|(last, layers)| {
         layers.clear();
         let mut issues = Vec::new();
-        let mut walk = Walk {
+        let mut state = Walk {
             data: bytes,
             orig_len: frame.orig_len as usize,
             packet: &mut packet,
@@ -94,7 +109,7 @@ pub(super) fn decode_bytes(
             issues: &mut issues,
             fragments,
         };
-        walk.link();
+        walk(&mut state);
         packet.layers = shared_layers(last, layers);
         packet.issues = issues.into();
     });
@@ -134,6 +149,15 @@ impl Walk<'_, '_> {
     }
 
     fn link(&mut self) {
+        if self.packet.link == LinkType::Ethernet && self.ethernet_ipv4_tcp() {
+            return;
+        }
+        self.link_general();
+    }
+
+    /// [`Walk::link`] without its shortcut for the common frame (see
+    /// [`Walk::ethernet_ipv4_tcp`]): every frame, with etherparse.
+    pub(super) fn link_general(&mut self) {
         let data = self.data;
         let header = match link::parse(self.packet.link, data) {
             Ok(h) => h,
@@ -175,15 +199,7 @@ impl Walk<'_, '_> {
         match &s.net {
             Some(LaxNetSlice::Ipv4(ip)) => {
                 let h = ip.header();
-                self.push(Proto::Ipv4, h.slice());
-                let src = IpAddr::V4(h.source_addr());
-                let dst = IpAddr::V4(h.destination_addr());
-                self.packet.ip = Some(IpSummary {
-                    version: 4,
-                    src,
-                    dst,
-                    ttl: h.ttl(),
-                });
+                self.ipv4(h.slice());
                 fragment = Some(FragmentSource::v4(&h));
                 payload = Some(ip.payload());
             }
@@ -232,6 +248,19 @@ impl Walk<'_, '_> {
             }
             Some(TransportSlice::Igmp(_)) | None => {}
         }
+    }
+
+    /// An IPv4 header (`header`: at least the fixed 20 bytes, its options after): its layer
+    /// and its facts.
+    pub(super) fn ipv4(&mut self, header: &[u8]) {
+        self.push(Proto::Ipv4, header);
+        let addr = |range| Ipv4Addr::from(field::be32(header, range).unwrap_or_default());
+        self.packet.ip = Some(IpSummary {
+            version: 4,
+            src: IpAddr::V4(addr(field::ipv4::SRC_ADDR)),
+            dst: IpAddr::V4(addr(field::ipv4::DST_ADDR)),
+            ttl: field::u8_at(header, field::ipv4::TTL).unwrap_or_default(),
+        });
     }
 
     /// An IP header that declares more payload than the packet had on the wire is malformed
@@ -291,7 +320,6 @@ impl Walk<'_, '_> {
     pub(super) fn tcp(&mut self, tcp: &etherparse::TcpSlice<'_>, ip: &LaxIpPayloadSlice<'_>) {
         let header = tcp.header_slice();
         self.push(Proto::Tcp, header);
-        let header_len = header.len();
         // The IP payload length as the IP header says, but no more than the packet's original
         // length leaves (Wireshark: "total length exceeds packet length" → reported length).
         let ip_start = offset_in(self.data, ip.payload);
@@ -300,24 +328,33 @@ impl Walk<'_, '_> {
             .min(self.orig_len.saturating_sub(ip_start));
         let payload_start = offset_in(self.data, tcp.payload());
         let payload_end = (payload_start + tcp.payload().len()).min(self.data.len());
-        let (options, problem) = TcpOptions::parse(tcp.options());
+        self.tcp_facts(header, declared, payload_start..payload_end);
+    }
+
+    /// The facts of the TCP header `header` (whole: at least 20 bytes, as long as its data
+    /// offset says), in an IP payload that declares `declared` bytes (header included), whose
+    /// captured payload is at `payload` in the frame's bytes. Its layer was pushed.
+    pub(super) fn tcp_facts(&mut self, header: &[u8], declared: usize, payload: Range<usize>) {
+        use field::tcp;
+        let (options, problem) = TcpOptions::parse(header.get(tcp::OPTIONS..).unwrap_or_default());
         if let Some(problem) = problem {
             self.issue("tcp", problem);
         }
-        let h = header;
+        let h16 = |range| be16(header, range).unwrap_or_default();
+        let h32 = |range| field::be32(header, range).unwrap_or_default();
         self.packet.tcp = Some(TcpSegment {
-            src_port: tcp.source_port(),
-            dst_port: tcp.destination_port(),
-            seq: tcp.sequence_number(),
-            ack: tcp.acknowledgment_number(),
-            flags: be16(h, field::tcp::FLAGS).unwrap_or_default() & field::tcp::FLAGS_MASK,
-            window: tcp.window_size(),
-            checksum: tcp.checksum(),
-            urgent: tcp.urgent_pointer(),
-            header_len: header_len as u8,
+            src_port: h16(tcp::SRC_PORT),
+            dst_port: h16(tcp::DST_PORT),
+            seq: h32(tcp::SEQ_NUM),
+            ack: h32(tcp::ACK_NUM),
+            flags: h16(tcp::FLAGS) & tcp::FLAGS_MASK,
+            window: h16(tcp::WIN_SIZE),
+            checksum: h16(tcp::CHECKSUM),
+            urgent: h16(tcp::URGENT),
+            header_len: header.len() as u8,
             options,
-            payload_len: declared.saturating_sub(header_len) as u32,
-            payload_at: TcpSegment::payload_range(payload_start..payload_end),
+            payload_len: declared.saturating_sub(header.len()) as u32,
+            payload_at: TcpSegment::payload_range(payload),
         });
     }
 }

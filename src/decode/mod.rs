@@ -4,6 +4,7 @@
 //! This is the only module that uses etherparse.
 
 mod details;
+mod fast_path;
 mod field;
 pub mod fields;
 pub mod fragments;

@@ -107,6 +107,9 @@ pub struct FlowTracker {
     by_key: HashMap<Key, usize>,
     /// The next `tcp.stream` id.
     next_id: u32,
+    /// What the direction delivered second, before it joins the first (kept for its
+    /// allocation: this runs for every packet).
+    later: Vec<Delivered>,
 }
 
 impl FlowTracker {
@@ -126,6 +129,20 @@ impl FlowTracker {
         packet: &Packet,
         payload: &[u8],
     ) -> Option<(SegmentInfo, Vec<Delivered>)> {
+        let mut delivered = Vec::new();
+        let seg = self.process_into(packet, payload, &mut delivered)?;
+        Some((seg, delivered))
+    }
+
+    /// As [`FlowTracker::process`], with what the packet made available put in `delivered`
+    /// (emptied first): a caller that keeps one list allocates none per packet.
+    pub fn process_into(
+        &mut self,
+        packet: &Packet,
+        payload: &[u8],
+        delivered: &mut Vec<Delivered>,
+    ) -> Option<SegmentInfo> {
+        delivered.clear();
         let tcp = packet.tcp.as_ref()?;
         let ip = packet.ip?;
         let src = SocketAddr::new(ip.src, tcp.src_port);
@@ -151,7 +168,8 @@ impl FlowTracker {
             packet,
             payload,
         };
-        Some(segment(conn, flow, &seg, self.limits))
+        let info = segment(conn, flow, &seg, self.limits, delivered, &mut self.later);
+        Some(info)
     }
 
     pub fn connection(&self, id: u32) -> Option<&Connection> {
@@ -259,7 +277,9 @@ fn segment(
     flow: &mut Flow,
     seg: &Segment<'_>,
     limits: FlowLimits,
-) -> (SegmentInfo, Vec<Delivered>) {
+    delivered: &mut Vec<Delivered>,
+    later: &mut Vec<Delivered>,
+) -> SegmentInfo {
     let Segment {
         dir, tcp, packet, ..
     } = *seg;
@@ -289,7 +309,13 @@ fn segment(
         fwd.fin_seq.get_or_insert(fin);
     }
 
-    let (fwd_out, rev_out) = reassemble(fwd, rev, seg, limits, acks_peer_fin);
+    // Client→server first: an answer may release what the client sent after a request.
+    let (fwd_out, rev_out) = match dir {
+        Direction::ClientToServer => (&mut *delivered, &mut *later),
+        Direction::ServerToClient => (&mut *later, &mut *delivered),
+    };
+    reassemble(fwd, rev, seg, limits, acks_peer_fin, fwd_out, rev_out);
+    delivered.append(later);
     let both_fins = fwd.fin_seq.is_some() && rev.fin_seq.is_some();
 
     // Timing, as Wireshark: handshake RTT from the most recent SYN to the first pure ACK.
@@ -307,22 +333,12 @@ fn segment(
     let state_changes = update_connection(conn, dir, tcp, packet, acks_peer_fin);
     let window_shift = window_shift(conn, dir, tcp);
     let window_scaled = u64::from(tcp.window) << window_shift.unwrap_or(0);
-    // Client→server first: an answer may release what the client sent after a request.
-    let (mut delivered, later) = match dir {
-        Direction::ClientToServer => (fwd_out, rev_out),
-        Direction::ServerToClient => (rev_out, fwd_out),
-    };
-    if delivered.is_empty() {
-        delivered = later;
-    } else {
-        delivered.extend(later);
-    }
-    for d in &delivered {
+    for d in delivered.iter() {
         if let Delivered::Gap(gap) = d {
             conn.missing_bytes[gap.direction.index()] += gap.len;
         }
     }
-    let info = SegmentInfo {
+    SegmentInfo {
         stream: conn.id,
         direction: dir,
         rel_seq,
@@ -333,8 +349,7 @@ fn segment(
         analysis,
         state_changes: state_changes.into(),
         rel_time_ns: packet.ts_ns.wrapping_sub(conn.first_ts_ns),
-    };
-    (info, delivered)
+    }
 }
 
 /// Wireshark's `base_seq` for both ends: the SYN's sequence number, or one before the first
@@ -380,17 +395,19 @@ fn relative_numbers(fwd: &DirFlow, rev: &DirFlow, tcp: &TcpSegment) -> (u32, u32
 }
 
 /// Feed the payload to the sender's stream, and let ACKs, FINs and RSTs release or close
-/// buffers. Returns what became available `(forward, reverse)`, each in stream order.
+/// buffers. What became available is appended to `out` (forward) and `rev_out` (reverse),
+/// each in stream order.
 fn reassemble(
     fwd: &mut DirFlow,
     rev: &mut DirFlow,
     seg: &Segment<'_>,
     limits: FlowLimits,
     acks_peer_fin: bool,
-) -> (Vec<Delivered>, Vec<Delivered>) {
+    out: &mut Vec<Delivered>,
+    rev_out: &mut Vec<Delivered>,
+) {
     let tcp = seg.tcp;
     let has = |f: u16| tcp.flags & f != 0;
-    let mut out = Vec::new();
     if has(SYN) {
         fwd.stream.set_base(SeqNum(tcp.seq).add(1));
     } else if fwd.stream.base().is_none() {
@@ -405,7 +422,7 @@ fn reassemble(
             seg.payload,
             seg.packet.number,
             max,
-            &mut out,
+            out,
         );
     }
     if has(FIN) {
@@ -415,18 +432,16 @@ fn reassemble(
                 .add(u32::from(has(SYN))),
         );
     }
-    let mut rev_out = Vec::new();
     if has(ACK) {
-        rev.stream.acknowledged(SeqNum(tcp.ack), &mut rev_out);
+        rev.stream.acknowledged(SeqNum(tcp.ack), rev_out);
     }
     if acks_peer_fin {
-        rev.stream.close(&mut rev_out);
+        rev.stream.close(rev_out);
     }
     if has(RST) {
-        fwd.stream.close(&mut out);
-        rev.stream.close(&mut rev_out);
+        fwd.stream.close(out);
+        rev.stream.close(rev_out);
     }
-    (out, rev_out)
 }
 
 /// The shift applied to this segment's window: the sender's own, once both SYNs announced one.

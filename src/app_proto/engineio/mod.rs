@@ -11,7 +11,7 @@ mod url;
 
 use serde::Serialize;
 
-pub use feed::EioWork;
+pub use feed::{EioWork, IoOut};
 pub use packet::{decode_packet_text, decode_ws_binary};
 pub use payload::{Payload, decode_payload, decode_payload_v3, decode_payload_v4};
 pub use record::{AckPair, EioRecord, IoAnomaly, IoAnomalyKind, IoEvent, SioRecord};

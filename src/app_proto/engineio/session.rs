@@ -12,6 +12,7 @@ use crate::app_proto::socketio::{
 };
 use crate::flow::Direction;
 
+use super::feed::IoOut;
 use super::record::{AckPair, EioRecord, IoAnomaly, IoAnomalyKind, IoEvent, SioRecord};
 use super::{
     EioData, EioPacket, EioType, EioUrl, EioVersion, EngineIoAnomaly, Transport,
@@ -72,8 +73,6 @@ struct At {
 pub struct EioSessions {
     sessions: HashMap<SmolStr, Session>,
     websockets: HashMap<u32, WsConn>,
-    /// What [`EioSessions::feed`] reports, emptied after each call (kept for its allocation).
-    pub(super) reported: Vec<IoEvent>,
 }
 
 impl EioSessions {
@@ -90,7 +89,7 @@ impl EioSessions {
         body: &[u8],
         truncated: bool,
         frame: u64,
-        out: &mut Vec<IoEvent>,
+        out: &mut impl IoOut,
     ) {
         let at = At {
             direction,
@@ -128,7 +127,7 @@ impl EioSessions {
     }
 
     /// Connection `stream` became a WebSocket for the Engine.IO request to `url`.
-    pub fn on_websocket(&mut self, stream: u32, url: &EioUrl, frame: u64, out: &mut Vec<IoEvent>) {
+    pub fn on_websocket(&mut self, stream: u32, url: &EioUrl, frame: u64, out: &mut impl IoOut) {
         if let Some(s) = &url.sid {
             let at = At {
                 direction: Direction::ClientToServer,
@@ -154,7 +153,7 @@ impl EioSessions {
     }
 
     /// A whole WebSocket message on Engine.IO connection `stream`.
-    pub fn on_ws_message(&mut self, stream: u32, msg: &EioWsMessage<'_>, out: &mut Vec<IoEvent>) {
+    pub fn on_ws_message(&mut self, stream: u32, msg: &EioWsMessage<'_>, out: &mut impl IoOut) {
         let Some(conn) = self.websockets.get_mut(&stream) else {
             return;
         };
@@ -204,7 +203,7 @@ impl EioSessions {
     }
 
     /// The sid an open packet gives (and its session made), or `None` when it is not one.
-    fn opened(&mut self, packet: &EioPacket, at: At, out: &mut Vec<IoEvent>) -> Option<SmolStr> {
+    fn opened(&mut self, packet: &EioPacket, at: At, out: &mut impl IoOut) -> Option<SmolStr> {
         if packet.kind != EioType::Open {
             return None;
         }
@@ -228,7 +227,7 @@ impl EioSessions {
     }
 
     /// A sid in a URL: an anomaly (once) when no open packet named it.
-    fn check_known(&mut self, sid: &str, at: At, out: &mut Vec<IoEvent>) {
+    fn check_known(&mut self, sid: &str, at: At, out: &mut impl IoOut) {
         if self.sessions.contains_key(sid) {
             return;
         }
@@ -260,10 +259,10 @@ impl Session {
         packet: EioPacket,
         sid: Option<&SmolStr>,
         at: At,
-        out: &mut Vec<IoEvent>,
+        out: &mut impl IoOut,
     ) {
         let is_message = packet.kind == EioType::Message;
-        out.push(IoEvent::EngineIo(EioRecord {
+        out.push_io(IoEvent::EngineIo(EioRecord {
             direction: at.direction,
             eio: at.eio,
             transport: at.transport,
@@ -275,7 +274,7 @@ impl Session {
             return;
         };
         // The Socket.IO packet is read from the text in the record just pushed (not a copy).
-        let Some(IoEvent::EngineIo(record)) = out.last().filter(|_| is_message) else {
+        let Some(IoEvent::EngineIo(record)) = out.last_io().filter(|_| is_message) else {
             return;
         };
         let mut done = std::mem::take(&mut self.done);
@@ -314,7 +313,7 @@ impl Session {
         attachment_lens: Vec<u64>,
         sid: Option<&SmolStr>,
         at: At,
-        out: &mut Vec<IoEvent>,
+        out: &mut impl IoOut,
     ) {
         let mut ack_frame = None;
         let mut pair = None;
@@ -351,7 +350,7 @@ impl Session {
                 }
             }
         }
-        out.push(IoEvent::SocketIo(SioRecord {
+        out.push_io(IoEvent::SocketIo(SioRecord {
             direction: at.direction,
             eio_sid: sid.cloned(),
             transport: at.transport,
@@ -360,12 +359,14 @@ impl Session {
             ack_frame,
             frame: at.frame,
         }));
-        out.extend(pair.map(IoEvent::AckPair));
+        if let Some(pair) = pair {
+            out.push_io(IoEvent::AckPair(pair));
+        }
     }
 }
 
-fn anomaly_event(at: At, sid: Option<SmolStr>, kind: IoAnomalyKind, out: &mut Vec<IoEvent>) {
-    out.push(IoEvent::Anomaly(IoAnomaly {
+fn anomaly_event(at: At, sid: Option<SmolStr>, kind: IoAnomalyKind, out: &mut impl IoOut) {
+    out.push_io(IoEvent::Anomaly(IoAnomaly {
         direction: at.direction,
         sid,
         frame: at.frame,
