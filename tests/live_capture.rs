@@ -216,8 +216,9 @@ fn assert_tls_story(rec: &Recorded, out: &[PacketOutput]) {
     assert_eq!(fins, 2, "wss: both sides send FIN");
 }
 
-/// Whether `rec` has the data of each direction in tcpdump's order (`true` without tcpdump),
-/// after asserting that it has tcpdump's packets, each direction's the same.
+/// Whether `rec` has tcpdump's packets, and the data of each direction in tcpdump's order
+/// (`true` without tcpdump), after asserting that each direction has the same packets when the
+/// counts agree.
 fn in_tcpdumps_order(ctx: &str, rec: &Recorded) -> bool {
     /// Each packet with its direction, sorted within each direction.
     fn every_packet<'a>(d: &'a Directions<'a>) -> Vec<(&'a [u8], &'a [u8])> {
@@ -230,11 +231,10 @@ fn in_tcpdumps_order(ctx: &str, rec: &Recorded) -> bool {
     };
     let ours: Vec<&[u8]> = rec.frames.iter().map(|f| f.data.as_slice()).collect();
     let theirs: Vec<&[u8]> = reference.iter().map(Vec::as_slice).collect();
-    assert_eq!(
-        ours.len(),
-        theirs.len(),
-        "{ctx}: as many packets as tcpdump"
-    );
+    if ours.len() != theirs.len() {
+        eprintln!("{ctx}: {} packets, tcpdump {}", ours.len(), theirs.len());
+        return false;
+    }
     let (ours, theirs) = (by_direction(&ours), by_direction(&theirs));
     assert_eq!(
         every_packet(&ours),
@@ -341,8 +341,10 @@ fn every_scenario_on_every_backend_matches_tcpdump_and_tells_the_story() {
     let dir = tempfile::tempdir().unwrap();
     for backend in backends() {
         for scenario in Scenario::ALL {
-            // A capture of ours that reorders data would do it in every recording; the kernel
-            // handing two packets to the two capture sockets from two CPUs at once is rare.
+            // A capture of ours that loses, adds or reorders packets would do it in every
+            // recording. The kernel handing two packets to the two capture sockets from two
+            // CPUs at once is rare, and so is tcpdump missing packets (seen once, with both
+            // cores busy with a build: 25 against our 30).
             let mut attempt = 1;
             let rec = loop {
                 let Some(rec) = capture_scenario(backend, scenario, dir.path()) else {
@@ -354,9 +356,9 @@ fn every_scenario_on_every_backend_matches_tcpdump_and_tells_the_story() {
                 }
                 assert!(
                     attempt < 3,
-                    "{ctx}: the data of a direction in another order than tcpdump's, in 3 recordings"
+                    "{ctx}: other packets than tcpdump's, or the data of a direction in another order, in 3 recordings"
                 );
-                eprintln!("{ctx}: data in another order than tcpdump's, recording again");
+                eprintln!("{ctx}: not tcpdump's packets in tcpdump's order, recording again");
                 attempt += 1;
             };
             check_scenario(backend, scenario, &rec);
