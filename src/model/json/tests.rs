@@ -288,14 +288,19 @@ fn every_corpus_packet_written_from_the_output_by_one_writer_is_the_same_as_serd
     assert!(packets > 1000, "only {packets} packets");
 }
 
+/// The corpus's `ws_suricata_basic.pcap` (WebSocket frames both ways).
+fn suricata_basic() -> std::path::PathBuf {
+    corpus_captures()
+        .into_iter()
+        .find(|p| p.ends_with("ws_suricata_basic.pcap"))
+        .expect("the corpus has ws_suricata_basic.pcap")
+}
+
 /// The pieces a [`LineWriter`] keeps are used again only for the same facts: lines that
 /// alternate and change them by a little write as serde does.
 #[test]
 fn kept_pieces_are_used_only_for_the_same_facts() {
-    let path = corpus_captures()
-        .into_iter()
-        .find(|p| p.ends_with("ws_suricata_basic.pcap"))
-        .expect("the corpus has ws_suricata_basic.pcap");
+    let path = suricata_basic();
     let records = records_of(&path);
     let r = records.iter().find(|r| !r.ws.is_empty()).unwrap();
     let v4 = |a: [u8; 4]| std::net::IpAddr::from(a);
@@ -362,10 +367,7 @@ fn kept_pieces_are_used_only_for_the_same_facts() {
 
 #[test]
 fn rare_fields_write_the_same_bytes_as_serde() {
-    let path = corpus_captures()
-        .into_iter()
-        .find(|p| p.ends_with("ws_suricata_basic.pcap"))
-        .expect("the corpus has ws_suricata_basic.pcap");
+    let path = suricata_basic();
     let mut records = records_of(&path);
     let ws = records.iter().find_map(|r| r.ws.first().cloned()).unwrap();
     let http = records

@@ -196,13 +196,7 @@ impl Reader<'_> {
     }
 
     fn array(&mut self, depth: u32, top: bool) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.at += 1;
-        self.skip_space();
-        if self.peek() == Some(b']') {
-            self.at += 1;
+        if !self.open(depth, b']')? {
             return Some(());
         }
         let mut place = if top { Place::Head } else { Place::Inner };
@@ -213,6 +207,21 @@ impl Reader<'_> {
                 return Some(());
             }
         }
+    }
+
+    /// Past an array's or object's opening byte: `Some(false)` when `close` follows at once
+    /// (empty), `None` when it is nested too deep.
+    fn open(&mut self, depth: u32, close: u8) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.at += 1;
+        self.skip_space();
+        if self.peek() == Some(close) {
+            self.at += 1;
+            return Some(false);
+        }
+        Some(true)
     }
 
     /// After an element or a member: `Some(true)` after a `,`, `Some(false)` after `close`.
@@ -229,13 +238,7 @@ impl Reader<'_> {
     }
 
     fn object(&mut self, depth: u32, top: bool) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.at += 1;
-        self.skip_space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
+        if !self.open(depth, b'}')? {
             return Some(());
         }
         let keys_before = self.keys.len();
