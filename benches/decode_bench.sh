@@ -17,11 +17,23 @@ echo "file: $big, $(capinfos -M -c "$big" | awk -F': *' '/Number of packets/ {pr
 load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg), CPU pressure $(awk '/some/ {print $2}' /proc/pressure/cpu 2>/dev/null)"; }
 load
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown /tmp/decode_bench.md \
+  --export-json /tmp/decode_bench.json \
   -n "osiscope decode --format json" "${osiscope[*]} >/dev/null" \
   -n "tshark -T fields" "${tshark[*]} >/dev/null 2>&1" \
   -n "cat" "cat $big >/dev/null"
 load
 cat /tmp/decode_bench.md
+echo
+# CPU time (user + system) over all the timed runs, not one: on a shared machine a single
+# run's CPU time moves as much as its wall time. hyperfine gives the mean of each.
+python3 - /tmp/decode_bench.json <<'PY'
+import json, sys
+cpu = {r["command"]: r["user"] + r["system"] for r in json.load(open(sys.argv[1]))["results"]}
+for name, c in cpu.items():
+    print(f"CPU {name}: {c:.3f} s (user + system, mean of the runs)")
+o, t = cpu["osiscope decode --format json"], cpu["tshark -T fields"]
+print(f"CPU ratio tshark / osiscope: {t / o:.1f}x")
+PY
 echo
 for name in osiscope tshark; do
   declare -n cmd=$name
