@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Decode speed and memory: osiscope against tshark and cat on the same big capture, in one run.
+# Decode speed and memory: osiscope against tshark, cat and the reading floor (benches/read_floor.rs)
+# on the same big capture, in one run.
 # Usage: benches/decode_bench.sh BIG.pcap   (make one with benches/make_big_capture.sh)
 #   RUNS (default 5) sets hyperfine's runs per command.
 # Needs: hyperfine, tshark, capinfos (apt-get install hyperfine tshark).
@@ -8,6 +9,10 @@ big=$(realpath "${1:?usage: decode_bench.sh BIG.pcap}")
 cd "$(dirname "$0")/.."
 cargo build --release --no-default-features -q
 bin=$PWD/target/release/osiscope
+# The reading floor: the same file reader, no decoding (benches/read_floor.rs). The first build
+# of a bench takes as long as a release build (dev-dependencies' features differ).
+floor=$(cargo bench --no-default-features --bench read_floor --no-run --message-format=json -q |
+  python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')
 osiscope=("$bin" decode "$big" --format json)
 tshark=(tshark -r "$big" -T fields -e frame.number -e tcp.flags -e websocket.opcode -e websocket.payload_length)
 
@@ -20,7 +25,8 @@ hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown /tmp/decode_bench.md 
   --export-json /tmp/decode_bench.json \
   -n "osiscope decode --format json" "${osiscope[*]} >/dev/null" \
   -n "tshark -T fields" "${tshark[*]} >/dev/null 2>&1" \
-  -n "cat" "cat $big >/dev/null"
+  -n "cat" "cat $big >/dev/null" \
+  -n "read floor" "$floor $big >/dev/null"
 load
 cat /tmp/decode_bench.md
 echo
@@ -33,6 +39,9 @@ for name, c in cpu.items():
     print(f"CPU {name}: {c:.3f} s (user + system, mean of the runs)")
 o, t = cpu["osiscope decode --format json"], cpu["tshark -T fields"]
 print(f"CPU ratio tshark / osiscope: {t / o:.1f}x")
+# 20x tshark on CPU leaves this much for decoding and writing, once the file is read.
+print(f"CPU budget for 20x tshark: {t / 20:.3f} s, of which reading the file (read floor) takes "
+      f"{cpu['read floor']:.3f} s ({100 * cpu['read floor'] * 20 / t:.0f} %)")
 PY
 echo
 for name in osiscope tshark; do
