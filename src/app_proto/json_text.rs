@@ -27,8 +27,9 @@ fn escape_mask(word: u64) -> u64 {
 /// escape, found from the chunk's mask: short runs between the quotes of a JSON text are
 /// common (Socket.IO payloads), and a call to `memcpy` for each of them cost more than the
 /// run. After a clean chunk the run may be long (a chat message's text): then 64 bytes are
-/// tested a turn and the clean ones copied at once. The last 1-15 bytes go through
-/// [`append_clean_words`].
+/// tested a turn and the clean ones copied at once. The last 1-15 bytes (all of a short text:
+/// a namespace, an event name, a session id) are one more chunk, loaded with
+/// [`load_padded`].
 #[cfg(target_arch = "x86_64")]
 fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut done = 0;
@@ -56,7 +57,41 @@ fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
             out.extend_from_slice(bytes.get(run..done).unwrap_or_default());
         }
     }
-    done + append_clean_words(out, rest)
+    let padded = load_padded(rest);
+    // The padding is 0, which needs escaping: the clean run stops at the end of `rest` at most.
+    let clean = sse2::escape_mask(&padded).trailing_zeros() as usize;
+    let at = out.len();
+    out.extend_from_slice(&padded);
+    out.truncate(at + clean);
+    done + clean
+}
+
+/// `bytes` (at most 16) at the start of 16 bytes, then zeros: loaded as two pieces of a length
+/// known when compiling, which overlap, instead of copied by a call to `memcpy` (which cost
+/// more than the rest of a short text's escaping).
+fn load_padded(bytes: &[u8]) -> [u8; 16] {
+    let word = if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>())
+    {
+        // 8-16 bytes: the tail's bytes go where they are in `bytes`; where it overlaps the
+        // head, they are the same.
+        let tail = u128::from(u64::from_le_bytes(*tail)) << (8 * (bytes.len() - 8));
+        u128::from(u64::from_le_bytes(*head)) | tail
+    } else {
+        u128::from(load_short(bytes))
+    };
+    word.to_le_bytes()
+}
+
+/// `bytes` (at most 8) in the low bytes of a word, the others 0, as [`load_padded`] loads them:
+/// 4-8 bytes as two 4-byte pieces; 1-3 as the first, middle and last byte.
+fn load_short(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let tail = u64::from(u32::from_le_bytes(*tail)) << (8 * (len - 4));
+        return u64::from(u32::from_le_bytes(*head)) | tail;
+    }
+    let byte_at = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b) << (8 * i));
+    byte_at(0) | byte_at(len / 2) | byte_at(len.saturating_sub(1))
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -114,7 +149,8 @@ mod sse2 {
     }
 }
 
-/// As [`append_clean`], without SIMD (the fallback, and the last 1-15 bytes of a text).
+/// As [`append_clean`], without SIMD (the fallback where there is none; the tests compare the
+/// two).
 ///
 /// 64 bytes a turn while all are clean (copied together at the end), then 8 at a time, each
 /// word appended whole (a copy of a length known when compiling: a few moves) and cut back to
@@ -124,6 +160,7 @@ mod sse2 {
 /// escaping exactly when `clean_distance` is 0, so a block is clean when the minimum over it
 /// is not: a minimum of byte-wise XORs and saturating subtractions, which the compiler turns
 /// into a few vector instructions per 16 bytes.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 fn append_clean_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut done = 0;
     let mut rest = bytes;
@@ -145,24 +182,21 @@ fn append_clean_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
         out.extend_from_slice(bytes.get(..done).unwrap_or_default());
     }
     loop {
-        // A whole word, or the last 1-7 bytes padded with a byte that needs no escaping.
-        let (word, len, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
-            (*word, 8, after)
+        // A whole word, or the last 0-7 bytes padded with zeros, which need escaping: the
+        // clean run stops at the end at most.
+        let (word, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
+            (u64::from_le_bytes(*word), after)
         } else {
-            let mut word = [b'a'; 8];
-            word.get_mut(..rest.len())
-                .unwrap_or_default()
-                .copy_from_slice(rest);
-            (word, rest.len(), &[][..])
+            (load_short(rest), &[][..])
         };
-        let mask = escape_mask(u64::from_le_bytes(word));
+        let mask = escape_mask(word);
         let clean = if mask == 0 {
-            len
+            8
         } else {
             (mask.trailing_zeros() / 8) as usize
         };
         let at = out.len();
-        out.extend_from_slice(&word);
+        out.extend_from_slice(&word.to_le_bytes());
         out.truncate(at + clean);
         done += clean;
         if clean < 8 {
@@ -240,6 +274,29 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// Write `name`, which has no bytes to escape (a name of ours: a layer, a link type, an enum
+/// variant), as a JSON string without looking for any. Up to 14 bytes (all of ours) it is
+/// made quoted in 16 bytes ([`load_padded`]) and appended as one piece, where a copy of its
+/// own length was a call to `memcpy`.
+#[inline]
+pub fn write_name(out: &mut Vec<u8>, name: &str) {
+    const QUOTE: u128 = b'"' as u128;
+    let bytes = name.as_bytes();
+    debug_assert!(clean_len(bytes) == bytes.len(), "{name:?} needs escaping");
+    let len = bytes.len();
+    if len <= 14 {
+        let quoted =
+            u128::from_le_bytes(load_padded(bytes)) << 8 | QUOTE | QUOTE << (8 * (len + 1));
+        let at = out.len();
+        out.extend_from_slice(&quoted.to_le_bytes());
+        out.truncate(at + len + 2);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    }
+}
+
 /// Two decimal digits for each of 0..100.
 const PAIRS: &[u8; 200] = b"\
     0001020304050607080910111213141516171819\
@@ -248,9 +305,15 @@ const PAIRS: &[u8; 200] = b"\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
 
-/// Write an unsigned integer in decimal. Numbers below 100 (a TTL, the flags, an opcode, a
-/// window: about half of a packet's numbers) are written here, inlined, with no digit count
-/// and no loop; the others by [`write_digits`].
+const E8: u64 = 100_000_000;
+
+/// `'0'` in each byte of a word: digit values 0-9 plus this are their ASCII digits.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Write an unsigned integer in decimal. Numbers below 10⁸ (ports, lengths, flags, windows,
+/// relative sequence numbers: all but two or three of a packet's numbers) are written here,
+/// inlined, with no loop and no call: below 100 from a table, the others made eight digits at
+/// once ([`short_digits`]) and appended as one word. Larger ones go to [`write_large`].
 #[allow(
     clippy::unnecessary_wraps,
     reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
@@ -262,38 +325,69 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) -> io::Result<()> {
     } else if n < 100 {
         let pair = n as usize * 2;
         out.extend_from_slice(&PAIRS[pair..pair + 2]);
+    } else if n < E8 {
+        // Below 10⁸: fits.
+        let (word, len) = short_digits(n as u32);
+        put_word(out, word, len);
     } else {
-        write_digits(out, n);
+        write_large(out, n);
     }
     Ok(())
 }
 
-/// Write `n` in decimal: up to sixteen digits eight at a time ([`eight_digits`]), the
-/// larger ones two digits a step (as `itoa` does).
+/// Write `n` (10⁸ or more) in decimal: up to sixteen digits as the digits of `n / 10⁸` and
+/// the eight of the rest, appended as one 16-byte piece (a TCP sequence number: ten digits);
+/// the larger ones two digits a step ([`Digits::of`]).
 #[inline(never)]
-fn write_digits(out: &mut Vec<u8>, n: u64) {
-    const E8: u64 = 100_000_000;
-    if n < E8 {
-        put_word(out, leading_digits(n), decimal_digits(n));
-    } else if n < E8 * E8 {
-        let top = n / E8;
-        put_word(out, leading_digits(top), decimal_digits(top));
-        // Below 10⁸: fits.
-        put_word(out, eight_digits((n % E8) as u32), 8);
+fn write_large(out: &mut Vec<u8>, n: u64) {
+    if let Some((both, len)) = sixteen_digits(n) {
+        let at = out.len();
+        out.extend_from_slice(&both.to_le_bytes());
+        out.truncate(at + len);
     } else {
         put_digits(out, &Digits::of(n));
     }
 }
 
-/// The digits of `n` (below 10⁸) as [`eight_digits`] makes them, its leading zeros dropped.
-fn leading_digits(n: u64) -> u64 {
-    let zeros = 8 - decimal_digits(n).min(8);
-    // Below 10⁸: fits; a shift of 56 at most.
-    eight_digits(n as u32) >> (8 * zeros)
+/// The digits of `n` (10⁸ up to 10¹⁶), the first in the lowest byte, and how many: those of
+/// `n / 10⁸` followed by the eight of the rest. `None` from 10¹⁶.
+fn sixteen_digits(n: u64) -> Option<(u128, usize)> {
+    let top = n / E8;
+    let (high, len) = if top < 100 {
+        // One or two digits (a 32-bit sequence number's first two), from the table.
+        let pair = top as usize * 2;
+        let digits = u64::from(u16::from_le_bytes([PAIRS[pair], PAIRS[pair + 1]]));
+        let one = usize::from(top < 10);
+        (digits >> (8 * one), 2 - one)
+    } else if top < E8 {
+        // Below 10⁸: fits.
+        short_digits(top as u32)
+    } else {
+        return None;
+    };
+    // Below 10⁸: fits.
+    let low = eight_digits((n % E8) as u32);
+    Some((u128::from(high) | (u128::from(low) << (8 * len)), len + 8))
+}
+
+/// The decimal digits of `n` (below 10⁸) as ASCII in a word, the first in the lowest byte,
+/// and how many (1 for 0). Made by [`eight_digits`], zero-padded: its first digit that is not
+/// a zero is its lowest byte that is not 0, found with one `trailing_zeros` (where a digit
+/// count from the bit length and a table took a dozen instructions).
+#[inline]
+fn short_digits(n: u32) -> (u64, usize) {
+    let digits = eight_digits_raw(n);
+    // A bit in the last digit's byte: 0 (all zeros) counts as its last digit.
+    let zero_bits = (digits | 1 << 63).trailing_zeros() & !7;
+    (
+        (digits + ASCII_ZEROS) >> zero_bits,
+        8 - (zero_bits / 8) as usize,
+    )
 }
 
 /// Append the first `len` (at most 8) bytes of `word`, lowest first: all eight are appended
 /// and the rest cut off (a copy of a length known when compiling).
+#[inline]
 fn put_word(out: &mut Vec<u8>, word: u64, len: usize) {
     let at = out.len();
     out.extend_from_slice(&word.to_le_bytes());
@@ -301,19 +395,25 @@ fn put_word(out: &mut Vec<u8>, word: u64, len: usize) {
 }
 
 /// The eight decimal digits of `n` (below 10⁸), zero-padded, as ASCII in a word, the first
-/// digit in the lowest byte. All are made at once: the two halves of four digits in 32-bit
-/// lanes, split into pairs in 16-bit lanes, then into digits in bytes; each split divides
-/// every lane by a multiply with a reciprocal that is exact in its range (`x / 100 ==
-/// x * 5243 >> 19` below 43699, `x / 10 == x * 103 >> 10` below 179), and no product
+/// digit in the lowest byte.
+fn eight_digits(n: u32) -> u64 {
+    eight_digits_raw(n) + ASCII_ZEROS
+}
+
+/// The eight decimal digits of `n` (below 10⁸), zero-padded, as values 0-9 in the bytes of a
+/// word, the first digit in the lowest byte. All are made at once: the two halves of four
+/// digits in 32-bit lanes, split into pairs in 16-bit lanes, then into digits in bytes; each
+/// split divides every lane by a multiply with a reciprocal that is exact in its range (`x /
+/// 100 == x * 5243 >> 19` below 43699, `x / 10 == x * 103 >> 10` below 179), and no product
 /// reaches the next lane. A loop of two digits a step took about twice the instructions for
 /// a sequence number.
-fn eight_digits(n: u32) -> u64 {
+#[inline]
+fn eight_digits_raw(n: u32) -> u64 {
     let halves = u64::from(n / 10_000) | (u64::from(n % 10_000) << 32);
     let hundreds = ((halves * 5243) >> 19) & 0x0000_007F_0000_007F;
     let pairs = hundreds | ((halves - hundreds * 100) << 16);
     let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
-    let digits = tens | ((pairs - tens * 10) << 8);
-    digits + 0x3030_3030_3030_3030
+    tens | ((pairs - tens * 10) << 8)
 }
 
 /// A number's decimal digits, made once to be written more than once (a packet's `caplen` is
@@ -326,14 +426,21 @@ pub struct Digits {
 }
 
 impl Digits {
-    /// The digits of `n`, two a step (as `itoa` does).
+    /// The digits of `n`: up to sixteen as [`write_u64`] makes them, the others two a step
+    /// (as `itoa` does).
     pub fn of(mut n: u64) -> Self {
-        let len = decimal_digits(n);
         let mut buf = [0u8; 20];
-        if n < 100_000_000 {
-            buf[..8].copy_from_slice(&leading_digits(n).to_le_bytes());
+        if n < E8 {
+            // Below 10⁸: fits.
+            let (word, len) = short_digits(n as u32);
+            buf[..8].copy_from_slice(&word.to_le_bytes());
             return Self { buf, len };
         }
+        if let Some((both, len)) = sixteen_digits(n) {
+            buf[..16].copy_from_slice(&both.to_le_bytes());
+            return Self { buf, len };
+        }
+        let len = decimal_digits(n);
         let mut i = len;
         while n >= 100 {
             let pair = (n % 100) as usize * 2;
@@ -370,8 +477,7 @@ pub fn nine_digits(n: u32) -> [u8; 9] {
 }
 
 /// How many decimal digits `n` has (1 for 0): from its bit length, `log10(2) ≈ 1233 / 4096`
-/// gives the count or one less, and one comparison with a power of ten tells which (a few
-/// instructions, where `ilog10` took about twenty; twenty numbers a line).
+/// gives the count or one less, and one comparison with a power of ten tells which.
 fn decimal_digits(n: u64) -> usize {
     const POWERS: [u64; 20] = {
         let mut p = [1u64; 20];
@@ -499,15 +605,52 @@ mod tests {
             10u64.pow(16),
         ]);
         all.extend((0..16).map(|e| 10u64.pow(16) - 1 - 9 * 10u64.pow(e)));
+        // Where the part above the last eight digits goes from one digit to two, two to three.
+        all.extend([999_999_999, 1_000_000_000, 9_999_999_999, 10_000_000_000]);
         for n in all {
             let mut v = Vec::new();
             write_u64(&mut v, n).unwrap();
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
+            let mut v = b"x".to_vec();
+            put_digits(&mut v, &Digits::of(n));
+            assert_eq!(
+                v[1..],
+                serde_json::to_vec(&n).unwrap()[..],
+                "Digits::of({n})"
+            );
         }
         for n in [0i64, -1, -10, i64::MIN, i64::MAX, 1_795_588_442_806_897_000] {
             let mut v = Vec::new();
             write_i64(&mut v, n).unwrap();
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
+        }
+    }
+
+    #[test]
+    fn names_of_every_length_are_quoted_as_serde_json_does() {
+        let chars = "abcdefghijklmnopqrstuvwxyz_-/.0123456789";
+        for len in 0..=chars.len() {
+            let name = &chars[..len];
+            let mut v = b"x".to_vec();
+            write_name(&mut v, name);
+            assert_eq!(v[1..], serde_json::to_vec(name).unwrap()[..], "{name}");
+        }
+    }
+
+    #[test]
+    fn short_loads_are_the_bytes_then_zeros() {
+        let bytes: Vec<u8> = (0xF1..=0xFF).chain([0x7F]).collect();
+        for len in 0..=16 {
+            let mut want = [0u8; 16];
+            want[..len].copy_from_slice(&bytes[..len]);
+            assert_eq!(load_padded(&bytes[..len]), want, "{len} bytes");
+            if len <= 8 {
+                assert_eq!(
+                    load_short(&bytes[..len]).to_le_bytes(),
+                    want[..8],
+                    "{len} bytes"
+                );
+            }
         }
     }
 

@@ -29,7 +29,7 @@ use crate::flow::{Direction, SegmentInfo};
 use super::PacketRecord;
 use super::summary::{self, AppKinds};
 use crate::app_proto::json_text::{
-    Digits, nine_digits, put_digits, write_i64, write_str, write_u64,
+    Digits, nine_digits, put_digits, write_i64, write_name, write_str, write_u64,
 };
 
 /// What a packet's JSON line is made from: a [`PacketRecord`], or the engine's
@@ -188,13 +188,6 @@ fn http_json(m: &HttpMessage) -> JsonHttp<'_> {
     }
 }
 
-/// `"key":` (keys are plain ASCII names).
-fn key(out: &mut Vec<u8>, name: &str) -> io::Result<()> {
-    out.write_all(b"\"")?;
-    out.write_all(name.as_bytes())?;
-    out.write_all(b"\":")
-}
-
 /// `key` (the bytes before a value, e.g. `,"seq":`), then a number. Inlined, so that the key's
 /// length is known where it is copied (a few moves instead of a call to `memcpy`).
 #[allow(
@@ -248,11 +241,13 @@ fn str_array<'a>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) ->
 
 /// A name of ours (a layer, a link type, an enum variant: ASCII letters, digits, `_`, `-`, `/`,
 /// `.`) as a JSON string, quoted without looking for bytes to escape: there are none.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the shape of every writer here, chained with `?`"
+)]
 pub(super) fn name(out: &mut Vec<u8>, s: &'static str) -> io::Result<()> {
-    debug_assert!(!s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
-    out.write_all(b"\"")?;
-    out.write_all(s.as_bytes())?;
-    out.write_all(b"\"")
+    write_name(out, s);
+    Ok(())
 }
 
 /// A JSON array of serde-serialized items.
@@ -515,13 +510,11 @@ impl LineWriter {
             out.write_all(b"}")?;
         }
         if let Some(t) = &p.tcp {
-            out.write_all(b",")?;
-            key(out, "tcp")?;
+            out.write_all(b",\"tcp\":")?;
             tcp(out, t, seg)?;
         }
         if kinds.http {
-            out.write_all(b",")?;
-            key(out, "http")?;
+            out.write_all(b",\"http\":")?;
             serde_array(out, packet.http().map(http_json))?;
         }
         // The last text written and where it is in `out`.
