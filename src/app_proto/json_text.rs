@@ -237,23 +237,71 @@ fn clean_distance(b: u8) -> u8 {
     (b ^ b'"').min(b ^ b'\\').min(b.saturating_sub(0x1F))
 }
 
-/// Write `s` as a JSON string, quotes included.
+/// Write `s` as a JSON string, quotes included. A text of at most 16 bytes with none to
+/// escape (a namespace, an event name, a session id: three of a Socket.IO packet's four
+/// strings) is loaded ([`load_padded`]), checked and appended as one 16-byte piece, here,
+/// inlined; the others go through [`write_escaped`].
 #[allow(
     clippy::unnecessary_wraps,
     reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
 )]
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 16 {
+        let padded = load_padded(bytes);
+        // The padding (0) needs escaping: the first byte to escape is at the end of `s`
+        // exactly when none of `s` does.
+        if first_to_escape(&padded) == bytes.len() {
+            out.push(b'"');
+            let at = out.len();
+            out.extend_from_slice(&padded);
+            out.truncate(at + bytes.len());
+            out.push(b'"');
+            return Ok(());
+        }
+    }
+    write_escaped(out, bytes);
+    Ok(())
+}
+
+/// Where the first byte of `chunk` that needs escaping is; 16 when none does.
+fn first_to_escape(chunk: &[u8; 16]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    return (sse2::escape_mask(chunk) | 1 << 16).trailing_zeros() as usize;
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (lo, hi) = chunk.split_at(8);
+        let word = |half: &[u8]| half.try_into().map_or(0, u64::from_le_bytes);
+        let (lo, hi) = (escape_mask(word(lo)), escape_mask(word(hi)));
+        if lo != 0 {
+            (lo.trailing_zeros() / 8) as usize
+        } else {
+            8 + (hi.trailing_zeros() / 8).min(8) as usize
+        }
+    }
+}
+
+/// Write `bytes` (UTF-8) as a JSON string, quotes included: runs that need no escaping are
+/// copied ([`append_clean`]), the bytes between them escaped.
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    let mut rest = s.as_bytes();
+    let mut rest = bytes;
     loop {
         let clean = append_clean(out, rest);
         let Some((&b, after)) = rest.get(clean..).and_then(<[u8]>::split_first) else {
             break;
         };
+        // A quote or a backslash (the JSON inside a Socket.IO payload's text) first, without
+        // the table of the others.
+        if b == b'"' || b == b'\\' {
+            out.extend_from_slice(&[b'\\', b]);
+            rest = after;
+            continue;
+        }
         match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
             0x08 => out.extend_from_slice(b"\\b"),
             0x09 => out.extend_from_slice(b"\\t"),
             0x0A => out.extend_from_slice(b"\\n"),
@@ -271,7 +319,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
         rest = after;
     }
     out.push(b'"');
-    Ok(())
 }
 
 /// Write `name`, which has no bytes to escape (a name of ours: a layer, a link type, an enum
@@ -280,21 +327,28 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 /// own length was a call to `memcpy`.
 #[inline]
 pub fn write_name(out: &mut Vec<u8>, name: &str) {
-    const QUOTE: u128 = b'"' as u128;
     let bytes = name.as_bytes();
-    debug_assert!(clean_len(bytes) == bytes.len(), "{name:?} needs escaping");
-    let len = bytes.len();
-    if len <= 14 {
-        let quoted =
-            u128::from_le_bytes(load_padded(bytes)) << 8 | QUOTE | QUOTE << (8 * (len + 1));
+    if let Some(quoted) = quoted_name(bytes) {
         let at = out.len();
-        out.extend_from_slice(&quoted.to_le_bytes());
-        out.truncate(at + len + 2);
+        out.extend_from_slice(&quoted);
+        out.truncate(at + bytes.len() + 2);
     } else {
         out.push(b'"');
         out.extend_from_slice(bytes);
         out.push(b'"');
     }
+}
+
+/// `name` (at most 14 bytes, none to escape) quoted, at the start of 16 bytes.
+#[inline]
+fn quoted_name(name: &[u8]) -> Option<[u8; 16]> {
+    const QUOTE: u128 = b'"' as u128;
+    debug_assert!(clean_len(name) == name.len(), "{name:?} needs escaping");
+    let len = name.len();
+    (len <= 14).then(|| {
+        (u128::from_le_bytes(load_padded(name)) << 8 | QUOTE | QUOTE << (8 * (len + 1)))
+            .to_le_bytes()
+    })
 }
 
 /// Two decimal digits for each of 0..100.
@@ -351,6 +405,7 @@ fn write_large(out: &mut Vec<u8>, n: u64) {
 
 /// The digits of `n` (10⁸ up to 10¹⁶), the first in the lowest byte, and how many: those of
 /// `n / 10⁸` followed by the eight of the rest. `None` from 10¹⁶.
+#[inline]
 fn sixteen_digits(n: u64) -> Option<(u128, usize)> {
     let top = n / E8;
     let (high, len) = if top < 100 {
@@ -493,6 +548,128 @@ fn decimal_digits(n: u64) -> usize {
     below + usize::from(POWERS.get(below).is_some_and(|&p| n >= p))
 }
 
+/// Append what `write` writes, at most `N` bytes, to `out` through a [`Fixed`] window: for
+/// the parts of a line made of many short pieces of a bounded length (keys, numbers, names),
+/// which otherwise each checked the output's capacity and stored its length.
+#[inline]
+pub fn fixed<const N: usize>(out: &mut Vec<u8>, write: impl FnOnce(&mut Fixed<'_, N>)) {
+    let at = out.len();
+    out.resize(at + N, 0);
+    let mut len = 0;
+    if let Some(buf) = out.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>) {
+        let mut window = Fixed { buf, len: 0 };
+        write(&mut window);
+        len = window.len;
+    }
+    out.truncate(at + len);
+}
+
+/// `N` bytes of the output, opened by [`fixed`], filled from the start. Every piece is copied
+/// with a length known when compiling (a number's 8 or 16 bytes, a name's 16, all cut back
+/// by where the next piece starts), so `N` leaves room for 16 bytes more than the longest
+/// content. A piece that does not fit is dropped (and a debug build stops): `N` is chosen
+/// for the longest content of each window, which the tests write.
+pub struct Fixed<'a, const N: usize> {
+    buf: &'a mut [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Fixed<'_, N> {
+    /// Copy `bytes` (a key with its punctuation: `,"seq":`).
+    #[inline]
+    pub fn put<const K: usize>(&mut self, bytes: &[u8; K]) {
+        self.put_cut(bytes, K);
+    }
+
+    /// Copy all of `bytes` and keep the first `len` (a piece padded to a fixed length).
+    #[inline]
+    pub fn put_cut<const K: usize>(&mut self, bytes: &[u8; K], len: usize) {
+        debug_assert!(self.len + K <= N, "a window of {N} bytes is too short");
+        if let Some(to) = self
+            .buf
+            .get_mut(self.len..)
+            .and_then(<[u8]>::first_chunk_mut::<K>)
+        {
+            *to = *bytes;
+        }
+        self.len += len;
+    }
+
+    /// Copy `bytes` of any length (a list made before).
+    #[inline]
+    pub fn put_slice(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        debug_assert!(end <= N, "a window of {N} bytes is too short");
+        if let Some(to) = self.buf.get_mut(self.len..end) {
+            to.copy_from_slice(bytes);
+        }
+        self.len = end;
+    }
+
+    /// `n` in decimal, as [`write_u64`] writes it.
+    #[inline]
+    pub fn num(&mut self, n: u64) {
+        if n < 10 {
+            self.put_cut(&[b'0' + n as u8], 1);
+        } else if n < 100 {
+            let pair = n as usize * 2;
+            self.put_cut(&[PAIRS[pair], PAIRS[pair + 1]], 2);
+        } else if n < E8 {
+            // Below 10⁸: fits.
+            let (word, len) = short_digits(n as u32);
+            self.put_cut(&word.to_le_bytes(), len);
+        } else {
+            self.large(n);
+        }
+    }
+
+    /// `key` then `n` (`,"seq":` and a sequence number).
+    #[inline]
+    pub fn key_num<const K: usize>(&mut self, key: &[u8; K], n: u64) {
+        self.put(key);
+        self.num(n);
+    }
+
+    /// `n` from 10⁸ on, as [`write_large`] writes it.
+    #[inline(never)]
+    fn large(&mut self, n: u64) {
+        if let Some((both, len)) = sixteen_digits(n) {
+            self.put_cut(&both.to_le_bytes(), len);
+        } else {
+            self.digits(&Digits::of(n));
+        }
+    }
+
+    /// Digits made before.
+    #[inline]
+    pub fn digits(&mut self, digits: &Digits) {
+        self.put_cut(&digits.buf, digits.len);
+    }
+
+    /// `true` or `false`.
+    #[inline]
+    pub fn bool(&mut self, v: bool) {
+        if v {
+            self.put_cut(b"true\0\0\0\0", 4);
+        } else {
+            self.put_cut(b"false\0\0\0", 5);
+        }
+    }
+
+    /// A name of ours, quoted, as [`write_name`] writes it.
+    #[inline]
+    pub fn name(&mut self, name: &str) {
+        let bytes = name.as_bytes();
+        if let Some(quoted) = quoted_name(bytes) {
+            self.put_cut(&quoted, bytes.len() + 2);
+        } else {
+            self.put(b"\"");
+            self.put_slice(bytes);
+            self.put(b"\"");
+        }
+    }
+}
+
 /// Write a signed integer in decimal.
 pub fn write_i64(out: &mut Vec<u8>, n: i64) -> io::Result<()> {
     if n < 0 {
@@ -520,6 +697,24 @@ mod tests {
         }
         let s = "héllo → 世界 \u{7f} \u{1F600}";
         assert_eq!(ours(s), serde_json::to_string(s).unwrap());
+    }
+
+    /// Texts of up to 16 bytes take their own way (one piece when none needs escaping): every
+    /// length around it, clean and with each special byte at each position.
+    #[test]
+    fn short_texts_escape_as_serde_json_does() {
+        for len in 0..=18 {
+            let clean = "é/abcdefghijklmnopq"[..len + usize::from(len > 0)].to_string();
+            assert_eq!(ours(&clean), serde_json::to_string(&clean).unwrap());
+            for special in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
+                for at in 0..len {
+                    let s: String = (0..len)
+                        .map(|i| if i == at { special } else { 'x' })
+                        .collect();
+                    assert_eq!(ours(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
     }
 
     /// Both ways of finding clean runs: SSE2's (on `x86_64`) and the words' (the fallback
@@ -583,8 +778,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn integers_print_as_serde_json_does() {
+    /// 0 to 10,000, then every digit count at its edges and every bit length.
+    fn edge_numbers() -> Vec<u64> {
         let mut all: Vec<u64> = (0..=10_000).collect();
         all.extend([
             4_294_967_295,
@@ -607,7 +802,12 @@ mod tests {
         all.extend((0..16).map(|e| 10u64.pow(16) - 1 - 9 * 10u64.pow(e)));
         // Where the part above the last eight digits goes from one digit to two, two to three.
         all.extend([999_999_999, 1_000_000_000, 9_999_999_999, 10_000_000_000]);
-        for n in all {
+        all
+    }
+
+    #[test]
+    fn integers_print_as_serde_json_does() {
+        for n in edge_numbers() {
             let mut v = Vec::new();
             write_u64(&mut v, n).unwrap();
             assert_eq!(v, serde_json::to_vec(&n).unwrap());
@@ -634,7 +834,41 @@ mod tests {
             let mut v = b"x".to_vec();
             write_name(&mut v, name);
             assert_eq!(v[1..], serde_json::to_vec(name).unwrap()[..], "{name}");
+            let mut w = b"x".to_vec();
+            fixed::<64>(&mut w, |w| w.name(name));
+            assert_eq!(w, v, "{name} in a window");
         }
+    }
+
+    /// What a [`Fixed`] window writes is what the writers on a `Vec` write, for every
+    /// number at the edges of its digit counts.
+    #[test]
+    fn a_window_writes_what_the_writers_do() {
+        for n in edge_numbers() {
+            let mut ours = b"x".to_vec();
+            fixed::<80>(&mut ours, |w| {
+                w.key_num(b",\"n\":", n);
+                w.bool(n % 2 == 0);
+                w.put_slice(b"[]");
+                w.digits(&Digits::of(n));
+            });
+            let mut reference = b"x,\"n\":".to_vec();
+            write_u64(&mut reference, n).unwrap();
+            reference.extend_from_slice(if n % 2 == 0 { b"true" } else { b"false" });
+            reference.extend_from_slice(b"[]");
+            put_digits(&mut reference, &Digits::of(n));
+            assert_eq!(ours, reference, "{n}");
+        }
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "a window of 8 bytes is too short")]
+    fn a_piece_past_its_window_stops_a_debug_build() {
+        fixed::<8>(&mut Vec::new(), |w| {
+            w.put(b"12345");
+            w.put(b"67890");
+        });
     }
 
     #[test]
