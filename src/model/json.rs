@@ -245,6 +245,7 @@ fn str_array<'a>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) ->
     clippy::unnecessary_wraps,
     reason = "the shape of every writer here, chained with `?`"
 )]
+#[inline]
 pub(super) fn name(out: &mut Vec<u8>, s: &'static str) -> io::Result<()> {
     write_name(out, s);
     Ok(())
@@ -581,15 +582,28 @@ impl LineWriter {
             out.write_all(b",\"tls\":")?;
             array(out, packet.tls(), |out, r| tls::write(out, r, sentences))?;
         }
+        let protocol = packet.protocol(kinds);
+        let anomaly = |e: &IoEvent| matches!(e, IoEvent::Anomaly(_));
+        if p.issues.is_empty() && !packet.io().any(anomaly) {
+            // Most packets: the end of the line is one piece. `"protocol":` and a name of 14
+            // bytes at most, and room for its copy.
+            fixed::<48>(out, |w| {
+                w.put(b",\"issues\":[],\"protocol\":");
+                w.name(protocol);
+                w.put(b"}\n");
+            });
+            return Ok(());
+        }
         out.write_all(b",\"issues\":")?;
         issues(out, &p.issues, packet.io(), sentences)?;
         out.write_all(b",\"protocol\":")?;
-        name(out, packet.protocol(kinds))?;
+        name(out, protocol)?;
         out.write_all(b"}\n")
     }
 
     /// `ts_ns`: the seconds' digits are made again only when the second changes (packets come
     /// many a second), then the nanoseconds, nine digits.
+    #[inline]
     fn ts_ns<const N: usize>(&mut self, w: &mut Fixed<'_, N>, ts_ns: i64) {
         const NS_PER_SEC: u64 = 1_000_000_000;
         let Ok(ts_ns) = u64::try_from(ts_ns) else {
