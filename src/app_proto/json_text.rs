@@ -27,7 +27,10 @@ fn escape_mask(word: u64) -> u64 {
     (below_space | quote | backslash) & HI
 }
 
-/// Append the leading bytes of `bytes` that need no escaping to `out`; returns how many.
+/// Append the leading bytes of `bytes` up to the first control character (below 0x20) to
+/// `out`, quotes and backslashes escaped on the way (`\"`, `\\`: the JSON inside a Socket.IO
+/// payload's text has many, and each cost a return to [`write_escaped`]); returns how many
+/// bytes of `bytes` that took.
 ///
 /// 16 bytes a turn with SSE2 (part of every `x86_64` processor), each chunk appended whole
 /// (a copy of a length known when compiling: a few moves) and cut back to the first byte to
@@ -38,39 +41,61 @@ fn escape_mask(word: u64) -> u64 {
 /// a namespace, an event name, a session id) are one more chunk, loaded with
 /// [`load_padded`].
 #[cfg(target_arch = "x86_64")]
-fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    let mut done = 0;
+fn append_run(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut rest = bytes;
-    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        let mask = sse2::escape_mask(chunk);
-        let at = out.len();
-        out.extend_from_slice(chunk);
-        if mask != 0 {
-            let clean = mask.trailing_zeros() as usize;
-            out.truncate(at + clean);
-            return done + clean;
-        }
-        done += 16;
-        rest = after;
-        let run = done;
-        while let Some((block, after)) = rest.split_first_chunk::<64>() {
-            if sse2::any_to_escape(block) {
-                break;
+    loop {
+        while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+            let mask = sse2::escape_mask(chunk);
+            let at = out.len();
+            out.extend_from_slice(chunk);
+            if mask != 0 {
+                let clean = mask.trailing_zeros() as usize;
+                out.truncate(at + clean);
+                match escape_in_run(out, rest, clean) {
+                    Some(after) => rest = after,
+                    None => return bytes.len() - rest.len() + clean,
+                }
+                continue;
             }
-            done += 64;
             rest = after;
+            let run = rest;
+            while let Some((block, after)) = rest.split_first_chunk::<64>() {
+                if sse2::any_to_escape(block) {
+                    break;
+                }
+                rest = after;
+            }
+            let blocks = run.len() - rest.len();
+            if blocks > 0 {
+                out.extend_from_slice(run.get(..blocks).unwrap_or_default());
+            }
         }
-        if done > run {
-            out.extend_from_slice(bytes.get(run..done).unwrap_or_default());
+        let padded = load_padded(rest);
+        // The padding is 0, which needs escaping: the clean run stops at the end of `rest` at
+        // most.
+        let clean = sse2::escape_mask(&padded).trailing_zeros() as usize;
+        let at = out.len();
+        out.extend_from_slice(&padded);
+        out.truncate(at + clean);
+        match escape_in_run(out, rest, clean) {
+            Some(after) => rest = after,
+            None => return bytes.len() - rest.len() + clean,
         }
     }
-    let padded = load_padded(rest);
-    // The padding is 0, which needs escaping: the clean run stops at the end of `rest` at most.
-    let clean = sse2::escape_mask(&padded).trailing_zeros() as usize;
-    let at = out.len();
-    out.extend_from_slice(&padded);
-    out.truncate(at + clean);
-    done + clean
+}
+
+/// Where a run's clean bytes end, `clean` bytes into `rest`: a quote or a backslash there is
+/// escaped (by [`append_run`] itself) and what follows it returned, to go on with; `None`
+/// where the run ends (at a control character, or at the end of the text).
+#[inline]
+fn escape_in_run<'a>(out: &mut Vec<u8>, rest: &'a [u8], clean: usize) -> Option<&'a [u8]> {
+    match rest.get(clean) {
+        Some(&b @ (b'"' | b'\\')) => {
+            out.extend_from_slice(&[b'\\', b]);
+            Some(rest.get(clean + 1..).unwrap_or_default())
+        }
+        _ => None,
+    }
 }
 
 /// `bytes` (at most 16) at the start of 16 bytes, then zeros: loaded as two pieces of a length
@@ -102,8 +127,8 @@ fn load_short(bytes: &[u8]) -> u64 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    append_clean_words(out, bytes)
+fn append_run(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
+    append_run_words(out, bytes)
 }
 
 /// The tests for bytes to escape, 16 at a time.
@@ -156,7 +181,7 @@ mod sse2 {
     }
 }
 
-/// As [`append_clean`], without SIMD (the fallback where there is none; the tests compare the
+/// As [`append_run`], without SIMD (the fallback where there is none; the tests compare the
 /// two).
 ///
 /// 64 bytes a turn while all are clean (copied together at the end), then 8 at a time, each
@@ -168,48 +193,53 @@ mod sse2 {
 /// is not: a minimum of byte-wise XORs and saturating subtractions, which the compiler turns
 /// into a few vector instructions per 16 bytes.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-fn append_clean_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    let mut done = 0;
+fn append_run_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut rest = bytes;
-    while let Some((block, after)) = rest.split_first_chunk::<64>() {
-        if block
-            .iter()
-            .map(|&b| clean_distance(b))
-            .fold(u8::MAX, u8::min)
-            == 0
-        {
-            break;
-        }
-        done += 64;
-        rest = after;
-    }
-    // Clean blocks (a long text's run) are copied at once: one `memcpy` call is cheaper there
-    // than a copy per block.
-    if done > 0 {
-        out.extend_from_slice(bytes.get(..done).unwrap_or_default());
-    }
     loop {
-        // A whole word, or the last 0-7 bytes padded with zeros, which need escaping: the
-        // clean run stops at the end at most.
-        let (word, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
-            (u64::from_le_bytes(*word), after)
-        } else {
-            (load_short(rest), &[][..])
-        };
-        let mask = escape_mask(word);
-        let clean = if mask == 0 {
-            8
-        } else {
-            (mask.trailing_zeros() / 8) as usize
-        };
-        let at = out.len();
-        out.extend_from_slice(&word.to_le_bytes());
-        out.truncate(at + clean);
-        done += clean;
-        if clean < 8 {
-            return done;
+        let run = rest;
+        while let Some((block, after)) = rest.split_first_chunk::<64>() {
+            if block
+                .iter()
+                .map(|&b| clean_distance(b))
+                .fold(u8::MAX, u8::min)
+                == 0
+            {
+                break;
+            }
+            rest = after;
         }
-        rest = after;
+        // Clean blocks (a long text's run) are copied at once: one `memcpy` call is cheaper
+        // there than a copy per block.
+        let blocks = run.len() - rest.len();
+        if blocks > 0 {
+            out.extend_from_slice(run.get(..blocks).unwrap_or_default());
+        }
+        loop {
+            // A whole word, or the last 0-7 bytes padded with zeros, which need escaping: the
+            // clean run stops at the end at most.
+            let (word, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
+                (u64::from_le_bytes(*word), after)
+            } else {
+                (load_short(rest), &[][..])
+            };
+            let mask = escape_mask(word);
+            let clean = if mask == 0 {
+                8
+            } else {
+                (mask.trailing_zeros() / 8) as usize
+            };
+            let at = out.len();
+            out.extend_from_slice(&word.to_le_bytes());
+            out.truncate(at + clean);
+            if clean < 8 {
+                match escape_in_run(out, rest, clean) {
+                    Some(after) => rest = after,
+                    None => return bytes.len() - rest.len() + clean,
+                }
+                break;
+            }
+            rest = after;
+        }
     }
 }
 
@@ -289,26 +319,22 @@ fn first_to_escape(chunk: &[u8; 16]) -> usize {
     }
 }
 
-/// Write `bytes` (UTF-8) as a JSON string, quotes included: runs that need no escaping are
-/// copied ([`append_clean`]), the bytes between them escaped.
+/// Write `bytes` (UTF-8) as a JSON string, quotes included: runs without control characters
+/// are copied ([`append_run`], which escapes quotes and backslashes), the control characters
+/// between them escaped here.
 #[inline(never)]
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let mut rest = bytes;
     loop {
-        let clean = append_clean(out, rest);
-        let Some((&b, after)) = rest.get(clean..).and_then(<[u8]>::split_first) else {
+        let run = append_run(out, rest);
+        let Some((&b, after)) = rest.get(run..).and_then(<[u8]>::split_first) else {
             break;
         };
-        // A quote or a backslash (the JSON inside a Socket.IO payload's text) first, without
-        // the table of the others.
-        if b == b'"' || b == b'\\' {
-            out.extend_from_slice(&[b'\\', b]);
-            rest = after;
-            continue;
-        }
         match b {
+            // Escaped by `append_run` already; here for completeness.
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
             0x08 => out.extend_from_slice(b"\\b"),
             0x09 => out.extend_from_slice(b"\\t"),
             0x0A => out.extend_from_slice(b"\\n"),
@@ -397,10 +423,10 @@ mod tests {
         }
     }
 
-    /// Both ways of finding clean runs: SSE2's (on `x86_64`) and the words' (the fallback
-    /// elsewhere, and the tail of a text).
-    type AppendClean = fn(&mut Vec<u8>, &[u8]) -> usize;
-    const APPEND_CLEAN: [AppendClean; 2] = [append_clean, append_clean_words];
+    /// Both ways of copying runs: SSE2's (on `x86_64`) and the words' (the fallback
+    /// elsewhere).
+    type AppendRun = fn(&mut Vec<u8>, &[u8]) -> usize;
+    const APPEND_RUN: [AppendRun; 2] = [append_run, append_run_words];
 
     #[test]
     fn clean_len_stops_at_any_special_byte_at_any_position() {
@@ -419,7 +445,7 @@ mod tests {
 
     #[test]
     fn a_special_byte_at_any_position_is_found() {
-        for append_clean in APPEND_CLEAN {
+        for append_run in APPEND_RUN {
             // Past two 64-byte blocks after a 16-byte chunk, with every tail length.
             for special in [b'"', b'\\', b'\n', 0x00, 0x1F] {
                 for len in 0..230 {
@@ -427,15 +453,22 @@ mod tests {
                         let mut bytes = vec![b'x'; len];
                         bytes[at] = special;
                         let mut out = b"x".to_vec();
-                        assert_eq!(
-                            append_clean(&mut out, &bytes),
-                            at,
-                            "{special:#x} at {at} of {len}"
-                        );
-                        assert_eq!(out[1..], bytes[..at]);
+                        let took = append_run(&mut out, &bytes);
+                        if special < 0x20 {
+                            // A control character ends the run.
+                            assert_eq!(took, at, "{special:#x} at {at} of {len}");
+                            assert_eq!(out[1..], bytes[..at]);
+                        } else {
+                            // A quote or a backslash is escaped, and the run goes on.
+                            assert_eq!(took, len, "{special:#x} at {at} of {len}");
+                            let mut escaped = bytes[..at].to_vec();
+                            escaped.extend([b'\\', special]);
+                            escaped.extend(&bytes[at + 1..]);
+                            assert_eq!(out[1..], escaped[..]);
+                        }
                     }
                     let mut out = Vec::new();
-                    assert_eq!(append_clean(&mut out, &vec![b' '; len]), len);
+                    assert_eq!(append_run(&mut out, &vec![b' '; len]), len);
                     assert_eq!(out, vec![b' '; len]);
                 }
             }
@@ -446,12 +479,12 @@ mod tests {
     fn bytes_next_to_the_special_ones_are_clean() {
         // 0x20 and DEL, `!` and `#` (beside `"`), `[` and `]` (beside `\\`), and bytes with the
         // high bit (signed comparisons would call them below 0x20).
-        for append_clean in APPEND_CLEAN {
+        for append_run in APPEND_RUN {
             for clean in [0x20u8, 0x7F, b'!', b'#', b'[', b']', 0x80, 0x9F, 0xA0, 0xFF] {
                 for len in [1, 15, 16, 17, 80, 100] {
                     let bytes = vec![clean; len];
                     let mut out = Vec::new();
-                    assert_eq!(append_clean(&mut out, &bytes), len, "{clean:#x}");
+                    assert_eq!(append_run(&mut out, &bytes), len, "{clean:#x}");
                     assert_eq!(out, bytes);
                 }
             }
@@ -496,7 +529,7 @@ mod tests {
         }
 
         #[test]
-        fn both_ways_find_the_same_clean_run(
+        fn both_ways_copy_the_same_run(
             s in proptest::collection::vec(
                 prop_oneof![Just(b'"'), Just(b'\\'), Just(b'a'), Just(b'\n'), Just(0x1Fu8), Just(0xE9u8)],
                 0..300,
@@ -506,8 +539,8 @@ mod tests {
             // Mostly clean, so that runs are long enough for the 64-byte blocks.
             let bytes: Vec<u8> = s.iter().enumerate().map(|(i, &b)| if i % 41 < skew { b } else { b'z' }).collect();
             let (mut simd, mut words) = (Vec::new(), Vec::new());
-            let n = append_clean(&mut simd, &bytes);
-            prop_assert_eq!(n, append_clean_words(&mut words, &bytes));
+            let n = append_run(&mut simd, &bytes);
+            prop_assert_eq!(n, append_run_words(&mut words, &bytes));
             prop_assert_eq!(simd, words);
         }
 
