@@ -2,9 +2,16 @@
 //! formatter), for `decode --format json` and for Socket.IO payloads (`socketio::SioData`): `"`, `\` and control characters below 0x20 are escaped, everything else
 //! (including non-ASCII UTF-8 and DEL) is copied as it is. Text runs are scanned 16 bytes at a
 //! time with SSE2 on `x86_64` (eight elsewhere), because WebSocket text payloads make up most of
-//! the output; integers are made eight digits at a time.
+//! the output. Integers are in `digits` (eight digits at a time), and the fixed windows that
+//! a line's short pieces are written into in `fixed`.
 
-use std::io::{self, Write};
+use std::io;
+
+mod digits;
+mod fixed;
+
+pub use digits::{Digits, nine_digits, write_i64, write_u64};
+pub use fixed::{Fixed, fixed};
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
@@ -20,48 +27,108 @@ fn escape_mask(word: u64) -> u64 {
     (below_space | quote | backslash) & HI
 }
 
-/// Append the leading bytes of `bytes` that need no escaping to `out`; returns how many.
+/// Append the leading bytes of `bytes` up to the first control character (below 0x20) to
+/// `out`, quotes and backslashes escaped on the way (`\"`, `\\`: the JSON inside a Socket.IO
+/// payload's text has many, and each cost a return to [`write_escaped`]); returns how many
+/// bytes of `bytes` that took.
 ///
 /// 16 bytes a turn with SSE2 (part of every `x86_64` processor), each chunk appended whole
 /// (a copy of a length known when compiling: a few moves) and cut back to the first byte to
 /// escape, found from the chunk's mask: short runs between the quotes of a JSON text are
 /// common (Socket.IO payloads), and a call to `memcpy` for each of them cost more than the
 /// run. After a clean chunk the run may be long (a chat message's text): then 64 bytes are
-/// tested a turn and the clean ones copied at once. The last 1-15 bytes go through
-/// [`append_clean_words`].
+/// tested a turn and the clean ones copied at once. The last 1-15 bytes (all of a short text:
+/// a namespace, an event name, a session id) are one more chunk, loaded with
+/// [`load_padded`].
 #[cfg(target_arch = "x86_64")]
-fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    let mut done = 0;
+fn append_run(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut rest = bytes;
-    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        let mask = sse2::escape_mask(chunk);
-        let at = out.len();
-        out.extend_from_slice(chunk);
-        if mask != 0 {
-            let clean = mask.trailing_zeros() as usize;
-            out.truncate(at + clean);
-            return done + clean;
-        }
-        done += 16;
-        rest = after;
-        let run = done;
-        while let Some((block, after)) = rest.split_first_chunk::<64>() {
-            if sse2::any_to_escape(block) {
-                break;
+    loop {
+        while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+            let mask = sse2::escape_mask(chunk);
+            let at = out.len();
+            out.extend_from_slice(chunk);
+            if mask != 0 {
+                let clean = mask.trailing_zeros() as usize;
+                out.truncate(at + clean);
+                match escape_in_run(out, rest, clean) {
+                    Some(after) => rest = after,
+                    None => return bytes.len() - rest.len() + clean,
+                }
+                continue;
             }
-            done += 64;
             rest = after;
+            let run = rest;
+            while let Some((block, after)) = rest.split_first_chunk::<64>() {
+                if sse2::any_to_escape(block) {
+                    break;
+                }
+                rest = after;
+            }
+            let blocks = run.len() - rest.len();
+            if blocks > 0 {
+                out.extend_from_slice(run.get(..blocks).unwrap_or_default());
+            }
         }
-        if done > run {
-            out.extend_from_slice(bytes.get(run..done).unwrap_or_default());
+        let padded = load_padded(rest);
+        // The padding is 0, which needs escaping: the clean run stops at the end of `rest` at
+        // most.
+        let clean = sse2::escape_mask(&padded).trailing_zeros() as usize;
+        let at = out.len();
+        out.extend_from_slice(&padded);
+        out.truncate(at + clean);
+        match escape_in_run(out, rest, clean) {
+            Some(after) => rest = after,
+            None => return bytes.len() - rest.len() + clean,
         }
     }
-    done + append_clean_words(out, rest)
+}
+
+/// Where a run's clean bytes end, `clean` bytes into `rest`: a quote or a backslash there is
+/// escaped (by [`append_run`] itself) and what follows it returned, to go on with; `None`
+/// where the run ends (at a control character, or at the end of the text).
+#[inline]
+fn escape_in_run<'a>(out: &mut Vec<u8>, rest: &'a [u8], clean: usize) -> Option<&'a [u8]> {
+    match rest.get(clean) {
+        Some(&b @ (b'"' | b'\\')) => {
+            out.extend_from_slice(&[b'\\', b]);
+            Some(rest.get(clean + 1..).unwrap_or_default())
+        }
+        _ => None,
+    }
+}
+
+/// `bytes` (at most 16) at the start of 16 bytes, then zeros: loaded as two pieces of a length
+/// known when compiling, which overlap, instead of copied by a call to `memcpy` (which cost
+/// more than the rest of a short text's escaping).
+fn load_padded(bytes: &[u8]) -> [u8; 16] {
+    let word = if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>())
+    {
+        // 8-16 bytes: the tail's bytes go where they are in `bytes`; where it overlaps the
+        // head, they are the same.
+        let tail = u128::from(u64::from_le_bytes(*tail)) << (8 * (bytes.len() - 8));
+        u128::from(u64::from_le_bytes(*head)) | tail
+    } else {
+        u128::from(load_short(bytes))
+    };
+    word.to_le_bytes()
+}
+
+/// `bytes` (at most 8) in the low bytes of a word, the others 0, as [`load_padded`] loads them:
+/// 4-8 bytes as two 4-byte pieces; 1-3 as the first, middle and last byte.
+fn load_short(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let tail = u64::from(u32::from_le_bytes(*tail)) << (8 * (len - 4));
+        return u64::from(u32::from_le_bytes(*head)) | tail;
+    }
+    let byte_at = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b) << (8 * i));
+    byte_at(0) | byte_at(len / 2) | byte_at(len.saturating_sub(1))
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn append_clean(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    append_clean_words(out, bytes)
+fn append_run(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
+    append_run_words(out, bytes)
 }
 
 /// The tests for bytes to escape, 16 at a time.
@@ -114,7 +181,8 @@ mod sse2 {
     }
 }
 
-/// As [`append_clean`], without SIMD (the fallback, and the last 1-15 bytes of a text).
+/// As [`append_run`], without SIMD (the fallback where there is none; the tests compare the
+/// two).
 ///
 /// 64 bytes a turn while all are clean (copied together at the end), then 8 at a time, each
 /// word appended whole (a copy of a length known when compiling: a few moves) and cut back to
@@ -124,51 +192,54 @@ mod sse2 {
 /// escaping exactly when `clean_distance` is 0, so a block is clean when the minimum over it
 /// is not: a minimum of byte-wise XORs and saturating subtractions, which the compiler turns
 /// into a few vector instructions per 16 bytes.
-fn append_clean_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
-    let mut done = 0;
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn append_run_words(out: &mut Vec<u8>, bytes: &[u8]) -> usize {
     let mut rest = bytes;
-    while let Some((block, after)) = rest.split_first_chunk::<64>() {
-        if block
-            .iter()
-            .map(|&b| clean_distance(b))
-            .fold(u8::MAX, u8::min)
-            == 0
-        {
-            break;
-        }
-        done += 64;
-        rest = after;
-    }
-    // Clean blocks (a long text's run) are copied at once: one `memcpy` call is cheaper there
-    // than a copy per block.
-    if done > 0 {
-        out.extend_from_slice(bytes.get(..done).unwrap_or_default());
-    }
     loop {
-        // A whole word, or the last 1-7 bytes padded with a byte that needs no escaping.
-        let (word, len, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
-            (*word, 8, after)
-        } else {
-            let mut word = [b'a'; 8];
-            word.get_mut(..rest.len())
-                .unwrap_or_default()
-                .copy_from_slice(rest);
-            (word, rest.len(), &[][..])
-        };
-        let mask = escape_mask(u64::from_le_bytes(word));
-        let clean = if mask == 0 {
-            len
-        } else {
-            (mask.trailing_zeros() / 8) as usize
-        };
-        let at = out.len();
-        out.extend_from_slice(&word);
-        out.truncate(at + clean);
-        done += clean;
-        if clean < 8 {
-            return done;
+        let run = rest;
+        while let Some((block, after)) = rest.split_first_chunk::<64>() {
+            if block
+                .iter()
+                .map(|&b| clean_distance(b))
+                .fold(u8::MAX, u8::min)
+                == 0
+            {
+                break;
+            }
+            rest = after;
         }
-        rest = after;
+        // Clean blocks (a long text's run) are copied at once: one `memcpy` call is cheaper
+        // there than a copy per block.
+        let blocks = run.len() - rest.len();
+        if blocks > 0 {
+            out.extend_from_slice(run.get(..blocks).unwrap_or_default());
+        }
+        loop {
+            // A whole word, or the last 0-7 bytes padded with zeros, which need escaping: the
+            // clean run stops at the end at most.
+            let (word, after) = if let Some((word, after)) = rest.split_first_chunk::<8>() {
+                (u64::from_le_bytes(*word), after)
+            } else {
+                (load_short(rest), &[][..])
+            };
+            let mask = escape_mask(word);
+            let clean = if mask == 0 {
+                8
+            } else {
+                (mask.trailing_zeros() / 8) as usize
+            };
+            let at = out.len();
+            out.extend_from_slice(&word.to_le_bytes());
+            out.truncate(at + clean);
+            if clean < 8 {
+                match escape_in_run(out, rest, clean) {
+                    Some(after) => rest = after,
+                    None => return bytes.len() - rest.len() + clean,
+                }
+                break;
+            }
+            rest = after;
+        }
     }
 }
 
@@ -203,23 +274,67 @@ fn clean_distance(b: u8) -> u8 {
     (b ^ b'"').min(b ^ b'\\').min(b.saturating_sub(0x1F))
 }
 
-/// Write `s` as a JSON string, quotes included.
+/// Write `s` as a JSON string, quotes included. A text of at most 16 bytes with none to
+/// escape (a namespace, an event name, a session id: three of a Socket.IO packet's four
+/// strings) is loaded ([`load_padded`]), checked and appended as one 16-byte piece, here,
+/// inlined; the others go through [`write_escaped`].
 #[allow(
     clippy::unnecessary_wraps,
     reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
 )]
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 16 {
+        let padded = load_padded(bytes);
+        // The padding (0) needs escaping: the first byte to escape is at the end of `s`
+        // exactly when none of `s` does.
+        if first_to_escape(&padded) == bytes.len() {
+            out.push(b'"');
+            let at = out.len();
+            out.extend_from_slice(&padded);
+            out.truncate(at + bytes.len());
+            out.push(b'"');
+            return Ok(());
+        }
+    }
+    write_escaped(out, bytes);
+    Ok(())
+}
+
+/// Where the first byte of `chunk` that needs escaping is; 16 when none does.
+fn first_to_escape(chunk: &[u8; 16]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    return (sse2::escape_mask(chunk) | 1 << 16).trailing_zeros() as usize;
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (lo, hi) = chunk.split_at(8);
+        let word = |half: &[u8]| half.try_into().map_or(0, u64::from_le_bytes);
+        let (lo, hi) = (escape_mask(word(lo)), escape_mask(word(hi)));
+        if lo != 0 {
+            (lo.trailing_zeros() / 8) as usize
+        } else {
+            8 + (hi.trailing_zeros() / 8).min(8) as usize
+        }
+    }
+}
+
+/// Write `bytes` (UTF-8) as a JSON string, quotes included: runs without control characters
+/// are copied ([`append_run`], which escapes quotes and backslashes), the control characters
+/// between them escaped here.
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    let mut rest = s.as_bytes();
+    let mut rest = bytes;
     loop {
-        let clean = append_clean(out, rest);
-        let Some((&b, after)) = rest.get(clean..).and_then(<[u8]>::split_first) else {
+        let run = append_run(out, rest);
+        let Some((&b, after)) = rest.get(run..).and_then(<[u8]>::split_first) else {
             break;
         };
         match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
+            // Escaped by `append_run` already; here for completeness.
+            b'"' | b'\\' => out.extend_from_slice(&[b'\\', b]),
             0x08 => out.extend_from_slice(b"\\b"),
             0x09 => out.extend_from_slice(b"\\t"),
             0x0A => out.extend_from_slice(b"\\n"),
@@ -237,162 +352,36 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
         rest = after;
     }
     out.push(b'"');
-    Ok(())
 }
 
-/// Two decimal digits for each of 0..100.
-const PAIRS: &[u8; 200] = b"\
-    0001020304050607080910111213141516171819\
-    2021222324252627282930313233343536373839\
-    4041424344454647484950515253545556575859\
-    6061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
-
-/// Write an unsigned integer in decimal. Numbers below 100 (a TTL, the flags, an opcode, a
-/// window: about half of a packet's numbers) are written here, inlined, with no digit count
-/// and no loop; the others by [`write_digits`].
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "the shape of every writer here, chained with `?` (the others write through `Write`)"
-)]
+/// Write `name`, which has no bytes to escape (a name of ours: a layer, a link type, an enum
+/// variant), as a JSON string without looking for any. Up to 14 bytes (all of ours) it is
+/// made quoted in 16 bytes ([`load_padded`]) and appended as one piece, where a copy of its
+/// own length was a call to `memcpy`.
 #[inline]
-pub fn write_u64(out: &mut Vec<u8>, n: u64) -> io::Result<()> {
-    if n < 10 {
-        out.push(b'0' + n as u8);
-    } else if n < 100 {
-        let pair = n as usize * 2;
-        out.extend_from_slice(&PAIRS[pair..pair + 2]);
+pub fn write_name(out: &mut Vec<u8>, name: &str) {
+    let bytes = name.as_bytes();
+    if let Some(quoted) = quoted_name(bytes) {
+        let at = out.len();
+        out.extend_from_slice(&quoted);
+        out.truncate(at + bytes.len() + 2);
     } else {
-        write_digits(out, n);
-    }
-    Ok(())
-}
-
-/// Write `n` in decimal: up to sixteen digits eight at a time ([`eight_digits`]), the
-/// larger ones two digits a step (as `itoa` does).
-#[inline(never)]
-fn write_digits(out: &mut Vec<u8>, n: u64) {
-    const E8: u64 = 100_000_000;
-    if n < E8 {
-        put_word(out, leading_digits(n), decimal_digits(n));
-    } else if n < E8 * E8 {
-        let top = n / E8;
-        put_word(out, leading_digits(top), decimal_digits(top));
-        // Below 10⁸: fits.
-        put_word(out, eight_digits((n % E8) as u32), 8);
-    } else {
-        put_digits(out, &Digits::of(n));
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
     }
 }
 
-/// The digits of `n` (below 10⁸) as [`eight_digits`] makes them, its leading zeros dropped.
-fn leading_digits(n: u64) -> u64 {
-    let zeros = 8 - decimal_digits(n).min(8);
-    // Below 10⁸: fits; a shift of 56 at most.
-    eight_digits(n as u32) >> (8 * zeros)
-}
-
-/// Append the first `len` (at most 8) bytes of `word`, lowest first: all eight are appended
-/// and the rest cut off (a copy of a length known when compiling).
-fn put_word(out: &mut Vec<u8>, word: u64, len: usize) {
-    let at = out.len();
-    out.extend_from_slice(&word.to_le_bytes());
-    out.truncate(at + len);
-}
-
-/// The eight decimal digits of `n` (below 10⁸), zero-padded, as ASCII in a word, the first
-/// digit in the lowest byte. All are made at once: the two halves of four digits in 32-bit
-/// lanes, split into pairs in 16-bit lanes, then into digits in bytes; each split divides
-/// every lane by a multiply with a reciprocal that is exact in its range (`x / 100 ==
-/// x * 5243 >> 19` below 43699, `x / 10 == x * 103 >> 10` below 179), and no product
-/// reaches the next lane. A loop of two digits a step took about twice the instructions for
-/// a sequence number.
-fn eight_digits(n: u32) -> u64 {
-    let halves = u64::from(n / 10_000) | (u64::from(n % 10_000) << 32);
-    let hundreds = ((halves * 5243) >> 19) & 0x0000_007F_0000_007F;
-    let pairs = hundreds | ((halves - hundreds * 100) << 16);
-    let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
-    let digits = tens | ((pairs - tens * 10) << 8);
-    digits + 0x3030_3030_3030_3030
-}
-
-/// A number's decimal digits, made once to be written more than once (a packet's `caplen` is
-/// usually its `len`) or kept (the seconds of `ts_ns`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Digits {
-    /// Left-aligned: `len` digits, then zeros.
-    buf: [u8; 20],
-    len: usize,
-}
-
-impl Digits {
-    /// The digits of `n`, two a step (as `itoa` does).
-    pub fn of(mut n: u64) -> Self {
-        let len = decimal_digits(n);
-        let mut buf = [0u8; 20];
-        if n < 100_000_000 {
-            buf[..8].copy_from_slice(&leading_digits(n).to_le_bytes());
-            return Self { buf, len };
-        }
-        let mut i = len;
-        while n >= 100 {
-            let pair = (n % 100) as usize * 2;
-            n /= 100;
-            i -= 2;
-            buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        }
-        if n >= 10 {
-            let pair = n as usize * 2;
-            buf[0..2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        } else {
-            buf[0] = b'0' + n as u8;
-        }
-        Self { buf, len }
-    }
-}
-
-/// Append `digits`: all of the buffer is appended and the rest cut off, since a copy of a
-/// length known when compiling is a few moves, where one of the digits' own length was a call
-/// to `memcpy` (about twenty numbers are in every packet's line).
+/// `name` (at most 14 bytes, none to escape) quoted, at the start of 16 bytes.
 #[inline]
-pub fn put_digits(out: &mut Vec<u8>, digits: &Digits) {
-    let len = out.len();
-    out.extend_from_slice(&digits.buf);
-    out.truncate(len + digits.len);
-}
-
-/// `n` (below 10⁹) as nine digits, zero-padded: the nanoseconds of a timestamp.
-pub fn nine_digits(n: u32) -> [u8; 9] {
-    let mut buf = [b'0'; 9];
-    buf[0] = b'0' + (n / 100_000_000 % 10) as u8;
-    buf[1..].copy_from_slice(&eight_digits(n % 100_000_000).to_le_bytes());
-    buf
-}
-
-/// How many decimal digits `n` has (1 for 0): from its bit length, `log10(2) ≈ 1233 / 4096`
-/// gives the count or one less, and one comparison with a power of ten tells which (a few
-/// instructions, where `ilog10` took about twenty; twenty numbers a line).
-fn decimal_digits(n: u64) -> usize {
-    const POWERS: [u64; 20] = {
-        let mut p = [1u64; 20];
-        let mut i = 1;
-        while i < 20 {
-            p[i] = p[i - 1] * 10;
-            i += 1;
-        }
-        p
-    };
-    let log2 = (n | 1).ilog2();
-    let below = ((log2 * 1233) >> 12) as usize + 1;
-    below + usize::from(POWERS.get(below).is_some_and(|&p| n >= p))
-}
-
-/// Write a signed integer in decimal.
-pub fn write_i64(out: &mut Vec<u8>, n: i64) -> io::Result<()> {
-    if n < 0 {
-        out.write_all(b"-")?;
-    }
-    write_u64(out, n.unsigned_abs())
+fn quoted_name(name: &[u8]) -> Option<[u8; 16]> {
+    const QUOTE: u128 = b'"' as u128;
+    debug_assert!(clean_len(name) == name.len(), "{name:?} needs escaping");
+    let len = name.len();
+    (len <= 14).then(|| {
+        (u128::from_le_bytes(load_padded(name)) << 8 | QUOTE | QUOTE << (8 * (len + 1)))
+            .to_le_bytes()
+    })
 }
 
 #[cfg(test)]
@@ -416,10 +405,28 @@ mod tests {
         assert_eq!(ours(s), serde_json::to_string(s).unwrap());
     }
 
-    /// Both ways of finding clean runs: SSE2's (on `x86_64`) and the words' (the fallback
-    /// elsewhere, and the tail of a text).
-    type AppendClean = fn(&mut Vec<u8>, &[u8]) -> usize;
-    const APPEND_CLEAN: [AppendClean; 2] = [append_clean, append_clean_words];
+    /// Texts of up to 16 bytes take their own way (one piece when none needs escaping): every
+    /// length around it, clean and with each special byte at each position.
+    #[test]
+    fn short_texts_escape_as_serde_json_does() {
+        for len in 0..=18 {
+            let clean = "é/abcdefghijklmnopq"[..len + usize::from(len > 0)].to_string();
+            assert_eq!(ours(&clean), serde_json::to_string(&clean).unwrap());
+            for special in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
+                for at in 0..len {
+                    let s: String = (0..len)
+                        .map(|i| if i == at { special } else { 'x' })
+                        .collect();
+                    assert_eq!(ours(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    /// Both ways of copying runs: SSE2's (on `x86_64`) and the words' (the fallback
+    /// elsewhere).
+    type AppendRun = fn(&mut Vec<u8>, &[u8]) -> usize;
+    const APPEND_RUN: [AppendRun; 2] = [append_run, append_run_words];
 
     #[test]
     fn clean_len_stops_at_any_special_byte_at_any_position() {
@@ -438,7 +445,7 @@ mod tests {
 
     #[test]
     fn a_special_byte_at_any_position_is_found() {
-        for append_clean in APPEND_CLEAN {
+        for append_run in APPEND_RUN {
             // Past two 64-byte blocks after a 16-byte chunk, with every tail length.
             for special in [b'"', b'\\', b'\n', 0x00, 0x1F] {
                 for len in 0..230 {
@@ -446,15 +453,22 @@ mod tests {
                         let mut bytes = vec![b'x'; len];
                         bytes[at] = special;
                         let mut out = b"x".to_vec();
-                        assert_eq!(
-                            append_clean(&mut out, &bytes),
-                            at,
-                            "{special:#x} at {at} of {len}"
-                        );
-                        assert_eq!(out[1..], bytes[..at]);
+                        let took = append_run(&mut out, &bytes);
+                        if special < 0x20 {
+                            // A control character ends the run.
+                            assert_eq!(took, at, "{special:#x} at {at} of {len}");
+                            assert_eq!(out[1..], bytes[..at]);
+                        } else {
+                            // A quote or a backslash is escaped, and the run goes on.
+                            assert_eq!(took, len, "{special:#x} at {at} of {len}");
+                            let mut escaped = bytes[..at].to_vec();
+                            escaped.extend([b'\\', special]);
+                            escaped.extend(&bytes[at + 1..]);
+                            assert_eq!(out[1..], escaped[..]);
+                        }
                     }
                     let mut out = Vec::new();
-                    assert_eq!(append_clean(&mut out, &vec![b' '; len]), len);
+                    assert_eq!(append_run(&mut out, &vec![b' '; len]), len);
                     assert_eq!(out, vec![b' '; len]);
                 }
             }
@@ -465,12 +479,12 @@ mod tests {
     fn bytes_next_to_the_special_ones_are_clean() {
         // 0x20 and DEL, `!` and `#` (beside `"`), `[` and `]` (beside `\\`), and bytes with the
         // high bit (signed comparisons would call them below 0x20).
-        for append_clean in APPEND_CLEAN {
+        for append_run in APPEND_RUN {
             for clean in [0x20u8, 0x7F, b'!', b'#', b'[', b']', 0x80, 0x9F, 0xA0, 0xFF] {
                 for len in [1, 15, 16, 17, 80, 100] {
                     let bytes = vec![clean; len];
                     let mut out = Vec::new();
-                    assert_eq!(append_clean(&mut out, &bytes), len, "{clean:#x}");
+                    assert_eq!(append_run(&mut out, &bytes), len, "{clean:#x}");
                     assert_eq!(out, bytes);
                 }
             }
@@ -478,36 +492,33 @@ mod tests {
     }
 
     #[test]
-    fn integers_print_as_serde_json_does() {
-        let mut all: Vec<u64> = (0..=10_000).collect();
-        all.extend([
-            4_294_967_295,
-            u64::MAX,
-            u64::MAX - 1,
-            10u64.pow(19),
-            10u64.pow(19) - 1,
-        ]);
-        // Every digit count, at its edges, and every bit length.
-        all.extend((1..20).flat_map(|e| [10u64.pow(e) - 1, 10u64.pow(e), 10u64.pow(e) + 1]));
-        all.extend((0..64).flat_map(|b| [1u64 << b, (1u64 << b) - 1, (1u64 << b) + 1]));
-        // Where the eight-digit halves meet, and every digit of a half at 9 and at 0.
-        all.extend([
-            100_000_000,
-            100_000_001,
-            199_999_999,
-            10u64.pow(16) - 1,
-            10u64.pow(16),
-        ]);
-        all.extend((0..16).map(|e| 10u64.pow(16) - 1 - 9 * 10u64.pow(e)));
-        for n in all {
-            let mut v = Vec::new();
-            write_u64(&mut v, n).unwrap();
-            assert_eq!(v, serde_json::to_vec(&n).unwrap());
+    fn names_of_every_length_are_quoted_as_serde_json_does() {
+        let chars = "abcdefghijklmnopqrstuvwxyz_-/.0123456789";
+        for len in 0..=chars.len() {
+            let name = &chars[..len];
+            let mut v = b"x".to_vec();
+            write_name(&mut v, name);
+            assert_eq!(v[1..], serde_json::to_vec(name).unwrap()[..], "{name}");
+            let mut w = b"x".to_vec();
+            fixed::<64>(&mut w, |w| w.name(name));
+            assert_eq!(w, v, "{name} in a window");
         }
-        for n in [0i64, -1, -10, i64::MIN, i64::MAX, 1_795_588_442_806_897_000] {
-            let mut v = Vec::new();
-            write_i64(&mut v, n).unwrap();
-            assert_eq!(v, serde_json::to_vec(&n).unwrap());
+    }
+
+    #[test]
+    fn short_loads_are_the_bytes_then_zeros() {
+        let bytes: Vec<u8> = (0xF1..=0xFF).chain([0x7F]).collect();
+        for len in 0..=16 {
+            let mut want = [0u8; 16];
+            want[..len].copy_from_slice(&bytes[..len]);
+            assert_eq!(load_padded(&bytes[..len]), want, "{len} bytes");
+            if len <= 8 {
+                assert_eq!(
+                    load_short(&bytes[..len]).to_le_bytes(),
+                    want[..8],
+                    "{len} bytes"
+                );
+            }
         }
     }
 
@@ -518,7 +529,7 @@ mod tests {
         }
 
         #[test]
-        fn both_ways_find_the_same_clean_run(
+        fn both_ways_copy_the_same_run(
             s in proptest::collection::vec(
                 prop_oneof![Just(b'"'), Just(b'\\'), Just(b'a'), Just(b'\n'), Just(0x1Fu8), Just(0xE9u8)],
                 0..300,
@@ -528,38 +539,9 @@ mod tests {
             // Mostly clean, so that runs are long enough for the 64-byte blocks.
             let bytes: Vec<u8> = s.iter().enumerate().map(|(i, &b)| if i % 41 < skew { b } else { b'z' }).collect();
             let (mut simd, mut words) = (Vec::new(), Vec::new());
-            let n = append_clean(&mut simd, &bytes);
-            prop_assert_eq!(n, append_clean_words(&mut words, &bytes));
+            let n = append_run(&mut simd, &bytes);
+            prop_assert_eq!(n, append_run_words(&mut words, &bytes));
             prop_assert_eq!(simd, words);
-        }
-
-        #[test]
-        fn eight_digits_are_the_number_zero_padded(n in 0u32..100_000_000) {
-            prop_assert_eq!(eight_digits(n).to_le_bytes().to_vec(), format!("{n:08}").into_bytes());
-        }
-
-        #[test]
-        fn nine_digits_are_the_number_zero_padded(n in 0u32..1_000_000_000) {
-            prop_assert_eq!(nine_digits(n).to_vec(), format!("{n:09}").into_bytes());
-        }
-
-        #[test]
-        fn digits_written_twice_are_the_number_twice(n in any::<u64>(), shift in 0u32..64) {
-            let n = n >> shift;
-            let digits = Digits::of(n);
-            let mut v = b"x".to_vec();
-            put_digits(&mut v, &digits);
-            put_digits(&mut v, &digits);
-            prop_assert_eq!(v, format!("x{n}{n}").into_bytes());
-        }
-
-        #[test]
-        fn any_integer_prints_as_serde_json_does(n in any::<u64>(), shift in 0u32..64) {
-            for n in [n, n >> shift] {
-                let mut v = b"x".to_vec();
-                write_u64(&mut v, n).unwrap();
-                prop_assert_eq!(v[1..].to_vec(), serde_json::to_vec(&n).unwrap());
-            }
         }
 
         #[test]

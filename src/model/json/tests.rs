@@ -441,7 +441,69 @@ fn ipv4_addresses_and_flag_names_write_as_serde_does() {
     }
     for f in 0..=0xFFFu16 {
         let reference = serde_json::to_vec(&flags::names(f)).unwrap();
-        assert_eq!(super::flag_names_json(f), reference.as_slice(), "{f:#x}");
+        let (json, len) = super::flag_names_json(f);
+        assert_eq!(&json[..len], reference.as_slice(), "{f:#x}");
+    }
+}
+
+/// The fixed windows (`json_text::fixed`) of a line's head, its `tcp` object, a WebSocket
+/// frame and a TLS record are long enough for their longest content: every number at its
+/// largest, every name at its longest (a debug build stops at a piece that does not fit).
+#[test]
+fn the_longest_fields_fit_their_windows() {
+    use crate::capture::LinkType;
+    let mut records = records_of(&suricata_basic());
+    let r = records
+        .iter_mut()
+        .find(|r| !r.ws.is_empty() && r.seg.is_some())
+        .unwrap();
+    r.packet.number = u64::MAX;
+    r.packet.len = u32::MAX;
+    r.packet.caplen = u32::MAX - 1;
+    r.packet.interface = u32::MAX;
+    if let Some(t) = r.packet.tcp.as_mut() {
+        (t.src_port, t.dst_port, t.window) = (u16::MAX, u16::MAX, u16::MAX);
+        (t.seq, t.ack, t.payload_len) = (u32::MAX, u32::MAX, u32::MAX);
+        t.flags = 0xFFF;
+    }
+    if let Some(seg) = r.seg.as_mut() {
+        (seg.rel_seq, seg.rel_ack, seg.stream) = (u32::MAX, u32::MAX, u32::MAX);
+        seg.window_scaled = u64::MAX;
+        seg.direction = Direction::ServerToClient;
+    }
+    for f in &mut r.ws {
+        (f.fin, f.masked, f.compressed) = (false, false, false);
+        (f.rsv, f.opcode) = (u8::MAX, u8::MAX);
+        f.payload_len = u64::MAX;
+        f.masking_key = Some([0xFF; 4]);
+        f.close_code = Some(u16::MAX);
+    }
+    let mut tls_records = records_of(
+        &corpus_captures()
+            .into_iter()
+            .find(|p| p.ends_with("wss.pcapng"))
+            .expect("captures/wss.pcapng"),
+    );
+    let mut tls = tls_records.iter_mut().find_map(|r| r.tls.pop()).unwrap();
+    (tls.content_type, tls.version, tls.length) = (u8::MAX, u16::MAX, u16::MAX);
+    tls.encrypted = false;
+    r.tls = vec![tls];
+    let links = [
+        LinkType::Ethernet,
+        LinkType::Null,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Raw,
+        LinkType::Other(u32::MAX),
+    ];
+    for (link, ts_ns) in links
+        .into_iter()
+        .zip([i64::MIN, i64::MAX, -1, 0, 1, 999_999_999])
+    {
+        r.packet.link = link;
+        r.packet.ts_ns = ts_ns;
+        let (ours, reference) = both(r);
+        assert_eq!(ours, reference, "{link:?} {ts_ns}");
     }
 }
 
