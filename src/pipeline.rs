@@ -127,6 +127,13 @@ pub trait Sink {
     fn idle(&mut self) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
+
+    /// An output this sink is done with, for the engine to fill again (see
+    /// [`Engine::process_borrowed_reusing`]); `None` (the default) for a sink that keeps what
+    /// it is given.
+    fn recycled(&mut self) -> Option<PacketOutput> {
+        None
+    }
 }
 
 impl<F: FnMut(&Engine, PacketOutput) -> ControlFlow<()>> Sink for F {
@@ -150,7 +157,7 @@ pub fn run(
                 sink.packet(engine, output, file_offset)
             }
             Next::Lent { frame, bytes } => {
-                let output = engine.process_borrowed(&frame, bytes);
+                let output = engine.process_borrowed_reusing(&frame, bytes, sink.recycled());
                 sink.packet(engine, output, None)
             }
             Next::Idle => sink.idle(),
