@@ -228,7 +228,7 @@ mod tests {
             direction: Direction::ClientToServer,
             offset,
             bytes: ChunkBytes::Payload(0..0),
-            carriers: carriers.to_vec(),
+            carriers: carriers.to_vec().into(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! reassembly with bounded memory that remembers which packet carried which bytes.
 
 pub mod analysis;
+mod carriers;
 pub mod conn;
 pub mod reassembly;
 pub mod seq;
@@ -15,6 +16,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use analysis::{Analysis, AnalysisSet};
+pub use carriers::Carriers;
 pub use conn::{Completeness, Connection, PeerOptions};
 pub use seq::SeqNum;
 pub use state::TcpState;
@@ -80,7 +82,7 @@ pub struct StreamChunk {
     pub bytes: ChunkBytes,
     /// Which packet carried which bytes: `(stream offset of first byte, packet number)`,
     /// sorted by offset; each entry runs until the next one (the last to the chunk's end).
-    pub carriers: Vec<(u64, u64)>,
+    pub carriers: Carriers,
 }
 
 impl StreamChunk {
