@@ -264,10 +264,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn without_payloads_only_drops_payloads_and_messages() {
+    fn without_payloads_only_drops_payloads_messages_and_lists_of_packets() {
         use crate::app_proto::AppEvent;
         let files = corpus_captures();
-        let (mut frames, mut messages) = (0, 0);
+        let (mut frames, mut messages, mut records) = (0, 0, 0);
         for path in files {
             let mut full = Engine::new();
             let mut lean = Engine::without_payloads();
@@ -286,6 +286,12 @@ pub(crate) mod tests {
                             frames += 1;
                             AppEvent::WsFrame(f)
                         }
+                        AppEvent::Tls(mut r) => {
+                            assert!(!r.packets.is_empty());
+                            r.packets.clear();
+                            records += 1;
+                            AppEvent::Tls(r)
+                        }
                         other => other,
                     })
                     .collect();
@@ -301,8 +307,8 @@ pub(crate) mod tests {
             }
         }
         assert!(
-            frames > 100 && messages > 100,
-            "{frames} frames, {messages} messages"
+            frames > 100 && messages > 100 && records > 100,
+            "{frames} frames, {messages} messages, {records} TLS records"
         );
     }
 }
