@@ -37,7 +37,7 @@ impl Conv {
             direction: dir,
             offset,
             bytes: ChunkBytes::Payload(0..data.len()),
-            carriers: Carriers::one(offset, self.packet),
+            carriers: Carriers::one((offset, self.packet)),
         });
         let mut ev = Vec::new();
         self.tracker.feed(0, &chunk, data, self.packet, &mut ev);

@@ -3,7 +3,6 @@
 //! reassembly with bounded memory that remembers which packet carried which bytes.
 
 pub mod analysis;
-mod carriers;
 pub mod conn;
 pub mod reassembly;
 pub mod seq;
@@ -16,7 +15,6 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use analysis::{Analysis, AnalysisSet};
-pub use carriers::Carriers;
 pub use conn::{Completeness, Connection, PeerOptions};
 pub use seq::SeqNum;
 pub use state::TcpState;
@@ -72,6 +70,12 @@ pub enum ChunkBytes {
     Owned(Vec<u8>),
 }
 
+/// Which packet carried which bytes of a [`StreamChunk`]: `(stream offset of first byte, packet
+/// number)`, sorted by offset; each entry runs until the next one (the last to the chunk's
+/// end). Nearly every chunk is bytes of the packet being processed: one entry, held inline.
+/// Only bytes the tracker buffered, joined across packets, make a list.
+pub type Carriers = crate::decode::OneOrMany<(u64, u64)>;
+
 /// In-order bytes of one direction of a stream, newly available after this packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamChunk {
@@ -80,8 +84,7 @@ pub struct StreamChunk {
     /// the SYN).
     pub offset: u64,
     pub bytes: ChunkBytes,
-    /// Which packet carried which bytes: `(stream offset of first byte, packet number)`,
-    /// sorted by offset; each entry runs until the next one (the last to the chunk's end).
+    /// Which packet carried which bytes (see [`Carriers`]).
     pub carriers: Carriers,
 }
 

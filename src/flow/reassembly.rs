@@ -64,7 +64,7 @@ impl Delivery<'_> {
             direction: self.direction,
             offset,
             bytes,
-            carriers: Carriers::one(offset, packet),
+            carriers: Carriers::one((offset, packet)),
         }));
     }
 

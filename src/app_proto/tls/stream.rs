@@ -201,7 +201,7 @@ impl TlsStream {
                 let end = p.offset + (HEADER_LEN + usize::from(p.header.length)) as u64;
                 let mut record = p.record;
                 if self.list_packets {
-                    record.packets = input.packets(p.offset, end);
+                    record.packets = input.packets(p.offset, end).into();
                 }
                 if record.selected_version == Some(TLS13) {
                     *tls13 = true;

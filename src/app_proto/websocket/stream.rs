@@ -4,6 +4,7 @@
 
 use crate::app_proto::AppEvent;
 use crate::app_proto::input::Input;
+use crate::decode::OneOrMany;
 use crate::flow::Direction;
 
 use super::assembler::{Assembler, Payloads};
@@ -138,7 +139,7 @@ impl WsStream {
         let packets = if self.keep_messages {
             input.packets(p.offset, end)
         } else {
-            Vec::new()
+            OneOrMany::default()
         };
         let mut data = p.data;
         let message = self

@@ -69,7 +69,7 @@ fn data_is_delivered_in_order_with_its_carrier_packet() {
             direction: Direction::ClientToServer,
             offset: 0,
             bytes: ChunkBytes::Payload(0..5),
-            carriers: Carriers::one(0, 4),
+            carriers: Carriers::one((0, 4)),
         }]
     );
     let reply = t.send(Seg {
