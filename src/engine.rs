@@ -61,24 +61,23 @@ impl Engine {
     /// As [`Engine::process`], for a frame whose bytes are `bytes` (`frame.data` is not read,
     /// e.g. [`crate::capture::FileReader::next_borrowed`]): the output's `data` is empty.
     pub fn process_borrowed(&mut self, frame: &Frame, bytes: &[u8]) -> PacketOutput {
-        self.process_borrowed_reusing(frame, bytes, None)
+        self.process_borrowed_reusing(frame, bytes, Vec::new())
     }
 
-    /// As [`Engine::process_borrowed`], with `spent`, an output that was used and handed back
-    /// (see [`crate::pipeline::Sink::recycled`]), as the new output's lists: its events are
-    /// dropped and their list, with its room, holds this packet's. Giving a list of room was
-    /// one allocation for every packet that had an event (two on a Socket.IO capture, with
+    /// As [`Engine::process_borrowed`], with `spent`, the events of an output that was used
+    /// and handed back (see [`crate::pipeline::Sink::recycled_events`]), as the new output's
+    /// list: those events are dropped and its room holds this packet's. Giving a list of room
+    /// was one allocation for every packet that had an event (two on a Socket.IO capture, with
     /// its free, were 2 % of `osiscope decode`'s engine thread); the output is what a fresh
-    /// one would be.
+    /// one would be. (The list alone is handed over: a whole output was copied to get here.)
     pub fn process_borrowed_reusing(
         &mut self,
         frame: &Frame,
         bytes: &[u8],
-        spent: Option<PacketOutput>,
+        mut spent: Vec<AppEvent>,
     ) -> PacketOutput {
-        let mut events = spent.map(|o| o.events).unwrap_or_default();
-        events.clear();
-        self.run(frame, bytes, events, |_, _, _| {})
+        spent.clear();
+        self.run(frame, bytes, spent, |_, _, _| {})
     }
 
     /// As [`Engine::process_borrowed`], and `tap` is shown every run of in-order stream bytes
@@ -247,6 +246,7 @@ pub(crate) mod tests {
                     refilled += usize::from(old.as_ref().is_some_and(|o: &PacketOutput| {
                         !o.events.is_empty() && o.events.capacity() > 0
                     }));
+                    let old = old.map(|o| o.events).unwrap_or_default();
                     let b = reusing.process_borrowed_reusing(&frame, &frame.data, old);
                     let at = format!("{} packet {}", path.display(), frame.number);
                     assert_eq!(a.packet, b.packet, "{at}");

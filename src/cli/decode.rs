@@ -141,8 +141,8 @@ struct Batches<'a> {
     full: Option<mpsc::SyncSender<Vec<PacketOutput>>>,
     /// Emptied batches, back from the writer.
     empty: &'a mpsc::Receiver<Vec<PacketOutput>>,
-    /// Outputs the writer wrote and gave back, for the engine to fill again (see
-    /// `Sink::recycled`).
+    /// Outputs the writer wrote and gave back, whose lists the engine fills again (see
+    /// `Sink::recycled_events`).
     spare: Vec<PacketOutput>,
 }
 
@@ -202,8 +202,16 @@ impl pipeline::Sink for Batches<'_> {
         self.send()
     }
 
-    fn recycled(&mut self) -> Option<PacketOutput> {
-        self.spare.pop()
+    fn recycled_events(&mut self) -> Vec<AppEvent> {
+        // Taken where the output lies, and the rest of it dropped there: popping it copied
+        // the whole output first.
+        let events = self
+            .spare
+            .last_mut()
+            .map(|o| std::mem::take(&mut o.events))
+            .unwrap_or_default();
+        self.spare.truncate(self.spare.len().saturating_sub(1));
+        events
     }
 }
 

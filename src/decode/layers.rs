@@ -85,22 +85,23 @@ pub(super) fn decode_walk(
     fragments: Option<&mut Reassembler>,
     walk: impl FnOnce(&mut Walk<'_, '_>),
 ) -> Packet {
+    let mut packet = Packet {
+        number: frame.number,
+        ts_ns: frame.ts_ns,
+        len: frame.orig_len,
+        link: frame.link,
+        interface: frame.interface,
+        caplen: bytes.len() as u32,
+        // Replaced once the walk is done; a count, where `Arc::default()` allocated an empty
+        // list for every packet only to free it. (The packet is made out here, not where the
+        // list is borrowed below: returned from there, it was copied once more.)
+        layers: LAYERS.with_borrow(|(last, _)| Arc::clone(last)),
+        ip: None,
+        tcp: None,
+        issues: super::RareList::default(),
+        reassembled: None,
+    };
     LAYERS.with_borrow_mut(|(last, layers)| {
-        let mut packet = Packet {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            len: frame.orig_len,
-            link: frame.link,
-            interface: frame.interface,
-            caplen: bytes.len() as u32,
-            // Replaced once the walk is done; a count, where `Arc::default()` allocated an
-            // empty list for every packet only to free it.
-            layers: Arc::clone(last),
-            ip: None,
-            tcp: None,
-            issues: super::RareList::default(),
-            reassembled: None,
-        };
         layers.clear();
         let mut issues = Vec::new();
         let mut state = Walk {
@@ -114,8 +115,8 @@ pub(super) fn decode_walk(
         walk(&mut state);
         packet.layers = shared_layers(last, layers);
         packet.issues = issues.into();
-        packet
-    })
+    });
+    packet
 }
 
 /// One walk down a frame's headers, filling in `packet` (its lists grow in `layers` and
