@@ -127,6 +127,13 @@ pub trait Sink {
     fn idle(&mut self) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
+
+    /// The events list of an output this sink is done with, for the engine to fill again
+    /// (see [`Engine::process_borrowed_reusing`]); a new list (the default) from a sink that
+    /// keeps what it is given.
+    fn recycled_events(&mut self) -> Vec<crate::app_proto::AppEvent> {
+        Vec::new()
+    }
 }
 
 impl<F: FnMut(&Engine, PacketOutput) -> ControlFlow<()>> Sink for F {
@@ -150,7 +157,7 @@ pub fn run(
                 sink.packet(engine, output, file_offset)
             }
             Next::Lent { frame, bytes } => {
-                let output = engine.process_borrowed(&frame, bytes);
+                let output = engine.process_borrowed_reusing(&frame, bytes, sink.recycled_events());
                 sink.packet(engine, output, None)
             }
             Next::Idle => sink.idle(),

@@ -2,6 +2,7 @@
 //! cut off by a packet's end) and the new chunk's bytes, read where they lie when nothing is
 //! held; and which packet carried each byte.
 
+use crate::decode::OneOrMany;
 use crate::flow::StreamChunk;
 
 /// Consumed bytes are moved out of the buffer once there are this many (and they are at least
@@ -145,8 +146,8 @@ impl DirInput {
     }
 
     /// The packets that carried stream bytes `start..end`, in order.
-    fn packets(&self, start: u64, end: u64) -> Vec<u64> {
-        let mut out = Vec::new();
+    fn packets(&self, start: u64, end: u64) -> OneOrMany<u64> {
+        let mut out = OneOrMany::default();
         for (i, &(from, packet)) in self.carriers.iter().enumerate() {
             let to = self.carriers.get(i + 1).map_or(u64::MAX, |c| c.0);
             if from < end.max(start + 1) && to > start && out.last() != Some(&packet) {
@@ -213,7 +214,7 @@ impl<'a, 'b> Input<'a, 'b> {
     }
 
     /// The packets that carried stream bytes `start..end`, in order.
-    pub fn packets(&self, start: u64, end: u64) -> Vec<u64> {
+    pub fn packets(&self, start: u64, end: u64) -> OneOrMany<u64> {
         self.held.packets(start, end)
     }
 }
@@ -228,7 +229,7 @@ mod tests {
             direction: Direction::ClientToServer,
             offset,
             bytes: ChunkBytes::Payload(0..0),
-            carriers: carriers.to_vec(),
+            carriers: carriers.to_vec().into(),
         }
     }
 

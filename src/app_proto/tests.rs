@@ -5,7 +5,7 @@ mod props;
 mod ws_cases;
 
 use super::{AppEvent, AppTracker, HttpMessage, NoteKind, WsFrame, WsMessage};
-use crate::flow::{ChunkBytes, Delivered, Direction, Gap, StreamChunk};
+use crate::flow::{Carriers, ChunkBytes, Delivered, Direction, Gap, StreamChunk};
 
 pub const C2S: Direction = Direction::ClientToServer;
 pub const S2C: Direction = Direction::ServerToClient;
@@ -37,7 +37,7 @@ impl Conv {
             direction: dir,
             offset,
             bytes: ChunkBytes::Payload(0..data.len()),
-            carriers: vec![(offset, self.packet)],
+            carriers: Carriers::one((offset, self.packet)),
         });
         let mut ev = Vec::new();
         self.tracker.feed(0, &chunk, data, self.packet, &mut ev);

@@ -8,7 +8,7 @@ mod stream;
 
 use serde::Serialize;
 
-use crate::decode::{RareList, RareText};
+use crate::decode::{OneOrMany, RareList, RareText};
 use crate::flow::Direction;
 
 pub use anomaly::WsAnomaly;
@@ -186,8 +186,8 @@ pub struct WsMessage {
     pub data: Vec<u8>,
     pub text: Option<String>,
     pub issues: Vec<WsAnomaly>,
-    /// Packets that carried it.
-    pub packets: Vec<u64>,
+    /// Packets that carried it (nearly always one: see [`OneOrMany`]).
+    pub packets: OneOrMany<u64>,
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         text_bytes: 0,
         full: None,
         empty: &empty_rx,
+        spare: Vec::with_capacity(BATCH_PACKETS),
     };
     let (failure, written) = std::thread::scope(|s| -> io::Result<_> {
         if !args.quiet {
@@ -140,6 +141,9 @@ struct Batches<'a> {
     full: Option<mpsc::SyncSender<Vec<PacketOutput>>>,
     /// Emptied batches, back from the writer.
     empty: &'a mpsc::Receiver<Vec<PacketOutput>>,
+    /// Outputs the writer wrote and gave back, whose lists the engine fills again (see
+    /// `Sink::recycled_events`).
+    spare: Vec<PacketOutput>,
 }
 
 impl Batches<'_> {
@@ -147,11 +151,13 @@ impl Batches<'_> {
         let Some(full) = &self.full else {
             return ControlFlow::Continue(());
         };
-        // A batch back from the writer holds the outputs it wrote: freed here (see
-        // `write_records`).
+        // A batch back from the writer holds the outputs it wrote (see `write_records`): they
+        // are the spares the next packets are made in, and what is left of the last spares is
+        // freed here.
         let next = self.empty.try_recv().map_or_else(
             |_| Vec::with_capacity(BATCH_PACKETS),
             |mut spent| {
+                std::mem::swap(&mut self.spare, &mut spent);
                 spent.clear();
                 spent
             },
@@ -195,6 +201,18 @@ impl pipeline::Sink for Batches<'_> {
         }
         self.send()
     }
+
+    fn recycled_events(&mut self) -> Vec<AppEvent> {
+        // Taken where the output lies, and the rest of it dropped there: popping it copied
+        // the whole output first.
+        let events = self
+            .spare
+            .last_mut()
+            .map(|o| std::mem::take(&mut o.events))
+            .unwrap_or_default();
+        self.spare.truncate(self.spare.len().saturating_sub(1));
+        events
+    }
 }
 
 /// The `decode-write` thread: every packet's record in the chosen format (the text output
@@ -212,10 +230,10 @@ fn write_records(
     let mut acks = AckFill::default();
     let mut lines = json::LineWriter::default();
     // Outputs written as they are go back to the engine thread with an emptied batch, to be
-    // freed there: memory freed by the thread that allocated it is used again while it is in
-    // that thread's core's cache, where freed here it came back to the engine from the other
-    // core, a cache miss for each line it wrote (the engine thread took 145 ms of CPU on
-    // sio.pcap that way, 120 ms with the outputs freed on it).
+    // filled again or freed there: memory freed by the thread that allocated it is used again
+    // while it is in that thread's core's cache, where freed here it came back to the engine
+    // from the other core, a cache miss for each line it wrote (the engine thread took 145 ms
+    // of CPU on sio.pcap that way, 120 ms with the outputs freed on it).
     let mut spent = Vec::new();
     for mut batch in outputs {
         for output in batch.drain(..) {

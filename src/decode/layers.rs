@@ -92,7 +92,10 @@ pub(super) fn decode_walk(
         link: frame.link,
         interface: frame.interface,
         caplen: bytes.len() as u32,
-        layers: Arc::default(),
+        // Replaced once the walk is done; a count, where `Arc::default()` allocated an empty
+        // list for every packet only to free it. (The packet is made out here, not where the
+        // list is borrowed below: returned from there, it was copied once more.)
+        layers: LAYERS.with_borrow(|(last, _)| Arc::clone(last)),
         ip: None,
         tcp: None,
         issues: super::RareList::default(),

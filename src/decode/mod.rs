@@ -12,6 +12,7 @@ mod ip_fragment;
 mod issue;
 mod layers;
 mod link;
+mod one_or_many;
 mod rare;
 pub mod tcp_options;
 
@@ -25,6 +26,7 @@ use crate::capture::{Frame, LinkType};
 pub use fields::{FieldNode, LayerDetail, details};
 pub use fragments::{FragmentIssue, FragmentLimits, Reassembler};
 pub use issue::{Issue, IssueKind, LengthLimit};
+pub use one_or_many::OneOrMany;
 pub use rare::{RareList, RareText};
 pub use tcp_options::TcpOptions;
 

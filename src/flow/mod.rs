@@ -70,6 +70,12 @@ pub enum ChunkBytes {
     Owned(Vec<u8>),
 }
 
+/// Which packet carried which bytes of a [`StreamChunk`]: `(stream offset of first byte, packet
+/// number)`, sorted by offset; each entry runs until the next one (the last to the chunk's
+/// end). Nearly every chunk is bytes of the packet being processed: one entry, held inline.
+/// Only bytes the tracker buffered, joined across packets, make a list.
+pub type Carriers = crate::decode::OneOrMany<(u64, u64)>;
+
 /// In-order bytes of one direction of a stream, newly available after this packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamChunk {
@@ -78,9 +84,8 @@ pub struct StreamChunk {
     /// the SYN).
     pub offset: u64,
     pub bytes: ChunkBytes,
-    /// Which packet carried which bytes: `(stream offset of first byte, packet number)`,
-    /// sorted by offset; each entry runs until the next one (the last to the chunk's end).
-    pub carriers: Vec<(u64, u64)>,
+    /// Which packet carried which bytes (see [`Carriers`]).
+    pub carriers: Carriers,
 }
 
 impl StreamChunk {

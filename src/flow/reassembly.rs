@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{ChunkBytes, Delivered, Direction, Gap, SeqNum, StreamChunk};
+use super::{Carriers, ChunkBytes, Delivered, Direction, Gap, SeqNum, StreamChunk};
 
 /// Captured bytes waiting for the hole before them to fill.
 #[derive(Clone, Debug)]
@@ -64,7 +64,7 @@ impl Delivery<'_> {
             direction: self.direction,
             offset,
             bytes,
-            carriers: vec![(offset, packet)],
+            carriers: Carriers::one((offset, packet)),
         }));
     }
 
@@ -360,7 +360,7 @@ mod tests {
                     out.in_place += usize::from(matches!(c.bytes, ChunkBytes::Payload(_)));
                     let data = c.data(captured).to_vec();
                     end = Some(c.offset + data.len() as u64);
-                    out.chunks.push((c.offset, data, c.carriers));
+                    out.chunks.push((c.offset, data, c.carriers.to_vec()));
                 }
                 Delivered::Gap(g) => {
                     assert!(end.is_none_or(|e| g.offset >= e), "in stream order");

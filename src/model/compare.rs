@@ -288,7 +288,7 @@ mod tests {
             direction: Direction::ServerToClient,
             offset,
             bytes: ChunkBytes::Owned(bytes.to_vec()),
-            carriers: vec![(offset, packet)],
+            carriers: crate::flow::Carriers::one((offset, packet)),
         }
     }
 

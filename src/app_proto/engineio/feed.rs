@@ -206,7 +206,7 @@ mod tests {
             data: b"kept".to_vec(),
             text: text.map(String::from),
             issues: Vec::new(),
-            packets: vec![packet],
+            packets: crate::decode::OneOrMany::one(packet),
         })
     }
 

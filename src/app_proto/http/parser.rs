@@ -115,7 +115,7 @@ impl HttpParser {
                 }
                 State::Head => match self.head(input, request_method) {
                     Ok(Some((mut msg, Some(Body::ToClose)))) => {
-                        msg.packets = input.packets(msg.offset, input.base());
+                        msg.packets = input.packets(msg.offset, input.base()).into();
                         self.state = State::ToClose;
                         return HttpStep::Message(Box::new(msg));
                     }
@@ -136,7 +136,7 @@ impl HttpParser {
                     else {
                         return HttpStep::NeedMore;
                     };
-                    msg.packets = input.packets(msg.offset, input.base());
+                    msg.packets = input.packets(msg.offset, input.base()).into();
                     input.prune(input.base());
                     return HttpStep::Message(msg);
                 }
@@ -203,7 +203,7 @@ impl HttpParser {
         input.consume(head_len);
         let body = body_framing(&msg, request_method)?;
         if body.is_none() {
-            msg.packets = input.packets(msg.offset, input.base());
+            msg.packets = input.packets(msg.offset, input.base()).into();
             input.prune(input.base());
         }
         Ok(Some((msg, body)))

@@ -49,7 +49,7 @@ fn rfc6455_5_7_fragmented_unmasked_text() {
     );
     let m = c.messages();
     assert_eq!(
-        (m[0].text.as_deref(), m[0].fragments, m[0].packets.clone()),
+        (m[0].text.as_deref(), m[0].fragments, m[0].packets.to_vec()),
         (Some("Hello"), 2, vec![3, 4])
     );
 }

@@ -107,7 +107,8 @@ pub struct TlsRecord {
     /// Stream offset of the record's first byte.
     pub offset: u64,
     pub issues: Vec<TlsAnomaly>,
-    /// Packets that carried it; the last one carried its last byte.
+    /// Packets that carried it; the last one carried its last byte. Empty from a tracker
+    /// without payloads (`AppTracker::without_payloads`).
     pub packets: Vec<u64>,
 }
 

@@ -131,16 +131,22 @@ pub(crate) struct TlsStream {
     handshake: HandshakeReader,
     /// A record of unknown type was met: the rest of the direction is not read.
     stopped: bool,
+    /// Whether records list the packets that carried them (see
+    /// `AppTracker::without_payloads`).
+    list_packets: bool,
 }
 
 impl TlsStream {
-    pub fn new(direction: Direction) -> Self {
+    /// `list_packets`: whether records list the packets that carried them (a list is an
+    /// allocation for every record).
+    pub fn new(direction: Direction, list_packets: bool) -> Self {
         Self {
             direction,
             partial: None,
             after_ccs: false,
             handshake: HandshakeReader::default(),
             stopped: false,
+            list_packets,
         }
     }
 
@@ -194,7 +200,9 @@ impl TlsStream {
             if let Some(p) = self.partial.take() {
                 let end = p.offset + (HEADER_LEN + usize::from(p.header.length)) as u64;
                 let mut record = p.record;
-                record.packets = input.packets(p.offset, end);
+                if self.list_packets {
+                    record.packets = input.packets(p.offset, end).into();
+                }
                 if record.selected_version == Some(TLS13) {
                     *tls13 = true;
                 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::decode::OneOrMany;
 use crate::flow::Direction;
 
 use super::deflate::{DeflateParams, Inflater, MAX_INFLATED};
@@ -26,7 +27,26 @@ struct OpenMessage {
     /// Some of the payload was not kept (over the cap), so text and inflation are incomplete.
     truncated: bool,
     issues: Vec<WsAnomaly>,
-    packets: Vec<u64>,
+    packets: OneOrMany<u64>,
+}
+
+impl OpenMessage {
+    /// Add the packets that carried a fragment: the first fragment's are the list (no copy),
+    /// later fragments add those not in it yet.
+    fn add_packets(&mut self, packets: OneOrMany<u64>) {
+        if self.packets.is_empty() {
+            self.packets = packets;
+            if let OneOrMany::Many(list) = &mut self.packets {
+                keep_first_of_each(list);
+            }
+        } else {
+            for &p in &packets {
+                if !self.packets.contains(&p) {
+                    self.packets.push(p);
+                }
+            }
+        }
+    }
 }
 
 /// What one direction keeps of its payloads (see `AppTracker::without_payloads`).
@@ -86,7 +106,7 @@ impl Assembler {
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
-        packets: Vec<u64>,
+        packets: OneOrMany<u64>,
         complete: bool,
     ) -> Option<WsMessage> {
         self.sender_checks(frame);
@@ -116,7 +136,7 @@ impl Assembler {
                     len: 0,
                     truncated: false,
                     issues: Vec::new(),
-                    packets: Vec::new(),
+                    packets: OneOrMany::default(),
                 });
                 self.continuation(frame, payload, packets, complete)
             }
@@ -194,7 +214,7 @@ impl Assembler {
         &mut self,
         frame: &mut WsFrame,
         payload: &mut Vec<u8>,
-        packets: Vec<u64>,
+        packets: OneOrMany<u64>,
         complete: bool,
     ) -> Option<WsMessage> {
         let Some(msg) = self.open.as_mut() else {
@@ -202,19 +222,9 @@ impl Assembler {
             return None;
         };
         msg.fragments += 1;
-        // The message's packets are only reported with the message: the first frame's are
-        // its list (no copy), later frames add theirs.
+        // The message's packets are only reported with the message.
         if self.payloads != Payloads::Checks {
-            if msg.packets.is_empty() {
-                msg.packets = packets;
-                keep_first_of_each(&mut msg.packets);
-            } else {
-                for p in packets {
-                    if !msg.packets.contains(&p) {
-                        msg.packets.push(p);
-                    }
-                }
-            }
+            msg.add_packets(packets);
         }
         // Without payloads, valid text moves from the payload into the frame's text.
         let moved_text = self.payloads != Payloads::All
@@ -350,7 +360,7 @@ fn keep_first_of_each(packets: &mut Vec<u64>) {
 }
 
 /// A control frame is a message on its own.
-fn single_message(frame: &WsFrame, payload: &[u8], packets: Vec<u64>) -> WsMessage {
+fn single_message(frame: &WsFrame, payload: &[u8], packets: OneOrMany<u64>) -> WsMessage {
     WsMessage {
         direction: frame.direction,
         opcode: frame.opcode,

@@ -4,12 +4,19 @@
 
 use crate::app_proto::AppEvent;
 use crate::app_proto::input::Input;
+use crate::decode::OneOrMany;
 use crate::flow::Direction;
 
 use super::assembler::{Assembler, Payloads};
 use super::deflate::{DeflateParams, MAX_INFLATED};
 use super::frame::{FrameHeader, HeaderStatus, apply_mask, parse_header};
 use super::{RAW_PAYLOAD_KEEP, WsAnomaly, WsFrame};
+
+/// Room reserved at once, at most, for a frame's payload: its header says how long it is, and
+/// grown from empty the list was reserved again (through the slow path of growing a `Vec`)
+/// for the bytes of each packet. A longer payload grows as its bytes arrive, so a header
+/// alone (the bytes may never come) never reserves more than this.
+const DATA_ROOM: usize = 64 * 1024;
 
 /// A frame whose header is parsed and whose payload is still arriving.
 #[derive(Debug)]
@@ -56,13 +63,19 @@ impl WsStream {
                 let HeaderStatus::Parsed(header) = parse_header(input.bytes()) else {
                     return;
                 };
+                let keep = self.assembler.needs_payload(&header);
+                let room = if keep {
+                    usize::try_from(header.payload_len).map_or(DATA_ROOM, |n| n.min(DATA_ROOM))
+                } else {
+                    0
+                };
                 self.partial = Some(Partial {
                     header,
                     offset: input.base(),
                     seen: 0,
-                    keep: self.assembler.needs_payload(&header),
+                    keep,
                     raw: Vec::new(),
-                    data: Vec::new(),
+                    data: Vec::with_capacity(room),
                 });
                 input.consume(usize::from(header.header_len));
             }
@@ -138,7 +151,7 @@ impl WsStream {
         let packets = if self.keep_messages {
             input.packets(p.offset, end)
         } else {
-            Vec::new()
+            OneOrMany::default()
         };
         let mut data = p.data;
         let message = self
@@ -148,5 +161,34 @@ impl WsStream {
         if let Some(m) = message {
             out.push(AppEvent::WsMessage(m));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app_proto::input::DirInput;
+
+    /// `bytes` given to a new stream, which is then returned.
+    fn fed(bytes: &[u8]) -> WsStream {
+        let mut ws = WsStream::new(Direction::ServerToClient, None, Payloads::All);
+        let mut held = DirInput::default();
+        let mut lent = bytes;
+        ws.drive(&mut Input::new(&mut held, &mut lent), &mut Vec::new());
+        ws
+    }
+
+    #[test]
+    fn a_header_reserves_room_for_its_payload_up_to_a_bound() {
+        // FIN + text with a 64-bit length of 2^24 - 1 bytes, none of which arrived.
+        let long = fed(&[0x81, 127, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff]);
+        let p = long.partial.as_ref().unwrap();
+        assert_eq!(p.header.payload_len, 0xff_ffff);
+        assert_eq!(p.data.capacity(), DATA_ROOM);
+        // Five bytes announced, two arrived: room for the five.
+        let short = fed(&[0x81, 5, b'H', b'e']);
+        let p = short.partial.as_ref().unwrap();
+        assert_eq!(p.data, b"He");
+        assert!((5..DATA_ROOM).contains(&p.data.capacity()));
     }
 }

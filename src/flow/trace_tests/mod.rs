@@ -16,7 +16,7 @@ pub(super) use super::*;
 use crate::capture::LinkType;
 pub(super) use crate::decode::flags::{ACK, FIN, PSH, RST, SYN};
 pub(super) use crate::decode::{IpSummary, Packet, TcpOptions, TcpSegment};
-pub(super) use crate::flow::{Analysis, ChunkBytes, Gap, StreamChunk, TcpState};
+pub(super) use crate::flow::{Analysis, Carriers, ChunkBytes, Gap, StreamChunk, TcpState};
 
 const CLIENT: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 51000));
 const SERVER: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));

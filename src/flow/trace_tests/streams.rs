@@ -42,7 +42,7 @@ fn sequence_numbers_wrap_at_isn_2_pow_32_minus_1() {
     assert_eq!((b.rel_seq, b.next_rel_seq), (1, 5));
     assert_eq!(b.analysis, [Analysis::OutOfOrder]);
     assert_eq!(b.chunks()[0].data(b.payload), b"12345678");
-    assert_eq!(b.chunks()[0].carriers, vec![(0, 5), (4, 4)]);
+    assert_eq!(*b.chunks()[0].carriers, [(0, 5), (4, 4)]);
     let reply = t.send(Seg {
         seq: S_ISN + 1,
         ack: 8,
@@ -69,7 +69,7 @@ fn data_is_delivered_in_order_with_its_carrier_packet() {
             direction: Direction::ClientToServer,
             offset: 0,
             bytes: ChunkBytes::Payload(0..5),
-            carriers: vec![(0, 4)],
+            carriers: Carriers::one((0, 4)),
         }]
     );
     let reply = t.send(Seg {

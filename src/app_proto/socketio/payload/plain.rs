@@ -33,25 +33,29 @@ pub(super) struct Plain {
     pub head_is_number: bool,
 }
 
+thread_local! {
+    /// The list of keys the last payload read on this thread used, kept for its room: a new
+    /// list for each payload with an object in it was an allocation (and a free) each.
+    static KEYS: std::cell::Cell<Vec<Range<usize>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Read `text` when it is JSON of the common kind; `None` declines it (it may still be JSON).
 pub(super) fn read(text: &str) -> Option<Plain> {
+    let mut keys = KEYS.take();
+    keys.clear();
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         at: 0,
         copied: 0,
         json: Vec::with_capacity(text.len()),
-        keys: Vec::new(),
+        keys,
         head: None,
         head_is_number: false,
     };
-    reader.skip_space();
-    reader.value(0, Place::Top)?;
-    reader.skip_space();
-    if reader.at != reader.bytes.len() {
-        return None;
-    }
-    reader.flush();
+    let whole = reader.whole();
+    KEYS.set(std::mem::take(&mut reader.keys));
+    whole?;
     Some(Plain {
         json: reader.json,
         head: reader.head,
@@ -93,6 +97,18 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Read the whole text as one value (whitespace around it allowed), or decline.
+    fn whole(&mut self) -> Option<()> {
+        self.skip_space();
+        self.value(0, Place::Top)?;
+        self.skip_space();
+        if self.at != self.bytes.len() {
+            return None;
+        }
+        self.flush();
+        Some(())
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -329,6 +345,25 @@ mod tests {
         ] {
             read_here(text);
         }
+    }
+
+    #[test]
+    fn the_list_of_keys_kept_between_payloads_starts_empty() {
+        // Declined with keys of two open objects in the list (`"a"`, `"b"`): the next payload
+        // on this thread starts from an empty list all the same.
+        let cut = r#"{"a":{"b":1"#;
+        assert!(read(cut).is_none());
+        let text = r#"{"b":2,"a":{"b":3}}"#;
+        let fresh = std::thread::spawn(move || read(text).map(|p| p.json))
+            .join()
+            .unwrap();
+        assert_eq!(read(text).map(|p| p.json), fresh);
+        assert_eq!(fresh.as_deref(), Some(text.as_bytes()));
+        assert!(
+            read(r#"{"a":1,"a":2}"#).is_none(),
+            "a repeated key is still found"
+        );
+        read_here(text);
     }
 
     #[test]
