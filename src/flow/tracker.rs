@@ -1,7 +1,8 @@
 //! The flow tracker: finds each packet's connection and runs state, analysis and reassembly.
 
 use foldhash::HashMap;
-use std::net::SocketAddr;
+use std::hash::{Hash, Hasher};
+use std::net::{SocketAddr, SocketAddrV4};
 
 use crate::decode::flags::{ACK, FIN, RST, SYN};
 use crate::decode::{Packet, TcpSegment};
@@ -89,10 +90,41 @@ impl Flow {
     }
 }
 
-type Key = (SocketAddr, SocketAddr);
+/// A connection's two ends, in a fixed order so that both directions give the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key(SocketAddr, SocketAddr);
+
+/// Every packet hashes its key: an IPv4 pair is hashed as one packed 96-bit number, where
+/// `SocketAddr`'s derived `Hash` writes each end's variant, address length, octets and port
+/// apart (about 6 % of the flow tracker's instructions on a TLS capture). Equal keys still
+/// hash alike, which is all a map needs.
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match (self.0, self.1) {
+            (SocketAddr::V4(a), SocketAddr::V4(b)) => {
+                state.write_u128(u128::from(packed_v4(a)) << 48 | u128::from(packed_v4(b)));
+            }
+            (a, b) => {
+                a.hash(state);
+                b.hash(state);
+            }
+        }
+    }
+}
+
+/// An IPv4 end as one number: the address above the port (48 bits).
+fn packed_v4(end: SocketAddrV4) -> u64 {
+    u64::from(end.ip().to_bits()) << 16 | u64::from(end.port())
+}
 
 fn key_of(a: SocketAddr, b: SocketAddr) -> Key {
-    if a <= b { (a, b) } else { (b, a) }
+    // Which end comes first does not show; it only has to be the same both ways. IPv4 ends
+    // are ordered by their packed numbers (one comparison), others as `SocketAddr`s.
+    let a_first = match (a, b) {
+        (SocketAddr::V4(x), SocketAddr::V4(y)) => packed_v4(x) <= packed_v4(y),
+        _ => a <= b,
+    };
+    if a_first { Key(a, b) } else { Key(b, a) }
 }
 
 /// Tracks every TCP connection in a capture.

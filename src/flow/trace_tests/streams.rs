@@ -1,5 +1,5 @@
-//! Reassembly through the tracker: chunks with their carriers, sequence wraparound, gaps,
-//! memory after close, and arbitrary input.
+//! Streams through the tracker: which connection a packet belongs to, chunks with their
+//! carriers, sequence wraparound, gaps, memory after close, and arbitrary input.
 
 use proptest::prelude::any;
 
@@ -223,6 +223,97 @@ proptest::proptest! {
             let seg = Seg { from, to, flags: flags & 0x1ff, seq, ack, window, payload, len, ..C };
             let info = tracker.process(&make_packet(number, ts_ns, &seg), payload);
             proptest::prop_assert!(info.is_some());
+        }
+    }
+}
+
+/// Endpoints for the connection-lookup tests: two hosts with two ports each, so that pairs
+/// repeat, reverse and share an address.
+const ENDS: [SocketAddr; 4] = [
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 51000)),
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 8080)),
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 51000)),
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 8080)),
+];
+
+#[test]
+fn interleaved_connections_reversed_and_reused_keep_their_streams() {
+    let mut t = Trace::new();
+    let (a, b) = (template(ENDS[0], ENDS[3]), template(ENDS[2], ENDS[1]));
+    let rev = |s: &Seg| template(s.to, s.from);
+    let syn = |s: &Seg, seq| Seg {
+        flags: SYN,
+        seq,
+        ..template(s.from, s.to)
+    };
+    let streams: Vec<u32> = [
+        syn(&a, 1),
+        syn(&b, 1),
+        rev(&a),
+        rev(&b),
+        template(a.from, a.to),
+        rev(&b),
+        rev(&b),
+        Seg {
+            flags: RST,
+            ..rev(&a)
+        },
+        // The same ports again after the RST: a new stream, then both old and new pairs.
+        syn(&a, 7),
+        template(b.from, b.to),
+        rev(&a),
+        // A SYN with another ISN on a live pair also starts a new stream.
+        syn(&b, 9),
+        rev(&b),
+        template(a.from, a.to),
+    ]
+    .into_iter()
+    .map(|seg| t.send(seg).stream)
+    .collect();
+    assert_eq!(streams, [0, 1, 0, 1, 0, 1, 1, 0, 2, 1, 2, 3, 3, 2]);
+}
+
+#[test]
+fn keys_are_the_same_both_ways_and_differ_between_pairs() {
+    use std::hash::BuildHasher;
+    let state = foldhash::fast::FixedState::default();
+    let v6 = SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), 8080);
+    let ends = [ENDS[0], ENDS[1], ENDS[2], ENDS[3], v6];
+    let mut seen = std::collections::HashMap::new();
+    for (i, &a) in ends.iter().enumerate() {
+        for &b in &ends[i + 1..] {
+            let key = key_of(a, b);
+            assert_eq!(key, key_of(b, a));
+            assert!(key == Key(a, b) || key == Key(b, a));
+            assert_eq!(state.hash_one(key), state.hash_one(key_of(b, a)));
+            assert_eq!(seen.insert(state.hash_one(key), key), None, "{a} {b}");
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Every packet gets the stream the map holds for its pair, whose ends are the packet's,
+    /// whichever way it travels.
+    #[test]
+    fn packets_get_the_stream_of_their_pair(
+        segs in proptest::collection::vec(
+            (0usize..4, 1usize..4, 0usize..5, 0u32..3, 0u32..3),
+            1..80,
+        ),
+    ) {
+        const FLAGS: [u16; 5] = [SYN, SYN | ACK, ACK, FIN | ACK, RST];
+        let mut tracker = FlowTracker::new(FlowLimits::default());
+        for (number, (from, step, flags, seq, ack)) in (1u64..).zip(segs) {
+            let (from, to) = (ENDS[from], ENDS[(from + step) % 4]);
+            let seg = Seg { from, to, flags: FLAGS[flags], seq, ack, ..C };
+            let info = tracker.process(&make_packet(number, 0, &seg), b"");
+            let stream = info.map(|(info, _)| info.stream);
+            let idx = tracker.by_key.get(&key_of(from, to)).copied();
+            let mapped = idx.and_then(|i| tracker.connections.get(i)).map(|c| c.id);
+            proptest::prop_assert_eq!(stream, mapped);
+            let conn = tracker.connection(stream.unwrap_or(u32::MAX));
+            let ends = conn.map(|c| (c.client, c.server));
+            proptest::prop_assert!(ends == Some((from, to)) || ends == Some((to, from)));
         }
     }
 }
