@@ -399,7 +399,7 @@ fn opt_num<const N: usize>(w: &mut Fixed<'_, N>, v: Option<u64>) {
 /// Engine.IO packet's `data` is usually that text after its type digit, and is then copied
 /// from there instead of escaped again (see `engine_io::write`).
 fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option<Range<usize>>> {
-    // Keys 108 bytes, values 56 at most, and room for the last piece's copy.
+    // Keys 116 bytes, values 60 at most, and room for the last piece's copy.
     fixed::<192, _>(out, |w| {
         w.put(b"{\"fin\":");
         w.bool(f.fin);
@@ -427,9 +427,15 @@ fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option
         w.put(b",\"close_code\":");
         opt_num(w, f.close_code.map(u64::from));
         w.put(b",\"close_reason\":");
+        // Most frames have none: the text's key follows in the window.
+        if f.close_reason.is_none() {
+            w.put(b"null,\"text\":");
+        }
     });
-    opt_str(out, f.close_reason.as_deref())?;
-    out.write_all(b",\"text\":")?;
+    if let Some(reason) = f.close_reason.as_deref() {
+        write_str(out, reason)?;
+        out.write_all(b",\"text\":")?;
+    }
     let start = out.len();
     opt_str(out, f.text.as_deref())?;
     let text_at = f.text.is_some().then_some(start..out.len());
