@@ -500,7 +500,7 @@ mod tests {
             write_name(&mut v, name);
             assert_eq!(v[1..], serde_json::to_vec(name).unwrap()[..], "{name}");
             let mut w = b"x".to_vec();
-            fixed::<64>(&mut w, |w| w.name(name));
+            fixed::<64, _>(&mut w, |w| w.name(name));
             assert_eq!(w, v, "{name} in a window");
         }
     }

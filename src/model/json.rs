@@ -200,22 +200,11 @@ fn num(out: &mut Vec<u8>, key: &[u8], n: u64) -> io::Result<()> {
     write_u64(out, n)
 }
 
-fn opt_u64(out: &mut Vec<u8>, v: Option<u64>) -> io::Result<()> {
-    match v {
-        Some(n) => write_u64(out, n),
-        None => out.write_all(b"null"),
-    }
-}
-
 fn opt_str(out: &mut Vec<u8>, v: Option<&str>) -> io::Result<()> {
     match v {
         Some(s) => write_str(out, s),
         None => out.write_all(b"null"),
     }
-}
-
-fn bool(out: &mut Vec<u8>, v: bool) -> io::Result<()> {
-    out.write_all(if v { b"true" } else { b"false" })
 }
 
 /// A JSON array: `each` writes one item.
@@ -352,7 +341,7 @@ fn tcp(
     let state_changes = seg.map(|s| &s.state_changes).filter(|c| !c.is_empty());
     // Most segments have neither: their object ends in the window.
     let plain = analysis.is_empty() && state_changes.is_none();
-    fixed::<TCP_FIXED>(out, |w| {
+    fixed::<TCP_FIXED, _>(out, |w| {
         w.key_num(b",\"tcp\":{\"src_port\":", u64::from(t.src_port));
         w.key_num(b",\"dst_port\":", u64::from(t.dst_port));
         w.key_num(b",\"seq\":", u64::from(t.seq));
@@ -410,8 +399,8 @@ fn opt_num<const N: usize>(w: &mut Fixed<'_, N>, v: Option<u64>) {
 /// Engine.IO packet's `data` is usually that text after its type digit, and is then copied
 /// from there instead of escaped again (see `engine_io::write`).
 fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option<Range<usize>>> {
-    // Keys 108 bytes, values 56 at most, and room for the last piece's copy.
-    fixed::<192>(out, |w| {
+    // Keys 116 bytes, values 60 at most, and room for the last piece's copy.
+    fixed::<192, _>(out, |w| {
         w.put(b"{\"fin\":");
         w.bool(f.fin);
         w.key_num(b",\"rsv\":", u64::from(f.rsv));
@@ -438,9 +427,15 @@ fn ws(out: &mut Vec<u8>, f: &WsFrame, sentences: Sentences) -> io::Result<Option
         w.put(b",\"close_code\":");
         opt_num(w, f.close_code.map(u64::from));
         w.put(b",\"close_reason\":");
+        // Most frames have none: the text's key follows in the window.
+        if f.close_reason.is_none() {
+            w.put(b"null,\"text\":");
+        }
     });
-    opt_str(out, f.close_reason.as_deref())?;
-    out.write_all(b",\"text\":")?;
+    if let Some(reason) = f.close_reason.as_deref() {
+        write_str(out, reason)?;
+        out.write_all(b",\"text\":")?;
+    }
     let start = out.len();
     opt_str(out, f.text.as_deref())?;
     let text_at = f.text.is_some().then_some(start..out.len());
@@ -532,7 +527,7 @@ impl LineWriter {
         let kinds = packet.kinds();
         // Keys 56 bytes, numbers 70 at most, the link's name 16; and room for the last piece's
         // copy.
-        fixed::<192>(out, |w| {
+        fixed::<192, _>(out, |w| {
             w.key_num(b"{\"frame\":", p.number);
             w.put(b",\"ts_ns\":");
             self.ts_ns(w, p.ts_ns);
@@ -587,7 +582,7 @@ impl LineWriter {
         if p.issues.is_empty() && !packet.io().any(anomaly) {
             // Most packets: the end of the line is one piece. `"protocol":` and a name of 14
             // bytes at most, and room for its copy.
-            fixed::<48>(out, |w| {
+            fixed::<48, _>(out, |w| {
                 w.put(b",\"issues\":[],\"protocol\":");
                 w.name(protocol);
                 w.put(b"}\n");

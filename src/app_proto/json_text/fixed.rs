@@ -2,22 +2,29 @@
 //! pieces of a bounded length.
 
 use super::digits::{Digits, E8, PAIRS, short_digits, sixteen_digits};
-use super::quoted_name;
+use super::{first_to_escape, load_padded, quoted_name};
 
 /// Append what `write` writes, at most `N` bytes, to `out` through a [`Fixed`] window: for
 /// the parts of a line made of many short pieces of a bounded length (keys, numbers, names),
-/// which otherwise each checked the output's capacity and stored its length.
+/// which otherwise each checked the output's capacity and stored its length. Returns what
+/// `write` returns (whether a text fitted, see [`Fixed::short_str`]); its default when the
+/// window could not be opened, which does not happen.
 #[inline]
-pub fn fixed<const N: usize>(out: &mut Vec<u8>, write: impl FnOnce(&mut Fixed<'_, N>)) {
+pub fn fixed<const N: usize, R: Default>(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Fixed<'_, N>) -> R,
+) -> R {
     let at = out.len();
     out.resize(at + N, 0);
     let mut len = 0;
+    let mut result = R::default();
     if let Some(buf) = out.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>) {
         let mut window = Fixed { buf, len: 0 };
-        write(&mut window);
+        result = write(&mut window);
         len = window.len;
     }
     out.truncate(at + len);
+    result
 }
 
 /// `N` bytes of the output, opened by [`fixed`], filled from the start. Every piece is copied
@@ -124,6 +131,28 @@ impl<const N: usize> Fixed<'_, N> {
             self.put(b"\"");
         }
     }
+
+    /// A text of at most 16 bytes with nothing to escape (a namespace, an event name, a
+    /// session id), quoted, as [`write_str`](super::write_str) writes it; `false`, and nothing
+    /// written, for any other text (for `write_str` after the window). Takes 18 bytes of room.
+    #[inline]
+    #[must_use]
+    pub fn short_str(&mut self, s: &str) -> bool {
+        let bytes = s.as_bytes();
+        if bytes.len() > 16 {
+            return false;
+        }
+        let padded = load_padded(bytes);
+        // The padding (0) needs escaping: the first byte to escape is at the end of `s`
+        // exactly when none of `s` does.
+        if first_to_escape(&padded) != bytes.len() {
+            return false;
+        }
+        self.put(b"\"");
+        self.put_cut(&padded, bytes.len());
+        self.put(b"\"");
+        true
+    }
 }
 
 #[cfg(test)]
@@ -131,7 +160,7 @@ mod tests {
     use super::*;
     use crate::app_proto::json_text::digits::put_digits;
     use crate::app_proto::json_text::digits::tests::edge_numbers;
-    use crate::app_proto::json_text::write_u64;
+    use crate::app_proto::json_text::{write_str, write_u64};
 
     /// What a [`Fixed`] window writes is what the writers on a `Vec` write, for every
     /// number at the edges of its digit counts.
@@ -139,7 +168,7 @@ mod tests {
     fn a_window_writes_what_the_writers_do() {
         for n in edge_numbers() {
             let mut ours = b"x".to_vec();
-            fixed::<80>(&mut ours, |w| {
+            fixed::<80, _>(&mut ours, |w| {
                 w.key_num(b",\"n\":", n);
                 w.bool(n % 2 == 0);
                 w.put_slice(b"[]");
@@ -154,11 +183,37 @@ mod tests {
         }
     }
 
+    /// A short text in a window is what `write_str` writes, for every length up to 16 and
+    /// each byte that needs escaping at each place; longer texts and those are refused.
+    #[test]
+    fn a_short_text_in_a_window_is_what_write_str_writes() {
+        for len in 0..=17 {
+            for bad in [None, Some('"'), Some('\\'), Some('\u{1f}')] {
+                for at in 0..len.max(1) {
+                    let mut text: Vec<char> = "abcdefghijklmnopq".chars().take(len).collect();
+                    if let (Some(bad), Some(c)) = (bad, text.get_mut(at)) {
+                        *c = bad;
+                    }
+                    let text: String = text.into_iter().collect();
+                    let mut ours = b"x".to_vec();
+                    let written = fixed::<48, _>(&mut ours, |w| w.short_str(&text));
+                    let mut reference = b"x".to_vec();
+                    if written {
+                        write_str(&mut reference, &text).unwrap();
+                    }
+                    assert_eq!(ours, reference, "{text:?}");
+                    let clean = bad.is_none() || len == 0;
+                    assert_eq!(written, clean && len <= 16, "{text:?}");
+                }
+            }
+        }
+    }
+
     #[cfg(debug_assertions)]
     #[test]
     #[should_panic(expected = "a window of 8 bytes is too short")]
     fn a_piece_past_its_window_stops_a_debug_build() {
-        fixed::<8>(&mut Vec::new(), |w| {
+        fixed::<8, _>(&mut Vec::new(), |w| {
             w.put(b"12345");
             w.put(b"67890");
         });

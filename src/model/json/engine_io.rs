@@ -14,8 +14,8 @@ use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
 use crate::app_proto::socketio::SioData;
 
 use super::summary::AppKinds;
-use super::{array, bool, name, opt_str, opt_u64};
-use crate::app_proto::json_text::{write_str, write_u64};
+use super::{array, opt_str};
+use crate::app_proto::json_text::{fixed, write_str, write_u64};
 
 #[cfg(test)]
 #[derive(Serialize)]
@@ -104,37 +104,59 @@ pub(super) fn write<'a>(
     Ok(())
 }
 
-/// One Engine.IO packet, the fields in `JsonEngineIo`'s order.
+/// One Engine.IO packet, the fields in `JsonEngineIo`'s order: the short ones in windows
+/// (`json_text::fixed`), the session id too when it is short (16 bytes in v4).
 fn engine_io_record(
     out: &mut Vec<u8>,
     r: &EioRecord,
     ws_text: Option<&(&str, Range<usize>)>,
 ) -> io::Result<()> {
-    out.write_all(b"{\"eio\":")?;
-    write_u64(out, u64::from(r.eio.number()))?;
-    out.write_all(b",\"transport\":")?;
-    name(out, r.transport.name())?;
-    out.write_all(b",\"sid\":")?;
-    opt_str(out, r.sid.as_deref())?;
-    out.write_all(b",\"type\":")?;
-    name(out, r.packet.kind.name())?;
-    if let Some(data) = r.packet.text() {
-        out.write_all(b",\"data\":")?;
+    let sid = r.sid.as_deref();
+    // Keys 27 bytes, the version 3 digits, the transport's name 16, the sid 18; and room for
+    // the last piece's copy.
+    let sid_written = fixed::<96, _>(out, |w| {
+        w.key_num(b"{\"eio\":", u64::from(r.eio.number()));
+        w.put(b",\"transport\":");
+        w.name(r.transport.name());
+        w.put(b",\"sid\":");
+        if let Some(sid) = sid {
+            w.short_str(sid)
+        } else {
+            w.put(b"null");
+            true
+        }
+    });
+    if !sid_written {
+        opt_str(out, sid)?;
+    }
+    let data = r.packet.text();
+    // Keys 17 bytes, the type's name 16, a quote; and room for the last piece's copy.
+    fixed::<64, _>(out, |w| {
+        w.put(b",\"type\":");
+        w.name(r.packet.kind.name());
+        if data.is_some() {
+            w.put(b",\"data\":");
+        }
+    });
+    if let Some(data) = data {
         match ws_text.and_then(|(text, at)| after_type_digit(text, out, at, data)) {
             Some(escaped) => {
-                out.write_all(b"\"")?;
+                out.push(b'"');
                 out.extend_from_within(escaped);
             }
             None => write_str(out, data)?,
         }
     }
-    out.write_all(b",\"binary\":")?;
-    bool(out, r.packet.is_binary())?;
-    if let Some(len) = r.packet.binary_len() {
-        out.write_all(b",\"binary_len\":")?;
-        write_u64(out, len)?;
-    }
-    out.write_all(b"}")
+    // Keys 24 bytes, values 25 at most; and room for the last piece's copy.
+    fixed::<80, _>(out, |w| {
+        w.put(b",\"binary\":");
+        w.bool(r.packet.is_binary());
+        if let Some(len) = r.packet.binary_len() {
+            w.key_num(b",\"binary_len\":", len);
+        }
+        w.put(b"}");
+    });
+    Ok(())
 }
 
 /// When `data` is `text` after its first byte, a type digit (an Engine.IO packet carried by
@@ -148,28 +170,60 @@ fn after_type_digit(text: &str, out: &[u8], at: &Range<usize>, data: &str) -> Op
         .filter(|r| r.start <= r.end && r.end <= out.len())
 }
 
-/// One Socket.IO packet, the fields in `JsonSocketIo`'s order.
+/// One Socket.IO packet, the fields in `JsonSocketIo`'s order: the short ones in windows
+/// (`json_text::fixed`), the namespace and the event's name too when they are short.
 fn socket_io_record(out: &mut Vec<u8>, r: &SioRecord) -> io::Result<()> {
     let p = &r.packet;
-    out.write_all(b"{\"type\":")?;
-    name(out, p.kind.name())?;
-    out.write_all(b",\"nsp\":")?;
-    write_str(out, &p.nsp)?;
-    out.write_all(b",\"id\":")?;
-    opt_u64(out, p.id)?;
-    out.write_all(b",\"attachments\":")?;
-    write_u64(out, u64::from(p.attachments))?;
-    out.write_all(b",\"data\":")?;
-    match &p.data {
+    // Keys 15 bytes, the type's name 16, the namespace 18; and room for the last piece's copy.
+    let nsp_written = fixed::<64, _>(out, |w| {
+        w.put(b"{\"type\":");
+        w.name(p.kind.name());
+        w.put(b",\"nsp\":");
+        w.short_str(&p.nsp)
+    });
+    if !nsp_written {
+        write_str(out, &p.nsp)?;
+    }
+    // Keys 29 bytes, values 30 at most; and room for the last piece's copy.
+    fixed::<80, _>(out, |w| {
+        w.put(b",\"id\":");
+        match p.id {
+            Some(id) => w.num(id),
+            None => w.put(b"null"),
+        }
+        w.key_num(b",\"attachments\":", u64::from(p.attachments));
+        w.put(b",\"data\":");
+        if p.data.is_none() {
+            w.put(b"null");
+        }
+    });
+    if let Some(data) = &p.data {
         // Already the JSON `serde_json` writes for it.
-        Some(data) => out.write_all(data.as_bytes())?,
-        None => out.write_all(b"null")?,
+        out.extend_from_slice(data.as_bytes());
     }
-    if let Some(event) = p.event() {
-        out.write_all(b",\"event\":")?;
-        write_str(out, event)?;
+    let event = p.event();
+    let sid = p.sid();
+    // Most packets end here: an event's name, short, and the closing brace. Keys 9 bytes, the
+    // name 18; and room for the last piece's copy.
+    let left = fixed::<48, _>(out, |w| {
+        if let Some(event) = event {
+            w.put(b",\"event\":");
+            if !w.short_str(event) {
+                return Left::EventName;
+            }
+        }
+        if sid.is_some() || r.ack_frame.is_some() {
+            return Left::Rest;
+        }
+        w.put(b"}");
+        Left::Nothing
+    });
+    match (left, event) {
+        (Left::Nothing, _) => return Ok(()),
+        (Left::EventName, Some(event)) => write_str(out, event)?,
+        _ => {}
     }
-    if let Some(sid) = p.sid() {
+    if let Some(sid) = sid {
         out.write_all(b",\"sid\":")?;
         write_str(out, sid)?;
     }
@@ -178,4 +232,16 @@ fn socket_io_record(out: &mut Vec<u8>, r: &SioRecord) -> io::Result<()> {
         write_u64(out, frame)?;
     }
     out.write_all(b"}")
+}
+
+/// What the last window of a Socket.IO record left to write.
+#[derive(Default)]
+enum Left {
+    /// Nothing: the record is closed.
+    #[default]
+    Nothing,
+    /// The event's name (long, or with bytes to escape; its key is written), then the rest.
+    EventName,
+    /// The sid or the ack's frame, and the closing brace.
+    Rest,
 }

@@ -16,7 +16,7 @@ use crate::pipeline::tests::corpus_captures;
 use super::engine_io::{JsonEngineIo, JsonSocketIo, engine_io, socket_io};
 use super::tls::{JsonTls, tls_json};
 use super::{JsonHttp, LineWriter, Sentences, http_json, write_packet};
-use crate::app_proto::engineio::IoEvent;
+use crate::app_proto::engineio::{EioRecord, IoEvent, SioRecord};
 
 #[derive(Serialize)]
 struct JsonPacket<'a> {
@@ -477,6 +477,8 @@ fn the_longest_fields_fit_their_windows() {
         f.payload_len = u64::MAX;
         f.masking_key = Some([0xFF; 4]);
         f.close_code = Some(u16::MAX);
+        // Without a reason, the text's key is in the window too.
+        f.close_reason = None;
     }
     let mut tls_records = records_of(
         &corpus_captures()
@@ -505,6 +507,111 @@ fn the_longest_fields_fit_their_windows() {
         let (ours, reference) = both(r);
         assert_eq!(ours, reference, "{link:?} {ts_ns}");
     }
+}
+
+/// Texts that the `engineio` and `socketio` windows take when short (a session id, a
+/// namespace, an event's name): 16 bytes, 17, with bytes to escape, one byte, non-ASCII.
+const IO_TEXTS: [&str; 5] = [
+    "sixteen_bytes_16",
+    "seventeen_bytes17",
+    "a \"quote\"",
+    "/",
+    "é",
+];
+
+/// The windows of the `engineio` and `socketio` records hold their longest content, and
+/// their short texts are written as serde writes them, in the window or round it.
+#[test]
+fn io_records_write_their_longest_and_rare_fields_as_serde_does() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures/sio_node2_polling_upgrade.pcapng");
+    let mut records = records_of(&path);
+    let io: Vec<IoEvent> = records.iter().flat_map(|r| &r.io).cloned().collect();
+    let mut rare = Vec::new();
+    if let Some(IoEvent::EngineIo(eio)) = io.iter().find(|e| matches!(e, IoEvent::EngineIo(_))) {
+        rare.extend(engine_io_variants(eio));
+    }
+    if let Some(IoEvent::SocketIo(sio)) = io.iter().find(|e| matches!(e, IoEvent::SocketIo(_))) {
+        rare.extend(socket_io_variants(sio));
+    }
+    let r = records.iter_mut().find(|r| !r.io.is_empty()).unwrap();
+    r.io = rare;
+    let (ours, reference) = both(r);
+    assert_eq!(ours, reference);
+    for piece in [
+        "\"sid\":\"sixteen_bytes_16\"",
+        "\"sid\":\"seventeen_bytes17\"",
+        "\"binary_len\":18446744073709551615}",
+        "\"nsp\":\"a \\\"quote\\\"\"",
+        "\"attachments\":4294967295",
+        "\"event\":\"seventeen_bytes17\"}",
+        "\"event\":\"sixteen_bytes_16\",\"ack_frame\":18446744073709551615}",
+        "\"sid\":\"a\\\"b\",\"ack_frame\":18446744073709551615}",
+    ] {
+        assert!(ours.contains(piece), "{piece} in {ours}");
+    }
+}
+
+/// `eio` with each of [`IO_TEXTS`] as its sid, and none; no data, text data, the longest
+/// binary length; the longest names.
+fn engine_io_variants(eio: &EioRecord) -> Vec<IoEvent> {
+    use crate::app_proto::engineio::{EioData, EioType, EioVersion, Transport};
+    let sids = IO_TEXTS.iter().map(|t| Some((*t).into())).chain([None]);
+    let mut all = Vec::new();
+    for (i, sid) in sids.enumerate() {
+        for data in [
+            EioData::None,
+            EioData::Text("x\"y\u{1}".into()),
+            EioData::Binary {
+                len: u64::MAX,
+                bytes: Vec::new(),
+            },
+        ] {
+            let mut r = eio.clone();
+            r.sid.clone_from(&sid);
+            (r.eio, r.transport, r.packet.kind) = if i % 2 == 0 {
+                (EioVersion::V3, Transport::Polling, EioType::Message)
+            } else {
+                (EioVersion::V4, Transport::WebSocket, EioType::Upgrade)
+            };
+            r.packet.data = data;
+            all.push(IoEvent::EngineIo(r));
+        }
+    }
+    all
+}
+
+/// `sio` with each of [`IO_TEXTS`] as its namespace and event name, payloads with a sid;
+/// events, acks and CONNECT with and without data; the longest id, attachment count and
+/// ack frame.
+fn socket_io_variants(sio: &SioRecord) -> Vec<IoEvent> {
+    use crate::app_proto::socketio::{SioData, SioType};
+    let payloads = IO_TEXTS
+        .iter()
+        .map(|t| serde_json::to_string(&(t, 1)).unwrap())
+        .chain([r#"{"sid":"abc"}"#.into(), r#"{"sid":"a\"b"}"#.into()]);
+    let kinds = [
+        SioType::BinaryEvent,
+        SioType::Event,
+        SioType::Connect,
+        SioType::BinaryAck,
+    ];
+    let mut all = Vec::new();
+    for (i, (nsp, payload)) in IO_TEXTS.iter().cycle().zip(payloads).enumerate() {
+        for kind in kinds {
+            for data in [Some(SioData::parse(&payload).unwrap()), None] {
+                let mut r = sio.clone();
+                r.packet.kind = kind;
+                r.packet.nsp = (*nsp).into();
+                r.packet.id = (i % 2 == 0).then_some(u64::MAX);
+                r.packet.attachments = u32::MAX;
+                r.packet.data = data;
+                r.ack_frame = (i % 3 == 0).then_some(u64::MAX);
+                all.push(IoEvent::SocketIo(r));
+            }
+        }
+    }
+    all
 }
 
 fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {

@@ -59,7 +59,7 @@ pub(super) fn tls_json(r: &TlsRecord, sentences: Sentences) -> JsonTls<'_> {
 /// fields in `JsonTls`'s order.
 pub(super) fn write(out: &mut Vec<u8>, r: &TlsRecord, sentences: Sentences) -> io::Result<()> {
     // Keys 69 bytes, values 18 at most, and room for the last piece's copy.
-    fixed::<112>(out, |w| {
+    fixed::<112, _>(out, |w| {
         w.key_num(b"{\"content_type\":", u64::from(r.content_type));
         w.key_num(b",\"version\":", u64::from(r.version));
         w.key_num(b",\"length\":", u64::from(r.length));
