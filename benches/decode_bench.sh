@@ -12,7 +12,8 @@ bin=$PWD/target/release/osiscope
 # The reading floor: the same file reader, no decoding (benches/read_floor.rs). The first build
 # of a bench takes as long as a release build (dev-dependencies' features differ).
 floor=$(cargo bench --no-default-features --bench read_floor --no-run --message-format=json -q |
-  python3 -c 'import json, sys; print([m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")][-1])')
+  python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin)
+    if m.get("executable") and m["target"]["name"] == "read_floor"))')
 osiscope=("$bin" decode "$big" --format json)
 tshark=(tshark -r "$big" -T fields -e frame.number -e tcp.flags -e websocket.opcode -e websocket.payload_length)
 
